@@ -1,0 +1,1 @@
+"""Channel adapters: thin layers turning platform events into intake service calls."""

@@ -1,0 +1,1 @@
+"""The Slack app (bolt): Network staff capture, moderate and follow the reviews."""

@@ -1,0 +1,38 @@
+"""gcm-intake: the application core and its HTTP face.
+
+``create_app()`` is the Flask app factory, usable by gunicorn as
+``gunicorn 'intake_api:create_app()'``.
+"""
+
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
+
+from flask import Flask
+
+from intake_api.runtime import Runtime, build_runtime
+from intake_api.settings import Settings
+
+try:
+    __version__ = version("gcm-intake")
+except PackageNotFoundError:  # running from a source tree that was not installed
+    __version__ = "0.0.0"
+
+EXTENSION_KEY = "gcm_intake"
+
+
+def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> Flask:
+    """Build the web application; channels without their secrets stay off."""
+    from intake_api import web
+
+    runtime = runtime or build_runtime(settings)
+    app = Flask(__name__, instance_path=str(runtime.settings.instance_path))
+    app.config.update(SECRET_KEY=runtime.settings.secret_key, JSON_AS_ASCII=False)
+    app.extensions[EXTENSION_KEY] = runtime
+    web.init_app(app)
+    return app
+
+
+def runtime_of(app: Flask) -> Runtime:
+    runtime: Runtime = app.extensions[EXTENSION_KEY]
+    return runtime

@@ -1,0 +1,124 @@
+"""The ``gcm-intake`` command: serve, migrate, load demo data."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import click
+
+from intake_api import __version__
+from intake_api.runtime import Runtime, build_runtime
+from models.migrate import current_revision, upgrade
+
+
+def _configure_logging() -> None:
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="gcm-intake")
+@click.pass_context
+def main(ctx: click.Context) -> None:
+    """Intake for the Regional Reviews of the Global Compact for Migration."""
+    _configure_logging()
+    ctx.obj = _LazyRuntime()
+
+
+class _LazyRuntime:
+    """Builds the runtime on first use, so `--help` works without any configuration."""
+
+    _runtime: Runtime | None = None
+
+    def get(self) -> Runtime:
+        if self._runtime is None:
+            self._runtime = build_runtime()
+        return self._runtime
+
+
+pass_runtime = click.make_pass_decorator(_LazyRuntime)
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
+@click.option("--threads", default=8, show_default=True, type=int, help="Worker threads.")
+@pass_runtime
+def serve(lazy: _LazyRuntime, host: str, port: int, threads: int) -> None:
+    """Run the web service (forms, webhooks, API) in one process."""
+    import waitress
+
+    from intake_api import create_app
+
+    runtime = lazy.get()
+    runtime.settings.log_disabled_channels()
+    _ensure_schema(runtime)
+    click.echo(f"gcm-intake {__version__} on http://{host}:{port}/ (Ctrl+C to stop)")
+    waitress.serve(
+        create_app(runtime=runtime), host=host, port=port, threads=threads, ident="gcm-intake"
+    )
+
+
+def _ensure_schema(runtime: Runtime) -> None:
+    """SQLite is migrated on start; a shared PostgreSQL store is migrated on purpose."""
+    if runtime.uses_sqlite:
+        upgrade(runtime.engine)
+        return
+    from alembic.script import ScriptDirectory
+
+    from models.migrate import alembic_config
+
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    if current_revision(runtime.engine) != head:
+        raise click.ClickException("the store is not up to date: run `gcm-intake db upgrade` first")
+
+
+@main.group()
+def db() -> None:
+    """Manage the shared store."""
+
+
+@db.command("upgrade")
+@pass_runtime
+def db_upgrade(lazy: _LazyRuntime) -> None:
+    """Create or migrate the store's tables to the latest schema."""
+    runtime = lazy.get()
+    upgrade(runtime.engine)
+    click.echo(f"store at revision {current_revision(runtime.engine)}")
+
+
+@main.command()
+@click.option(
+    "--count",
+    default=600,
+    show_default=True,
+    type=click.IntRange(1, 100_000),
+    help="Number of inputs to create.",
+)
+@click.option("--seed", default=2026, show_default=True, type=int, help="Random seed.")
+@pass_runtime
+def demo(lazy: _LazyRuntime, count: int, seed: int) -> None:
+    """Load a realistic multilingual sample (idempotent: running it twice adds nothing)."""
+    from intake_api.demo import load_demo
+
+    runtime = lazy.get()
+    _ensure_schema(runtime)
+    summary = load_demo(runtime.service, count=count, seed=seed)
+    click.echo(
+        f"demo data: {summary.stored} new inputs, {summary.already} already there, "
+        f"{summary.other} pledges, practices and registrations"
+    )
+
+
+def _register_subcommands() -> None:
+    from intake_api.translate import translate
+
+    main.add_command(translate)
+
+
+_register_subcommands()
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,475 @@
+"""The one definition of every question asked, as data; every channel renders it.
+
+The web form, the Telegram conversation and the Slack modal read the same
+``Question`` objects: their key (the form field name), kind, limits, choices
+and translatable label and help text. Cleaning an answer lives here too, so a
+rule about an answer is written once and holds on every channel.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+from urllib.parse import urlsplit
+
+from email_validator import EmailNotValidError, validate_email
+
+from intake_api.i18n import gettext
+from models.reference import (
+    AGE_GROUPS,
+    COUNTRY_CODES,
+    GENDERS,
+    N_,
+    OBJECTIVES,
+    REGIONAL_REVIEWS,
+    STAKEHOLDER_GROUPS,
+    THEMES,
+    country_name,
+)
+
+# Bumped whenever the wording of a privacy or consent notice changes; stored with each consent.
+CONSENT_NOTICE_VERSION = "2026-11-v1"
+
+
+class Kind(StrEnum):
+    SINGLE = "single"  # one of the choices
+    MULTIPLE = "multiple"  # any number of the choices
+    COUNTRY = "country"  # one ISO 3166-1 alpha-2 code
+    COUNTRIES = "countries"  # several ISO codes
+    LINE = "line"  # a short single line of text
+    TEXT = "text"  # free text, several lines
+    EMAIL = "email"
+    URL = "url"
+    BOOLEAN = "boolean"  # yes / no
+    CONSENT = "consent"  # an explicit agreement; a required one must be given
+
+
+@dataclass(frozen=True)
+class Choice:
+    value: str
+    label: str  # msgid
+    detail: str | None = None  # msgid of a longer description (an objective's full title)
+
+
+@dataclass(frozen=True)
+class AnswerError(Exception):
+    """Why one answer was refused: a msgid and its placeholders, translated when shown."""
+
+    code: str
+    message: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+    def translated(self, locale: str) -> str:
+        return gettext(locale, self.message, **self.params)
+
+
+_REQUIRED = AnswerError("required", N_("Please answer this question."))
+_NOT_A_CHOICE = AnswerError("invalid_choice", N_("Please choose one of the options offered."))
+_UNREADABLE = AnswerError(
+    "invalid_characters",
+    N_("This answer contains characters that cannot be stored. Please type it again."),
+)
+_NO_CONSENT = AnswerError(
+    "consent_required",
+    N_("We can only keep your input with your consent. Please tick the box to agree."),
+)
+
+# Answers arriving from any channel are cut off here before any parsing, so a
+# hostile megabyte costs nothing; the length error still names the real limit.
+_RAW_CEILING = 50_000
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
+
+
+@dataclass(frozen=True)
+class Question:
+    key: str
+    kind: Kind
+    label: str
+    help: str | None = None
+    required: bool = False
+    choices: tuple[Choice, ...] = ()
+    min_length: int = 0
+    max_length: int = 0
+    min_choices: int = 0
+    max_choices: int = 0
+
+    def options(self, locale: str) -> list[tuple[str, str, str | None]]:
+        """(value, label, detail) in the reader's language, countries sorted by name."""
+        if self.kind in (Kind.COUNTRY, Kind.COUNTRIES):
+            named = [(code, country_name(code, locale), None) for code in COUNTRY_CODES]
+            return sorted(named, key=lambda item: _sort_key(item[1]))
+        return [
+            (c.value, gettext(locale, c.label), gettext(locale, c.detail) if c.detail else None)
+            for c in self.choices
+        ]
+
+    def clean(self, raw: Any) -> Any:
+        """The stored form of one raw answer, or ``AnswerError``."""
+        return _CLEANERS[self.kind](self, raw)
+
+
+def _sort_key(name: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", name.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def _as_text(raw: Any) -> str:
+    """Text in NFC with surrounding space removed; refuses bytes that are not UTF-8."""
+    if raw is None:
+        return ""
+    if isinstance(raw, list | tuple):
+        raw = raw[0] if raw else ""
+    if isinstance(raw, bytes):
+        try:
+            raw = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise _UNREADABLE from None
+    text = str(raw)[:_RAW_CEILING]
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # lone surrogates from a broken client
+        raise _UNREADABLE from None
+    if _CONTROL.search(text):
+        raise _UNREADABLE
+    return unicodedata.normalize("NFC", text.replace("\r\n", "\n")).strip()
+
+
+def _as_list(raw: Any) -> list[str]:
+    if raw is None or raw == "":
+        return []
+    items = raw if isinstance(raw, list | tuple | set | frozenset) else [raw]
+    return [_as_text(item) for item in items if item not in (None, "")]
+
+
+def _clean_single(question: Question, raw: Any) -> str | None:
+    value = _as_text(raw)
+    if not value:
+        if question.required:
+            raise _REQUIRED
+        return None
+    if value not in {c.value for c in question.choices}:
+        raise _NOT_A_CHOICE
+    return value
+
+
+def _clean_multiple(question: Question, raw: Any) -> list[str]:
+    values = list(dict.fromkeys(_as_list(raw)))
+    allowed = {c.value for c in question.choices}
+    if any(v not in allowed for v in values):
+        raise _NOT_A_CHOICE
+    _check_count(question, len(values))
+    order = {c.value: i for i, c in enumerate(question.choices)}
+    return sorted(values, key=order.__getitem__)
+
+
+def _check_count(question: Question, count: int) -> None:
+    if question.required and count == 0:
+        raise _REQUIRED
+    if count and count < question.min_choices:
+        raise AnswerError(
+            "too_few", N_("Please choose at least %(min)s options."), {"min": question.min_choices}
+        )
+    if question.max_choices and count > question.max_choices:
+        raise AnswerError(
+            "too_many", N_("Please choose at most %(max)s options."), {"max": question.max_choices}
+        )
+
+
+def _clean_country(question: Question, raw: Any) -> str | None:
+    value = _as_text(raw).upper()
+    if not value:
+        if question.required:
+            raise _REQUIRED
+        return None
+    if value not in COUNTRY_CODES:
+        raise AnswerError("invalid_country", N_("Please choose a country from the list."))
+    return value
+
+
+def _clean_countries(question: Question, raw: Any) -> list[str]:
+    values = list(dict.fromkeys(v.upper() for v in _as_list(raw)))
+    if any(v not in COUNTRY_CODES for v in values):
+        raise AnswerError("invalid_country", N_("Please choose a country from the list."))
+    _check_count(question, len(values))
+    return sorted(values)
+
+
+def _clean_text(question: Question, raw: Any) -> str | None:
+    original = "" if raw is None else raw
+    value = _as_text(original)
+    if question.kind is Kind.LINE:
+        value = " ".join(value.split())
+    if not value:
+        if question.required:
+            raise _REQUIRED
+        return None
+    count = len(original) if isinstance(original, str) and len(original) > _RAW_CEILING else len(value)
+    if question.max_length and count > question.max_length:
+        raise AnswerError(
+            "too_long",
+            N_("Please keep this to %(max)s characters at most (you wrote %(count)s)."),
+            {"max": question.max_length, "count": count},
+        )
+    if count < question.min_length:
+        raise AnswerError(
+            "too_short",
+            N_("Please write at least %(min)s characters (you wrote %(count)s)."),
+            {"min": question.min_length, "count": count},
+        )
+    return value
+
+
+def _clean_email(question: Question, raw: Any) -> str | None:
+    value = _as_text(raw)
+    if not value:
+        if question.required:
+            raise _REQUIRED
+        return None
+    try:
+        checked = validate_email(value, check_deliverability=False)
+    except EmailNotValidError:
+        raise AnswerError(
+            "invalid_email", N_("Please enter a valid e-mail address, such as name@example.org.")
+        ) from None
+    return str(checked.normalized)
+
+
+def _clean_url(question: Question, raw: Any) -> str | None:
+    value = _as_text(raw)
+    if not value:
+        if question.required:
+            raise _REQUIRED
+        return None
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or "." not in parts.netloc or len(value) > 500:
+        raise AnswerError(
+            "invalid_url", N_("Please enter a full web address starting with https://.")
+        )
+    return value
+
+
+_TRUE = {"1", "true", "on", "yes", "y"}
+_FALSE = {"", "0", "false", "off", "no", "n"}
+
+
+def _clean_boolean(question: Question, raw: Any) -> bool:
+    if isinstance(raw, bool):
+        return raw
+    value = _as_text(raw).lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise _NOT_A_CHOICE
+
+
+def _clean_consent(question: Question, raw: Any) -> bool:
+    given = _clean_boolean(question, raw)
+    if question.required and not given:
+        raise _NO_CONSENT
+    return given
+
+
+_CLEANERS: dict[Kind, Callable[[Question, Any], Any]] = {
+    Kind.SINGLE: _clean_single,
+    Kind.MULTIPLE: _clean_multiple,
+    Kind.COUNTRY: _clean_country,
+    Kind.COUNTRIES: _clean_countries,
+    Kind.LINE: _clean_text,
+    Kind.TEXT: _clean_text,
+    Kind.EMAIL: _clean_email,
+    Kind.URL: _clean_url,
+    Kind.BOOLEAN: _clean_boolean,
+    Kind.CONSENT: _clean_consent,
+}
+
+CrossRule = Callable[[Mapping[str, Any]], Mapping[str, AnswerError]]
+
+
+@dataclass(frozen=True)
+class Questionnaire:
+    """An ordered set of questions, plus rules that span several answers."""
+
+    name: str
+    questions: tuple[Question, ...]
+    rules: tuple[CrossRule, ...] = ()
+
+    def __getitem__(self, key: str) -> Question:
+        for question in self.questions:
+            if question.key == key:
+                return question
+        raise KeyError(key)
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        return tuple(q.key for q in self.questions)
+
+    def validate(self, raw: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, AnswerError]]:
+        """Clean every answer; unknown keys (CSRF tokens, honeypots) are ignored."""
+        clean: dict[str, Any] = {}
+        errors: dict[str, AnswerError] = {}
+        for question in self.questions:
+            try:
+                clean[question.key] = question.clean(raw.get(question.key))
+            except AnswerError as error:
+                errors[question.key] = error
+        if not errors:
+            for rule in self.rules:
+                errors.update(rule(clean))
+        return clean, errors
+
+
+def _choices(labels: Mapping[str, str]) -> tuple[Choice, ...]:
+    return tuple(Choice(value, label) for value, label in labels.items())
+
+
+REVIEW_CHOICES = tuple(Choice(r.slug, r.region, r.commission) for r in REGIONAL_REVIEWS)
+OBJECTIVE_CHOICES = tuple(Choice(str(o.number), o.short, o.title) for o in OBJECTIVES)
+
+TEXT_MIN, TEXT_MAX = 10, 5_000
+
+_review = Question(
+    "review", Kind.SINGLE, N_("Regional review"),
+    N_("The regional review your input is for."), required=True, choices=REVIEW_CHOICES,
+)  # fmt: skip
+_stakeholder_group = Question(
+    "stakeholder_group", Kind.SINGLE, N_("Who are you writing as?"),
+    N_("Choose the group that fits you or your organisation best."),
+    required=True, choices=_choices(STAKEHOLDER_GROUPS),
+)  # fmt: skip
+_country = Question(
+    "country", Kind.COUNTRY, N_("Country"),
+    N_("The country your input is mainly about, or where you live. Optional."),
+)  # fmt: skip
+_objectives = Question(
+    "objectives", Kind.MULTIPLE, N_("GCM objectives"),
+    N_("Which of the 23 objectives of the Global Compact does your input speak to? Optional; choose up to %(max)s."),
+    choices=OBJECTIVE_CHOICES, max_choices=5,
+)  # fmt: skip
+_contact_email = Question(
+    "contact_email", Kind.EMAIL, N_("E-mail address for follow-up"),
+    N_("Optional. Only if you would like the organisers to contact you. It is stored encrypted."),
+)  # fmt: skip
+_consent_store = Question(
+    "consent_store", Kind.CONSENT,
+    N_("I agree that my answers are stored and used to prepare the regional review."),
+    N_("Required. You can ask for your input to be erased at any time with your receipt code."),
+    required=True,
+)  # fmt: skip
+
+INPUT = Questionnaire("input", (
+    _review,
+    _stakeholder_group,
+    _country,
+    Question("age_group", Kind.SINGLE, N_("Age group"),
+             N_("Optional. It helps us hear from young people."), choices=_choices(AGE_GROUPS)),
+    Question("gender", Kind.SINGLE, N_("Gender"), N_("Optional."), choices=_choices(GENDERS)),
+    Question("theme", Kind.SINGLE, N_("Discussion theme"),
+             N_("The theme of the regional review your input fits best."),
+             required=True, choices=_choices(THEMES)),
+    _objectives,
+    Question("text", Kind.TEXT, N_("Your input"),
+             N_("What works, what does not, and what should change? Between %(min)s and %(max)s characters."),
+             required=True, min_length=TEXT_MIN, max_length=TEXT_MAX),
+    _contact_email,
+    _consent_store,
+    Question("consent_quote", Kind.CONSENT,
+             N_("You may quote my input, without my name, in the summary report."),
+             N_("Optional.")),
+))  # fmt: skip
+
+PLEDGE = Questionnaire("pledge", (
+    Question("organisation", Kind.LINE, N_("Member State or organisation making the pledge"),
+             required=True, min_length=2, max_length=200),
+    _stakeholder_group,
+    _country,
+    Question("review", Kind.SINGLE, N_("Regional review"), N_("Optional."), choices=REVIEW_CHOICES),
+    Question("title", Kind.LINE, N_("Title of the pledge"), required=True, min_length=5, max_length=200),
+    Question("text", Kind.TEXT, N_("What do you pledge to do, and by when?"),
+             required=True, min_length=20, max_length=TEXT_MAX),
+    Question("objectives", Kind.MULTIPLE, N_("GCM objectives"),
+             N_("The objectives the pledge advances."), required=True,
+             choices=OBJECTIVE_CHOICES, max_choices=23),
+    _contact_email,
+    _consent_store,
+))  # fmt: skip
+
+PRACTICE = Questionnaire("practice", (
+    Question("title", Kind.LINE, N_("Name of the practice"), required=True, min_length=5, max_length=200),
+    Question("description", Kind.TEXT, N_("What was done, for whom, and with what results?"),
+             required=True, min_length=50, max_length=TEXT_MAX),
+    Question("objectives", Kind.MULTIPLE, N_("GCM objectives"),
+             N_("The objectives the practice implements."), required=True,
+             choices=OBJECTIVE_CHOICES, max_choices=23),
+    Question("countries", Kind.COUNTRIES, N_("Countries where it takes place"), required=True),
+    Question("organisation", Kind.LINE, N_("Organisation"), max_length=200),
+    Question("partners", Kind.LINE, N_("Partners"), N_("Optional."), max_length=500),
+    Question("link", Kind.URL, N_("Web page about the practice"), N_("Optional.")),
+    Question("review", Kind.SINGLE, N_("Regional review"), N_("Optional."), choices=REVIEW_CHOICES),
+    _contact_email,
+    _consent_store,
+))  # fmt: skip
+
+ATTENDANCE_MODES = {"virtual": N_("Online"), "in_person": N_("In person")}
+
+
+def _travel_support_needs_reason(answers: Mapping[str, Any]) -> dict[str, AnswerError]:
+    if not answers.get("travel_support"):
+        return {}
+    if answers.get("attendance_mode") != "in_person":
+        return {"travel_support": AnswerError(
+            "travel_needs_in_person", N_("Travel support is only for attending in person."))}
+    if not answers.get("travel_reason"):
+        return {"travel_reason": AnswerError(
+            "required", N_("Please tell us briefly why you need travel support."))}
+    return {}  # fmt: skip
+
+
+REGISTRATION = Questionnaire("registration", (
+    _review,
+    Question("name", Kind.LINE, N_("Full name"), N_("As it should appear on your badge."),
+             required=True, min_length=2, max_length=200),
+    Question("organisation", Kind.LINE, N_("Organisation"), N_("Optional."), max_length=200),
+    _stakeholder_group,
+    Question("country", Kind.COUNTRY, N_("Country"), required=True),
+    Question("contact_email", Kind.EMAIL, N_("E-mail address"),
+             N_("For the practical information about the consultation. It is stored encrypted."),
+             required=True),
+    Question("attendance_mode", Kind.SINGLE, N_("How will you take part?"), required=True,
+             choices=_choices(ATTENDANCE_MODES)),
+    Question("accessibility_needs", Kind.TEXT, N_("Accessibility needs"),
+             N_("Optional. Interpretation, sign language, step-free access, anything that helps you take part."),
+             max_length=1_000),
+    Question("travel_support", Kind.BOOLEAN, N_("I request travel support"),
+             N_("For participants from least developed countries and stakeholders who could not attend otherwise.")),
+    Question("travel_reason", Kind.TEXT, N_("Why do you need travel support?"), max_length=1_000),
+    _consent_store,
+), rules=(_travel_support_needs_reason,))  # fmt: skip
+
+QUESTIONNAIRES: dict[str, Questionnaire] = {
+    q.name: q for q in (INPUT, PLEDGE, PRACTICE, REGISTRATION)
+}
+
+
+def help_text(question: Question, locale: str) -> str | None:
+    """The translated help text, with the question's limits filled in."""
+    if not question.help:
+        return None
+    limit = question.max_length or question.max_choices
+    return gettext(locale, question.help, min=question.min_length, max=limit)
+
+
+def iter_labels(questionnaires: Iterable[Questionnaire] = QUESTIONNAIRES.values()) -> set[str]:
+    """Every msgid a questionnaire shows, for the catalog completeness test."""
+    labels: set[str] = set()
+    for questionnaire in questionnaires:
+        for question in questionnaire.questions:
+            labels.update(filter(None, (question.label, question.help)))
+            for choice in question.choices:
+                labels.update(filter(None, (choice.label, choice.detail)))
+    return labels

@@ -1,0 +1,31 @@
+"""What every process needs, built once from the settings: store, keys, service."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+
+from intake_api.crypto import KeyRing
+from intake_api.service import IntakeService
+from intake_api.settings import Settings
+from models.db import make_engine
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    engine: Engine
+    keys: KeyRing
+    service: IntakeService
+
+    @property
+    def uses_sqlite(self) -> bool:
+        return self.engine.dialect.name == "sqlite"
+
+
+def build_runtime(settings: Settings | None = None) -> Runtime:
+    settings = settings or Settings()
+    engine = make_engine(settings.database_url)
+    keys = KeyRing(settings.secret_key)
+    return Runtime(settings, engine, keys, IntakeService(engine, keys))

@@ -1,0 +1,292 @@
+"""The intake service: every rule about storing what people send, for every channel.
+
+Channels (web form, Telegram, Slack, partner API) call these functions with the
+raw answers, the channel name, the channel's own message or request id and the
+reader's locale. The service validates against the questionnaire, refuses to
+store anything without storage consent, pseudonymises the sender, encrypts
+contact details and stores the record in one transaction, exactly once per
+channel message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
+
+from intake_api.crypto import KeyRing
+from intake_api.i18n import DEFAULT_LOCALE, LOCALES
+from intake_api.questionnaire import (
+    CONSENT_NOTICE_VERSION,
+    INPUT,
+    PLEDGE,
+    PRACTICE,
+    REGISTRATION,
+    AnswerError,
+    Questionnaire,
+)
+from intake_api.receipts import new_receipt
+from models import crud
+from models.consent import ConsentRecord
+from models.db import read_session, write_session
+from models.intake_record import IntakeRecord
+from models.pledge import Pledge
+from models.practice import Practice
+from models.reference import CHANNELS
+from models.registration import Registration
+from models.review import RegionalReview
+from models.submission import Submission, SubmissionObjective
+
+MAX_MESSAGE_ID_LENGTH = 128
+_STORE_ATTEMPTS = 5
+
+
+@dataclass(frozen=True)
+class FieldError:
+    field: str
+    code: str
+    message: str  # already in the contributor's language
+
+
+class InvalidAnswers(Exception):
+    """Answers a person can correct; nothing was stored."""
+
+    def __init__(self, errors: list[FieldError]) -> None:
+        super().__init__(", ".join(f"{e.field}: {e.code}" for e in errors))
+        self.errors = errors
+
+    def by_field(self) -> dict[str, str]:
+        return {error.field: error.message for error in self.errors}
+
+
+@dataclass(frozen=True)
+class Receipt:
+    kind: str
+    code: str
+    duplicate: bool  # True when this message had been stored before: nothing new was stored
+
+
+@dataclass(frozen=True)
+class _Form:
+    kind: str
+    questionnaire: Questionnaire
+    model: type[IntakeRecord]
+    build: Callable[[dict[str, Any], KeyRing], IntakeRecord]
+
+
+def _build_input(answers: dict[str, Any], _keys: KeyRing) -> IntakeRecord:
+    return Submission(
+        review_slug=answers["review"],
+        stakeholder_group=answers["stakeholder_group"],
+        age_group=answers["age_group"],
+        gender=answers["gender"],
+        country=answers["country"],
+        theme=answers["theme"],
+        text=answers["text"],
+        consent_quote=answers["consent_quote"],
+        objective_links=[
+            SubmissionObjective(objective_number=int(n)) for n in answers["objectives"]
+        ],
+    )
+
+
+def _build_pledge(answers: dict[str, Any], _keys: KeyRing) -> IntakeRecord:
+    return Pledge(
+        review_slug=answers["review"],
+        organisation=answers["organisation"],
+        stakeholder_group=answers["stakeholder_group"],
+        country=answers["country"],
+        title=answers["title"],
+        text=answers["text"],
+        objectives=[int(n) for n in answers["objectives"]],
+    )
+
+
+def _build_practice(answers: dict[str, Any], _keys: KeyRing) -> IntakeRecord:
+    return Practice(
+        review_slug=answers["review"],
+        title=answers["title"],
+        description=answers["description"],
+        objectives=[int(n) for n in answers["objectives"]],
+        countries=answers["countries"],
+        organisation=answers["organisation"],
+        partners=answers["partners"],
+        link=answers["link"],
+    )
+
+
+def _build_registration(answers: dict[str, Any], keys: KeyRing) -> IntakeRecord:
+    needs = answers["accessibility_needs"]
+    return Registration(
+        review_slug=answers["review"],
+        name=keys.encrypt(answers["name"], context="registration.name"),
+        organisation=answers["organisation"],
+        stakeholder_group=answers["stakeholder_group"],
+        country=answers["country"],
+        attendance_mode=answers["attendance_mode"],
+        accessibility_needs=keys.encrypt(needs, context="registration.accessibility_needs")
+        if needs
+        else None,
+        travel_support=answers["travel_support"],
+        travel_reason=answers["travel_reason"] if answers["travel_support"] else None,
+    )
+
+
+_FORMS = {
+    form.kind: form
+    for form in (
+        _Form("input", INPUT, Submission, _build_input),
+        _Form("pledge", PLEDGE, Pledge, _build_pledge),
+        _Form("practice", PRACTICE, Practice, _build_practice),
+        _Form("registration", REGISTRATION, Registration, _build_registration),
+    )
+}
+
+
+class IntakeService:
+    """Validates and stores intakes; knows nothing of Telegram, Slack or HTTP."""
+
+    def __init__(self, engine: Engine, keys: KeyRing) -> None:
+        self.engine = engine
+        self.keys = keys
+
+    def submit_input(self, answers: Mapping[str, Any], **where: Any) -> Receipt:
+        """Store an input to a regional review. See ``submit`` for the arguments."""
+        return self.submit("input", answers, **where)
+
+    def submit_pledge(self, answers: Mapping[str, Any], **where: Any) -> Receipt:
+        return self.submit("pledge", answers, **where)
+
+    def submit_practice(self, answers: Mapping[str, Any], **where: Any) -> Receipt:
+        return self.submit("practice", answers, **where)
+
+    def register(self, answers: Mapping[str, Any], **where: Any) -> Receipt:
+        """Register a participant for a regional multi-stakeholder consultation."""
+        return self.submit("registration", answers, **where)
+
+    def submit(
+        self,
+        kind: str,
+        answers: Mapping[str, Any],
+        *,
+        channel: str,
+        message_id: str,
+        locale: str,
+        platform_user_id: str | int | None = None,
+        received_at: datetime | None = None,
+    ) -> Receipt:
+        """Validate and store one intake of ``kind``, exactly once per channel message.
+
+        ``message_id`` is the channel's own id of what was sent (Telegram update,
+        Slack view submission, the web form's idempotency key): a second call
+        with it returns the first receipt with ``duplicate=True`` and stores
+        nothing, also when both calls race. ``platform_user_id`` is the raw
+        Telegram or Slack user id; only its keyed pseudonym is stored.
+        ``received_at`` keeps a partner system's or an import's original time.
+
+        Raises ``InvalidAnswers`` (messages in ``locale``) when an answer is
+        refused, including a missing storage consent; nothing is stored then.
+        """
+        form = _FORMS[kind]
+        if channel not in CHANNELS:
+            raise ValueError(f"unknown channel {channel!r}")
+        if not message_id or len(message_id) > MAX_MESSAGE_ID_LENGTH:
+            raise ValueError("message_id must be 1 to 128 characters")
+        locale = locale if locale in LOCALES else DEFAULT_LOCALE
+        clean = self.validate(form.questionnaire, answers, locale)
+        pseudonym = (
+            self.keys.pseudonym(channel, platform_user_id) if platform_user_id is not None else None
+        )
+        for _attempt in range(_STORE_ATTEMPTS):
+            try:
+                return self._store(form, clean, channel, message_id, locale, pseudonym, received_at)
+            except IntegrityError:
+                # A concurrent delivery of the same message won, or the receipt
+                # code collided: the next attempt finds the winner or draws anew.
+                continue
+        raise RuntimeError("could not store the intake after several attempts")
+
+    @staticmethod
+    def validate(
+        questionnaire: Questionnaire, answers: Mapping[str, Any], locale: str
+    ) -> dict[str, Any]:
+        """Clean answers, or raise ``InvalidAnswers`` with one translated message per field."""
+        clean, errors = questionnaire.validate(answers)
+        if errors:
+            raise InvalidAnswers([_field_error(key, err, locale) for key, err in errors.items()])
+        return clean
+
+    def _store(
+        self,
+        form: _Form,
+        answers: dict[str, Any],
+        channel: str,
+        message_id: str,
+        locale: str,
+        pseudonym: str | None,
+        received_at: datetime | None,
+    ) -> Receipt:
+        with write_session(self.engine) as session:
+            existing = crud.find_by_message(
+                session, form.model, channel=channel, message_id=message_id
+            )
+            if existing is not None:
+                return Receipt(form.kind, existing.receipt, duplicate=True)
+            record = form.build(answers, self.keys)
+            record.receipt = new_receipt(form.kind)
+            record.channel, record.channel_message_id, record.locale = channel, message_id, locale
+            record.consent_store, record.consent_version = True, CONSENT_NOTICE_VERSION
+            if received_at is not None:
+                record.created_at = received_at
+            if answers.get("contact_email"):
+                record.contact_email = self.keys.encrypt(
+                    answers["contact_email"], context=f"{form.kind}.contact_email"
+                )
+            if pseudonym is not None:
+                contributor = crud.ensure_contributor(
+                    session, pseudonym=pseudonym, channel=channel, locale=locale
+                )
+                crud.update_profile(contributor, answers=answers)
+                record.contributor_id = contributor.id
+            consents = _consents(form.kind, answers, record, channel, locale)
+            crud.add_intake(
+                session, record=record, consents=consents, actor=f"channel:{channel}",
+                kind=form.kind,
+            )  # fmt: skip
+            return Receipt(form.kind, record.receipt, duplicate=False)
+
+    def reviews(self) -> list[RegionalReview]:
+        with read_session(self.engine) as session:
+            return crud.list_reviews(session)
+
+
+def _field_error(key: str, error: AnswerError, locale: str) -> FieldError:
+    return FieldError(field=key, code=error.code, message=error.translated(locale))
+
+
+def _consents(
+    kind: str, answers: dict[str, Any], record: IntakeRecord, channel: str, locale: str
+) -> list[ConsentRecord]:
+    """One record per consent asked: storing always, quoting and contact where offered."""
+    given = {"store": True}
+    if "consent_quote" in answers:
+        given["quote"] = bool(answers["consent_quote"])
+    if answers.get("contact_email"):
+        given["contact"] = True
+    return [
+        ConsentRecord(
+            contributor_id=record.contributor_id,
+            subject_type=kind,
+            subject_id=0,
+            kind=name,
+            granted=granted,
+            notice_version=CONSENT_NOTICE_VERSION,
+            locale=locale,
+            channel=channel,
+        )  # fmt: skip
+        for name, granted in given.items()
+    ]

@@ -1,0 +1,102 @@
+"""One settings object for every process: web, bots, scheduler and CLI.
+
+Values come from ``INTAKE_*`` environment variables and a ``.env`` file. A
+newcomer needs none of them: the store defaults to an SQLite file and the
+secret key is generated once into the instance folder.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+log = logging.getLogger(__name__)
+
+SECRET_KEY_FILE = "secret_key"  # noqa: S105 - a file name, not a secret
+
+
+class Settings(BaseSettings):
+    """Deployment configuration; channels whose secrets are missing are off."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="INTAKE_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    environment: Literal["development", "production"] = "development"
+    instance_path: Path = Field(default_factory=lambda: Path.cwd() / "instance")
+    database_url: str = ""
+    secret_key: str = ""
+
+    telegram_token: str = ""
+    telegram_api_url: str = "https://api.telegram.org/bot"
+    telegram_webhook_secret: str = ""
+
+    slack_bot_token: str = ""
+    slack_signing_secret: str = ""
+    slack_api_url: str = "https://slack.com/api/"
+
+    smtp_url: str = ""
+    ratelimit_storage_url: str = "memory://"
+
+    @model_validator(mode="after")
+    def _fill_defaults(self) -> Settings:
+        self.instance_path = self.instance_path.resolve()
+        if not self.database_url:
+            self.database_url = f"sqlite:///{self.instance_path / 'gcm_intake.db'}"
+        if not self.secret_key:
+            if self.environment == "production":
+                raise ValueError(
+                    "INTAKE_SECRET_KEY must be set in production: the generated key "
+                    "lives on one host only"
+                )
+            self.secret_key = _instance_secret(self.instance_path)
+        return self
+
+    @cached_property
+    def telegram_enabled(self) -> bool:
+        return bool(self.telegram_token)
+
+    @cached_property
+    def slack_enabled(self) -> bool:
+        return bool(self.slack_bot_token and self.slack_signing_secret)
+
+    def log_disabled_channels(self) -> None:
+        """Say once, at start-up, which channels are off and why."""
+        if not self.telegram_enabled:
+            log.info("Telegram channel off: INTAKE_TELEGRAM_TOKEN is not set")
+        if not self.slack_enabled:
+            log.info(
+                "Slack channel off: INTAKE_SLACK_BOT_TOKEN and INTAKE_SLACK_SIGNING_SECRET "
+                "are not both set"
+            )
+        if not self.smtp_url:
+            log.info("E-mail digests off: INTAKE_SMTP_URL is not set")
+
+
+def _instance_secret(instance_path: Path) -> str:
+    """Read the generated secret key, creating it on first use.
+
+    The key pseudonymises platform ids and encrypts contact details, so it must
+    survive restarts: losing it orphans every contributor and e-mail address.
+    """
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key_file = instance_path / SECRET_KEY_FILE
+    try:
+        return key_file.read_text(encoding="ascii").strip()
+    except FileNotFoundError:
+        pass
+    key = secrets.token_urlsafe(48)
+    try:
+        with key_file.open("x", encoding="ascii") as handle:  # first writer wins
+            handle.write(key)
+        key_file.chmod(0o600)
+        log.info("Generated a new secret key in %s", key_file)
+        return key
+    except FileExistsError:
+        return key_file.read_text(encoding="ascii").strip()

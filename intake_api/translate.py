@@ -1,0 +1,68 @@
+"""``gcm-intake translate``: the gettext workflow over ``locales/`` (pybabel underneath)."""
+
+from __future__ import annotations
+
+from contextlib import chdir
+from pathlib import Path
+
+import click
+from babel.messages.frontend import CommandLineInterface
+
+from intake_api.i18n import LOCALES
+from locales import DOMAIN, LOCALES_DIR
+
+ROOT = LOCALES_DIR.parent
+POT = LOCALES_DIR / f"{DOMAIN}.pot"
+# Our own gettext takes the locale first; N_ marks strings defined at import time.
+KEYWORDS = ["-k", "_", "-k", "N_", "-k", "gettext:2", "-k", "ngettext:2,3", "--no-default-keywords"]
+
+
+def _pybabel(*args: str) -> None:
+    CommandLineInterface().run(["pybabel", "-q", *args])
+
+
+@click.group()
+def translate() -> None:
+    """Extract, update and compile the message catalogs."""
+
+
+@translate.command()
+def extract() -> None:
+    """Collect every translatable string into locales/messages.pot."""
+    with chdir(ROOT):  # relative paths in the catalog's location comments
+        _pybabel(
+            "extract", "-F", "babel.cfg", *KEYWORDS, "--sort-by-file", "--no-wrap",
+            "--project", "gcm-intake", "--copyright-holder", "gcm-intake contributors",
+            "-o", str(POT.relative_to(ROOT)), ".",
+        )  # fmt: skip
+
+
+@translate.command()
+def update() -> None:
+    """Merge new strings from the template into every locale's catalog."""
+    for locale in LOCALES:
+        po = LOCALES_DIR / locale / "LC_MESSAGES" / f"{DOMAIN}.po"
+        command = "update" if po.exists() else "init"
+        extra = ["--no-wrap", "--ignore-obsolete"] if command == "update" else ["--no-wrap"]
+        _pybabel(command, "-i", str(POT), "-d", str(LOCALES_DIR), "-l", locale, *extra)
+    fill_english(LOCALES_DIR / "en" / "LC_MESSAGES" / f"{DOMAIN}.po")
+
+
+@translate.command()
+def compile() -> None:  # noqa: A001 - the pybabel verb
+    """Compile every catalog to the .mo files shipped in the package."""
+    _pybabel("compile", "-d", str(LOCALES_DIR), "--statistics")
+
+
+def fill_english(po_path: Path) -> None:
+    """English is the source language: its msgstr is its msgid."""
+    from babel.messages.pofile import read_po, write_po
+
+    with po_path.open("rb") as handle:
+        catalog = read_po(handle, locale="en")
+    for message in catalog:
+        if message.id and not message.string:
+            message.string = message.id
+        message.flags.discard("fuzzy")
+    with po_path.open("wb") as handle:
+        write_po(handle, catalog, width=0)

@@ -1,0 +1,29 @@
+"""Jinja filters that format dates and numbers for the reader's locale with Babel."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from babel.dates import format_date
+from babel.numbers import format_decimal
+from flask import Flask, g
+
+from intake_api.i18n import DEFAULT_LOCALE, gettext
+
+
+def register_filters(app: Flask) -> None:
+    app.jinja_env.filters.update(
+        date=lambda value, fmt="long": format_date(value, fmt, locale=_locale()),
+        number=lambda value: format_decimal(value, locale=_locale()),
+        tr=lambda message: gettext(_locale(), message) if message else "",
+    )
+
+
+def _locale() -> str:
+    return g.get("locale", DEFAULT_LOCALE)
+
+
+def date_range(start: date, end: date, locale: str) -> str:
+    return (
+        f"{format_date(start, 'long', locale=locale)} – {format_date(end, 'long', locale=locale)}"
+    )

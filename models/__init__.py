@@ -1,0 +1,34 @@
+"""The shared store: SQLModel tables, engine setup, migrations and reference data."""
+
+from sqlmodel import SQLModel
+
+# Named constraints so that Alembic migrations are the same on SQLite and PostgreSQL.
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+from models.audit import AuditEntry  # noqa: E402
+from models.consent import ConsentRecord  # noqa: E402
+from models.contributor import Contributor  # noqa: E402
+from models.pledge import Pledge  # noqa: E402
+from models.practice import Practice  # noqa: E402
+from models.registration import Registration  # noqa: E402
+from models.review import Objective, RegionalReview  # noqa: E402
+from models.submission import Submission, SubmissionObjective  # noqa: E402
+
+__all__ = [
+    "AuditEntry",
+    "ConsentRecord",
+    "Contributor",
+    "Objective",
+    "Pledge",
+    "Practice",
+    "RegionalReview",
+    "Registration",
+    "Submission",
+    "SubmissionObjective",
+]

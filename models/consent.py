@@ -1,0 +1,28 @@
+"""Consent as data: what was agreed, to which notice, when, and through which channel."""
+
+from datetime import datetime
+
+from sqlmodel import Field, SQLModel
+
+from models.base import Timestamp, utcnow
+
+CONSENT_KINDS = ("store", "quote", "contact")
+
+
+class ConsentRecord(SQLModel, table=True):
+    """One consent given or withdrawn; the latest record per subject and kind is in force."""
+
+    __tablename__ = "consent_record"
+
+    id: int | None = Field(default=None, primary_key=True)
+    contributor_id: int | None = Field(
+        default=None, foreign_key="contributor.id", index=True, ondelete="SET NULL"
+    )
+    subject_type: str = Field(max_length=16)
+    subject_id: int = Field(index=True)
+    kind: str = Field(max_length=16)
+    granted: bool
+    notice_version: str = Field(max_length=32)
+    locale: str = Field(max_length=8)
+    channel: str = Field(max_length=16)
+    recorded_at: datetime = Field(default_factory=utcnow, sa_type=Timestamp)

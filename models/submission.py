@@ -1,0 +1,45 @@
+"""Inputs to a regional review: the heart of the store."""
+
+from datetime import datetime
+
+from sqlalchemy import Text, UniqueConstraint
+from sqlmodel import Field, Relationship, SQLModel
+
+from models.base import Timestamp, utcnow
+from models.intake_record import IntakeRecord
+
+SUBMISSION_STATUSES = ("new", "reviewed", "flagged", "included")
+
+
+class SubmissionObjective(SQLModel, table=True):
+    """Which GCM objectives an input speaks to (many per input)."""
+
+    __tablename__ = "submission_objective"
+
+    submission_id: int = Field(foreign_key="submission.id", primary_key=True, ondelete="CASCADE")
+    objective_number: int = Field(foreign_key="objective.number", primary_key=True, index=True)
+
+
+class Submission(IntakeRecord, table=True):
+    """One input: who (profile snapshot), about what, what they said, and what they agreed to."""
+
+    __table_args__ = (UniqueConstraint("channel", "channel_message_id"),)
+
+    review_slug: str = Field(foreign_key="regional_review.slug", max_length=16, index=True)
+    stakeholder_group: str | None = Field(default=None, max_length=32, index=True)
+    age_group: str | None = Field(default=None, max_length=16)
+    gender: str | None = Field(default=None, max_length=16)
+    country: str | None = Field(default=None, max_length=2)
+    theme: str | None = Field(default=None, max_length=32)
+    text: str = Field(sa_type=Text)
+    consent_quote: bool = False
+    status: str = Field(default="new", max_length=16, index=True)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=Timestamp)
+
+    objective_links: list[SubmissionObjective] = Relationship(
+        sa_relationship_kwargs={"cascade": "all, delete-orphan", "lazy": "selectin"}
+    )
+
+    @property
+    def objectives(self) -> list[int]:
+        return sorted(link.objective_number for link in self.objective_links)

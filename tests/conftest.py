@@ -1,0 +1,113 @@
+"""Fixtures: a fresh, migrated store per test on SQLite and on PostgreSQL.
+
+PostgreSQL tests skip with a reason when no server answers, except under
+``CI=true``, where a missing server fails the run instead.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from sqlalchemy import Engine, text
+
+from intake_api import create_app
+from intake_api.runtime import Runtime, build_runtime
+from intake_api.settings import Settings
+from models.migrate import upgrade
+
+PG_DSN = os.environ.get("INTAKE_TEST_POSTGRES", "postgresql://127.0.0.1:5432/test")
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def _postgres_problem() -> str | None:
+    try:
+        with psycopg.connect(PG_DSN, connect_timeout=3):
+            return None
+    except psycopg.Error as exc:
+        return f"PostgreSQL at {PG_DSN} does not answer ({exc.__class__.__name__})"
+
+
+_PG_PROBLEM = _postgres_problem()
+
+
+def require_postgres() -> None:
+    if _PG_PROBLEM is None:
+        return
+    if IN_CI:
+        pytest.fail(f"{_PG_PROBLEM}; PostgreSQL tests are mandatory under CI=true")
+    pytest.skip(_PG_PROBLEM)
+
+
+@pytest.fixture(autouse=True)
+def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No INTAKE_* variable or .env of the developer's leaks into a test."""
+    for name in list(os.environ):
+        if name.startswith("INTAKE_") and name != "INTAKE_TEST_POSTGRES":
+            monkeypatch.delenv(name)
+    monkeypatch.chdir(tmp_path)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database of each kind: a temporary SQLite file, or a fresh PostgreSQL schema."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'store.db'}"
+        return
+    require_postgres()
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(PG_DSN, autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+    try:
+        yield f"{PG_DSN}?options=-csearch_path%3D{schema}"
+    finally:
+        with psycopg.connect(PG_DSN, autocommit=True) as conn:
+            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    return Settings(
+        database_url=database_url,
+        instance_path=tmp_path / "instance",
+        secret_key="test-secret-key-not-for-production",
+    )
+
+
+@pytest.fixture
+def runtime(settings: Settings) -> Iterator[Runtime]:
+    runtime = build_runtime(settings)
+    upgrade(runtime.engine)
+    yield runtime
+    runtime.engine.dispose()
+
+
+@pytest.fixture
+def engine(runtime: Runtime) -> Engine:
+    return runtime.engine
+
+
+@pytest.fixture
+def service(runtime: Runtime):  # type: ignore[no-untyped-def]
+    return runtime.service
+
+
+@pytest.fixture
+def app(runtime: Runtime):  # type: ignore[no-untyped-def]
+    app = create_app(runtime=runtime)
+    app.config.update(TESTING=True)
+    return app
+
+
+@pytest.fixture
+def client(app):  # type: ignore[no-untyped-def]
+    return app.test_client()
+
+
+def count_rows(engine: Engine, table: str) -> int:
+    with engine.connect() as connection:
+        return int(connection.execute(text(f"SELECT count(*) FROM {table}")).scalar_one())  # noqa: S608

@@ -1,0 +1,124 @@
+"""The `gcm-intake` command as a newcomer runs it: real processes, real ports."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import text
+
+from intake_api import __version__
+from intake_api.cli import main
+from intake_api.i18n import LOCALES
+from models.db import make_engine
+
+GCM_INTAKE = [sys.executable, "-m", "intake_api.cli"]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _clean_env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("INTAKE_")}
+    env.update(extra)
+    return env
+
+
+def test_version_and_help():
+    runner = CliRunner()
+    assert __version__ in runner.invoke(main, ["--version"]).output
+    listing = runner.invoke(main, ["--help"]).output
+    for command in ("serve", "db", "demo", "translate"):
+        assert command in listing
+    for args in (["serve", "--help"], ["db", "upgrade", "--help"], ["demo", "--help"]):
+        assert runner.invoke(main, args).exit_code == 0
+
+
+@pytest.mark.slow
+def test_serve_starts_on_a_fresh_directory_and_answers_healthz(tmp_path: Path):
+    port = _free_port()
+    process = subprocess.Popen(
+        [*GCM_INTAKE, "serve", "--port", str(port)],
+        cwd=tmp_path, env=_clean_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    try:
+        response = _wait_for(f"http://127.0.0.1:{port}/healthz", process)
+        assert response.status_code == 200
+        assert response.json() == {"status": "ok", "database": "ok"}
+        home = httpx.get(f"http://127.0.0.1:{port}/ar/")
+        assert '<html lang="ar" dir="rtl">' in home.text
+        assert (tmp_path / "instance" / "gcm_intake.db").exists()
+        assert (tmp_path / "instance" / "secret_key").exists()
+    finally:
+        process.terminate()
+        output, _ = process.communicate(timeout=20)
+    assert "Telegram channel off" in output
+    assert "Traceback" not in output
+
+
+def _wait_for(url: str, process: subprocess.Popen, timeout: float = 60) -> httpx.Response:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"serve exited early:\n{process.stdout.read()}")
+        try:
+            return httpx.get(url, timeout=2)
+        except httpx.TransportError:
+            time.sleep(0.2)
+    raise AssertionError(f"{url} did not answer within {timeout}s")
+
+
+def test_serve_refuses_a_postgresql_store_that_was_not_migrated(database_url):
+    if not database_url.startswith("postgresql"):
+        pytest.skip("SQLite stores are migrated by serve itself")
+    result = subprocess.run(
+        [*GCM_INTAKE, "serve", "--port", str(_free_port())],
+        env=_clean_env(INTAKE_DATABASE_URL=database_url, INTAKE_SECRET_KEY="k"),
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert result.returncode != 0
+    assert "gcm-intake db upgrade" in result.stderr
+
+
+@pytest.mark.slow
+def test_db_upgrade_then_demo_fills_the_store(database_url, tmp_path):
+    env = _clean_env(INTAKE_DATABASE_URL=database_url, INTAKE_SECRET_KEY="demo-key")
+    upgrade = subprocess.run([*GCM_INTAKE, "db", "upgrade"], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert upgrade.returncode == 0, upgrade.stderr
+    assert "revision" in upgrade.stdout
+
+    demo = subprocess.run([*GCM_INTAKE, "demo"], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=600)
+    assert demo.returncode == 0, demo.stderr
+    assert "Loading demo inputs" in demo.stdout  # the progress bar
+
+    engine = make_engine(database_url)
+    with engine.connect() as connection:
+        def scalar(sql: str):
+            return connection.execute(text(sql)).scalar_one()
+
+        assert scalar("SELECT count(*) FROM submission") >= 500
+        assert scalar("SELECT count(DISTINCT review_slug) FROM submission") == 5
+        assert scalar("SELECT count(DISTINCT channel) FROM submission") == 4
+        locales = set(connection.execute(text("SELECT DISTINCT locale FROM submission")).scalars())
+        assert locales == set(LOCALES)
+        assert scalar("SELECT count(DISTINCT stakeholder_group) FROM submission") >= 15
+        assert scalar("SELECT count(DISTINCT objective_number) FROM submission_objective") == 23
+        assert scalar("SELECT count(*) FROM contributor") > 0
+        assert scalar("SELECT count(*) FROM pledge") > 0 and scalar("SELECT count(*) FROM registration") > 0
+        before = scalar("SELECT count(*) FROM submission")
+
+    again = subprocess.run([*GCM_INTAKE, "demo"], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=600)
+    assert again.returncode == 0
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM submission")).scalar_one() == before
+    engine.dispose()

@@ -1,0 +1,30 @@
+"""GET /healthz both ways."""
+
+from __future__ import annotations
+
+from intake_api import create_app
+from intake_api.settings import Settings
+
+
+def test_healthy_store(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json == {"status": "ok", "database": "ok"}
+
+
+def test_store_down_gives_503(tmp_path):
+    app = create_app(Settings(
+        database_url="postgresql://127.0.0.1:1/nowhere?connect_timeout=2",
+        instance_path=tmp_path, secret_key="k",
+    ))  # fmt: skip
+    response = app.test_client().get("/healthz")
+    assert response.status_code == 503
+    assert response.json == {"status": "unavailable", "database": "unavailable"}
+
+
+def test_missing_sqlite_directory_gives_503(tmp_path):
+    app = create_app(Settings(
+        database_url=f"sqlite:///{tmp_path / 'no' / 'such' / 'dir' / 'x.db'}",
+        instance_path=tmp_path, secret_key="k",
+    ))  # fmt: skip
+    assert app.test_client().get("/healthz").status_code == 503
