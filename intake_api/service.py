@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
 
 from intake_api.crypto import KeyRing
 from intake_api.i18n import DEFAULT_LOCALE, LOCALES
@@ -75,11 +76,14 @@ class _Form:
     kind: str
     questionnaire: Questionnaire
     model: type[IntakeRecord]
-    build: Callable[[dict[str, Any], KeyRing], IntakeRecord]
+    build: Callable[[dict[str, Any], KeyRing, dict[str, Any]], IntakeRecord]
 
 
-def _build_input(answers: dict[str, Any], _keys: KeyRing) -> IntakeRecord:
+def _build_input(
+    answers: dict[str, Any], _keys: KeyRing, provenance: dict[str, Any]
+) -> IntakeRecord:
     return Submission(
+        **provenance,
         review_slug=answers["review"],
         stakeholder_group=answers["stakeholder_group"],
         age_group=answers["age_group"],
@@ -94,8 +98,11 @@ def _build_input(answers: dict[str, Any], _keys: KeyRing) -> IntakeRecord:
     )
 
 
-def _build_pledge(answers: dict[str, Any], _keys: KeyRing) -> IntakeRecord:
+def _build_pledge(
+    answers: dict[str, Any], _keys: KeyRing, provenance: dict[str, Any]
+) -> IntakeRecord:
     return Pledge(
+        **provenance,
         review_slug=answers["review"],
         organisation=answers["organisation"],
         stakeholder_group=answers["stakeholder_group"],
@@ -106,8 +113,11 @@ def _build_pledge(answers: dict[str, Any], _keys: KeyRing) -> IntakeRecord:
     )
 
 
-def _build_practice(answers: dict[str, Any], _keys: KeyRing) -> IntakeRecord:
+def _build_practice(
+    answers: dict[str, Any], _keys: KeyRing, provenance: dict[str, Any]
+) -> IntakeRecord:
     return Practice(
+        **provenance,
         review_slug=answers["review"],
         title=answers["title"],
         description=answers["description"],
@@ -119,9 +129,12 @@ def _build_practice(answers: dict[str, Any], _keys: KeyRing) -> IntakeRecord:
     )
 
 
-def _build_registration(answers: dict[str, Any], keys: KeyRing) -> IntakeRecord:
+def _build_registration(
+    answers: dict[str, Any], keys: KeyRing, provenance: dict[str, Any]
+) -> IntakeRecord:
     needs = answers["accessibility_needs"]
     return Registration(
+        **provenance,
         review_slug=answers["review"],
         name=keys.encrypt(answers["name"], context="registration.name"),
         organisation=answers["organisation"],
@@ -236,28 +249,49 @@ class IntakeService:
             )
             if existing is not None:
                 return Receipt(form.kind, existing.receipt, duplicate=True)
-            record = form.build(answers, self.keys)
-            record.receipt = new_receipt(form.kind)
-            record.channel, record.channel_message_id, record.locale = channel, message_id, locale
-            record.consent_store, record.consent_version = True, CONSENT_NOTICE_VERSION
+            provenance = self._provenance(
+                session, form.kind, answers, channel, message_id, locale, pseudonym
+            )
             if received_at is not None:
-                record.created_at = received_at
-            if answers.get("contact_email"):
-                record.contact_email = self.keys.encrypt(
-                    answers["contact_email"], context=f"{form.kind}.contact_email"
-                )
-            if pseudonym is not None:
-                contributor = crud.ensure_contributor(
-                    session, pseudonym=pseudonym, channel=channel, locale=locale
-                )
-                crud.update_profile(contributor, answers=answers)
-                record.contributor_id = contributor.id
+                provenance["created_at"] = received_at
+            record = form.build(answers, self.keys, provenance)
             consents = _consents(form.kind, answers, record, channel, locale)
             crud.add_intake(
                 session, record=record, consents=consents, actor=f"channel:{channel}",
                 kind=form.kind,
             )  # fmt: skip
             return Receipt(form.kind, record.receipt, duplicate=False)
+
+    def _provenance(
+        self,
+        session: Session,
+        kind: str,
+        answers: dict[str, Any],
+        channel: str,
+        message_id: str,
+        locale: str,
+        pseudonym: str | None,
+    ) -> dict[str, Any]:
+        """Where a record came from, its receipt, its consent and its sealed contact details."""
+        provenance: dict[str, Any] = {
+            "receipt": new_receipt(kind),
+            "channel": channel,
+            "channel_message_id": message_id,
+            "locale": locale,
+            "consent_store": True,
+            "consent_version": CONSENT_NOTICE_VERSION,
+        }
+        if answers.get("contact_email"):
+            provenance["contact_email"] = self.keys.encrypt(
+                answers["contact_email"], context=f"{kind}.contact_email"
+            )
+        if pseudonym is not None:
+            contributor = crud.ensure_contributor(
+                session, pseudonym=pseudonym, channel=channel, locale=locale
+            )
+            crud.update_profile(contributor, answers=answers)
+            provenance["contributor_id"] = contributor.id
+        return provenance
 
     def reviews(self) -> list[RegionalReview]:
         with read_session(self.engine) as session:

@@ -164,9 +164,9 @@ _NOT_COUNTRIES = frozenset(
 )
 
 COUNTRY_CODES: frozenset[str] = frozenset(
-    code
+    str(code)
     for code in Locale("en").territories
-    if len(code) == 2 and code.isalpha() and code not in _NOT_COUNTRIES
+    if isinstance(code, str) and len(code) == 2 and code.isalpha() and code not in _NOT_COUNTRIES
 )
 
 

@@ -16,7 +16,9 @@ class SubmissionObjective(SQLModel, table=True):
 
     __tablename__ = "submission_objective"
 
-    submission_id: int = Field(foreign_key="submission.id", primary_key=True, ondelete="CASCADE")
+    submission_id: int | None = Field(
+        default=None, foreign_key="submission.id", primary_key=True, ondelete="CASCADE"
+    )
     objective_number: int = Field(foreign_key="objective.number", primary_key=True, index=True)
 
 

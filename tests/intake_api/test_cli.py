@@ -78,12 +78,30 @@ def _wait_for(url: str, process: subprocess.Popen, timeout: float = 60) -> httpx
     raise AssertionError(f"{url} did not answer within {timeout}s")
 
 
-def test_serve_refuses_a_postgresql_store_that_was_not_migrated(database_url):
-    if not database_url.startswith("postgresql"):
-        pytest.skip("SQLite stores are migrated by serve itself")
+@pytest.mark.slow
+@pytest.mark.postgres
+def test_app_factory_runs_under_gunicorn_with_two_workers(postgres_url, tmp_path):
+    """The production shape: `gunicorn 'intake_api:create_app()'` on a migrated PostgreSQL store."""
+    env = _clean_env(INTAKE_DATABASE_URL=postgres_url, INTAKE_SECRET_KEY="k", INTAKE_ENVIRONMENT="production")
+    subprocess.run([*GCM_INTAKE, "db", "upgrade"], env=env, cwd=tmp_path, check=True, capture_output=True, timeout=120)
+    port = _free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-w", "2", "-b", f"127.0.0.1:{port}", "intake_api:create_app()"],
+        cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    try:
+        assert _wait_for(f"http://127.0.0.1:{port}/healthz", process).json() == {"status": "ok", "database": "ok"}
+        assert "Arab region" in httpx.get(f"http://127.0.0.1:{port}/en/").text
+    finally:
+        process.terminate()
+        process.communicate(timeout=30)
+
+
+@pytest.mark.postgres
+def test_serve_refuses_a_postgresql_store_that_was_not_migrated(postgres_url):
     result = subprocess.run(
         [*GCM_INTAKE, "serve", "--port", str(_free_port())],
-        env=_clean_env(INTAKE_DATABASE_URL=database_url, INTAKE_SECRET_KEY="k"),
+        env=_clean_env(INTAKE_DATABASE_URL=postgres_url, INTAKE_SECRET_KEY="k"),
         capture_output=True, text=True, timeout=60,
     )  # fmt: skip
     assert result.returncode != 0

@@ -11,7 +11,15 @@ from sqlmodel import Session, select
 from intake_api.i18n import LOCALES, gettext
 from intake_api.questionnaire import CONSENT_NOTICE_VERSION
 from intake_api.service import InvalidAnswers
-from models import AuditEntry, ConsentRecord, Contributor, Pledge, Practice, Registration, Submission
+from models import (
+    AuditEntry,
+    ConsentRecord,
+    Contributor,
+    Pledge,
+    Practice,
+    Registration,
+    Submission,
+)
 from tests.conftest import count_rows
 from tests.factories import input_answers
 
