@@ -29,7 +29,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app = Flask(__name__, instance_path=str(runtime.settings.instance_path))
     app.config.update(SECRET_KEY=runtime.settings.secret_key, JSON_AS_ASCII=False)
     app.extensions[EXTENSION_KEY] = runtime
-    web.init_app(app)
+    web.init_app(app, runtime.settings)
     return app
 
 

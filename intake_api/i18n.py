@@ -8,7 +8,9 @@ for the catalog of the reader's locale.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import cache
+from typing import Any
 
 from babel import Locale, UnknownLocaleError
 from babel.core import negotiate_locale
@@ -78,6 +80,22 @@ def negotiate_accept_language(header: str | None) -> str:
         if quality > 0:
             ranked.append((-quality, position, match.group(1)))
     return negotiate(*(tag for _q, _p, tag in sorted(ranked)))
+
+
+def collation_key(locale: str) -> Callable[[str], Any]:
+    """A sort key ordering names as readers of ``locale`` expect (pinyin for Chinese)."""
+    if locale == "zh":
+        from pypinyin import lazy_pinyin
+
+        return lambda name: (lazy_pinyin(name), name)
+    return _unicode_collator().sort_key
+
+
+@cache
+def _unicode_collator() -> Any:
+    import pyuca
+
+    return pyuca.Collator()
 
 
 def babel_locale(locale: str) -> Locale:

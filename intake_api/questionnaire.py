@@ -13,12 +13,13 @@ import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import cache
 from typing import Any
 from urllib.parse import urlsplit
 
 from email_validator import EmailNotValidError, validate_email
 
-from intake_api.i18n import gettext
+from intake_api.i18n import collation_key, gettext
 from models.reference import (
     AGE_GROUPS,
     COUNTRY_CODES,
@@ -101,8 +102,7 @@ class Question:
     def options(self, locale: str) -> list[tuple[str, str, str | None]]:
         """(value, label, detail) in the reader's language, countries sorted by name."""
         if self.kind in (Kind.COUNTRY, Kind.COUNTRIES):
-            named = [(code, country_name(code, locale), None) for code in COUNTRY_CODES]
-            return sorted(named, key=lambda item: _sort_key(item[1]))
+            return list(_country_options(locale))
         return [
             (c.value, gettext(locale, c.label), gettext(locale, c.detail) if c.detail else None)
             for c in self.choices
@@ -113,9 +113,11 @@ class Question:
         return _CLEANERS[self.kind](self, raw)
 
 
-def _sort_key(name: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", name.casefold())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+@cache
+def _country_options(locale: str) -> tuple[tuple[str, str, None], ...]:
+    named = [(code, country_name(code, locale), None) for code in COUNTRY_CODES]
+    key = collation_key(locale)
+    return tuple(sorted(named, key=lambda item: key(item[1])))
 
 
 def _as_text(raw: Any) -> str:

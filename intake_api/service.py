@@ -293,6 +293,10 @@ class IntakeService:
             provenance["contributor_id"] = contributor.id
         return provenance
 
+    def receipt_exists(self, kind: str, receipt: str) -> bool:
+        with read_session(self.engine) as session:
+            return crud.find_by_receipt(session, _FORMS[kind].model, receipt=receipt) is not None
+
     def reviews(self) -> list[RegionalReview]:
         with read_session(self.engine) as session:
             return crud.list_reviews(session)

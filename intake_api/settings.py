@@ -43,6 +43,8 @@ class Settings(BaseSettings):
 
     smtp_url: str = ""
     ratelimit_storage_url: str = "memory://"
+    # Reverse proxies in front of the app whose X-Forwarded-* headers are trusted.
+    proxy_hops: int = Field(default=0, ge=0, le=5)
 
     @model_validator(mode="after")
     def _fill_defaults(self) -> Settings:

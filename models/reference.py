@@ -173,3 +173,10 @@ COUNTRY_CODES: frozenset[str] = frozenset(
 def country_name(code: str, locale: str) -> str:
     """The country's name in the reader's language, from CLDR."""
     return Locale.parse(locale).territories.get(code, code)
+
+# UN list of least developed countries (44, as of December 2024), for travel support under
+# the Migration MPTF follow-up and review window (A/RES/73/195 paras 48-50).
+LEAST_DEVELOPED_COUNTRIES: frozenset[str] = frozenset(
+    "AO BJ BF BI CF TD KM CD DJ ER ET GM GN GW LS LR MG MW ML MR MZ NE RW SN SL SO SS SD TG UG TZ ZM "
+    "AF BD KH LA MM NP TL YE HT KI SB TV".split()
+)

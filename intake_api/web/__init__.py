@@ -1,29 +1,46 @@
-"""The HTTP face: blueprints, Jinja set-up with the shared translator."""
+"""The HTTP face: blueprints, Jinja set-up with the shared translator, safety nets."""
 
 from __future__ import annotations
 
-from flask import Flask, g
+from typing import Any
 
-from intake_api.i18n import DEFAULT_LOCALE, LOCALES, language_name, text_direction, translations
-from intake_api.web import health, pages
+from flask import Flask, current_app, request, url_for
+
+from intake_api.i18n import LOCALES, language_name, text_direction, translations
+from intake_api.settings import Settings
+from intake_api.web import errors, forms, health, locale, pages, security
 from intake_api.web.formatting import register_filters
+from intake_api.web.locale import request_locale
 
 
-def init_app(app: Flask) -> None:
+def init_app(app: Flask, settings: Settings) -> None:
+    locale.init_app(app)
+    security.init_app(app, settings)
+    errors.init_app(app)
+    _init_jinja(app)
+    app.register_blueprint(health.bp)
+    app.register_blueprint(pages.bp)
+    app.register_blueprint(forms.bp)
+
+
+def _init_jinja(app: Flask) -> None:
     app.jinja_env.add_extension("jinja2.ext.i18n")
     app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
-        gettext=lambda message: translations(_locale()).gettext(message),
-        ngettext=lambda s, p, n: translations(_locale()).ngettext(s, p, n),
+        gettext=lambda message: translations(request_locale()).gettext(message),
+        ngettext=lambda s, p, n: translations(request_locale()).ngettext(s, p, n),
         newstyle=True,
     )
     app.jinja_env.globals.update(
-        LOCALES=LOCALES, language_name=language_name, current_locale=_locale,
-        text_direction=lambda: text_direction(_locale()),
+        LOCALES=LOCALES, language_name=language_name, current_locale=request_locale,
+        text_direction=lambda: text_direction(request_locale()), switch_language_url=_switch_url,
     )  # fmt: skip
     register_filters(app)
-    app.register_blueprint(health.bp)
-    app.register_blueprint(pages.bp)
 
 
-def _locale() -> str:
-    return g.get("locale", DEFAULT_LOCALE)
+def _switch_url(target: str) -> str:
+    """The same page in another language (a fresh form on form pages)."""
+    endpoint = request.endpoint
+    if endpoint and current_app.url_map.is_endpoint_expecting(endpoint, "locale"):
+        args: dict[str, Any] = {**request.args.to_dict(), **(request.view_args or {})}
+        return url_for(endpoint, **args, locale=target)
+    return f"/{target}/"

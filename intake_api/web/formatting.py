@@ -6,9 +6,10 @@ from datetime import date
 
 from babel.dates import format_date
 from babel.numbers import format_decimal
-from flask import Flask, g
+from flask import Flask
 
-from intake_api.i18n import DEFAULT_LOCALE, gettext
+from intake_api.i18n import gettext
+from intake_api.web.locale import request_locale
 
 
 def register_filters(app: Flask) -> None:
@@ -20,7 +21,7 @@ def register_filters(app: Flask) -> None:
 
 
 def _locale() -> str:
-    return g.get("locale", DEFAULT_LOCALE)
+    return request_locale()
 
 
 def date_range(start: date, end: date, locale: str) -> str:

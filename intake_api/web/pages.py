@@ -2,31 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, g, render_template, request
+from flask import Blueprint, current_app, g, render_template
 from flask.typing import ResponseReturnValue
 
 from intake_api import runtime_of
-from intake_api.i18n import LOCALES, negotiate_accept_language
+from intake_api.i18n import LOCALES
 from models.reference import MEETING_FORMATS
 
 bp = Blueprint("pages", __name__)
-
-
-@bp.url_value_preprocessor
-def _pull_locale(_endpoint: str | None, values: dict | None) -> None:
-    locale = (values or {}).pop("locale", None)
-    if locale is not None:
-        if locale not in LOCALES:
-            abort(404)
-        g.locale = locale
-    else:
-        g.locale = negotiate_accept_language(request.headers.get("Accept-Language"))
-
-
-@bp.url_defaults
-def _add_locale(endpoint: str, values: dict) -> None:
-    if "locale" not in values and current_app.url_map.is_endpoint_expecting(endpoint, "locale"):
-        values["locale"] = g.locale
 
 
 @bp.get("/")

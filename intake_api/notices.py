@@ -1,0 +1,20 @@
+"""The privacy notice every channel shows before asking for consent.
+
+Its version is stored with each consent, so change ``CONSENT_NOTICE_VERSION``
+in the questionnaire whenever these words change.
+"""
+
+from __future__ import annotations
+
+from models.reference import N_
+
+PRIVACY_NOTICE_TITLE = N_("How we handle your input")
+
+# What is stored, why, for how long, who sees it, how to erase: one short line each.
+PRIVACY_NOTICE: tuple[str, ...] = (
+    N_("We store your answers to prepare the regional review of the Global Compact for Migration. We do not ask for your name."),
+    N_("Only the organisers of the UN Network on Migration read them. Reports show numbers, and quote you only if you allow it, without your name."),
+    N_("An e-mail address, if you give one, is stored encrypted and used only to contact you about your input."),
+    N_("We keep your input until the review's summary report is final; contact details are deleted soon after the consultation."),
+    N_("You can ask for your input to be erased at any time, with your receipt code."),
+)

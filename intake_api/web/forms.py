@@ -1,0 +1,204 @@
+"""The public forms, rendered from the questionnaire and posted into the intake service.
+
+One view per form does GET (an empty form), POST (validate, store, redirect to
+the receipt) and re-renders with every answer kept when the service refuses.
+"""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from werkzeug.datastructures import MultiDict
+
+from intake_api import runtime_of
+from intake_api.notices import PRIVACY_NOTICE, PRIVACY_NOTICE_TITLE
+from intake_api.questionnaire import (
+    INPUT,
+    PLEDGE,
+    PRACTICE,
+    REGISTRATION,
+    Kind,
+    Questionnaire,
+    help_text,
+)
+from intake_api.receipts import PREFIXES, new_receipt, normalise_receipt
+from intake_api.service import InvalidAnswers
+from intake_api.web.security import limiter, no_store
+from models.reference import N_, REVIEW_SLUGS
+
+bp = Blueprint("forms", __name__)
+
+HONEYPOT = "website"
+IDEMPOTENCY_FIELD = "submission_key"
+POST_LIMIT = "20 per minute; 200 per hour"
+
+
+@dataclass(frozen=True)
+class FormPage:
+    """What differs between the public forms: their questions, words and receipt page."""
+
+    kind: str
+    questionnaire: Questionnaire
+    title: str
+    intro: str
+    receipt_endpoint: str
+    hidden: tuple[str, ...] = field(default=())  # answers fixed by the URL, not asked
+
+
+INPUT_PAGE = FormPage(
+    "input", INPUT, N_("Share your input"),
+    N_("Tell the regional review what works, what does not and what should change for migrants in your region."),
+    "forms.input_receipt",
+)  # fmt: skip
+PLEDGE_PAGE = FormPage(
+    "pledge", PLEDGE, N_("Make a pledge"),
+    N_("Pledges by Member States and stakeholders show commitment to implementing the Global Compact ahead of the 2026 International Migration Review Forum."),
+    "forms.pledge_receipt",
+)  # fmt: skip
+PRACTICE_PAGE = FormPage(
+    "practice", PRACTICE, N_("Share a practice"),
+    N_("Practices of implementing the Global Compact are showcased on the Migration Network Hub."),
+    "forms.practice_receipt",
+)  # fmt: skip
+REGISTRATION_PAGE = FormPage(
+    "registration", REGISTRATION, N_("Register for the consultation"),
+    N_("Register for the multi-stakeholder consultation of this regional review."),
+    "forms.registration_receipt", hidden=("review",),
+)  # fmt: skip
+
+PAGES_BY_ENDPOINT: dict[str, FormPage] = {
+    "forms.new_input": INPUT_PAGE,
+    "forms.new_pledge": PLEDGE_PAGE,
+    "forms.new_practice": PRACTICE_PAGE,
+    "forms.register": REGISTRATION_PAGE,
+}
+
+
+@bp.route("/<locale>/inputs/new", methods=["GET", "POST"])
+@limiter.limit(POST_LIMIT, methods=["POST"])
+def new_input() -> ResponseReturnValue:
+    """The public input form; ``?review=SLUG`` preselects a regional review."""
+    preset = {"review": request.args.get("review", "")} if request.method == "GET" else {}
+    return _form_view(INPUT_PAGE, preset=preset)
+
+
+@bp.route("/<locale>/pledges/new", methods=["GET", "POST"])
+@limiter.limit(POST_LIMIT, methods=["POST"])
+def new_pledge() -> ResponseReturnValue:
+    return _form_view(PLEDGE_PAGE)
+
+
+@bp.route("/<locale>/practices/new", methods=["GET", "POST"])
+@limiter.limit(POST_LIMIT, methods=["POST"])
+def new_practice() -> ResponseReturnValue:
+    return _form_view(PRACTICE_PAGE)
+
+
+@bp.route("/<locale>/reviews/<slug>/register", methods=["GET", "POST"])
+@limiter.limit(POST_LIMIT, methods=["POST"])
+def register(slug: str) -> ResponseReturnValue:
+    if slug not in REVIEW_SLUGS:
+        abort(404)
+    return _form_view(REGISTRATION_PAGE, fixed={"review": slug})
+
+
+@bp.get("/<locale>/inputs/<receipt>")
+def input_receipt(receipt: str) -> ResponseReturnValue:
+    return _receipt_view("input", receipt)
+
+
+@bp.get("/<locale>/pledges/<receipt>")
+def pledge_receipt(receipt: str) -> ResponseReturnValue:
+    return _receipt_view("pledge", receipt)
+
+
+@bp.get("/<locale>/practices/<receipt>")
+def practice_receipt(receipt: str) -> ResponseReturnValue:
+    return _receipt_view("practice", receipt)
+
+
+@bp.get("/<locale>/reviews/<slug>/registrations/<receipt>")
+def registration_receipt(slug: str, receipt: str) -> ResponseReturnValue:
+    return _receipt_view("registration", receipt)
+
+
+def _form_view(
+    page: FormPage, *, preset: dict[str, str] | None = None, fixed: dict[str, str] | None = None
+) -> ResponseReturnValue:
+    fixed = fixed or {}
+    if request.method == "GET":
+        return render_form(page, answers={**(preset or {}), **fixed}, status=200)
+    answers = {**form_answers(page.questionnaire, request.form), **fixed}
+    if request.form.get(HONEYPOT):
+        # A bot filled the invisible field: answer as if all went well, store nothing.
+        return no_store(render_template("receipt.html", page=page, receipt=new_receipt(page.kind)))
+    try:
+        receipt = runtime_of(current_app).service.submit(
+            page.kind, answers, channel="web", message_id=_submission_key(), locale=g.locale
+        )
+    except InvalidAnswers as refused:
+        return render_form(page, answers=answers, errors=refused.by_field(), status=422)
+    return redirect(
+        url_for(page.receipt_endpoint, receipt=receipt.code, **fixed_url_args(fixed)), 303
+    )
+
+
+def render_form(
+    page: FormPage,
+    *,
+    answers: dict[str, Any],
+    errors: dict[str, str] | None = None,
+    form_error: str | None = None,
+    status: int,
+) -> ResponseReturnValue:
+    """The form with the answers given so far and one message per refused answer."""
+    key = request.form.get(IDEMPOTENCY_FIELD) or uuid.uuid4().hex
+    body = render_template(
+        "form.html", page=page, questions=_visible(page), answers=answers, errors=errors or {},
+        form_error=form_error, submission_key=key, hidden={k: answers.get(k) for k in page.hidden},
+        help_text=help_text, Kind=Kind, privacy_notice=PRIVACY_NOTICE,
+        privacy_notice_title=PRIVACY_NOTICE_TITLE,
+    )  # fmt: skip
+    return no_store((body, status))
+
+
+def form_answers(questionnaire: Questionnaire, form: MultiDict[str, str]) -> dict[str, Any]:
+    """Answers as typed: lists for multiple choices, single strings otherwise."""
+    answers: dict[str, Any] = {}
+    for question in questionnaire.questions:
+        if question.kind in (Kind.MULTIPLE, Kind.COUNTRIES):
+            answers[question.key] = form.getlist(question.key)
+        else:
+            answers[question.key] = form.get(question.key, "")
+    return answers
+
+
+def fixed_url_args(fixed: dict[str, str]) -> dict[str, Any]:
+    return {"slug": fixed["review"]} if "review" in fixed else {}
+
+
+def _visible(page: FormPage) -> list[Any]:
+    return [q for q in page.questionnaire.questions if q.key not in page.hidden]
+
+
+def _submission_key() -> str:
+    """The form's idempotency key, so a double-click stores one submission."""
+    key = request.form.get(IDEMPOTENCY_FIELD, "")
+    if len(key) == 32 and all(ch in "0123456789abcdef" for ch in key):
+        return f"form:{key}"
+    return f"form:{secrets.token_hex(16)}"
+
+
+def _receipt_view(kind: str, typed: str) -> ResponseReturnValue:
+    receipt = normalise_receipt(typed)
+    if not receipt.startswith(PREFIXES[kind]) or not runtime_of(current_app).service.receipt_exists(
+        kind, receipt
+    ):
+        abort(404)
+    page = next(p for p in PAGES_BY_ENDPOINT.values() if p.kind == kind)
+    return no_store(render_template("receipt.html", page=page, receipt=receipt))

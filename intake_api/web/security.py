@@ -1,0 +1,69 @@
+"""What keeps the public forms safe: CSRF, rate limits, size limits and security headers."""
+
+from __future__ import annotations
+
+from flask import Flask, Response, make_response, request
+from flask.typing import ResponseReturnValue
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_wtf.csrf import CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from intake_api.settings import Settings
+
+MAX_REQUEST_BYTES = 256 * 1024  # the longest form is far below; anything bigger is refused
+
+csrf = CSRFProtect()
+limiter = Limiter(get_remote_address, headers_enabled=True)
+
+CONTENT_SECURITY_POLICY = "; ".join((
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+    "base-uri 'none'",
+    "object-src 'none'",
+))  # fmt: skip
+
+
+def init_app(app: Flask, settings: Settings) -> None:
+    app.config.update(
+        MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES,
+        MAX_FORM_MEMORY_SIZE=MAX_REQUEST_BYTES,
+        WTF_CSRF_TIME_LIMIT=4 * 3600,  # a long input takes a while to write
+        RATELIMIT_STORAGE_URI=settings.ratelimit_storage_url,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.environment == "production",
+    )
+    if settings.proxy_hops:
+        # Behind a reverse proxy the client is in X-Forwarded-For; trust only our own hops.
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=settings.proxy_hops, x_proto=settings.proxy_hops,
+            x_host=settings.proxy_hops,
+        )  # fmt: skip
+    csrf.init_app(app)
+    limiter.init_app(app)
+    app.after_request(_security_headers)
+
+
+def no_store(rv: ResponseReturnValue) -> Response:
+    """Form and receipt pages hold what a person typed: never cache them."""
+    response = make_response(rv)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _security_headers(response: Response) -> Response:
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("X-Frame-Options", "DENY")
+    # same-origin keeps the Referer on our own POSTs, which CSRF checks over HTTPS.
+    headers.setdefault("Referrer-Policy", "same-origin")
+    headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+    if request.is_secure:
+        headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    return response
