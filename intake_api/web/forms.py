@@ -28,10 +28,12 @@ from intake_api.questionnaire import (
 )
 from intake_api.receipts import PREFIXES, new_receipt, normalise_receipt
 from intake_api.service import InvalidAnswers
-from intake_api.web.security import limiter, no_store
-from models.reference import N_, REVIEW_SLUGS
+from intake_api.web.security import csrf, limiter, no_store
+from models.reference import MEETING_FORMATS, N_, REVIEW_SLUGS
+from models.review import RegionalReview
 
 bp = Blueprint("forms", __name__)
+csrf.exempt(bp)  # checked in the view itself, see _form_view
 
 HONEYPOT = "website"
 IDEMPOTENCY_FIELD = "submission_key"
@@ -133,6 +135,7 @@ def _form_view(
     fixed = fixed or {}
     if request.method == "GET":
         return render_form(page, answers={**(preset or {}), **fixed}, status=200)
+    csrf.protect()  # here, after the rate limit, so failed tokens count against it too
     answers = {**form_answers(page.questionnaire, request.form), **fixed}
     if request.form.get(HONEYPOT):
         # A bot filled the invisible field: answer as if all went well, store nothing.
@@ -157,12 +160,13 @@ def render_form(
     status: int,
 ) -> ResponseReturnValue:
     """The form with the answers given so far and one message per refused answer."""
+    review = _review_of(page, answers)
     key = request.form.get(IDEMPOTENCY_FIELD) or uuid.uuid4().hex
     body = render_template(
         "form.html", page=page, questions=_visible(page), answers=answers, errors=errors or {},
         form_error=form_error, submission_key=key, hidden={k: answers.get(k) for k in page.hidden},
         help_text=help_text, Kind=Kind, privacy_notice=PRIVACY_NOTICE,
-        privacy_notice_title=PRIVACY_NOTICE_TITLE,
+        privacy_notice_title=PRIVACY_NOTICE_TITLE, review=review, meeting_formats=MEETING_FORMATS,
     )  # fmt: skip
     return no_store((body, status))
 
@@ -180,6 +184,14 @@ def form_answers(questionnaire: Questionnaire, form: MultiDict[str, str]) -> dic
 
 def fixed_url_args(fixed: dict[str, str]) -> dict[str, Any]:
     return {"slug": fixed["review"]} if "review" in fixed else {}
+
+
+def _review_of(page: FormPage, answers: dict[str, Any]) -> RegionalReview | None:
+    """The review a registration is for, to show its consultation date and place."""
+    if "review" not in page.hidden:
+        return None
+    slug = answers.get("review")
+    return next((r for r in runtime_of(current_app).service.reviews() if r.slug == slug), None)
 
 
 def _visible(page: FormPage) -> list[Any]:

@@ -44,8 +44,8 @@ def init_app(app: Flask, settings: Settings) -> None:
             app.wsgi_app, x_for=settings.proxy_hops, x_proto=settings.proxy_hops,
             x_host=settings.proxy_hops,
         )  # fmt: skip
-    csrf.init_app(app)
     limiter.init_app(app)
+    csrf.init_app(app)
     app.after_request(_security_headers)
 
 
