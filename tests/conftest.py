@@ -34,6 +34,26 @@ def _postgres_problem() -> str | None:
 
 
 _PG_PROBLEM = _postgres_problem()
+REDIS_URL = os.environ.get("INTAKE_TEST_REDIS", "redis://127.0.0.1:6379/15")
+
+
+def _redis_problem() -> str | None:
+    import redis
+
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=3).ping()
+        return None
+    except redis.RedisError as exc:
+        return f"Redis at {REDIS_URL} does not answer ({exc.__class__.__name__})"
+
+
+def require_redis() -> None:
+    problem = _redis_problem()
+    if problem is None:
+        return
+    if IN_CI:
+        pytest.fail(f"{problem}; Redis tests are mandatory under CI=true")
+    pytest.skip(problem)
 
 
 def require_postgres() -> None:

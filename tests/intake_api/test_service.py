@@ -256,3 +256,14 @@ def _table_names(connection) -> list[str]:
     from sqlalchemy import inspect
 
     return inspect(connection).get_table_names()
+
+
+def test_government_travel_support_is_for_least_developed_countries(service, engine):
+    base = {"review": "eca", "name": "An official", "stakeholder_group": "government",
+            "contact_email": "o@example.org", "attendance_mode": "in_person", "travel_support": "on",
+            "travel_reason": "No budget line for regional meetings.", "consent_store": "on"}
+    with pytest.raises(InvalidAnswers) as refused:
+        service.register({**base, "country": "ZA"}, channel="web", message_id="g1", locale="en")
+    assert refused.value.errors[0].code == "travel_not_eligible"
+    assert not service.register({**base, "country": "MW"}, channel="web", message_id="g2", locale="en").duplicate
+    assert count_rows(engine, "registration") == 1
