@@ -30,7 +30,21 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.config.update(SECRET_KEY=runtime.settings.secret_key, JSON_AS_ASCII=False)
     app.extensions[EXTENSION_KEY] = runtime
     web.init_app(app, runtime.settings)
+    _init_channels(app, runtime)
     return app
+
+
+def _init_channels(app: Flask, runtime: Runtime) -> None:
+    """Mount the chat channels whose secrets are configured."""
+    from bots.telegram import webhook as telegram_webhook
+    from bots.telegram.app import LazyTelegram
+    from intake_api.web.security import csrf, limiter
+
+    if runtime.settings.telegram_enabled:
+        app.extensions["telegram"] = LazyTelegram(runtime)
+    csrf.exempt(telegram_webhook.bp)  # authenticated by Telegram's secret header instead
+    limiter.exempt(telegram_webhook.bp)
+    app.register_blueprint(telegram_webhook.bp)
 
 
 def runtime_of(app: Flask) -> Runtime:

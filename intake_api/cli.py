@@ -112,6 +112,41 @@ def demo(lazy: _LazyRuntime, count: int, seed: int) -> None:
     )
 
 
+@main.command()
+@click.option("--set-webhook", "webhook_url", metavar="URL",
+              help="Register URL (ending in /telegram/webhook) with Telegram instead of polling.")
+@pass_runtime
+def telegram(lazy: _LazyRuntime, webhook_url: str | None) -> None:
+    """Run the Telegram bot by long polling (for local use without a public URL)."""
+    import signal
+    import threading
+
+    from bots.telegram.app import build_telegram_app, register_commands, set_webhook
+    from bots.telegram.polling import run_polling
+
+    runtime = lazy.get()
+    _ensure_schema(runtime)
+    channel = build_telegram_app(runtime)
+    if channel is None:
+        raise click.ClickException("INTAKE_TELEGRAM_TOKEN is not set")
+    try:
+        if webhook_url:
+            set_webhook(channel, webhook_url)
+            register_commands(channel)
+            click.echo(f"webhook registered: {webhook_url}")
+            return
+        stop = threading.Event()
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        try:
+            run_polling(channel, stop=stop)
+        except KeyboardInterrupt:
+            stop.set()
+    except ValueError as error:
+        raise click.ClickException(str(error)) from error
+    finally:
+        channel.client.close()
+
+
 def _register_subcommands() -> None:
     from intake_api.translate import translate
 

@@ -14,6 +14,8 @@ SQLModel.metadata.naming_convention = {
 from models.audit import AuditEntry  # noqa: E402
 from models.consent import ConsentRecord  # noqa: E402
 from models.contributor import Contributor  # noqa: E402
+from models.conversation import ChatSession  # noqa: E402
+from models.inbox import InboxEntry  # noqa: E402
 from models.pledge import Pledge  # noqa: E402
 from models.practice import Practice  # noqa: E402
 from models.registration import Registration  # noqa: E402
@@ -22,8 +24,10 @@ from models.submission import Submission, SubmissionObjective  # noqa: E402
 
 __all__ = [
     "AuditEntry",
+    "ChatSession",
     "ConsentRecord",
     "Contributor",
+    "InboxEntry",
     "Objective",
     "Pledge",
     "Practice",

@@ -1,0 +1,148 @@
+"""From a Telegram update to stored state and replies, exactly once.
+
+``receive`` records the update in the store (the inbox) before anything else,
+so the webhook can acknowledge it and polling can move its offset past it;
+``process`` runs the conversation and then sends the replies. A redelivered
+update is recognised twice over: by its id in the inbox, and by the last
+update id a conversation has taken in, saved atomically with its state.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from telegram import Update
+
+from bots.telegram.client import BotClient
+from bots.telegram.conversation import Conversation, Incoming, Ports, Reply
+from intake_api.conversations import ChatSessions, ConcurrentUpdate
+from intake_api.inbox import Inbox
+from intake_api.privacy import describe_contributor, erase_contributor
+from intake_api.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "telegram"
+RETRY_AFTER = timedelta(seconds=30)
+
+
+class NotAnUpdate(ValueError):
+    """The body is not a Telegram Update."""
+
+
+@dataclass(frozen=True)
+class Parsed:
+    update_id: int
+    chat_id: int | None  # None: nothing to answer (a group, a channel post, an unknown kind)
+    user_id: int | None
+    event: Incoming | None
+    message_id: int | None = None
+    callback_query_id: str | None = None
+
+
+def parse_update(payload: Any) -> Parsed:
+    """Turn an update into the conversation's event; refuses what is not an update."""
+    if not isinstance(payload, dict) or not isinstance(payload.get("update_id"), int):
+        raise NotAnUpdate("no update_id")
+    try:
+        update = Update.de_json(payload, bot=None)
+    except (KeyError, TypeError, ValueError) as error:
+        raise NotAnUpdate(type(error).__name__) from error
+    chat = update.effective_chat
+    user = update.effective_user
+    if chat is None or user is None or chat.type != "private":
+        return Parsed(update.update_id, None, None, None)  # groups and channels are not read
+    language = user.language_code
+    if update.callback_query is not None:
+        query = update.callback_query
+        message_id = query.message.message_id if query.message else None
+        event = Incoming("button", query.data or "", language)
+        return Parsed(update.update_id, chat.id, user.id, event, message_id, query.id)
+    if update.edited_message is not None:
+        return Parsed(update.update_id, None, None, None)  # edits are not read again
+    message = update.message
+    if message is None:
+        return Parsed(update.update_id, None, None, None)
+    text = message.text
+    if text and text.startswith("/"):
+        command = text[1:].split(maxsplit=1)[0].split("@", 1)[0].lower()
+        return Parsed(update.update_id, chat.id, user.id, Incoming("command", command, language))
+    if text:
+        return Parsed(update.update_id, chat.id, user.id, Incoming("text", text, language))
+    return Parsed(update.update_id, chat.id, user.id, Incoming("unsupported", "", language))
+
+
+class TelegramChannel:
+    def __init__(self, runtime: Runtime, client: BotClient) -> None:
+        self.runtime = runtime
+        self.client = client
+        self.inbox = Inbox(runtime.engine, runtime.keys, CHANNEL)
+        self.sessions = ChatSessions(runtime.engine, runtime.keys, CHANNEL)
+
+    def receive(self, payload: dict[str, Any]) -> bool:
+        """Record an update; False for a redelivery. Raises ``NotAnUpdate`` for garbage."""
+        parsed = parse_update(payload)
+        return self.inbox.receive(str(parsed.update_id), payload)
+
+    def process(self, payload: dict[str, Any]) -> None:
+        """Run the conversation for a recorded update and send the replies."""
+        parsed = parse_update(payload)
+        delivery = str(parsed.update_id)
+        if not self.inbox.claim(delivery):
+            return
+        try:
+            replies = self._converse(parsed)
+        except Exception as error:
+            # Logged without content; the update stays pending and is tried again.
+            log.exception("Telegram update %s failed (%s)", parsed.update_id, type(error).__name__)
+            self.inbox.failed(delivery, error)
+            return
+        self.inbox.done(delivery)
+        if parsed.chat_id is not None and replies:
+            self.client.deliver(parsed.chat_id, replies, message_id=parsed.message_id,
+                                callback_query_id=parsed.callback_query_id)  # fmt: skip
+
+    def handle(self, payload: dict[str, Any]) -> bool:
+        """Receive and process; False when it was a redelivery."""
+        if not self.receive(payload):
+            return False
+        self.process(payload)
+        return True
+
+    def retry_pending(self, older_than: timedelta = RETRY_AFTER) -> int:
+        """Process updates a crash or a failure left pending."""
+        due = self.inbox.due_for_retry(older_than=older_than)
+        for delivery in due:
+            self.process(delivery.payload)
+        return len(due)
+
+    def _converse(self, parsed: Parsed) -> list[Reply]:
+        if parsed.event is None or parsed.user_id is None:
+            return []
+        user_id = parsed.user_id
+        ports = Ports(
+            service=self.runtime.service, platform_user_id=user_id,
+            describe=lambda: describe_contributor(
+                self.runtime.engine, self.runtime.keys, channel=CHANNEL, platform_user_id=user_id),
+            erase=lambda: self._erase(user_id),
+        )  # fmt: skip
+        for _attempt in range(3):
+            state = self.sessions.load(user_id)
+            if state.data.get("last_update", -1) >= parsed.update_id:
+                return []  # this conversation has taken in this update already
+            replies = Conversation(ports).handle(state, parsed.event)
+            if state.step == "erased":
+                return replies  # nothing of this person is kept, not even the conversation
+            state.data["last_update"] = parsed.update_id
+            try:
+                self.sessions.save(state)
+            except ConcurrentUpdate:
+                continue  # another worker moved this conversation on: take the new state
+            return replies
+        raise ConcurrentUpdate
+
+    def _erase(self, user_id: int) -> int:
+        return erase_contributor(self.runtime.engine, self.runtime.keys, channel=CHANNEL, platform_user_id=user_id)

@@ -1,0 +1,122 @@
+"""The Bot API client: python-telegram-bot's ExtBot on its own event loop thread.
+
+Flask views and the polling loop are synchronous; the bot is asyncio. One
+long-lived loop per process owns the bot (and its HTTP connection pool), and
+synchronous code hands it coroutines. Outbound calls go through PTB's
+AIORateLimiter, which waits out 429 ``retry_after`` answers; network errors
+are retried here with backoff.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
+from telegram.ext import AIORateLimiter, ExtBot
+from telegram.request import HTTPXRequest
+
+from bots.telegram.conversation import Reply
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+MESSAGE_LIMIT = 4096
+NETWORK_RETRIES = 4
+
+
+class BotClient:
+    def __init__(self, token: str, base_url: str) -> None:
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, name="telegram-bot", daemon=True)
+        self._thread.start()
+        self.bot = ExtBot(
+            token, base_url=base_url, rate_limiter=AIORateLimiter(max_retries=3),
+            request=HTTPXRequest(connection_pool_size=16, connect_timeout=10, read_timeout=15),
+            get_updates_request=HTTPXRequest(read_timeout=40),
+        )  # fmt: skip
+        self.run(self.bot.initialize())
+
+    def run(self, coroutine: Awaitable[T], timeout: float = 120) -> T:
+        """Run a coroutine on the bot's loop and wait for its result."""
+        return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(timeout)  # type: ignore[arg-type]
+
+    def call(self, method: Callable[..., Awaitable[T]], **kwargs: Any) -> T:
+        """Call a Bot API method, retrying network errors with backoff."""
+        delay = 0.5
+        for attempt in range(NETWORK_RETRIES + 1):
+            try:
+                return self.run(method(**kwargs))
+            except (TimedOut, NetworkError) as error:
+                if isinstance(error, BadRequest | Forbidden | RetryAfter) or attempt == NETWORK_RETRIES:
+                    raise
+                log.warning("Bot API %s failed (%s); retrying in %.1fs",
+                            getattr(method, "__name__", "call"), type(error).__name__, delay)  # fmt: skip
+                time.sleep(delay)
+                delay *= 2
+        raise AssertionError("unreachable")
+
+    def deliver(self, chat_id: int, replies: list[Reply], *, message_id: int | None = None,
+                callback_query_id: str | None = None) -> None:  # fmt: skip
+        """Send the conversation's replies; failures are logged, never raised."""
+        notice = next((r.notice for r in replies if r.notice), None)
+        if callback_query_id:
+            self._quietly(self.bot.answer_callback_query, callback_query_id=callback_query_id, text=notice)
+        for reply in replies:
+            if not reply.text:
+                continue
+            markup = _markup(reply)
+            chunks = split_message(reply.text)
+            for index, chunk in enumerate(chunks):
+                last = index == len(chunks) - 1
+                if reply.replace and message_id and len(chunks) == 1:
+                    sent = self._quietly(self.bot.edit_message_text, chat_id=chat_id, message_id=message_id,
+                                         text=chunk, parse_mode=ParseMode.HTML, reply_markup=markup)  # fmt: skip
+                    if sent is not None:
+                        continue
+                self._quietly(self.bot.send_message, chat_id=chat_id, text=chunk, parse_mode=ParseMode.HTML,
+                              reply_markup=markup if last else None)  # fmt: skip
+
+    def _quietly(self, method: Callable[..., Awaitable[Any]], **kwargs: Any) -> Any:
+        try:
+            return self.call(method, **kwargs)
+        except Exception as error:  # noqa: BLE001 - a lost reply must not lose the stored input
+            log.warning("Bot API %s failed: %s", getattr(method, "__name__", "call"), type(error).__name__)
+            return None
+
+    def close(self) -> None:
+        try:
+            self.run(self.bot.shutdown(), timeout=10)
+        finally:
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join(timeout=5)
+            self._loop.close()
+
+
+def _markup(reply: Reply) -> InlineKeyboardMarkup | None:
+    if not reply.buttons:
+        return None
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(b.label, callback_data=b.data) for b in row] for row in reply.buttons]
+    )
+
+
+def split_message(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
+    """Cut a long text into messages Telegram accepts, at line or word boundaries."""
+    chunks: list[str] = []
+    while len(text) > limit:
+        cut = text.rfind("\n", 0, limit)
+        if cut <= limit // 2:
+            cut = text.rfind(" ", 0, limit)
+        if cut <= limit // 2:
+            cut = limit
+        chunks.append(text[:cut])
+        text = text[cut:].lstrip("\n ")
+    chunks.append(text)
+    return chunks
