@@ -29,6 +29,7 @@ T = TypeVar("T")
 
 MESSAGE_LIMIT = 4096
 NETWORK_RETRIES = 4
+FIRST_RETRY_DELAY = 0.5  # seconds; doubled after each failure
 
 
 class BotClient:
@@ -49,7 +50,7 @@ class BotClient:
 
     def call(self, method: Callable[..., Awaitable[T]], **kwargs: Any) -> T:
         """Call a Bot API method, retrying network errors with backoff."""
-        delay = 0.5
+        delay = FIRST_RETRY_DELAY
         for attempt in range(NETWORK_RETRIES + 1):
             try:
                 return self.run(method(**kwargs))

@@ -36,7 +36,7 @@ class FakeBotApi:
         self._lock = threading.Lock()
         self._next_message_id = 1000
         self._update_ready = threading.Condition(self._lock)
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
+        self.server = _QuietServer(("127.0.0.1", 0), _handler(self))
         self.server.daemon_threads = True
         self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
@@ -124,6 +124,11 @@ class FakeBotApi:
             return {"message_id": int(message_id), "date": int(time.time()), "text": params.get("text", ""),
                     "chat": {"id": chat_id, "type": "private"}, "from": BOT_USER}
         return True
+
+
+class _QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        pass  # a client that hung up mid-answer (a killed bot) is not the server's concern
 
 
 def _handler(api: FakeBotApi) -> type[BaseHTTPRequestHandler]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlmodel import Session, select
 
-from intake_api.i18n import gettext
+from intake_api.i18n import LOCALES, gettext
 from models import ChatSession, Contributor, Submission
 from tests.bots.telegram.conftest import TelegramUser
 from tests.conftest import count_rows
@@ -24,7 +24,7 @@ def converse(channel, user: TelegramUser, locale: str, text: str) -> None:
         assert channel.handle(update)
 
 
-@pytest.mark.parametrize("locale", ["en", "ar"])
+@pytest.mark.parametrize("locale", LOCALES)
 def test_whole_conversation_stores_one_input(channel, bot_api, engine, locale):
     user = TelegramUser(70_001, language_code=locale)
     converse(channel, user, locale, text_for(locale))
@@ -162,3 +162,14 @@ def test_state_survives_in_the_store(channel, engine):
         state = session.exec(select(ChatSession)).one()
     assert state.step == "q:stakeholder_group" and state.locale == "pt"
     assert state.data["answers"] == {"review": "eclac"}
+
+
+def test_language_can_be_changed_mid_way(channel, bot_api, engine):
+    user = TelegramUser(70_012)
+    for update in (user.text("/start"), user.tap("lang:en"), user.tap("consent:yes"), user.tap("a:eca"),
+                   user.text("/language"), user.tap("lang:es")):  # fmt: skip
+        channel.handle(update)
+    assert gettext("es", "Who are you writing as?") in bot_api.texts()[-1]
+    with Session(engine) as session:
+        state = session.exec(select(ChatSession)).one()
+    assert state.locale == "es" and state.data["answers"] == {"review": "eca"}

@@ -1,0 +1,96 @@
+"""`gcm-intake telegram` as a real process against the fake Bot API: polling, restarts."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+from sqlmodel import Session, select
+
+from models import Submission
+from models.migrate import upgrade
+from tests.bots.telegram.conftest import TelegramUser
+from tests.conftest import count_rows
+from tests.fakes.bot_api import TOKEN
+from tests.intake_api.test_cli import _clean_env
+
+pytestmark = pytest.mark.slow
+
+
+def _start(database_url: str, bot_api, tmp_path) -> subprocess.Popen:  # type: ignore[no-untyped-def]
+    env = _clean_env(INTAKE_DATABASE_URL=database_url, INTAKE_SECRET_KEY="polling-key",
+                     INTAKE_TELEGRAM_TOKEN=TOKEN, INTAKE_TELEGRAM_API_URL=bot_api.base_url)  # fmt: skip
+    return subprocess.Popen([sys.executable, "-m", "intake_api.cli", "telegram"], cwd=tmp_path, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)  # fmt: skip
+
+
+def _wait_for_replies(bot_api, count: int, timeout: float = 30) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while len(bot_api.texts()) < count:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"only {len(bot_api.texts())} replies of {count}: {bot_api.texts()[-3:]}")
+        time.sleep(0.05)
+
+
+def test_polling_carries_a_conversation_through_a_crash(database_url, runtime, bot_api, tmp_path, engine):
+    upgrade(engine)
+    user = TelegramUser(90_001, "fr")
+    first_half = [user.text("/start"), user.tap("lang:fr"), user.tap("consent:yes"), user.tap("a:unece"),
+                  user.tap("a:diaspora"), user.text("France"), user.tap("c:FR")]  # fmt: skip
+    second_half = [user.tap("skip"), user.tap("skip"), user.tap("a:governance"), user.tap("skip"),
+                   user.text("Les associations de la diaspora veulent être consultées."), user.tap("a:yes"),
+                   user.tap("send")]  # fmt: skip
+
+    process = _start(database_url, bot_api, tmp_path)
+    try:
+        for update in first_half:
+            bot_api.push_update(update)
+        _wait_for_replies(bot_api, len(first_half) + 1)  # /start answers twice
+        assert bot_api.sent("setMyCommands") and bot_api.sent("deleteWebhook")
+    finally:
+        process.send_signal(signal.SIGKILL)  # a crash: nothing is flushed or said goodbye
+        process.communicate(timeout=10)
+
+    replies_before = len(bot_api.texts())
+    process = _start(database_url, bot_api, tmp_path)
+    try:
+        # Telegram redelivers what the crashed poller had not confirmed; plus one true duplicate.
+        for update in [*second_half, second_half[-1]]:
+            bot_api.push_update(update)
+        deadline = time.monotonic() + 30
+        while count_rows(engine, "submission") == 0 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        time.sleep(1)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        output, _ = process.communicate(timeout=20)
+    assert "Traceback" not in output
+    with Session(engine) as session:
+        stored = session.exec(select(Submission)).one()
+    assert (stored.review_slug, stored.stakeholder_group, stored.country, stored.theme, stored.locale) == (
+        "unece", "diaspora", "FR", "governance", "fr")
+    assert len(bot_api.texts()) > replies_before
+    assert stored.receipt in bot_api.texts()[-1]
+
+
+def test_set_webhook_registers_the_url_with_the_secret(bot_api, tmp_path, database_url, runtime):
+    env = _clean_env(INTAKE_DATABASE_URL=database_url, INTAKE_SECRET_KEY="k", INTAKE_TELEGRAM_TOKEN=TOKEN,
+                     INTAKE_TELEGRAM_API_URL=bot_api.base_url, INTAKE_TELEGRAM_WEBHOOK_SECRET="s3cret")  # fmt: skip
+    result = subprocess.run(
+        [sys.executable, "-m", "intake_api.cli", "telegram", "--set-webhook", "https://intake.example.org/telegram/webhook"],
+        env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    (call,) = bot_api.sent("setWebhook")
+    assert call["url"] == "https://intake.example.org/telegram/webhook"
+    assert call["secret_token"] == "s3cret"
+    assert len(bot_api.sent("setMyCommands")) == 7
+
+
+def test_telegram_command_without_token_explains_itself(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "intake_api.cli", "telegram"], env=_clean_env(),
+                            cwd=tmp_path, capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert result.returncode != 0 and "INTAKE_TELEGRAM_TOKEN" in result.stderr

@@ -1,0 +1,168 @@
+"""POST /telegram/webhook: authenticated, exactly once, resilient to Bot API faults."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from sqlmodel import Session, select
+
+from intake_api import create_app
+from models import InboxEntry, Submission
+from tests.bots.telegram.conftest import WEBHOOK_SECRET, TelegramUser
+from tests.bots.telegram.test_conversation import converse
+from tests.conftest import count_rows
+from tests.factories import text_for
+
+HEADERS = {"X-Telegram-Bot-Api-Secret-Token": WEBHOOK_SECRET}
+
+
+@pytest.fixture
+def telegram_app(telegram_runtime):  # type: ignore[no-untyped-def]
+    app = create_app(runtime=telegram_runtime)
+    yield app
+    channel = app.extensions["telegram"]._channel
+    if channel is not None:
+        channel.client.close()
+
+
+@pytest.fixture
+def post(telegram_app):  # type: ignore[no-untyped-def]
+    client = telegram_app.test_client()
+
+    def post(update, headers=HEADERS):  # type: ignore[no-untyped-def]
+        return client.post("/telegram/webhook", json=update, headers=headers)
+
+    return post
+
+
+def _conversation_via_webhook(post, user: TelegramUser, locale: str = "en") -> None:
+    class Poster:
+        def handle(self, update):  # type: ignore[no-untyped-def]
+            response = post(update)
+            assert response.status_code == 200, response.status_code
+            return True
+
+    converse(Poster(), user, locale, text_for(locale))
+
+
+@pytest.mark.parametrize("headers", [{}, {"X-Telegram-Bot-Api-Secret-Token": "wrong"}])
+def test_wrong_or_missing_secret_is_403_and_stores_nothing(post, engine, headers):
+    assert post(TelegramUser(1).text("/start"), headers=headers).status_code == 403
+    assert count_rows(engine, "inbox_entry") == 0
+
+
+@pytest.mark.parametrize("body", ["not json", "[]", '{"no": "update_id"}', '{"update_id": "x"}'])
+def test_bodies_that_are_not_updates_are_400(telegram_app, engine, body):
+    response = telegram_app.test_client().post(
+        "/telegram/webhook", data=body, headers={**HEADERS, "Content-Type": "application/json"})
+    assert response.status_code == 400
+    assert count_rows(engine, "inbox_entry") == 0
+
+
+def test_oversized_body_is_413(telegram_app):
+    body = json.dumps({"update_id": 1, "message": {"text": "x" * 300_000}})
+    response = telegram_app.test_client().post(
+        "/telegram/webhook", data=body, headers={**HEADERS, "Content-Type": "application/json"})
+    assert response.status_code == 413
+
+
+def test_webhook_is_404_when_telegram_is_off(client):
+    assert client.post("/telegram/webhook", json={"update_id": 1}, headers=HEADERS).status_code == 404
+
+
+def test_full_conversation_through_the_webhook(post, engine, bot_api):
+    user = TelegramUser(80_001, "zh")
+    _conversation_via_webhook(post, user, "zh")
+    assert post(user.tap("send")).status_code == 200
+    with Session(engine) as session:
+        stored = session.exec(select(Submission)).one()
+    assert stored.locale == "zh" and stored.text == text_for("zh")
+    assert stored.receipt in bot_api.texts()[-1]
+
+
+def test_the_same_update_twice_stores_once(post, engine, bot_api):
+    user = TelegramUser(80_002)
+    _conversation_via_webhook(post, user)
+    send = user.tap("send")
+    assert post(send).get_json() == {"ok": True, "duplicate": False}
+    assert post(send).get_json() == {"ok": True, "duplicate": True}
+    assert count_rows(engine, "submission") == 1
+    assert sum("Thank you! Your input has been received." in t for t in bot_api.texts()) == 1
+
+
+def test_concurrent_duplicate_deliveries_store_once(telegram_app, engine):
+    user = TelegramUser(80_003)
+    client = telegram_app.test_client()
+    _conversation_via_webhook(lambda u: client.post("/telegram/webhook", json=u, headers=HEADERS), user)
+    send = user.tap("send")
+
+    def deliver(_):  # type: ignore[no-untyped-def]
+        return telegram_app.test_client().post("/telegram/webhook", json=send, headers=HEADERS).status_code
+
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        assert set(pool.map(deliver, range(10))) == {200}
+    assert count_rows(engine, "submission") == 1
+    with Session(engine) as session:
+        entry = session.exec(select(InboxEntry).where(InboxEntry.delivery_id == str(send["update_id"]))).one()
+    assert entry.status == "done" and entry.payload is None
+
+
+def test_bot_waits_out_a_429_and_succeeds(post, bot_api):
+    bot_api.fail_next("sendMessage", 429, retry_after=1)
+    started = time.monotonic()
+    assert post(TelegramUser(80_004).text("/help")).status_code == 200
+    assert time.monotonic() - started >= 1.0
+    assert "/mydata" in bot_api.texts()[-1]
+
+
+def test_bot_api_500s_do_not_lose_the_input(post, engine, bot_api, monkeypatch):
+    monkeypatch.setattr("bots.telegram.client.FIRST_RETRY_DELAY", 0.01)
+    user = TelegramUser(80_005)
+    _conversation_via_webhook(post, user)
+    bot_api.fail_next("editMessageText", 500, times=10)
+    bot_api.fail_next("sendMessage", 500, times=10)
+    bot_api.fail_next("answerCallbackQuery", 500, times=10)
+    assert post(user.tap("send")).status_code == 200
+    assert count_rows(engine, "submission") == 1
+
+
+def test_failed_processing_is_retried_not_dropped(telegram_app, post, engine, monkeypatch):
+    from bots.telegram.conversation import Conversation
+
+    user = TelegramUser(80_006)
+    original = Conversation.handle
+    monkeypatch.setattr(Conversation, "handle", lambda *a: (_ for _ in ()).throw(RuntimeError("db hiccup")))
+    assert post(user.text("/start")).status_code == 200  # stored, so acknowledged
+    with Session(engine) as session:
+        entry = session.exec(select(InboxEntry)).one()
+    assert (entry.status, entry.attempts, entry.last_error) == ("pending", 1, "RuntimeError")
+    assert entry.payload is not None and b"/start" not in entry.payload  # kept, encrypted
+
+    monkeypatch.setattr(Conversation, "handle", original)
+    from datetime import timedelta
+    assert telegram_app.extensions["telegram"].get().retry_pending(older_than=timedelta(0)) == 1
+    with Session(engine) as session:
+        assert session.exec(select(InboxEntry.status)).one() == "done"
+
+
+def test_no_handler_error_reaches_the_log(post, caplog):
+    user = TelegramUser(80_007)
+    with caplog.at_level(logging.WARNING):
+        for update in (user.voice(), user.sticker(), user.in_group("hi"), user.edited("x"), user.tap("nonsense"),
+                       user.tap("t:99"), user.tap("p:x"), user.text("/unknown"), user.tap("lang:xx"),
+                       user.text("🙂" * 5000), {"update_id": 99_999_999}):  # fmt: skip
+            assert post(update).status_code == 200
+    assert [r for r in caplog.records if r.levelno >= logging.ERROR] == []
+
+
+def test_no_raw_telegram_id_is_stored(post, engine):
+    from tests.intake_api.test_service import _all_text
+
+    user = TelegramUser(5_550_123_987)
+    _conversation_via_webhook(post, user)
+    post(user.tap("send"))
+    assert "5550123987" not in _all_text(engine)
