@@ -36,15 +36,20 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
 
 def _init_channels(app: Flask, runtime: Runtime) -> None:
     """Mount the chat channels whose secrets are configured."""
+    from bots.slack import webhook as slack_webhook
+    from bots.slack.app import LazySlack
     from bots.telegram import webhook as telegram_webhook
     from bots.telegram.app import LazyTelegram
     from intake_api.web.security import csrf, limiter
 
     if runtime.settings.telegram_enabled:
         app.extensions["telegram"] = LazyTelegram(runtime)
-    csrf.exempt(telegram_webhook.bp)  # authenticated by Telegram's secret header instead
-    limiter.exempt(telegram_webhook.bp)
-    app.register_blueprint(telegram_webhook.bp)
+    if runtime.settings.slack_enabled:
+        app.extensions["slack"] = LazySlack(runtime)
+    for blueprint in (telegram_webhook.bp, slack_webhook.bp):
+        csrf.exempt(blueprint)  # authenticated by the platform's secret or signature instead
+        limiter.exempt(blueprint)
+        app.register_blueprint(blueprint)
 
 
 def runtime_of(app: Flask) -> Runtime:

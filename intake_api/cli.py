@@ -147,6 +147,60 @@ def telegram(lazy: _LazyRuntime, webhook_url: str | None) -> None:
         channel.client.close()
 
 
+@main.group()
+def staff() -> None:
+    """Manage Network staff and their roles."""
+
+
+@staff.command("add")
+@click.argument("email")
+@click.option("--role", type=click.Choice(["admin", "organiser"]), required=True)
+@click.option("--review", "reviews", multiple=True, metavar="SLUG", help="A review an organiser covers (repeatable).")
+@pass_runtime
+def staff_add(lazy: _LazyRuntime, email: str, role: str, reviews: tuple[str, ...]) -> None:
+    """Add a staff member, or change their role and reviews."""
+    from intake_api.staff import add_staff
+
+    runtime = lazy.get()
+    _ensure_schema(runtime)
+    try:
+        member = add_staff(runtime.engine, email=email, role=role, reviews=list(reviews))
+    except ValueError as error:
+        raise click.ClickException(str(error)) from error
+    scope = "all reviews" if member.role == "admin" else ", ".join(member.reviews)
+    click.echo(f"{member.email}: {member.role} ({scope})")
+
+
+@staff.command("list")
+@pass_runtime
+def staff_list(lazy: _LazyRuntime) -> None:
+    """List staff members and their roles."""
+    from intake_api.staff import list_staff
+
+    for member in list_staff(lazy.get().engine):
+        scope = "all reviews" if member.role == "admin" else ", ".join(member.reviews)
+        linked = "linked to Slack" if member.slack_pseudonym else "not yet seen in Slack"
+        click.echo(f"{member.email}\t{member.role}\t{scope}\t{linked}")
+
+
+@main.group()
+def slack() -> None:
+    """Slack tasks outside a request."""
+
+
+@slack.command("post")
+@pass_runtime
+def slack_post(lazy: _LazyRuntime) -> None:
+    """Post new inputs to their review's moderation channel (each input once)."""
+    from bots.slack.app import web_client
+    from bots.slack.moderation_feed import post_new_inputs
+
+    runtime = lazy.get()
+    if not runtime.settings.slack_enabled:
+        raise click.ClickException("INTAKE_SLACK_BOT_TOKEN and INTAKE_SLACK_SIGNING_SECRET are not set")
+    click.echo(f"posted {post_new_inputs(runtime, web_client(runtime))} inputs")
+
+
 def _register_subcommands() -> None:
     from intake_api.translate import translate
 

@@ -386,6 +386,26 @@ INPUT = Questionnaire("input", (
              N_("Optional.")),
 ))  # fmt: skip
 
+CAPTURE_SOURCES = {
+    "consultation": N_("Consultation session"),
+    "email": N_("E-mail"),
+    "interview": N_("Interview"),
+    "other": N_("Other"),
+}
+
+# Staff recording an input on someone's behalf (Slack): the same questions, plus where
+# the input came from, and consent confirmed by the staff member.
+STAFF_INPUT = Questionnaire("staff_input", (
+    Question("source", Kind.SINGLE, N_("Source"), N_("How you received this input."),
+             required=True, choices=_choices(CAPTURE_SOURCES)),
+    *(q for q in INPUT.questions if q.key not in ("consent_store", "consent_quote", "contact_email")),
+    Question("consent_store", Kind.CONSENT,
+             N_("The person agreed that this input is stored and used for the regional review."),
+             required=True),
+    Question("consent_quote", Kind.CONSENT,
+             N_("The person agreed to be quoted, without their name, in the summary report.")),
+))  # fmt: skip
+
 PLEDGE = Questionnaire("pledge", (
     Question("organisation", Kind.LINE, N_("Member State or organisation making the pledge"),
              required=True, min_length=2, max_length=200),
@@ -459,7 +479,7 @@ REGISTRATION = Questionnaire("registration", (
 ), rules=(_travel_support_needs_reason,))  # fmt: skip
 
 QUESTIONNAIRES: dict[str, Questionnaire] = {
-    q.name: q for q in (INPUT, PLEDGE, PRACTICE, REGISTRATION)
+    q.name: q for q in (INPUT, STAFF_INPUT, PLEDGE, PRACTICE, REGISTRATION)
 }
 
 

@@ -27,6 +27,7 @@ from intake_api.questionnaire import (
     PLEDGE,
     PRACTICE,
     REGISTRATION,
+    STAFF_INPUT,
     AnswerError,
     Questionnaire,
 )
@@ -77,6 +78,11 @@ class _Form:
     questionnaire: Questionnaire
     model: type[IntakeRecord]
     build: Callable[[dict[str, Any], KeyRing, dict[str, Any]], IntakeRecord]
+    stored_as: str = ""  # the kind of record it makes, when several forms make the same
+
+    @property
+    def record_kind(self) -> str:
+        return self.stored_as or self.kind
 
 
 def _build_input(
@@ -92,6 +98,7 @@ def _build_input(
         theme=answers["theme"],
         text=answers["text"],
         consent_quote=answers["consent_quote"],
+        source=answers.get("source"),
         objective_links=[
             SubmissionObjective(objective_number=int(n)) for n in answers["objectives"]
         ],
@@ -153,6 +160,7 @@ _FORMS = {
     form.kind: form
     for form in (
         _Form("input", INPUT, Submission, _build_input),
+        _Form("staff_input", STAFF_INPUT, Submission, _build_input, stored_as="input"),
         _Form("pledge", PLEDGE, Pledge, _build_pledge),
         _Form("practice", PRACTICE, Practice, _build_practice),
         _Form("registration", REGISTRATION, Registration, _build_registration),
@@ -248,19 +256,19 @@ class IntakeService:
                 session, form.model, channel=channel, message_id=message_id
             )
             if existing is not None:
-                return Receipt(form.kind, existing.receipt, duplicate=True)
+                return Receipt(form.record_kind, existing.receipt, duplicate=True)
             provenance = self._provenance(
-                session, form.kind, answers, channel, message_id, locale, pseudonym
+                session, form.record_kind, answers, channel, message_id, locale, pseudonym
             )
             if received_at is not None:
                 provenance["created_at"] = received_at
             record = form.build(answers, self.keys, provenance)
-            consents = _consents(form.kind, answers, record, channel, locale)
+            consents = _consents(form.record_kind, answers, record, channel, locale)
             crud.add_intake(
                 session, record=record, consents=consents, actor=f"channel:{channel}",
-                kind=form.kind,
+                kind=form.record_kind,
             )  # fmt: skip
-            return Receipt(form.kind, record.receipt, duplicate=False)
+            return Receipt(form.record_kind, record.receipt, duplicate=False)
 
     def _provenance(
         self,

@@ -14,7 +14,11 @@ from locales import DOMAIN, LOCALES_DIR
 ROOT = LOCALES_DIR.parent
 POT = LOCALES_DIR / f"{DOMAIN}.pot"
 # Our own gettext takes the locale first; N_ marks strings defined at import time.
-KEYWORDS = ["-k", "_", "-k", "N_", "-k", "gettext:2", "-k", "ngettext:2,3", "--no-default-keywords"]
+# Renderers bind the locale once: t(message) and _t(state, message).
+KEYWORDS = [
+    "-k", "_", "-k", "N_", "-k", "gettext:2", "-k", "ngettext:2,3", "-k", "t", "-k", "_t:2",
+    "--no-default-keywords",
+]  # fmt: skip
 
 
 def _pybabel(*args: str) -> None:

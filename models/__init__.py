@@ -20,6 +20,7 @@ from models.pledge import Pledge  # noqa: E402
 from models.practice import Practice  # noqa: E402
 from models.registration import Registration  # noqa: E402
 from models.review import Objective, RegionalReview  # noqa: E402
+from models.staff import StaffMember  # noqa: E402
 from models.submission import Submission, SubmissionObjective  # noqa: E402
 
 __all__ = [
@@ -33,6 +34,7 @@ __all__ = [
     "Practice",
     "RegionalReview",
     "Registration",
+    "StaffMember",
     "Submission",
     "SubmissionObjective",
 ]

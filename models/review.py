@@ -18,6 +18,7 @@ class RegionalReview(SQLModel, table=True):
     consultation_on: date
     meeting_format: str = Field(max_length=16)
     venue: str = Field(max_length=120)
+    slack_channel: str | None = Field(default=None, max_length=32)  # where new inputs are moderated
 
 
 class Objective(SQLModel, table=True):

@@ -35,8 +35,12 @@ class Submission(IntakeRecord, table=True):
     theme: str | None = Field(default=None, max_length=32)
     text: str = Field(sa_type=Text)
     consent_quote: bool = False
+    source: str | None = Field(default=None, max_length=32)  # how staff received it, for captures
     status: str = Field(default="new", max_length=16, index=True)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=Timestamp)
+    # The moderation message in Slack: "posting" while it is being sent, then its timestamp.
+    slack_ts: str | None = Field(default=None, max_length=32, index=True)
+    slack_channel: str | None = Field(default=None, max_length=32)
 
     objective_links: list[SubmissionObjective] = Relationship(
         sa_relationship_kwargs={"cascade": "all, delete-orphan", "lazy": "selectin"}

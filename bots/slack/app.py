@@ -1,0 +1,87 @@
+"""Build the Slack app (bolt, HTTP mode); off without a bot token and signing secret."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt import App, BoltResponse
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
+
+from bots.slack.context import SlackContext
+from bots.slack.listeners import actions, commands, events, shortcuts, views
+from intake_api.inbox import Inbox
+from intake_api.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+
+def web_client(runtime: Runtime) -> WebClient:
+    """The Web API client: waits out 429 Retry-After, retries 5xx and dropped connections."""
+    settings = runtime.settings
+    return WebClient(
+        token=settings.slack_bot_token, base_url=settings.slack_api_url, timeout=15,
+        retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=3), ServerErrorRetryHandler(max_retry_count=2),
+                        ConnectionErrorRetryHandler(max_retry_count=2)],
+    )  # fmt: skip
+
+
+def build_slack_app(runtime: Runtime, client: WebClient | None = None) -> App:
+    settings = runtime.settings
+    app = App(
+        client=client or web_client(runtime),
+        signing_secret=settings.slack_signing_secret,
+        # Listeners finish (the input is committed) before Slack gets its answer.
+        process_before_response=True,
+        token_verification_enabled=False,
+        raise_error_for_unhandled_request=False,
+    )
+    context = SlackContext(runtime)
+    app.middleware(_once_per_event(context.inbox))
+    for listeners in (commands, views, actions, shortcuts, events):
+        listeners.register(app, context)
+
+    @app.error
+    def on_error(error: Exception) -> None:
+        # Logged once, without the payload (it holds people's words and ids).
+        log.error("Slack listener failed: %s", type(error).__name__, exc_info=error)
+
+    return app
+
+
+def _once_per_event(inbox: Inbox) -> Callable[..., BoltResponse]:
+    """Events are recorded by event_id; a retry is skipped unless the first attempt failed.
+
+    The listener settles the event (``SlackContext.settling``): bolt runs it after
+    the middleware chain, so only the listener knows whether it succeeded.
+    """
+
+    def middleware(body: dict[str, Any], next: Callable[[], BoltResponse]) -> BoltResponse:  # noqa: A002
+        event_id = body.get("event_id") if body.get("type") == "event_callback" else None
+        if event_id and not inbox.receive(event_id, body) and not inbox.claim(event_id):
+            return BoltResponse(status=200, body="")
+        return next()
+
+    return middleware
+
+
+class LazySlack:
+    """The Slack app for the web process, built on the first request to /slack/events."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+        self._app: App | None = None
+        self._lock = threading.Lock()
+
+    def get(self) -> App:
+        with self._lock:
+            if self._app is None:
+                self._app = build_slack_app(self.runtime)
+            return self._app

@@ -1,0 +1,270 @@
+"""Block Kit renderings: the capture modal (from the questionnaire), moderation
+messages, App Home and digests. Pure functions from data to JSON-ready dicts."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from babel.dates import format_date, format_datetime
+
+from intake_api.digests import Digest
+from intake_api.i18n import gettext
+from intake_api.moderation import InputView
+from intake_api.questionnaire import STAFF_INPUT, TEXT_MAX, Kind, Question, help_text
+from intake_api.stats import ReviewStats
+from models.reference import (
+    CHANNELS,
+    MEETING_FORMATS,
+    N_,
+    OBJECTIVES,
+    STAKEHOLDER_GROUPS,
+    THEMES,
+    country_name,
+)
+
+CAPTURE_CALLBACK = "gcm_capture"
+TAG_CALLBACK = "gcm_tag_objectives"
+OPTION_TEXT_LIMIT = 75  # Block Kit's limit for an option's text
+INPUT_LIMIT = 3000  # Block Kit's limit for a plain-text input
+SECTION_LIMIT = 2900
+
+
+def _plain(text: str, limit: int | None = None) -> dict[str, Any]:
+    if limit and len(text) > limit:
+        text = text[: limit - 1] + "…"
+    return {"type": "plain_text", "text": text, "emoji": True}
+
+
+def _mrkdwn(text: str) -> dict[str, Any]:
+    return {"type": "mrkdwn", "text": text[:SECTION_LIMIT]}
+
+
+def _option(value: str, label: str) -> dict[str, Any]:
+    return {"text": _plain(label, OPTION_TEXT_LIMIT), "value": value}
+
+
+def escape(text: str) -> str:
+    """Slack's three control characters, so a contributor's text stays text."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+# The capture modal -------------------------------------------------------------------
+
+
+def capture_modal(locale: str, *, metadata: dict[str, Any], prefill: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The staff capture form: every question of the questionnaire, one input block each."""
+    prefill = prefill or {}
+    return {
+        "type": "modal",
+        "callback_id": CAPTURE_CALLBACK,
+        "private_metadata": json.dumps(metadata),
+        "title": _plain(gettext(locale, "GCM input"), 24),
+        "submit": _plain(gettext(locale, "Save"), 24),
+        "close": _plain(gettext(locale, "Cancel"), 24),
+        "blocks": [_input_block(q, locale, prefill.get(q.key)) for q in STAFF_INPUT.questions],
+    }
+
+
+def _input_block(question: Question, locale: str, value: Any) -> dict[str, Any]:
+    block: dict[str, Any] = {
+        "type": "input", "block_id": question.key, "optional": not question.required,
+        "label": _plain(gettext(locale, question.label), 2000),
+        "element": _element(question, locale, value),
+    }  # fmt: skip
+    hint = help_text(question, locale)
+    if hint:
+        block["hint"] = _plain(hint, 2000)
+    return block
+
+
+def _element(question: Question, locale: str, value: Any) -> dict[str, Any]:
+    key = question.key
+    element: dict[str, Any]
+    if question.kind is Kind.SINGLE:
+        options = [_option(v, label) for v, label, _ in question.options(locale)]
+        element = {"type": "static_select", "action_id": key, "options": options}
+        if value:
+            element["initial_option"] = next(o for o in options if o["value"] == value)
+        return element
+    if question.kind is Kind.MULTIPLE:
+        options = [_option(v, f"{v}. {label}") for v, label, _ in question.options(locale)]
+        element = {"type": "multi_static_select", "action_id": key, "options": options}
+        if question.max_choices:
+            element["max_selected_items"] = question.max_choices
+        return element
+    if question.kind is Kind.COUNTRY:
+        # 249 countries exceed a static select's 100 options: typed and looked up instead.
+        return {"type": "external_select", "action_id": key, "min_query_length": 1,
+                "placeholder": _plain(gettext(locale, "Type a country name"))}  # fmt: skip
+    if question.kind is Kind.TEXT:
+        element = {"type": "plain_text_input", "action_id": key, "multiline": True,
+                   "max_length": min(question.max_length or TEXT_MAX, INPUT_LIMIT)}  # fmt: skip
+        if value:
+            element["initial_value"] = str(value)[:INPUT_LIMIT]
+        return element
+    if question.kind is Kind.EMAIL:
+        return {"type": "email_text_input", "action_id": key}
+    if question.kind in (Kind.CONSENT, Kind.BOOLEAN):
+        return {"type": "checkboxes", "action_id": key,
+                "options": [_option("yes", gettext(locale, "Yes"))]}  # fmt: skip
+    return {"type": "plain_text_input", "action_id": key}
+
+
+def answers_from_view(view: dict[str, Any]) -> dict[str, Any]:
+    """The raw answers of a submitted modal, keyed like the questionnaire."""
+    answers: dict[str, Any] = {}
+    for block_id, actions in view.get("state", {}).get("values", {}).items():
+        for element in actions.values():
+            kind = element.get("type")
+            if kind in ("static_select", "external_select"):
+                answers[block_id] = (element.get("selected_option") or {}).get("value")
+            elif kind == "multi_static_select":
+                answers[block_id] = [o["value"] for o in element.get("selected_options") or []]
+            elif kind == "checkboxes":
+                answers[block_id] = bool(element.get("selected_options"))
+            else:
+                answers[block_id] = element.get("value")
+    return answers
+
+
+def country_options(codes: list[str], locale: str) -> list[dict[str, Any]]:
+    return [_option(code, country_name(code, locale)) for code in codes]
+
+
+def tag_modal(view: InputView, locale: str) -> dict[str, Any]:
+    options = [_option(str(o.number), f"{o.number}. {gettext(locale, o.short)}") for o in OBJECTIVES]
+    element: dict[str, Any] = {"type": "multi_static_select", "action_id": "objectives", "options": options}
+    chosen = [o for o in options if int(o["value"]) in view.objectives]
+    if chosen:
+        element["initial_options"] = chosen
+    return {
+        "type": "modal", "callback_id": TAG_CALLBACK, "private_metadata": view.receipt,
+        "title": _plain(gettext(locale, "Tag objectives"), 24),
+        "submit": _plain(gettext(locale, "Save"), 24),
+        "blocks": [{"type": "input", "block_id": "objectives", "element": element,
+                    "label": _plain(gettext(locale, "GCM objectives"))}],
+    }  # fmt: skip
+
+
+# Moderation --------------------------------------------------------------------------
+
+MODERATION_BUTTONS = (
+    ("mod_reviewed", N_("Reviewed"), None),
+    ("mod_flag", N_("Flag"), "danger"),
+    ("mod_include", N_("Include in report"), "primary"),
+    ("mod_tag", N_("Tag objectives"), None),
+)
+
+
+def moderation_message(view: InputView, locale: str, *, last_action: str | None = None) -> list[dict[str, Any]]:
+    """An input as posted to its review's moderation channel, with the moderation buttons."""
+    t = lambda message, **kw: gettext(locale, message, **kw)  # noqa: E731
+    facts = [
+        f"*{t('Receipt')}:* `{view.receipt}`",
+        f"*{t('Regional review')}:* {view.review_slug.upper()}",
+        f"*{t('Stakeholder group')}:* {t(STAKEHOLDER_GROUPS.get(view.stakeholder_group or '', 'Other'))}",
+        f"*{t('Channel')}:* {t(CHANNELS.get(view.channel, view.channel))} · {view.locale}",
+    ]
+    if view.country:
+        facts.append(f"*{t('Country')}:* {country_name(view.country, locale)}")
+    if view.theme:
+        facts.append(f"*{t('Discussion theme')}:* {t(THEMES[view.theme])}")
+    if view.objectives:
+        facts.append(f"*{t('GCM objectives')}:* {', '.join(map(str, view.objectives))}")
+    status = f"*{t('Status')}:* {t(STATUS_LABELS.get(view.status, view.status))}"
+    if last_action:
+        status += f" · {last_action}"
+    buttons = [
+        {"type": "button", "action_id": action, "value": view.receipt, "text": _plain(t(label))}
+        | ({"style": style} if style else {})
+        for action, label, style in MODERATION_BUTTONS
+    ]
+    return [
+        {"type": "section", "fields": [_mrkdwn(f) for f in facts[:10]]},
+        {"type": "section", "text": _mrkdwn("> " + escape(view.text).replace("\n", "\n> "))},
+        {"type": "context", "elements": [_mrkdwn(status)]},
+        {"type": "actions", "block_id": f"moderate:{view.receipt}", "elements": buttons},
+    ]
+
+
+STATUS_LABELS = {"new": N_("New"), "reviewed": N_("Reviewed"), "flagged": N_("Flagged"),
+                 "included": N_("Included in report")}  # fmt: skip
+
+
+# App Home ------------------------------------------------------------------------------
+
+
+def home_view(stats: list[ReviewStats], locale: str) -> dict[str, Any]:
+    t = lambda message, **kw: gettext(locale, message, **kw)  # noqa: E731
+    blocks: list[dict[str, Any]] = [{"type": "header", "text": _plain(t("Regional Reviews of the Global Compact for Migration"), 150)}]
+    for review in stats:
+        groups = ", ".join(f"{t(STAKEHOLDER_GROUPS.get(g, 'Other'))}: {n}" for g, n in review.by_group[:6]) or "—"
+        blocks += [
+            {"type": "divider"},
+            {"type": "section", "text": _mrkdwn(f"*{t(review.region)}* ({review.slug.upper()})\n"
+                                                f"{t('Multi-stakeholder consultation')}: "
+                                                f"{format_date(review.consultation_on, 'long', locale=locale)} · "
+                                                f"{t(MEETING_FORMATS[review.meeting_format])} · {review.venue}")},
+            {"type": "section", "fields": [
+                _mrkdwn(f"*{t('Today')}*\n{review.today}"), _mrkdwn(f"*{t('This week')}*\n{review.week}"),
+                _mrkdwn(f"*{t('Total')}*\n{review.total}"), _mrkdwn(f"*{t('By stakeholder group')}*\n{groups}"),
+            ]},
+        ]  # fmt: skip
+        if review.flagged:
+            lines = "\n".join(f"• `{receipt}` {escape(words)}" for receipt, words in review.flagged)
+            blocks.append({"type": "section", "text": _mrkdwn(f"*{t('Flagged inputs')}*\n{lines}")})
+    return {"type": "home", "blocks": blocks[:100]}
+
+
+# Digests -------------------------------------------------------------------------------
+
+
+def digest_blocks(digest: Digest, locale: str) -> list[dict[str, Any]]:
+    """A digest as Slack blocks; the scheduled digests post the same."""
+    t = lambda message, **kw: gettext(locale, message, **kw)  # noqa: E731
+
+    def counted(pairs: list[tuple[Any, int]], label) -> str:  # type: ignore[no-untyped-def]
+        return "\n".join(f"• {label(key)}: {count}" for key, count in pairs[:8]) or "—"
+
+    period = (f"{format_datetime(digest.since, 'short', locale=locale)} – "
+              f"{format_datetime(digest.until, 'short', locale=locale)}")  # fmt: skip
+    objectives = {o.number: o.short for o in OBJECTIVES}
+    blocks: list[dict[str, Any]] = [
+        {"type": "header", "text": _plain(t("Digest: %(review)s", review=digest.review_slug.upper()), 150)},
+        {"type": "context", "elements": [_mrkdwn(period)]},
+        {"type": "section", "text": _mrkdwn(f"*{t('New inputs')}:* {digest.new_inputs}")},
+        {"type": "section", "fields": [
+            _mrkdwn(f"*{t('By stakeholder group')}*\n" + counted(digest.by_group, lambda g: t(STAKEHOLDER_GROUPS.get(g, "Other")))),
+            _mrkdwn(f"*{t('By channel')}*\n" + counted(digest.by_channel, lambda c: t(CHANNELS.get(c, c)))),
+            _mrkdwn(f"*{t('By language')}*\n" + counted(digest.by_language, str)),
+            _mrkdwn(f"*{t('By discussion theme')}*\n" + counted(digest.by_theme, lambda th: t(THEMES.get(th, th)))),
+        ]},
+        {"type": "section", "text": _mrkdwn(f"*{t('By GCM objective')}*\n" + counted(
+            digest.by_objective, lambda n: f"{n}. {t(objectives[n])}"))},
+        {"type": "section", "text": _mrkdwn(
+            f"*{t('Pledges')}:* {digest.pledges} · *{t('Practices')}:* {digest.practices} · "
+            f"*{t('Registrations')}:* {digest.registrations} "
+            f"({t('travel support requested: %(count)s', count=digest.travel_requests)})")},
+    ]  # fmt: skip
+    if digest.flagged:
+        lines = "\n".join(f"• `{r}` {escape(w)}" for r, w in digest.flagged)
+        blocks.append({"type": "section", "text": _mrkdwn(f"*{t('Flagged inputs')}*\n{lines}")})
+    if digest.quotes:
+        lines = "\n".join(f"> {escape(w)}" for _r, w in digest.quotes)
+        blocks.append({"type": "section", "text": _mrkdwn(f"*{t('In their words')}*\n{lines}")})
+    if digest.gaps:
+        lines = "\n".join("• " + t(g.message, group=t(STAKEHOLDER_GROUPS[g.group])) for g in digest.gaps)
+        blocks.append({"type": "section", "text": _mrkdwn(f"*{t('Participation gaps')}*\n{lines}")})
+    return blocks
+
+
+def help_text_for(locale: str) -> str:
+    t = lambda message: gettext(locale, message)  # noqa: E731
+    return "\n".join((
+        f"*{t('GCM intake commands')}*",
+        "`/gcm new` — " + t("record an input on behalf of a stakeholder or from a session"),
+        "`/gcm digest [review]` — " + t("post the current digest of a regional review"),
+        "`/gcm channel REVIEW` — " + t("moderate this review's new inputs in this channel"),
+        "`/gcm help` — " + t("show this message"),
+    ))  # fmt: skip

@@ -1,0 +1,1 @@
+"""Slack listeners grouped by kind; each module offers ``register(app, context)``."""

@@ -1,0 +1,66 @@
+"""/gcm: capture, digest, channel set-up and help."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+
+from bots.slack.blocks import capture_modal, digest_blocks, help_text_for
+from bots.slack.context import SlackContext
+from intake_api.digests import digest_for
+from intake_api.i18n import gettext
+from intake_api.moderation import set_review_channel
+from intake_api.staff import NotAllowed
+from models.base import utcnow
+from models.reference import REVIEW_SLUGS
+
+DIGEST_PERIOD = timedelta(days=7)
+
+
+def register(app: App, context: SlackContext) -> None:
+    @app.command("/gcm")
+    def gcm(ack: Ack, command: dict[str, Any], client: WebClient) -> None:
+        """Route `/gcm [new|digest|channel|help]`; anything else gets the help."""
+        sub, _, argument = (command.get("text") or "").strip().partition(" ")
+        sub, argument = sub.lower(), argument.strip().lower()
+        user = command["user_id"]
+        locale = context.locale_of(client, user)
+        if sub not in ("", "new", "digest", "channel"):
+            ack(text=help_text_for(locale))
+            return
+        staff = context.staff(client, user)
+        if staff is None:
+            ack(text=gettext(locale, "Sorry, only Network staff registered with gcm-intake can do this. Please ask an administrator."))
+            return
+        if sub in ("", "new"):
+            ack()
+            client.views_open(trigger_id=command["trigger_id"], view=capture_modal(
+                locale, metadata={"channel_id": command["channel_id"], "locale": locale}))
+            return
+        slug = argument or _review_of_channel(context, command["channel_id"])
+        if slug not in REVIEW_SLUGS:
+            ack(text=gettext(locale, "Which regional review? Use one of: %(reviews)s", reviews=", ".join(REVIEW_SLUGS)))
+            return
+        if not staff.covers(slug):
+            ack(text=gettext(locale, "Sorry, your role does not cover this regional review."))
+            return
+        if sub == "channel":
+            try:
+                set_review_channel(context.runtime.engine, review_slug=slug, channel_id=command["channel_id"], actor=staff)
+            except NotAllowed:
+                ack(text=gettext(locale, "Sorry, your role does not cover this regional review."))
+                return
+            ack(text=gettext(locale, "New inputs for %(review)s will be posted in this channel for moderation.", review=slug.upper()))
+            return
+        ack()
+        now = utcnow()
+        digest = digest_for(context.runtime.engine, review_slug=slug, since=now - DIGEST_PERIOD, until=now)
+        client.chat_postMessage(channel=command["channel_id"], blocks=digest_blocks(digest, locale),
+                                text=gettext(locale, "Digest: %(review)s", review=slug.upper()))  # fmt: skip
+
+
+def _review_of_channel(context: SlackContext, channel_id: str) -> str:
+    return next((r.slug for r in context.runtime.service.reviews() if r.slack_channel == channel_id), "")

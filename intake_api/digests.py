@@ -1,0 +1,113 @@
+"""What changed for a regional review over a period: the content of every digest.
+
+Built once from the store with aggregate queries, then rendered per channel
+(Slack blocks, e-mail) and per locale.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import Engine, func
+from sqlmodel import col, select
+
+from intake_api.stats import opening_words
+from models.db import read_session
+from models.pledge import Pledge
+from models.practice import Practice
+from models.reference import N_
+from models.registration import Registration
+from models.submission import Submission, SubmissionObjective
+
+# Groups the Network commits to hear from ("including migrant and youth representatives").
+EXPECTED_GROUPS = ("migrant", "youth", "diaspora", "civil_society", "trade_union", "local_authority")
+QUOTES = 3
+
+
+@dataclass(frozen=True)
+class Gap:
+    message: str  # msgid with %(group)s
+    group: str
+
+
+@dataclass(frozen=True)
+class Digest:
+    review_slug: str
+    since: datetime
+    until: datetime
+    new_inputs: int
+    by_group: list[tuple[str, int]]
+    by_channel: list[tuple[str, int]]
+    by_language: list[tuple[str, int]]
+    by_theme: list[tuple[str, int]]
+    by_objective: list[tuple[int, int]]
+    flagged: list[tuple[str, str]]
+    quotes: list[tuple[str, str]]
+    pledges: int
+    practices: int
+    registrations: int
+    travel_requests: int
+    gaps: list[Gap] = field(default_factory=list)
+
+
+def digest_for(engine: Engine, *, review_slug: str, since: datetime, until: datetime) -> Digest:
+    """Everything new for ``review_slug`` in [since, until), and who is still missing."""
+    in_period = (
+        col(Submission.review_slug) == review_slug,
+        col(Submission.created_at) >= since,
+        col(Submission.created_at) < until,
+    )
+    with read_session(engine) as session:
+
+        def grouped(column):  # type: ignore[no-untyped-def]
+            rows = session.exec(
+                select(column, func.count()).where(*in_period).group_by(column).order_by(func.count().desc())
+            ).all()
+            return [(value or "other", count) for value, count in rows]
+
+        by_objective = session.exec(
+            select(SubmissionObjective.objective_number, func.count())
+            .join(Submission, col(Submission.id) == col(SubmissionObjective.submission_id))
+            .where(*in_period)
+            .group_by(col(SubmissionObjective.objective_number))
+            .order_by(func.count().desc())
+        ).all()
+        flagged = session.exec(
+            select(Submission.receipt, Submission.text)
+            .where(col(Submission.review_slug) == review_slug, col(Submission.status) == "flagged")
+            .order_by(col(Submission.updated_at).desc())
+            .limit(5)
+        ).all()
+        quotes = session.exec(
+            select(Submission.receipt, Submission.text)
+            .where(*in_period, col(Submission.consent_quote).is_(True), col(Submission.status) != "flagged")
+            .order_by(col(Submission.created_at).desc())
+            .limit(QUOTES)
+        ).all()
+        seen_groups = set(session.exec(
+            select(Submission.stakeholder_group).where(col(Submission.review_slug) == review_slug).distinct()
+        ).all())  # fmt: skip
+
+        def count(model, *conditions):  # type: ignore[no-untyped-def]
+            return session.exec(
+                select(func.count()).select_from(model).where(
+                    col(model.review_slug) == review_slug, col(model.created_at) >= since,
+                    col(model.created_at) < until, *conditions)
+            ).one()  # fmt: skip
+
+        return Digest(
+            review_slug=review_slug, since=since, until=until,
+            new_inputs=sum(n for _, n in grouped(col(Submission.channel))),
+            by_group=grouped(col(Submission.stakeholder_group)),
+            by_channel=grouped(col(Submission.channel)),
+            by_language=grouped(col(Submission.locale)),
+            by_theme=grouped(col(Submission.theme)),
+            by_objective=[(int(n), c) for n, c in by_objective],
+            flagged=[(r, opening_words(t)) for r, t in flagged],
+            quotes=[(r, opening_words(t, 280)) for r, t in quotes],
+            pledges=count(Pledge), practices=count(Practice), registrations=count(Registration),
+            travel_requests=count(Registration, col(Registration.travel_support).is_(True)),
+            gaps=[Gap(N_("No inputs yet from this group: %(group)s"), g) for g in EXPECTED_GROUPS
+                  if g not in seen_groups],
+        )  # fmt: skip

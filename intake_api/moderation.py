@@ -1,0 +1,130 @@
+"""Moderating inputs: statuses, staff tags, and the queue of inputs to show to moderators."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Engine, update
+from sqlmodel import col, select
+
+from intake_api.staff import NotAllowed
+from models import crud
+from models.base import utcnow
+from models.db import read_session, write_session
+from models.review import RegionalReview
+from models.staff import StaffMember
+from models.submission import Submission, SubmissionObjective
+
+# What a moderator can do, and the status it leads to.
+ACTIONS = {"reviewed": "reviewed", "flag": "flagged", "include": "included"}
+_POSTING = "posting"
+
+
+@dataclass(frozen=True)
+class InputView:
+    """An input as moderators see it."""
+
+    id: int
+    receipt: str
+    review_slug: str
+    channel: str
+    locale: str
+    stakeholder_group: str | None
+    country: str | None
+    theme: str | None
+    objectives: list[int]
+    text: str
+    consent_quote: bool
+    status: str
+    created_at: datetime
+    slack_channel: str | None
+    slack_ts: str | None
+
+
+def _view(s: Submission) -> InputView:
+    return InputView(s.id or 0, s.receipt, s.review_slug, s.channel, s.locale, s.stakeholder_group,
+                     s.country, s.theme, s.objectives, s.text, s.consent_quote, s.status,
+                     s.created_at, s.slack_channel, s.slack_ts)  # fmt: skip
+
+
+def moderate(engine: Engine, *, receipt: str, action: str, actor: StaffMember) -> InputView:
+    """Set an input's status; refused with ``NotAllowed`` outside the actor's reviews."""
+    status = ACTIONS[action]
+    with write_session(engine) as session:
+        submission = _find(session, receipt, actor)
+        submission.status, submission.updated_at = status, utcnow()
+        crud.write_audit(session, actor=f"staff:{actor.id}", action=f"input.{status}",
+                         subject_type="input", subject_id=submission.id)  # fmt: skip
+        return _view(submission)
+
+
+def tag_objectives(engine: Engine, *, receipt: str, objectives: list[int], actor: StaffMember) -> InputView:
+    """Add the objectives staff recognise in an input to those the contributor chose."""
+    with write_session(engine) as session:
+        submission = _find(session, receipt, actor)
+        added = sorted(set(objectives) - set(submission.objectives))
+        submission.objective_links.extend(SubmissionObjective(objective_number=n) for n in added)
+        submission.updated_at = utcnow()
+        crud.write_audit(session, actor=f"staff:{actor.id}", action="input.tagged", subject_type="input",
+                         subject_id=submission.id, detail={"objectives": added})  # fmt: skip
+        session.flush()
+        return _view(submission)
+
+
+def _find(session, receipt: str, actor: StaffMember) -> Submission:  # type: ignore[no-untyped-def]
+    submission = session.exec(select(Submission).where(Submission.receipt == receipt)).first()
+    if submission is None or not actor.covers(submission.review_slug):
+        raise NotAllowed(receipt)
+    return submission
+
+
+def set_review_channel(engine: Engine, *, review_slug: str, channel_id: str, actor: StaffMember) -> None:
+    if not actor.covers(review_slug):
+        raise NotAllowed(review_slug)
+    with write_session(engine) as session:
+        review = session.get(RegionalReview, review_slug)
+        if review is None:
+            raise NotAllowed(review_slug)
+        review.slack_channel = channel_id
+        crud.write_audit(session, actor=f"staff:{actor.id}", action="review.channel_set",
+                         subject_type="review", subject_id=None, detail={"review": review_slug})  # fmt: skip
+
+
+def claim_unposted(engine: Engine, *, limit: int = 50) -> list[InputView]:
+    """Inputs not yet shown in their review's moderation channel, claimed by this process.
+
+    The claim (``slack_ts = 'posting'``) keeps two workers from posting the same input.
+    """
+    with read_session(engine) as session:
+        rows = session.exec(
+            select(Submission.id, RegionalReview.slack_channel)
+            .join(RegionalReview, col(RegionalReview.slug) == col(Submission.review_slug))
+            .where(col(Submission.slack_ts).is_(None), col(RegionalReview.slack_channel).is_not(None))
+            .order_by(col(Submission.id))
+            .limit(limit)
+        ).all()
+    claimed: list[InputView] = []
+    for submission_id, channel_id in rows:
+        with write_session(engine) as session:
+            result = session.execute(
+                update(Submission)
+                .where(col(Submission.id) == submission_id, col(Submission.slack_ts).is_(None))
+                .values(slack_ts=_POSTING, slack_channel=channel_id)
+            )
+            if result.rowcount == 1:  # type: ignore[attr-defined]
+                claimed.append(_view(session.get_one(Submission, submission_id)))
+    return claimed
+
+
+def mark_posted(engine: Engine, *, submission_id: int, channel_id: str, ts: str | None) -> None:
+    """Record the moderation message, or release the claim (``ts=None``) to try again later."""
+    with write_session(engine) as session:
+        submission = session.get_one(Submission, submission_id)
+        submission.slack_ts, submission.slack_channel = ts, channel_id if ts else None
+
+
+def find_input(engine: Engine, *, receipt: str) -> InputView | None:
+    with read_session(engine) as session:
+        submission = session.exec(select(Submission).where(Submission.receipt == receipt)).first()
+        return _view(submission) if submission else None

@@ -1,0 +1,66 @@
+"""Staff of the Network and what they may do: admins everywhere, organisers in their reviews."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy import Engine
+from sqlmodel import select
+
+from intake_api.crypto import KeyRing
+from models import crud
+from models.db import read_session, write_session
+from models.reference import REVIEW_SLUGS
+from models.staff import STAFF_ROLES, StaffMember
+
+
+class NotAllowed(Exception):
+    """The staff member's role does not cover this review (or they are not staff)."""
+
+
+def add_staff(engine: Engine, *, email: str, role: str, reviews: list[str]) -> StaffMember:
+    """Create or update a staff member; organisers need at least one review."""
+    email = email.strip().lower()
+    if role not in STAFF_ROLES:
+        raise ValueError(f"role must be one of {', '.join(STAFF_ROLES)}")
+    unknown = [r for r in reviews if r not in REVIEW_SLUGS]
+    if unknown:
+        raise ValueError(f"unknown review: {', '.join(unknown)}")
+    if role == "organiser" and not reviews:
+        raise ValueError("an organiser needs --review SLUG")
+    with write_session(engine) as session:
+        member = session.exec(select(StaffMember).where(StaffMember.email == email)).first()
+        if member is None:
+            member = StaffMember(email=email, role=role, reviews=sorted(set(reviews)))
+            session.add(member)
+        else:
+            member.role, member.reviews, member.active = role, sorted(set(reviews)), True
+        session.flush()
+        crud.write_audit(session, actor="cli", action="staff.saved", subject_type="staff",
+                         subject_id=member.id, detail={"role": role, "reviews": member.reviews})  # fmt: skip
+        return member
+
+
+def list_staff(engine: Engine) -> list[StaffMember]:
+    with read_session(engine) as session:
+        return list(session.exec(select(StaffMember).order_by(StaffMember.email)))
+
+
+def staff_for_slack(
+    engine: Engine, keys: KeyRing, *, slack_user_id: str, email_of: Callable[[], str | None]
+) -> StaffMember | None:
+    """The staff member behind a Slack user, matched by e-mail the first time only."""
+    pseudonym = keys.pseudonym("slack", slack_user_id)
+    with read_session(engine) as session:
+        member = session.exec(select(StaffMember).where(StaffMember.slack_pseudonym == pseudonym)).first()
+    if member is not None:
+        return member if member.active else None
+    email = (email_of() or "").strip().lower()
+    if not email:
+        return None
+    with write_session(engine) as session:
+        member = session.exec(select(StaffMember).where(StaffMember.email == email)).first()
+        if member is None or not member.active:
+            return None
+        member.slack_pseudonym = pseudonym
+        return member

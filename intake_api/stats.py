@@ -1,0 +1,82 @@
+"""Counts per regional review for staff views (Slack App Home, the API), straight from SQL."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import Engine, func
+from sqlmodel import col, select
+
+from models.base import utcnow
+from models.db import read_session
+from models.review import RegionalReview
+from models.submission import Submission
+
+
+@dataclass(frozen=True)
+class ReviewStats:
+    slug: str
+    region: str
+    commission: str
+    consultation_on: date
+    meeting_format: str
+    venue: str
+    today: int
+    week: int
+    total: int
+    by_group: list[tuple[str, int]]
+    flagged: list[tuple[str, str]]  # receipt, opening words
+
+
+def review_stats(engine: Engine, *, now: datetime | None = None) -> list[ReviewStats]:
+    now = now or utcnow()
+    start_of_day = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    week_ago = now - timedelta(days=7)
+    with read_session(engine) as session:
+        reviews = session.exec(select(RegionalReview).order_by(col(RegionalReview.consultation_on))).all()
+        counts = {
+            slug: (today or 0, week or 0, total)
+            for slug, today, week, total in session.exec(
+                select(
+                    Submission.review_slug,
+                    func.sum((col(Submission.created_at) >= start_of_day).cast(_int())),
+                    func.sum((col(Submission.created_at) >= week_ago).cast(_int())),
+                    func.count(),
+                ).group_by(col(Submission.review_slug))
+            )
+        }
+        groups: dict[str, list[tuple[str, int]]] = {}
+        for slug, group, count in session.exec(
+            select(Submission.review_slug, Submission.stakeholder_group, func.count())
+            .group_by(col(Submission.review_slug), col(Submission.stakeholder_group))
+            .order_by(func.count().desc())
+        ):
+            groups.setdefault(slug, []).append((group or "other", count))
+        flagged: dict[str, list[tuple[str, str]]] = {}
+        for slug, receipt, text in session.exec(
+            select(Submission.review_slug, Submission.receipt, Submission.text)
+            .where(Submission.status == "flagged")
+            .order_by(col(Submission.updated_at).desc())
+        ):
+            if len(flagged.setdefault(slug, [])) < 5:
+                flagged[slug].append((receipt, opening_words(text)))
+    return [
+        ReviewStats(r.slug, r.region, r.commission, r.consultation_on, r.meeting_format, r.venue,
+                    *counts.get(r.slug, (0, 0, 0)), groups.get(r.slug, []), flagged.get(r.slug, []))
+        for r in reviews
+    ]  # fmt: skip
+
+
+def _int():  # type: ignore[no-untyped-def]
+    from sqlalchemy import Integer
+
+    return Integer()
+
+
+def opening_words(text: str, limit: int = 120) -> str:
+    """The start of an input, cut at a word, for lists where the whole text is too much."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    return text[:limit].rsplit(" ", 1)[0] + "…"

@@ -1,0 +1,133 @@
+"""A fake Slack Web API on loopback, reached through ``WebClient(base_url=...)``.
+
+It answers the methods the app uses, records every call, knows a few users
+(locale and e-mail, for users.info) and can fail on demand: 429 with a
+Retry-After header, 500, or Slack's own errors such as channel_not_found.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+from collections import deque
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+BOT_TOKEN = "xoxb-test-token"
+
+
+class FakeSlackApi:
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, dict[str, Any]]] = []
+        self.users: dict[str, dict[str, Any]] = {}
+        self._faults: dict[str, deque[tuple[int, Any]]] = {}
+        self._lock = threading.Lock()
+        self._ts = itertools.count(1)
+        self.server = _QuietServer(("127.0.0.1", 0), _handler(self))
+        self.server.daemon_threads = True
+        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_port}/api/"
+
+    def start(self) -> FakeSlackApi:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def add_user(self, user_id: str, *, email: str, locale: str = "en-US") -> None:
+        self.users[user_id] = {"id": user_id, "locale": locale, "profile": {"email": email}}
+
+    def fail_next(self, method: str, status: int = 500, *, retry_after: int = 1, error: str | None = None,
+                  times: int = 1) -> None:  # fmt: skip
+        with self._lock:
+            self._faults.setdefault(method, deque()).extend([(status, error or retry_after)] * times)
+
+    def sent(self, method: str) -> list[dict[str, Any]]:
+        with self._lock:
+            return [params for name, params in self.calls if name == method]
+
+    def answer(self, method: str, params: dict[str, Any]) -> tuple[int, dict[str, Any], dict[str, str]]:
+        with self._lock:
+            faults = self._faults.get(method)
+            if faults:
+                status, detail = faults.popleft()
+                if status == 429:
+                    return 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(detail)}
+                if status == 200:
+                    return 200, {"ok": False, "error": detail}, {}
+                return status, {"ok": False, "error": "internal_error"}, {}
+            self.calls.append((method, params))
+        return 200, self._result(method, params), {}
+
+    def _result(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        if method == "auth.test":
+            return {"ok": True, "user_id": "UBOT", "team_id": "T1", "bot_id": "B1"}
+        if method == "users.info":
+            user = self.users.get(params.get("user", ""))
+            return {"ok": True, "user": user} if user else {"ok": False, "error": "user_not_found"}
+        if method.startswith("views."):
+            return {"ok": True, "view": {"id": f"V{next(self._ts)}", **(params.get("view") or {})}}
+        if method == "chat.postMessage":
+            ts = f"1764000000.{next(self._ts):06d}"
+            return {"ok": True, "channel": params.get("channel"), "ts": ts, "message": {"ts": ts}}
+        return {"ok": True}
+
+
+class _QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        pass
+
+
+def _handler(api: FakeSlackApi) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args: Any) -> None:
+            pass
+
+        def do_GET(self) -> None:  # noqa: N802
+            self._serve()
+
+        def do_POST(self) -> None:  # noqa: N802
+            self._serve()
+
+        def _serve(self) -> None:
+            url = urlsplit(self.path)
+            if self.headers.get("Authorization") != f"Bearer {BOT_TOKEN}":
+                self._send(200, {"ok": False, "error": "invalid_auth"}, {})
+                return
+            params = {k: v[0] for k, v in parse_qs(url.query).items()}
+            length = int(self.headers.get("Content-Length") or 0)
+            raw = self.rfile.read(length) if length else b""
+            if raw and self.headers.get("Content-Type", "").startswith("application/json"):
+                params.update(json.loads(raw))
+            elif raw:
+                params.update({k: _maybe_json(v[0]) for k, v in parse_qs(raw.decode()).items()})
+            status, body, headers = api.answer(url.path.removeprefix("/api/"), params)
+            self._send(status, body, headers)
+
+        def _send(self, status: int, body: dict[str, Any], headers: dict[str, str]) -> None:
+            data = json.dumps(body).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            for name, value in headers.items():
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(data)
+
+    return Handler
+
+
+def _maybe_json(value: str) -> Any:
+    if value[:1] in ("{", "["):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
