@@ -22,5 +22,5 @@ def test_staff_add_and_list(database_url, runtime, tmp_path):
     assert refused.returncode != 0 and "--review" in refused.stderr
     assert gcm("staff", "add", "x@un.example", "--role", "organiser", "--review", "mars").returncode != 0
     listing = gcm("staff", "list").stdout
-    assert "org@un.example\\torganiser\\tescwa, unece\\tnot yet seen in Slack" in listing
-    assert "admin@un.example\\tadmin\\tall reviews" in listing
+    assert "org@un.example\torganiser\tescwa, unece\tnot yet seen in Slack" in listing
+    assert "admin@un.example\tadmin\tall reviews" in listing
