@@ -201,6 +201,95 @@ def slack_post(lazy: _LazyRuntime) -> None:
     click.echo(f"posted {post_new_inputs(runtime, web_client(runtime))} inputs")
 
 
+@main.group(invoke_without_command=True)
+@click.option("--print", "print_id", type=int, metavar="SUBSCRIPTION", help="Show a subscription's next digest.")
+@click.option("--review", metavar="SLUG", help="Show the last seven days' digest of a review.")
+@click.option("--send", is_flag=True, help="Send every digest that is due now.")
+@click.option("--locale", default="en", show_default=True)
+@click.pass_context
+def digest(ctx: click.Context, print_id: int | None, review: str | None, send: bool, locale: str) -> None:
+    """Show or send digests; manage subscriptions (subscribe, list, unsubscribe)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from datetime import timedelta
+
+    from intake_api.digest_email import render_digest_email
+    from intake_api.digests import digest_for
+    from intake_api.scheduler import default_senders, send_due_digests
+    from intake_api.subscriptions import list_subscriptions
+    from models.base import utcnow
+
+    runtime = ctx.ensure_object(_LazyRuntime).get()
+    _ensure_schema(runtime)
+    now = utcnow()
+    if send:
+        click.echo(f"sent {send_due_digests(runtime.engine, default_senders(runtime), now=now)} digests")
+        return
+    if print_id is not None:
+        found = [s for s in list_subscriptions(runtime.engine) if s.id == print_id]
+        if not found:
+            raise click.ClickException(f"no active subscription {print_id}")
+        slugs, locale = found[0].reviews, found[0].locale
+    elif review:
+        slugs = [review]
+    else:
+        click.echo(ctx.get_help())
+        return
+    digests = [digest_for(runtime.engine, review_slug=s, since=now - timedelta(days=7), until=now) for s in slugs]
+    click.echo(render_digest_email(digests, locale)[1])
+
+
+@digest.command("subscribe")
+@click.option("--review", "reviews", multiple=True, required=True, metavar="SLUG")
+@click.option("--cadence", default="weekly", show_default=True, help="daily, weekly, or a crontab expression.")
+@click.option("--at", default="08:00", show_default=True, help="Time of day for daily/weekly (HH:MM).")
+@click.option("--day", default="mon", show_default=True, help="Day for weekly (mon..sun).")
+@click.option("--timezone", default="UTC", show_default=True)
+@click.option("--locale", default="en", show_default=True)
+@click.option("--slack-channel", metavar="CHANNEL_ID")
+@click.option("--email", "emails", multiple=True, metavar="ADDRESS")
+@pass_runtime
+def digest_subscribe(lazy: _LazyRuntime, reviews: tuple[str, ...], cadence: str, at: str, day: str,
+                     timezone: str, locale: str, slack_channel: str | None, emails: tuple[str, ...]) -> None:  # fmt: skip
+    """Subscribe a Slack channel and/or e-mail addresses to reviews' digests."""
+    from intake_api.subscriptions import cadence_to_cron, subscribe
+
+    runtime = lazy.get()
+    _ensure_schema(runtime)
+    try:
+        subscription = subscribe(
+            runtime.engine, reviews=list(reviews), cron=cadence_to_cron(cadence, at, day), timezone=timezone,
+            locale=locale, slack_channel=slack_channel, emails=list(emails), actor="cli",
+        )  # fmt: skip
+    except ValueError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"subscription {subscription.id}: {', '.join(subscription.reviews)} at '{subscription.cron}' "
+               f"({subscription.timezone}), {subscription.locale}")  # fmt: skip
+
+
+@digest.command("list")
+@pass_runtime
+def digest_list(lazy: _LazyRuntime) -> None:
+    """List active subscriptions."""
+    from intake_api.subscriptions import list_subscriptions
+
+    for s in list_subscriptions(lazy.get().engine):
+        targets = ", ".join(filter(None, [s.slack_channel, *s.emails]))
+        click.echo(f"{s.id}\t{','.join(s.reviews)}\t{s.cron}\t{s.timezone}\t{s.locale}\t{targets}")
+
+
+@digest.command("unsubscribe")
+@click.argument("subscription_id", type=int)
+@pass_runtime
+def digest_unsubscribe(lazy: _LazyRuntime, subscription_id: int) -> None:
+    """Stop a subscription."""
+    from intake_api.subscriptions import unsubscribe
+
+    if not unsubscribe(lazy.get().engine, subscription_id=subscription_id, actor="cli"):
+        raise click.ClickException(f"no active subscription {subscription_id}")
+    click.echo(f"subscription {subscription_id} stopped")
+
+
 def _register_subcommands() -> None:
     from intake_api.translate import translate
 

@@ -15,6 +15,7 @@ from models.audit import AuditEntry  # noqa: E402
 from models.consent import ConsentRecord  # noqa: E402
 from models.contributor import Contributor  # noqa: E402
 from models.conversation import ChatSession  # noqa: E402
+from models.digest import DigestDelivery, DigestSubscription, SchedulerLease  # noqa: E402
 from models.inbox import InboxEntry  # noqa: E402
 from models.pledge import Pledge  # noqa: E402
 from models.practice import Practice  # noqa: E402
@@ -28,12 +29,15 @@ __all__ = [
     "ChatSession",
     "ConsentRecord",
     "Contributor",
+    "DigestDelivery",
+    "DigestSubscription",
     "InboxEntry",
     "Objective",
     "Pledge",
     "Practice",
     "RegionalReview",
     "Registration",
+    "SchedulerLease",
     "StaffMember",
     "Submission",
     "SubmissionObjective",

@@ -1,0 +1,41 @@
+"""Digests as e-mail: one message per subscription, text and HTML, in its locale."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from babel.dates import format_datetime
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from intake_api.digests import Digest
+from intake_api.i18n import gettext, text_direction, translations
+from models.reference import CHANNELS, OBJECTIVES, STAKEHOLDER_GROUPS, THEMES
+
+
+@cache
+def _environment(locale: str) -> Environment:
+    """One Jinja environment per locale, so concurrent renders never mix languages."""
+    env = Environment(
+        loader=PackageLoader("intake_api", "templates/email"),
+        autoescape=select_autoescape(["html"]),
+        extensions=["jinja2.ext.i18n"],
+    )
+    env.install_gettext_translations(translations(locale), newstyle=True)  # type: ignore[attr-defined]
+    env.filters["tr"] = lambda message: gettext(locale, message) if message else ""
+    env.filters["when"] = lambda moment: format_datetime(moment, "medium", locale=locale)
+    return env
+
+
+def render_digest_email(digests: list[Digest], locale: str) -> tuple[str, str, str]:
+    """Subject, plain text and HTML of a digest covering one or more reviews."""
+    names = ", ".join(d.review_slug.upper() for d in digests)
+    subject = gettext(locale, "GCM regional review digest: %(reviews)s", reviews=names)
+    context = {
+        "digests": digests, "locale": locale, "dir": text_direction(locale), "subject": subject,
+        "groups": STAKEHOLDER_GROUPS, "channels": CHANNELS, "themes": THEMES,
+        "objectives": {o.number: o.short for o in OBJECTIVES},
+    }  # fmt: skip
+    env = _environment(locale)
+    text = env.get_template("digest.txt").render(context)
+    html = env.get_template("digest.html").render(context)
+    return subject, text, html

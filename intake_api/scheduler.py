@@ -1,0 +1,268 @@
+"""Scheduled work: digests, each subscription period exactly once, and the moderation feed.
+
+APScheduler only ticks (every minute); what is due is decided from the store,
+so a tick after downtime sends the missed period once (coalesced), and two
+scheduler processes cannot both send it: only the holder of the leadership
+(a PostgreSQL advisory lock, or a lease row on SQLite) works, and each period
+is claimed under a unique key before it is sent.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from apscheduler.triggers.cron import CronTrigger
+from sqlalchemy import Connection, Engine, delete, func, text
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, select
+
+from intake_api.digest_email import render_digest_email
+from intake_api.digests import Digest, digest_for
+from intake_api.runtime import Runtime
+from models.base import utcnow
+from models.db import read_session, write_session
+from models.digest import DigestDelivery, DigestSubscription, SchedulerLease
+
+log = logging.getLogger(__name__)
+
+# One lock per database and schema, so separate deployments on one server do not collide.
+ADVISORY_LOCK_KEY = "hashtext(current_database() || '.' || current_schema() || '.gcm-intake-scheduler')"
+LEASE_SECONDS = 120
+STALE_CLAIM = timedelta(minutes=15)
+MAX_STEPS = 100_000
+
+
+@dataclass(frozen=True)
+class DuePeriod:
+    subscription: DigestSubscription
+    start: datetime
+    end: datetime
+
+
+def due_periods(engine: Engine, *, now: datetime) -> list[DuePeriod]:
+    """For each subscription, the one period (coalesced) that ended since the last one sent."""
+    due: list[DuePeriod] = []
+    with read_session(engine) as session:
+        subscriptions = session.exec(
+            select(DigestSubscription).where(col(DigestSubscription.active).is_(True))
+        ).all()
+        last_ends = dict(session.exec(
+            select(DigestDelivery.subscription_id, func.max(DigestDelivery.period_end))
+            .group_by(col(DigestDelivery.subscription_id))
+        ).all())  # fmt: skip
+    for subscription in subscriptions:
+        start = _aware(last_ends.get(subscription.id or 0) or subscription.created_at)
+        end = _latest_fire(subscription, after=start, until=now)
+        if end is not None:
+            # In UTC: SQLite keeps the wall time of what it is given, not its offset.
+            due.append(DuePeriod(subscription, start, end.astimezone(UTC)))
+    return due
+
+
+def _latest_fire(subscription: DigestSubscription, *, after: datetime, until: datetime) -> datetime | None:
+    trigger = CronTrigger.from_crontab(subscription.cron, timezone=subscription.timezone)
+    step = timedelta(microseconds=1)
+    fire = trigger.get_next_fire_time(None, after + step)
+    if fire is None or fire > until:
+        return None
+    for _ in range(MAX_STEPS):
+        following = trigger.get_next_fire_time(fire, fire + step)
+        if following is None or following > until:
+            break
+        fire = following
+    return fire
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+@dataclass
+class DigestSenders:
+    """Where digests go; each is None when that channel is not configured."""
+
+    slack: Callable[[str, list[Digest], str], None] | None = None  # channel, digests, locale
+    email: Callable[[list[str], list[Digest], str], None] | None = None  # addresses, digests, locale
+
+
+def send_due_digests(engine: Engine, senders: DigestSenders, *, now: datetime) -> int:
+    """Claim and send every due period; returns how many periods were sent."""
+    _release_stale_claims(engine, now=now)
+    sent = 0
+    for period in due_periods(engine, now=now):
+        claim = _claim(engine, period)
+        if claim is None:
+            continue  # another scheduler has this period
+        try:
+            _send(engine, senders, period)
+        except Exception as error:  # noqa: BLE001 - retried on the next tick
+            log.warning("digest %s for %s failed: %s", period.subscription.id, period.end, type(error).__name__)
+            _release(engine, claim)
+            continue
+        _mark_sent(engine, claim, now=now)
+        sent += 1
+    return sent
+
+
+def _claim(engine: Engine, period: DuePeriod) -> int | None:
+    try:
+        with write_session(engine) as session:
+            delivery = DigestDelivery(subscription_id=period.subscription.id or 0,
+                                      period_start=period.start, period_end=period.end)  # fmt: skip
+            session.add(delivery)
+            session.flush()
+            return delivery.id
+    except IntegrityError:
+        return None
+
+
+def _send(engine: Engine, senders: DigestSenders, period: DuePeriod) -> None:
+    subscription = period.subscription
+    digests = [digest_for(engine, review_slug=slug, since=period.start, until=period.end)
+               for slug in subscription.reviews]  # fmt: skip
+    if subscription.slack_channel and senders.slack:
+        senders.slack(subscription.slack_channel, digests, subscription.locale)
+    if subscription.emails and senders.email:
+        senders.email(subscription.emails, digests, subscription.locale)
+
+
+def _mark_sent(engine: Engine, delivery_id: int, *, now: datetime) -> None:
+    with write_session(engine) as session:
+        delivery = session.get_one(DigestDelivery, delivery_id)
+        delivery.status, delivery.sent_at = "sent", now
+
+
+def _release(engine: Engine, delivery_id: int) -> None:
+    with write_session(engine) as session:
+        session.execute(delete(DigestDelivery).where(col(DigestDelivery.id) == delivery_id))
+
+
+def _release_stale_claims(engine: Engine, *, now: datetime) -> None:
+    """A scheduler that died mid-send leaves a claim; after a while the period is sent again."""
+    with write_session(engine) as session:
+        session.execute(delete(DigestDelivery).where(
+            col(DigestDelivery.status) == "sending", col(DigestDelivery.period_end) < now - STALE_CLAIM,
+            col(DigestDelivery.sent_at).is_(None),
+        ))  # fmt: skip
+
+
+def default_senders(runtime: Runtime) -> DigestSenders:
+    """Slack and e-mail senders for whatever the settings switch on."""
+    settings = runtime.settings
+    senders = DigestSenders()
+    if settings.slack_enabled:
+        from bots.slack.app import web_client
+        from bots.slack.blocks import digest_blocks
+
+        client = web_client(runtime)
+
+        def to_slack(channel: str, digests: list[Digest], locale: str) -> None:
+            for digest in digests:
+                client.chat_postMessage(channel=channel, blocks=digest_blocks(digest, locale),
+                                        text=f"Digest {digest.review_slug.upper()}")  # fmt: skip
+
+        senders.slack = to_slack
+    if settings.smtp_url:
+        from intake_api.mailer import send_email
+
+        def to_email(addresses: list[str], digests: list[Digest], locale: str) -> None:
+            subject, body_text, body_html = render_digest_email(digests, locale)
+            send_email(settings.smtp_url, to=addresses, subject=subject, text=body_text, html=body_html)
+
+        senders.email = to_email
+    return senders
+
+
+class Leadership:
+    """Only one scheduler works at a time; the others stand by and take over if it stops."""
+
+    def __init__(self, engine: Engine, holder: str | None = None) -> None:
+        self.engine = engine
+        self.holder = holder or f"{socket.gethostname()}:{os.getpid()}"
+        self._connection: Connection | None = None
+        self._held = False
+
+    def acquire(self, *, now: datetime) -> bool:
+        if self.engine.dialect.name == "postgresql":
+            return self._advisory_lock()
+        return self._lease(now)
+
+    def _advisory_lock(self) -> bool:
+        # A session-level lock, held for as long as this connection lives: a leader that
+        # crashes frees it at once, and a standby takes over on its next tick.
+        try:
+            if self._connection is None:
+                self._connection = self.engine.connect()
+            if self._held:
+                self._connection.execute(text("SELECT 1"))
+            else:
+                self._held = bool(self._connection.execute(
+                    text(f"SELECT pg_try_advisory_lock({ADVISORY_LOCK_KEY})")  # noqa: S608 - a constant
+                ).scalar_one())  # fmt: skip
+            self._connection.commit()
+        except Exception:  # noqa: BLE001 - a lost connection means no leadership
+            self.release()
+            return False
+        return self._held
+
+    def _lease(self, now: datetime) -> bool:
+        with write_session(self.engine) as session:
+            lease = session.get(SchedulerLease, "digests")
+            if lease is None:
+                session.add(SchedulerLease(name="digests", holder=self.holder,
+                                           expires_at=now + timedelta(seconds=LEASE_SECONDS)))  # fmt: skip
+                return True
+            if lease.holder != self.holder and _aware(lease.expires_at) > now:
+                return False
+            lease.holder, lease.expires_at = self.holder, now + timedelta(seconds=LEASE_SECONDS)
+            return True
+
+    def release(self) -> None:
+        """Give up leadership; the connection is discarded, not returned to the pool with the lock."""
+        if self._connection is not None:
+            try:
+                if self._held:
+                    self._connection.execute(text(f"SELECT pg_advisory_unlock({ADVISORY_LOCK_KEY})"))  # noqa: S608
+                    self._connection.commit()
+            except Exception:  # noqa: BLE001, S110 - invalidating below frees the lock anyway
+                pass
+            finally:
+                self._connection.invalidate()
+                self._connection.close()
+                self._connection = None
+        self._held = False
+
+
+def tick(runtime: Runtime, leadership: Leadership, senders: DigestSenders, *, now: datetime | None = None) -> int:
+    """One run of the scheduler's work, if this process leads."""
+    now = now or utcnow()
+    if not leadership.acquire(now=now):
+        return 0
+    sent = send_due_digests(runtime.engine, senders, now=now)
+    if runtime.settings.slack_enabled:
+        from bots.slack.app import web_client
+        from bots.slack.moderation_feed import post_new_inputs
+
+        post_new_inputs(runtime, web_client(runtime))
+    return sent
+
+
+def build_scheduler(runtime: Runtime, *, blocking: bool):  # type: ignore[no-untyped-def]
+    """An APScheduler that ticks every minute, missed ticks coalesced into one."""
+    from apscheduler.schedulers.background import BackgroundScheduler
+    from apscheduler.schedulers.blocking import BlockingScheduler
+    from apscheduler.triggers.interval import IntervalTrigger
+
+    leadership = Leadership(runtime.engine)
+    senders = default_senders(runtime)
+    scheduler = (BlockingScheduler if blocking else BackgroundScheduler)(timezone="UTC")
+    scheduler.add_job(
+        tick, IntervalTrigger(seconds=60), args=(runtime, leadership, senders), id="tick",
+        coalesce=True, max_instances=1, next_run_time=utcnow(), misfire_grace_time=None,
+    )  # fmt: skip
+    return scheduler

@@ -1,0 +1,166 @@
+"""Digests: content, Slack and e-mail rendering, and each period sent exactly once."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlmodel import Session, select
+
+from bots.slack.blocks import digest_blocks
+from intake_api.digest_email import render_digest_email
+from intake_api.digests import digest_for
+from intake_api.i18n import gettext
+from intake_api.scheduler import (
+    DigestSenders,
+    Leadership,
+    default_senders,
+    due_periods,
+    send_due_digests,
+    tick,
+)
+from intake_api.subscriptions import cadence_to_cron, subscribe
+from models import DigestDelivery, DigestSubscription
+from tests.conftest import count_rows
+from tests.factories import input_answers
+from tests.fakes.smtp import SmtpServer
+
+MONDAY_8_BEIRUT = cadence_to_cron("weekly", "08:00", "mon")
+
+
+def _inputs(service, n: int = 3, **overrides) -> None:  # type: ignore[no-untyped-def]
+    for i in range(n):
+        service.submit_input(input_answers(**overrides), channel="web", message_id=f"d{i}-{overrides}", locale="en")
+
+
+def _window():  # type: ignore[no-untyped-def]
+    now = datetime.now(UTC)
+    return now - timedelta(days=1), now + timedelta(minutes=1)
+
+
+def test_digest_counts_and_gaps(service, engine):
+    _inputs(service, 2)
+    _inputs(service, 1, stakeholder_group="migrant", consent_quote="", theme="cooperation", objectives=["20"])
+    service.submit_input(input_answers(review="eca"), channel="web", message_id="other", locale="en")
+    since, until = _window()
+    digest = digest_for(engine, review_slug="escwa", since=since, until=until)
+    assert digest.new_inputs == 3
+    assert dict(digest.by_group) == {"youth": 2, "migrant": 1}
+    assert dict(digest.by_channel) == {"web": 3}
+    assert dict(digest.by_objective) == {3: 2, 5: 2, 20: 1}
+    assert len(digest.quotes) == 2  # the migrant's input was not to be quoted
+    assert {g.group for g in digest.gaps} == {"diaspora", "civil_society", "trade_union", "local_authority"}
+
+
+@pytest.mark.parametrize("locale", ["en", "es", "ar"])
+def test_slack_and_email_renderings_are_translated(service, engine, locale):
+    _inputs(service, 2)
+    since, until = _window()
+    digest = digest_for(engine, review_slug="escwa", since=since, until=until)
+    blocks = str(digest_blocks(digest, locale))
+    assert gettext(locale, "New inputs") in blocks and gettext(locale, "Participation gaps") in blocks
+    subject, text, html = render_digest_email([digest], locale)
+    assert "ESCWA" in subject and gettext(locale, "By stakeholder group") in text
+    assert f'<html lang="{locale}" dir="{"rtl" if locale == "ar" else "ltr"}">' in html
+    assert gettext(locale, "Youth") in html
+
+
+def _subscription(engine, *, created: datetime, **kwargs) -> DigestSubscription:  # type: ignore[no-untyped-def]
+    options = {"reviews": ["escwa"], "cron": MONDAY_8_BEIRUT, "timezone": "Asia/Beirut", "locale": "ar",
+               "slack_channel": "CDIGEST", "emails": [], "actor": "test"} | kwargs  # fmt: skip
+    subscription = subscribe(engine, **options)
+    with Session(engine) as session:
+        row = session.get_one(DigestSubscription, subscription.id)
+        row.created_at = created
+        session.add(row)
+        session.commit()
+        session.refresh(row)
+        return row
+
+
+class Recorder(DigestSenders):
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, list, str]] = []
+        super().__init__(slack=lambda channel, digests, locale: self.sent.append((channel, digests, locale)))
+
+
+def test_period_goes_out_once_and_downtime_is_coalesced(engine):
+    created = datetime(2026, 11, 2, 12, tzinfo=UTC)  # a Monday, after 08:00 in Beirut
+    _subscription(engine, created=created)
+    recorder = Recorder()
+
+    assert send_due_digests(engine, recorder, now=datetime(2026, 11, 8, tzinfo=UTC)) == 0  # before the first Monday
+    # Down from the 8th to the 25th: two Mondays passed; one digest covers both.
+    assert send_due_digests(engine, recorder, now=datetime(2026, 11, 25, tzinfo=UTC)) == 1
+    assert send_due_digests(engine, recorder, now=datetime(2026, 11, 25, 1, tzinfo=UTC)) == 0
+    (channel, digests, locale) = recorder.sent[0]
+    assert (channel, locale) == ("CDIGEST", "ar")
+    assert digests[0].since.date().isoformat() == "2026-11-02"
+    assert digests[0].until == datetime(2026, 11, 23, 6, tzinfo=UTC)  # 08:00 in Beirut
+    assert send_due_digests(engine, recorder, now=datetime(2026, 12, 1, tzinfo=UTC)) == 1
+    assert recorder.sent[1][1][0].since == datetime(2026, 11, 23, 6, tzinfo=UTC)
+
+
+def test_a_failed_send_is_retried_on_the_next_tick(engine):
+    _subscription(engine, created=datetime(2026, 11, 2, 12, tzinfo=UTC))
+    failing = DigestSenders(slack=lambda *a: (_ for _ in ()).throw(ConnectionError("slack down")))
+    now = datetime(2026, 11, 10, tzinfo=UTC)
+    assert send_due_digests(engine, failing, now=now) == 0
+    assert count_rows(engine, "digest_delivery") == 0
+    assert send_due_digests(engine, Recorder(), now=now) == 1
+
+
+def test_two_schedulers_send_each_period_once(runtime, engine):
+    _subscription(engine, created=datetime(2026, 11, 2, 12, tzinfo=UTC))
+    first, second = Leadership(engine, "host-a"), Leadership(engine, "host-b")
+    recorder = Recorder()
+    now = datetime(2026, 11, 10, tzinfo=UTC)
+    try:
+        sent = [tick(runtime, first, recorder, now=now), tick(runtime, second, recorder, now=now)]
+        assert sorted(sent) == [0, 1] and len(recorder.sent) == 1
+        assert second.acquire(now=now) is False  # stands by while the first leads
+        first.release()
+        later = now + timedelta(minutes=5 if engine.dialect.name == "postgresql" else 3)
+        assert second.acquire(now=later) is True  # takes over once the leader is gone
+    finally:
+        first.release()
+        second.release()
+
+
+def test_claims_are_unique_even_without_leadership(engine):
+    """Two schedulers that both think they lead still send a period once."""
+    _subscription(engine, created=datetime(2026, 11, 2, 12, tzinfo=UTC))
+    recorder = Recorder()
+    now = datetime(2026, 11, 10, tzinfo=UTC)
+    (period,) = due_periods(engine, now=now)
+    assert send_due_digests(engine, recorder, now=now) + send_due_digests(engine, recorder, now=now) == 1
+    with Session(engine) as session:
+        assert session.exec(select(DigestDelivery.period_end)).one().replace(tzinfo=UTC) == period.end
+
+
+def test_email_digest_through_a_real_smtp_server(runtime, engine, service):
+    _inputs(service, 2)
+    with SmtpServer() as smtp:
+        runtime.settings.smtp_url = smtp.url
+        _subscription(engine, created=datetime.now(UTC) - timedelta(days=8), cron="0 * * * *", timezone="UTC",
+                      slack_channel=None, emails=["organiser@un.example"], locale="ar")  # fmt: skip
+        assert send_due_digests(engine, default_senders(runtime), now=datetime.now(UTC)) == 1
+        (message,) = smtp.messages
+    assert message["To"] == "organiser@un.example" and message["From"] == "digests@gcm.example"
+    assert "ESCWA" in str(message["Subject"]) or "ESCWA" in message.get_all("Subject")[0]
+    parts = {part.get_content_type(): part.get_payload(decode=True).decode() for part in message.walk()
+             if part.get_content_type() in ("text/plain", "text/html")}  # fmt: skip
+    assert gettext("ar", "New inputs") in parts["text/plain"]
+    assert 'dir="rtl"' in parts["text/html"]
+
+
+def test_subscription_validation(engine):
+    with pytest.raises(ValueError, match="reviews"):
+        subscribe(engine, reviews=["mars"], cron="0 8 * * *", timezone="UTC", locale="en", slack_channel="C",
+                  emails=[], actor="t")  # fmt: skip
+    with pytest.raises(ValueError, match="time zone"):
+        subscribe(engine, reviews=["eca"], cron="0 8 * * *", timezone="Mars/Olympus", locale="en",
+                  slack_channel="C", emails=[], actor="t")  # fmt: skip
+    with pytest.raises(ValueError):
+        cadence_to_cron("every full moon")
+    assert cadence_to_cron("daily", "07:30") == "30 7 * * *"
