@@ -1,0 +1,171 @@
+"""Exports of inputs, streamed in constant memory: CSV (Excel-safe), XLSX, JSON Lines.
+
+Rows come from a server-side cursor in batches; writers never hold more than a
+batch. Cells that a spreadsheet would run as a formula are neutralised.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import IO, Any
+
+from sqlalchemy import Engine, func, select
+from sqlmodel import col
+
+from intake_api.i18n import gettext
+from models.reference import N_, STAKEHOLDER_GROUPS, THEMES, country_name
+from models.submission import Submission, SubmissionObjective
+
+BATCH = 2_000
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+# (key, header msgid): codes for machines next to labels for people.
+COLUMNS: tuple[tuple[str, str], ...] = (
+    ("receipt", N_("Receipt")),
+    ("review", N_("Regional review")),
+    ("created_at", N_("Received")),
+    ("channel", N_("Channel")),
+    ("locale", N_("Language")),
+    ("stakeholder_group", N_("Stakeholder group (code)")),
+    ("stakeholder_group_label", N_("Stakeholder group")),
+    ("country", N_("Country (ISO code)")),
+    ("country_name", N_("Country")),
+    ("age_group", N_("Age group")),
+    ("gender", N_("Gender")),
+    ("theme", N_("Discussion theme (code)")),
+    ("theme_label", N_("Discussion theme")),
+    ("objectives", N_("GCM objectives (numbers)")),
+    ("text", N_("Input")),
+    ("consent_quote", N_("May be quoted")),
+    ("status", N_("Status")),
+)
+
+
+@dataclass(frozen=True)
+class ExportFilter:
+    review: str | None = None
+    since: datetime | None = None
+
+
+def neutralise(value: Any) -> Any:
+    """Prefix a quote to text a spreadsheet would treat as a formula (CSV injection)."""
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def count_rows(engine: Engine, where: ExportFilter) -> int:
+    statement = select(func.count()).select_from(Submission).where(*_conditions(where))
+    with engine.connect() as connection:
+        return int(connection.execute(statement).scalar_one())
+
+
+def iter_rows(engine: Engine, where: ExportFilter, locale: str) -> Iterator[dict[str, Any]]:
+    """Every matching input as a dict of COLUMNS, oldest first, streamed from the store."""
+    objectives = _objectives_list(engine.dialect.name)
+    statement = (
+        select(  # type: ignore[call-overload,misc]
+            Submission.receipt, Submission.review_slug, Submission.created_at, Submission.channel,
+               Submission.locale, Submission.stakeholder_group, Submission.country, Submission.age_group,
+               Submission.gender, Submission.theme, objectives, Submission.text, Submission.consent_quote,
+               Submission.status)  # fmt: skip
+        .where(*_conditions(where))
+        .order_by(col(Submission.id))
+    )
+    with engine.connect() as connection:
+        result = connection.execution_options(stream_results=True, yield_per=BATCH).execute(statement)
+        for row in result:
+            yield {
+                "receipt": row[0], "review": row[1], "created_at": row[2].isoformat(timespec="seconds"),
+                "channel": row[3], "locale": row[4], "stakeholder_group": row[5] or "",
+                "stakeholder_group_label": gettext(locale, STAKEHOLDER_GROUPS.get(row[5] or "", "Other")) if row[5] else "",
+                "country": row[6] or "", "country_name": country_name(row[6], locale) if row[6] else "",
+                "age_group": row[7] or "", "gender": row[8] or "", "theme": row[9] or "",
+                "theme_label": gettext(locale, THEMES[row[9]]) if row[9] else "",
+                "objectives": ";".join(sorted((row[10] or "").split(","), key=lambda n: int(n) if n else 0)).strip(";"),
+                "text": row[11], "consent_quote": bool(row[12]), "status": row[13],
+            }  # fmt: skip
+
+
+def _conditions(where: ExportFilter) -> list[Any]:
+    conditions: list[Any] = []
+    if where.review:
+        conditions.append(col(Submission.review_slug) == where.review)
+    if where.since:
+        conditions.append(col(Submission.created_at) >= where.since)
+    return conditions
+
+
+def _objectives_list(dialect: str) -> Any:
+    numbers = select(
+        func.string_agg(SubmissionObjective.objective_number.cast(_text()), ",")  # type: ignore[attr-defined]
+        if dialect == "postgresql"
+        else func.group_concat(SubmissionObjective.objective_number, ",")
+    ).where(col(SubmissionObjective.submission_id) == col(Submission.id))
+    return numbers.scalar_subquery()
+
+
+def _text():  # type: ignore[no-untyped-def]
+    from sqlalchemy import Text
+
+    return Text()
+
+
+def headers(locale: str) -> list[str]:
+    return [gettext(locale, label) for _key, label in COLUMNS]
+
+
+def write_csv(rows: Iterator[dict[str, Any]], out: IO[bytes], locale: str, progress: Callable[[int], None]) -> int:
+    """UTF-8 with a BOM, so Excel opens it in the right encoding."""
+    text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="", write_through=True)
+    writer = csv.writer(text)
+    writer.writerow(headers(locale))
+    written = 0
+    for row in rows:
+        writer.writerow([neutralise(row[key]) for key, _ in COLUMNS])
+        written += 1
+        if written % BATCH == 0:
+            progress(BATCH)
+    progress(written % BATCH)
+    text.flush()
+    text.detach()
+    return written
+
+
+def write_jsonl(rows: Iterator[dict[str, Any]], out: IO[bytes], locale: str, progress: Callable[[int], None]) -> int:
+    written = 0
+    for row in rows:
+        out.write(json.dumps(row, ensure_ascii=False).encode() + b"\n")
+        written += 1
+        if written % BATCH == 0:
+            progress(BATCH)
+    progress(written % BATCH)
+    return written
+
+
+def write_xlsx(rows: Iterator[dict[str, Any]], out: IO[bytes], locale: str, progress: Callable[[int], None]) -> int:
+    """xlsxwriter in constant-memory mode: each row is flushed to disk as it is written."""
+    import xlsxwriter
+
+    workbook = xlsxwriter.Workbook(out, {"constant_memory": True, "strings_to_formulas": False,
+                                         "strings_to_urls": False, "in_memory": False})  # fmt: skip
+    sheet = workbook.add_worksheet(gettext(locale, "Inputs")[:31])
+    bold = workbook.add_format({"bold": True})
+    sheet.write_row(0, 0, headers(locale), bold)
+    written = 0
+    for written, row in enumerate(rows, start=1):
+        sheet.write_row(written, 0, [neutralise(row[key]) for key, _ in COLUMNS])
+        if written % BATCH == 0:
+            progress(BATCH)
+    progress(written % BATCH)
+    workbook.close()
+    return written
+
+
+Writer = Callable[[Iterator[dict[str, Any]], IO[bytes], str, Callable[[int], None]], int]
+WRITERS: dict[str, Writer] = {"csv": write_csv, "xlsx": write_xlsx, "jsonl": write_jsonl}
