@@ -332,6 +332,40 @@ def export(lazy: _LazyRuntime, fmt: str, review: str | None, since: object, loca
     click.echo(f"{written} inputs exported", err=True)
 
 
+@main.command()
+@click.argument("review", metavar="REVIEW")
+@click.option("--format", "fmt", type=click.Choice(["md", "html", "csv", "xlsx", "docx"]), default="html",
+              show_default=True)
+@click.option("--locale", default="en", show_default=True, help="Language of the report.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="File to write (default: stdout).")
+@pass_runtime
+def report(lazy: _LazyRuntime, review: str, fmt: str, locale: str, output: str | None) -> None:
+    """Build the summary report of a regional review for the Network Coordinator."""
+    from rich.console import Console
+
+    from intake_api.i18n import LOCALES
+    from intake_api.reports import build_report, render_report
+    from models.reference import REVIEW_SLUGS
+
+    if review not in REVIEW_SLUGS:
+        raise click.ClickException(f"unknown review {review!r}; one of {', '.join(REVIEW_SLUGS)}")
+    if locale not in LOCALES:
+        raise click.ClickException(f"locale must be one of {', '.join(LOCALES)}")
+    runtime = lazy.get()
+    _ensure_schema(runtime)
+    with Progress(console=Console(stderr=True)) as progress:
+        task = progress.add_task(f"Report {review.upper()} ({fmt}, {locale})", total=2)
+        data = build_report(runtime.engine, review_slug=review)
+        progress.advance(task)
+        body = render_report(data, fmt, locale)
+        progress.advance(task)
+    if output:
+        Path(output).write_bytes(body)
+        click.echo(f"report written to {output}", err=True)
+    else:
+        sys.stdout.buffer.write(body)
+
+
 def _register_subcommands() -> None:
     from intake_api.translate import translate
 

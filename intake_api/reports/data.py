@@ -1,0 +1,104 @@
+"""What a summary report says, computed once with aggregate queries, for every format."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Engine, func
+from sqlmodel import col, select
+
+from models.base import utcnow
+from models.db import read_session
+from models.pledge import Pledge
+from models.practice import Practice
+from models.registration import Registration
+from models.review import RegionalReview
+from models.submission import Submission, SubmissionObjective
+
+SMALL_CELL = 5  # counts below this are shown as "<5" in participation tables, to protect anonymity
+
+CrossTab = dict[str, dict[str, int]]
+
+
+@dataclass(frozen=True)
+class ReportData:
+    review: RegionalReview
+    generated_at: datetime
+    first_input: datetime | None
+    last_input: datetime | None
+    total_inputs: int
+    by_channel: list[tuple[str, int]]
+    by_locale: list[tuple[str, int]]
+    group_by_age: CrossTab
+    group_by_gender: CrossTab
+    group_by_channel: CrossTab
+    by_country: list[tuple[str, int]]
+    by_theme: list[tuple[str, int]]
+    by_objective: list[tuple[int, int]]
+    quotes: dict[str, list[tuple[str, str]]]  # theme -> (receipt, text), staff-chosen and consented
+    pledges: list[tuple[str, str, list[int]]]
+    practices: list[tuple[str, str, list[str]]]
+    registrations_by_mode: list[tuple[str, int]]
+    travel_requests: int
+
+
+def suppressed(count: int) -> str:
+    """A participation count as published: small cells hidden, zero shown as zero."""
+    return f"<{SMALL_CELL}" if 0 < count < SMALL_CELL else str(count)
+
+
+def build_report(engine: Engine, *, review_slug: str) -> ReportData:
+    of_review = col(Submission.review_slug) == review_slug
+    with read_session(engine) as session:
+        review = session.get_one(RegionalReview, review_slug)
+
+        def counts(column):  # type: ignore[no-untyped-def]
+            return [(value or "unknown", n) for value, n in session.exec(
+                select(column, func.count()).where(of_review).group_by(column).order_by(func.count().desc(), column)
+            )]  # fmt: skip
+
+        def crosstab(column) -> CrossTab:  # type: ignore[no-untyped-def]
+            table: CrossTab = defaultdict(dict)
+            for group, value, n in session.exec(
+                select(Submission.stakeholder_group, column, func.count()).where(of_review)
+                .group_by(col(Submission.stakeholder_group), column)
+            ):  # fmt: skip
+                table[group or "unknown"][value or "unknown"] = n
+            return dict(table)
+
+        first, last, total = session.exec(
+            select(func.min(Submission.created_at), func.max(Submission.created_at), func.count()).where(of_review)
+        ).one()
+        objectives = session.exec(
+            select(SubmissionObjective.objective_number, func.count())
+            .join(Submission, col(Submission.id) == col(SubmissionObjective.submission_id))
+            .where(of_review).group_by(col(SubmissionObjective.objective_number))
+            .order_by(col(SubmissionObjective.objective_number))
+        ).all()  # fmt: skip
+        quotes: dict[str, list[tuple[str, str]]] = defaultdict(list)
+        for theme, receipt, text in session.exec(
+            select(Submission.theme, Submission.receipt, Submission.text)
+            .where(of_review, col(Submission.status) == "included", col(Submission.consent_quote).is_(True))
+            .order_by(col(Submission.created_at))
+        ):  # fmt: skip
+            quotes[theme or "unknown"].append((receipt, text))
+        pledges = [(p.organisation, p.title, p.objectives) for p in session.exec(
+            select(Pledge).where(col(Pledge.review_slug) == review_slug).order_by(col(Pledge.id)))]  # fmt: skip
+        practices = [(p.title, p.organisation or "", p.countries) for p in session.exec(
+            select(Practice).where(col(Practice.review_slug) == review_slug).order_by(col(Practice.id)))]  # fmt: skip
+        modes = [(m, n) for m, n in session.exec(
+            select(Registration.attendance_mode, func.count()).where(col(Registration.review_slug) == review_slug)
+            .group_by(col(Registration.attendance_mode)))]  # fmt: skip
+        travel = session.exec(select(func.count()).select_from(Registration).where(
+            col(Registration.review_slug) == review_slug, col(Registration.travel_support).is_(True))).one()  # fmt: skip
+        return ReportData(
+            review=review, generated_at=utcnow(), first_input=first, last_input=last, total_inputs=total,
+            by_channel=counts(col(Submission.channel)), by_locale=counts(col(Submission.locale)),
+            group_by_age=crosstab(col(Submission.age_group)), group_by_gender=crosstab(col(Submission.gender)),
+            group_by_channel=crosstab(col(Submission.channel)), by_country=counts(col(Submission.country)),
+            by_theme=counts(col(Submission.theme)), by_objective=[(int(n), c) for n, c in objectives],
+            quotes=dict(quotes), pledges=pledges, practices=practices, registrations_by_mode=modes,
+            travel_requests=travel,
+        )  # fmt: skip

@@ -1,0 +1,116 @@
+"""Summary reports: every review, every format, numbers that match the store."""
+
+from __future__ import annotations
+
+import csv
+import io
+import subprocess
+import sys
+
+import docx
+import openpyxl
+import pytest
+from sqlalchemy import text
+
+from intake_api.i18n import gettext
+from intake_api.moderation import moderate
+from intake_api.reports import FORMATS, build_report, render_report
+from intake_api.reports.render import Labels, tables
+from intake_api.staff import add_staff
+from models.reference import REVIEW_SLUGS
+from tests.factories import input_answers
+from tests.intake_api.test_cli import _clean_env
+
+QUOTED = "Youth councils should sit at the table when labour mobility agreements are negotiated."
+NOT_TO_QUOTE = "Please do not quote me: my employer keeps my passport and I fear losing my job."
+
+
+@pytest.fixture
+def filled(service, engine):  # type: ignore[no-untyped-def]
+    """Eight inputs for ESCWA and one for each other review; two chosen for the report."""
+    for n in range(6):
+        service.submit_input(input_answers(theme="cooperation" if n % 2 else "governance", objectives=["6", "7"]),
+                             channel="web", message_id=f"r{n}", locale="en")  # fmt: skip
+    quoted = service.submit_input(input_answers(stakeholder_group="migrant", text=QUOTED), channel="telegram",
+                                  message_id="q1", locale="ar", platform_user_id=1)  # fmt: skip
+    private = service.submit_input(input_answers(stakeholder_group="migrant", text=NOT_TO_QUOTE, consent_quote=""),
+                                   channel="web", message_id="q2", locale="en")  # fmt: skip
+    for slug in REVIEW_SLUGS:
+        if slug != "escwa":
+            service.submit_input(input_answers(review=slug), channel="web", message_id=f"o-{slug}", locale="fr")
+    admin = add_staff(engine, email="admin@un.example", role="admin", reviews=[])
+    for receipt in (quoted.code, private.code):
+        moderate(engine, receipt=receipt, action="include", actor=admin)
+    service.submit_pledge({"organisation": "Ministry of Labour", "stakeholder_group": "government", "review": "escwa",
+                           "title": "Fair recruitment", "text": "We pledge to end recruitment fees by 2027.",
+                           "objectives": ["6"], "consent_store": "on"}, channel="web", message_id="p", locale="en")  # fmt: skip
+    return service
+
+
+@pytest.mark.parametrize("locale", ["en", "fr"])
+@pytest.mark.parametrize("slug", REVIEW_SLUGS)
+def test_every_review_renders_in_every_format(filled, engine, slug, locale):
+    data = build_report(engine, review_slug=slug)
+    for fmt in FORMATS:
+        body = render_report(data, fmt, locale)
+        assert len(body) > 500, (slug, fmt)
+    html = render_report(data, "html", locale).decode()
+    assert gettext(locale, "Method and data protection") in html and "<svg" in html
+
+
+def test_numbers_match_direct_sql(filled, engine):
+    data = build_report(engine, review_slug="escwa")
+    with engine.connect() as connection:
+        total = connection.execute(text("SELECT count(*) FROM submission WHERE review_slug = 'escwa'")).scalar_one()
+        themes = dict(connection.execute(text(
+            "SELECT theme, count(*) FROM submission WHERE review_slug = 'escwa' GROUP BY theme")).all())
+        objective_6 = connection.execute(text(
+            "SELECT count(*) FROM submission_objective o JOIN submission s ON s.id = o.submission_id "
+            "WHERE s.review_slug = 'escwa' AND o.objective_number = 6")).scalar_one()
+    assert data.total_inputs == total == 8
+    assert dict(data.by_theme) == themes
+    assert dict(data.by_objective)[6] == objective_6 == 6
+    theme_table = {row[0]: int(row[1]) for row in tables(data, Labels("en"))[6][2]}
+    assert sum(theme_table.values()) == total
+
+
+def test_small_cells_are_suppressed(filled, engine):
+    data = build_report(engine, review_slug="escwa")
+    by_age = {row[0]: row[1:] for row in tables(data, Labels("en"))[2][2]}
+    assert "<5" in by_age["Migrant or migrant-led organisation"]  # 2 migrants aged 18-24
+    assert "6" in by_age["Youth"]
+
+
+def test_only_consented_chosen_quotes_appear(filled, engine):
+    data = build_report(engine, review_slug="escwa")
+    for fmt in ("html", "md"):
+        body = render_report(data, fmt, "en").decode()
+        assert QUOTED in body and NOT_TO_QUOTE not in body
+
+
+def test_xlsx_and_docx_open_with_tables_and_charts(filled, engine, tmp_path):
+    data = build_report(engine, review_slug="escwa")
+    (tmp_path / "r.xlsx").write_bytes(render_report(data, "xlsx", "fr"))
+    workbook = openpyxl.load_workbook(tmp_path / "r.xlsx")
+    assert len(workbook.sheetnames) == 8
+    assert workbook["7"]["A1"].value == gettext("fr", "Inputs by discussion theme")
+    document = docx.Document(io.BytesIO(render_report(data, "docx", "fr")))
+    headings = [p.text for p in document.paragraphs if p.style.name.startswith("Heading")]
+    assert gettext("fr", "Method and data protection") in headings
+    assert len(document.tables) == 8 and len(document.inline_shapes) == 2
+
+
+def test_csv_lists_every_table(filled, engine):
+    body = render_report(build_report(engine, review_slug="escwa"), "csv", "en").decode("utf-8-sig")
+    titles = [row[0] for row in csv.reader(io.StringIO(body)) if len(row) == 1]
+    assert titles[0] == "Inputs by channel" and len(titles) == 8
+
+
+def test_report_command(filled, database_url, tmp_path):
+    env = _clean_env(INTAKE_DATABASE_URL=database_url, INTAKE_SECRET_KEY="test-secret-key-not-for-production")
+    target = tmp_path / "escwa.docx"
+    result = subprocess.run([sys.executable, "-m", "intake_api.cli", "report", "escwa", "--format", "docx",
+                             "--locale", "ar", "-o", str(target)], env=env, cwd=tmp_path, capture_output=True,
+                            text=True, timeout=120)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "Report ESCWA" in result.stderr and target.stat().st_size > 10_000
