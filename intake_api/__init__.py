@@ -46,8 +46,10 @@ def _init_channels(app: Flask, runtime: Runtime) -> None:
         app.extensions["telegram"] = LazyTelegram(runtime)
     if runtime.settings.slack_enabled:
         app.extensions["slack"] = LazySlack(runtime)
-    for blueprint in (telegram_webhook.bp, slack_webhook.bp):
-        csrf.exempt(blueprint)  # authenticated by the platform's secret or signature instead
+    from intake_api.api.routes import bp as api_bp
+
+    for blueprint in (telegram_webhook.bp, slack_webhook.bp, api_bp):
+        csrf.exempt(blueprint)  # authenticated by a secret, a signature or a bearer token instead
         limiter.exempt(blueprint)
         app.register_blueprint(blueprint)
 

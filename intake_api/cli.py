@@ -162,7 +162,7 @@ def staff() -> None:
 @pass_runtime
 def staff_add(lazy: _LazyRuntime, email: str, role: str, reviews: tuple[str, ...]) -> None:
     """Add a staff member, or change their role and reviews."""
-    from intake_api.staff import add_staff
+    from intake_api.staff import add_staff, issue_token
 
     runtime = lazy.get()
     _ensure_schema(runtime)
@@ -172,6 +172,18 @@ def staff_add(lazy: _LazyRuntime, email: str, role: str, reviews: tuple[str, ...
         raise click.ClickException(str(error)) from error
     scope = "all reviews" if member.role == "admin" else ", ".join(member.reviews)
     click.echo(f"{member.email}: {member.role} ({scope})")
+    token = issue_token(runtime.engine, staff_id=member.id or 0)
+    click.echo(f"API token (shown once, keep it safe): {token}")
+
+
+@staff.command("revoke")
+@click.argument("email")
+@pass_runtime
+def staff_revoke(lazy: _LazyRuntime, email: str) -> None:
+    """Revoke every API token of a staff member."""
+    from intake_api.staff import revoke_tokens
+
+    click.echo(f"{revoke_tokens(lazy.get().engine, email=email)} tokens revoked")
 
 
 @staff.command("list")

@@ -120,32 +120,58 @@ def headers(locale: str) -> list[str]:
     return [gettext(locale, label) for _key, label in COLUMNS]
 
 
-def write_csv(rows: Iterator[dict[str, Any]], out: IO[bytes], locale: str, progress: Callable[[int], None]) -> int:
-    """UTF-8 with a BOM, so Excel opens it in the right encoding."""
-    text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="", write_through=True)
-    writer = csv.writer(text)
+def csv_chunks(rows: Iterator[dict[str, Any]], locale: str) -> Iterator[bytes]:
+    """CSV as UTF-8 with a BOM (so Excel reads it right), a batch of rows per chunk."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    buffer.write("\ufeff")
     writer.writerow(headers(locale))
-    written = 0
-    for row in rows:
+    for count, row in enumerate(rows, start=1):
         writer.writerow([neutralise(row[key]) for key, _ in COLUMNS])
-        written += 1
-        if written % BATCH == 0:
-            progress(BATCH)
-    progress(written % BATCH)
-    text.flush()
-    text.detach()
-    return written
+        if count % BATCH == 0:
+            yield buffer.getvalue().encode()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue().encode()
+
+
+def jsonl_chunks(rows: Iterator[dict[str, Any]], locale: str) -> Iterator[bytes]:
+    lines: list[bytes] = []
+    for row in rows:
+        lines.append(json.dumps(row, ensure_ascii=False).encode() + b"\n")
+        if len(lines) == BATCH:
+            yield b"".join(lines)
+            lines.clear()
+    yield b"".join(lines)
+
+
+class _Counter:
+    """Counts rows as they pass, reporting progress every batch."""
+
+    def __init__(self, rows: Iterator[dict[str, Any]], progress: Callable[[int], None]) -> None:
+        self.rows, self.progress, self.count = rows, progress, 0
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        for row in self.rows:
+            self.count += 1
+            if self.count % BATCH == 0:
+                self.progress(BATCH)
+            yield row
+        self.progress(self.count % BATCH)
+
+
+def write_csv(rows: Iterator[dict[str, Any]], out: IO[bytes], locale: str, progress: Callable[[int], None]) -> int:
+    counter = _Counter(rows, progress)
+    for chunk in csv_chunks(iter(counter), locale):
+        out.write(chunk)
+    return counter.count
 
 
 def write_jsonl(rows: Iterator[dict[str, Any]], out: IO[bytes], locale: str, progress: Callable[[int], None]) -> int:
-    written = 0
-    for row in rows:
-        out.write(json.dumps(row, ensure_ascii=False).encode() + b"\n")
-        written += 1
-        if written % BATCH == 0:
-            progress(BATCH)
-    progress(written % BATCH)
-    return written
+    counter = _Counter(rows, progress)
+    for chunk in jsonl_chunks(iter(counter), locale):
+        out.write(chunk)
+    return counter.count
 
 
 def write_xlsx(rows: Iterator[dict[str, Any]], out: IO[bytes], locale: str, progress: Callable[[int], None]) -> int:
@@ -169,3 +195,6 @@ def write_xlsx(rows: Iterator[dict[str, Any]], out: IO[bytes], locale: str, prog
 
 Writer = Callable[[Iterator[dict[str, Any]], IO[bytes], str, Callable[[int], None]], int]
 WRITERS: dict[str, Writer] = {"csv": write_csv, "xlsx": write_xlsx, "jsonl": write_jsonl}
+STREAMS: dict[str, Callable[[Iterator[dict[str, Any]], str], Iterator[bytes]]] = {
+    "csv": csv_chunks, "jsonl": jsonl_chunks,
+}

@@ -11,6 +11,7 @@ SQLModel.metadata.naming_convention = {
     "pk": "pk_%(table_name)s",
 }
 
+from models.api_token import ApiToken  # noqa: E402
 from models.audit import AuditEntry  # noqa: E402
 from models.consent import ConsentRecord  # noqa: E402
 from models.contributor import Contributor  # noqa: E402
@@ -25,6 +26,7 @@ from models.staff import StaffMember  # noqa: E402
 from models.submission import Submission, SubmissionObjective  # noqa: E402
 
 __all__ = [
+    "ApiToken",
     "AuditEntry",
     "ChatSession",
     "ConsentRecord",

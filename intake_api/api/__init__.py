@@ -1,0 +1,1 @@
+"""The staff JSON API (/api/v1)."""
