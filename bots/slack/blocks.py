@@ -266,5 +266,6 @@ def help_text_for(locale: str) -> str:
         "`/gcm new` — " + t("record an input on behalf of a stakeholder or from a session"),
         "`/gcm digest [review]` — " + t("post the current digest of a regional review"),
         "`/gcm channel REVIEW` — " + t("moderate this review's new inputs in this channel"),
+        "`/gcm subscribe REVIEW [daily|weekly] [HH:MM]` — " + t("get the review's digest in this channel"),
         "`/gcm help` — " + t("show this message"),
     ))  # fmt: skip

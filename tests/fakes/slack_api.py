@@ -42,7 +42,7 @@ class FakeSlackApi:
         self.server.server_close()
 
     def add_user(self, user_id: str, *, email: str, locale: str = "en-US") -> None:
-        self.users[user_id] = {"id": user_id, "locale": locale, "profile": {"email": email}}
+        self.users[user_id] = {"id": user_id, "locale": locale, "tz": "Asia/Beirut", "profile": {"email": email}}
 
     def fail_next(self, method: str, status: int = 500, *, retry_after: int = 1, error: str | None = None,
                   times: int = 1) -> None:  # fmt: skip

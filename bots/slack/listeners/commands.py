@@ -14,6 +14,7 @@ from intake_api.digests import digest_for
 from intake_api.i18n import gettext
 from intake_api.moderation import set_review_channel
 from intake_api.staff import NotAllowed
+from intake_api.subscriptions import cadence_to_cron, subscribe
 from models.base import utcnow
 from models.reference import REVIEW_SLUGS
 
@@ -28,7 +29,7 @@ def register(app: App, context: SlackContext) -> None:
         sub, argument = sub.lower(), argument.strip().lower()
         user = command["user_id"]
         locale = context.locale_of(client, user)
-        if sub not in ("", "new", "digest", "channel"):
+        if sub not in ("", "new", "digest", "channel", "subscribe"):
             ack(text=help_text_for(locale))
             return
         staff = context.staff(client, user)
@@ -40,7 +41,8 @@ def register(app: App, context: SlackContext) -> None:
             client.views_open(trigger_id=command["trigger_id"], view=capture_modal(
                 locale, metadata={"channel_id": command["channel_id"], "locale": locale}))
             return
-        slug = argument or _review_of_channel(context, command["channel_id"])
+        words = argument.split()
+        slug = (words[0] if words else "") or _review_of_channel(context, command["channel_id"])
         if slug not in REVIEW_SLUGS:
             ack(text=gettext(locale, "Which regional review? Use one of: %(reviews)s", reviews=", ".join(REVIEW_SLUGS)))
             return
@@ -55,11 +57,31 @@ def register(app: App, context: SlackContext) -> None:
                 return
             ack(text=gettext(locale, "New inputs for %(review)s will be posted in this channel for moderation.", review=slug.upper()))
             return
+        if sub == "subscribe":
+            ack(text=_subscribe(context, client, user, slug, words[1:], command["channel_id"], locale))
+            return
         ack()
         now = utcnow()
         digest = digest_for(context.runtime.engine, review_slug=slug, since=now - DIGEST_PERIOD, until=now)
         client.chat_postMessage(channel=command["channel_id"], blocks=digest_blocks(digest, locale),
                                 text=gettext(locale, "Digest: %(review)s", review=slug.upper()))  # fmt: skip
+
+
+def _subscribe(context: SlackContext, client: WebClient, user: str, slug: str, options: list[str],
+               channel_id: str, locale: str) -> str:  # fmt: skip
+    """`/gcm subscribe REVIEW [daily|weekly] [HH:MM]`: this channel, the user's language and time zone."""
+    cadence = next((o for o in options if o in ("daily", "weekly")), "weekly")
+    at = next((o for o in options if ":" in o), "08:00")
+    try:
+        timezone = client.users_info(user=user)["user"].get("tz") or "UTC"
+        subscription = subscribe(
+            context.runtime.engine, reviews=[slug], cron=cadence_to_cron(cadence, at), timezone=timezone,
+            locale=locale, slack_channel=channel_id, emails=[], actor="slack",
+        )  # fmt: skip
+    except ValueError:
+        return gettext(locale, "Usage: /gcm subscribe REVIEW [daily|weekly] [HH:MM]")
+    return gettext(locale, "This channel will get the %(review)s digest (%(cadence)s at %(at)s, %(timezone)s). Subscription %(id)s.",
+                   review=slug.upper(), cadence=cadence, at=at, timezone=subscription.timezone, id=subscription.id)
 
 
 def _review_of_channel(context: SlackContext, channel_id: str) -> str:

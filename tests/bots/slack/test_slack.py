@@ -236,3 +236,16 @@ def test_slack_user_ids_are_not_stored(slack, engine):
     slack.command("channel escwa", user="UADMIN")
     dump = _all_text(engine)
     assert "UORG" not in dump and "UADMIN" not in dump
+
+
+def test_subscribe_from_slack(slack, engine):
+    from intake_api.subscriptions import list_subscriptions
+
+    reply = slack.command("subscribe escwa daily 07:30", user="UORG", channel="CDIGEST").get_data(as_text=True)
+    assert "ESCWA" in reply
+    (subscription,) = list_subscriptions(engine)
+    assert (subscription.cron, subscription.timezone, subscription.locale, subscription.slack_channel) == (
+        "30 7 * * *", "Asia/Beirut", "es", "CDIGEST")
+    refusal = slack.command("subscribe unece", user="UORG").get_data(as_text=True)
+    assert gettext("es", "Sorry, your role does not cover this regional review.") in refusal
+    assert len(list_subscriptions(engine)) == 1
