@@ -6,6 +6,7 @@ import io
 from html import escape
 
 BAR_COLOUR = "#00528a"
+LABEL_CHARS = 40  # longer names are cut in the chart; the table next to it has them whole
 
 
 def bar_chart_svg(pairs: list[tuple[str, int]], *, title: str, rtl: bool = False) -> str:
@@ -13,24 +14,28 @@ def bar_chart_svg(pairs: list[tuple[str, int]], *, title: str, rtl: bool = False
     if not pairs:
         return ""
     label_width, bar_width, row = 300, 300, 24
+    total_width = label_width + bar_width + 70
     biggest = max(n for _, n in pairs) or 1
     height = row * len(pairs) + 10
     rows = []
-    for index, (label, count) in enumerate(pairs):
+    for index, (full_label, count) in enumerate(pairs):
+        label = full_label if len(full_label) <= LABEL_CHARS else full_label[: LABEL_CHARS - 1] + "…"
         y = index * row + 5
         width = max(1, round(bar_width * count / biggest)) if count else 0
-        label_x, anchor = (label_width - 8, "end") if not rtl else (bar_width + 70 + label_width - 8, "end")
-        bar_x = label_width if not rtl else bar_width + 70 - width
-        number_x = bar_x + width + 6 if not rtl else bar_x - 6
-        number_anchor = "start" if not rtl else "end"
+        if rtl:  # labels on the right, bars growing leftwards
+            label_x, bar_x = total_width - 8, total_width - label_width - width
+            number_x, number_anchor = bar_x - 6, "end"
+        else:
+            label_x, bar_x = label_width - 8, label_width
+            number_x, number_anchor = bar_x + width + 6, "start"
         rows.append(
-            f'<text x="{label_x}" y="{y + 16}" text-anchor="{anchor}" font-size="13">{escape(label)}</text>'
+            f'<text x="{label_x}" y="{y + 16}" text-anchor="end" font-size="13">{escape(label)}</text>'
             f'<rect x="{bar_x}" y="{y + 4}" width="{width}" height="16" fill="{BAR_COLOUR}"></rect>'
             f'<text x="{number_x}" y="{y + 16}" text-anchor="{number_anchor}" font-size="13">{count}</text>'
         )
-    total_width = label_width + bar_width + 70
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{escape(title)}" '
-            f'viewBox="0 0 {total_width} {height}" width="100%" style="max-width:{total_width}px">'
+    # Geometry is laid out here, so the SVG itself stays left to right; text still shapes per script.
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{escape(title)}" direction="ltr" '
+            f'viewBox="0 0 {total_width} {height}" width="100%" style="max-width:{total_width}px;direction:ltr">'
             f'<title>{escape(title)}</title>{"".join(rows)}</svg>')  # fmt: skip
 
 
