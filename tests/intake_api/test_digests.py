@@ -164,3 +164,55 @@ def test_subscription_validation(engine):
     with pytest.raises(ValueError):
         cadence_to_cron("every full moon")
     assert cadence_to_cron("daily", "07:30") == "30 7 * * *"
+
+
+def test_escwa_organiser_gets_one_weekly_digest_in_slack_and_by_email(runtime, engine, service):
+    """The issue's promise end to end: Arabic, weekly, both channels, exactly once."""
+    from tests.fakes.slack_api import BOT_TOKEN, FakeSlackApi
+
+    _inputs(service, 3)
+    slack_api = FakeSlackApi().start()
+    try:
+        with SmtpServer() as smtp:
+            runtime.settings.smtp_url = smtp.url
+            runtime.settings.slack_bot_token, runtime.settings.slack_signing_secret = BOT_TOKEN, "s"
+            runtime.settings.slack_api_url = slack_api.base_url
+            runtime.settings.__dict__.pop("slack_enabled", None)
+            _subscription(engine, created=datetime.now(UTC) - timedelta(days=8), emails=["organiser@un.example"])
+            leader = Leadership(engine, "only")
+            now = datetime.now(UTC)
+            assert tick(runtime, leader, default_senders(runtime), now=now) == 1
+            assert tick(runtime, leader, default_senders(runtime), now=now + timedelta(minutes=1)) == 0
+            leader.release()
+            (message,) = smtp.messages
+        posts = [p for p in slack_api.sent("chat.postMessage") if p.get("channel") == "CDIGEST"]
+        assert len(posts) == 1
+        assert gettext("ar", "New inputs") in str(posts[0]["blocks"])
+        assert message["To"] == "organiser@un.example"
+    finally:
+        slack_api.stop()
+
+
+def test_digest_commands(runtime, database_url, tmp_path, service):
+    import subprocess
+    import sys
+
+    from tests.intake_api.test_cli import _clean_env
+
+    _inputs(service, 2)
+    env = _clean_env(INTAKE_DATABASE_URL=database_url, INTAKE_SECRET_KEY="test-secret-key-not-for-production")
+
+    def gcm(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "intake_api.cli", "digest", *args], env=env, cwd=tmp_path,
+                              capture_output=True, text=True, timeout=60)  # fmt: skip
+
+    made = gcm("subscribe", "--review", "escwa", "--cadence", "weekly", "--day", "mon", "--at", "08:00",
+               "--timezone", "Asia/Beirut", "--locale", "ar", "--email", "o@un.example")  # fmt: skip
+    assert made.returncode == 0 and "0 8 * * mon" in made.stdout
+    assert "escwa\t0 8 * * mon\tAsia/Beirut\tar\to@un.example" in gcm("list").stdout
+    shown = gcm("--print", "1").stdout
+    assert "ESCWA" in shown and gettext("ar", "New inputs") in shown
+    assert gettext("en", "By stakeholder group") in gcm("--review", "escwa").stdout
+    assert gcm("subscribe", "--review", "escwa", "--timezone", "Nowhere/Else", "--email", "x@y.org").returncode != 0
+    assert "stopped" in gcm("unsubscribe", "1").stdout
+    assert gcm("list").stdout == ""
