@@ -6,7 +6,9 @@ PostgreSQL tests skip with a reason when no server answers, except under
 
 from __future__ import annotations
 
+import logging
 import os
+import re
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -62,6 +64,24 @@ def require_postgres() -> None:
     if IN_CI:
         pytest.fail(f"{_PG_PROBLEM}; PostgreSQL tests are mandatory under CI=true")
     pytest.skip(_PG_PROBLEM)
+
+
+# Raw ids and contact details the tests use: none may ever reach a log line.
+_FORBIDDEN_IN_LOGS = re.compile(
+    r"[\w.+-]+@(?:example\.org|un\.example|example\.com)|\b(?:7000\d|8000\d|9000\d|5550123987)\b|\bU(?:ORG|ADMIN|OUT)\b"
+)
+
+
+@pytest.fixture(autouse=True)
+def _no_personal_data_in_logs(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
+    """Every log record of every test is scanned for raw ids and e-mail addresses."""
+    from intake_api import log_privacy
+
+    caplog.set_level(logging.DEBUG)
+    caplog.handler.addFilter(log_privacy.RedactingFilter())
+    yield
+    leaks = [r.getMessage() for r in caplog.records if _FORBIDDEN_IN_LOGS.search(r.getMessage())]
+    assert not leaks, f"personal data in the logs: {leaks[:3]}"
 
 
 @pytest.fixture(autouse=True)
