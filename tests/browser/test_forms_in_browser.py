@@ -15,7 +15,9 @@ from tests.factories import text_for
 
 pytestmark = pytest.mark.slow
 
-SCREENSHOTS = Path(os.environ.get("INTAKE_SCREENSHOTS_DIR", "")) if os.environ.get("INTAKE_SCREENSHOTS_DIR") else None
+ROOT = Path(__file__).resolve().parents[2]
+# Set INTAKE_SCREENSHOTS_DIR=docs/screenshots (relative to the repository) to refresh the README's pictures.
+SCREENSHOTS = ROOT / os.environ["INTAKE_SCREENSHOTS_DIR"] if os.environ.get("INTAKE_SCREENSHOTS_DIR") else None
 
 
 def _stored(live_server, receipt: str) -> tuple:

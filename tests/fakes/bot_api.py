@@ -13,9 +13,11 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs
+
+from tests.fakes.loopback import LoopbackServer, maybe_json, send_json
 
 TOKEN = "123456:TEST-TOKEN"
 BOT_USER = {"id": 123456, "is_bot": True, "first_name": "GCM Intake", "username": "gcm_intake_bot"}
@@ -36,21 +38,18 @@ class FakeBotApi:
         self._lock = threading.Lock()
         self._next_message_id = 1000
         self._update_ready = threading.Condition(self._lock)
-        self.server = _QuietServer(("127.0.0.1", 0), _handler(self))
-        self.server.daemon_threads = True
-        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.loopback = LoopbackServer(_handler(self))
 
     @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_port}/bot"
+        return f"http://127.0.0.1:{self.loopback.port}/bot"
 
     def start(self) -> FakeBotApi:
-        self._thread.start()
+        self.loopback.start()
         return self
 
     def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self.loopback.stop()
 
     # What tests do ----------------------------------------------------------
 
@@ -126,11 +125,6 @@ class FakeBotApi:
         return True
 
 
-class _QuietServer(ThreadingHTTPServer):
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        pass  # a client that hung up mid-answer (a killed bot) is not the server's concern
-
-
 def _handler(api: FakeBotApi) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         def log_message(self, *args: Any) -> None:
@@ -159,23 +153,9 @@ def _handler(api: FakeBotApi) -> type[BaseHTTPRequestHandler]:
                 return json.loads(raw or b"{}")
             # python-telegram-bot sends form-encoded fields, complex ones as JSON text.
             pairs = {k: v[0] for k, v in parse_qs(raw.decode()).items()}
-            return {k: _maybe_json(v) for k, v in pairs.items()}
+            return {k: maybe_json(v) for k, v in pairs.items()}
 
         def _send(self, status: int, body: dict[str, Any]) -> None:
-            data = json.dumps(body).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
+            send_json(self, status, body)
 
     return Handler
-
-
-def _maybe_json(value: str) -> Any:
-    if value[:1] in ("{", "["):
-        try:
-            return json.loads(value)
-        except ValueError:
-            return value
-    return value

@@ -11,9 +11,11 @@ import itertools
 import json
 import threading
 from collections import deque
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from tests.fakes.loopback import LoopbackServer, maybe_json, send_json
 
 BOT_TOKEN = "xoxb-test-token"
 
@@ -25,21 +27,18 @@ class FakeSlackApi:
         self._faults: dict[str, deque[tuple[int, Any]]] = {}
         self._lock = threading.Lock()
         self._ts = itertools.count(1)
-        self.server = _QuietServer(("127.0.0.1", 0), _handler(self))
-        self.server.daemon_threads = True
-        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.loopback = LoopbackServer(_handler(self))
 
     @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_port}/api/"
+        return f"http://127.0.0.1:{self.loopback.port}/api/"
 
     def start(self) -> FakeSlackApi:
-        self._thread.start()
+        self.loopback.start()
         return self
 
     def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self.loopback.stop()
 
     def add_user(self, user_id: str, *, email: str, locale: str = "en-US") -> None:
         self.users[user_id] = {"id": user_id, "locale": locale, "tz": "Asia/Beirut", "profile": {"email": email}}
@@ -80,11 +79,6 @@ class FakeSlackApi:
         return {"ok": True}
 
 
-class _QuietServer(ThreadingHTTPServer):
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        pass
-
-
 def _handler(api: FakeSlackApi) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         def log_message(self, *args: Any) -> None:
@@ -107,27 +101,11 @@ def _handler(api: FakeSlackApi) -> type[BaseHTTPRequestHandler]:
             if raw and self.headers.get("Content-Type", "").startswith("application/json"):
                 params.update(json.loads(raw))
             elif raw:
-                params.update({k: _maybe_json(v[0]) for k, v in parse_qs(raw.decode()).items()})
+                params.update({k: maybe_json(v[0]) for k, v in parse_qs(raw.decode()).items()})
             status, body, headers = api.answer(url.path.removeprefix("/api/"), params)
             self._send(status, body, headers)
 
         def _send(self, status: int, body: dict[str, Any], headers: dict[str, str]) -> None:
-            data = json.dumps(body).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            for name, value in headers.items():
-                self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(data)
+            send_json(self, status, body, headers)
 
     return Handler
-
-
-def _maybe_json(value: str) -> Any:
-    if value[:1] in ("{", "["):
-        try:
-            return json.loads(value)
-        except ValueError:
-            return value
-    return value

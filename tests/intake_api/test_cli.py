@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import os
-import socket
 import subprocess
-import sys
-import time
 from pathlib import Path
 
 import httpx
@@ -18,20 +14,10 @@ from intake_api import __version__
 from intake_api.cli import main
 from intake_api.i18n import LOCALES
 from models.db import make_engine
-
-GCM_INTAKE = [sys.executable, "-m", "intake_api.cli"]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _clean_env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("INTAKE_")}
-    env.update(extra)
-    return env
+from tests.processes import GCM_INTAKE, gunicorn
+from tests.processes import clean_env as _clean_env
+from tests.processes import free_port as _free_port
+from tests.processes import wait_for as _wait_for
 
 
 def test_version_and_help():
@@ -66,35 +52,14 @@ def test_serve_starts_on_a_fresh_directory_and_answers_healthz(tmp_path: Path):
     assert "Traceback" not in output
 
 
-def _wait_for(url: str, process: subprocess.Popen, timeout: float = 60) -> httpx.Response:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"serve exited early:\n{process.stdout.read()}")
-        try:
-            return httpx.get(url, timeout=2)
-        except httpx.TransportError:
-            time.sleep(0.2)
-    raise AssertionError(f"{url} did not answer within {timeout}s")
-
-
 @pytest.mark.slow
 @pytest.mark.postgres
 def test_app_factory_runs_under_gunicorn_with_two_workers(postgres_url, tmp_path):
     """The production shape: `gunicorn 'intake_api:create_app()'` on a migrated PostgreSQL store."""
     env = _clean_env(INTAKE_DATABASE_URL=postgres_url, INTAKE_SECRET_KEY="k", INTAKE_ENVIRONMENT="production")
-    subprocess.run([*GCM_INTAKE, "db", "upgrade"], env=env, cwd=tmp_path, check=True, capture_output=True, timeout=120)
-    port = _free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-w", "2", "-b", f"127.0.0.1:{port}", "intake_api:create_app()"],
-        cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )  # fmt: skip
-    try:
-        assert _wait_for(f"http://127.0.0.1:{port}/healthz", process).json() == {"status": "ok", "database": "ok"}
-        assert "Arab region" in httpx.get(f"http://127.0.0.1:{port}/en/").text
-    finally:
-        process.terminate()
-        process.communicate(timeout=30)
+    with gunicorn(env, tmp_path) as url:
+        assert httpx.get(f"{url}/healthz").json() == {"status": "ok", "database": "ok"}
+        assert "Arab region" in httpx.get(f"{url}/en/").text
 
 
 @pytest.mark.postgres

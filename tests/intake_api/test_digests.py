@@ -197,7 +197,7 @@ def test_digest_commands(runtime, database_url, tmp_path, service):
     import subprocess
     import sys
 
-    from tests.intake_api.test_cli import _clean_env
+    from tests.processes import clean_env as _clean_env
 
     _inputs(service, 2)
     env = _clean_env(INTAKE_DATABASE_URL=database_url, INTAKE_SECRET_KEY="test-secret-key-not-for-production")

@@ -22,7 +22,7 @@ from intake_api.exports import (
 )
 from intake_api.i18n import gettext
 from tests.factories import input_answers
-from tests.intake_api.test_cli import _clean_env
+from tests.processes import clean_env as _clean_env
 
 HOSTILE = "=HYPERLINK(\"http://evil.example\",\"click\") and other words"
 

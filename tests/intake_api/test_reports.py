@@ -19,7 +19,7 @@ from intake_api.reports.render import Labels, tables
 from intake_api.staff import add_staff
 from models.reference import REVIEW_SLUGS
 from tests.factories import input_answers
-from tests.intake_api.test_cli import _clean_env
+from tests.processes import clean_env as _clean_env
 
 QUOTED = "Youth councils should sit at the table when labour mobility agreements are negotiated."
 NOT_TO_QUOTE = "Please do not quote me: my employer keeps my passport and I fear losing my job."

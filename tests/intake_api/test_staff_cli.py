@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from tests.intake_api.test_cli import _clean_env
+from tests.processes import clean_env as _clean_env
 
 
 def test_staff_add_and_list(database_url, runtime, tmp_path):

@@ -15,7 +15,7 @@ from models.migrate import upgrade
 from tests.bots.telegram.conftest import TelegramUser
 from tests.conftest import count_rows
 from tests.fakes.bot_api import TOKEN
-from tests.intake_api.test_cli import _clean_env
+from tests.processes import clean_env as _clean_env
 
 pytestmark = pytest.mark.slow
 
