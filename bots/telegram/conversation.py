@@ -320,10 +320,11 @@ class Conversation:
             state.step = f"q:{first.field}"
             return [Reply(first.message), _ask(state, _question(first.field))]
         state.step, state.data = "idle", {}
+        code = f"<code>{receipt.code}</code>"
         return [Reply(
             "\n".join((
                 _t(state, "Thank you! Your input has been received."),
-                _t(state, "Your receipt code is %(receipt)s. Please keep it: quote it to ask about your input or to have it erased.", receipt=f"<code>{receipt.code}</code>"),
+                _t(state, "Your receipt code is %(receipt)s. Please keep it: quote it to ask about your input or to have it erased.", receipt=code),
                 _t(state, "The organisers read every input and bring them together in the summary report of the regional review. Send /new to share another input."),
             )),
             replace=True,
