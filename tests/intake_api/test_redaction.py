@@ -1,0 +1,38 @@
+"""Redaction of personal data in free text, in the seven languages."""
+
+from __future__ import annotations
+
+import pytest
+
+from intake_api.redaction import redact
+
+CASES = [
+    ("Call me on +962 7 9123 4567 or 079 123 4567, email amina@example.org",
+     "Call me on [phone] or [phone], email [email]"),
+    ("Mi pasaporte P1234567 lo tiene el empleador. Vivo en Calle 45 # 12-30, Bogotá.",
+     "Mi pasaporte [id] lo tiene el empleador. Vivo en [address], Bogotá."),
+    ("IBAN JO94CBJO0010000000000131000302, see https://www.iom.int and facebook.com/some.one @mariam_k",
+     "IBAN [iban], see https://www.iom.int and [url] [handle]"),
+    ("我的护照号码是E12345678，住在北京市朝阳区建国路88号。电话138 0013 8000",
+     "我的护照号码是[id]，[address]。电话[phone]"),
+    ("Мой паспорт 4510 123456, адрес ул. Ленина, д. 5, кв. 12, тел. +7 (701) 123-45-67",
+     "Мой паспорт [id], адрес [address], тел. [phone]"),
+    ("رقم جوازي N1234567 وأسكن في شارع الملك حسين، بناية 14", "رقم جوازي [id] وأسكن في [address]"),
+    ("Meu celular é (55) 11 91234-5678 e o CPF 123.456.789-09", "Meu celular é [phone] e o CPF [id]"),
+]  # fmt: skip
+
+NOT_PERSONAL = [
+    "Objective 23 and A/RES/73/195 were adopted in 2018; Law 18.250 of 2008.",
+    "3,000 workers paid USD 1,500 in fees; 12/03/2025 and 2025-03-12; 45% of them women.",
+    "See https://www.iom.int and https://migrationnetwork.un.org/hub #GCM",
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), CASES)
+def test_personal_data_is_masked(text, expected):
+    assert redact(text) == expected
+
+
+@pytest.mark.parametrize("text", NOT_PERSONAL)
+def test_policy_language_is_left_alone(text):
+    assert redact(text) == text
