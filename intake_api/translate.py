@@ -65,8 +65,8 @@ def fill_english(po_path: Path) -> None:
     with po_path.open("rb") as handle:
         catalog = read_po(handle, locale="en")
     for message in catalog:
-        if message.id and not message.string:
-            message.string = message.id
+        if message.id:
+            message.string = message.id  # never a fuzzy guess from a similar string
         message.flags.discard("fuzzy")
     with po_path.open("wb") as handle:
         write_po(handle, catalog, width=0)

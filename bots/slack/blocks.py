@@ -23,6 +23,9 @@ from models.reference import (
     country_name,
 )
 
+# pybabel cannot read calls inside f-strings: the labels used only there are marked here.
+_MARKUP_LABELS = (N_("Today"), N_("This week"), N_("Total"), N_("By language"), N_("GCM intake commands"))
+
 CAPTURE_CALLBACK = "gcm_capture"
 TAG_CALLBACK = "gcm_tag_objectives"
 OPTION_TEXT_LIMIT = 75  # Block Kit's limit for an option's text

@@ -30,6 +30,7 @@ QUESTIONS: tuple[Question, ...] = tuple(
 )
 PROFILE_KEYS = ("stakeholder_group", "country", "age_group", "gender")
 OBJECTIVES_PER_PAGE = 6
+SUMMARY_TITLE = N_("Please check your input")
 
 
 @dataclass(frozen=True)
@@ -271,7 +272,7 @@ class Conversation:
     def _show_summary(self, state: ChatState) -> list[Reply]:
         state.step = "summary"
         answers = state.data["answers"]
-        lines = [f"<b>{_t(state, 'Please check your input')}</b>"]
+        lines = [f"<b>{_t(state, SUMMARY_TITLE)}</b>"]
         for question in QUESTIONS:
             value = answers.get(question.key)
             if value in (None, [], False) and question.kind is not Kind.CONSENT:
