@@ -18,6 +18,10 @@ def request_locale() -> str:
     """Also right for error pages of unknown URLs, where no view ran."""
     if "locale" in g:
         return str(g.locale)
+    return _locale_from_request()
+
+
+def _locale_from_request() -> str:
     first_segment = request.path.strip("/").split("/", 1)[0]
     if first_segment in LOCALES:
         return first_segment
@@ -26,8 +30,8 @@ def request_locale() -> str:
 
 def _pull_locale(_endpoint: str | None, values: dict[str, Any] | None) -> None:
     locale = (values or {}).pop("locale", None)
-    if locale is None:
-        g.locale = negotiate_accept_language(request.headers.get("Accept-Language"))
+    if locale is None:  # a page without a locale in its URL, or a URL no route matched
+        g.locale = _locale_from_request()
     elif locale in LOCALES:
         g.locale = locale
     else:
