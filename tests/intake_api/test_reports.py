@@ -114,3 +114,22 @@ def test_report_command(filled, database_url, tmp_path):
                             text=True, timeout=120)  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert "Report ESCWA" in result.stderr and target.stat().st_size > 10_000
+
+
+def test_reports_on_the_demo_data_match_sql(service, engine):
+    from intake_api.demo import load_demo
+
+    load_demo(service, count=200, seed=7)
+    for slug in REVIEW_SLUGS:
+        data = build_report(engine, review_slug=slug)
+        with engine.connect() as connection:
+            total = connection.execute(text("SELECT count(*) FROM submission WHERE review_slug = :s"), {"s": slug}).scalar_one()
+            by_channel = dict(connection.execute(text(
+                "SELECT channel, count(*) FROM submission WHERE review_slug = :s GROUP BY channel"), {"s": slug}).all())
+            objectives = dict(connection.execute(text(
+                "SELECT o.objective_number, count(*) FROM submission_objective o JOIN submission s ON s.id = o.submission_id "
+                "WHERE s.review_slug = :s GROUP BY o.objective_number"), {"s": slug}).all())
+        assert data.total_inputs == total > 0
+        assert dict(data.by_channel) == by_channel
+        assert dict(data.by_objective) == objectives
+        assert render_report(data, "html", "fr")
