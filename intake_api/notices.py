@@ -18,3 +18,7 @@ PRIVACY_NOTICE: tuple[str, ...] = (
     N_("We keep your input until the review's summary report is final; contact details are deleted soon after the consultation."),
     N_("You can ask for your input to be erased at any time, with your receipt code."),
 )
+
+# For contributors younger than the age of digital consent (GDPR art. 8; configurable).
+MINORS_NOTICE = N_("If you are younger than %(age)s, we keep no e-mail address and never quote your words, even without your name.")
+MINOR_CONTACT_REFUSED = N_("We do not keep e-mail addresses of people younger than %(age)s. Please leave this field empty.")

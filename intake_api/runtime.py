@@ -28,4 +28,4 @@ def build_runtime(settings: Settings | None = None) -> Runtime:
     settings = settings or Settings()
     engine = make_engine(settings.database_url)
     keys = KeyRing(settings.secret_key)
-    return Runtime(settings, engine, keys, IntakeService(engine, keys))
+    return Runtime(settings, engine, keys, IntakeService(engine, keys, digital_consent_age=settings.digital_consent_age))

@@ -20,7 +20,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from intake_api.crypto import KeyRing
-from intake_api.i18n import DEFAULT_LOCALE, LOCALES
+from intake_api.i18n import DEFAULT_LOCALE, LOCALES, gettext
+from intake_api.notices import MINOR_CONTACT_REFUSED
 from intake_api.questionnaire import (
     CONSENT_NOTICE_VERSION,
     INPUT,
@@ -38,7 +39,7 @@ from models.db import read_session, write_session
 from models.intake_record import IntakeRecord
 from models.pledge import Pledge
 from models.practice import Practice
-from models.reference import CHANNELS
+from models.reference import CHANNELS, minor_age_groups
 from models.registration import Registration
 from models.review import RegionalReview
 from models.submission import Submission, SubmissionObjective
@@ -171,9 +172,22 @@ _FORMS = {
 class IntakeService:
     """Validates and stores intakes; knows nothing of Telegram, Slack or HTTP."""
 
-    def __init__(self, engine: Engine, keys: KeyRing) -> None:
+    def __init__(self, engine: Engine, keys: KeyRing, *, digital_consent_age: int = 16) -> None:
         self.engine = engine
         self.keys = keys
+        self.digital_consent_age = digital_consent_age
+
+    def is_minor(self, age_group: str | None) -> bool:
+        return age_group in minor_age_groups(self.digital_consent_age)
+
+    def _protect_minors(self, answers: dict[str, Any], locale: str) -> dict[str, Any]:
+        """Under the age of digital consent: no contact details kept, never quoted."""
+        if not self.is_minor(answers.get("age_group")):
+            return answers
+        if answers.get("contact_email"):
+            message = gettext(locale, MINOR_CONTACT_REFUSED, age=self.digital_consent_age)
+            raise InvalidAnswers([FieldError("contact_email", "minor_contact", message)])
+        return {**answers, "consent_quote": False} if "consent_quote" in answers else answers
 
     def submit_input(self, answers: Mapping[str, Any], **where: Any) -> Receipt:
         """Store an input to a regional review. See ``submit`` for the arguments."""
@@ -218,7 +232,7 @@ class IntakeService:
         if not message_id or len(message_id) > MAX_MESSAGE_ID_LENGTH:
             raise ValueError("message_id must be 1 to 128 characters")
         locale = locale if locale in LOCALES else DEFAULT_LOCALE
-        clean = self.validate(form.questionnaire, answers, locale)
+        clean = self._protect_minors(self.validate(form.questionnaire, answers, locale), locale)
         pseudonym = (
             self.keys.pseudonym(channel, platform_user_id) if platform_user_id is not None else None
         )

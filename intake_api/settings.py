@@ -45,6 +45,8 @@ class Settings(BaseSettings):
     ratelimit_storage_url: str = "memory://"
     # Reverse proxies in front of the app whose X-Forwarded-* headers are trusted.
     proxy_hops: int = Field(default=0, ge=0, le=5)
+    # Below this age no contact details are kept and no quote is ever published.
+    digital_consent_age: int = Field(default=16, ge=13, le=18)
 
     @model_validator(mode="after")
     def _fill_defaults(self) -> Settings:

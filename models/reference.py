@@ -106,6 +106,17 @@ AGE_GROUPS: dict[str, str] = {
     "65_plus": N_("65 or older"),
 }
 
+# The oldest age in each band, to compare with the age of digital consent.
+AGE_GROUP_OLDEST: dict[str, int] = {
+    "under_13": 12, "13_15": 15, "16_17": 17, "18_24": 24, "25_34": 34, "35_49": 49, "50_64": 64, "65_plus": 120,
+}
+
+
+def minor_age_groups(consent_age: int) -> frozenset[str]:
+    """The bands whose members are all younger than the age of digital consent."""
+    return frozenset(band for band, oldest in AGE_GROUP_OLDEST.items() if oldest < consent_age)
+
+
 GENDERS: dict[str, str] = {
     "woman": N_("Woman"),
     "man": N_("Man"),

@@ -17,7 +17,7 @@ from typing import Any, Literal
 from intake_api.conversations import ChatState
 from intake_api.countries import match_country
 from intake_api.i18n import LOCALES, gettext, language_name, negotiate
-from intake_api.notices import PRIVACY_NOTICE, PRIVACY_NOTICE_TITLE
+from intake_api.notices import MINORS_NOTICE, PRIVACY_NOTICE, PRIVACY_NOTICE_TITLE
 from intake_api.privacy import ContributorData
 from intake_api.questionnaire import INPUT, AnswerError, Kind, Question, help_text
 from intake_api.service import IntakeService, InvalidAnswers
@@ -230,6 +230,10 @@ class Conversation:
             state.data["answers"][question.key] = question.clean(raw)
         except AnswerError as error:
             return [Reply(error.translated(state.locale)), _ask(state, question)]
+        if question.key == "age_group" and self.ports.service.is_minor(state.data["answers"]["age_group"]):
+            state.data["answers"]["consent_quote"] = False  # a minor is never quoted: not even asked
+            notice = _t(state, MINORS_NOTICE, age=self.ports.service.digital_consent_age)
+            return [Reply(notice, replace=replace), *self._next_question(state)]
         if question.kind is Kind.TEXT:
             return [Reply(_t(state, "Thank you, I have your text.")), *self._next_question(state)]
         return self._next_question(state, replace=replace)

@@ -16,7 +16,8 @@ from flask.typing import ResponseReturnValue
 from werkzeug.datastructures import MultiDict
 
 from intake_api import runtime_of
-from intake_api.notices import PRIVACY_NOTICE, PRIVACY_NOTICE_TITLE
+from intake_api.i18n import gettext
+from intake_api.notices import MINORS_NOTICE, PRIVACY_NOTICE, PRIVACY_NOTICE_TITLE
 from intake_api.questionnaire import (
     INPUT,
     PLEDGE,
@@ -170,6 +171,7 @@ def render_form(
         form_error=form_error, submission_key=key, hidden={k: answers.get(k) for k in page.hidden},
         help_text=help_text, Kind=Kind, privacy_notice=PRIVACY_NOTICE,
         privacy_notice_title=PRIVACY_NOTICE_TITLE, review=review, meeting_formats=MEETING_FORMATS,
+        minors_notice=gettext(g.locale, MINORS_NOTICE, age=runtime_of(current_app).service.digital_consent_age),
     )  # fmt: skip
     return no_store((body, status))
 

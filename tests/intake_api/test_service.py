@@ -267,3 +267,24 @@ def test_government_travel_support_is_for_least_developed_countries(service, eng
     assert refused.value.errors[0].code == "travel_not_eligible"
     assert not service.register({**base, "country": "MW"}, channel="web", message_id="g2", locale="en").duplicate
     assert count_rows(engine, "registration") == 1
+
+
+@pytest.mark.parametrize("age_group", ["under_13", "13_15"])
+def test_minors_are_never_quoted_and_give_no_contact(service, engine, age_group):
+    refused = pytest.raises(InvalidAnswers)
+    with refused as error:
+        service.submit_input(input_answers("es", age_group=age_group, contact_email="kid@example.org"),
+                             channel="web", message_id="m1", locale="es")  # fmt: skip
+    assert error.value.errors[0].code == "minor_contact" and "16" in error.value.errors[0].message
+    service.submit_input(input_answers(age_group=age_group, consent_quote="on"), channel="web", message_id="m2", locale="en")
+    with Session(engine) as session:
+        stored = session.exec(select(Submission)).one()
+        quote_consent = session.exec(select(ConsentRecord).where(ConsentRecord.kind == "quote")).one()
+    assert stored.consent_quote is False and quote_consent.granted is False
+    assert stored.contact_email is None
+
+
+def test_sixteen_and_over_may_be_quoted(service, engine):
+    service.submit_input(input_answers(age_group="16_17", consent_quote="on"), channel="web", message_id="m3", locale="en")
+    with Session(engine) as session:
+        assert session.exec(select(Submission.consent_quote)).one() is True

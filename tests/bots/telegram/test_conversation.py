@@ -173,3 +173,17 @@ def test_language_can_be_changed_mid_way(channel, bot_api, engine):
     with Session(engine) as session:
         state = session.exec(select(ChatSession)).one()
     assert state.locale == "es" and state.data["answers"] == {"review": "eca"}
+
+
+def test_a_minor_gets_the_age_appropriate_notice_and_is_not_asked_to_be_quoted(channel, bot_api, engine):
+    user = TelegramUser(70_013, "fr")
+    for update in (user.text("/start"), user.tap("lang:fr"), user.tap("consent:yes"), user.tap("a:eca"),
+                   user.tap("a:youth"), user.tap("skip"), user.tap("a:13_15")):  # fmt: skip
+        channel.handle(update)
+    assert gettext("fr", "If you are younger than %(age)s, we keep no e-mail address and never quote your words, even without your name.", age=16) in bot_api.texts()
+    for update in (user.tap("skip"), user.tap("a:cooperation"), user.tap("skip"),
+                   user.text("Les jeunes de mon quartier veulent étudier sans devoir partir."), user.tap("send")):  # fmt: skip
+        channel.handle(update)
+    with Session(engine) as session:
+        stored = session.exec(select(Submission)).one()
+    assert stored.age_group == "13_15" and stored.consent_quote is False

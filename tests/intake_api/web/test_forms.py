@@ -172,3 +172,8 @@ def test_language_switcher_keeps_the_page(client, path):
 def test_countries_are_localized_and_sorted(client):
     page = client.get("/fr/inputs/new").get_data(as_text=True)
     assert page.index(">Égypte<") < page.index(">Espagne<") < page.index(">Zambie<")
+
+
+def test_input_form_tells_minors_what_changes_for_them(client):
+    page = unescape(client.get("/ar/inputs/new").get_data(as_text=True))
+    assert gettext("ar", "If you are younger than %(age)s, we keep no e-mail address and never quote your words, even without your name.", age=16) in page
