@@ -18,6 +18,7 @@ from sqlalchemy import Engine, func, select
 from sqlmodel import col
 
 from intake_api.i18n import gettext
+from intake_api.redaction import redact
 from models.reference import N_, STAKEHOLDER_GROUPS, THEMES, country_name
 from models.submission import Submission, SubmissionObjective
 
@@ -88,7 +89,7 @@ def iter_rows(engine: Engine, where: ExportFilter, locale: str) -> Iterator[dict
                 "age_group": row[7] or "", "gender": row[8] or "", "theme": row[9] or "",
                 "theme_label": gettext(locale, THEMES[row[9]]) if row[9] else "",
                 "objectives": ";".join(sorted((row[10] or "").split(","), key=lambda n: int(n) if n else 0)).strip(";"),
-                "text": row[11], "consent_quote": bool(row[12]), "status": row[13],
+                "text": redact(row[11]), "consent_quote": bool(row[12]), "status": row[13],
             }  # fmt: skip
 
 

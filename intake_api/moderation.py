@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import Engine, update
 from sqlmodel import col, select
 
+from intake_api.redaction import redact
 from intake_api.staff import NotAllowed
 from models import crud
 from models.base import utcnow
@@ -23,7 +24,7 @@ _POSTING = "posting"
 
 @dataclass(frozen=True)
 class InputView:
-    """An input as moderators see it."""
+    """An input as moderators see it: personal data in the text masked."""
 
     id: int
     receipt: str
@@ -44,7 +45,7 @@ class InputView:
 
 def _view(s: Submission) -> InputView:
     return InputView(s.id or 0, s.receipt, s.review_slug, s.channel, s.locale, s.stakeholder_group,
-                     s.country, s.theme, s.objectives, s.text, s.consent_quote, s.status,
+                     s.country, s.theme, s.objectives, redact(s.text), s.consent_quote, s.status,
                      s.created_at, s.slack_channel, s.slack_ts)  # fmt: skip
 
 

@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import Engine, func
 from sqlmodel import col, select
 
+from intake_api.redaction import redact
 from models.base import utcnow
 from models.db import read_session
 from models.review import RegionalReview
@@ -75,8 +76,8 @@ def _int():  # type: ignore[no-untyped-def]
 
 
 def opening_words(text: str, limit: int = 120) -> str:
-    """The start of an input, cut at a word, for lists where the whole text is too much."""
-    text = " ".join(text.split())
+    """The start of an input, personal data masked, cut at a word, for lists and digests."""
+    text = " ".join(redact(text).split())
     if len(text) <= limit:
         return text
     return text[:limit].rsplit(" ", 1)[0] + "…"

@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import Engine, func
 from sqlmodel import col, select
 
+from intake_api.redaction import redact
 from models.base import utcnow
 from models.db import read_session
 from models.pledge import Pledge
@@ -83,7 +84,7 @@ def build_report(engine: Engine, *, review_slug: str) -> ReportData:
             .where(of_review, col(Submission.status) == "included", col(Submission.consent_quote).is_(True))
             .order_by(col(Submission.created_at))
         ):  # fmt: skip
-            quotes[theme or "unknown"].append((receipt, text))
+            quotes[theme or "unknown"].append((receipt, redact(text)))
         pledges = [(p.organisation, p.title, p.objectives) for p in session.exec(
             select(Pledge).where(col(Pledge.review_slug) == review_slug).order_by(col(Pledge.id)))]  # fmt: skip
         practices = [(p.title, p.organisation or "", p.countries) for p in session.exec(
