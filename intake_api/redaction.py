@@ -35,23 +35,25 @@ class Span:
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _URL = re.compile(
     r"(?:https?://|www\.)[^\s<>\"')\]]+"
-    r"|\b(?:[\w-]+\.)*(?:facebook|fb|instagram|t|twitter|x|tiktok|linkedin|vk|ok|wa|wechat|weibo)\.(?:com|me|ru|cn)/[^\s<>\"')\],;]+",
+    r"|(?<![A-Za-z0-9_.-])(?:[A-Za-z0-9-]+\.)*(?:facebook|fb|instagram|t|twitter|x|tiktok|linkedin|vk|ok|wa|wechat|weibo)\.(?:com|me|ru|cn)/[^\s<>\"')\],;]+",
     re.IGNORECASE,
 )
 _PERSONAL_HOSTS = re.compile(
-    r"(facebook|fb|instagram|t\.me|telegram|twitter|x\.com|tiktok|linkedin|vk\.com|ok\.ru|wa\.me|"
+    r"(facebook|fb|instagram|t\.me|telegram|twitter|x\.com|tiktok|linkedin|vk\.com|ok\.ru|wa\.me|disk\.yandex|"
     r"whatsapp|drive\.google|docs\.google|dropbox|onedrive|youtube\.com/@|weibo|snapchat)",
     re.IGNORECASE,
 )
-_HANDLE = re.compile(r"(?<![\w.@/])@[A-Za-z0-9_]{3,32}\b")
-_IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?\b")
+# Latin-letter boundaries only: in Chinese or Arabic text a handle or number may touch a word.
+_HANDLE = re.compile(r"(?<![A-Za-z0-9_.@/])@[A-Za-z0-9_]{3,32}\b")
+_IBAN = re.compile(r"(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?\b")
 # Latin letters and digits only around a number: in Chinese or Arabic text it may touch a word.
 _PHONE_CANDIDATE = re.compile(r"(?<![A-Za-z0-9_/.,])(?:\+|00)?\(?\d[\d ()\-.]{6,}\d(?![A-Za-z0-9_/%])")
 _ID_CUE = re.compile(
     r"(passport|passeport|pasaporte|passaporte|паспорт\w*|جواز(?: السفر)?|护照|身份证|"
     r"\bID\b|\bDNI\b|\bNIE\b|\bCPF\b|\bCURP\b|\bRUT\b|\bCIN\b|\bNIN\b|iqama|إقامة|هوية|بطاقة|"
     r"удостоверени\w*|вид на жительство|патент\w*|visa|visado|titre de séjour|permis|cédula|carte d'identité|"
-    r"residence permit|national id|identity card|签证|居留证|居住证)",
+    r"residence permit|national id|identity card|签证|居留证|居住证|居留许可|protocolo|protocole|dossier|expediente|"
+    r"case number|file number|refugee|réfugié|refugiado|ملف|لاجئ|беженц\w*)",
     re.IGNORECASE,
 )
 # A number after its cue word: digit groups may be split by single spaces, words may not follow.
