@@ -28,6 +28,7 @@ def main(ctx: click.Context) -> None:
     """Intake for the Regional Reviews of the Global Compact for Migration."""
     _configure_logging()
     ctx.obj = _LazyRuntime()
+    ctx.call_on_close(ctx.obj.close)
 
 
 class _LazyRuntime:
@@ -39,6 +40,11 @@ class _LazyRuntime:
         if self._runtime is None:
             self._runtime = build_runtime()
         return self._runtime
+
+    def close(self) -> None:
+        """Return the store's connections when the command ends."""
+        if self._runtime is not None:
+            self._runtime.engine.dispose()
 
 
 pass_runtime = click.make_pass_decorator(_LazyRuntime)
@@ -376,6 +382,115 @@ def report(lazy: _LazyRuntime, review: str, fmt: str, locale: str, output: str |
         click.echo(f"report written to {output}", err=True)
     else:
         sys.stdout.buffer.write(body)
+
+
+@main.command()
+@click.option("--dry-run", is_flag=True, help="Only show what would be purged.")
+@pass_runtime
+def purge(lazy: _LazyRuntime, dry_run: bool) -> None:
+    """Delete contact details, sealed texts and idle conversations whose retention is over.
+
+    Safe to stop or crash midway: run it again and it carries on.
+    """
+    from rich.console import Console
+
+    from intake_api.retention import plan
+    from intake_api.retention import purge as run_purge
+
+    runtime = lazy.get()
+    _ensure_schema(runtime)
+    policy = runtime.retention_policy
+    due = plan(runtime.engine, policy)
+    for name, count in due.items():
+        click.echo(f"{name:32} {count:>8} {'would go' if dry_run else 'due'}")
+    if dry_run:
+        return
+    with Progress(console=Console(stderr=True)) as progress:
+        task = progress.add_task("Purging", total=sum(due.values()) or 1)
+        done = run_purge(runtime.engine, policy, progress=lambda _step, n: progress.advance(task, n))
+    click.echo(f"purged {sum(done.values())} rows")
+
+
+@main.command()
+@click.argument("receipt")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@pass_runtime
+def erase(lazy: _LazyRuntime, receipt: str, yes: bool) -> None:
+    """Erase one input, pledge, practice or registration by its receipt code (audited)."""
+    from intake_api.privacy import erase_record
+
+    runtime = lazy.get()
+    _ensure_schema(runtime)
+    if not yes:
+        click.confirm(f"Erase {receipt}? This cannot be undone", abort=True)
+    if erase_record(runtime.engine, receipt=receipt, actor="cli"):
+        click.echo(f"{receipt} erased")
+    else:
+        click.echo(f"nothing stored under {receipt}")
+
+
+@main.command()
+@click.argument("receipt")
+@click.option("--reason", required=True, help="The legal reason, kept in the audit log.")
+@pass_runtime
+def original(lazy: _LazyRuntime, receipt: str, reason: str) -> None:
+    """Show an input's words as written, before personal data was masked (audited).
+
+    Only for an administrator, when the law requires it; gone once retention has purged it.
+    """
+    from intake_api.privacy import reveal_original
+
+    runtime = lazy.get()
+    _ensure_schema(runtime)
+    try:
+        text = reveal_original(runtime.engine, runtime.keys, receipt=receipt, reason=reason, actor="cli")
+    except ValueError as error:
+        raise click.ClickException(str(error)) from None
+    if text is None:
+        raise click.ClickException(f"no sealed original for {receipt} (nothing was masked, or it was purged)")
+    click.echo(text)
+
+
+@main.command()
+@click.argument("review")
+@click.argument("days", type=click.IntRange(0, 3650), required=False)
+@pass_runtime
+def retention(lazy: _LazyRuntime, review: str, days: int | None) -> None:
+    """Days after REVIEW's consultation before its contact details are purged (none: the default)."""
+    from intake_api.retention import set_review_retention
+    from models.reference import REVIEW_SLUGS
+
+    if review not in REVIEW_SLUGS:
+        raise click.ClickException(f"unknown review {review!r}; one of {', '.join(REVIEW_SLUGS)}")
+    runtime = lazy.get()
+    _ensure_schema(runtime)
+    set_review_retention(runtime.engine, review_slug=review, days=days, actor="cli")
+    shown = days if days is not None else f"{runtime.settings.contact_retention_days} (default)"
+    click.echo(f"{review.upper()}: contact details purged {shown} days after the consultation")
+
+
+@main.command()
+@click.argument("review")
+@click.argument("country")
+@click.argument("text", required=False, default="")
+@pass_runtime
+def referral(lazy: _LazyRuntime, review: str, country: str, text: str) -> None:
+    """Set where contributors of REVIEW in COUNTRY (ISO code, or * for any) can get help.
+
+    Shown to anyone whose input discloses a protection risk. Without TEXT, removes it.
+    """
+    from intake_api.referrals import set_referral
+    from models.reference import COUNTRY_CODES, REVIEW_SLUGS
+
+    if review not in REVIEW_SLUGS:
+        raise click.ClickException(f"unknown review {review!r}; one of {', '.join(REVIEW_SLUGS)}")
+    country = country.upper()
+    if country != "*" and country not in COUNTRY_CODES:
+        raise click.ClickException(f"{country!r} is not an ISO 3166 country code")
+    runtime = lazy.get()
+    _ensure_schema(runtime)
+    set_referral(runtime.engine, review_slug=review, country=country, text=text, actor="cli")
+    click.echo(f"referral for {review.upper()} / {country} {'set' if text.strip() else 'removed'}")
 
 
 def _register_subcommands() -> None:

@@ -6,6 +6,7 @@ so one secret serves both purposes without one key doing two jobs.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import os
@@ -17,6 +18,8 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 _FORMAT_V1 = b"\x01"
 _NONCE_BYTES = 12
+# Digits a person may type for base32 letters that look alike.
+_BASE32_LOOKALIKES = str.maketrans({"0": "O", "1": "I", "8": "B"})
 
 
 def _derive(secret: str, label: bytes) -> bytes:
@@ -30,12 +33,29 @@ class KeyRing:
 
     def __init__(self, secret_key: str) -> None:
         self._pseudonym_key = _derive(secret_key, b"gcm-intake pseudonym v1")
+        self._access_key = _derive(secret_key, b"gcm-intake access-code v1")
         self._aead = AESGCM(_derive(secret_key, b"gcm-intake contact-encryption v1"))
 
     def pseudonym(self, channel: str, platform_id: str | int) -> str:
         """A stable, non-reversible id for a platform user (keyed HMAC-SHA256, hex)."""
         message = f"{channel}:{platform_id}".encode()
         return hmac.new(self._pseudonym_key, message, hashlib.sha256).hexdigest()
+
+    def access_code(self, receipt: str) -> str:
+        """The code that, with the receipt, lets its holder see or erase one record.
+
+        Derived rather than stored: a retried form post gets the same code, and
+        nothing in the store lets anyone recompute it without the secret key.
+        80 bits, so it cannot be guessed within the rate limit.
+        """
+        digest = hmac.new(self._access_key, receipt.encode(), hashlib.sha256).digest()
+        code = base64.b32encode(digest[:10]).decode()
+        return "-".join(code[i : i + 4] for i in range(0, 16, 4))
+
+    def access_code_matches(self, receipt: str, typed: str) -> bool:
+        cleaned = "".join(ch for ch in typed.upper() if ch.isalnum()).translate(_BASE32_LOOKALIKES)
+        expected = self.access_code(receipt).replace("-", "")
+        return hmac.compare_digest(cleaned.encode(), expected.encode())
 
     def encrypt(self, plaintext: str, *, context: str) -> bytes:
         """Encrypt with AES-256-GCM; ``context`` binds the ciphertext to its column."""

@@ -23,6 +23,7 @@ from models.submission import Submission, SubmissionObjective
 # Groups the Network commits to hear from ("including migrant and youth representatives").
 EXPECTED_GROUPS = ("migrant", "youth", "diaspora", "civil_society", "trade_union", "local_authority")
 QUOTES = 3
+URGENT = 10  # urgent inputs of the period, and older ones nobody has reviewed yet
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,8 @@ class Digest:
     by_theme: list[tuple[str, int]]
     by_objective: list[tuple[int, int]]
     flagged: list[tuple[str, str]]
+    # Protection risks disclosed, listed before anything else: (receipt, category, opening words).
+    urgent: list[tuple[str, str, str]]
     quotes: list[tuple[str, str]]
     pledges: int
     practices: int
@@ -79,6 +82,14 @@ def digest_for(engine: Engine, *, review_slug: str, since: datetime, until: date
             .order_by(col(Submission.updated_at).desc())
             .limit(5)
         ).all()
+        urgent = session.exec(
+            select(Submission.receipt, Submission.urgent_category, Submission.text)
+            .where(col(Submission.review_slug) == review_slug, col(Submission.urgent_category).is_not(None),
+                   col(Submission.created_at) < until,
+                   (col(Submission.created_at) >= since) | (col(Submission.status) == "new"))
+            .order_by(col(Submission.created_at).desc())
+            .limit(URGENT)
+        ).all()
         quotes = session.exec(
             select(Submission.receipt, Submission.text)
             .where(*in_period, col(Submission.consent_quote).is_(True), col(Submission.status) != "flagged")
@@ -105,6 +116,7 @@ def digest_for(engine: Engine, *, review_slug: str, since: datetime, until: date
             by_theme=grouped(col(Submission.theme)),
             by_objective=[(int(n), c) for n, c in by_objective],
             flagged=[(r, opening_words(t)) for r, t in flagged],
+            urgent=[(r, c or "", opening_words(t)) for r, c, t in urgent],
             quotes=[(r, opening_words(t, 280)) for r, t in quotes],
             pledges=count(Pledge), practices=count(Practice), registrations=count(Registration),
             travel_requests=count(Registration, col(Registration.travel_support).is_(True)),

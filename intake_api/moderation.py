@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Engine, update
+from sqlalchemy import Engine, case, delete, update
 from sqlmodel import col, select
 
 from intake_api.redaction import redact
@@ -13,6 +13,7 @@ from intake_api.staff import NotAllowed
 from models import crud
 from models.base import utcnow
 from models.db import read_session, write_session
+from models.outbox import SlackRemoval
 from models.review import RegionalReview
 from models.staff import StaffMember
 from models.submission import Submission, SubmissionObjective
@@ -41,12 +42,13 @@ class InputView:
     created_at: datetime
     slack_channel: str | None
     slack_ts: str | None
+    urgent_category: str | None = None
 
 
 def _view(s: Submission) -> InputView:
     return InputView(s.id or 0, s.receipt, s.review_slug, s.channel, s.locale, s.stakeholder_group,
                      s.country, s.theme, s.objectives, redact(s.text), s.consent_quote, s.status,
-                     s.created_at, s.slack_channel, s.slack_ts)  # fmt: skip
+                     s.created_at, s.slack_channel, s.slack_ts, s.urgent_category)  # fmt: skip
 
 
 def moderate(engine: Engine, *, receipt: str, action: str, actor: StaffMember) -> InputView:
@@ -80,29 +82,42 @@ def _find(session, receipt: str, actor: StaffMember) -> Submission:  # type: ign
     return submission
 
 
-def set_review_channel(engine: Engine, *, review_slug: str, channel_id: str, actor: StaffMember) -> None:
+def set_review_channel(
+    engine: Engine, *, review_slug: str, channel_id: str, actor: StaffMember, safeguarding: bool = False
+) -> None:
+    """Where a review's new inputs are moderated, or (``safeguarding``) where urgent ones go."""
     if not actor.covers(review_slug):
         raise NotAllowed(review_slug)
     with write_session(engine) as session:
         review = session.get(RegionalReview, review_slug)
         if review is None:
             raise NotAllowed(review_slug)
-        review.slack_channel = channel_id
-        crud.write_audit(session, actor=f"staff:{actor.id}", action="review.channel_set",
+        if safeguarding:
+            review.safeguarding_channel = channel_id
+        else:
+            review.slack_channel = channel_id
+        crud.write_audit(session, actor=f"staff:{actor.id}",
+                         action="review.safeguarding_channel_set" if safeguarding else "review.channel_set",
                          subject_type="review", subject_id=None, detail={"review": review_slug})  # fmt: skip
 
 
 def claim_unposted(engine: Engine, *, limit: int = 50) -> list[InputView]:
-    """Inputs not yet shown in their review's moderation channel, claimed by this process.
+    """Inputs not yet shown in Slack, urgent ones first, claimed by this process.
 
+    An urgent input goes to the review's safeguarding channel when it has one.
     The claim (``slack_ts = 'posting'``) keeps two workers from posting the same input.
     """
+    urgent = col(Submission.urgent_category).is_not(None)
+    target = case(
+        (urgent & col(RegionalReview.safeguarding_channel).is_not(None), RegionalReview.safeguarding_channel),
+        else_=RegionalReview.slack_channel,
+    )
     with read_session(engine) as session:
         rows = session.exec(
-            select(Submission.id, RegionalReview.slack_channel)
+            select(Submission.id, target)
             .join(RegionalReview, col(RegionalReview.slug) == col(Submission.review_slug))
-            .where(col(Submission.slack_ts).is_(None), col(RegionalReview.slack_channel).is_not(None))
-            .order_by(col(Submission.id))
+            .where(col(Submission.slack_ts).is_(None), target.is_not(None))
+            .order_by(urgent.desc(), col(Submission.id))
             .limit(limit)
         ).all()
     claimed: list[InputView] = []
@@ -119,10 +134,28 @@ def claim_unposted(engine: Engine, *, limit: int = 50) -> list[InputView]:
 
 
 def mark_posted(engine: Engine, *, submission_id: int, channel_id: str, ts: str | None) -> None:
-    """Record the moderation message, or release the claim (``ts=None``) to try again later."""
+    """Record the moderation message, or release the claim (``ts=None``) to try again later.
+
+    An input erased while its message was being posted has its message removed too.
+    """
     with write_session(engine) as session:
-        submission = session.get_one(Submission, submission_id)
+        submission = session.get(Submission, submission_id)
+        if submission is None:
+            if ts:
+                session.add(SlackRemoval(channel=channel_id, ts=ts))
+            return
         submission.slack_ts, submission.slack_channel = ts, channel_id if ts else None
+
+
+def pending_removals(engine: Engine, *, limit: int = 50) -> list[SlackRemoval]:
+    """Slack messages of erased inputs still to delete, oldest first."""
+    with read_session(engine) as session:
+        return list(session.exec(select(SlackRemoval).order_by(col(SlackRemoval.id)).limit(limit)))
+
+
+def removal_done(engine: Engine, *, removal_id: int) -> None:
+    with write_session(engine) as session:
+        session.execute(delete(SlackRemoval).where(col(SlackRemoval.id) == removal_id))
 
 
 def find_input(engine: Engine, *, receipt: str) -> InputView | None:

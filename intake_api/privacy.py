@@ -1,4 +1,10 @@
-"""What the store holds about a contributor, and erasing all of it on request."""
+"""What the store holds about a contributor, withdrawing a consent, and erasing on request.
+
+Every channel calls these: the web (receipt plus access code), Telegram
+(`/mydata`, `/consent`, `/delete`), Slack and the API (staff, by receipt). A
+withdrawal or an erasure takes effect in the one store, so reports, digests and
+exports built afterwards no longer show what was withdrawn.
+"""
 
 from __future__ import annotations
 
@@ -6,20 +12,31 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Engine, delete
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from intake_api.crypto import KeyRing
+from intake_api.questionnaire import CONSENT_NOTICE_VERSION
+from intake_api.receipts import PREFIXES, normalise_receipt
+from intake_api.staff import NotAllowed
 from models import crud
 from models.consent import ConsentRecord
 from models.contributor import Contributor
 from models.conversation import ChatSession
 from models.db import read_session, write_session
+from models.intake_record import IntakeRecord
+from models.outbox import SlackRemoval
 from models.pledge import Pledge
 from models.practice import Practice
 from models.registration import Registration
+from models.staff import StaffMember
 from models.submission import Submission
 
 _RECORDS = (Submission, Pledge, Practice, Registration)
+_MODELS: dict[str, type[IntakeRecord]] = {
+    "input": Submission, "pledge": Pledge, "practice": Practice, "registration": Registration,
+}  # fmt: skip
+_KIND_OF_PREFIX = {prefix: kind for kind, prefix in PREFIXES.items()}
+WITHDRAWABLE = ("quote", "contact")
 
 
 @dataclass(frozen=True)
@@ -94,10 +111,12 @@ def erase_contributor(
         if contributor is None:
             return 0
         erased = 0
-        for model in _RECORDS:
-            rows = session.exec(select(model).where(model.contributor_id == contributor.id)).all()
+        for kind, model in _MODELS.items():
+            rows = session.exec(
+                select(model).where(col(model.contributor_id) == contributor.id)
+            ).all()
             for row in rows:
-                session.delete(row)
+                _delete_record(session, kind, row)
             erased += len(rows)
         session.execute(
             delete(ConsentRecord).where(col(ConsentRecord.contributor_id) == contributor.id)
@@ -108,3 +127,203 @@ def erase_contributor(
             subject_type="contributor", subject_id=None, detail={"records": erased},
         )  # fmt: skip
         return erased
+
+
+@dataclass(frozen=True)
+class RecordView:
+    """One record as its own author sees it, with the receipt and access code."""
+
+    kind: str
+    receipt: str
+    review_slug: str
+    created_at: datetime
+    text: str | None  # as written, for an input; the title for a pledge or practice
+    may_quote: bool | None  # None where quoting was never asked (pledges, registrations)
+    has_contact: bool
+
+
+def record_kind(receipt: str) -> str | None:
+    """The kind of record a receipt code belongs to, from its prefix."""
+    return _KIND_OF_PREFIX.get(normalise_receipt(receipt)[:2])
+
+
+def open_record(engine: Engine, keys: KeyRing, *, receipt: str, access_code: str) -> RecordView | None:
+    """The record, if the access code is the one given with this receipt; else None.
+
+    Unknown receipts and wrong codes look the same to the caller, so trying
+    codes tells nothing about which receipts exist.
+    """
+    receipt = normalise_receipt(receipt)
+    kind = record_kind(receipt)
+    if kind is None or not keys.access_code_matches(receipt, access_code):
+        return None
+    with read_session(engine) as session:
+        record = crud.find_by_receipt(session, _MODELS[kind], receipt=receipt)
+        if record is None:
+            return None
+        return RecordView(
+            kind=kind, receipt=record.receipt, review_slug=getattr(record, "review_slug", ""),
+            created_at=record.created_at, text=_written_text(record, keys),
+            may_quote=record.consent_quote if isinstance(record, Submission) else None,
+            has_contact=record.contact_email is not None,
+        )  # fmt: skip
+
+
+def _written_text(record: IntakeRecord, keys: KeyRing) -> str | None:
+    if isinstance(record, Submission):
+        if record.text_original is not None:
+            return keys.decrypt(record.text_original, context="input.text")
+        return record.text
+    return getattr(record, "title", None)
+
+
+def withdraw_consent(
+    engine: Engine, *, receipt: str, consent: str, channel: str, actor: str
+) -> bool:
+    """Withdraw consent to be quoted or contacted for one record; False if there is none.
+
+    Idempotent. Quotes vanish from every report and digest built afterwards
+    (they read ``consent_quote`` when they are built); a contact address is
+    deleted outright, not merely hidden.
+    """
+    if consent not in WITHDRAWABLE:
+        raise ValueError(f"consent must be one of {WITHDRAWABLE}")
+    receipt = normalise_receipt(receipt)
+    kind = record_kind(receipt)
+    if kind is None:
+        return False
+    with write_session(engine) as session:
+        record = crud.find_by_receipt(session, _MODELS[kind], receipt=receipt)
+        if record is None:
+            return False
+        _withdraw(session, kind, record, consent, channel)
+        crud.write_audit(
+            session, actor=actor, action=f"consent.{consent}_withdrawn",
+            subject_type=kind, subject_id=record.id,
+        )  # fmt: skip
+        return True
+
+
+def withdraw_contributor_consent(
+    engine: Engine, keys: KeyRing, *, channel: str, platform_user_id: str | int, consent: str
+) -> int:
+    """Withdraw a consent for everything a chat contributor sent; returns the records changed."""
+    if consent not in WITHDRAWABLE:
+        raise ValueError(f"consent must be one of {WITHDRAWABLE}")
+    pseudonym = keys.pseudonym(channel, platform_user_id)
+    with write_session(engine) as session:
+        contributor = session.exec(
+            select(Contributor).where(Contributor.pseudonym == pseudonym)
+        ).first()
+        if contributor is None:
+            return 0
+        changed = 0
+        for kind, model in _MODELS.items():
+            mine = select(model).where(col(model.contributor_id) == contributor.id)
+            for record in session.exec(mine):
+                changed += _withdraw(session, kind, record, consent, channel)
+        crud.write_audit(
+            session, actor=f"channel:{channel}", action=f"consent.{consent}_withdrawn",
+            subject_type="contributor", subject_id=None, detail={"records": changed},
+        )  # fmt: skip
+        return changed
+
+
+def _withdraw(session: Session, kind: str, record: IntakeRecord, consent: str, channel: str) -> int:
+    """Apply one withdrawal to one record and record it; 1 if anything changed."""
+    if consent == "quote":
+        if not isinstance(record, Submission) or not record.consent_quote:
+            return 0
+        record.consent_quote = False
+    else:
+        if record.contact_email is None:
+            return 0
+        record.contact_email = None
+    session.add(record)
+    session.add(ConsentRecord(
+        contributor_id=record.contributor_id, subject_type=kind, subject_id=record.id or 0,
+        kind=consent, granted=False, notice_version=CONSENT_NOTICE_VERSION,
+        locale=record.locale, channel=channel,
+    ))  # fmt: skip
+    return 1
+
+
+def erase_record(engine: Engine, *, receipt: str, actor: str) -> bool:
+    """Erase one record by its receipt, with its consents; False if there is none (idempotent).
+
+    The audit log keeps that an erasure happened, by whom, never what was erased.
+    Aggregate counts in reports already sent are not recalled.
+    """
+    receipt = normalise_receipt(receipt)
+    kind = record_kind(receipt)
+    if kind is None:
+        return False
+    with write_session(engine) as session:
+        record = crud.find_by_receipt(session, _MODELS[kind], receipt=receipt)
+        if record is None:
+            return False
+        _delete_record(session, kind, record)
+        crud.write_audit(session, actor=actor, action=f"{kind}.erased", subject_type=kind,
+                         subject_id=record.id)  # fmt: skip
+        return True
+
+
+def _delete_record(session: Session, kind: str, record: IntakeRecord) -> None:
+    """Delete a record, its consent records and its Slack moderation message."""
+    session.execute(
+        delete(ConsentRecord).where(
+            col(ConsentRecord.subject_type) == kind, col(ConsentRecord.subject_id) == record.id
+        )
+    )
+    if isinstance(record, Submission) and record.slack_channel and record.slack_ts:
+        session.add(SlackRemoval(channel=record.slack_channel, ts=record.slack_ts))
+    session.delete(record)
+
+
+def review_of(engine: Engine, *, receipt: str) -> str | None:
+    """The regional review a record belongs to, or None if there is no such record."""
+    receipt = normalise_receipt(receipt)
+    kind = record_kind(receipt)
+    if kind is None:
+        return None
+    with read_session(engine) as session:
+        record = crud.find_by_receipt(session, _MODELS[kind], receipt=receipt)
+        return getattr(record, "review_slug", None) if record is not None else None
+
+
+def erase_for_staff(engine: Engine, *, receipt: str, staff: StaffMember) -> bool:
+    """Erasure on someone's behalf: administrators only, audited under their staff id."""
+    if not staff.active or staff.role != "admin":
+        raise NotAllowed(receipt)
+    return erase_record(engine, receipt=receipt, actor=f"staff:{staff.id}")
+
+
+def withdraw_for_staff(
+    engine: Engine, *, receipt: str, consent: str, staff: StaffMember, channel: str
+) -> bool:
+    """A withdrawal a contributor asked staff to make; only staff of the record's review."""
+    review = review_of(engine, receipt=receipt)
+    if review is None:
+        return False
+    if not staff.covers(review):
+        raise NotAllowed(receipt)
+    return withdraw_consent(
+        engine, receipt=receipt, consent=consent, channel=channel, actor=f"staff:{staff.id}"
+    )
+
+
+def reveal_original(engine: Engine, keys: KeyRing, *, receipt: str, reason: str, actor: str) -> str | None:
+    """The words of an input as written, for an administrator when the law requires it.
+
+    The reason is kept in the audit log with who asked; None once retention has
+    purged the sealed original (or when redaction had nothing to hide).
+    """
+    if len(reason.strip()) < 10:
+        raise ValueError("give the legal reason, in a sentence")
+    with write_session(engine) as session:
+        record = crud.find_by_receipt(session, Submission, receipt=normalise_receipt(receipt))
+        if record is None or record.text_original is None:
+            return None
+        crud.write_audit(session, actor=actor, action="input.original_revealed", subject_type="input",
+                         subject_id=record.id, detail={"reason": reason.strip()[:500]})  # fmt: skip
+        return keys.decrypt(record.text_original, context="input.text")

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 
 from intake_api.crypto import KeyRing
+from intake_api.retention import Policy
 from intake_api.service import IntakeService
 from intake_api.settings import Settings
 from models.db import make_engine
@@ -18,6 +19,10 @@ class Runtime:
     engine: Engine
     keys: KeyRing
     service: IntakeService
+
+    @property
+    def retention_policy(self) -> Policy:
+        return Policy(self.settings.contact_retention_days, self.settings.conversation_retention_days)
 
     @property
     def uses_sqlite(self) -> bool:

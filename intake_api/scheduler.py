@@ -14,7 +14,7 @@ import os
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import Connection, Engine, delete, func, text
@@ -23,6 +23,7 @@ from sqlmodel import col, select
 
 from intake_api.digest_email import render_digest_email
 from intake_api.digests import Digest, digest_for
+from intake_api.retention import purge
 from intake_api.runtime import Runtime
 from models.base import utcnow
 from models.db import read_session, write_session
@@ -186,6 +187,7 @@ class Leadership:
         self.holder = holder or f"{socket.gethostname()}:{os.getpid()}"
         self._connection: Connection | None = None
         self._held = False
+        self.purged_on: date | None = None  # the day this leader last ran the retention purge
 
     def acquire(self, *, now: datetime) -> bool:
         if self.engine.dialect.name == "postgresql":
@@ -244,6 +246,10 @@ def tick(runtime: Runtime, leadership: Leadership, senders: DigestSenders, *, no
     if not leadership.acquire(now=now):
         return 0
     sent = send_due_digests(runtime.engine, senders, now=now)
+    if leadership.purged_on != now.date():
+        # Once a day per leader; purging is idempotent, so a failover repeating it is harmless.
+        purge(runtime.engine, runtime.retention_policy, now=now)
+        leadership.purged_on = now.date()
     if runtime.settings.slack_enabled:
         from bots.slack.app import web_client
         from bots.slack.moderation_feed import post_new_inputs

@@ -33,6 +33,8 @@ from intake_api.questionnaire import (
     Questionnaire,
 )
 from intake_api.receipts import new_receipt
+from intake_api.redaction import redact
+from intake_api.safeguarding import assess
 from models import crud
 from models.consent import ConsentRecord
 from models.db import read_session, write_session
@@ -71,6 +73,9 @@ class Receipt:
     kind: str
     code: str
     duplicate: bool  # True when this message had been stored before: nothing new was stored
+    urgent: str | None = None  # the protection risk the text disclosed, if any
+    review_slug: str | None = None
+    country: str | None = None
 
 
 @dataclass(frozen=True)
@@ -87,8 +92,11 @@ class _Form:
 
 
 def _build_input(
-    answers: dict[str, Any], _keys: KeyRing, provenance: dict[str, Any]
+    answers: dict[str, Any], keys: KeyRing, provenance: dict[str, Any]
 ) -> IntakeRecord:
+    written = answers["text"]
+    shown = redact(written)
+    disclosure = assess(written)
     return Submission(
         **provenance,
         review_slug=answers["review"],
@@ -97,7 +105,9 @@ def _build_input(
         gender=answers["gender"],
         country=answers["country"],
         theme=answers["theme"],
-        text=answers["text"],
+        text=shown,
+        text_original=keys.encrypt(written, context="input.text") if shown != written else None,
+        urgent_category=disclosure.category if disclosure else None,
         consent_quote=answers["consent_quote"],
         source=answers.get("source"),
         objective_links=[
@@ -270,7 +280,7 @@ class IntakeService:
                 session, form.model, channel=channel, message_id=message_id
             )
             if existing is not None:
-                return Receipt(form.record_kind, existing.receipt, duplicate=True)
+                return _receipt(form.record_kind, existing, duplicate=True)
             provenance = self._provenance(
                 session, form.record_kind, answers, channel, message_id, locale, pseudonym
             )
@@ -282,7 +292,7 @@ class IntakeService:
                 session, record=record, consents=consents, actor=f"channel:{channel}",
                 kind=form.record_kind,
             )  # fmt: skip
-            return Receipt(form.record_kind, record.receipt, duplicate=False)
+            return _receipt(form.record_kind, record, duplicate=False)
 
     def _provenance(
         self,
@@ -322,6 +332,14 @@ class IntakeService:
     def reviews(self) -> list[RegionalReview]:
         with read_session(self.engine) as session:
             return crud.list_reviews(session)
+
+
+def _receipt(kind: str, record: IntakeRecord, *, duplicate: bool) -> Receipt:
+    return Receipt(
+        kind, record.receipt, duplicate,
+        urgent=getattr(record, "urgent_category", None),
+        review_slug=getattr(record, "review_slug", None), country=getattr(record, "country", None),
+    )  # fmt: skip
 
 
 def _field_error(key: str, error: AnswerError, locale: str) -> FieldError:

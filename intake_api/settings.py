@@ -47,6 +47,11 @@ class Settings(BaseSettings):
     proxy_hops: int = Field(default=0, ge=0, le=5)
     # Below this age no contact details are kept and no quote is ever published.
     digital_consent_age: int = Field(default=16, ge=13, le=18)
+    # Contact details and sealed original texts are purged this many days after a
+    # review's consultation (a review may set its own number).
+    contact_retention_days: int = Field(default=90, ge=0, le=3650)
+    # Unfinished Telegram conversations are forgotten after this many idle days.
+    conversation_retention_days: int = Field(default=30, ge=1, le=365)
 
     @model_validator(mode="after")
     def _fill_defaults(self) -> Settings:

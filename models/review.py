@@ -2,6 +2,7 @@
 
 from datetime import date
 
+from sqlalchemy import JSON
 from sqlmodel import Field, SQLModel
 
 
@@ -19,6 +20,12 @@ class RegionalReview(SQLModel, table=True):
     meeting_format: str = Field(max_length=16)
     venue: str = Field(max_length=120)
     slack_channel: str | None = Field(default=None, max_length=32)  # where new inputs are moderated
+    safeguarding_channel: str | None = Field(default=None, max_length=32)  # where urgent ones go at once
+    # Days after the consultation before contact details and sealed originals are purged;
+    # None uses INTAKE_CONTACT_RETENTION_DAYS.
+    contact_retention_days: int | None = None
+    # Where to get help, by country code ("*" for anywhere), shown to those who disclose a risk.
+    referrals: dict[str, str] = Field(default_factory=dict, sa_type=JSON)
 
 
 class Objective(SQLModel, table=True):

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import Text, UniqueConstraint
+from sqlalchemy import LargeBinary, Text, UniqueConstraint
 from sqlmodel import Field, Relationship, SQLModel
 
 from models.base import Timestamp, utcnow
@@ -33,10 +33,15 @@ class Submission(IntakeRecord, table=True):
     gender: str | None = Field(default=None, max_length=16)
     country: str | None = Field(default=None, max_length=2)
     theme: str | None = Field(default=None, max_length=32)
+    # What staff see: personal data masked. The words as written are kept only
+    # sealed, for an administrator when the law requires, and only until retention ends.
     text: str = Field(sa_type=Text)
+    text_original: bytes | None = Field(default=None, sa_type=LargeBinary)  # encrypted
     consent_quote: bool = False
     source: str | None = Field(default=None, max_length=32)  # how staff received it, for captures
     status: str = Field(default="new", max_length=16, index=True)
+    # A protection risk disclosed in the text (trafficking, violence, ...): read first.
+    urgent_category: str | None = Field(default=None, max_length=24, index=True)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=Timestamp)
     # The moderation message in Slack: "posting" while it is being sent, then its timestamp.
     slack_ts: str | None = Field(default=None, max_length=32, index=True)
