@@ -9,6 +9,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from intake_api.digests import Digest
 from intake_api.i18n import gettext, text_direction, translations
+from intake_api.notices import SAFEGUARDING_LABELS
 from models.reference import CHANNELS, OBJECTIVES, STAKEHOLDER_GROUPS, THEMES
 
 
@@ -33,7 +34,7 @@ def render_digest_email(digests: list[Digest], locale: str) -> tuple[str, str, s
     context = {
         "digests": digests, "locale": locale, "dir": text_direction(locale), "subject": subject,
         "groups": STAKEHOLDER_GROUPS, "channels": CHANNELS, "themes": THEMES,
-        "objectives": {o.number: o.short for o in OBJECTIVES},
+        "objectives": {o.number: o.short for o in OBJECTIVES}, "urgent_labels": SAFEGUARDING_LABELS,
     }  # fmt: skip
     env = _environment(locale)
     text = env.get_template("digest.txt").render(context)

@@ -34,7 +34,7 @@ from models.reference import (
 )
 
 # Bumped whenever the wording of a privacy or consent notice changes; stored with each consent.
-CONSENT_NOTICE_VERSION = "2026-11-v1"
+CONSENT_NOTICE_VERSION = "2026-11-v2"
 
 
 class Kind(StrEnum):

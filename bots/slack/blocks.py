@@ -11,6 +11,7 @@ from babel.dates import format_date, format_datetime
 from intake_api.digests import Digest
 from intake_api.i18n import gettext
 from intake_api.moderation import InputView
+from intake_api.notices import SAFEGUARDING_LABELS
 from intake_api.questionnaire import STAFF_INPUT, TEXT_MAX, Kind, Question, help_text
 from intake_api.stats import ReviewStats
 from models.reference import (
@@ -183,7 +184,12 @@ def moderation_message(view: InputView, locale: str, *, last_action: str | None 
         | ({"style": style} if style else {})
         for action, label, style in MODERATION_BUTTONS
     ]
+    urgent = []
+    if view.urgent_category:
+        label = t(SAFEGUARDING_LABELS.get(view.urgent_category, view.urgent_category))
+        urgent = [{"type": "header", "text": _plain(t("Urgent: possible protection risk (%(category)s)", category=label), 150)}]
     return [
+        *urgent,
         {"type": "section", "fields": [_mrkdwn(f) for f in facts[:10]]},
         {"type": "section", "text": _mrkdwn("> " + escape(view.text).replace("\n", "\n> "))},
         {"type": "context", "elements": [_mrkdwn(status)]},
@@ -223,6 +229,13 @@ def home_view(stats: list[ReviewStats], locale: str) -> dict[str, Any]:
 # Digests -------------------------------------------------------------------------------
 
 
+def _urgent_blocks(digest: Digest, t: Any) -> list[dict[str, Any]]:
+    if not digest.urgent:
+        return []
+    lines = "\n".join(f"• `{r}` *{t(SAFEGUARDING_LABELS.get(c, c))}*: {escape(w)}" for r, c, w in digest.urgent)
+    return [{"type": "section", "text": _mrkdwn(f":rotating_light: *{t('Urgent: possible protection risks, please read first')}*\n{lines}")}]
+
+
 def digest_blocks(digest: Digest, locale: str) -> list[dict[str, Any]]:
     """A digest as Slack blocks; the scheduled digests post the same."""
     t = lambda message, **kw: gettext(locale, message, **kw)  # noqa: E731
@@ -236,6 +249,7 @@ def digest_blocks(digest: Digest, locale: str) -> list[dict[str, Any]]:
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": _plain(t("Digest: %(review)s", review=digest.review_slug.upper()), 150)},
         {"type": "context", "elements": [_mrkdwn(period)]},
+        *_urgent_blocks(digest, t),
         {"type": "section", "text": _mrkdwn(f"*{t('New inputs')}:* {digest.new_inputs}")},
         {"type": "section", "fields": [
             _mrkdwn(f"*{t('By stakeholder group')}*\n" + counted(digest.by_group, lambda g: t(STAKEHOLDER_GROUPS.get(g, "Other")))),
@@ -270,5 +284,8 @@ def help_text_for(locale: str) -> str:
         "`/gcm digest [review]` — " + t("post the current digest of a regional review"),
         "`/gcm channel REVIEW` — " + t("moderate this review's new inputs in this channel"),
         "`/gcm subscribe REVIEW [daily|weekly] [HH:MM]` — " + t("get the review's digest in this channel"),
+        "`/gcm safeguarding REVIEW` — " + t("post this review's urgent inputs (protection risks) in this channel at once"),
+        "`/gcm withdraw RECEIPT quote|contact` — " + t("withdraw a consent on a contributor's behalf"),
+        "`/gcm erase RECEIPT` — " + t("erase an input on a contributor's request (administrators)"),
         "`/gcm help` — " + t("show this message"),
     ))  # fmt: skip

@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import logging
+import threading
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bots.slack.blocks import moderation_message
-from intake_api.moderation import claim_unposted, mark_posted
+from intake_api.moderation import (
+    InputView,
+    claim_unposted,
+    mark_posted,
+    pending_removals,
+    removal_done,
+)
 from intake_api.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -16,14 +23,18 @@ FEED_LOCALE = "en"
 
 
 def post_new_inputs(runtime: Runtime, client: WebClient) -> int:
-    """Post every input not yet shown; a failed post is released and tried next time."""
+    """Post every input not yet shown, urgent first; a failed post is released and tried next time.
+
+    Messages of inputs erased since the last run are deleted first.
+    """
+    remove_erased_inputs(runtime, client)
     posted = 0
     for view in claim_unposted(runtime.engine):
         channel = view.slack_channel or ""
         try:
             response = client.chat_postMessage(
                 channel=channel, blocks=moderation_message(view, FEED_LOCALE),
-                text=f"New input {view.receipt} for {view.review_slug.upper()}",
+                text=_summary(view),
             )  # fmt: skip
         except SlackApiError as error:
             log.warning("could not post %s for moderation: %s", view.receipt, error.response.get("error"))
@@ -32,3 +43,39 @@ def post_new_inputs(runtime: Runtime, client: WebClient) -> int:
         mark_posted(runtime.engine, submission_id=view.id, channel_id=channel, ts=response["ts"])
         posted += 1
     return posted
+
+
+def _summary(view: InputView) -> str:
+    if view.urgent_category:
+        return f"URGENT ({view.urgent_category}): input {view.receipt} for {view.review_slug.upper()}"
+    return f"New input {view.receipt} for {view.review_slug.upper()}"
+
+
+def remove_erased_inputs(runtime: Runtime, client: WebClient) -> int:
+    """Delete the Slack messages of erased inputs; one already gone counts as done."""
+    removed = 0
+    for removal in pending_removals(runtime.engine):
+        try:
+            client.chat_delete(channel=removal.channel, ts=removal.ts)
+        except SlackApiError as error:
+            if error.response.get("error") not in ("message_not_found", "channel_not_found"):
+                log.warning("could not remove a message of an erased input: %s", error.response.get("error"))
+                continue
+        removal_done(runtime.engine, removal_id=removal.id or 0)
+        removed += 1
+    return removed
+
+
+def post_soon(runtime: Runtime) -> None:
+    """Post urgent inputs now rather than at the next scheduler tick, without delaying the reply."""
+    if not runtime.settings.slack_enabled:
+        return
+    from bots.slack.app import web_client
+
+    def run() -> None:
+        try:
+            post_new_inputs(runtime, web_client(runtime))
+        except Exception:  # noqa: BLE001 - the scheduler's next tick posts what this missed
+            log.exception("posting an urgent input failed; the scheduler will retry")
+
+    threading.Thread(target=run, name="slack-urgent", daemon=True).start()

@@ -16,11 +16,17 @@ from typing import Any
 
 from telegram import Update
 
+from bots.slack.moderation_feed import post_soon
 from bots.telegram.client import BotClient
 from bots.telegram.conversation import Conversation, Incoming, Ports, Reply
 from intake_api.conversations import ChatSessions, ConcurrentUpdate
 from intake_api.inbox import Inbox
-from intake_api.privacy import describe_contributor, erase_contributor
+from intake_api.privacy import (
+    describe_contributor,
+    erase_contributor,
+    withdraw_contributor_consent,
+)
+from intake_api.referrals import help_after
 from intake_api.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -128,6 +134,10 @@ class TelegramChannel:
             describe=lambda: describe_contributor(
                 self.runtime.engine, self.runtime.keys, channel=CHANNEL, platform_user_id=user_id),
             erase=lambda: self._erase(user_id),
+            stop_quotes=lambda: withdraw_contributor_consent(
+                self.runtime.engine, self.runtime.keys, channel=CHANNEL, platform_user_id=user_id,
+                consent="quote"),
+            help_after=self._help_after,
         )  # fmt: skip
         for _attempt in range(3):
             state = self.sessions.load(user_id)
@@ -143,6 +153,13 @@ class TelegramChannel:
                 continue  # another worker moved this conversation on: take the new state
             return replies
         raise ConcurrentUpdate
+
+    def _help_after(self, receipt: str, locale: str) -> list[str] | None:
+        """Where to get help after an urgent input, which is also shown to staff at once."""
+        lines = help_after(self.runtime.engine, receipt=receipt, locale=locale)
+        if lines:
+            post_soon(self.runtime)
+        return lines
 
     def _erase(self, user_id: int) -> int:
         return erase_contributor(self.runtime.engine, self.runtime.keys, channel=CHANNEL, platform_user_id=user_id)

@@ -62,6 +62,8 @@ class Ports:
     platform_user_id: int
     describe: Callable[[], ContributorData | None]
     erase: Callable[[], int]
+    stop_quotes: Callable[[], int]
+    help_after: Callable[[str, str], list[str] | None]  # (receipt, locale) -> where to get help, if urgent
 
 
 def _t(state: ChatState, message: str, **params: Any) -> str:
@@ -95,6 +97,8 @@ class Conversation:
             return self._edit_choice(state, event)
         if step == "delete":
             return self._delete_choice(state, event)
+        if step == "quotes":
+            return self._quotes_choice(state, event)
         if step == "language":
             return [Reply(_t(state, "Please choose a language with the buttons.")), _language_menu(state)]
         return [Reply(_t(state, "Send /new to share an input, or /help to see what I can do."))]
@@ -122,6 +126,8 @@ class Conversation:
                 _t(state, "Do you want to erase everything we store about you, including all your inputs? This cannot be undone."),
                 ((Button(_t(state, "Yes, erase everything"), "del:yes"), Button(_t(state, "No, keep it"), "del:no")),),
             )]  # fmt: skip
+        if command == "consent":
+            return self._consents(state)
         if command == "cancel":
             state.step, state.data = "idle", {}
             return [Reply(_t(state, "Cancelled. Nothing was stored. Send /new to start again."))]
@@ -326,6 +332,8 @@ class Conversation:
             return [Reply(first.message), _ask(state, _question(first.field))]
         state.step, state.data = "idle", {}
         code = f"<code>{receipt.code}</code>"
+        help_lines = self.ports.help_after(receipt.code, state.locale)
+        urgent = [Reply("\n".join(_escape(line) for line in help_lines))] if help_lines else []
         return [Reply(
             "\n".join((
                 _t(state, "Thank you! Your input has been received."),
@@ -333,7 +341,31 @@ class Conversation:
                 _t(state, "The organisers read every input and bring them together in the summary report of the regional review. Send /new to share another input."),
             )),
             replace=True,
+        ), *urgent]  # fmt: skip
+
+    def _consents(self, state: ChatState) -> list[Reply]:
+        """`/consent`: what we may do with the person's inputs, and a button to stop quotes."""
+        data = self.ports.describe()
+        if data is None:
+            return [Reply(_t(state, "We store nothing about you."))]
+        quoted = sum(1 for i in data.inputs if i.quote_allowed)
+        if not quoted:
+            return [Reply(_t(state, "We do not quote any of your inputs. Send /delete to erase everything we store about you."))]
+        state.data["return_to"] = state.step
+        state.step = "quotes"
+        return [Reply(
+            _t(state, "You allowed us to quote %(count)s of your inputs in reports, without your name. Do you want us to stop?", count=quoted),
+            ((Button(_t(state, "Stop quoting me"), "quotes:stop"), Button(_t(state, "Keep as it is"), "quotes:keep")),),
         )]  # fmt: skip
+
+    def _quotes_choice(self, state: ChatState, event: Incoming) -> list[Reply]:
+        if event.kind != "button" or event.value not in ("quotes:stop", "quotes:keep"):
+            return [Reply(_t(state, "Please answer with the buttons below."))]
+        state.step = state.data.pop("return_to", "idle") or "idle"
+        if event.value == "quotes:keep":
+            return [Reply(_t(state, "Nothing was changed."), replace=True)]
+        self.ports.stop_quotes()
+        return [Reply(_t(state, "Done. We will not quote any of your inputs in reports or digests."), replace=True)]
 
     def _delete_choice(self, state: ChatState, event: Incoming) -> list[Reply]:
         if event.kind == "button" and event.value == "del:yes":
@@ -427,6 +459,7 @@ def _help(state: ChatState) -> str:
         "/new — " + _t(state, "share an input for a regional review"),
         "/language — " + _t(state, "change the language"),
         "/mydata — " + _t(state, "see what we store about you"),
+        "/consent — " + _t(state, "see or withdraw your consent to be quoted"),
         "/delete — " + _t(state, "erase everything we store about you"),
         "/cancel — " + _t(state, "stop the current input"),
         "/help — " + _t(state, "show this message"),
@@ -439,6 +472,7 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("new", N_("share an input for a regional review")),
     ("language", N_("change the language")),
     ("mydata", N_("see what we store about you")),
+    ("consent", N_("see or withdraw your consent to be quoted")),
     ("delete", N_("erase everything we store about you")),
     ("help", N_("show this message")),
     ("cancel", N_("stop the current input")),

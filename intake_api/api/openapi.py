@@ -75,6 +75,25 @@ def openapi_document() -> dict[str, Any]:
                     "responses": {"200": _json({"$ref": "#/components/schemas/Input"}, "The updated input"),
                                   **_errors(400, 401, 404, 422)},
                 },
+                "delete": {
+                    "summary": "Erase a record (input, pledge, practice or registration) on its author's request",
+                    "description": "Administrators only; audited. Idempotent: erasing again answers 404.",
+                    "responses": {"204": {"description": "Erased"}, **_errors(401, 403, 404)},
+                },
+            },
+            "/submissions/{receipt}/consents": {
+                "parameters": [{"name": "receipt", "in": "path", "required": True, "schema": {"type": "string"}}],
+                "post": {
+                    "summary": "Withdraw a consent on the contributor's behalf",
+                    "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                        "type": "object", "required": ["consent", "granted"], "properties": {
+                            "consent": {"type": "string", "enum": ["quote", "contact"]},
+                            "granted": {"type": "boolean", "const": False}}}}}},
+                    "responses": {"200": _json({"type": "object", "required": ["receipt", "consent", "granted"],
+                                                "properties": {"receipt": {"type": "string"}, "consent": {"type": "string"},
+                                                               "granted": {"type": "boolean"}}}, "Withdrawn"),
+                                  **_errors(400, 401, 404, 422)},
+                },
             },
             "/reviews/{slug}/stats": {"get": {
                 "summary": "Counts for a review", "parameters": [_REVIEW],
@@ -118,6 +137,7 @@ def openapi_document() -> dict[str, Any]:
                         "stakeholder_group": _NULLABLE_STRING, "country": _NULLABLE_STRING, "theme": _NULLABLE_STRING,
                         "objectives": {"type": "array", "items": {"type": "integer"}}, "text": {"type": "string"},
                         "may_quote": {"type": "boolean"},
+                        "urgent": {"type": ["string", "null"], "description": "Protection risk disclosed, if any"},
                         "status": {"type": "string", "enum": ["new", "reviewed", "flagged", "included"]},
                         "created_at": {"type": "string"}}},
                 "InputPage": {"type": "object", "required": ["items", "next_cursor"], "properties": {

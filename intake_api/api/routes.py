@@ -18,6 +18,7 @@ from intake_api.api.openapi import openapi_document
 from intake_api.exports import STREAMS, WRITERS, ExportFilter, iter_rows
 from intake_api.i18n import LOCALES
 from intake_api.moderation import ACTIONS, InputView, find_input, moderate, tag_objectives
+from intake_api.privacy import WITHDRAWABLE, erase_for_staff, withdraw_for_staff
 from intake_api.reports import FORMATS, build_report, render_report
 from intake_api.service import InvalidAnswers
 from intake_api.staff import NotAllowed, staff_for_token
@@ -104,6 +105,7 @@ def _input_json(view: InputView) -> dict[str, Any]:
         "receipt": view.receipt, "review": view.review_slug, "channel": view.channel, "locale": view.locale,
         "stakeholder_group": view.stakeholder_group, "country": view.country, "theme": view.theme,
         "objectives": view.objectives, "text": view.text, "may_quote": view.consent_quote,
+        "urgent": view.urgent_category,
         "status": view.status, "created_at": view.created_at.isoformat(),
     }  # fmt: skip
 
@@ -177,6 +179,38 @@ def update_submission(receipt: str) -> ResponseReturnValue:
     return jsonify(_input_json(view))
 
 
+@bp.delete("/submissions/<receipt>")
+@authenticated
+def erase_submission(receipt: str) -> ResponseReturnValue:
+    """Erasure on the author's request, by receipt: administrators only, audited."""
+    try:
+        erased = erase_for_staff(runtime_of(current_app).engine, receipt=receipt, staff=_staff())
+    except NotAllowed:
+        raise ApiError(403, "forbidden", "Only administrators can erase records.") from None
+    if not erased:
+        raise ApiError(404, "not_found", "Nothing is stored under this receipt.")
+    return "", 204
+
+
+@bp.post("/submissions/<receipt>/consents")
+@authenticated
+def withdraw_submission_consent(receipt: str) -> ResponseReturnValue:
+    """A consent withdrawn on the contributor's behalf; takes effect in every later report."""
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict) or "consent" not in body:
+        raise ApiError(400, "bad_request", "Send a JSON object with consent and granted.")
+    if body.get("consent") not in WITHDRAWABLE or body.get("granted") is not False:
+        raise ApiError(422, "invalid", "consent is quote or contact, and granted must be false.")
+    try:
+        found = withdraw_for_staff(runtime_of(current_app).engine, receipt=receipt, consent=body["consent"],
+                                   staff=_staff(), channel="api")  # fmt: skip
+    except NotAllowed:
+        found = False
+    if not found:
+        raise ApiError(404, "not_found", "No such record, or not in your reviews.")
+    return jsonify(receipt=receipt.upper(), consent=body["consent"], granted=False)
+
+
 @bp.post("/submissions")
 @authenticated
 def create_submission() -> ResponseReturnValue:
@@ -196,6 +230,10 @@ def create_submission() -> ResponseReturnValue:
         )
     except InvalidAnswers as refused:
         raise ApiError(422, "invalid", "Some answers were refused.", errors=refused.by_field()) from None
+    if receipt.urgent and not receipt.duplicate:
+        from bots.slack.moderation_feed import post_soon
+
+        post_soon(runtime_of(current_app))
     return jsonify(receipt=receipt.code, duplicate=receipt.duplicate), 200 if receipt.duplicate else 201
 
 

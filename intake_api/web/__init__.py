@@ -8,7 +8,7 @@ from flask import Flask, current_app, request, url_for
 
 from intake_api.i18n import LOCALES, language_name, text_direction, translations
 from intake_api.settings import Settings
-from intake_api.web import errors, forms, health, locale, pages, security
+from intake_api.web import errors, forms, health, locale, my_input, pages, security
 from intake_api.web.formatting import register_filters
 from intake_api.web.locale import request_locale
 
@@ -21,6 +21,7 @@ def init_app(app: Flask, settings: Settings) -> None:
     app.register_blueprint(health.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(forms.bp)
+    app.register_blueprint(my_input.bp)
 
 
 def _init_jinja(app: Flask) -> None:

@@ -11,13 +11,28 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from werkzeug.datastructures import MultiDict
 
 from intake_api import runtime_of
 from intake_api.i18n import gettext
-from intake_api.notices import MINORS_NOTICE, PRIVACY_NOTICE, PRIVACY_NOTICE_TITLE
+from intake_api.notices import (
+    MINORS_NOTICE,
+    PRIVACY_NOTICE,
+    PRIVACY_NOTICE_TITLE,
+    REGISTRATION_NOTICE,
+)
 from intake_api.questionnaire import (
     INPUT,
     PLEDGE,
@@ -28,6 +43,7 @@ from intake_api.questionnaire import (
     help_text,
 )
 from intake_api.receipts import PREFIXES, new_receipt, normalise_receipt
+from intake_api.referrals import help_after
 from intake_api.service import InvalidAnswers
 from intake_api.web.security import csrf, limiter, no_store
 from models.reference import MEETING_FORMATS, N_, REVIEW_SLUGS
@@ -39,6 +55,8 @@ csrf.exempt(bp)  # checked in the view itself, see _form_view
 HONEYPOT = "website"
 IDEMPOTENCY_FIELD = "submission_key"
 POST_LIMIT = "20 per minute; 200 per hour"
+SENT_KEY = "sent"  # receipts sent from this browser session: only they show their access code
+SENT_REMEMBERED = 10
 
 
 @dataclass(frozen=True)
@@ -51,9 +69,8 @@ class FormPage:
     intro: str
     receipt_endpoint: str
     hidden: tuple[str, ...] = field(default=())  # answers fixed by the URL, not asked
-    # The contributors' notice says no name is asked: true of every form but registration,
-    # whose own notice is still to be written (see the privacy issue).
-    privacy_notice: bool = True
+    # The contributors' notice says no name is asked: true of every form but registration.
+    notice: tuple[str, ...] = PRIVACY_NOTICE
 
 
 INPUT_PAGE = FormPage(
@@ -74,7 +91,7 @@ PRACTICE_PAGE = FormPage(
 REGISTRATION_PAGE = FormPage(
     "registration", REGISTRATION, N_("Register for the consultation"),
     N_("Register for the multi-stakeholder consultation of this regional review."),
-    "forms.registration_receipt", hidden=("review",), privacy_notice=False,
+    "forms.registration_receipt", hidden=("review",), notice=REGISTRATION_NOTICE,
 )  # fmt: skip
 
 PAGES_BY_ENDPOINT: dict[str, FormPage] = {
@@ -143,13 +160,20 @@ def _form_view(
     answers = {**form_answers(page.questionnaire, request.form), **fixed}
     if request.form.get(HONEYPOT):
         # A bot filled the invisible field: answer as if all went well, store nothing.
-        return no_store(render_template("receipt.html", page=page, receipt=new_receipt(page.kind)))
+        fake = new_receipt(page.kind)
+        return no_store(render_template("receipt.html", page=page, receipt=fake,
+                                        access_code=runtime_of(current_app).keys.access_code(fake)))
     try:
         receipt = runtime_of(current_app).service.submit(
             page.kind, answers, channel="web", message_id=_submission_key(), locale=g.locale
         )
     except InvalidAnswers as refused:
         return render_form(page, answers=answers, errors=refused.by_field(), status=422)
+    _remember_sent(receipt.code)
+    if receipt.urgent and not receipt.duplicate:
+        from bots.slack.moderation_feed import post_soon
+
+        post_soon(runtime_of(current_app))
     return redirect(
         url_for(page.receipt_endpoint, receipt=receipt.code, **fixed_url_args(fixed)), 303
     )
@@ -169,7 +193,8 @@ def render_form(
     body = render_template(
         "form.html", page=page, questions=_visible(page), answers=answers, errors=errors or {},
         form_error=form_error, submission_key=key, hidden={k: answers.get(k) for k in page.hidden},
-        help_text=help_text, Kind=Kind, privacy_notice=PRIVACY_NOTICE,
+        help_text=help_text, Kind=Kind, privacy_notice=page.notice,
+        minors_notice_shown=page.notice is PRIVACY_NOTICE,
         privacy_notice_title=PRIVACY_NOTICE_TITLE, review=review, meeting_formats=MEETING_FORMATS,
         minors_notice=gettext(g.locale, MINORS_NOTICE, age=runtime_of(current_app).service.digital_consent_age),
     )  # fmt: skip
@@ -218,4 +243,16 @@ def _receipt_view(kind: str, typed: str) -> ResponseReturnValue:
     ):
         abort(404)
     page = next(p for p in PAGES_BY_ENDPOINT.values() if p.kind == kind)
-    return no_store(render_template("receipt.html", page=page, receipt=receipt))
+    runtime = runtime_of(current_app)
+    mine = receipt in session.get(SENT_KEY, [])
+    return no_store(render_template(
+        "receipt.html", page=page, receipt=receipt,
+        access_code=runtime.keys.access_code(receipt) if mine else None,
+        help_lines=help_after(runtime.engine, receipt=receipt, locale=g.locale) if mine else None,
+    ))  # fmt: skip
+
+
+def _remember_sent(receipt: str) -> None:
+    """Let this browser session, and no other, see the receipt's access code and any help."""
+    sent = [r for r in session.get(SENT_KEY, []) if r != receipt]
+    session[SENT_KEY] = [*sent, receipt][-SENT_REMEMBERED:]

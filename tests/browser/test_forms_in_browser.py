@@ -125,7 +125,7 @@ def test_phone_width_has_no_horizontal_scroll(live_server, phone):
 
 
 PUBLIC_PAGES = ["/", "/{}/", "/{}/inputs/new", "/{}/pledges/new", "/{}/practices/new",
-                "/{}/reviews/eca/register", "/{}/no-such-page"]
+                "/{}/reviews/eca/register", "/{}/my-input", "/{}/no-such-page"]
 
 
 @pytest.mark.parametrize("locale", ["en", "ar"])
@@ -145,6 +145,33 @@ def test_no_serious_accessibility_violations_with_errors_and_on_receipt(live_ser
     page.click("button[type=submit]")
     page.wait_for_url(re.compile(r"/inputs/IN-"))
     assert axe_violations(page) == []
+
+
+@pytest.mark.parametrize("locale", ["en", "ar"])
+def test_see_stop_quotes_and_erase_with_the_access_code(live_server, page, locale):
+    """The whole path a contributor takes: send, note both codes, come back, change their mind."""
+    page.goto(f"{live_server.url}/{locale}/inputs/new")
+    _fill_input(page, locale, "Call me on +962 7 9555 0147, the agency kept my contract.")
+    page.check("#field-consent_quote")
+    page.click("button[type=submit]")
+    page.wait_for_url(re.compile(r"/inputs/IN-"))
+    receipt = page.url.rsplit("/", 1)[1]
+    code = page.inner_text(".access-code")
+    assert axe_violations(page) == []
+    page.click(f"a[href$='/{locale}/my-input']")
+
+    page.fill("#field-receipt", receipt.lower())
+    page.fill("#field-access_code", code)
+    page.click("button[value=open]")
+    assert "+962 7 9555 0147" in page.inner_text(".my-text")  # the author sees their own words
+    assert axe_violations(page) == []
+    page.click("button[value=stop_quote]")
+    assert gettext(locale, "Done. We will not quote this input in any report or digest.") in page.inner_text("main")
+    page.click("button[value=erase]")
+    page.click("button[value=erase_confirmed]")
+    assert gettext(locale, "Erase what you sent?") not in page.inner_text("main")
+    with sqlite3.connect(live_server.database) as connection:
+        assert connection.execute("SELECT count(*) FROM submission WHERE receipt = ?", (receipt,)).fetchone() == (0,)
 
 
 FORMS = {"input": "/{}/inputs/new?review=escwa", "pledge": "/{}/pledges/new",

@@ -13,10 +13,12 @@ from bots.slack.context import SlackContext
 from intake_api.digests import digest_for
 from intake_api.i18n import gettext
 from intake_api.moderation import set_review_channel
+from intake_api.privacy import WITHDRAWABLE, erase_for_staff, withdraw_for_staff
 from intake_api.staff import NotAllowed
 from intake_api.subscriptions import cadence_to_cron, subscribe
 from models.base import utcnow
 from models.reference import REVIEW_SLUGS
+from models.staff import StaffMember
 
 DIGEST_PERIOD = timedelta(days=7)
 
@@ -29,7 +31,7 @@ def register(app: App, context: SlackContext) -> None:
         sub, argument = sub.lower(), argument.strip().lower()
         user = command["user_id"]
         locale = context.locale_of(client, user)
-        if sub not in ("", "new", "digest", "channel", "subscribe"):
+        if sub not in ("", "new", "digest", "channel", "subscribe", "safeguarding", "erase", "withdraw"):
             ack(text=help_text_for(locale))
             return
         staff = context.staff(client, user)
@@ -42,6 +44,9 @@ def register(app: App, context: SlackContext) -> None:
                 locale, metadata={"channel_id": command["channel_id"], "locale": locale}))
             return
         words = argument.split()
+        if sub in ("erase", "withdraw"):
+            ack(text=_privacy_request(context, staff, sub, words, locale))
+            return
         slug = (words[0] if words else "") or _review_of_channel(context, command["channel_id"])
         if slug not in REVIEW_SLUGS:
             ack(text=gettext(locale, "Which regional review? Use one of: %(reviews)s", reviews=", ".join(REVIEW_SLUGS)))
@@ -49,13 +54,17 @@ def register(app: App, context: SlackContext) -> None:
         if not staff.covers(slug):
             ack(text=gettext(locale, "Sorry, your role does not cover this regional review."))
             return
-        if sub == "channel":
+        if sub in ("channel", "safeguarding"):
             try:
-                set_review_channel(context.runtime.engine, review_slug=slug, channel_id=command["channel_id"], actor=staff)
+                set_review_channel(context.runtime.engine, review_slug=slug, channel_id=command["channel_id"], actor=staff,
+                                   safeguarding=sub == "safeguarding")  # fmt: skip
             except NotAllowed:
                 ack(text=gettext(locale, "Sorry, your role does not cover this regional review."))
                 return
-            ack(text=gettext(locale, "New inputs for %(review)s will be posted in this channel for moderation.", review=slug.upper()))
+            if sub == "safeguarding":
+                ack(text=gettext(locale, "Inputs for %(review)s that disclose a protection risk will be posted in this channel at once.", review=slug.upper()))
+            else:
+                ack(text=gettext(locale, "New inputs for %(review)s will be posted in this channel for moderation.", review=slug.upper()))
             return
         if sub == "subscribe":
             ack(text=_subscribe(context, client, user, slug, words[1:], command["channel_id"], locale))
@@ -65,6 +74,27 @@ def register(app: App, context: SlackContext) -> None:
         digest = digest_for(context.runtime.engine, review_slug=slug, since=now - DIGEST_PERIOD, until=now)
         client.chat_postMessage(channel=command["channel_id"], blocks=digest_blocks(digest, locale),
                                 text=gettext(locale, "Digest: %(review)s", review=slug.upper()))  # fmt: skip
+
+
+def _privacy_request(context: SlackContext, staff: StaffMember, sub: str, words: list[str], locale: str) -> str:
+    """`/gcm erase RECEIPT` (administrators) and `/gcm withdraw RECEIPT quote|contact`."""
+    engine = context.runtime.engine
+    receipt = words[0].upper() if words else ""
+    try:
+        if sub == "erase":
+            if not receipt:
+                return gettext(locale, "Usage: /gcm erase RECEIPT")
+            found = erase_for_staff(engine, receipt=receipt, staff=staff)
+            done = gettext(locale, "%(receipt)s is erased, with its consents and its moderation message.", receipt=receipt)
+        else:
+            consent = words[1].lower() if len(words) > 1 else ""
+            if not receipt or consent not in WITHDRAWABLE:
+                return gettext(locale, "Usage: /gcm withdraw RECEIPT quote|contact")
+            found = withdraw_for_staff(engine, receipt=receipt, consent=consent, staff=staff, channel="slack")
+            done = gettext(locale, "Consent withdrawn for %(receipt)s: %(consent)s.", receipt=receipt, consent=consent)
+    except NotAllowed:
+        return gettext(locale, "Sorry, only administrators can erase inputs, and staff only act on their own reviews.")
+    return done if found else gettext(locale, "Nothing is stored under %(receipt)s.", receipt=receipt)
 
 
 def _subscribe(context: SlackContext, client: WebClient, user: str, slug: str, options: list[str],

@@ -151,7 +151,7 @@ def test_commands_are_registered_in_every_language(channel, bot_api):
     calls = bot_api.sent("setMyCommands")
     assert len(calls) == 7
     french = next(c for c in calls if c.get("language_code") == "fr")
-    assert {c["command"] for c in french["commands"]} == {"start", "new", "language", "mydata", "delete", "help", "cancel"}
+    assert {c["command"] for c in french["commands"]} == {"start", "new", "language", "mydata", "consent", "delete", "help", "cancel"}
 
 
 def test_state_survives_in_the_store(channel, engine):
@@ -187,3 +187,32 @@ def test_a_minor_gets_the_age_appropriate_notice_and_is_not_asked_to_be_quoted(c
     with Session(engine) as session:
         stored = session.exec(select(Submission)).one()
     assert stored.age_group == "13_15" and stored.consent_quote is False
+
+
+def test_consent_command_stops_quotes(channel, bot_api, engine):
+    user = TelegramUser(70_020, language_code="pt")
+    converse(channel, user, "pt", text_for("pt"))
+    channel.handle(user.tap("send"))
+    channel.handle(user.text("/consent"))
+    assert [b["callback_data"] for b in bot_api.last_buttons()[0]] == ["quotes:stop", "quotes:keep"]
+    channel.handle(user.tap("quotes:stop"))
+    assert bot_api.texts()[-1] == gettext("pt", "Done. We will not quote any of your inputs in reports or digests.")
+    with Session(engine) as session:
+        assert session.exec(select(Submission.consent_quote)).one() is False
+    channel.handle(user.text("/consent"))
+    assert bot_api.texts()[-1] == gettext("pt", "We do not quote any of your inputs. Send /delete to erase everything we store about you.")
+
+
+def test_a_disclosure_gets_where_to_find_help(channel, bot_api, engine):
+    from intake_api.referrals import set_referral
+
+    set_referral(engine, review_slug="escwa", country="JO", text="IOM Jordan hotline: 0800 22 333", actor="test")
+    user = TelegramUser(70_021)
+    converse(channel, user, "en", "My employer took my passport and I cannot leave the house.")
+    channel.handle(user.tap("send"))
+    texts = bot_api.texts()
+    assert gettext("en", "Thank you! Your input has been received.") in texts[-2]
+    assert gettext("en", "You are not alone. If you are in danger, please seek help now.") in texts[-1]
+    assert "IOM Jordan hotline: 0800 22 333" in texts[-1]
+    with Session(engine) as session:
+        assert session.exec(select(Submission.urgent_category)).one() is not None

@@ -1,0 +1,74 @@
+"""A contributor's own record on the web: see it, stop quotes, drop the e-mail, erase it.
+
+The receipt code and the access code given with it are the only key: there
+are no accounts. Both are sent with every action (nothing is kept in the
+session), a wrong pair is told apart from nothing, and tries are rate-limited.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, render_template, request
+from flask.typing import ResponseReturnValue
+
+from intake_api import runtime_of
+from intake_api.privacy import RecordView, erase_record, open_record, withdraw_consent
+from intake_api.web.security import csrf, limiter, no_store
+from models.reference import N_
+
+bp = Blueprint("my_input", __name__)
+csrf.exempt(bp)  # checked in the view, after the rate limit
+TRY_LIMIT = "10 per minute; 40 per hour"
+
+NOT_FOUND = N_("We found nothing with this receipt code and access code. Please check both codes.")
+DONE = {
+    "stop_quote": N_("Done. We will not quote this input in any report or digest."),
+    "forget_contact": N_("Done. Your e-mail address is deleted."),
+    "erase": N_("Done. What you sent is erased. Counts in reports already published stay as they are."),
+}
+
+
+@bp.route("/<locale>/my-input", methods=["GET", "POST"])
+@limiter.limit(TRY_LIMIT, methods=["POST"])
+def my_input() -> ResponseReturnValue:
+    if request.method == "GET":
+        return _page(status=200)
+    csrf.protect()
+    receipt = request.form.get("receipt", "").strip()[:32]
+    code = request.form.get("access_code", "").strip()[:32]
+    action = request.form.get("action", "open")
+    runtime = runtime_of(current_app)
+    record = open_record(runtime.engine, runtime.keys, receipt=receipt, access_code=code)
+    if record is None:
+        return _page(receipt=receipt, code=code, error=NOT_FOUND, status=404)
+    if action == "erase":
+        return _page(record=record, code=code, confirm_erase=True, status=200)
+    if action == "erase_confirmed":
+        erase_record(runtime.engine, receipt=record.receipt, actor="contributor:web")
+        return _page(done=DONE["erase"], status=200)
+    if action == "stop_quote":
+        withdraw_consent(runtime.engine, receipt=record.receipt, consent="quote", channel="web",
+                         actor="contributor:web")  # fmt: skip
+    elif action == "forget_contact":
+        withdraw_consent(runtime.engine, receipt=record.receipt, consent="contact", channel="web",
+                         actor="contributor:web")  # fmt: skip
+    else:
+        return _page(record=record, code=code, status=200)
+    fresh = open_record(runtime.engine, runtime.keys, receipt=record.receipt, access_code=code)
+    return _page(record=fresh, code=code, done=DONE[action], status=200)
+
+
+def _page(
+    *,
+    status: int,
+    record: RecordView | None = None,
+    receipt: str = "",
+    code: str = "",
+    error: str | None = None,
+    done: str | None = None,
+    confirm_erase: bool = False,
+) -> ResponseReturnValue:
+    body = render_template(
+        "my_input.html", record=record, receipt=record.receipt if record else receipt, code=code,
+        error=error, done=done, confirm_erase=confirm_erase,
+    )  # fmt: skip
+    return no_store((body, status))
