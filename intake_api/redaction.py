@@ -53,27 +53,38 @@ _ID_CUE = re.compile(
     r"\bID\b|\bDNI\b|\bNIE\b|\bCPF\b|\bCURP\b|\bRUT\b|\bCIN\b|\bNIN\b|iqama|إقامة|هوية|بطاقة|"
     r"удостоверени\w*|вид на жительство|патент\w*|visa|visado|titre de séjour|permis|cédula|carte d'identité|"
     r"residence permit|national id|identity card|签证|居留证|居住证|居留许可|protocolo|protocole|dossier|expediente|"
-    r"case number|file number|refugee|réfugié|refugiado|ملف|لاجئ|беженц\w*)",
+    r"case number|file number|refugee|réfugié|refugiado|ملف|لاجئ|беженц\w*|"
+    r"título de residência|autorização de residência|tarjeta de residencia|carte de séjour|RNM|TIE)",
     re.IGNORECASE,
 )
 # A number after its cue word: digit groups may be split by single spaces, words may not follow.
-_ID_TOKEN = re.compile(r"[A-Z]{0,3}-?\d[\dA-Z./-]*(?: \d[\dA-Z./-]*)*", re.IGNORECASE)
+_ID_TOKEN = re.compile(r"[A-Z]{0,3}-?\d[\dA-Z./-]*(?: \d[\dA-Z./-]*)*(?:\([0-9A]\))?", re.IGNORECASE)
 _STANDALONE_IDS = re.compile(
     r"\b784-\d{4}-\d{7}-\d\b"  # Emirates ID
     r"|\b\d{3}\.\d{3}\.\d{3}-\d{2}\b"  # Brazilian CPF
     r"|\b[A-Z]{4}\d{6}[HM][A-Z]{5}[A-Z0-9]\d\b"  # Mexican CURP
     r"|\b\d{17}[\dXx]\b"  # Chinese resident ID
-    r"|\b[A-Z]{1,2}\d{6,8}\b"  # passport-style letters and digits
+    r"|(?<![A-Za-z0-9-])\d{3}-\d{2}C\d{5}\b"  # UNHCR (proGres) case number
+    r"|\b[A-Z]{1,2}\d{6,8}(?:\([0-9A]\)|-\d\b|\b)"  # passport-style, with any check digit
+)
+# What may follow a street address and still point to one door: flat, floor, postcode and town.
+_ADDRESS_TAIL = re.compile(
+    r"(?:[,،]? ?(?:flat|apt\.?|apartment|appt\.?|piso|andar|кв\.|квартира|الطابق|شقة)\s?\d+\w?"
+    r"|,\s?\d{1,2}\.?\s?[ºª°](?:\s?(?:[A-Za-z]|esq|dto|dir)\w*\.?)?"
+    r"|,?\s?(?:[A-Z][a-z]+\s)?[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}\b"
+    r"|,\s?\d{4,5}(?:-\d{3})?(?:\s[^\W\d_]+)?)",
+    re.IGNORECASE,
 )
 _ADDRESS = re.compile(
     r"\b\d{1,4}(?:bis|ter)?,? (?:rue|avenue|av\.|boulevard|bd|chemin|place|street|st\.|road|rd\.|lane|avenida|"
     r"calle|rua|travessa|estrada)\b[^,.\n]{2,40}"
     r"|\b(?:calle|carrera|avenida|av\.|rua|travessa|rue|street|road)\s[^,\n]{1,40}?,?\s?(?:#|№|n[º°o]\.?|no\.)\s?"
     r"\d+[A-Za-z]?(?:\s?-\s?\d+)?"
-    r"|\b(?:calle|carrera|avenida|rua)\s[^,\n]{1,40}?\s\d{1,5}\b"
+    r"|\b(?:calle|carrera|avenida|rua)\s[^,\n]{1,40}?,?\s\d{1,5}\b"
+    r"|\b\d{1,4}[a-z]? (?:[A-Z][a-z]+ ){1,3}(?:Road|Street|Avenue|Lane|Drive|Close|Way|Terrace)\b"
     r"|(?:ул\.|улица|пр\.|проспект|пер\.|переулок)\s[^,\n]{1,40},\s?(?:д\.|дом)\s?\d+[^,\n]{0,3}(?:,\s?(?:кв\.|квартира)\s?\d+)?"
     r"|[\u4e00-\u9fff]{2,}(?:路|街|道|巷|大街)\d+号(?:[\u4e00-\u9fff\d]{0,8}(?:室|楼|层))?"
-    r"|(?:شارع|حي)\s[^،,\n]{2,30}(?:[،,]\s?)?(?:بناية|مبنى|عمارة|رقم|منزل)\s?\d+",
+    r"|(?:شارع|حي)\s[^،,\n]{2,30}(?:[،,]\s?)?(?:(?:بناية|مبنى|عمارة|منزل)\s?)?(?:رقم\s?)?\d+",
     re.IGNORECASE,
 )
 
@@ -86,7 +97,7 @@ def find_personal_data(text: str) -> list[Span]:
     spans += [Span("handle", m.start(), m.end()) for m in _HANDLE.finditer(text)]
     spans += [Span("iban", m.start(), m.end()) for m in _IBAN.finditer(text) if _iban_checks(m.group())]
     spans += _identity_numbers(text)
-    spans += [Span("address", m.start(), m.end()) for m in _ADDRESS.finditer(text)]
+    spans += [Span("address", m.start(), _address_end(text, m.end())) for m in _ADDRESS.finditer(text)]
     spans += _phones(text)
     return _without_overlaps(spans)
 
@@ -100,6 +111,15 @@ def redact(text: str) -> str:
         cursor = span.end
     pieces.append(text[cursor:])
     return "".join(pieces)
+
+
+def _address_end(text: str, end: int) -> int:
+    """Extend an address over the flat, floor, postcode and town that follow it."""
+    while tail := _ADDRESS_TAIL.match(text, end):
+        if tail.end() == end:
+            break
+        end = tail.end()
+    return end
 
 
 def _personal_url(url: str) -> bool:
