@@ -412,6 +412,34 @@ def purge(lazy: _LazyRuntime, dry_run: bool) -> None:
 
 
 @main.command()
+@pass_runtime
+def dedupe(lazy: _LazyRuntime) -> None:
+    """Group near-identical inputs (campaigns, repeats) over the whole store, from scratch.
+
+    Intake groups them as they arrive; this rebuilds the same groups in one batch,
+    e.g. after an import or a change of threshold.
+    """
+    from rich.console import Console
+    from sqlalchemy import func
+    from sqlmodel import col, select
+
+    from intake_api.language.grouping import regroup_all
+    from models.db import read_session
+    from models.submission import Submission
+
+    runtime = lazy.get()
+    _ensure_schema(runtime)
+    with read_session(runtime.engine) as session:
+        total = session.exec(select(func.count()).select_from(Submission)).one()
+        unsigned = session.exec(select(func.count()).select_from(Submission).where(col(Submission.minhash).is_(None))).one()
+    with Progress(console=Console(stderr=True)) as progress:
+        task = progress.add_task("Signing and indexing inputs", total=(total + unsigned) or 1)
+        summary = regroup_all(runtime.engine, progress=lambda n: progress.advance(task, n))
+    click.echo(f"{summary['inputs']} inputs, {summary['groups']} groups of near-identical texts "
+               f"holding {summary['in_groups']} inputs ({summary['signed']} newly signed)")
+
+
+@main.command()
 @click.argument("receipt")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 @pass_runtime

@@ -8,7 +8,7 @@ from babel.dates import format_datetime
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from intake_api.digests import Digest
-from intake_api.i18n import gettext, text_direction, translations
+from intake_api.i18n import gettext, language_label, text_direction, translations
 from intake_api.notices import SAFEGUARDING_LABELS
 from models.reference import CHANNELS, OBJECTIVES, STAKEHOLDER_GROUPS, THEMES
 
@@ -24,6 +24,7 @@ def _environment(locale: str) -> Environment:
     env.install_gettext_translations(translations(locale), newstyle=True)  # type: ignore[attr-defined]
     env.filters["tr"] = lambda message: gettext(locale, message) if message else ""
     env.filters["when"] = lambda moment: format_datetime(moment, "medium", locale=locale)
+    env.filters["language"] = lambda code: language_label(code, locale)
     return env
 
 

@@ -12,6 +12,12 @@ from datetime import datetime
 from sqlalchemy import Engine, func
 from sqlmodel import col, select
 
+from intake_api.language.insights import (
+    campaigns,
+    distinctive_phrases,
+    one_per_group,
+    written_language,
+)
 from intake_api.stats import opening_words
 from models.db import read_session
 from models.pledge import Pledge
@@ -52,6 +58,8 @@ class Digest:
     registrations: int
     travel_requests: int
     gaps: list[Gap] = field(default_factory=list)
+    campaigns: list[tuple[str, int]] = field(default_factory=list)  # near-identical texts: opening, count
+    key_phrases: dict[str, list[str]] = field(default_factory=dict)  # written language -> phrases
 
 
 def digest_for(engine: Engine, *, review_slug: str, since: datetime, until: datetime) -> Digest:
@@ -90,12 +98,13 @@ def digest_for(engine: Engine, *, review_slug: str, since: datetime, until: date
             .order_by(col(Submission.created_at).desc())
             .limit(URGENT)
         ).all()
-        quotes = session.exec(
-            select(Submission.receipt, Submission.text)
+        candidates = session.exec(
+            select(Submission.receipt, Submission.text, Submission.duplicate_group)
             .where(*in_period, col(Submission.consent_quote).is_(True), col(Submission.status) != "flagged")
             .order_by(col(Submission.created_at).desc())
-            .limit(QUOTES)
+            .limit(QUOTES * 10)
         ).all()
+        quotes = [(r, t) for r, t, _g in one_per_group(candidates, {r: g for r, _t, g in candidates})][:QUOTES]
         seen_groups = set(session.exec(
             select(Submission.stakeholder_group).where(col(Submission.review_slug) == review_slug).distinct()
         ).all())  # fmt: skip
@@ -112,7 +121,7 @@ def digest_for(engine: Engine, *, review_slug: str, since: datetime, until: date
             new_inputs=sum(n for _, n in grouped(col(Submission.channel))),
             by_group=grouped(col(Submission.stakeholder_group)),
             by_channel=grouped(col(Submission.channel)),
-            by_language=grouped(col(Submission.locale)),
+            by_language=written_language(session, in_period),
             by_theme=grouped(col(Submission.theme)),
             by_objective=[(int(n), c) for n, c in by_objective],
             flagged=[(r, opening_words(t)) for r, t in flagged],
@@ -122,4 +131,7 @@ def digest_for(engine: Engine, *, review_slug: str, since: datetime, until: date
             travel_requests=count(Registration, col(Registration.travel_support).is_(True)),
             gaps=[Gap(N_("No inputs yet from this group: %(group)s"), g) for g in EXPECTED_GROUPS
                   if g not in seen_groups],
+            campaigns=campaigns(session, in_period, limit=5),
+            key_phrases=distinctive_phrases(session, review_slug, [col(Submission.created_at) >= since,
+                                                                   col(Submission.created_at) < until], top=6),
         )  # fmt: skip

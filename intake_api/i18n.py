@@ -60,6 +60,17 @@ def language_name(locale: str) -> str:
     return name[:1].upper() + name[1:]
 
 
+def language_label(code: str, locale: str) -> str:
+    """A language code ("sw", "und") named in the reader's language, for counts by language."""
+    if code == "und":
+        return gettext(locale, "Not determined")
+    try:
+        name = Locale.parse(code).get_display_name(locale)
+    except (ValueError, UnknownLocaleError):
+        name = None
+    return name or code
+
+
 def negotiate(*preferred: str | None) -> str:
     """The first shipped locale matching a list of tags (Telegram code, Slack locale, ...)."""
     tags = [tag.replace("-", "_") for tag in preferred if tag]

@@ -43,12 +43,16 @@ class InputView:
     slack_channel: str | None
     slack_ts: str | None
     urgent_category: str | None = None
+    # Objectives the text analysis suggests, not yet decided: (number, score, trigger words).
+    suggestions: tuple[tuple[int, float, tuple[str, ...]], ...] = ()
 
 
 def _view(s: Submission) -> InputView:
     return InputView(s.id or 0, s.receipt, s.review_slug, s.channel, s.locale, s.stakeholder_group,
                      s.country, s.theme, s.objectives, redact(s.text), s.consent_quote, s.status,
-                     s.created_at, s.slack_channel, s.slack_ts, s.urgent_category)  # fmt: skip
+                     s.created_at, s.slack_channel, s.slack_ts, s.urgent_category,
+                     tuple((g.objective_number, g.score, tuple(g.triggers)) for g in s.suggestions
+                           if g.decision is None and g.objective_number not in s.objectives))  # fmt: skip
 
 
 def moderate(engine: Engine, *, receipt: str, action: str, actor: StaffMember) -> InputView:
@@ -62,11 +66,23 @@ def moderate(engine: Engine, *, receipt: str, action: str, actor: StaffMember) -
         return _view(submission)
 
 
-def tag_objectives(engine: Engine, *, receipt: str, objectives: list[int], actor: StaffMember) -> InputView:
-    """Add the objectives staff recognise in an input to those the contributor chose."""
+def tag_objectives(
+    engine: Engine, *, receipt: str, objectives: list[int], actor: StaffMember,
+    accepted: list[int] | None = None, rejected: list[int] | None = None,
+) -> InputView:
+    """Add the objectives staff recognise in an input to those the contributor chose.
+
+    ``accepted`` and ``rejected`` are staff's decisions on the suggested objectives:
+    accepted ones are added too; both are kept, for the acceptance rate.
+    """
+    accepted, rejected = accepted or [], rejected or []
     with write_session(engine) as session:
         submission = _find(session, receipt, actor)
-        added = sorted(set(objectives) - set(submission.objectives))
+        for suggestion in submission.suggestions:
+            if suggestion.decision is None and suggestion.objective_number in {*accepted, *rejected}:
+                suggestion.decision = "accepted" if suggestion.objective_number in accepted else "rejected"
+                suggestion.decided_at = utcnow()
+        added = sorted((set(objectives) | set(accepted)) - set(submission.objectives))
         submission.objective_links.extend(SubmissionObjective(objective_number=n) for n in added)
         submission.updated_at = utcnow()
         crud.write_audit(session, actor=f"staff:{actor.id}", action="input.tagged", subject_type="input",

@@ -21,6 +21,8 @@ from sqlmodel import Session
 
 from intake_api.crypto import KeyRing
 from intake_api.i18n import DEFAULT_LOCALE, LOCALES, gettext
+from intake_api.language.analysis import Analysis, analyse
+from intake_api.language.grouping import join_group
 from intake_api.notices import MINOR_CONTACT_REFUSED
 from intake_api.questionnaire import (
     CONSENT_NOTICE_VERSION,
@@ -44,7 +46,7 @@ from models.practice import Practice
 from models.reference import CHANNELS, minor_age_groups
 from models.registration import Registration
 from models.review import RegionalReview
-from models.submission import Submission, SubmissionObjective
+from models.submission import ObjectiveSuggestion, Submission, SubmissionObjective
 
 MAX_MESSAGE_ID_LENGTH = 128
 _STORE_ATTEMPTS = 5
@@ -182,10 +184,15 @@ _FORMS = {
 class IntakeService:
     """Validates and stores intakes; knows nothing of Telegram, Slack or HTTP."""
 
-    def __init__(self, engine: Engine, keys: KeyRing, *, digital_consent_age: int = 16) -> None:
+    def __init__(
+        self, engine: Engine, keys: KeyRing, *, digital_consent_age: int = 16, analysis: bool = True
+    ) -> None:
         self.engine = engine
         self.keys = keys
         self.digital_consent_age = digital_consent_age
+        # Language, objective suggestions and near-duplicate groups at intake (off: the
+        # benchmark's bare path, or a bulk import followed by `gcm-intake dedupe`).
+        self.analysis = analysis
 
     def is_minor(self, age_group: str | None) -> bool:
         return age_group in minor_age_groups(self.digital_consent_age)
@@ -287,11 +294,15 @@ class IntakeService:
             if received_at is not None:
                 provenance["created_at"] = received_at
             record = form.build(answers, self.keys, provenance)
+            if isinstance(record, Submission) and self.analysis:
+                _apply_analysis(record, analyse(record.text, locale))
             consents = _consents(form.record_kind, answers, record, channel, locale)
             crud.add_intake(
                 session, record=record, consents=consents, actor=f"channel:{channel}",
                 kind=form.record_kind,
             )  # fmt: skip
+            if isinstance(record, Submission) and self.analysis:
+                join_group(session, record)
             return _receipt(form.record_kind, record, duplicate=False)
 
     def _provenance(
@@ -332,6 +343,18 @@ class IntakeService:
     def reviews(self) -> list[RegionalReview]:
         with read_session(self.engine) as session:
             return crud.list_reviews(session)
+
+
+def _apply_analysis(submission: Submission, analysis: Analysis) -> None:
+    """Store what the analysis found next to, never instead of, the contributor's answers."""
+    submission.language = analysis.language.code
+    submission.language_confidence = analysis.language.confidence
+    submission.suggested_theme = analysis.theme.key if analysis.theme else None
+    submission.minhash = analysis.signature
+    submission.suggestions = [
+        ObjectiveSuggestion(objective_number=int(s.key), score=s.score, triggers=list(s.triggers))
+        for s in analysis.objectives
+    ]
 
 
 def _receipt(kind: str, record: IntakeRecord, *, duplicate: bool) -> Receipt:

@@ -24,7 +24,12 @@ from models.practice import Practice  # noqa: E402
 from models.registration import Registration  # noqa: E402
 from models.review import Objective, RegionalReview  # noqa: E402
 from models.staff import StaffMember  # noqa: E402
-from models.submission import Submission, SubmissionObjective  # noqa: E402
+from models.submission import (  # noqa: E402
+    ObjectiveSuggestion,
+    Submission,
+    SubmissionObjective,
+    TextBand,
+)
 
 __all__ = [
     "ApiToken",
@@ -36,6 +41,7 @@ __all__ = [
     "DigestSubscription",
     "InboxEntry",
     "Objective",
+    "ObjectiveSuggestion",
     "Pledge",
     "Practice",
     "RegionalReview",
@@ -45,4 +51,5 @@ __all__ = [
     "StaffMember",
     "Submission",
     "SubmissionObjective",
+    "TextBand",
 ]

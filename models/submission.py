@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import LargeBinary, Text, UniqueConstraint
+from sqlalchemy import JSON, LargeBinary, Text, UniqueConstraint
 from sqlmodel import Field, Relationship, SQLModel
 
 from models.base import Timestamp, utcnow
@@ -20,6 +20,30 @@ class SubmissionObjective(SQLModel, table=True):
         default=None, foreign_key="submission.id", primary_key=True, ondelete="CASCADE"
     )
     objective_number: int = Field(foreign_key="objective.number", primary_key=True, index=True)
+
+
+class ObjectiveSuggestion(SQLModel, table=True):
+    """An objective the text analysis suggests for an input, and what staff made of it."""
+
+    __tablename__ = "objective_suggestion"
+
+    submission_id: int | None = Field(
+        default=None, foreign_key="submission.id", primary_key=True, ondelete="CASCADE"
+    )
+    objective_number: int = Field(foreign_key="objective.number", primary_key=True)
+    score: float
+    triggers: list[str] = Field(default_factory=list, sa_type=JSON)
+    decision: str | None = Field(default=None, max_length=16, index=True)  # accepted | rejected
+    decided_at: datetime | None = Field(default=None, sa_type=Timestamp)
+
+
+class TextBand(SQLModel, table=True):
+    """One band of an input's MinHash signature: inputs sharing a band are compared."""
+
+    __tablename__ = "text_band"
+
+    band: str = Field(max_length=24, primary_key=True)
+    submission_id: int = Field(foreign_key="submission.id", primary_key=True, ondelete="CASCADE", index=True)
 
 
 class Submission(IntakeRecord, table=True):
@@ -42,11 +66,20 @@ class Submission(IntakeRecord, table=True):
     status: str = Field(default="new", max_length=16, index=True)
     # A protection risk disclosed in the text (trafficking, violence, ...): read first.
     urgent_category: str | None = Field(default=None, max_length=24, index=True)
+    # What the text analysis found (intake_api.language): never replaces the contributor's answers.
+    language: str | None = Field(default=None, max_length=8, index=True)  # as written, ISO 639-1
+    language_confidence: float | None = None
+    suggested_theme: str | None = Field(default=None, max_length=32)
+    minhash: bytes | None = Field(default=None, sa_type=LargeBinary)
+    duplicate_group: int | None = Field(default=None, index=True)  # smallest id of its near-duplicates
     updated_at: datetime = Field(default_factory=utcnow, sa_type=Timestamp)
     # The moderation message in Slack: "posting" while it is being sent, then its timestamp.
     slack_ts: str | None = Field(default=None, max_length=32, index=True)
     slack_channel: str | None = Field(default=None, max_length=32)
 
+    suggestions: list["ObjectiveSuggestion"] = Relationship(
+        sa_relationship_kwargs={"cascade": "all, delete-orphan", "lazy": "selectin"}
+    )
     objective_links: list[SubmissionObjective] = Relationship(
         sa_relationship_kwargs={"cascade": "all, delete-orphan", "lazy": "selectin"}
     )

@@ -9,7 +9,7 @@ from typing import Any
 from babel.dates import format_date, format_datetime
 
 from intake_api.digests import Digest
-from intake_api.i18n import gettext
+from intake_api.i18n import gettext, language_label
 from intake_api.moderation import InputView
 from intake_api.notices import SAFEGUARDING_LABELS
 from intake_api.questionnaire import STAFF_INPUT, TEXT_MAX, Kind, Question, help_text
@@ -44,8 +44,9 @@ def _mrkdwn(text: str) -> dict[str, Any]:
     return {"type": "mrkdwn", "text": text[:SECTION_LIMIT]}
 
 
-def _option(value: str, label: str) -> dict[str, Any]:
-    return {"text": _plain(label, OPTION_TEXT_LIMIT), "value": value}
+def _option(value: str, label: str, description: str = "") -> dict[str, Any]:
+    option = {"text": _plain(label, OPTION_TEXT_LIMIT), "value": value}
+    return option | {"description": _plain(description, OPTION_TEXT_LIMIT)} if description else option
 
 
 def escape(text: str) -> str:
@@ -136,23 +137,35 @@ def country_options(codes: list[str], locale: str) -> list[dict[str, Any]]:
     return [_option(code, country_name(code, locale)) for code in codes]
 
 
+OBJECTIVE_SHORT = {o.number: o.short for o in OBJECTIVES}
+
+
 def tag_modal(view: InputView, locale: str) -> dict[str, Any]:
     options = [_option(str(o.number), f"{o.number}. {gettext(locale, o.short)}") for o in OBJECTIVES]
     element: dict[str, Any] = {"type": "multi_static_select", "action_id": "objectives", "options": options}
     chosen = [o for o in options if int(o["value"]) in view.objectives]
     if chosen:
         element["initial_options"] = chosen
+    blocks: list[dict[str, Any]] = [{"type": "input", "block_id": "objectives", "element": element,
+                                     "label": _plain(gettext(locale, "GCM objectives"))}]  # fmt: skip
+    if view.suggestions:
+        blocks.append({
+            "type": "input", "block_id": "suggested", "optional": True,
+            "label": _plain(gettext(locale, "Suggested from the text: tick those that apply")),
+            "element": {"type": "checkboxes", "action_id": "suggested", "options": [
+                _option(str(n), f"{n}. {gettext(locale, OBJECTIVE_SHORT[n])}", ", ".join(triggers)[:75])
+                for n, _score, triggers in view.suggestions]},
+        })  # fmt: skip
     return {
         "type": "modal", "callback_id": TAG_CALLBACK, "private_metadata": view.receipt,
         "title": _plain(gettext(locale, "Tag objectives"), 24),
-        "submit": _plain(gettext(locale, "Save"), 24),
-        "blocks": [{"type": "input", "block_id": "objectives", "element": element,
-                    "label": _plain(gettext(locale, "GCM objectives"))}],
+        "submit": _plain(gettext(locale, "Save"), 24), "blocks": blocks,
     }  # fmt: skip
 
 
 # Moderation --------------------------------------------------------------------------
 
+SUGGESTED_OBJECTIVES = N_("Suggested objectives")
 MODERATION_BUTTONS = (
     ("mod_reviewed", N_("Reviewed"), None),
     ("mod_flag", N_("Flag"), "danger"),
@@ -176,6 +189,8 @@ def moderation_message(view: InputView, locale: str, *, last_action: str | None 
         facts.append(f"*{t('Discussion theme')}:* {t(THEMES[view.theme])}")
     if view.objectives:
         facts.append(f"*{t('GCM objectives')}:* {', '.join(map(str, view.objectives))}")
+    if view.suggestions:
+        facts.append(f"*{t(SUGGESTED_OBJECTIVES)}:* {', '.join(str(n) for n, _s, _t in view.suggestions)}")
     status = f"*{t('Status')}:* {t(STATUS_LABELS.get(view.status, view.status))}"
     if last_action:
         status += f" · {last_action}"
@@ -254,7 +269,7 @@ def digest_blocks(digest: Digest, locale: str) -> list[dict[str, Any]]:
         {"type": "section", "fields": [
             _mrkdwn(f"*{t('By stakeholder group')}*\n" + counted(digest.by_group, lambda g: t(STAKEHOLDER_GROUPS.get(g, "Other")))),
             _mrkdwn(f"*{t('By channel')}*\n" + counted(digest.by_channel, lambda c: t(CHANNELS.get(c, c)))),
-            _mrkdwn(f"*{t('By language')}*\n" + counted(digest.by_language, str)),
+            _mrkdwn(f"*{t('By language')}*\n" + counted(digest.by_language, lambda c: language_label(c, locale))),
             _mrkdwn(f"*{t('By discussion theme')}*\n" + counted(digest.by_theme, lambda th: t(THEMES.get(th, th)))),
         ]},
         {"type": "section", "text": _mrkdwn(f"*{t('By GCM objective')}*\n" + counted(
@@ -267,6 +282,12 @@ def digest_blocks(digest: Digest, locale: str) -> list[dict[str, Any]]:
     if digest.flagged:
         lines = "\n".join(f"• `{r}` {escape(w)}" for r, w in digest.flagged)
         blocks.append({"type": "section", "text": _mrkdwn(f"*{t('Flagged inputs')}*\n{lines}")})
+    if digest.campaigns:
+        lines = "\n".join(f"• {escape(w)} ({t('%(count)s inputs', count=n)})" for w, n in digest.campaigns)
+        blocks.append({"type": "section", "text": _mrkdwn(f"*{t('Repeated texts and campaigns')}*\n{lines}")})
+    if digest.key_phrases:
+        lines = "\n".join(f"• {language_label(c, locale)}: {escape(', '.join(p))}" for c, p in digest.key_phrases.items())
+        blocks.append({"type": "section", "text": _mrkdwn(f"*{t('Key phrases')}*\n{lines}")})
     if digest.quotes:
         lines = "\n".join(f"> {escape(w)}" for _r, w in digest.quotes)
         blocks.append({"type": "section", "text": _mrkdwn(f"*{t('In their words')}*\n{lines}")})

@@ -138,6 +138,10 @@ def openapi_document() -> dict[str, Any]:
                         "objectives": {"type": "array", "items": {"type": "integer"}}, "text": {"type": "string"},
                         "may_quote": {"type": "boolean"},
                         "urgent": {"type": ["string", "null"], "description": "Protection risk disclosed, if any"},
+                        "suggested_objectives": {"type": "array", "description": "From the text, not yet decided by staff",
+                                                 "items": {"type": "object", "properties": {
+                                                     "objective": {"type": "integer"}, "score": {"type": "number"},
+                                                     "triggers": {"type": "array", "items": {"type": "string"}}}}},
                         "status": {"type": "string", "enum": ["new", "reviewed", "flagged", "included"]},
                         "created_at": {"type": "string"}}},
                 "InputPage": {"type": "object", "required": ["items", "next_cursor"], "properties": {

@@ -106,6 +106,8 @@ def _input_json(view: InputView) -> dict[str, Any]:
         "stakeholder_group": view.stakeholder_group, "country": view.country, "theme": view.theme,
         "objectives": view.objectives, "text": view.text, "may_quote": view.consent_quote,
         "urgent": view.urgent_category,
+        "suggested_objectives": [{"objective": n, "score": score, "triggers": list(words)}
+                                 for n, score, words in view.suggestions],
         "status": view.status, "created_at": view.created_at.isoformat(),
     }  # fmt: skip
 

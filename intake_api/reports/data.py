@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import Engine, func
 from sqlmodel import col, select
 
+from intake_api.language.insights import (
+    acceptance,
+    campaigns,
+    distinctive_phrases,
+    one_per_group,
+    written_language,
+)
 from intake_api.redaction import redact
 from models.base import utcnow
 from models.db import read_session
@@ -43,6 +50,10 @@ class ReportData:
     practices: list[tuple[str, str, list[str]]]
     registrations_by_mode: list[tuple[str, int]]
     travel_requests: int
+    by_language: list[tuple[str, int]] = field(default_factory=list)  # as written, detected
+    campaigns: list[tuple[str, int]] = field(default_factory=list)  # near-identical texts: opening, count
+    key_phrases: dict[str, list[str]] = field(default_factory=dict)  # written language -> phrases
+    suggestions_accepted: tuple[int, int] = (0, 0)  # accepted, decided
 
 
 def suppressed(count: int) -> str:
@@ -79,11 +90,12 @@ def build_report(engine: Engine, *, review_slug: str) -> ReportData:
             .order_by(col(SubmissionObjective.objective_number))
         ).all()  # fmt: skip
         quotes: dict[str, list[tuple[str, str]]] = defaultdict(list)
-        for theme, receipt, text in session.exec(
-            select(Submission.theme, Submission.receipt, Submission.text)
+        chosen = session.exec(
+            select(Submission.receipt, Submission.theme, Submission.text, Submission.duplicate_group)
             .where(of_review, col(Submission.status) == "included", col(Submission.consent_quote).is_(True))
             .order_by(col(Submission.created_at))
-        ):  # fmt: skip
+        ).all()  # fmt: skip
+        for receipt, theme, text, _group in one_per_group(chosen, {r[0]: r[3] for r in chosen}):
             quotes[theme or "unknown"].append((receipt, redact(text)))
         pledges = [(p.organisation, p.title, p.objectives) for p in session.exec(
             select(Pledge).where(col(Pledge.review_slug) == review_slug).order_by(col(Pledge.id)))]  # fmt: skip
@@ -101,5 +113,7 @@ def build_report(engine: Engine, *, review_slug: str) -> ReportData:
             group_by_channel=crosstab(col(Submission.channel)), by_country=counts(col(Submission.country)),
             by_theme=counts(col(Submission.theme)), by_objective=[(int(n), c) for n, c in objectives],
             quotes=dict(quotes), pledges=pledges, practices=practices, registrations_by_mode=modes,
-            travel_requests=travel,
+            travel_requests=travel, by_language=written_language(session, [of_review]),
+            campaigns=campaigns(session, [of_review]), key_phrases=distinctive_phrases(session, review_slug),
+            suggestions_accepted=acceptance(session, [of_review]),
         )  # fmt: skip

@@ -11,7 +11,7 @@ from typing import Any
 from babel.dates import format_date, format_datetime
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from intake_api.i18n import gettext, is_rtl, text_direction, translations
+from intake_api.i18n import gettext, is_rtl, language_label, text_direction, translations
 from intake_api.reports.charts import bar_chart_png, bar_chart_svg
 from intake_api.reports.data import SMALL_CELL, CrossTab, ReportData, suppressed
 from models.reference import (
@@ -75,7 +75,8 @@ def tables(data: ReportData, labels: Labels) -> list[tuple[str, list[str], list[
 
     return [
         (t("Inputs by channel"), [t("Channel"), t("Inputs")], [[labels.channel(c), str(n)] for c, n in data.by_channel]),
-        (t("Inputs by language"), [t("Language"), t("Inputs")], [[c, str(n)] for c, n in data.by_locale]),
+        (t("Inputs by language"), [t("Language"), t("Inputs")],
+         [[language_label(c, labels.locale), str(n)] for c, n in data.by_locale]),
         crosstab(t("Stakeholder group by age group"), data.group_by_age, AGE_GROUPS, labels.age),
         crosstab(t("Stakeholder group by gender"), data.group_by_gender, GENDERS, labels.gender),
         crosstab(t("Stakeholder group by channel"), data.group_by_channel, CHANNELS, labels.channel),
@@ -85,6 +86,12 @@ def tables(data: ReportData, labels: Labels) -> list[tuple[str, list[str], list[
          [[labels.theme(c), str(n)] for c, n in data.by_theme]),
         (t("Inputs by GCM objective"), [t("GCM objective"), t("Inputs")],
          [[labels.objective(n), str(c)] for n, c in data.by_objective]),
+        (t("Inputs by language written"), [t("Language"), t("Inputs")],
+         [[language_label(c, labels.locale), str(n)] for c, n in data.by_language]),
+        (t("Repeated texts and campaigns"), [t("Text"), t("Inputs")],
+         [[words, str(n)] for words, n in data.campaigns]),
+        (t("Key phrases"), [t("Language"), t("Distinctive terms, compared with the other regional reviews")],
+         [[language_label(c, labels.locale), ", ".join(terms)] for c, terms in data.key_phrases.items()]),
     ]  # fmt: skip
 
 

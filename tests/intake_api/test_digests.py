@@ -48,7 +48,8 @@ def test_digest_counts_and_gaps(service, engine):
     assert dict(digest.by_group) == {"youth": 2, "migrant": 1}
     assert dict(digest.by_channel) == {"web": 3}
     assert dict(digest.by_objective) == {3: 2, 5: 2, 20: 1}
-    assert len(digest.quotes) == 2  # the migrant's input was not to be quoted
+    assert len(digest.quotes) == 1  # the three inputs are one text: quoted once (the migrant did not consent)
+    assert digest.campaigns == [(digest.quotes[0][1], 3)]
     assert {g.group for g in digest.gaps} == {"diaspora", "civil_society", "trade_union", "local_authority"}
 
 

@@ -92,18 +92,18 @@ def test_xlsx_and_docx_open_with_tables_and_charts(filled, engine, tmp_path):
     data = build_report(engine, review_slug="escwa")
     (tmp_path / "r.xlsx").write_bytes(render_report(data, "xlsx", "fr"))
     workbook = openpyxl.load_workbook(tmp_path / "r.xlsx")
-    assert len(workbook.sheetnames) == 8
+    assert len(workbook.sheetnames) == 11  # 8 tables, then languages written, repeated texts, key phrases
     assert workbook["7"]["A1"].value == gettext("fr", "Inputs by discussion theme")
     document = docx.Document(io.BytesIO(render_report(data, "docx", "fr")))
     headings = [p.text for p in document.paragraphs if p.style.name.startswith("Heading")]
     assert gettext("fr", "Method and data protection") in headings
-    assert len(document.tables) == 8 and len(document.inline_shapes) == 2
+    assert len(document.tables) == 11 and len(document.inline_shapes) == 2
 
 
 def test_csv_lists_every_table(filled, engine):
     body = render_report(build_report(engine, review_slug="escwa"), "csv", "en").decode("utf-8-sig")
     titles = [row[0] for row in csv.reader(io.StringIO(body)) if len(row) == 1]
-    assert titles[0] == "Inputs by channel" and len(titles) == 8
+    assert titles[0] == "Inputs by channel" and len(titles) == 11
 
 
 def test_report_command(filled, database_url, tmp_path):

@@ -45,13 +45,18 @@ def register(app: App, context: SlackContext) -> None:
         metadata = json.loads(view.get("private_metadata") or "{}")
         user = body["user"]["id"]
         staff = context.staff(client, user)
-        values = view["state"]["values"]["objectives"]["objectives"].get("selected_options") or []
+        state = view["state"]["values"]
+        values = state["objectives"]["objectives"].get("selected_options") or []
+        offered = [int(o["value"]) for block in view.get("blocks", []) if block.get("block_id") == "suggested"
+                   for o in block["element"]["options"]]  # fmt: skip
+        ticked = {int(o["value"]) for o in (state.get("suggested", {}).get("suggested", {}).get("selected_options") or [])}
         ack()
         if staff is None:
             return
         try:
             updated = tag_objectives(context.runtime.engine, receipt=metadata["receipt"],
-                                     objectives=[int(o["value"]) for o in values], actor=staff)  # fmt: skip
+                                     objectives=[int(o["value"]) for o in values], actor=staff,
+                                     accepted=sorted(ticked), rejected=[n for n in offered if n not in ticked])  # fmt: skip
         except NotAllowed:
             return
         if metadata.get("channel") and metadata.get("ts"):

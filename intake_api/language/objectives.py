@@ -1,0 +1,99 @@
+"""Suggest the GCM objectives and discussion theme an input speaks to, with the words why.
+
+The lexicons (``data/objectives/<locale>.json``) are lists of plain words and
+phrases per objective and theme that Network staff can read and extend. A term
+matches when its stemmed words occur together in the stemmed text (in Chinese,
+as a substring). An objective's score is the number of words of its distinct
+matching terms, so a specific phrase ("recruitment fees") weighs more than a
+single word. Suggestions are only suggestions: staff accept or reject them, and
+they never replace what the contributor chose.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from intake_api.language.normalise import fold, stems
+
+LEXICON_DIR = Path(__file__).resolve().parent.parent / "data" / "objectives"
+LOCALES = ("en", "fr", "es", "ar", "ru", "zh", "pt")
+TOP = 3
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    key: str  # objective number as text ("5"), or a theme key
+    score: float
+    triggers: tuple[str, ...]  # the lexicon terms found, as written in the lexicon
+
+
+@dataclass(frozen=True)
+class _Term:
+    key: str
+    text: str
+    stems: tuple[str, ...]
+    weight: int  # words in the term; in Chinese, one per two characters
+
+
+@dataclass(frozen=True)
+class _Lexicon:
+    locale: str
+    by_first_stem: dict[str, tuple[_Term, ...]]
+    han_terms: tuple[_Term, ...]  # Chinese: matched as substrings
+
+
+@cache
+def _lexicon(locale: str, section: str) -> _Lexicon:
+    path = LEXICON_DIR / f"{locale}.json"
+    if not path.exists():  # a language without a lexicon yet gets no suggestions, not an error
+        return _Lexicon(locale, {}, ())
+    data = json.loads(path.read_text(encoding="utf-8"))[section]
+    index: dict[str, list[_Term]] = defaultdict(list)
+    han: list[_Term] = []
+    for key, terms in data.items():
+        for text in dict.fromkeys(terms):
+            if locale == "zh":
+                han.append(_Term(str(key), text, (fold(text),), max(1, len(text) // 2)))
+                continue
+            term_stems = tuple(stems(text, locale))
+            if term_stems:
+                index[term_stems[0]].append(_Term(str(key), text, term_stems, len(term_stems)))
+    return _Lexicon(locale, {k: tuple(v) for k, v in index.items()}, tuple(han))
+
+
+def _matches(text: str, lexicon: _Lexicon) -> dict[str, set[_Term]]:
+    found: dict[str, set[_Term]] = defaultdict(set)
+    if lexicon.han_terms:
+        folded = fold(text)
+        for term in lexicon.han_terms:
+            if term.stems[0] in folded:
+                found[term.key].add(term)
+        return found
+    text_stems = stems(text, lexicon.locale)
+    for i, stem in enumerate(text_stems):
+        for term in lexicon.by_first_stem.get(stem, ()):
+            if tuple(text_stems[i : i + len(term.stems)]) == term.stems:
+                found[term.key].add(term)
+    return found
+
+
+def suggest(text: str, locales: tuple[str, ...], *, section: str = "objectives", top: int = TOP) -> list[Suggestion]:
+    """The ``top`` best-scoring objectives (or themes) for ``text`` read in ``locales``."""
+    found: dict[str, set[_Term]] = defaultdict(set)
+    for locale in dict.fromkeys(loc for loc in locales if loc in LOCALES):
+        for key, terms in _matches(text, _lexicon(locale, section)).items():
+            found[key] |= terms
+    ranked = [
+        Suggestion(key, float(sum(t.weight for t in terms)), tuple(sorted({t.text for t in terms})))
+        for key, terms in found.items()
+    ]
+    ranked.sort(key=lambda s: (-s.score, _order(s.key)))
+    return ranked[:top]
+
+
+def _order(key: str) -> tuple[int, str]:
+    return (int(key), "") if key.isdigit() else (0, key)
