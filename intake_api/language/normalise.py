@@ -18,6 +18,7 @@ STEMMERS = {"en": "english", "fr": "french", "es": "spanish", "ar": "arabic", "r
             "pt": "portuguese"}  # fmt: skip
 _WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*", re.UNICODE)
 _ARABIC_FOLD = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ى": "ي", "ة": "ه", "ـ": None})
+_ARABIC_MARKS = re.compile("[\u064b-\u0652\u0670\u0640]")  # harakat, dagger alef, tatweel
 _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 
@@ -39,12 +40,18 @@ def words(text: str) -> list[str]:
 
 
 def stems(text: str, locale: str) -> list[str]:
-    """The stemmed words of ``text`` in ``locale``; for Chinese, its Han characters one by one."""
+    """The stemmed words of ``text`` in ``locale``; for Chinese, its Han characters one by one.
+
+    The stemmer reads the words as written (it knows French accents and Arabic
+    prefixes such as و and ال); its stems are folded afterwards.
+    """
     if locale == "zh":
         return _HAN.findall(text)
     stemmer = _stemmer(locale)
-    found = words(text)
-    return stemmer.stemWords(found) if stemmer else found
+    if stemmer is None:
+        return words(text)
+    written = _WORD.findall(_ARABIC_MARKS.sub("", text.casefold()))
+    return [fold(stem) for stem in stemmer.stemWords(written)]
 
 
 def is_han(text: str) -> bool:

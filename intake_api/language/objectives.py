@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
@@ -22,6 +22,9 @@ from intake_api.language.normalise import fold, stems
 LEXICON_DIR = Path(__file__).resolve().parent.parent / "data" / "objectives"
 LOCALES = ("en", "fr", "es", "ar", "ru", "zh", "pt")
 TOP = 3
+MIN_WORD = 4  # stems shorter than this are too ambiguous to count alone
+MAX_SHARED = 2  # a word used by more objectives than this says little about any of them
+WORD_WEIGHT = 0.4  # a lone word, against 1 per word of a whole term
 
 
 @dataclass(frozen=True)
@@ -44,6 +47,9 @@ class _Lexicon:
     locale: str
     by_first_stem: dict[str, tuple[_Term, ...]]
     han_terms: tuple[_Term, ...]  # Chinese: matched as substrings
+    # Each content word of the lexicon's terms, and the keys whose terms use it: a text that
+    # says "domiciliation" without the whole phrase still leans towards the right objective.
+    by_word: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 @cache
@@ -62,7 +68,28 @@ def _lexicon(locale: str, section: str) -> _Lexicon:
             term_stems = tuple(stems(text, locale))
             if term_stems:
                 index[term_stems[0]].append(_Term(str(key), text, term_stems, len(term_stems)))
-    return _Lexicon(locale, {k: tuple(v) for k, v in index.items()}, tuple(han))
+    words: dict[str, set[str]] = defaultdict(set)
+    stop = _stop_stems(locale)
+    for terms in index.values():
+        for term in terms:
+            for stem in term.stems:
+                if len(stem) >= MIN_WORD and stem not in stop:
+                    words[stem].add(term.key)
+    for term in han:  # Chinese has no spaces: its two-character words play the same part
+        for i in range(len(term.text) - 1):
+            words[term.text[i : i + 2]].add(term.key)
+    return _Lexicon(locale, {k: tuple(v) for k, v in index.items()}, tuple(han),
+                    {w: tuple(sorted(keys)) for w, keys in words.items() if len(keys) <= MAX_SHARED})  # fmt: skip
+
+
+@cache
+def _stop_stems(locale: str) -> frozenset[str]:
+    from stop_words import get_stop_words
+
+    names = {"en": "english", "fr": "french", "es": "spanish", "ar": "arabic", "ru": "russian", "pt": "portuguese"}
+    if locale not in names:
+        return frozenset()
+    return frozenset(stems(" ".join(get_stop_words(names[locale])), locale))
 
 
 def _matches(text: str, lexicon: _Lexicon) -> dict[str, set[_Term]]:
@@ -72,12 +99,17 @@ def _matches(text: str, lexicon: _Lexicon) -> dict[str, set[_Term]]:
         for term in lexicon.han_terms:
             if term.stems[0] in folded:
                 found[term.key].add(term)
-        return found
-    text_stems = stems(text, lexicon.locale)
+        text_stems = [text[i : i + 2] for i in range(len(text) - 1)]
+    else:
+        text_stems = stems(text, lexicon.locale)
     for i, stem in enumerate(text_stems):
-        for term in lexicon.by_first_stem.get(stem, ()):
+        for term in lexicon.by_first_stem.get(stem, ()):  # (empty for Chinese)
             if tuple(text_stems[i : i + len(term.stems)]) == term.stems:
                 found[term.key].add(term)
+    for stem in set(text_stems):
+        keys = lexicon.by_word.get(stem, ())
+        for key in keys:  # a lone word counts less, and less again when several objectives use it
+            found[key].add(_Term(key, stem, (stem,), 0))
     return found
 
 
@@ -88,7 +120,7 @@ def suggest(text: str, locales: tuple[str, ...], *, section: str = "objectives",
         for key, terms in _matches(text, _lexicon(locale, section)).items():
             found[key] |= terms
     ranked = [
-        Suggestion(key, float(sum(t.weight for t in terms)), tuple(sorted({t.text for t in terms})))
+        Suggestion(key, round(sum(t.weight or WORD_WEIGHT for t in terms), 2), tuple(sorted({t.text for t in terms})))
         for key, terms in found.items()
     ]
     ranked.sort(key=lambda s: (-s.score, _order(s.key)))
