@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from intake_api.language.detection import Detected, detect
+from intake_api.language.detection import UNDETERMINED, Detected, detect
 from intake_api.language.near_duplicates import signature
 from intake_api.language.objectives import Suggestion, suggest
 
@@ -18,8 +18,8 @@ class Analysis:
 
 
 def analyse(text: str, locale: str) -> Analysis:
-    """Read ``text`` in the language it is written in, and in the interface ``locale`` too."""
+    """Read ``text`` in the language it is written in; in the interface ``locale`` if unsure."""
     language = detect(text)
-    locales = (language.code, locale)
+    locales = (language.code,) if language.code != UNDETERMINED else (locale,)
     themes = suggest(text, locales, section="themes", top=1)
     return Analysis(language, suggest(text, locales), themes[0] if themes else None, signature(text))

@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import cache
 
 import mmh3
 import numpy as np
-from datasketch import MinHash
 
 from intake_api.language.normalise import fold
 
@@ -29,22 +29,51 @@ _SEED = 2026
 _NOT_WORD = re.compile(r"[\W_]+", re.UNICODE)
 
 
-def _hash(data: bytes) -> int:
-    return mmh3.hash(data, _SEED, signed=False)
+_PRIME = (1 << 61) - 1
+_MAX_HASH = (1 << 32) - 1
+_BASE = np.uint64(1_000_003)
+_PRIME_U64, _MAX_U64, _SHIFT = np.uint64(_PRIME), np.uint64(_MAX_HASH), np.uint64(61)
 
 
-def shingles(text: str) -> set[bytes]:
-    flat = _NOT_WORD.sub(" ", fold(text)).strip()
-    if len(flat) <= SHINGLE:
-        return {flat.encode()} if flat else set()
-    return {flat[i : i + SHINGLE].encode() for i in range(len(flat) - SHINGLE + 1)}
+@cache
+def _permutations() -> tuple[np.ndarray, np.ndarray]:
+    """NUM_PERM affine permutations (a, b), drawn once from a fixed seed.
+
+    Below 2^31, so that a·h + b for a 32-bit h stays within 64 bits.
+    """
+    generator = np.random.RandomState(_SEED)
+    a = generator.randint(1, 1 << 31, size=NUM_PERM).astype(np.uint64)
+    b = generator.randint(0, 1 << 31, size=NUM_PERM).astype(np.uint64)
+    return a, b
+
+
+def _flat(text: str) -> str:
+    return _NOT_WORD.sub(" ", fold(text)).strip()
+
+
+def shingle_hashes(text: str) -> np.ndarray:
+    """32-bit hashes of the distinct character 5-grams of the folded text, computed in numpy."""
+    flat = _flat(text)
+    codes = np.frombuffer(flat.encode("utf-32-le"), dtype="<u4").astype(np.uint64)
+    if len(codes) < SHINGLE:
+        codes = np.pad(codes, (0, SHINGLE - len(codes)))
+    windows = np.lib.stride_tricks.sliding_window_view(codes, SHINGLE)
+    powers = _BASE ** np.arange(SHINGLE, dtype=np.uint64)
+    return np.unique((windows * powers).sum(axis=1) & np.uint64(_MAX_HASH))
 
 
 def signature(text: str) -> bytes:
-    """The MinHash signature of a text, as stored with it (NUM_PERM unsigned 32-bit values)."""
-    minhash = MinHash(num_perm=NUM_PERM, seed=_SEED, hashfunc=_hash)
-    minhash.update_batch(list(shingles(text)))
-    return minhash.hashvalues.astype("<u4").tobytes()
+    """The MinHash signature of a text, as stored with it (NUM_PERM unsigned 32-bit values).
+
+    Vectorised MinHash: every shingle hash through every affine permutation
+    (a·h + b, folded once modulo the Mersenne prime 2^61 - 1, kept to 32 bits),
+    the minimum per permutation.
+    """
+    hashes = shingle_hashes(text)
+    a, b = _permutations()
+    permuted = a[:, None] * hashes[None, :] + b[:, None]
+    permuted = (permuted & _PRIME_U64) + (permuted >> _SHIFT)
+    return (permuted & _MAX_U64).min(axis=1).astype("<u4").tobytes()
 
 
 def _values(sig: bytes) -> np.ndarray:
@@ -60,7 +89,7 @@ def bands(sig: bytes) -> list[str]:
 
 def similarity(a: bytes, b: bytes) -> float:
     """Estimated Jaccard similarity of the two texts' shingle sets."""
-    return float(np.mean(_values(a) == _values(b)))
+    return int(np.count_nonzero(_values(a) == _values(b))) / NUM_PERM
 
 
 def components(items: Iterable[tuple[int, bytes]]) -> dict[int, int]:
@@ -77,12 +106,14 @@ def components(items: Iterable[tuple[int, bytes]]) -> dict[int, int]:
 
     for item_id, sig in items:
         parent[item_id], signatures[item_id] = item_id, sig
-        for key in bands(sig):
-            for other in buckets.setdefault(key, []):
-                if root(other) != root(item_id) and similarity(sig, signatures[other]) >= THRESHOLD:
-                    low, high = sorted((root(other), root(item_id)))
-                    parent[high] = low
-            buckets[key].append(item_id)
+        keys = bands(sig)
+        candidates = {other for key in keys for other in buckets.get(key, ())}  # as at intake: each once
+        for other in sorted(candidates):
+            if root(other) != root(item_id) and similarity(sig, signatures[other]) >= THRESHOLD:
+                low, high = sorted((root(other), root(item_id)))
+                parent[high] = low
+        for key in keys:
+            buckets.setdefault(key, []).append(item_id)
     groups: dict[int, list[int]] = {}
     for item_id in parent:
         groups.setdefault(root(item_id), []).append(item_id)
