@@ -87,14 +87,21 @@ def regroup_all(engine: Engine, progress: Callable[[int], None] = lambda _n: Non
     with read_session(engine) as session:
         items = [(i, s) for i, s in session.execute(
             select(Submission.id, Submission.minhash).order_by(col(Submission.id))) if s]  # fmt: skip
-    groups = components(items)
+    keys = [bands(sig) for _, sig in items]
+    groups = components(items, keys)
     with write_session(engine) as session:
-        session.execute(delete(TextBand))
+        connection = session.connection()
+        connection.execute(delete(TextBand))
+        secondary = list(_BANDS.indexes)  # rebuilt once at the end: cheaper than kept up row by row
+        for index in secondary:
+            index.drop(connection)
         for start in range(0, len(items), BATCH):
-            chunk = items[start : start + BATCH]
-            session.connection().execute(
-                _BANDS.insert(), [{"band": key, "submission_id": i} for i, sig in chunk for key in bands(sig)])
+            chunk = range(start, min(start + BATCH, len(items)))
+            connection.execute(
+                _BANDS.insert(), [{"band": key, "submission_id": items[n][0]} for n in chunk for key in keys[n]])
             progress(len(chunk))
+        for index in secondary:
+            index.create(connection)
         session.execute(update(Submission).where(col(Submission.duplicate_group).is_not(None)).values(duplicate_group=None))
         if groups:
             session.connection().execute(

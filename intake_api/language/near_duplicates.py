@@ -92,10 +92,20 @@ def similarity(a: bytes, b: bytes) -> float:
     return int(np.count_nonzero(_values(a) == _values(b))) / NUM_PERM
 
 
-def components(items: Iterable[tuple[int, bytes]]) -> dict[int, int]:
-    """Batch grouping: each id to the smallest id of its group, for groups of two or more."""
-    parent: dict[int, int] = {}
-    signatures: dict[int, bytes] = {}
+def components(items: Iterable[tuple[int, bytes]], band_keys: list[list[str]] | None = None) -> dict[int, int]:
+    """Batch grouping: each id to the smallest id of its group, for groups of two or more.
+
+    The same relation as at intake (share a band, similarity at least ``THRESHOLD``),
+    with each item's candidates compared in one vectorised step. ``band_keys``, when
+    the caller has them, saves computing each item's bands again.
+    """
+    items = list(items)
+    if not items:
+        return {}
+    ids = [item_id for item_id, _ in items]
+    matrix = np.frombuffer(b"".join(sig for _, sig in items), dtype="<u4").reshape(len(items), NUM_PERM)
+    needed = int(np.ceil(THRESHOLD * NUM_PERM))
+    parent = list(range(len(items)))
     buckets: dict[str, list[int]] = {}
 
     def root(node: int) -> int:
@@ -104,17 +114,17 @@ def components(items: Iterable[tuple[int, bytes]]) -> dict[int, int]:
             node = parent[node]
         return node
 
-    for item_id, sig in items:
-        parent[item_id], signatures[item_id] = item_id, sig
-        keys = bands(sig)
-        candidates = {other for key in keys for other in buckets.get(key, ())}  # as at intake: each once
-        for other in sorted(candidates):
-            if root(other) != root(item_id) and similarity(sig, signatures[other]) >= THRESHOLD:
-                low, high = sorted((root(other), root(item_id)))
+    for index, (_, sig) in enumerate(items):
+        keys = band_keys[index] if band_keys is not None else bands(sig)
+        candidates = sorted({other for key in keys for other in buckets.get(key, ())})
+        if candidates:
+            close = np.asarray(candidates)[(matrix[candidates] == matrix[index]).sum(axis=1) >= needed]
+            for other in close.tolist():
+                low, high = sorted((root(other), root(index)))
                 parent[high] = low
         for key in keys:
-            buckets.setdefault(key, []).append(item_id)
+            buckets.setdefault(key, []).append(index)
     groups: dict[int, list[int]] = {}
-    for item_id in parent:
-        groups.setdefault(root(item_id), []).append(item_id)
+    for index in range(len(items)):
+        groups.setdefault(root(index), []).append(ids[index])
     return {i: min(members) for members in groups.values() if len(members) > 1 for i in members}
