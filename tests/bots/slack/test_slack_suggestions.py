@@ -19,8 +19,11 @@ def _suggested(engine) -> dict[int, str | None]:  # type: ignore[no-untyped-def]
 
 def test_accept_and_reject_suggestions(slack, slack_api, service, engine):
     receipt = _posted_input(slack, slack_api, service)
-    with Session(engine) as session:  # suggestions as the analysis would store them
+    with Session(engine) as session:  # suggestions as the analysis would store them, in place of its own
         submission = session.exec(select(Submission)).one()
+        for own in session.exec(select(ObjectiveSuggestion)):
+            session.delete(own)
+        session.flush()
         session.add_all([ObjectiveSuggestion(submission_id=submission.id, objective_number=n, score=2.0,
                                              triggers=["recruitment fees"]) for n in (6, 20)])  # fmt: skip
         session.commit()
