@@ -43,6 +43,8 @@ class Settings(BaseSettings):
 
     smtp_url: str = ""
     ratelimit_storage_url: str = "memory://"
+    # Off only for load tests of the forms (bench/): every client would share one address there.
+    ratelimit_enabled: bool = True
     # Reverse proxies in front of the app whose X-Forwarded-* headers are trusted.
     proxy_hops: int = Field(default=0, ge=0, le=5)
     # Below this age no contact details are kept and no quote is ever published.

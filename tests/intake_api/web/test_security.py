@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from intake_api import create_app
@@ -93,3 +95,12 @@ def test_proxy_fix_uses_the_forwarded_client_address(tmp_path):
 
     app.test_client().get("/whoami", headers={"X-Forwarded-For": "203.0.113.9"})
     assert seen == ["203.0.113.9"]
+
+
+def test_rate_limit_can_be_switched_off_for_load_tests(runtime):
+    off = runtime.settings.model_copy(update={"ratelimit_enabled": False})
+    client = create_app(runtime=replace(runtime, settings=off)).test_client()
+    assert 429 not in [client.post("/es/inputs/new", data={}).status_code for _ in range(25)]
+    # The limiter is one per process: the next app built with limits on has them again.
+    client = create_app(runtime=runtime).test_client()
+    assert 429 in [client.post("/es/inputs/new", data={}).status_code for _ in range(25)]
