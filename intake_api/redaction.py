@@ -89,16 +89,31 @@ _ADDRESS = re.compile(
 )
 
 
+_DIGIT = re.compile(r"\d")
+
+
 def find_personal_data(text: str) -> list[Span]:
-    """Every personal data item found, without overlaps, in text order."""
+    """Every personal data item found, without overlaps, in text order.
+
+    A detector is skipped when the text lacks what every one of its matches needs (an
+    ``@``, a ``/`` or ``www.``, enough digits): the result is the same, and exports and
+    digests, which mask every text they show, skip most of the regex scans.
+    """
     spans: list[Span] = []
-    spans += [Span("email", m.start(), m.end()) for m in _EMAIL.finditer(text)]
-    spans += [Span("url", m.start(), m.end()) for m in _URL.finditer(text) if _personal_url(m.group())]
-    spans += [Span("handle", m.start(), m.end()) for m in _HANDLE.finditer(text)]
-    spans += [Span("iban", m.start(), m.end()) for m in _IBAN.finditer(text) if _iban_checks(m.group())]
-    spans += _identity_numbers(text)
-    spans += [Span("address", m.start(), _address_end(text, m.end())) for m in _ADDRESS.finditer(text)]
-    spans += _phones(text)
+    digits = len(_DIGIT.findall(text))
+    if "@" in text:
+        spans += [Span("email", m.start(), m.end()) for m in _EMAIL.finditer(text)]
+        spans += [Span("handle", m.start(), m.end()) for m in _HANDLE.finditer(text)]
+    if "/" in text or "www." in text.lower():
+        spans += [Span("url", m.start(), m.end()) for m in _URL.finditer(text) if _personal_url(m.group())]
+    if digits >= 2:
+        spans += [Span("iban", m.start(), m.end()) for m in _IBAN.finditer(text) if _iban_checks(m.group())]
+    if digits >= _ID_DIGITS:
+        spans += _identity_numbers(text)
+    if digits:
+        spans += [Span("address", m.start(), _address_end(text, m.end())) for m in _ADDRESS.finditer(text)]
+    if digits >= _PHONE_DIGITS[0]:
+        spans += _phones(text)
     return _without_overlaps(spans)
 
 
@@ -139,13 +154,17 @@ def _iban_checks(candidate: str) -> bool:
     return int(digits) % 97 == 1
 
 
+_ID_DIGITS = 5  # the fewest digits of an identity number after its cue (standalone ones have 6 or more)
+_PHONE_DIGITS = (8, 15)
+
+
 def _identity_numbers(text: str) -> list[Span]:
     spans = [Span("id", m.start(), m.end()) for m in _STANDALONE_IDS.finditer(text)
              if sum(ch.isdigit() for ch in m.group()) >= 6]  # fmt: skip
     for cue in _ID_CUE.finditer(text):
         window = text[cue.end() : cue.end() + 40]
         token = _ID_TOKEN.search(window)
-        if token is None or sum(ch.isdigit() for ch in token.group()) < 5:
+        if token is None or sum(ch.isdigit() for ch in token.group()) < _ID_DIGITS:
             continue
         if window[: token.start()].count(" ") > 4:
             continue  # too far from the cue word to be its number
@@ -159,7 +178,7 @@ def _phones(text: str) -> list[Span]:
     for match in _PHONE_CANDIDATE.finditer(text):
         candidate = match.group().strip(" .-")
         digits = sum(ch.isdigit() for ch in candidate)
-        if not 8 <= digits <= 15 or re.fullmatch(r"\d{1,4}[./-]\d{1,2}[./-]\d{1,4}", candidate):  # dates
+        if not _PHONE_DIGITS[0] <= digits <= _PHONE_DIGITS[1] or re.fullmatch(r"\d{1,4}[./-]\d{1,2}[./-]\d{1,4}", candidate):  # dates
             continue
         if _is_phone(candidate):
             start = match.start() + match.group().index(candidate)
