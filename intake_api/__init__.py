@@ -23,10 +23,11 @@ EXTENSION_KEY = "gcm_intake"
 
 def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> Flask:
     """Build the web application; channels without their secrets stay off."""
-    from intake_api import log_privacy, web
+    from intake_api import deployment, log_privacy, web
 
     log_privacy.install()
     runtime = runtime or build_runtime(settings)
+    deployment.check_gunicorn_workers(runtime.settings)
     app = Flask(__name__, instance_path=str(runtime.settings.instance_path))
     app.config.update(SECRET_KEY=runtime.settings.secret_key, JSON_AS_ASCII=False)
     app.extensions[EXTENSION_KEY] = runtime

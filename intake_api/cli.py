@@ -156,6 +156,36 @@ def telegram(lazy: _LazyRuntime, webhook_url: str | None) -> None:
         channel.client.close()
 
 
+@main.command()
+@pass_runtime
+def scheduler(lazy: _LazyRuntime) -> None:
+    """Every minute: send due digests, post new inputs to Slack, purge once a day.
+
+    Run one per deployment; a second one stands by (PostgreSQL advisory lock, or a
+    lease row on SQLite) and takes over within a minute when the first one stops.
+    """
+    import signal
+    import threading
+
+    from intake_api.scheduler import build_scheduler
+
+    logging.getLogger("apscheduler.executors").setLevel(logging.WARNING)  # not two lines a minute
+    runtime = lazy.get()
+    runtime.settings.log_disabled_channels()
+    _ensure_schema(runtime)
+    jobs = build_scheduler(runtime, blocking=False)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    jobs.start()
+    click.echo(f"gcm-intake {__version__} scheduler running (Ctrl+C to stop)")
+    try:
+        stop.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        jobs.shutdown(wait=True)  # a tick that is sending finishes first
+
+
 @main.group()
 def staff() -> None:
     """Manage Network staff and their roles."""

@@ -187,12 +187,16 @@ class Leadership:
         self.holder = holder or f"{socket.gethostname()}:{os.getpid()}"
         self._connection: Connection | None = None
         self._held = False
+        self._leading: bool | None = None
         self.purged_on: date | None = None  # the day this leader last ran the retention purge
 
     def acquire(self, *, now: datetime) -> bool:
-        if self.engine.dialect.name == "postgresql":
-            return self._advisory_lock()
-        return self._lease(now)
+        leads = self._advisory_lock() if self.engine.dialect.name == "postgresql" else self._lease(now)
+        if leads != self._leading:
+            # Said once per change, so an operator can see which scheduler works and which waits.
+            log.info("scheduler %s %s", self.holder, "leads" if leads else "stands by: another scheduler leads")
+            self._leading = leads
+        return leads
 
     def _advisory_lock(self) -> bool:
         # A session-level lock, held for as long as this connection lives: a leader that

@@ -28,3 +28,17 @@ def test_missing_sqlite_directory_gives_503(tmp_path):
         instance_path=tmp_path, secret_key="k",
     ))  # fmt: skip
     assert app.test_client().get("/healthz").status_code == 503
+
+
+def test_never_cached_and_sets_no_cookie(client):
+    response = client.get("/healthz")
+    assert response.headers["Cache-Control"] == "no-store"
+    assert "Set-Cookie" not in response.headers
+
+
+def test_503_is_never_cached_either(tmp_path):
+    app = create_app(Settings(
+        database_url=f"sqlite:///{tmp_path / 'no' / 'such' / 'dir' / 'x.db'}",
+        instance_path=tmp_path, secret_key="k",
+    ))  # fmt: skip
+    assert app.test_client().get("/healthz").headers["Cache-Control"] == "no-store"
