@@ -46,7 +46,7 @@ from models.practice import Practice
 from models.reference import CHANNELS, minor_age_groups
 from models.registration import Registration
 from models.review import RegionalReview
-from models.submission import ObjectiveSuggestion, Submission, SubmissionObjective
+from models.submission import Submission, SubmissionObjective
 
 MAX_MESSAGE_ID_LENGTH = 128
 _STORE_ATTEMPTS = 5
@@ -85,22 +85,30 @@ class _Form:
     kind: str
     questionnaire: Questionnaire
     model: type[IntakeRecord]
-    build: Callable[[dict[str, Any], KeyRing, dict[str, Any]], IntakeRecord]
+    # The record's own fields from clean answers. Runs before the write transaction:
+    # redaction, the safeguarding scan and encryption are CPU work that must not hold
+    # SQLite's write lock (or a PostgreSQL transaction) open.
+    fields: Callable[[dict[str, Any], KeyRing], dict[str, Any]]
     stored_as: str = ""  # the kind of record it makes, when several forms make the same
 
     @property
     def record_kind(self) -> str:
         return self.stored_as or self.kind
 
+    def build(self, fields: dict[str, Any], provenance: dict[str, Any]) -> IntakeRecord:
+        """A new record; objects it links to are made here, fresh for each attempt."""
+        if self.model is Submission:
+            links = [SubmissionObjective(objective_number=n) for n in fields["objectives"]]
+            fields = {k: v for k, v in fields.items() if k != "objectives"}
+            return Submission(**fields, **provenance, objective_links=links)
+        return self.model(**fields, **provenance)
 
-def _build_input(
-    answers: dict[str, Any], keys: KeyRing, provenance: dict[str, Any]
-) -> IntakeRecord:
+
+def _input_fields(answers: dict[str, Any], keys: KeyRing) -> dict[str, Any]:
     written = answers["text"]
     shown = redact(written)
     disclosure = assess(written)
-    return Submission(
-        **provenance,
+    return dict(
         review_slug=answers["review"],
         stakeholder_group=answers["stakeholder_group"],
         age_group=answers["age_group"],
@@ -112,17 +120,12 @@ def _build_input(
         urgent_category=disclosure.category if disclosure else None,
         consent_quote=answers["consent_quote"],
         source=answers.get("source"),
-        objective_links=[
-            SubmissionObjective(objective_number=int(n)) for n in answers["objectives"]
-        ],
+        objectives=[int(n) for n in answers["objectives"]],
     )
 
 
-def _build_pledge(
-    answers: dict[str, Any], _keys: KeyRing, provenance: dict[str, Any]
-) -> IntakeRecord:
-    return Pledge(
-        **provenance,
+def _pledge_fields(answers: dict[str, Any], _keys: KeyRing) -> dict[str, Any]:
+    return dict(
         review_slug=answers["review"],
         organisation=answers["organisation"],
         stakeholder_group=answers["stakeholder_group"],
@@ -133,11 +136,8 @@ def _build_pledge(
     )
 
 
-def _build_practice(
-    answers: dict[str, Any], _keys: KeyRing, provenance: dict[str, Any]
-) -> IntakeRecord:
-    return Practice(
-        **provenance,
+def _practice_fields(answers: dict[str, Any], _keys: KeyRing) -> dict[str, Any]:
+    return dict(
         review_slug=answers["review"],
         title=answers["title"],
         description=answers["description"],
@@ -149,12 +149,9 @@ def _build_practice(
     )
 
 
-def _build_registration(
-    answers: dict[str, Any], keys: KeyRing, provenance: dict[str, Any]
-) -> IntakeRecord:
+def _registration_fields(answers: dict[str, Any], keys: KeyRing) -> dict[str, Any]:
     needs = answers["accessibility_needs"]
-    return Registration(
-        **provenance,
+    return dict(
         review_slug=answers["review"],
         name=keys.encrypt(answers["name"], context="registration.name"),
         organisation=answers["organisation"],
@@ -172,11 +169,11 @@ def _build_registration(
 _FORMS = {
     form.kind: form
     for form in (
-        _Form("input", INPUT, Submission, _build_input),
-        _Form("staff_input", STAFF_INPUT, Submission, _build_input, stored_as="input"),
-        _Form("pledge", PLEDGE, Pledge, _build_pledge),
-        _Form("practice", PRACTICE, Practice, _build_practice),
-        _Form("registration", REGISTRATION, Registration, _build_registration),
+        _Form("input", INPUT, Submission, _input_fields),
+        _Form("staff_input", STAFF_INPUT, Submission, _input_fields, stored_as="input"),
+        _Form("pledge", PLEDGE, Pledge, _pledge_fields),
+        _Form("practice", PRACTICE, Practice, _practice_fields),
+        _Form("registration", REGISTRATION, Registration, _registration_fields),
     )
 }
 
@@ -253,9 +250,12 @@ class IntakeService:
         pseudonym = (
             self.keys.pseudonym(channel, platform_user_id) if platform_user_id is not None else None
         )
+        fields = form.fields(clean, self.keys)
+        analysis = analyse(fields["text"], locale) if form.model is Submission and self.analysis else None
         for _attempt in range(_STORE_ATTEMPTS):
             try:
-                return self._store(form, clean, channel, message_id, locale, pseudonym, received_at)
+                return self._store(form, clean, fields, analysis, channel, message_id, locale, pseudonym,
+                                   received_at)  # fmt: skip
             except IntegrityError:
                 # A concurrent delivery of the same message won, or the receipt
                 # code collided: the next attempt finds the winner or draws anew.
@@ -276,6 +276,8 @@ class IntakeService:
         self,
         form: _Form,
         answers: dict[str, Any],
+        fields: dict[str, Any],
+        analysis: Analysis | None,
         channel: str,
         message_id: str,
         locale: str,
@@ -293,15 +295,17 @@ class IntakeService:
             )
             if received_at is not None:
                 provenance["created_at"] = received_at
-            record = form.build(answers, self.keys, provenance)
-            if isinstance(record, Submission) and self.analysis:
-                _apply_analysis(record, analyse(record.text, locale))
+            record = form.build(fields, provenance)
+            if isinstance(record, Submission) and analysis is not None:
+                _apply_analysis(record, analysis)
             consents = _consents(form.record_kind, answers, record, channel, locale)
             crud.add_intake(
                 session, record=record, consents=consents, actor=f"channel:{channel}",
                 kind=form.record_kind,
             )  # fmt: skip
-            if isinstance(record, Submission) and self.analysis:
+            if isinstance(record, Submission) and analysis is not None:
+                crud.add_suggestions(session, submission_id=record.id, suggestions=[
+                    (int(s.key), s.score, list(s.triggers)) for s in analysis.objectives])  # fmt: skip
                 join_group(session, record)
             return _receipt(form.record_kind, record, duplicate=False)
 
@@ -346,15 +350,14 @@ class IntakeService:
 
 
 def _apply_analysis(submission: Submission, analysis: Analysis) -> None:
-    """Store what the analysis found next to, never instead of, the contributor's answers."""
+    """Store what the analysis found next to, never instead of, the contributor's answers.
+
+    The objective suggestions go in as rows once the input has its id (``crud.add_suggestions``).
+    """
     submission.language = analysis.language.code
     submission.language_confidence = analysis.language.confidence
     submission.suggested_theme = analysis.theme.key if analysis.theme else None
     submission.minhash = analysis.signature
-    submission.suggestions = [
-        ObjectiveSuggestion(objective_number=int(s.key), score=s.score, triggers=list(s.triggers))
-        for s in analysis.objectives
-    ]
 
 
 def _receipt(kind: str, record: IntakeRecord, *, duplicate: bool) -> Receipt:

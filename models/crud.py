@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
+from sqlalchemy import insert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
@@ -18,6 +19,7 @@ from models.consent import ConsentRecord
 from models.contributor import Contributor
 from models.intake_record import IntakeRecord
 from models.review import RegionalReview
+from models.submission import ObjectiveSuggestion
 
 Record = TypeVar("Record", bound=IntakeRecord)
 
@@ -77,6 +79,20 @@ def add_intake(
         session, actor=actor, action=f"{kind}.created", subject_type=kind, subject_id=record.id
     )
     return record
+
+
+def add_suggestions(
+    session: Session, *, submission_id: int | None, suggestions: list[tuple[int, float, list[str]]]
+) -> None:
+    """Store an input's objective suggestions (number, score, trigger words) in one statement.
+
+    Core, not ORM objects: at intake, building and flushing three mapped objects costs
+    more than the insert itself.
+    """
+    if suggestions:
+        session.connection().execute(insert(ObjectiveSuggestion), [
+            {"submission_id": submission_id, "objective_number": number, "score": score, "triggers": triggers}
+            for number, score, triggers in suggestions])  # fmt: skip
 
 
 def write_audit(

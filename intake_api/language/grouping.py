@@ -9,8 +9,9 @@ import multiprocessing
 import os
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
+from typing import Any
 
-from sqlalchemy import Engine, bindparam, delete, update
+from sqlalchemy import Connection, Engine, bindparam, delete, text, update
 from sqlmodel import Session, col, select
 
 from intake_api.language.near_duplicates import THRESHOLD, bands, components, signature, similarity
@@ -23,6 +24,23 @@ _INPUTS = Submission.__table__  # type: ignore[attr-defined]
 _BANDS = TextBand.__table__  # type: ignore[attr-defined]
 
 
+# Built once: composing these per input (sixteen band literals, an IN list) cost more
+# than running them.
+_CANDIDATES = select(_INPUTS.c.id, _INPUTS.c.minhash, _INPUTS.c.duplicate_group).where(
+    _INPUTS.c.id.in_(select(_BANDS.c.submission_id).where(
+        _BANDS.c.band.in_(bindparam("keys", expanding=True))).scalar_subquery()))  # fmt: skip
+_MEMBERS = select(_INPUTS.c.id).where(_INPUTS.c.duplicate_group.in_(bindparam("groups", expanding=True)))
+_SET_GROUP = (_INPUTS.update().where(_INPUTS.c.id.in_(bindparam("members", expanding=True)))
+              .values(duplicate_group=bindparam("group")))  # fmt: skip
+_ADD_BANDS = _BANDS.insert()
+# Groups change one intake at a time. Two inputs arriving together would otherwise not
+# see each other (neither is committed) and miss their group, and their updates of the
+# same members could deadlock. Held until the intake commits; SQLite's write lock
+# already does the same.
+_GROUPING_LOCK = text(
+    "SELECT pg_advisory_xact_lock(hashtext(current_database() || '.' || current_schema() || '.gcm-intake-grouping'))")
+
+
 def join_group(session: Session, submission: Submission) -> int | None:
     """Index a new input's bands and merge it with the near-duplicates already stored.
 
@@ -33,11 +51,9 @@ def join_group(session: Session, submission: Submission) -> int | None:
         return None
     keys = bands(submission.minhash)
     connection = session.connection()
-    candidates = connection.execute(
-        select(_INPUTS.c.id, _INPUTS.c.minhash, _INPUTS.c.duplicate_group).where(
-            _INPUTS.c.id.in_(select(_BANDS.c.submission_id).where(_BANDS.c.band.in_(keys)).scalar_subquery()))
-    ).all()  # fmt: skip
-    connection.execute(_BANDS.insert(), [{"band": key, "submission_id": submission.id} for key in keys])
+    _lock_groups(connection)
+    candidates = connection.execute(_CANDIDATES, {"keys": keys}).all()
+    connection.execute(_ADD_BANDS, [{"band": key, "submission_id": submission.id} for key in keys])
     close = [(other_id, group) for other_id, sig, group in candidates
              if sig is not None and similarity(submission.minhash, sig) >= THRESHOLD]  # fmt: skip
     if not close:
@@ -45,21 +61,45 @@ def join_group(session: Session, submission: Submission) -> int | None:
     members = {submission.id, *(i for i, _ in close)}
     groups = {g for _, g in close if g is not None}
     group = min(members | groups)
-    if groups:  # whole groups merge (two indexed lookups: an OR would scan the table)
-        members |= set(connection.execute(
-            select(_INPUTS.c.id).where(_INPUTS.c.duplicate_group.in_(groups))).scalars())  # fmt: skip
-    connection.execute(_INPUTS.update().where(_INPUTS.c.id.in_(members)).values(duplicate_group=group))
+    if groups == {group}:  # joining one group that keeps its id: only the newcomers change
+        members = {submission.id, *(i for i, g in close if g is None)}
+    elif groups:  # whole groups merge (two indexed lookups: an OR would scan the table)
+        members |= set(connection.execute(_MEMBERS, {"groups": sorted(groups)}).scalars())
+    connection.execute(_SET_GROUP, {"members": sorted(members), "group": group})
     submission.duplicate_group = group
     return group
 
 
+def _lock_groups(connection: Connection) -> None:
+    if connection.dialect.name == "postgresql":
+        connection.execute(_GROUPING_LOCK)
+
+
 def _sign(texts: list[str]) -> list[bytes]:
-    """Signatures of many texts, on every core when there are enough to be worth it."""
+    """Signatures of many texts, each distinct text once, on every core when worth it.
+
+    A copy-paste campaign is many copies of one text: signed once.
+    """
+    distinct = list(dict.fromkeys(texts))
     workers = os.cpu_count() or 1
-    if workers == 1 or len(texts) < 4 * PARALLEL_CHUNK:
-        return [signature(t) for t in texts]
-    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
-        return list(pool.map(signature, texts, chunksize=PARALLEL_CHUNK))
+    if workers == 1 or len(distinct) < 4 * PARALLEL_CHUNK:
+        signed = [signature(t) for t in distinct]
+    else:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            signed = list(pool.map(signature, distinct, chunksize=PARALLEL_CHUNK))
+    by_text = dict(zip(distinct, signed, strict=True))
+    return [by_text[t] for t in texts]
+
+
+def _executemany(connection: Connection, statement: str, rows: list[tuple[Any, ...]]) -> None:
+    """One statement over many rows straight through the driver.
+
+    Over a million band rows, SQLAlchemy's per-row parameter processing costs more than
+    the database's own work; ``{}`` marks each parameter in the driver's style.
+    """
+    if rows:
+        mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+        connection.exec_driver_sql(statement.format(*[mark] * statement.count("{}")), rows)
 
 
 def regroup_all(engine: Engine, progress: Callable[[int], None] = lambda _n: None) -> dict[str, int]:
@@ -77,9 +117,8 @@ def regroup_all(engine: Engine, progress: Callable[[int], None] = lambda _n: Non
         if rows:
             signatures = _sign([t for _, t in rows])
             with write_session(engine) as session:
-                session.connection().execute(
-                    _INPUTS.update().where(_INPUTS.c.id == bindparam("row_id")),
-                    [{"row_id": i, "minhash": sig} for (i, _), sig in zip(rows, signatures, strict=True)])  # fmt: skip
+                _executemany(session.connection(), "UPDATE submission SET minhash = {} WHERE id = {}",
+                             [(sig, i) for (i, _), sig in zip(rows, signatures, strict=True)])  # fmt: skip
         signed += len(rows)
         progress(len(rows))
         if len(rows) < BATCH:
@@ -91,21 +130,20 @@ def regroup_all(engine: Engine, progress: Callable[[int], None] = lambda _n: Non
     groups = components(items, keys)
     with write_session(engine) as session:
         connection = session.connection()
+        _lock_groups(connection)
         connection.execute(delete(TextBand))
         secondary = list(_BANDS.indexes)  # rebuilt once at the end: cheaper than kept up row by row
         for index in secondary:
             index.drop(connection)
         for start in range(0, len(items), BATCH):
             chunk = range(start, min(start + BATCH, len(items)))
-            connection.execute(
-                _BANDS.insert(), [{"band": key, "submission_id": items[n][0]} for n in chunk for key in keys[n]])
+            _executemany(connection, "INSERT INTO text_band (band, submission_id) VALUES ({}, {})",
+                         [(key, items[n][0]) for n in chunk for key in keys[n]])  # fmt: skip
             progress(len(chunk))
         for index in secondary:
             index.create(connection)
         session.execute(update(Submission).where(col(Submission.duplicate_group).is_not(None)).values(duplicate_group=None))
-        if groups:
-            session.connection().execute(
-                _INPUTS.update().where(_INPUTS.c.id == bindparam("row_id")),
-                [{"row_id": member, "duplicate_group": group} for member, group in groups.items()])  # fmt: skip
+        _executemany(connection, "UPDATE submission SET duplicate_group = {} WHERE id = {}",
+                     [(group, member) for member, group in groups.items()])
     return {"signed": signed, "inputs": len(items), "groups": len(set(groups.values())),
             "in_groups": len(groups)}  # fmt: skip

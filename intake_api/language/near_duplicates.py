@@ -102,6 +102,24 @@ def components(items: Iterable[tuple[int, bytes]], band_keys: list[list[str]] | 
     items = list(items)
     if not items:
         return {}
+    # Identical signatures are one group whatever else they resemble: compare one of each.
+    first: dict[bytes, int] = {}
+    copies: dict[int, list[int]] = {}
+    for index, (item_id, sig) in enumerate(items):
+        copies.setdefault(first.setdefault(sig, index), []).append(item_id)
+    if len(first) == len(items):
+        return _components_of_distinct(items, band_keys)
+    distinct = list(first.values())
+    grouped = _components_of_distinct([items[i] for i in distinct],
+                                      [band_keys[i] for i in distinct] if band_keys is not None else None)  # fmt: skip
+    members: dict[int, list[int]] = {}
+    for index in distinct:
+        rep = items[index][0]
+        members.setdefault(grouped.get(rep, rep), []).extend(copies[index])
+    return {m: min(ms) for ms in members.values() if len(ms) > 1 for m in ms}
+
+
+def _components_of_distinct(items: list[tuple[int, bytes]], band_keys: list[list[str]] | None) -> dict[int, int]:
     ids = [item_id for item_id, _ in items]
     matrix = np.frombuffer(b"".join(sig for _, sig in items), dtype="<u4").reshape(len(items), NUM_PERM)
     needed = int(np.ceil(THRESHOLD * NUM_PERM))

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from intake_api.language.normalise import fold, stems
@@ -92,6 +92,12 @@ def _stop_stems(locale: str) -> frozenset[str]:
     return frozenset(stems(" ".join(get_stop_words(names[locale])), locale))
 
 
+@lru_cache(maxsize=8)
+def _text_stems(text: str, locale: str) -> tuple[str, ...]:
+    """A text's stems, kept for the next lexicon: objectives and themes read the same text."""
+    return tuple(stems(text, locale))
+
+
 def _matches(text: str, lexicon: _Lexicon) -> dict[str, set[_Term]]:
     found: dict[str, set[_Term]] = defaultdict(set)
     if lexicon.han_terms:
@@ -101,7 +107,7 @@ def _matches(text: str, lexicon: _Lexicon) -> dict[str, set[_Term]]:
                 found[term.key].add(term)
         text_stems = [text[i : i + 2] for i in range(len(text) - 1)]
     else:
-        text_stems = stems(text, lexicon.locale)
+        text_stems = list(_text_stems(text, lexicon.locale))
     for i, stem in enumerate(text_stems):
         for term in lexicon.by_first_stem.get(stem, ()):  # (empty for Chinese)
             if tuple(text_stems[i : i + len(term.stems)]) == term.stems:

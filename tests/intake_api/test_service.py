@@ -89,6 +89,9 @@ def test_concurrent_different_inputs_all_stored(service, engine):
         ))
     assert len({r.code for r in receipts}) == 30
     assert count_rows(engine, "submission") == 30
+    with engine.connect() as connection:  # the same text, arriving together: still one group
+        groups = connection.execute(text("SELECT DISTINCT duplicate_group FROM submission")).scalars().all()
+    assert len(groups) == 1 and groups[0] is not None
 
 
 INVALID = [
