@@ -34,6 +34,8 @@ def init_app(app: Flask, settings: Settings) -> None:
         MAX_FORM_MEMORY_SIZE=MAX_REQUEST_BYTES,
         WTF_CSRF_TIME_LIMIT=4 * 3600,  # a long input takes a while to write
         RATELIMIT_STORAGE_URI=settings.ratelimit_storage_url,
+        # Redis down: count in this process until it is back, rather than fail every form.
+        RATELIMIT_IN_MEMORY_FALLBACK_ENABLED=True,
         RATELIMIT_ENABLED=settings.ratelimit_enabled,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
