@@ -18,7 +18,7 @@ from intake_api.language.insights import (
     one_per_group,
     written_language,
 )
-from intake_api.stats import opening_words
+from intake_api.stats import latest_inputs, opening_words
 from models.db import read_session
 from models.pledge import Pledge
 from models.practice import Practice
@@ -133,5 +133,6 @@ def digest_for(engine: Engine, *, review_slug: str, since: datetime, until: date
                   if g not in seen_groups],
             campaigns=campaigns(session, in_period, limit=5),
             key_phrases=distinctive_phrases(session, review_slug, [col(Submission.created_at) >= since,
-                                                                   col(Submission.created_at) < until], top=6),
+                                                                   col(Submission.created_at) < until,
+                                                                   latest_inputs(session)], top=6),
         )  # fmt: skip

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Engine, func
-from sqlmodel import col, select
+from sqlalchemy import ColumnElement, Engine, func
+from sqlmodel import Session, col, select
 
 from intake_api.redaction import redact
 from models.base import utcnow
@@ -67,6 +67,17 @@ def review_stats(engine: Engine, *, now: datetime | None = None) -> list[ReviewS
                     *counts.get(r.slug, (0, 0, 0)), groups.get(r.slug, []), flagged.get(r.slug, []))
         for r in reviews
     ]  # fmt: skip
+
+
+# Key phrases (TF-IDF, in Python) read at most this many of the latest inputs: their top
+# terms settle long before that, and a report over a million inputs stays seconds, not minutes.
+KEY_PHRASE_SAMPLE = 10_000
+
+
+def latest_inputs(session: Session) -> ColumnElement[bool]:
+    """A condition keeping the latest KEY_PHRASE_SAMPLE inputs by id (a primary-key range)."""
+    newest = session.exec(select(func.max(Submission.id))).one() or 0
+    return col(Submission.id) > newest - KEY_PHRASE_SAMPLE
 
 
 def _int():  # type: ignore[no-untyped-def]

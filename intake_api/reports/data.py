@@ -17,6 +17,7 @@ from intake_api.language.insights import (
     written_language,
 )
 from intake_api.redaction import redact
+from intake_api.stats import latest_inputs
 from models.base import utcnow
 from models.db import read_session
 from models.pledge import Pledge
@@ -114,6 +115,7 @@ def build_report(engine: Engine, *, review_slug: str) -> ReportData:
             by_theme=counts(col(Submission.theme)), by_objective=[(int(n), c) for n, c in objectives],
             quotes=dict(quotes), pledges=pledges, practices=practices, registrations_by_mode=modes,
             travel_requests=travel, by_language=written_language(session, [of_review]),
-            campaigns=campaigns(session, [of_review]), key_phrases=distinctive_phrases(session, review_slug),
+            campaigns=campaigns(session, [of_review]),
+            key_phrases=distinctive_phrases(session, review_slug, [latest_inputs(session)]),
             suggestions_accepted=acceptance(session, [of_review]),
         )  # fmt: skip
