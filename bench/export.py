@@ -1,0 +1,139 @@
+"""B7: export of 1,000,000 inputs to CSV and XLSX, time and peak memory of the process.
+
+Candidate: ``gcm-intake export --format csv|xlsx -o FILE`` in a child process, as staff run
+it. Baseline, also a child process: the same SELECT through the raw driver's cursor (fetched
+in batches) into the csv module / xlsxwriter in constant-memory mode, no labels, no masking.
+Peak RSS of each child comes from wait4's rusage. Targets: CSV <= 1.5x raw; peak RSS < 150 MB
+for both formats.
+
+Run: python -m bench --only B7 [--quick]
+     python -m bench.export raw csv|xlsx URL FILE   (the baseline, as a child process)
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from bench.common import Figure
+
+
+TIME_TARGET = {"csv": 1.5}
+RSS_LIMIT_MB = 150
+BATCH = 2_000
+
+
+def _query(sqlite: bool) -> str:
+    objectives = ("(SELECT group_concat(objective_number, ',') FROM submission_objective o WHERE o.submission_id = s.id)"
+                  if sqlite else
+                  "(SELECT string_agg(objective_number::text, ',') FROM submission_objective o WHERE o.submission_id = s.id)")  # fmt: skip
+    return ("SELECT receipt, review_slug, created_at, channel, locale, stakeholder_group, country, age_group, gender, "
+            f"theme, {objectives}, text, consent_quote, status FROM submission s ORDER BY id")  # fmt: skip
+
+
+def raw_export(fmt: str, url: str, path: str) -> int:
+    """The baseline: a driver cursor straight into the writer (this module imports nothing of the app)."""
+    sqlite = url.startswith("sqlite")
+    if sqlite:
+        import sqlite3
+
+        connection: Any = sqlite3.connect(url.removeprefix("sqlite:///"))
+        cursor = connection.cursor()
+    else:
+        import psycopg
+
+        connection = psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://"))
+        cursor = connection.cursor(name="export")  # server-side, like stream_results
+    cursor.execute(_query(sqlite))
+    written = 0
+    if fmt == "csv":
+        with open(path, "w", newline="", encoding="utf-8") as out:
+            writer = csv.writer(out)
+            while batch := cursor.fetchmany(BATCH):
+                writer.writerows(batch)
+                written += len(batch)
+    else:
+        import xlsxwriter
+
+        workbook = xlsxwriter.Workbook(path, {"constant_memory": True})
+        sheet = workbook.add_worksheet("Inputs")
+        while batch := cursor.fetchmany(BATCH):
+            for row in batch:
+                written += 1
+                sheet.write_row(written, 0, [str(v) if v is not None and not isinstance(v, int | float | str) else v
+                                             for v in row])  # fmt: skip
+        workbook.close()
+    connection.close()
+    return written
+
+
+def _child(command: list[str], env: dict[str, str]) -> dict[str, float]:
+    """Run a child process; its wall time and its own peak RSS (wait4 rusage, kB on Linux)."""
+    started = time.perf_counter()
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                               cwd=Path(__file__).parent.parent)  # fmt: skip
+    _pid, status, usage = os.wait4(process.pid, 0)
+    elapsed = time.perf_counter() - started
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode:
+        raise RuntimeError(f"{command[:4]} failed: {process.stderr.read().decode()[-2000:] if process.stderr else ''}")
+    if process.stderr:
+        process.stderr.close()
+    return {"seconds": elapsed, "rss_mb": usage.ru_maxrss / 1024}
+
+
+def measure(kind: str, url: str, size: int, rounds: int) -> None:
+    from bench.common import alternate_many, report
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("INTAKE_")}
+    env.update(INTAKE_DATABASE_URL=url, INTAKE_SECRET_KEY="bench-secret")
+    with tempfile.TemporaryDirectory() as folder:
+        for fmt in ("csv", "xlsx"):
+            out = str(Path(folder) / f"export.{fmt}")
+            candidate = [sys.executable, "-m", "intake_api.cli", "export", "--format", fmt, "-o", out]
+            baseline = [sys.executable, "-m", "bench.export", "raw", fmt, url, out]
+            base, cand = alternate_many(lambda b=baseline: _child(b, env), lambda c=candidate: _child(c, env),  # type: ignore[misc]
+                                        rounds=rounds)  # fmt: skip
+            limit = TIME_TARGET.get(fmt)
+            report(f"B7 export {fmt} {kind} {size:,} inputs, time", "s", base["seconds"], cand["seconds"],
+                   target=f"<= {limit}x raw" if limit else "(measured; no time target)",
+                   met=cand["seconds"].median <= limit * base["seconds"].median if limit else None,
+                   benchmark="B7", database=kind, format=fmt, size=size)  # fmt: skip
+            _rss_line(fmt, kind, size, base["rss_mb"], cand["rss_mb"])
+
+
+def _rss_line(fmt: str, kind: str, size: int, base: Figure, cand: Figure) -> None:
+    from bench.common import note, report
+
+    report(f"B7 export {fmt} {kind} {size:,} inputs, peak RSS", "MB", base, cand, target=f"< {RSS_LIMIT_MB} MB",
+           met=cand.high < RSS_LIMIT_MB, benchmark="B7", database=kind, format=fmt, size=size, metric="rss")  # fmt: skip
+    note(f"largest peak RSS of the candidate over the runs: {cand.high:.0f} MB (baseline {base.high:.0f} MB)")
+
+
+def run(*, quick: bool = False, databases: Sequence[str] = ("sqlite", "postgresql"), rounds: int = 5) -> None:
+    from bench import dataset
+    from bench.common import database, note
+
+    size = 5_000 if quick else 1_000_000
+    for kind in databases:
+        with database(kind) as url:
+            dataset.create_store(url)
+            started = time.perf_counter()
+            dataset.load(url, 0, size)
+            note(f"{kind}: loaded {size:,} inputs in {time.perf_counter() - started:.1f} s")
+            measure(kind, url, size, rounds)
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 5 and sys.argv[1] == "raw":
+        raw_export(sys.argv[2], sys.argv[3], sys.argv[4])
+    else:
+        sys.exit(__doc__)

@@ -1,0 +1,130 @@
+"""B1: the public input form, POST -> validate -> store -> 303 to the receipt, under gunicorn.
+
+Candidate: ``gunicorn -w 2 'intake_api:create_app()'`` on SQLite and on PostgreSQL, rate
+limits off through ``INTAKE_RATELIMIT_ENABLED=false`` (one load generator is one client
+address). Each POST carries the CSRF token and session cookie of one GET of the form, a
+fresh submission key and one of 3,000 texts, so each stores a new input. Baseline: ``bench.bare:app``'s ``/bare``
+route returning 200 under the same gunicorn configuration.
+Max rate: wrk (closed loop, 2 threads, CONNECTIONS connections). Latency: ``bench.loadgen``
+open loop at half the bare maximum, for both. Targets: >= 60% of bare req/s; p99 at half
+the bare max rate <= 3x bare p99.
+
+Run: python -m bench --only B1 [--quick]
+"""
+
+from __future__ import annotations
+
+import re
+import tempfile
+import uuid
+from collections.abc import Sequence
+from html import unescape
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import httpx
+
+from bench import dataset
+from bench.common import alternate_many, database, note, report
+from bench.loadgen import http_request, open_loop
+from bench.servers import clean_env, gunicorn, wrk
+
+CONNECTIONS = 32
+RATE_TARGET = 0.60
+P99_TARGET = 3.0
+FORM = "/en/inputs/new"
+_HIDDEN = re.compile(r'<input type="hidden" name="(csrf_token)" value="([^"]*)">')
+ANSWERS: dict[str, Any] = {
+    "review": "escwa", "stakeholder_group": "youth", "country": "JO", "age_group": "18_24", "gender": "woman",
+    "theme": "priorities_gaps", "objectives": ["3", "5"], "contact_email": "", "consent_store": "on",
+    "consent_quote": "on",
+    "text": "Young migrants need clear information about regular pathways before they leave, and decent work when they arrive.",
+}  # fmt: skip
+
+
+def form_session(base: str) -> tuple[str, str]:
+    """The CSRF token and session cookie a browser gets with the form."""
+    page = httpx.get(base + FORM, timeout=10)
+    token = unescape(dict(_HIDDEN.findall(page.text))["csrf_token"])
+    cookie = "; ".join(f"{name}={value}" for name, value in page.cookies.items())
+    return token, cookie
+
+
+def form_bodies() -> list[str]:
+    """Form bodies with varied texts (the demo corpus, reshuffled): no two inputs the same."""
+    return [urlencode({**ANSWERS, "text": text}, doseq=True) for _language, text in dataset.text_variants()]
+
+
+def app_env(url: str, instance: str) -> dict[str, str]:
+    return clean_env(INTAKE_DATABASE_URL=url, INTAKE_SECRET_KEY="bench-secret-key", INTAKE_INSTANCE_PATH=instance,
+                     INTAKE_RATELIMIT_ENABLED="false")  # fmt: skip
+
+
+def measure(kind: str, url: str, rounds: int, duration: float) -> None:
+    with tempfile.TemporaryDirectory() as instance, \
+            gunicorn("intake_api:create_app()", app_env(url, instance)) as app, \
+            gunicorn("bench.bare:app", clean_env()) as bare:  # fmt: skip
+        token, cookie = form_session(app.url)
+        bodies = form_bodies()
+        bodies_file = Path(instance) / "bodies.txt"
+        bodies_file.write_text("\n".join(bodies) + "\n")
+
+        def candidate() -> dict[str, float]:
+            result = wrk(app.url + FORM, script="form.lua", args=(token, cookie, str(bodies_file)), connections=CONNECTIONS,
+                         duration=duration)  # fmt: skip
+            if result.errors:
+                raise RuntimeError(f"B1 form POSTs failed: {result.errors}\n{result.output}")
+            return {"rps": result.requests_per_s, "p99": result.p99_ms}
+
+        def baseline() -> dict[str, float]:
+            result = wrk(bare.url + "/bare", connections=CONNECTIONS, duration=duration)
+            return {"rps": result.requests_per_s, "p99": result.p99_ms}
+
+        candidate()  # warm up both workers (imports, templates, language data)
+        base, cand = alternate_many(baseline, candidate, rounds=rounds)
+        report(f"B1 form POST {kind}, max rate (wrk -c {CONNECTIONS})", "req/s", base["rps"], cand["rps"],
+               target=f">= {RATE_TARGET:.0%} of bare", met=cand["rps"].median >= RATE_TARGET * base["rps"].median,
+               benchmark="B1", database=kind, metric="rps")  # fmt: skip
+        note(f"closed-loop p99 (wrk): candidate {cand['p99'].median:.1f} ms, bare {base['p99'].median:.1f} ms")
+
+        rate = base["rps"].median / 2
+        run_id = uuid.uuid4().hex[:8]
+
+        def build_post(i: int) -> bytes:
+            key = f"{run_id}{i:024x}"
+            data = f"{bodies[i % len(bodies)]}&csrf_token={token}&submission_key={key}"
+            return http_request("POST", app.url + FORM, data.encode(),
+                                {"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie})  # fmt: skip
+
+        rounds_seen = iter(range(10**6))
+
+        def open_candidate() -> dict[str, float]:
+            n = next(rounds_seen)
+            result = open_loop(app.url, rate=rate, duration=duration,
+                               build=lambda i: build_post(n * 10**7 + i))  # fmt: skip
+            return {"p99": result.p99_ms, "errors": result.errors, "late": result.late_sends_ms,
+                    "achieved": result.achieved}  # fmt: skip
+
+        def open_baseline() -> dict[str, float]:
+            request = http_request("GET", bare.url + "/bare")
+            result = open_loop(bare.url, rate=rate, duration=duration, build=lambda i: request)
+            return {"p99": result.p99_ms, "errors": result.errors, "late": result.late_sends_ms,
+                    "achieved": result.achieved}  # fmt: skip
+
+        obase, ocand = alternate_many(open_baseline, open_candidate, rounds=rounds)
+        report(f"B1 form POST {kind}, p99 at {rate:.0f} req/s (half the bare max, open loop)", "ms",
+               obase["p99"], ocand["p99"], target=f"<= {P99_TARGET:.0f}x bare p99",
+               met=ocand["p99"].median <= P99_TARGET * obase["p99"].median,
+               benchmark="B1", database=kind, metric="p99", rate=rate)  # fmt: skip
+        note(f"open loop: answered {ocand['achieved'].median:.0f}/s (bare {obase['achieved'].median:.0f}/s), "
+             f"errors {ocand['errors'].high:.0f} (bare {obase['errors'].high:.0f}), generator's own p99 lateness "
+             f"{ocand['late'].median:.1f} ms (bare run {obase['late'].median:.1f} ms)")  # fmt: skip
+
+
+def run(*, quick: bool = False, databases: Sequence[str] = ("sqlite", "postgresql"), rounds: int = 5) -> None:
+    duration = 2.0 if quick else 8.0
+    for kind in databases:
+        with database(kind) as url:
+            dataset.create_store(url)
+            measure(kind, url, rounds, duration)

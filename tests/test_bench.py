@@ -1,0 +1,32 @@
+"""Every benchmark still runs (tiny sizes, one round): a smoke test, nothing timed is asserted."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from bench.__main__ import main
+from tests.conftest import require_postgres
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.mark.parametrize("benchmark", ["B2", "B3", "B7"])
+def test_in_process_benchmarks_run(benchmark, capsys):
+    assert main(["--only", benchmark, "--quick", "--rounds", "1", "--databases", "sqlite"]) == 0
+    assert "ratio" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("benchmark", ["B1", "B4", "B5"])
+def test_http_benchmarks_run(benchmark, capsys):
+    if shutil.which("wrk") is None:
+        pytest.skip("wrk is not installed (apt-get install wrk)")
+    assert main(["--only", benchmark, "--quick", "--rounds", "1", "--databases", "sqlite"]) == 0
+    assert "ratio" in capsys.readouterr().out
+
+
+def test_benchmarks_run_on_postgresql(capsys):
+    require_postgres()
+    assert main(["--only", "B2", "--quick", "--rounds", "1", "--databases", "postgresql"]) == 0
+    assert "postgresql" in capsys.readouterr().out
