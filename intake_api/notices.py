@@ -15,6 +15,7 @@ PRIVACY_NOTICE: tuple[str, ...] = (
     N_("We store your answers to prepare the regional review of the Global Compact for Migration. We do not ask for your name."),
     N_("Only the organisers of the UN Network on Migration read them. Reports show numbers, and quote you only if you allow it, without your name."),
     N_("An e-mail address, if you give one, is stored encrypted and used only to contact you about your input."),
+    N_("On Telegram, if you allow us to write to you about a regional review, we keep your chat ID encrypted, only for that. It is deleted when you say stop, or soon after the consultation."),
     N_("Phone numbers, addresses and other personal details in your text are hidden from the organisers."),
     N_("If you tell us you are in danger, the organisers read your input first, and we tell you where to get help."),
     N_("We keep your input until the review's summary report is final; contact details are deleted soon after the consultation."),

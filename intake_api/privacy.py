@@ -8,17 +8,19 @@ exports built afterwards no longer show what was withdrawn.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import Engine, delete
 from sqlmodel import Session, col, select
 
+from intake_api.chat_contacts import forget_chat_contacts, message_reviews
 from intake_api.crypto import KeyRing
 from intake_api.questionnaire import CONSENT_NOTICE_VERSION
 from intake_api.receipts import PREFIXES, normalise_receipt
 from intake_api.staff import NotAllowed
 from models import crud
+from models.broadcast import BroadcastDelivery, ChatContact
 from models.consent import ConsentRecord
 from models.contributor import Contributor
 from models.conversation import ChatSession
@@ -36,7 +38,7 @@ _MODELS: dict[str, type[IntakeRecord]] = {
     "input": Submission, "pledge": Pledge, "practice": Practice, "registration": Registration,
 }  # fmt: skip
 _KIND_OF_PREFIX = {prefix: kind for kind, prefix in PREFIXES.items()}
-WITHDRAWABLE = ("quote", "contact")
+WITHDRAWABLE = ("quote", "contact", "message")
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,7 @@ class ContributorData:
     first_seen: datetime
     inputs: list[StoredInput]
     other_records: int  # pledges, practices, registrations
+    message_reviews: list[str] = field(default_factory=list)  # reviews we may write to them about
 
 
 def describe_contributor(
@@ -87,6 +90,7 @@ def describe_contributor(
             inputs=[StoredInput(s.receipt, s.review_slug, s.created_at, s.status, s.consent_quote)
                     for s in inputs],
             other_records=others,
+            message_reviews=message_reviews(session, contributor_id=contributor.id or 0),
         )  # fmt: skip
 
 
@@ -110,6 +114,8 @@ def erase_contributor(
         ).first()
         if contributor is None:
             return 0
+        for kept in (ChatContact, BroadcastDelivery):  # the encrypted chat and what was sent to it
+            session.execute(delete(kept).where(col(kept.contributor_id) == contributor.id))
         erased = 0
         for kind, model in _MODELS.items():
             rows = session.exec(
@@ -180,11 +186,12 @@ def _written_text(record: IntakeRecord, keys: KeyRing) -> str | None:
 def withdraw_consent(
     engine: Engine, *, receipt: str, consent: str, channel: str, actor: str
 ) -> bool:
-    """Withdraw consent to be quoted or contacted for one record; False if there is none.
+    """Withdraw consent to be quoted, contacted or messaged for one record; False if there is none.
 
     Idempotent. Quotes vanish from every report and digest built afterwards
-    (they read ``consent_quote`` when they are built); a contact address is
-    deleted outright, not merely hidden.
+    (they read ``consent_quote`` when they are built); a contact address, and
+    the chat kept for messages about the record's review, are deleted
+    outright, not merely hidden.
     """
     if consent not in WITHDRAWABLE:
         raise ValueError(f"consent must be one of {WITHDRAWABLE}")
@@ -217,11 +224,14 @@ def withdraw_contributor_consent(
         ).first()
         if contributor is None:
             return 0
-        changed = 0
-        for kind, model in _MODELS.items():
-            mine = select(model).where(col(model.contributor_id) == contributor.id)
-            for record in session.exec(mine):
-                changed += _withdraw(session, kind, record, consent, channel)
+        if consent == "message":
+            changed = forget_chat_contacts(session, contributor_id=contributor.id or 0, channel=channel)
+        else:
+            changed = sum(
+                _withdraw(session, kind, record, consent, channel)
+                for kind, model in _MODELS.items()
+                for record in session.exec(select(model).where(col(model.contributor_id) == contributor.id))
+            )
         crud.write_audit(
             session, actor=f"channel:{channel}", action=f"consent.{consent}_withdrawn",
             subject_type="contributor", subject_id=None, detail={"records": changed},
@@ -231,6 +241,11 @@ def withdraw_contributor_consent(
 
 def _withdraw(session: Session, kind: str, record: IntakeRecord, consent: str, channel: str) -> int:
     """Apply one withdrawal to one record and record it; 1 if anything changed."""
+    if consent == "message":
+        if not isinstance(record, Submission) or record.contributor_id is None:
+            return 0
+        return forget_chat_contacts(session, contributor_id=record.contributor_id, channel=channel,
+                                    review_slug=record.review_slug)  # fmt: skip
     if consent == "quote":
         if not isinstance(record, Submission) or not record.consent_quote:
             return 0
@@ -269,7 +284,12 @@ def erase_record(engine: Engine, *, receipt: str, actor: str) -> bool:
 
 
 def _delete_record(session: Session, kind: str, record: IntakeRecord) -> None:
-    """Delete a record, its consent records and its Slack moderation message."""
+    """Delete a record, its consent records, its Slack moderation message and the chat kept with it."""
+    if isinstance(record, Submission) and record.contributor_id is not None:
+        session.execute(delete(ChatContact).where(
+            col(ChatContact.contributor_id) == record.contributor_id,
+            col(ChatContact.review_slug) == record.review_slug,
+        ))  # fmt: skip
     session.execute(
         delete(ConsentRecord).where(
             col(ConsentRecord.subject_type) == kind, col(ConsentRecord.subject_id) == record.id

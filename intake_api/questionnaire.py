@@ -34,7 +34,7 @@ from models.reference import (
 )
 
 # Bumped whenever the wording of a privacy or consent notice changes; stored with each consent.
-CONSENT_NOTICE_VERSION = "2026-11-v2"
+CONSENT_NOTICE_VERSION = "2026-12-v3"  # v3: the Telegram chat kept for messages, if allowed
 
 
 class Kind(StrEnum):
@@ -477,6 +477,14 @@ REGISTRATION = Questionnaire("registration", (
     Question("travel_reason", Kind.TEXT, N_("Why do you need travel support?"), max_length=1_000),
     _consent_store,
 ), rules=(_travel_support_needs_reason,))  # fmt: skip
+
+# Asked in chats only, near the other consents, after the review is chosen: only a yes
+# lets us keep the chat (encrypted) to write to about that one review.
+CONSENT_MESSAGE = Question(
+    "consent_message", Kind.CONSENT,
+    N_("May we send you a message here about this regional review, for example the date of the consultation or whether your input was used?"),
+    N_("Optional. Only the organisers write, rarely. Send /consent to stop at any time."),
+)  # fmt: skip
 
 QUESTIONNAIRES: dict[str, Questionnaire] = {
     q.name: q for q in (INPUT, STAFF_INPUT, PLEDGE, PRACTICE, REGISTRATION)

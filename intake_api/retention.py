@@ -3,8 +3,10 @@
 Contact details, sealed original texts and registrants' names and needs serve
 the consultation; they go ``contact_retention_days`` after the review's
 consultation (a review may set its own number). The redacted text of inputs
-stays for the summary report. Unfinished chat conversations and settled
-platform deliveries go after a few idle weeks.
+stays for the summary report. Telegram chats kept for messages about a
+review, and the delivery rows of its broadcasts, are contact details too and
+go at the same time. Unfinished chat conversations and settled platform
+deliveries go after a few idle weeks.
 
 Each step selects by a condition that its own update makes false, and commits
 batch by batch: a purge that crashes midway loses nothing already done, and
@@ -23,6 +25,7 @@ from sqlmodel import col, select
 
 from models import crud
 from models.base import utcnow
+from models.broadcast import Broadcast, BroadcastDelivery, ChatContact
 from models.conversation import ChatSession
 from models.db import read_session, write_session
 from models.inbox import InboxEntry
@@ -94,6 +97,10 @@ def steps(engine: Engine, policy: Policy, now: datetime) -> list[Step]:
         Step("registration.name_and_needs", Registration,
              col(Registration.review_slug).in_(ended) & (func.length(col(Registration.name)) > 0),
              {"name": b"", "accessibility_needs": None, "travel_reason": None}),
+        Step("chat_contact.review_ended", ChatContact, col(ChatContact.review_slug).in_(ended), None),
+        Step("broadcast_delivery.review_ended", BroadcastDelivery,
+             col(BroadcastDelivery.broadcast_id).in_(
+                 select(Broadcast.id).where(col(Broadcast.review_slug).in_(ended))), None),
         Step("chat_session.idle", ChatSession,
              col(ChatSession.updated_at) < now - timedelta(days=policy.conversation_retention_days), None),
         Step("inbox_entry.settled", InboxEntry,

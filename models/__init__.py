@@ -13,6 +13,7 @@ SQLModel.metadata.naming_convention = {
 
 from models.api_token import ApiToken  # noqa: E402
 from models.audit import AuditEntry  # noqa: E402
+from models.broadcast import Broadcast, BroadcastDelivery, ChatContact  # noqa: E402
 from models.consent import ConsentRecord  # noqa: E402
 from models.contributor import Contributor  # noqa: E402
 from models.conversation import ChatSession  # noqa: E402
@@ -34,6 +35,9 @@ from models.submission import (  # noqa: E402
 __all__ = [
     "ApiToken",
     "AuditEntry",
+    "Broadcast",
+    "BroadcastDelivery",
+    "ChatContact",
     "ChatSession",
     "ConsentRecord",
     "Contributor",

@@ -6,7 +6,7 @@ from sqlmodel import Field, SQLModel
 
 from models.base import Timestamp, utcnow
 
-CONSENT_KINDS = ("store", "quote", "contact")
+CONSENT_KINDS = ("store", "quote", "contact", "message")  # message: written to in the chat
 
 
 class ConsentRecord(SQLModel, table=True):

@@ -306,7 +306,7 @@ def help_text_for(locale: str) -> str:
         "`/gcm channel REVIEW` — " + t("moderate this review's new inputs in this channel"),
         "`/gcm subscribe REVIEW [daily|weekly] [HH:MM]` — " + t("get the review's digest in this channel"),
         "`/gcm safeguarding REVIEW` — " + t("post this review's urgent inputs (protection risks) in this channel at once"),
-        "`/gcm withdraw RECEIPT quote|contact` — " + t("withdraw a consent on a contributor's behalf"),
+        "`/gcm withdraw RECEIPT quote|contact|message` — " + t("withdraw a consent on a contributor's behalf"),
         "`/gcm erase RECEIPT` — " + t("erase an input on a contributor's request (administrators)"),
         "`/gcm help` — " + t("show this message"),
     ))  # fmt: skip

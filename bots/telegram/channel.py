@@ -19,6 +19,7 @@ from telegram import Update
 from bots.slack.moderation_feed import post_soon
 from bots.telegram.client import BotClient
 from bots.telegram.conversation import Conversation, Incoming, Ports, Reply
+from intake_api.chat_contacts import record_message_consent
 from intake_api.conversations import ChatSessions, ConcurrentUpdate
 from intake_api.inbox import Inbox
 from intake_api.privacy import (
@@ -128,7 +129,8 @@ class TelegramChannel:
     def _converse(self, parsed: Parsed) -> list[Reply]:
         if parsed.event is None or parsed.user_id is None:
             return []
-        user_id = parsed.user_id
+        user_id, chat_id = parsed.user_id, parsed.chat_id or parsed.user_id
+        engine, keys = self.runtime.engine, self.runtime.keys
         ports = Ports(
             service=self.runtime.service, platform_user_id=user_id,
             describe=lambda: describe_contributor(
@@ -137,6 +139,10 @@ class TelegramChannel:
             stop_quotes=lambda: withdraw_contributor_consent(
                 self.runtime.engine, self.runtime.keys, channel=CHANNEL, platform_user_id=user_id,
                 consent="quote"),
+            messages=lambda receipt, granted, locale: record_message_consent(
+                engine, keys, receipt=receipt, chat_id=chat_id, granted=granted, channel=CHANNEL, locale=locale),
+            stop_messages=lambda: withdraw_contributor_consent(
+                engine, keys, channel=CHANNEL, platform_user_id=user_id, consent="message"),
             help_after=self._help_after,
         )  # fmt: skip
         for _attempt in range(3):

@@ -19,15 +19,19 @@ from intake_api.countries import match_country
 from intake_api.i18n import LOCALES, gettext, language_name, negotiate
 from intake_api.notices import MINORS_NOTICE, PRIVACY_NOTICE, PRIVACY_NOTICE_TITLE
 from intake_api.privacy import ContributorData
-from intake_api.questionnaire import INPUT, AnswerError, Kind, Question, help_text
+from intake_api.questionnaire import CONSENT_MESSAGE, INPUT, AnswerError, Kind, Question, help_text
 from intake_api.service import IntakeService, InvalidAnswers
 from models.reference import N_, country_name
 
 # The input questionnaire as Telegram asks it: consent comes first, with the
-# privacy notice, and no e-mail address is asked for in a chat.
-QUESTIONS: tuple[Question, ...] = tuple(
-    q for q in INPUT.questions if q.key not in ("consent_store", "contact_email")
+# privacy notice, and no e-mail address is asked for in a chat; instead, after
+# the consent to be quoted, whether we may write back here about the review.
+QUESTIONS: tuple[Question, ...] = (
+    *(q for q in INPUT.questions if q.key not in ("consent_store", "contact_email")),
+    CONSENT_MESSAGE,
 )
+# Asked only of adults: like quotes, a minor is not even asked (see MINORS_NOTICE).
+ADULTS_ONLY = ("consent_quote", "consent_message")
 PROFILE_KEYS = ("stakeholder_group", "country", "age_group", "gender")
 OBJECTIVES_PER_PAGE = 6
 SUMMARY_TITLE = N_("Please check your input")
@@ -63,6 +67,9 @@ class Ports:
     describe: Callable[[], ContributorData | None]
     erase: Callable[[], int]
     stop_quotes: Callable[[], int]
+    # (receipt, granted, locale): the answer to CONSENT_MESSAGE; a yes keeps this chat for the review
+    messages: Callable[[str, bool, str], object]
+    stop_messages: Callable[[], int]
     help_after: Callable[[str, str], list[str] | None]  # (receipt, locale) -> where to get help, if urgent
 
 
@@ -162,6 +169,8 @@ class Conversation:
                 lines.append(f"• {_t(state, _question(key).label)}: {_choice_label(state, key, value)}")
         lines.append(_t(state, "Your inputs: %(count)s", count=len(data.inputs)))
         lines += [f"• {i.receipt} ({i.review_slug.upper()}, {i.created_at:%Y-%m-%d})" for i in data.inputs]
+        if data.message_reviews:
+            lines.append(_t(state, "Your chat ID, kept encrypted to write to you here about: %(reviews)s.", reviews=_reviews(data.message_reviews)))
         lines.append(_t(state, "Send /delete to erase all of it."))
         return "\n".join(lines)  # fmt: skip
 
@@ -237,7 +246,8 @@ class Conversation:
         except AnswerError as error:
             return [Reply(error.translated(state.locale)), _ask(state, question)]
         if question.key == "age_group" and self.ports.service.is_minor(state.data["answers"]["age_group"]):
-            state.data["answers"]["consent_quote"] = False  # a minor is never quoted: not even asked
+            # A minor is never quoted nor written to: not even asked.
+            state.data["answers"].update(dict.fromkeys(ADULTS_ONLY, False))
             notice = _t(state, MINORS_NOTICE, age=self.ports.service.digital_consent_age)
             return [Reply(notice, replace=replace), *self._next_question(state)]
         if question.kind is Kind.TEXT:
@@ -330,6 +340,8 @@ class Conversation:
             state.data["editing"] = True
             state.step = f"q:{first.field}"
             return [Reply(first.message), _ask(state, _question(first.field))]
+        may_write = bool(answers.get("consent_message"))
+        self.ports.messages(receipt.code, may_write, state.locale)
         state.step, state.data = "idle", {}
         code = f"<code>{receipt.code}</code>"
         help_lines = self.ports.help_after(receipt.code, state.locale)
@@ -339,31 +351,42 @@ class Conversation:
                 _t(state, "Thank you! Your input has been received."),
                 _t(state, "Your receipt code is %(receipt)s. Please keep it: quote it to ask about your input or to have it erased.", receipt=code),
                 _t(state, "The organisers read every input and bring them together in the summary report of the regional review. Send /new to share another input."),
+                *([_t(state, "We may write to you here about this regional review. Send /consent to stop.")] if may_write else []),
             )),
             replace=True,
         ), *urgent]  # fmt: skip
 
     def _consents(self, state: ChatState) -> list[Reply]:
-        """`/consent`: what we may do with the person's inputs, and a button to stop quotes."""
+        """`/consent`: what we may do (quote the person, write to them here), with buttons to stop."""
         data = self.ports.describe()
         if data is None:
             return [Reply(_t(state, "We store nothing about you."))]
         quoted = sum(1 for i in data.inputs if i.quote_allowed)
-        if not quoted:
+        if not quoted and not data.message_reviews:
             return [Reply(_t(state, "We do not quote any of your inputs. Send /delete to erase everything we store about you."))]
+        lines: list[str] = []
+        rows: list[tuple[Button, ...]] = []
+        if quoted:
+            lines.append(_t(state, "You allowed us to quote %(count)s of your inputs in reports, without your name.", count=quoted))
+            rows.append((Button(_t(state, "Stop quoting me"), "quotes:stop"),))
+        if data.message_reviews:
+            lines.append(_t(state, "You allowed us to write to you here about: %(reviews)s.", reviews=_reviews(data.message_reviews)))
+            rows.append((Button(_t(state, "Stop messages"), "messages:stop"),))
+        lines.append(_t(state, "Do you want us to stop?"))
+        rows.append((Button(_t(state, "Keep as it is"), "quotes:keep"),))
         state.data["return_to"] = state.step
         state.step = "quotes"
-        return [Reply(
-            _t(state, "You allowed us to quote %(count)s of your inputs in reports, without your name. Do you want us to stop?", count=quoted),
-            ((Button(_t(state, "Stop quoting me"), "quotes:stop"), Button(_t(state, "Keep as it is"), "quotes:keep")),),
-        )]  # fmt: skip
+        return [Reply("\n".join(lines), tuple(rows))]  # fmt: skip
 
     def _quotes_choice(self, state: ChatState, event: Incoming) -> list[Reply]:
-        if event.kind != "button" or event.value not in ("quotes:stop", "quotes:keep"):
+        if event.kind != "button" or event.value not in ("quotes:stop", "messages:stop", "quotes:keep"):
             return [Reply(_t(state, "Please answer with the buttons below."))]
         state.step = state.data.pop("return_to", "idle") or "idle"
         if event.value == "quotes:keep":
             return [Reply(_t(state, "Nothing was changed."), replace=True)]
+        if event.value == "messages:stop":
+            self.ports.stop_messages()
+            return [Reply(_t(state, "Done. We will not write to you here any more, and we deleted your chat ID."), replace=True)]
         self.ports.stop_quotes()
         return [Reply(_t(state, "Done. We will not quote any of your inputs in reports or digests."), replace=True)]
 
@@ -388,6 +411,9 @@ def _question(key: str) -> Question:
 def _ask(state: ChatState, question: Question, *, replace: bool = False) -> Reply:
     """One question as one message, with its choices as buttons."""
     text = f"<b>{_t(state, question.label)}</b>"
+    review = state.data.get("answers", {}).get("review")
+    if question is CONSENT_MESSAGE and review:
+        text += f"\n<i>{_escape(_choice_label(state, 'review', review))}</i>"  # the one review it is about
     hint = help_text(question, state.locale)
     if hint:
         text += f"\n{hint}"
@@ -449,6 +475,10 @@ def _answer_label(state: ChatState, question: Question, value: Any) -> str:
     return _choice_label(state, question.key, value)
 
 
+def _reviews(slugs: list[str]) -> str:
+    return ", ".join(slug.upper() for slug in slugs)
+
+
 def _escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
@@ -459,7 +489,7 @@ def _help(state: ChatState) -> str:
         "/new — " + _t(state, "share an input for a regional review"),
         "/language — " + _t(state, "change the language"),
         "/mydata — " + _t(state, "see what we store about you"),
-        "/consent — " + _t(state, "see or withdraw your consent to be quoted"),
+        "/consent — " + _t(state, "see or withdraw your consents (quotes, messages)"),
         "/delete — " + _t(state, "erase everything we store about you"),
         "/cancel — " + _t(state, "stop the current input"),
         "/help — " + _t(state, "show this message"),
@@ -472,7 +502,7 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("new", N_("share an input for a regional review")),
     ("language", N_("change the language")),
     ("mydata", N_("see what we store about you")),
-    ("consent", N_("see or withdraw your consent to be quoted")),
+    ("consent", N_("see or withdraw your consents (quotes, messages)")),
     ("delete", N_("erase everything we store about you")),
     ("help", N_("show this message")),
     ("cancel", N_("stop the current input")),

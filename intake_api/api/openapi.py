@@ -87,7 +87,7 @@ def openapi_document() -> dict[str, Any]:
                     "summary": "Withdraw a consent on the contributor's behalf",
                     "requestBody": {"required": True, "content": {"application/json": {"schema": {
                         "type": "object", "required": ["consent", "granted"], "properties": {
-                            "consent": {"type": "string", "enum": ["quote", "contact"]},
+                            "consent": {"type": "string", "enum": ["quote", "contact", "message"]},
                             "granted": {"type": "boolean", "const": False}}}}}},
                     "responses": {"200": _json({"type": "object", "required": ["receipt", "consent", "granted"],
                                                 "properties": {"receipt": {"type": "string"}, "consent": {"type": "string"},

@@ -202,7 +202,7 @@ def withdraw_submission_consent(receipt: str) -> ResponseReturnValue:
     if not isinstance(body, dict) or "consent" not in body:
         raise ApiError(400, "bad_request", "Send a JSON object with consent and granted.")
     if body.get("consent") not in WITHDRAWABLE or body.get("granted") is not False:
-        raise ApiError(422, "invalid", "consent is quote or contact, and granted must be false.")
+        raise ApiError(422, "invalid", "consent is quote, contact or message, and granted must be false.")
     try:
         found = withdraw_for_staff(runtime_of(current_app).engine, receipt=receipt, consent=body["consent"],
                                    staff=_staff(), channel="api")  # fmt: skip

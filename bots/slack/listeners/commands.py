@@ -77,7 +77,7 @@ def register(app: App, context: SlackContext) -> None:
 
 
 def _privacy_request(context: SlackContext, staff: StaffMember, sub: str, words: list[str], locale: str) -> str:
-    """`/gcm erase RECEIPT` (administrators) and `/gcm withdraw RECEIPT quote|contact`."""
+    """`/gcm erase RECEIPT` (administrators) and `/gcm withdraw RECEIPT quote|contact|message`."""
     engine = context.runtime.engine
     receipt = words[0].upper() if words else ""
     try:
@@ -89,7 +89,7 @@ def _privacy_request(context: SlackContext, staff: StaffMember, sub: str, words:
         else:
             consent = words[1].lower() if len(words) > 1 else ""
             if not receipt or consent not in WITHDRAWABLE:
-                return gettext(locale, "Usage: /gcm withdraw RECEIPT quote|contact")
+                return gettext(locale, "Usage: /gcm withdraw RECEIPT quote|contact|message")
             found = withdraw_for_staff(engine, receipt=receipt, consent=consent, staff=staff, channel="slack")
             done = gettext(locale, "Consent withdrawn for %(receipt)s: %(consent)s.", receipt=receipt, consent=consent)
     except NotAllowed:

@@ -54,7 +54,7 @@ def test_withdraw_on_behalf_of_a_contributor(slack, slack_api, service, engine):
         stored = session.exec(select(Submission)).one()
     assert stored.consent_quote is False and stored.contact_email is None
     usage = slack.command(f"withdraw {receipt} everything", user="UORG").get_data(as_text=True)
-    assert "/gcm withdraw RECEIPT quote|contact" in usage
+    assert "/gcm withdraw RECEIPT quote|contact|message" in usage
     outside = service.submit_input(input_answers(review="unece"), channel="web", message_id="u", locale="en").code
     refused = slack.command(f"withdraw {outside} quote", user="UORG").get_data(as_text=True)
     assert gettext("es", "Sorry, only administrators can erase inputs, and staff only act on their own reviews.") in refused

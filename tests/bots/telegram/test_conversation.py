@@ -12,14 +12,14 @@ from tests.conftest import count_rows
 from tests.factories import text_for
 
 
-def converse(channel, user: TelegramUser, locale: str, text: str) -> None:
-    """The taps and messages of a person giving one input, start to finish."""
+def converse(channel, user: TelegramUser, locale: str, text: str, *, may_write: bool = False) -> None:
+    """The taps and messages of a person giving one input, start to finish (quotes allowed)."""
     for update in (
         user.text("/start"), user.tap(f"lang:{locale}"), user.tap("consent:yes"),
         user.tap("a:escwa"), user.tap("a:migrant"), user.text("Jordan"), user.tap("c:JO"),
         user.tap("a:18_24"), user.tap("skip"), user.tap("a:cooperation"),
         user.tap("t:5"), user.tap("p:1"), user.tap("t:7"), user.tap("done"),
-        user.text(text), user.tap("a:yes"),
+        user.text(text), user.tap("a:yes"), user.tap("a:yes" if may_write else "a:no"),
     ):  # fmt: skip
         assert channel.handle(update)
 
@@ -74,7 +74,7 @@ def test_returning_contributor_is_offered_the_same_profile(channel, bot_api, eng
     assert [b["callback_data"] for b in bot_api.last_buttons()[0]] == ["same:yes", "same:no"]
     for update in (user.tap("same:yes"), user.tap("a:eca"), user.tap("a:governance"), user.tap("skip"),
                    user.text("A second input about regional free movement protocols."), user.tap("a:no"),
-                   user.tap("send")):  # fmt: skip
+                   user.tap("a:no"), user.tap("send")):  # fmt: skip
         channel.handle(update)
     with Session(engine) as session:
         second = session.exec(select(Submission).where(Submission.review_slug == "eca")).one()
@@ -194,7 +194,7 @@ def test_consent_command_stops_quotes(channel, bot_api, engine):
     converse(channel, user, "pt", text_for("pt"))
     channel.handle(user.tap("send"))
     channel.handle(user.text("/consent"))
-    assert [b["callback_data"] for b in bot_api.last_buttons()[0]] == ["quotes:stop", "quotes:keep"]
+    assert [row[0]["callback_data"] for row in bot_api.last_buttons()] == ["quotes:stop", "quotes:keep"]
     channel.handle(user.tap("quotes:stop"))
     assert bot_api.texts()[-1] == gettext("pt", "Done. We will not quote any of your inputs in reports or digests.")
     with Session(engine) as session:

@@ -42,7 +42,7 @@ def test_polling_carries_a_conversation_through_a_crash(database_url, runtime, b
                   user.tap("a:diaspora"), user.text("France"), user.tap("c:FR")]  # fmt: skip
     second_half = [user.tap("skip"), user.tap("skip"), user.tap("a:governance"), user.tap("skip"),
                    user.text("Les associations de la diaspora veulent être consultées."), user.tap("a:yes"),
-                   user.tap("send")]  # fmt: skip
+                   user.tap("a:no"), user.tap("send")]  # fmt: skip
 
     process = _start(database_url, bot_api, tmp_path)
     try:

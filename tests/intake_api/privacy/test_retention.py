@@ -10,7 +10,14 @@ from sqlmodel import Session, select
 
 from intake_api.cli import main
 from intake_api.retention import Policy, plan, purge
-from models import ChatSession, RegionalReview, Registration, Submission
+from models import (
+    BroadcastDelivery,
+    ChatContact,
+    ChatSession,
+    RegionalReview,
+    Registration,
+    Submission,
+)
 
 POLICY = Policy(contact_retention_days=30, conversation_retention_days=30)
 
@@ -118,3 +125,24 @@ def test_a_review_can_keep_contacts_for_less_time(service, engine):
     assert plan(engine, POLICY, now=now)["submission.contact_email"] == 0
     set_review_retention(engine, review_slug="escwa", days=7, actor="test")
     assert plan(engine, POLICY, now=now)["submission.contact_email"] == 7
+
+
+def test_chats_kept_for_messages_go_with_the_contact_details(service, engine, runtime):
+    from intake_api.broadcasts import create_broadcast
+    from intake_api.chat_contacts import record_message_consent
+    from tests.factories import input_answers
+
+    for n, review in enumerate(("escwa", "escwa", "unece")):
+        receipt = service.submit_input(input_answers(review=review), channel="telegram", message_id=f"t{n}",
+                                       locale="en", platform_user_id=70_300 + n).code  # fmt: skip
+        record_message_consent(engine, runtime.keys, receipt=receipt, chat_id=70_300 + n, granted=True,
+                               channel="telegram", locale="en")  # fmt: skip
+    create_broadcast(engine, runtime.keys, review_slug="escwa", messages={"*": "The consultation is on Monday."},
+                     actor="test")  # fmt: skip
+    now = _after_escwa_consultation(engine, 31)
+    due = plan(engine, POLICY, now=now)
+    assert due["chat_contact.review_ended"] == 2 and due["broadcast_delivery.review_ended"] == 2
+    purge(engine, POLICY, now=now)
+    with Session(engine) as session:
+        assert [c.review_slug for c in session.exec(select(ChatContact))] == ["unece"]
+        assert session.exec(select(BroadcastDelivery)).all() == []
