@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine
@@ -53,6 +53,19 @@ class Inbox:
         with read_session(self.engine) as session:
             entry = self._entry(session, delivery_id)
             return entry is not None and entry.status == "pending" and entry.attempts < MAX_ATTEMPTS
+
+    def claim_retry(self, delivery_id: str, *, stale_after: timedelta) -> bool:
+        """For a platform's retry of a delivery seen before: True when the first attempt failed,
+        or stopped without a word (still pending after ``stale_after``, e.g. its process died).
+
+        False while the first attempt may still be running: a retry that arrives meanwhile
+        (Slack retries after 3 seconds without an answer) must not process it a second time.
+        """
+        with read_session(self.engine) as session:
+            entry = self._entry(session, delivery_id)
+            if entry is None or entry.status != "pending" or entry.attempts >= MAX_ATTEMPTS:
+                return False
+            return entry.attempts > 0 or _aware(entry.received_at) < utcnow() - stale_after
 
     def done(self, delivery_id: str) -> None:
         with write_session(self.engine) as session:
@@ -104,3 +117,8 @@ class Inbox:
             self.keys.decrypt(sealed, context=f"inbox.{self.channel}")
         )
         return payload
+
+
+def _aware(moment: datetime) -> datetime:
+    """SQLite gives back naive UTC times; PostgreSQL aware ones."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

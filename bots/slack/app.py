@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 from slack_bolt import App, BoltResponse
@@ -21,6 +22,8 @@ from intake_api.inbox import Inbox
 from intake_api.runtime import Runtime
 
 log = logging.getLogger(__name__)
+# A first attempt still pending this long after it arrived is taken as dead: its retry runs it.
+STALE = timedelta(seconds=30)
 
 
 def web_client(runtime: Runtime) -> WebClient:
@@ -57,7 +60,10 @@ def build_slack_app(runtime: Runtime, client: WebClient | None = None) -> App:
 
 
 def _once_per_event(inbox: Inbox) -> Callable[..., BoltResponse]:
-    """Events are recorded by event_id; a retry is skipped unless the first attempt failed.
+    """Events are recorded by event_id; a retry is skipped unless the first attempt failed or died.
+
+    A retry that arrives while the first attempt is still running is answered 200 and
+    skipped (found by bench B5: such retries published the App Home twice).
 
     The listener settles the event (``SlackContext.settling``): bolt runs it after
     the middleware chain, so only the listener knows whether it succeeded.
@@ -65,7 +71,7 @@ def _once_per_event(inbox: Inbox) -> Callable[..., BoltResponse]:
 
     def middleware(body: dict[str, Any], next: Callable[[], BoltResponse]) -> BoltResponse:  # noqa: A002
         event_id = body.get("event_id") if body.get("type") == "event_callback" else None
-        if event_id and not inbox.receive(event_id, body) and not inbox.claim(event_id):
+        if event_id and not inbox.receive(event_id, body) and not inbox.claim_retry(event_id, stale_after=STALE):
             return BoltResponse(status=200, body="")
         return next()
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from datetime import timedelta
 
 import pytest
 from sqlmodel import Session, select
@@ -190,6 +191,22 @@ def test_a_retry_after_a_failed_first_attempt_is_processed(slack, slack_api):
     first = slack.event(event, event_id="Ev3")
     assert first.status_code >= 500 or slack_api.sent("views.publish") == []
     slack.event(event, event_id="Ev3", retry=1)
+    assert len(slack_api.sent("views.publish")) == 1
+
+
+def test_a_retry_while_the_first_attempt_runs_is_skipped_and_one_after_it_died_is_processed(
+    slack, slack_api, slack_runtime, monkeypatch
+):
+    from bots.slack import app as slack_app_module
+    from intake_api.inbox import Inbox
+
+    event = {"type": "app_home_opened", "user": "UADMIN", "channel": "D1", "tab": "home"}
+    inbox = Inbox(slack_runtime.engine, slack_runtime.keys, "slack")
+    inbox.receive("Ev4", {"event_id": "Ev4"})  # the first attempt is under way in another worker
+    assert slack.event(event, event_id="Ev4", retry=1).status_code == 200
+    assert slack_api.sent("views.publish") == []
+    monkeypatch.setattr(slack_app_module, "STALE", timedelta(seconds=-1))  # ... or it died long ago
+    slack.event(event, event_id="Ev4", retry=2)
     assert len(slack_api.sent("views.publish")) == 1
 
 
