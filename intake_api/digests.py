@@ -116,11 +116,12 @@ def digest_for(engine: Engine, *, review_slug: str, since: datetime, until: date
                     col(model.created_at) < until, *conditions)
             ).one()  # fmt: skip
 
+        by_channel = grouped(col(Submission.channel))
         return Digest(
             review_slug=review_slug, since=since, until=until,
-            new_inputs=sum(n for _, n in grouped(col(Submission.channel))),
+            new_inputs=sum(n for _, n in by_channel),  # every input has a channel: one query, not two
             by_group=grouped(col(Submission.stakeholder_group)),
-            by_channel=grouped(col(Submission.channel)),
+            by_channel=by_channel,
             by_language=written_language(session, in_period),
             by_theme=grouped(col(Submission.theme)),
             by_objective=[(int(n), c) for n, c in by_objective],
