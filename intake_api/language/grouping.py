@@ -11,7 +11,8 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
-from sqlalchemy import Connection, Engine, bindparam, delete, text, update
+from sqlalchemy import Connection, Engine, delete, text, update
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
 from intake_api.language.near_duplicates import THRESHOLD, bands, components, signature, similarity
@@ -24,15 +25,14 @@ _INPUTS = Submission.__table__  # type: ignore[attr-defined]
 _BANDS = TextBand.__table__  # type: ignore[attr-defined]
 
 
-# Built once: composing these per input (sixteen band literals, an IN list) cost more
-# than running them.
-_CANDIDATES = select(_INPUTS.c.id, _INPUTS.c.minhash, _INPUTS.c.duplicate_group).where(
-    _INPUTS.c.id.in_(select(_BANDS.c.submission_id).where(
-        _BANDS.c.band.in_(bindparam("keys", expanding=True))).scalar_subquery()))  # fmt: skip
-_MEMBERS = select(_INPUTS.c.id).where(_INPUTS.c.duplicate_group.in_(bindparam("groups", expanding=True)))
-_SET_GROUP = (_INPUTS.update().where(_INPUTS.c.id.in_(bindparam("members", expanding=True)))
-              .values(duplicate_group=bindparam("group")))  # fmt: skip
-_ADD_BANDS = _BANDS.insert()
+# Statements in the driver's own terms, "{}" for each parameter: at intake, composing
+# and compiling SQLAlchemy constructs (sixteen band literals, IN lists) cost more than
+# running them.
+_CANDIDATES = ("SELECT id, minhash, duplicate_group FROM submission WHERE id IN "
+               "(SELECT submission_id FROM text_band WHERE band IN ({}))")  # fmt: skip
+_ADD_BANDS = "INSERT INTO text_band (band, submission_id) VALUES {}"
+_MEMBERS = "SELECT id FROM submission WHERE duplicate_group IN ({})"
+_SET_GROUP = "UPDATE submission SET duplicate_group = {} WHERE id IN ({})"
 # Groups change one intake at a time. Two inputs arriving together would otherwise not
 # see each other (neither is committed) and miss their group, and their updates of the
 # same members could deadlock. Held until the intake commits; SQLite's write lock
@@ -42,20 +42,18 @@ _GROUPING_LOCK = text(
 
 
 def join_group(session: Session, submission: Submission) -> int | None:
-    """Index a new input's bands and merge it with the near-duplicates already stored.
-
-    Core statements on the session's connection: at intake, the ORM's per-statement
-    work costs more than the queries themselves.
-    """
+    """Index a new input's bands and merge it with the near-duplicates already stored."""
     if submission.minhash is None or submission.id is None:
         return None
     keys = bands(submission.minhash)
     connection = session.connection()
     _lock_groups(connection)
-    candidates = connection.execute(_CANDIDATES, {"keys": keys}).all()
-    connection.execute(_ADD_BANDS, [{"band": key, "submission_id": submission.id} for key in keys])
+    mark = _mark(connection)
+    candidates = connection.exec_driver_sql(_CANDIDATES.format(_marks(mark, len(keys))), tuple(keys)).all()
+    connection.exec_driver_sql(_ADD_BANDS.format(", ".join([f"({mark}, {mark})"] * len(keys))),
+                               tuple(v for key in keys for v in (key, submission.id)))  # fmt: skip
     close = [(other_id, group) for other_id, sig, group in candidates
-             if sig is not None and similarity(submission.minhash, sig) >= THRESHOLD]  # fmt: skip
+             if sig is not None and similarity(submission.minhash, bytes(sig)) >= THRESHOLD]  # fmt: skip
     if not close:
         return None
     members = {submission.id, *(i for i, _ in close)}
@@ -64,10 +62,20 @@ def join_group(session: Session, submission: Submission) -> int | None:
     if groups == {group}:  # joining one group that keeps its id: only the newcomers change
         members = {submission.id, *(i for i, g in close if g is None)}
     elif groups:  # whole groups merge (two indexed lookups: an OR would scan the table)
-        members |= set(connection.execute(_MEMBERS, {"groups": sorted(groups)}).scalars())
-    connection.execute(_SET_GROUP, {"members": sorted(members), "group": group})
-    submission.duplicate_group = group
+        members |= set(connection.exec_driver_sql(
+            _MEMBERS.format(_marks(mark, len(groups))), tuple(sorted(groups))).scalars())  # fmt: skip
+    connection.exec_driver_sql(_SET_GROUP.format(mark, _marks(mark, len(members))), (group, *sorted(members)))
+    set_committed_value(submission, "duplicate_group", group)  # stored above: no second UPDATE at commit
     return group
+
+
+def _mark(connection: Connection) -> str:
+    """The driver's parameter marker: ``?`` for sqlite3, ``%s`` for psycopg."""
+    return "?" if connection.dialect.paramstyle == "qmark" else "%s"
+
+
+def _marks(mark: str, count: int) -> str:
+    return ", ".join([mark] * count)
 
 
 def _lock_groups(connection: Connection) -> None:
@@ -98,8 +106,7 @@ def _executemany(connection: Connection, statement: str, rows: list[tuple[Any, .
     the database's own work; ``{}`` marks each parameter in the driver's style.
     """
     if rows:
-        mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
-        connection.exec_driver_sql(statement.format(*[mark] * statement.count("{}")), rows)
+        connection.exec_driver_sql(statement.format(*[_mark(connection)] * statement.count("{}")), rows)
 
 
 def regroup_all(engine: Engine, progress: Callable[[int], None] = lambda _n: None) -> dict[str, int]:

@@ -33,6 +33,7 @@ _PRIME = (1 << 61) - 1
 _MAX_HASH = (1 << 32) - 1
 _BASE = np.uint64(1_000_003)
 _PRIME_U64, _MAX_U64, _SHIFT = np.uint64(_PRIME), np.uint64(_MAX_HASH), np.uint64(61)
+_POWERS = _BASE ** np.arange(SHINGLE, dtype=np.uint64)
 
 
 @cache
@@ -57,9 +58,12 @@ def shingle_hashes(text: str) -> np.ndarray:
     codes = np.frombuffer(flat.encode("utf-32-le"), dtype="<u4").astype(np.uint64)
     if len(codes) < SHINGLE:
         codes = np.pad(codes, (0, SHINGLE - len(codes)))
-    windows = np.lib.stride_tricks.sliding_window_view(codes, SHINGLE)
-    powers = _BASE ** np.arange(SHINGLE, dtype=np.uint64)
-    return np.unique((windows * powers).sum(axis=1) & np.uint64(_MAX_HASH))
+    count = len(codes) - SHINGLE + 1
+    hashes = codes[:count].copy()  # sum of code[i + k] * BASE^k, one shifted slice at a time
+    for k in range(1, SHINGLE):
+        hashes += codes[k : k + count] * _POWERS[k]
+    hashes &= np.uint64(_MAX_HASH)
+    return np.unique(hashes)
 
 
 def signature(text: str) -> bytes:
@@ -69,11 +73,14 @@ def signature(text: str) -> bytes:
     (a·h + b, folded once modulo the Mersenne prime 2^61 - 1, kept to 32 bits),
     the minimum per permutation.
     """
-    hashes = shingle_hashes(text)
     a, b = _permutations()
-    permuted = a[:, None] * hashes[None, :] + b[:, None]
-    permuted = (permuted & _PRIME_U64) + (permuted >> _SHIFT)
-    return (permuted & _MAX_U64).min(axis=1).astype("<u4").tobytes()
+    permuted = a[:, None] * shingle_hashes(text)[None, :]
+    permuted += b[:, None]  # in place: one 64 x shingles array instead of five
+    high = permuted >> _SHIFT
+    permuted &= _PRIME_U64
+    permuted += high
+    permuted &= _MAX_U64
+    return permuted.min(axis=1).astype("<u4").tobytes()
 
 
 def _values(sig: bytes) -> np.ndarray:

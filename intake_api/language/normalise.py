@@ -30,6 +30,8 @@ def _stemmer(locale: str) -> Stemmer.Stemmer | None:
 
 def fold(text: str) -> str:
     """Lower case, no accents or Arabic diacritics, one form of alef, ya and ta marbuta, ё as е."""
+    if text.isascii():  # nothing to decompose: most English inputs, read at every intake
+        return text.lower()
     text = text.casefold().translate(_ARABIC_FOLD).replace("ё", "е")
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
