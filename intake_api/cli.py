@@ -54,20 +54,33 @@ pass_runtime = click.make_pass_decorator(_LazyRuntime)
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
 @click.option("--threads", default=8, show_default=True, type=int, help="Worker threads.")
+@click.option("--scheduler/--no-scheduler", "with_scheduler", default=None,
+              help="Run the scheduler (digests, moderation feed, purge) in this process "
+                   "[default: on SQLite yes, on PostgreSQL no: run `gcm-intake scheduler`].")  # fmt: skip
 @pass_runtime
-def serve(lazy: _LazyRuntime, host: str, port: int, threads: int) -> None:
-    """Run the web service (forms, webhooks, API) in one process."""
+def serve(lazy: _LazyRuntime, host: str, port: int, threads: int, with_scheduler: bool | None) -> None:
+    """Run the web service (forms, webhooks, API) in one process, and on SQLite the scheduler."""
     import waitress
 
     from intake_api import create_app
+    from intake_api.scheduler import build_scheduler
 
     runtime = lazy.get()
     runtime.settings.log_disabled_channels()
     _ensure_schema(runtime)
-    click.echo(f"gcm-intake {__version__} on http://{host}:{port}/ (Ctrl+C to stop)")
-    waitress.serve(
-        create_app(runtime=runtime), host=host, port=port, threads=threads, ident="gcm-intake"
-    )
+    jobs = build_scheduler(runtime, blocking=False) if (
+        runtime.uses_sqlite if with_scheduler is None else with_scheduler) else None  # fmt: skip
+    if jobs is not None:
+        jobs.start()
+    click.echo(f"gcm-intake {__version__} on http://{host}:{port}/ (Ctrl+C to stop)"
+               + (", with the scheduler" if jobs is not None else ""))  # fmt: skip
+    try:
+        waitress.serve(
+            create_app(runtime=runtime), host=host, port=port, threads=threads, ident="gcm-intake"
+        )
+    finally:
+        if jobs is not None:
+            jobs.shutdown(wait=True)  # a tick that is sending finishes first
 
 
 def _ensure_schema(runtime: Runtime) -> None:

@@ -15,6 +15,7 @@ import socket
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import Connection, Engine, delete, func, text
@@ -28,6 +29,9 @@ from intake_api.runtime import Runtime
 from models.base import utcnow
 from models.db import read_session, write_session
 from models.digest import DigestDelivery, DigestSubscription, SchedulerLease
+
+if TYPE_CHECKING:
+    from bots.telegram.app import LazyTelegram
 
 log = logging.getLogger(__name__)
 
@@ -244,7 +248,8 @@ class Leadership:
         self._held = False
 
 
-def tick(runtime: Runtime, leadership: Leadership, senders: DigestSenders, *, now: datetime | None = None) -> int:
+def tick(runtime: Runtime, leadership: Leadership, senders: DigestSenders, *, now: datetime | None = None,
+         telegram: LazyTelegram | None = None) -> int:  # fmt: skip
     """One run of the scheduler's work, if this process leads."""
     now = now or utcnow()
     if not leadership.acquire(now=now):
@@ -259,6 +264,10 @@ def tick(runtime: Runtime, leadership: Leadership, senders: DigestSenders, *, no
         from bots.slack.moderation_feed import post_new_inputs
 
         post_new_inputs(runtime, web_client(runtime))
+    if telegram is not None and (channel := telegram.get()) is not None:
+        # A webhook update whose processing failed is otherwise retried only when the next
+        # update arrives: at night, that can be hours. (Polling retries on its own.)
+        channel.retry_pending()
     return sent
 
 
@@ -270,9 +279,15 @@ def build_scheduler(runtime: Runtime, *, blocking: bool):  # type: ignore[no-unt
 
     leadership = Leadership(runtime.engine)
     senders = default_senders(runtime)
+    telegram = None
+    if runtime.settings.telegram_enabled and runtime.settings.telegram_webhook_secret:
+        from bots.telegram.app import LazyTelegram
+
+        telegram = LazyTelegram(runtime)
     scheduler = (BlockingScheduler if blocking else BackgroundScheduler)(timezone="UTC")
     scheduler.add_job(
         tick, IntervalTrigger(seconds=60), args=(runtime, leadership, senders), id="tick",
+        kwargs={"telegram": telegram},
         coalesce=True, max_instances=1, next_run_time=utcnow(), misfire_grace_time=None,
     )  # fmt: skip
     return scheduler

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+import time
 from pathlib import Path
 
 import httpx
@@ -50,6 +51,44 @@ def test_serve_starts_on_a_fresh_directory_and_answers_healthz(tmp_path: Path):
         output, _ = process.communicate(timeout=20)
     assert "Telegram channel off" in output
     assert "Traceback" not in output
+
+
+@pytest.mark.slow
+def test_serve_on_sqlite_runs_the_scheduler_in_the_same_process(tmp_path: Path):
+    """A newcomer's one process sends a due digest: nothing else to start."""
+    from datetime import UTC, datetime, timedelta
+
+    from intake_api.subscriptions import subscribe
+    from models.digest import DigestSubscription
+    from models.migrate import upgrade
+    from tests.fakes.smtp import SmtpServer
+
+    (tmp_path / "instance").mkdir()
+    engine = make_engine(f"sqlite:///{tmp_path / 'instance' / 'gcm_intake.db'}")
+    upgrade(engine)
+    subscription = subscribe(engine, reviews=["escwa"], cron="0 * * * *", timezone="UTC", locale="en",
+                             slack_channel=None, emails=["organiser@un.example"], actor="test")  # fmt: skip
+    with engine.begin() as connection:  # subscribed a week ago: a period is due now
+        connection.execute(DigestSubscription.__table__.update().values(  # type: ignore[attr-defined]
+            created_at=datetime.now(UTC) - timedelta(days=7)).where(
+            DigestSubscription.__table__.c.id == subscription.id))  # type: ignore[attr-defined]  # fmt: skip
+    engine.dispose()
+    port = _free_port()
+    with SmtpServer() as smtp:
+        process = subprocess.Popen(
+            [*GCM_INTAKE, "serve", "--port", str(port)], cwd=tmp_path, env=_clean_env(INTAKE_SMTP_URL=smtp.url),
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        )  # fmt: skip
+        try:
+            _wait_for(f"http://127.0.0.1:{port}/healthz", process)
+            deadline = time.monotonic() + 60
+            while not smtp.messages and time.monotonic() < deadline:
+                time.sleep(0.2)
+            assert [m["To"] for m in smtp.messages] == ["organiser@un.example"]
+        finally:
+            process.terminate()
+            output, _ = process.communicate(timeout=30)
+    assert "with the scheduler" in output and "Traceback" not in output
 
 
 @pytest.mark.slow

@@ -6,8 +6,10 @@ import json
 import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 
 import pytest
+from sqlalchemy import text
 from sqlmodel import Session, select
 
 from intake_api import create_app
@@ -147,6 +149,33 @@ def test_failed_processing_is_retried_not_dropped(telegram_app, post, engine, mo
     assert telegram_app.extensions["telegram"].get().retry_pending(older_than=timedelta(0)) == 1
     with Session(engine) as session:
         assert session.exec(select(InboxEntry.status)).one() == "done"
+
+
+def test_the_scheduler_retries_a_failed_update_when_no_other_arrives(telegram_app, telegram_runtime, post, engine,
+                                                                      bot_api, monkeypatch):  # fmt: skip
+    from bots.telegram.conversation import Conversation
+    from intake_api.scheduler import Leadership, default_senders, tick
+    from models.base import utcnow
+
+    user = TelegramUser(80_007)
+    original = Conversation.handle
+    monkeypatch.setattr(Conversation, "handle", lambda *a: (_ for _ in ()).throw(RuntimeError("db hiccup")))
+    assert post(user.text("/start")).status_code == 200
+    monkeypatch.setattr(Conversation, "handle", original)
+    with engine.begin() as connection:  # received long enough ago to be retried
+        connection.execute(text("UPDATE inbox_entry SET received_at = :t"), {"t": utcnow() - timedelta(minutes=5)})
+    from bots.telegram.app import LazyTelegram
+
+    lazy = LazyTelegram(telegram_runtime)
+    try:
+        tick(telegram_runtime, Leadership(engine), default_senders(telegram_runtime), telegram=lazy)
+        with Session(engine) as session:
+            assert session.exec(select(InboxEntry.status)).one() == "done"
+        assert {str(m["chat_id"]) for m in bot_api.sent()} == {str(user.user_id)}  # greeted after all
+    finally:
+        channel = lazy.get()
+        assert channel is not None
+        channel.client.close()
 
 
 def test_no_handler_error_reaches_the_log(post, caplog):
