@@ -564,6 +564,107 @@ def referral(lazy: _LazyRuntime, review: str, country: str, text: str) -> None:
     click.echo(f"referral for {review.upper()} / {country} {'set' if text.strip() else 'removed'}")
 
 
+@main.command()
+@click.option("--review", required=True, metavar="SLUG", help="The regional review whose contributors are written to.")
+@click.option("--message-file", required=True, type=click.Path(exists=True, dir_okay=False),
+              help="The message (plain text), sent as written.")
+@click.option("--translation", "translations", multiple=True, metavar="LOCALE=FILE",
+              help="The message in one language, for contributors who chose it (repeatable).")
+@click.option("--group", "groups", multiple=True, metavar="CHAT_ID",
+              help="Also post to a Telegram group or channel the bot is in: -100... or @name (repeatable).")
+@click.option("--dry-run", is_flag=True, help="Show who would get what; send nothing.")
+@click.option("--retry-uncertain", is_flag=True,
+              help="Send again what a crash left uncertain (it may reach some twice).")
+@click.option("--abandon-unfinished", is_flag=True, help="Stop an unfinished broadcast of other text to this review.")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@pass_runtime
+def broadcast(lazy: _LazyRuntime, review: str, message_file: str, translations: tuple[str, ...],
+              groups: tuple[str, ...], dry_run: bool, retry_uncertain: bool, abandon_unfinished: bool,
+              yes: bool) -> None:  # fmt: skip
+    """Write to the Telegram contributors of a review who agreed to hear about it.
+
+    Only those who said yes to messages about this review; a footer in each
+    one's language says how to stop. Paced to Telegram's limits. Safe to stop
+    or crash: run the same command again and it carries on, never sending
+    twice to anyone Telegram confirmed as reached.
+    """
+    from rich.console import Console
+
+    from bots.telegram.broadcast import Progress as Sent
+    from bots.telegram.broadcast import send_broadcast
+    from intake_api import broadcasts
+    from intake_api.i18n import LOCALES
+    from models.reference import REVIEW_SLUGS
+
+    if review not in REVIEW_SLUGS:
+        raise click.ClickException(f"unknown review {review!r}; one of {', '.join(REVIEW_SLUGS)}")
+    messages = {broadcasts.ANY_LOCALE: _read_message(message_file)}
+    for item in translations:
+        locale, _, path = item.partition("=")
+        if locale not in LOCALES or not path:
+            raise click.BadParameter(f"{item!r}: use LOCALE=FILE, LOCALE one of {', '.join(LOCALES)}")
+        messages[locale] = _read_message(path)
+    chats = [_group_chat(g) for g in groups]
+    runtime = lazy.get()
+    _ensure_schema(runtime)
+    settings = runtime.settings
+    if not settings.telegram_enabled:
+        raise click.ClickException("INTAKE_TELEGRAM_TOKEN is not set")
+    count = broadcasts.count_recipients(runtime.engine, review_slug=review)
+    if dry_run:
+        click.echo(f"{count} contributors of {review.upper()} agreed to messages; {len(chats)} groups")
+        for locale in LOCALES:
+            click.echo(f"--- {locale}\n{broadcasts.text_for(messages, locale)}")
+        return
+    if not yes:
+        click.confirm(f"Send to {count} contributors of {review.upper()} and {len(chats)} groups?", abort=True)
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # a line per message would bury the progress bar
+    try:
+        created = broadcasts.create_broadcast(runtime.engine, runtime.keys, review_slug=review, messages=messages,
+                                              groups=chats, actor="cli", abandon_unfinished=abandon_unfinished)  # fmt: skip
+    except broadcasts.BroadcastInProgress as busy:
+        raise click.ClickException(
+            f"broadcast #{busy.broadcast_id} to {review.upper()} is unfinished ({busy.left} left): run it again "
+            "with its own message files, or add --abandon-unfinished") from None  # fmt: skip
+    click.echo(f"broadcast #{created.broadcast_id} to {review.upper()}: {created.recipients} recipients"
+               + (" (resuming)" if created.resumed else ""))  # fmt: skip
+    with Progress(console=Console(stderr=True)) as progress:
+        task = progress.add_task("Sending", total=None)
+
+        def show(sent: Sent) -> None:
+            progress.update(task, total=sent.total or 1, completed=sent.done,
+                            description=f"Sending ({sent.too_many_requests} x 429)")  # fmt: skip
+
+        try:
+            run, totals = send_broadcast(runtime.engine, runtime.keys, token=settings.telegram_token,
+                                         base_url=settings.telegram_api_url, broadcast_id=created.broadcast_id,
+                                         retry_uncertain=retry_uncertain, on_progress=show)  # fmt: skip
+        except broadcasts.SenderBusy as busy:
+            raise click.ClickException(f"another broadcast is being sent ({busy}); try again when it ends") from None
+    click.echo(f"this run: {run.sent} reached, {run.failed} failed, {run.skipped} withdrew, "
+               f"{run.uncertain} uncertain, {run.too_many_requests} answered 429")  # fmt: skip
+    click.echo("in all: " + ", ".join(f"{totals.get(s, 0)} {s}" for s in broadcasts.FINAL))
+    if totals.get("uncertain"):
+        click.echo("uncertain: a crash came between sending and Telegram's answer; they are not sent again "
+                   "unless you add --retry-uncertain (some may then get it twice)")  # fmt: skip
+
+
+def _read_message(path: str) -> str:
+    text = Path(path).read_text(encoding="utf-8").strip()
+    if not text:
+        raise click.BadParameter(f"{path} is empty")
+    return text
+
+
+def _group_chat(value: str) -> int | str:
+    """A group or channel: its numeric id (negative) or its @username."""
+    if value.startswith("@") and len(value) > 1:
+        return value
+    if value.startswith("-") and value[1:].isdigit():
+        return int(value)
+    raise click.BadParameter(f"{value!r}: a group id is negative (-100...) or an @username")
+
+
 def _register_subcommands() -> None:
     from intake_api.translate import translate
 

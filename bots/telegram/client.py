@@ -100,6 +100,21 @@ class BotClient:
             self._loop.close()
 
 
+def outbound_bot(token: str, base_url: str, *, connections: int) -> ExtBot[None]:
+    """A bot for sending in bulk, used as ``async with``: no rate limiter of its own.
+
+    PTB's AIORateLimiter lets bursts of twice the limit through (leaky
+    buckets) and waits out 429s where the caller cannot see them; the
+    broadcast sender schedules against Telegram's limits itself
+    (``bots.telegram.rate_limits``) and must see every 429 to honour it.
+    """
+    return ExtBot(
+        token, base_url=base_url,
+        request=HTTPXRequest(connection_pool_size=connections, connect_timeout=10, read_timeout=15,
+                             write_timeout=15, pool_timeout=10),
+    )  # fmt: skip
+
+
 def _markup(reply: Reply) -> InlineKeyboardMarkup | None:
     if not reply.buttons:
         return None

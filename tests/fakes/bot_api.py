@@ -4,14 +4,21 @@ The bot under test is pointed at it through ``INTAKE_TELEGRAM_API_URL``
 (python-telegram-bot's ``base_url``). It answers the methods the bot uses,
 records every call, queues updates for ``getUpdates``, and can be told to fail:
 429 with ``retry_after``, 500, or a dropped connection.
+
+Given ``Limits``, it also enforces Telegram's flood limits on sent messages,
+as sliding windows counted at arrival: at most 30 in any second for the
+bot, one a second in a chat, 20 in any minute in a group (a negative chat
+id). A message over a limit is answered 429 with ``retry_after`` and counted
+in ``too_many_requests``; it is not delivered and takes no place in a window.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import threading
 import time
-from collections import deque
+from collections import Counter, deque
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
 from typing import Any
@@ -23,6 +30,67 @@ TOKEN = "123456:TEST-TOKEN"
 BOT_USER = {"id": 123456, "is_bot": True, "first_name": "GCM Intake", "username": "gcm_intake_bot"}
 
 
+# Methods that send a message and so count against the flood limits.
+LIMITED_METHODS = frozenset({"sendMessage", "sendPhoto", "sendDocument", "copyMessage", "forwardMessage"})
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Telegram's flood limits for one bot; tests shorten the windows."""
+
+    overall: int = 30
+    overall_window: float = 1.0
+    chat_interval: float = 1.0
+    group: int = 20
+    group_window: float = 60.0
+
+    def scaled(self, factor: float) -> Limits:
+        return Limits(self.overall, self.overall_window * factor, self.chat_interval * factor, self.group,
+                      self.group_window * factor)  # fmt: skip
+
+
+class FloodControl:
+    """The windows of accepted messages; says how long to wait when one more would exceed a limit."""
+
+    def __init__(self, limits: Limits) -> None:
+        self.limits = limits
+        self._overall: deque[float] = deque()
+        self._chat_last: dict[str, float] = {}
+        self._groups: dict[str, deque[float]] = {}
+
+    def admit(self, chat: str, now: float) -> float | None:
+        """None when the message may go (and it is counted); else the seconds to wait."""
+        limits = self.limits
+        _drop_older(self._overall, now - limits.overall_window)
+        waits = []
+        if len(self._overall) >= limits.overall:
+            waits.append(self._overall[0] + limits.overall_window - now)
+        last = self._chat_last.get(chat)
+        if last is not None and now - last < limits.chat_interval:
+            waits.append(last + limits.chat_interval - now)
+        group = self._groups.setdefault(chat, deque()) if _is_group(chat) else None
+        if group is not None:
+            _drop_older(group, now - limits.group_window)
+            if len(group) >= limits.group:
+                waits.append(group[0] + limits.group_window - now)
+        if waits:
+            return max(waits)
+        self._overall.append(now)
+        self._chat_last[chat] = now
+        if group is not None:
+            group.append(now)
+        return None
+
+
+def _drop_older(window: deque[float], limit: float) -> None:
+    while window and window[0] <= limit:
+        window.popleft()
+
+
+def _is_group(chat: str) -> bool:
+    return chat.startswith(("-", "@"))
+
+
 @dataclass
 class Call:
     method: str
@@ -31,8 +99,11 @@ class Call:
 
 
 class FakeBotApi:
-    def __init__(self) -> None:
+    def __init__(self, limits: Limits | None = None) -> None:
         self.calls: list[Call] = []
+        self.flood = FloodControl(limits) if limits is not None else None
+        self.too_many_requests = 0  # 429s answered for exceeding a limit
+        self.refused: Counter[str] = Counter()  # chat -> 429s, to see which limit was hit
         self.updates: deque[dict[str, Any]] = deque()
         self._faults: dict[str, deque[tuple[int, int | None]]] = {}
         self._lock = threading.Lock()
@@ -67,6 +138,11 @@ class FakeBotApi:
         with self._lock:
             return [c.params for c in self.calls if c.method == method]
 
+    def messages_per_chat(self) -> Counter[str]:
+        """How many messages each chat received (accepted sendMessage calls)."""
+        with self._lock:
+            return Counter(str(c.params.get("chat_id")) for c in self.calls if c.method == "sendMessage")
+
     def texts(self) -> list[str]:
         """Every text the bot showed: new messages and edited ones, in order."""
         with self._lock:
@@ -95,6 +171,14 @@ class FakeBotApi:
                     return 429, {"ok": False, "error_code": 429, "description": "Too Many Requests: retry later",
                                  "parameters": {"retry_after": retry_after or 1}}
                 return status, {"ok": False, "error_code": status, "description": "Internal Server Error"}
+            if self.flood is not None and method in LIMITED_METHODS:
+                wait = self.flood.admit(str(params.get("chat_id")), time.monotonic())
+                if wait is not None:
+                    self.too_many_requests += 1
+                    self.refused[str(params.get("chat_id"))] += 1
+                    retry_after = max(1, math.ceil(wait))  # Telegram answers whole seconds
+                    return 429, {"ok": False, "error_code": 429, "parameters": {"retry_after": retry_after},
+                                 "description": f"Too Many Requests: retry after {retry_after}"}  # fmt: skip
             self.calls.append(Call(method, params))
         if method == "getUpdates":
             return 200, {"ok": True, "result": self._get_updates(params)}
@@ -119,9 +203,11 @@ class FakeBotApi:
             with self._lock:
                 self._next_message_id += 1
                 message_id = params.get("message_id") or self._next_message_id
-            chat_id = int(params["chat_id"])
+            chat = str(params["chat_id"])
+            chat_id = int(chat) if chat.lstrip("-").isdigit() else -1
+            kind = "supergroup" if _is_group(chat) else "private"
             return {"message_id": int(message_id), "date": int(time.time()), "text": params.get("text", ""),
-                    "chat": {"id": chat_id, "type": "private"}, "from": BOT_USER}
+                    "chat": {"id": chat_id, "type": kind}, "from": BOT_USER}
         return True
 
 

@@ -1,0 +1,287 @@
+"""Sending a broadcast: every pending delivery, as fast as Telegram's limits allow, and no faster.
+
+The rules (who receives it, what is claimed and marked when) live in
+``intake_api.broadcasts``; this module is the Telegram side: a loop on
+asyncio that starts each message at the time ``SendSchedule`` allows,
+keeps a few in flight (so the Bot API's latency does not add up), and turns
+each answer into an outcome. Groups with many parts go first while they are
+allowed, private chats fill every other slot, so the whole broadcast takes
+about the least time the limits permit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import heapq
+import itertools
+import logging
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import httpx
+from sqlalchemy import Engine
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+)
+from telegram.ext import ExtBot
+
+from bots.telegram.client import outbound_bot, split_message
+from bots.telegram.rate_limits import SendSchedule, TelegramLimits
+from intake_api import broadcasts
+from intake_api.crypto import KeyRing
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+MAX_IN_FLIGHT = 8
+NETWORK_ATTEMPTS = 5  # calls that never reached Telegram, per delivery, before giving up
+LEASE_RENEWAL = 10.0  # seconds
+# httpx errors raised before a request was written: Telegram cannot have delivered it.
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+
+
+@dataclass
+class Progress:
+    """Counts so far, for the terminal and for the benchmark."""
+
+    total: int = 0
+    sent: int = 0
+    failed: int = 0
+    skipped: int = 0
+    uncertain: int = 0
+    messages: int = 0  # Bot API calls Telegram accepted
+    too_many_requests: int = 0  # 429 answers
+    first_call: float | None = None
+    last_answer: float | None = None
+
+    @property
+    def done(self) -> int:
+        return self.sent + self.failed + self.skipped + self.uncertain
+
+
+@dataclass
+class _Delivery:
+    target: broadcasts.Target
+    parts: list[str]
+    sent: int  # parts acknowledged
+    network_failures: int = 0
+    order: int = field(default_factory=itertools.count().__next__)
+
+    @property
+    def left(self) -> int:
+        return len(self.parts) - self.sent
+
+
+class BroadcastSender:
+    """Sends one broadcast's pending deliveries through ``bot``, under ``limits``."""
+
+    def __init__(
+        self, engine: Engine, keys: KeyRing, bot: ExtBot, *, limits: TelegramLimits | None = None,
+        max_in_flight: int = MAX_IN_FLIGHT, on_progress: Callable[[Progress], None] | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:  # fmt: skip
+        self.engine, self.keys, self.bot = engine, keys, bot
+        self.schedule = SendSchedule(limits or TelegramLimits())
+        self.max_in_flight = max_in_flight
+        self.on_progress = on_progress or (lambda _progress: None)
+        self.clock = clock
+        self.progress = Progress()
+        self._ready: list[tuple[int, int, _Delivery]] = []  # (-parts left, order): long chains first
+        self._waiting: list[tuple[float, int, _Delivery]] = []  # (allowed at, order)
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._changed = asyncio.Event()
+        self._fatal: BaseException | None = None
+        self._database = ThreadPoolExecutor(max_workers=4, thread_name_prefix="broadcast-db")
+
+    async def run(self, broadcast_id: int) -> Progress:
+        """Send everything pending; returns the counts. Raises what stopped it (rows stay resumable)."""
+        try:
+            targets = await self._db(broadcasts.pending_targets, self.engine, broadcast_id)
+            for target in targets:
+                parts = [chunk for text in target.texts for chunk in split_message(text)]
+                self._push_ready(_Delivery(target, parts, min(target.parts_sent, len(parts))))
+            self.progress.total = len(targets)
+            self.on_progress(self.progress)
+            await self._loop()
+        finally:
+            if self._tasks:
+                await asyncio.gather(*self._tasks, return_exceptions=True)
+            self._database.shutdown(wait=True)
+        if self._fatal is not None:
+            raise self._fatal
+        return self.progress
+
+    async def _loop(self) -> None:
+        while (self._ready or self._waiting or self._tasks) and self._fatal is None:
+            self._changed.clear()
+            now = self.clock()
+            while self._waiting and self._waiting[0][0] <= now:
+                self._push_ready(heapq.heappop(self._waiting)[2])
+            if not self._ready:
+                await self._wait(self._waiting[0][0] - now if self._waiting else None)
+                continue
+            if len(self._tasks) >= self.max_in_flight:
+                await self._wait(None)
+                continue
+            at = self.schedule.overall_ready_at(now)
+            if at is None or at > now:
+                await self._wait(None if at is None else at - now)
+                continue
+            delivery = heapq.heappop(self._ready)[2]
+            self.schedule.started(now)
+            task = asyncio.create_task(self._send_part(delivery))
+            self._tasks.add(task)
+            task.add_done_callback(self._task_done)
+
+    def _task_done(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        self._changed.set()
+
+    async def _wait(self, timeout: float | None) -> None:
+        try:
+            await asyncio.wait_for(self._changed.wait(), timeout)
+        except TimeoutError:
+            pass
+
+    def _push_ready(self, delivery: _Delivery) -> None:
+        heapq.heappush(self._ready, (-delivery.left, delivery.order, delivery))
+
+    def _push_waiting(self, delivery: _Delivery, at: float) -> None:
+        heapq.heappush(self._waiting, (at, delivery.order, delivery))
+
+    async def _send_part(self, delivery: _Delivery) -> None:
+        """Claim, call, record: one message of one delivery; then schedule its next part."""
+        target = delivery.target
+        try:
+            chat = await self._db(broadcasts.claim, self.engine, self.keys, target.delivery_id)
+            if chat is None:
+                self.schedule.abandoned()
+                self.progress.skipped += 1
+                return
+            outcome = await self._call(chat, delivery.parts[delivery.sent], target.group)
+            await self._record(delivery, outcome)
+        except Exception as error:  # noqa: BLE001 - the store is down, or a bug: stop, resumable
+            log.error("broadcast stopped: %s", type(error).__name__)
+            self._fatal = self._fatal or error
+        finally:
+            self.on_progress(self.progress)
+
+    async def _call(self, chat: int | str, text: str, group: bool) -> tuple[str, Any]:
+        """One sendMessage; the answer as an outcome, with the moment it came back."""
+        if self.progress.first_call is None:
+            self.progress.first_call = self.clock()
+        try:
+            await self.bot.send_message(chat_id=chat, text=text)
+        except RetryAfter as error:
+            return "retry_after", error.retry_after
+        except (Forbidden, ChatMigrated) as error:  # blocked, left, or a group that moved
+            return "refused", error
+        except InvalidToken as error:
+            return "stop", error
+        except BadRequest as error:
+            return "refused", error
+        except NetworkError as error:  # includes TimedOut
+            return ("not_sent" if isinstance(error.__cause__, _NOT_SENT) else "unknown"), error
+        except TelegramError as error:
+            return "refused", error
+        return "sent", None
+
+    async def _record(self, delivery: _Delivery, outcome: tuple[str, Any]) -> None:
+        kind, detail = outcome
+        target, key, now = delivery.target, delivery.target.delivery_id, self.clock()
+        if kind in ("not_sent", "stop"):
+            self.schedule.abandoned()
+        else:
+            self.schedule.answered(key, group=target.group, at=now)
+            self.progress.last_answer = now
+        if kind == "sent":
+            delivery.sent += 1
+            self.progress.messages += 1
+            done = delivery.left == 0
+            await self._db(broadcasts.acknowledged, self.engine, key, parts_sent=delivery.sent, done=done)
+            if done:
+                self.progress.sent += 1
+                self.schedule.forget(key)
+            else:
+                self._push_waiting(delivery, self.schedule.chat_ready_at(key, group=target.group))
+        elif kind == "retry_after":
+            self.progress.too_many_requests += 1
+            seconds = detail.total_seconds() if hasattr(detail, "total_seconds") else float(detail)
+            self.schedule.pause_until(now + seconds)
+            log.warning("Telegram asked to wait %.0f s (429)", seconds)
+            await self._db(broadcasts.released, self.engine, key, error="429")
+            self._push_waiting(delivery, now + seconds)
+        elif kind == "not_sent" and delivery.network_failures + 1 < NETWORK_ATTEMPTS:
+            delivery.network_failures += 1
+            await self._db(broadcasts.released, self.engine, key, error=type(detail).__name__)
+            self._push_waiting(delivery, now + 0.5 * 2**delivery.network_failures)
+        elif kind == "stop":  # the token is wrong: nothing can be sent, and nothing was
+            await self._db(broadcasts.released, self.engine, key, error=type(detail).__name__)
+            self._fatal = self._fatal or detail
+        elif kind == "unknown":
+            # The request may have reached Telegram: at most once, so it is not tried again.
+            self.progress.uncertain += 1
+            await self._db(broadcasts.settled, self.engine, key, status="uncertain", error=type(detail).__name__)
+        else:
+            self.progress.failed += 1
+            forget = isinstance(detail, Forbidden) and not target.group
+            await self._db(broadcasts.settled, self.engine, key, status="failed", error=type(detail).__name__,
+                           forget_chat=forget)  # fmt: skip
+
+    async def _db(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Store calls run in threads, so the loop keeps its timing while a commit waits."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._database, lambda: function(*args, **kwargs))
+
+
+async def _send(engine: Engine, keys: KeyRing, token: str, base_url: str, broadcast_id: int,
+                limits: TelegramLimits | None, on_progress: Callable[[Progress], None] | None) -> Progress:  # fmt: skip
+    lease = broadcasts.SenderLease(engine)
+    loop = asyncio.get_running_loop()
+    await loop.run_in_executor(None, lease.acquire)
+
+    async def keep_lease() -> None:
+        while True:
+            await asyncio.sleep(LEASE_RENEWAL)
+            try:
+                await loop.run_in_executor(None, lease.renew)
+            except Exception as error:  # noqa: BLE001 - the sends' own store calls will stop the run
+                log.warning("broadcast lease not renewed: %s", type(error).__name__)
+
+    renewing = asyncio.create_task(keep_lease())
+    try:
+        async with outbound_bot(token, base_url, connections=MAX_IN_FLIGHT + 2) as bot:
+            sender = BroadcastSender(engine, keys, bot, limits=limits, on_progress=on_progress)
+            return await sender.run(broadcast_id)
+    finally:
+        renewing.cancel()
+        await loop.run_in_executor(None, lease.release)
+
+
+def send_broadcast(
+    engine: Engine, keys: KeyRing, *, token: str, base_url: str, broadcast_id: int,
+    limits: TelegramLimits | None = None, retry_uncertain: bool = False,
+    on_progress: Callable[[Progress], None] | None = None,
+) -> tuple[Progress, dict[str, int]]:  # fmt: skip
+    """Send (or resume) a broadcast to the end; returns this run's counts and the totals per status.
+
+    Raises ``broadcasts.SenderBusy`` when another process is sending.
+    """
+    lease = broadcasts.SenderLease(engine)
+    lease.acquire()  # before recovering: a live sender's rows in flight are not stale
+    try:
+        broadcasts.recover(engine, broadcast_id, retry_uncertain=retry_uncertain)
+    except BaseException:
+        lease.release()
+        raise
+    progress = asyncio.run(_send(engine, keys, token, base_url, broadcast_id, limits, on_progress))
+    return progress, broadcasts.finish(engine, broadcast_id)
