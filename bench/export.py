@@ -108,6 +108,24 @@ def measure(kind: str, url: str, size: int, rounds: int) -> None:
                    met=cand["seconds"].median <= limit * base["seconds"].median if limit else None,
                    benchmark="B7", database=kind, format=fmt, size=size)  # fmt: skip
             _rss_line(fmt, kind, size, base["rss_mb"], cand["rss_mb"])
+            if fmt == "csv" and limit and cand["seconds"].median > limit * base["seconds"].median:
+                _profile_csv(url)
+
+
+def _profile_csv(url: str, rows: int = 50_000) -> None:
+    """Where the candidate's time goes: the first ``rows`` rows through iter_rows and write_csv, in process."""
+    import io
+    import itertools
+
+    from bench.common import note, profile_top
+    from intake_api.exports import ExportFilter, iter_rows, write_csv
+    from models.db import make_engine
+
+    engine = make_engine(url)
+    some = itertools.islice(iter_rows(engine, ExportFilter(), "en"), rows)
+    note(f"profile of the first {rows:,} rows (tottime):\n"
+         + profile_top(lambda: write_csv(some, io.BytesIO(), "en", lambda n: None), lines=14, sort="tottime"))  # fmt: skip
+    engine.dispose()
 
 
 def _rss_line(fmt: str, kind: str, size: int, base: Figure, cand: Figure) -> None:

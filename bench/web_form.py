@@ -113,17 +113,23 @@ def measure(kind: str, url: str, rounds: int, duration: float) -> None:
                     "achieved": result.achieved}  # fmt: skip
 
         obase, ocand = alternate_many(open_baseline, open_candidate, rounds=rounds)
+        # Met only when the candidate kept up with the rate (no timeouts or refusals); a bare p99
+        # inflated by the generator's own saturation cannot make an overloaded candidate pass.
+        kept_up = ocand["errors"].high == 0 and cand["rps"].median >= rate
         report(f"B1 form POST {kind}, p99 at {rate:.0f} req/s (half the bare max, open loop)", "ms",
                obase["p99"], ocand["p99"], target=f"<= {P99_TARGET:.0f}x bare p99",
-               met=ocand["p99"].median <= P99_TARGET * obase["p99"].median,
+               met=kept_up and ocand["p99"].median <= P99_TARGET * obase["p99"].median,
                benchmark="B1", database=kind, metric="p99", rate=rate)  # fmt: skip
+        if not kept_up:
+            note(f"the candidate's maximum ({cand['rps'].median:.0f} req/s) is below the offered {rate:.0f} req/s: "
+                 "its queue grows until requests time out (10 s), so this p99 measures overload")  # fmt: skip
         note(f"open loop: answered {ocand['achieved'].median:.0f}/s (bare {obase['achieved'].median:.0f}/s), "
              f"errors {ocand['errors'].high:.0f} (bare {obase['errors'].high:.0f}), generator's own p99 lateness "
              f"{ocand['late'].median:.1f} ms (bare run {obase['late'].median:.1f} ms)")  # fmt: skip
 
 
 def run(*, quick: bool = False, databases: Sequence[str] = ("sqlite", "postgresql"), rounds: int = 5) -> None:
-    duration = 2.0 if quick else 8.0
+    duration = 2.0 if quick else 6.0
     for kind in databases:
         with database(kind) as url:
             dataset.create_store(url)

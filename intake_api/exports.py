@@ -24,6 +24,7 @@ from models.submission import Submission, SubmissionObjective
 
 BATCH = 2_000
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_FIRST = frozenset(_FORMULA_STARTS)
 
 # (key, header msgid): codes for machines next to labels for people.
 COLUMNS: tuple[tuple[str, str], ...] = (
@@ -55,7 +56,9 @@ class ExportFilter:
 
 def neutralise(value: Any) -> Any:
     """Prefix a quote to text a spreadsheet would treat as a formula (CSV injection)."""
-    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+    if value.__class__ is str:  # the common case, checked without a tuple scan
+        return "'" + value if value[:1] in _FORMULA_FIRST else value
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):  # a str subclass
         return "'" + value
     return value
 
@@ -78,19 +81,48 @@ def iter_rows(engine: Engine, where: ExportFilter, locale: str) -> Iterator[dict
         .where(*_conditions(where))
         .order_by(col(Submission.id))
     )
+    labels = _Labels(locale)
     with engine.connect() as connection:
         result = connection.execution_options(stream_results=True, yield_per=BATCH).execute(statement)
         for row in result:
             yield {
                 "receipt": row[0], "review": row[1], "created_at": row[2].isoformat(timespec="seconds"),
                 "channel": row[3], "locale": row[4], "stakeholder_group": row[5] or "",
-                "stakeholder_group_label": gettext(locale, STAKEHOLDER_GROUPS.get(row[5] or "", "Other")) if row[5] else "",
-                "country": row[6] or "", "country_name": country_name(row[6], locale) if row[6] else "",
+                "stakeholder_group_label": labels.group(row[5]) if row[5] else "",
+                "country": row[6] or "", "country_name": labels.country(row[6]) if row[6] else "",
                 "age_group": row[7] or "", "gender": row[8] or "", "theme": row[9] or "",
-                "theme_label": gettext(locale, THEMES[row[9]]) if row[9] else "",
+                "theme_label": labels.theme(row[9]) if row[9] else "",
                 "objectives": ";".join(sorted((row[10] or "").split(","), key=lambda n: int(n) if n else 0)).strip(";"),
                 "text": redact(row[11]), "consent_quote": bool(row[12]), "status": row[13],
             }  # fmt: skip
+
+
+class _Labels:
+    """Labels of codes in one locale, looked up once per export, not once per row.
+
+    (B7 profile: country names through Babel were a third of the time left per row.)
+    """
+
+    def __init__(self, locale: str) -> None:
+        self.locale = locale
+        self._groups: dict[str, str] = {}
+        self._countries: dict[str, str] = {}
+        self._themes: dict[str, str] = {}
+
+    def group(self, code: str) -> str:
+        if code not in self._groups:
+            self._groups[code] = gettext(self.locale, STAKEHOLDER_GROUPS.get(code, "Other"))
+        return self._groups[code]
+
+    def country(self, code: str) -> str:
+        if code not in self._countries:
+            self._countries[code] = country_name(code, self.locale)
+        return self._countries[code]
+
+    def theme(self, code: str) -> str:
+        if code not in self._themes:
+            self._themes[code] = gettext(self.locale, THEMES[code])
+        return self._themes[code]
 
 
 def _conditions(where: ExportFilter) -> list[Any]:
