@@ -3,7 +3,7 @@
 Candidate: ``gcm-intake export --format csv|xlsx -o FILE`` in a child process, as staff run
 it. Baseline, also a child process: the same SELECT through the raw driver's cursor (fetched
 in batches) into the csv module / xlsxwriter in constant-memory mode, no labels, no masking.
-Peak RSS of each child comes from wait4's rusage. Targets: CSV <= 1.5x raw; peak RSS < 150 MB
+Peak RSS of each child is its VmHWM, read from /proc while it runs. Targets: CSV <= 1.5x raw; peak RSS < 150 MB
 for both formats.
 
 Run: python -m bench --only B7 [--quick]
@@ -76,18 +76,33 @@ def raw_export(fmt: str, url: str, path: str) -> int:
 
 
 def _child(command: list[str], env: dict[str, str]) -> dict[str, float]:
-    """Run a child process; its wall time and its own peak RSS (wait4 rusage, kB on Linux)."""
+    """Run a child process; its wall time and its own peak RSS.
+
+    The peak is the child's VmHWM (its memory's high-water mark, reset at exec), read from
+    /proc every 20 ms while it runs. wait4's ``ru_maxrss`` is not used: Linux carries the
+    parent's peak over to a forked child, so every child looked as large as this runner.
+    """
     started = time.perf_counter()
     process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                                cwd=Path(__file__).parent.parent)  # fmt: skip
-    _pid, status, usage = os.wait4(process.pid, 0)
+    peak_kb = 0
+    status = Path(f"/proc/{process.pid}/status")
+    while process.poll() is None:
+        try:
+            for line in status.read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    peak_kb = max(peak_kb, int(line.split()[1]))
+        except (FileNotFoundError, ProcessLookupError):
+            break
+        time.sleep(0.02)
+    process.wait()
     elapsed = time.perf_counter() - started
-    process.returncode = os.waitstatus_to_exitcode(status)
-    if process.returncode:
-        raise RuntimeError(f"{command[:4]} failed: {process.stderr.read().decode()[-2000:] if process.stderr else ''}")
+    errors = process.stderr.read().decode() if process.stderr else ""
     if process.stderr:
         process.stderr.close()
-    return {"seconds": elapsed, "rss_mb": usage.ru_maxrss / 1024}
+    if process.returncode:
+        raise RuntimeError(f"{command[:4]} failed: {errors[-2000:]}")
+    return {"seconds": elapsed, "rss_mb": peak_kb / 1024}
 
 
 def measure(kind: str, url: str, size: int, rounds: int) -> None:
