@@ -43,6 +43,9 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 MAX_IN_FLIGHT = 8
+# A row is claimed this long before its slot, so the store's commit is not between the
+# slot and the call: each window starts from an answer, and any delay there adds up.
+CLAIM_AHEAD = 0.05  # seconds
 NETWORK_ATTEMPTS = 5  # calls that never reached Telegram, per delivery, before giving up
 LEASE_RENEWAL = 10.0  # seconds
 # httpx errors raised before a request was written: Telegram cannot have delivered it.
@@ -133,12 +136,12 @@ class BroadcastSender:
                 await self._wait(None)
                 continue
             at = self.schedule.overall_ready_at(now)
-            if at is None or at > now:
-                await self._wait(None if at is None else at - now)
+            if at is None or at - now > CLAIM_AHEAD:
+                await self._wait(None if at is None else at - now - CLAIM_AHEAD)
                 continue
             delivery = heapq.heappop(self._ready)[2]
-            self.schedule.started(now)
-            task = asyncio.create_task(self._send_part(delivery))
+            self.schedule.started(at)  # the slot is taken from now until the answer
+            task = asyncio.create_task(self._send_part(delivery, at))
             self._tasks.add(task)
             task.add_done_callback(self._task_done)
 
@@ -158,8 +161,8 @@ class BroadcastSender:
     def _push_waiting(self, delivery: _Delivery, at: float) -> None:
         heapq.heappush(self._waiting, (at, delivery.order, delivery))
 
-    async def _send_part(self, delivery: _Delivery) -> None:
-        """Claim, call, record: one message of one delivery; then schedule its next part."""
+    async def _send_part(self, delivery: _Delivery, at: float) -> None:
+        """Claim, wait for the slot at ``at``, call, record: one message of one delivery."""
         target = delivery.target
         try:
             chat = await self._db(broadcasts.claim, self.engine, self.keys, target.delivery_id)
@@ -167,6 +170,8 @@ class BroadcastSender:
                 self.schedule.abandoned()
                 self.progress.skipped += 1
                 return
+            if at > self.clock():
+                await asyncio.sleep(at - self.clock())
             outcome = await self._call(chat, delivery.parts[delivery.sent], target.group)
             await self._record(delivery, outcome)
         except Exception as error:  # noqa: BLE001 - the store is down, or a bug: stop, resumable

@@ -10,6 +10,7 @@ from typing import Any
 
 class _QuietServer(ThreadingHTTPServer):
     daemon_threads = True
+    request_queue_size = 128  # the default 5 resets connections when many clients start at once
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         pass  # a client that hung up mid-answer (a killed bot) is not the server's concern
