@@ -28,8 +28,8 @@ def _analysis(*, quick: bool = False, databases: Any = (), rounds: int = 5) -> N
     from bench import analysis
 
     with tempfile.TemporaryDirectory() as directory:
-        analysis.intake_per_input(Path(directory))
-        analysis.batch(Path(directory), 2_000 if quick else 100_000)
+        analysis.intake_per_input(Path(directory), rounds=rounds, per_round=20 if quick else analysis.PER_ROUND)
+        analysis.batch(Path(directory), 2_000 if quick else 100_000, rounds=min(rounds, 3))
 
 
 def _broadcast(**options: Any) -> None:

@@ -81,6 +81,9 @@ def add_intake(
     return record
 
 
+_ADD_SUGGESTIONS = insert(ObjectiveSuggestion)
+
+
 def add_suggestions(
     session: Session, *, submission_id: int | None, suggestions: list[tuple[int, float, list[str]]]
 ) -> None:
@@ -90,7 +93,7 @@ def add_suggestions(
     more than the insert itself.
     """
     if suggestions:
-        session.connection().execute(insert(ObjectiveSuggestion), [
+        session.connection().execute(_ADD_SUGGESTIONS, [
             {"submission_id": submission_id, "objective_number": number, "score": score, "triggers": triggers}
             for number, score, triggers in suggestions])  # fmt: skip
 

@@ -12,7 +12,7 @@ from tests.conftest import require_postgres
 pytestmark = pytest.mark.slow
 
 
-@pytest.mark.parametrize("benchmark", ["B2", "B3", "B7"])
+@pytest.mark.parametrize("benchmark", ["A", "B2", "B3", "B7"])
 def test_in_process_benchmarks_run(benchmark, capsys):
     assert main(["--only", benchmark, "--quick", "--rounds", "1", "--databases", "sqlite"]) == 0
     assert "ratio" in capsys.readouterr().out
