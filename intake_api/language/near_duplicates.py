@@ -24,6 +24,7 @@ from intake_api.language.normalise import fold
 NUM_PERM = 64
 BANDS, ROWS = 16, 4  # 16 x 4 = 64: candidates from about 0.5 similarity
 THRESHOLD = 0.6
+NEEDED = int(np.ceil(THRESHOLD * NUM_PERM))  # equal signature values for THRESHOLD
 SHINGLE = 5
 _SEED = 2026
 _NOT_WORD = re.compile(r"[\W_]+", re.UNICODE)
@@ -129,7 +130,6 @@ def components(items: Iterable[tuple[int, bytes]], band_keys: list[list[str]] | 
 def _components_of_distinct(items: list[tuple[int, bytes]], band_keys: list[list[str]] | None) -> dict[int, int]:
     ids = [item_id for item_id, _ in items]
     matrix = np.frombuffer(b"".join(sig for _, sig in items), dtype="<u4").reshape(len(items), NUM_PERM)
-    needed = int(np.ceil(THRESHOLD * NUM_PERM))
     parent = list(range(len(items)))
     buckets: dict[str, list[int]] = {}
 
@@ -143,7 +143,7 @@ def _components_of_distinct(items: list[tuple[int, bytes]], band_keys: list[list
         keys = band_keys[index] if band_keys is not None else bands(sig)
         candidates = sorted({other for key in keys for other in buckets.get(key, ())})
         if candidates:
-            close = np.asarray(candidates)[(matrix[candidates] == matrix[index]).sum(axis=1) >= needed]
+            close = np.asarray(candidates)[(matrix[candidates] == matrix[index]).sum(axis=1) >= NEEDED]
             for other in close.tolist():
                 low, high = sorted((root(other), root(index)))
                 parent[high] = low
