@@ -14,6 +14,7 @@ import asyncio
 import statistics
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -87,8 +88,13 @@ async def _run(url: str, rate: float, duration: float, build: Callable[[int], by
 
 
 def open_loop(url: str, *, rate: float, duration: float, build: Callable[[int], bytes]) -> OpenLoopResult:
-    """Send ``rate * duration`` requests built by ``build(i)`` (raw HTTP/1.1 bytes) at ``rate`` per second."""
-    return asyncio.run(_run(url, rate, duration, build))
+    """Send ``rate * duration`` requests built by ``build(i)`` (raw HTTP/1.1 bytes) at ``rate`` per second.
+
+    The event loop runs in a thread of its own, so a caller that has a loop running (a test
+    session, a notebook) can call this too.
+    """
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(lambda: asyncio.run(_run(url, rate, duration, build))).result()
 
 
 def http_request(method: str, url: str, body: bytes = b"", headers: dict[str, str] | None = None) -> bytes:
