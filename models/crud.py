@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
+from pydantic_core import PydanticUndefined
 from sqlalchemy import insert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlmodel import Session, select
+from sqlmodel import Session, SQLModel, select
 
 from models.audit import AuditEntry
 from models.base import utcnow
@@ -19,7 +20,7 @@ from models.consent import ConsentRecord
 from models.contributor import Contributor
 from models.intake_record import IntakeRecord
 from models.review import RegionalReview
-from models.submission import ObjectiveSuggestion
+from models.submission import ObjectiveSuggestion, SubmissionObjective
 
 Record = TypeVar("Record", bound=IntakeRecord)
 
@@ -66,22 +67,55 @@ def update_profile(contributor: Contributor, *, answers: dict[str, Any]) -> None
             setattr(contributor, name, answers[name])
 
 
-def add_intake(
-    session: Session, *, record: IntakeRecord, consents: list[ConsentRecord], actor: str, kind: str
-) -> IntakeRecord:
-    """Store a record with its consent records and an audit entry; returns it with its id."""
-    session.add(record)
-    session.flush()
-    for consent in consents:
-        consent.subject_id = record.id  # type: ignore[assignment]
-        session.add(consent)
-    write_audit(
-        session, actor=actor, action=f"{kind}.created", subject_type=kind, subject_id=record.id
-    )
-    return record
-
-
+# Built once: intake runs them for every input.
 _ADD_SUGGESTIONS = insert(ObjectiveSuggestion)
+_ADD_OBJECTIVES = insert(SubmissionObjective)
+_ADD_CONSENTS = insert(ConsentRecord)
+_ADD_AUDIT = insert(AuditEntry)
+
+
+def new_row(model: type[SQLModel], **values: Any) -> dict[str, Any]:
+    """The column values of a new row of ``model``: those given, then the model's defaults.
+
+    For Core inserts, which know nothing of the defaults declared on the model's fields.
+    """
+    row = dict(values)
+    for name, info in model.model_fields.items():
+        if name in row or name == "id":
+            continue
+        if info.default_factory is not None:
+            row[name] = info.default_factory()  # type: ignore[call-arg]
+        elif info.default is not PydanticUndefined:
+            row[name] = info.default
+    return row
+
+
+def add_intake(
+    session: Session, *, model: type[IntakeRecord], values: dict[str, Any], objectives: list[int] | None,
+    consents: list[dict[str, Any]], actor: str, kind: str,
+) -> int | None:  # fmt: skip
+    """Store a record with its objectives, consent records and an audit entry; returns its id.
+
+    None when the channel's message is stored already (a redelivery, a double click, or a
+    concurrent delivery that committed first): the insert does nothing then. Core
+    statements, not the ORM's unit of work: at intake the ORM's bookkeeping for six rows
+    cost more than the database's work.
+    """
+    table = model.__table__  # type: ignore[attr-defined]
+    dialect_insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    connection = session.connection()
+    record_id = connection.execute(
+        dialect_insert(table).values(new_row(model, **values))
+        .on_conflict_do_nothing(index_elements=["channel", "channel_message_id"]).returning(table.c.id)
+    ).scalar_one_or_none()  # fmt: skip
+    if record_id is None:
+        return None
+    if objectives:
+        connection.execute(_ADD_OBJECTIVES, [{"submission_id": record_id, "objective_number": n} for n in objectives])
+    connection.execute(_ADD_CONSENTS, [new_row(ConsentRecord, **consent, subject_id=record_id) for consent in consents])
+    connection.execute(_ADD_AUDIT, new_row(AuditEntry, actor=actor, action=f"{kind}.created", subject_type=kind,
+                                           subject_id=record_id, detail={}))  # fmt: skip
+    return int(record_id)
 
 
 def add_suggestions(

@@ -13,7 +13,6 @@ from typing import Any
 
 import numpy as np
 from sqlalchemy import Connection, Engine, delete, text, update
-from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
 from intake_api.language.near_duplicates import NEEDED, bands, components, signature
@@ -42,30 +41,27 @@ _GROUPING_LOCK = text(
     "SELECT pg_advisory_xact_lock(hashtext(current_database() || '.' || current_schema() || '.gcm-intake-grouping'))")
 
 
-def join_group(session: Session, submission: Submission) -> int | None:
+def join_group(session: Session, submission_id: int, minhash: bytes) -> int | None:
     """Index a new input's bands and merge it with the near-duplicates already stored."""
-    if submission.minhash is None or submission.id is None:
-        return None
-    keys = bands(submission.minhash)
+    keys = bands(minhash)
     connection = session.connection()
     _lock_groups(connection)
     mark = _mark(connection)
     candidates = connection.exec_driver_sql(_CANDIDATES.format(_marks(mark, len(keys))), tuple(keys)).all()
     connection.exec_driver_sql(_ADD_BANDS.format(", ".join([f"({mark}, {mark})"] * len(keys))),
-                               tuple(v for key in keys for v in (key, submission.id)))  # fmt: skip
-    close = _close(submission.minhash, [row for row in candidates if row[1] is not None])
+                               tuple(v for key in keys for v in (key, submission_id)))  # fmt: skip
+    close = _close(minhash, [row for row in candidates if row[1] is not None])
     if not close:
         return None
-    members = {submission.id, *(i for i, _ in close)}
+    members = {submission_id, *(i for i, _ in close)}
     groups = {g for _, g in close if g is not None}
     group = min(members | groups)
     if groups == {group}:  # joining one group that keeps its id: only the newcomers change
-        members = {submission.id, *(i for i, g in close if g is None)}
+        members = {submission_id, *(i for i, g in close if g is None)}
     elif groups:  # whole groups merge (two indexed lookups: an OR would scan the table)
         members |= set(connection.exec_driver_sql(
             _MEMBERS.format(_marks(mark, len(groups))), tuple(sorted(groups))).scalars())  # fmt: skip
     connection.exec_driver_sql(_SET_GROUP.format(mark, _marks(mark, len(members))), (group, *sorted(members)))
-    set_committed_value(submission, "duplicate_group", group)  # stored above: no second UPDATE at commit
     return group
 
 
