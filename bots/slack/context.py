@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
 
+from cachetools import TTLCache
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
@@ -18,6 +20,9 @@ from intake_api.staff import staff_for_slack
 from models.staff import StaffMember
 
 log = logging.getLogger(__name__)
+LOCALE_CACHE_SECONDS = 300  # a change of language in Slack shows within five minutes
+LOCALE_CACHE_SIZE = 4096
+_LOCALES_LOCK = threading.Lock()
 
 
 @dataclass
@@ -39,14 +44,29 @@ class SlackContext:
             raise
         self.inbox.done(event_id)
 
+    @cached_property
+    def _locales(self) -> TTLCache[str, str]:
+        return TTLCache(maxsize=LOCALE_CACHE_SIZE, ttl=LOCALE_CACHE_SECONDS)
+
     def locale_of(self, client: WebClient, user_id: str) -> str:
-        """The Slack user's language where it is one of ours (users.info, include_locale)."""
+        """The Slack user's language where it is one of ours (users.info, include_locale).
+
+        Kept a few minutes per user: every command, button and App Home visit asks, and a
+        Web API call costs more than the rest of a listener.
+        """
+        with _LOCALES_LOCK:
+            known = self._locales.get(user_id)
+        if known is not None:
+            return known
         try:
             user = client.users_info(user=user_id, include_locale=True)["user"]
         except SlackApiError as error:
             log.warning("users.info failed: %s", error.response.get("error"))
             return DEFAULT_LOCALE
-        return negotiate(user.get("locale"))
+        locale = negotiate(user.get("locale"))
+        with _LOCALES_LOCK:
+            self._locales[user_id] = locale
+        return locale
 
     def staff(self, client: WebClient, user_id: str) -> StaffMember | None:
         def email_of() -> str | None:

@@ -177,6 +177,14 @@ def test_app_home_publishes_counts(slack, slack_api, service):
     assert "Arab region" in text and "Youth: 3" in text
 
 
+def test_a_staff_members_language_is_asked_of_slack_once_in_a_while(slack, slack_api):
+    event = {"type": "app_home_opened", "user": "UADMIN", "channel": "D1", "tab": "home"}
+    for n in range(3):
+        slack.event(event, event_id=f"EvL{n}")
+    assert len(slack_api.sent("views.publish")) == 3
+    assert len([c for c in slack_api.sent("users.info") if c.get("include_locale")]) == 1
+
+
 def test_event_retries_and_duplicates_are_processed_once(slack, slack_api):
     event = {"type": "app_home_opened", "user": "UADMIN", "channel": "D1", "tab": "home"}
     slack.event(event, event_id="Ev2")
