@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import random
+import re
 import statistics
 import tempfile
 import time
@@ -30,6 +31,7 @@ from models.db import make_engine
 from models.migrate import upgrade
 
 PER_ROUND = 200
+_SENTENCE_END = re.compile(r"(?<=[.!?。！？؟])\s*")
 
 
 def _answers(text: str) -> dict[str, object]:
@@ -38,12 +40,15 @@ def _answers(text: str) -> dict[str, object]:
 
 
 def distinct_texts(corpus: list[dict[str, str]], count: int) -> list[str]:
-    """``count`` different inputs: two demo texts of one language joined, each pair once, shuffled."""
-    by_locale: dict[str, list[str]] = {}
+    """``count`` different inputs of the demo texts' usual length: the first half (in sentences)
+    of one demo text and the second half of another in the same language, each pair once."""
+    by_locale: dict[str, list[list[str]]] = {}
     for entry in corpus:
-        by_locale.setdefault(entry["locale"], []).append(entry["text"])
-    pairs = [f"{a} {b}" for texts in by_locale.values() for a in texts for b in texts if a != b]
+        by_locale.setdefault(entry["locale"], []).append(_SENTENCE_END.split(entry["text"].strip()))
+    pairs = [" ".join(a[: max(1, len(a) // 2)] + b[max(1, len(b) // 2):])
+             for texts in by_locale.values() for a in texts for b in texts if a is not b and len(b) > 1]  # fmt: skip
     random.Random(2026).shuffle(pairs)
+    pairs = list(dict.fromkeys(pairs))
     if len(pairs) < count:
         raise ValueError(f"only {len(pairs)} distinct texts for {count} inputs")
     return pairs[:count]
