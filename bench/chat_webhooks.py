@@ -29,8 +29,9 @@ from sqlalchemy import text as sql
 from bench import dataset
 from bench.common import alternate_many, database, note, report
 from bench.loadgen import http_request, open_loop
-from bench.servers import WRK_THREADS, clean_env, fake_platform, gunicorn, wrk
+from bench.servers import WRK_THREADS, fake_platform, gunicorn, wrk
 from models.db import make_engine
+from tests.processes import clean_env
 
 CONNECTIONS = 40
 TELEGRAM_TOKEN = "123456:TEST-TOKEN"  # the fake Bot API's

@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -22,21 +21,11 @@ from pathlib import Path
 
 import httpx
 
+from tests.processes import free_port
+
 WORKERS = 2
 WRK_THREADS = 2
 SCRIPTS = Path(__file__).parent / "wrk"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def clean_env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("INTAKE_")}
-    env.update(extra)
-    return env
 
 
 @dataclass

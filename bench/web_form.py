@@ -28,7 +28,8 @@ import httpx
 from bench import dataset
 from bench.common import alternate_many, database, note, report
 from bench.loadgen import http_request, open_loop
-from bench.servers import clean_env, gunicorn, wrk
+from bench.servers import gunicorn, wrk
+from tests.processes import clean_env
 
 CONNECTIONS = 32
 RATE_TARGET = 0.60
