@@ -57,6 +57,7 @@ BENCHMARKS: dict[str, Callable[..., None]] = {
     "B4": _lazy("chat_webhooks", "run_telegram"),
     "B5": _lazy("chat_webhooks", "run_slack"),
     "B6": _broadcast,
+    "B6x": _lazy("during_broadcast"),  # B1's p99 during a B6 broadcast vs alone (bench/during_broadcast.py)
     "B7": _lazy("export"),
 }
 
@@ -70,7 +71,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=5, help="alternating rounds (medians of at least 5)")
     parser.add_argument("--json", type=Path, help="write every result here")
     args = parser.parse_args(argv)
-    chosen = [name.strip().upper() for name in args.only.split(",")] if args.only else list(BENCHMARKS)
+    known = {name.upper(): name for name in BENCHMARKS}
+    chosen = [known.get(name.strip().upper(), name.strip()) for name in args.only.split(",")] if args.only else list(BENCHMARKS)
     unknown = [name for name in chosen if name not in BENCHMARKS]
     if unknown:
         parser.error(f"unknown benchmark {', '.join(unknown)}; known: {', '.join(BENCHMARKS)}")

@@ -21,7 +21,9 @@ runs of the candidate (default 5 with --quick, 1 for the full size, ~105 s each)
 
 For B1/B4 ("p99 no more than 20% worse during it"): ``run_broadcast_in_background()``
 starts this benchmark in another process and returns a handle; call ``wait_until_sending()``
-then measure, then ``result()``.
+then measure, then ``result()``. Given ``url``, the broadcast goes out from that store (the
+one the measured server writes to), its contacts added once. ``bench/during_broadcast.py``
+(``python -m bench --only B6x``) measures B1's p99 that way.
 
 Run: python -m bench.b6_broadcast [--quick] [--rounds N] [--databases sqlite,postgresql]
 """
@@ -38,11 +40,12 @@ import tempfile
 import threading
 import time
 from collections.abc import Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 
 from bench.common import DATABASES, Figure, database, note, postgres_available, report
 from bots.telegram.rate_limits import TelegramLimits, minimum_seconds
@@ -90,9 +93,15 @@ FULL, QUICK = Size(3_000, 10), Size(300, 10)
 
 
 def prepare(url: str, size: Size) -> None:
-    """A store with ``size.chats`` contributors who agreed to messages about the review."""
+    """A store with ``size.chats`` contributors who agreed to messages about the review (once per store)."""
     engine = make_engine(url)
     upgrade(engine)
+    with engine.connect() as connection:
+        present = connection.execute(select(func.count()).select_from(ChatContact)
+                                     .where(ChatContact.review_slug == REVIEW)).scalar_one()  # fmt: skip
+    if present >= size.chats:
+        engine.dispose()
+        return
     keys = KeyRing(SECRET)
     chats = range(FIRST_CHAT, FIRST_CHAT + size.chats)
     now = utcnow()
@@ -152,12 +161,12 @@ def one_round(url: str, size: Size, folder: Path, round_number: int) -> dict[str
     }
 
 
-def measure(kind: str, size: Size, rounds: int) -> list[dict[str, Any]]:
-    """``rounds`` broadcasts on one store of ``kind``; each prints its line."""
+def measure(kind: str, size: Size, rounds: int, *, url: str | None = None, first_round: int = 1) -> list[dict[str, Any]]:
+    """``rounds`` broadcasts on one store of ``kind`` (a new one, or ``url``); each prints its line."""
     runs = []
-    with database(kind) as url, tempfile.TemporaryDirectory() as folder:
+    with (nullcontext(url) if url else database(kind)) as url, tempfile.TemporaryDirectory() as folder:
         prepare(url, size)
-        for number in range(1, rounds + 1):
+        for number in range(first_round, first_round + rounds):
             run = one_round(url, size, Path(folder), number)
             print(f"  round {number}: {run['seconds']:.2f} s (span {run['span']:.2f} s), {run['messages']} messages, "
                   f"{run['too_many_requests']} x 429, {run['twice']} twice, {run['missing']} missing", flush=True)  # fmt: skip
@@ -226,10 +235,16 @@ class BackgroundBroadcast:
             self.process.wait(30)
 
 
-def run_broadcast_in_background(*, quick: bool = False, database_kind: str = "sqlite") -> BackgroundBroadcast:
-    """Start one B6 round (3,000 chats, or 300 with ``quick``) in another process; see the module docstring."""
+def run_broadcast_in_background(*, quick: bool = False, database_kind: str = "sqlite", url: str | None = None,
+                                round_number: int = 1) -> BackgroundBroadcast:  # fmt: skip
+    """Start one B6 round (3,000 chats, or 300 with ``quick``) in another process; see the module docstring.
+
+    ``url``: broadcast from this store (contacts added the first time) instead of a new one;
+    give each broadcast on one store its own ``round_number`` (its message text).
+    """
     command = [sys.executable, "-m", "bench.b6_broadcast", "--rounds", "1", "--json-round",
-               "--databases", database_kind, *(["--quick"] if quick else [])]  # fmt: skip
+               "--databases", database_kind, "--round-number", str(round_number),
+               *(["--url", url] if url else []), *(["--quick"] if quick else [])]  # fmt: skip
     root = Path(__file__).resolve().parent.parent
     process = subprocess.Popen(command, cwd=root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     return BackgroundBroadcast(process)
@@ -241,6 +256,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, help="repeated runs (default 5 with --quick, else 1)")
     parser.add_argument("--databases", default="sqlite", help=f"comma-separated: {','.join(DATABASES)}")
     parser.add_argument("--json-round", action="store_true", help="one round, its figures as a JSON line (background)")
+    parser.add_argument("--url", help="with --json-round: broadcast from this store instead of a new one")
+    parser.add_argument("--round-number", type=int, default=1, help="with --json-round: the round (message text)")
     args = parser.parse_args(argv)
     kinds = [k.strip() for k in args.databases.split(",") if k.strip()]
     if "postgresql" in kinds and not postgres_available():
@@ -248,7 +265,7 @@ def main(argv: list[str] | None = None) -> int:
         kinds = [k for k in kinds if k != "postgresql"] or ["sqlite"]
     if args.json_round:
         size = QUICK if args.quick else FULL
-        [figures] = measure(kinds[0], size, 1)
+        [figures] = measure(kinds[0], size, 1, url=args.url, first_round=args.round_number)
         print(json.dumps({**figures, "minimum": size.minimum}), flush=True)
         return 0
     run(quick=args.quick, databases=kinds, rounds=args.rounds)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 import tempfile
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from html import unescape
 from pathlib import Path
 from typing import Any
@@ -57,6 +57,19 @@ def form_bodies() -> list[str]:
     return [urlencode({**ANSWERS, "text": text}, doseq=True) for _language, text in dataset.text_variants()]
 
 
+def post_builder(base: str, token: str, cookie: str, bodies: list[str]) -> Callable[[int], bytes]:
+    """``build(i)`` for ``bench.loadgen.open_loop``: POST number ``i`` of the form, with a submission key of its own."""
+    run_id = uuid.uuid4().hex[:8]
+
+    def build(i: int) -> bytes:
+        key = f"{run_id}{i:024x}"
+        data = f"{bodies[i % len(bodies)]}&csrf_token={token}&submission_key={key}"
+        return http_request("POST", base + FORM, data.encode(),
+                            {"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie})  # fmt: skip
+
+    return build
+
+
 def app_env(url: str, instance: str) -> dict[str, str]:
     return clean_env(INTAKE_DATABASE_URL=url, INTAKE_SECRET_KEY="bench-secret-key", INTAKE_INSTANCE_PATH=instance,
                      INTAKE_RATELIMIT_ENABLED="false")  # fmt: skip
@@ -90,14 +103,7 @@ def measure(kind: str, url: str, rounds: int, duration: float) -> None:
         note(f"closed-loop p99 (wrk): candidate {cand['p99'].median:.1f} ms, bare {base['p99'].median:.1f} ms")
 
         rate = base["rps"].median / 2
-        run_id = uuid.uuid4().hex[:8]
-
-        def build_post(i: int) -> bytes:
-            key = f"{run_id}{i:024x}"
-            data = f"{bodies[i % len(bodies)]}&csrf_token={token}&submission_key={key}"
-            return http_request("POST", app.url + FORM, data.encode(),
-                                {"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie})  # fmt: skip
-
+        build_post = post_builder(app.url, token, cookie, bodies)
         rounds_seen = iter(range(10**6))
 
         def open_candidate() -> dict[str, float]:

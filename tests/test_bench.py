@@ -18,7 +18,7 @@ def test_in_process_benchmarks_run(benchmark, capsys):
     assert "ratio" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("benchmark", ["B1", "B4", "B5"])
+@pytest.mark.parametrize("benchmark", ["B1", "B4", "B5", "B6x"])
 def test_http_benchmarks_run(benchmark, capsys):
     if shutil.which("wrk") is None:
         pytest.skip("wrk is not installed (apt-get install wrk)")
