@@ -111,6 +111,19 @@ def db_upgrade(lazy: _LazyRuntime) -> None:
     click.echo(f"store at revision {current_revision(runtime.engine)}")
 
 
+@db.command("revision")
+@click.option("-m", "--message", required=True, help="What changed, in a few words.")
+@pass_runtime
+def db_revision(lazy: _LazyRuntime, message: str) -> None:
+    """Autogenerate a migration from the models (run `db upgrade` first), to review before committing."""
+    from models.migrate import new_revision
+
+    runtime = lazy.get()
+    if current_revision(runtime.engine) is None:
+        raise click.ClickException("the store is empty: run `gcm-intake db upgrade` first")
+    click.echo(new_revision(runtime.engine, message))
+
+
 @main.command()
 @click.option(
     "--count",
@@ -166,7 +179,7 @@ def telegram(lazy: _LazyRuntime, webhook_url: str | None) -> None:
     except ValueError as error:
         raise click.ClickException(str(error)) from error
     finally:
-        channel.client.close()
+        channel.close()
 
 
 @main.command()

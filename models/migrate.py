@@ -34,3 +34,21 @@ def current_revision(engine: Engine) -> str | None:
 
     with engine.connect() as connection:
         return MigrationContext.configure(connection).get_current_revision()
+
+
+def new_revision(engine: Engine, message: str) -> str:
+    """Autogenerate the next migration from the models against an up-to-date store; its path.
+
+    Numbered like the others (0001, 0002, ...), so the files sort in the order they apply.
+    """
+    from alembic.script import ScriptDirectory
+
+    config = alembic_config(engine)
+    head = ScriptDirectory.from_config(config).get_current_head()
+    number = f"{int(head or 0) + 1:04d}"
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        script = command.revision(config, message=message, autogenerate=True, rev_id=number)
+    if script is None or isinstance(script, list):  # pragma: no cover - one script, one head
+        raise RuntimeError("alembic made no single revision")
+    return str(script.path)

@@ -144,3 +144,20 @@ def test_db_upgrade_then_demo_fills_the_store(database_url, tmp_path):
     with engine.connect() as connection:
         assert connection.execute(text("SELECT count(*) FROM submission")).scalar_one() == before
     engine.dispose()
+
+
+def test_db_revision_finds_nothing_to_migrate_when_models_and_migrations_agree(database_url, runtime):
+    """`gcm-intake db revision` writes the next numbered migration; on a current store it is empty."""
+    env = _clean_env(INTAKE_DATABASE_URL=database_url, INTAKE_SECRET_KEY="revision-key")
+    versions = Path(__file__).parents[2] / "models" / "migrations" / "versions"
+    before = sorted(p.name for p in versions.glob("[0-9][0-9][0-9][0-9]_*.py"))
+    result = CliRunner().invoke(main, ["db", "revision", "-m", "nothing changed"], env=env)
+    assert result.exit_code == 0, result.output
+    path = Path(result.output.strip().splitlines()[-1])
+    try:
+        script = path.read_text()
+        assert path.parent == versions and path.name == f"{int(before[-1][:4]) + 1:04d}_nothing_changed.py"
+        upgrade = script.split("def upgrade() -> None:")[1].split("def downgrade")[0]
+        assert [line.strip() for line in upgrade.strip().splitlines() if not line.strip().startswith("#")] == ["pass"]
+    finally:
+        path.unlink()
