@@ -26,11 +26,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import socket
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import Engine, String, and_, cast, delete, func, insert, literal, update
 from sqlalchemy import select as core_select
@@ -39,11 +37,11 @@ from sqlmodel import Session, col, select
 from intake_api.chat_contacts import CHAT_ID_CONTEXT
 from intake_api.crypto import KeyRing
 from intake_api.i18n import LOCALES, gettext
+from intake_api.leases import Lease, LeaseHeld
 from models import crud
 from models.base import utcnow
 from models.broadcast import Broadcast, BroadcastDelivery, ChatContact
 from models.db import read_session, write_session
-from models.digest import SchedulerLease
 from models.reference import N_
 
 ANY_LOCALE = "*"  # the message as staff wrote it, for every locale without its own text
@@ -63,7 +61,7 @@ class BroadcastInProgress(Exception):
         self.left = left
 
 
-class SenderBusy(Exception):
+class SenderBusy(LeaseHeld):
     """Another process is sending a broadcast with this bot."""
 
 
@@ -297,52 +295,14 @@ def summary(engine: Engine, broadcast_id: int) -> dict[str, int]:
         return status_counts(session, broadcast_id)
 
 
-class SenderLease:
-    """One broadcast sender per deployment at a time: Telegram's limits are per bot, not per process.
-
-    A lease row renewed while sending; a holder that crashed is replaced once
-    its lease expires, or at once when it was a process on this host that no
-    longer exists.
-    """
+class SenderLease(Lease):
+    """One broadcast sender per deployment at a time (``intake_api.leases``)."""
 
     def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-        self.holder = f"{socket.gethostname()}:{os.getpid()}"
+        super().__init__(engine, LEASE_NAME, seconds=LEASE_SECONDS, per_process=True)
 
     def acquire(self, *, now: datetime | None = None) -> None:
-        now = now or utcnow()
-        with write_session(self.engine) as session:
-            lease = session.get(SchedulerLease, LEASE_NAME)
-            if lease is None:
-                session.add(SchedulerLease(name=LEASE_NAME, holder=self.holder, expires_at=self._expiry(now)))
-                return
-            expires = lease.expires_at if lease.expires_at.tzinfo else lease.expires_at.replace(tzinfo=now.tzinfo)
-            if lease.holder != self.holder and expires > now and _alive(lease.holder):
-                raise SenderBusy(lease.holder)
-            lease.holder, lease.expires_at = self.holder, self._expiry(now)
-
-    def renew(self) -> None:
-        self.acquire()
-
-    def release(self) -> None:
-        with write_session(self.engine) as session:
-            session.execute(delete(SchedulerLease).where(
-                col(SchedulerLease.name) == LEASE_NAME, col(SchedulerLease.holder) == self.holder))  # fmt: skip
-
-    @staticmethod
-    def _expiry(now: datetime) -> datetime:
-        return now + timedelta(seconds=LEASE_SECONDS)
-
-
-def _alive(holder: str) -> bool:
-    """False only when the holder was a process on this host that has gone."""
-    host, _, pid = holder.rpartition(":")
-    if host != socket.gethostname() or not pid.isdigit():
-        return True
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+        try:
+            super().acquire(now=now)
+        except LeaseHeld as held:
+            raise SenderBusy(*held.args) from None

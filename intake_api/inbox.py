@@ -9,6 +9,7 @@ encrypted while they wait and dropped once processed.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -67,11 +68,14 @@ class Inbox:
                 return False
             return entry.attempts > 0 or _aware(entry.received_at) < utcnow() - stale_after
 
-    def done(self, delivery_id: str) -> None:
+    def done(self, delivery_id: str, *, then: Callable[[Session], None] | None = None) -> None:
+        """Settle a delivery; ``then`` writes what it caused (its replies) in the same transaction."""
         with write_session(self.engine) as session:
             entry = self._entry(session, delivery_id)
             if entry is not None:
                 entry.status, entry.payload, entry.processed_at = "done", None, utcnow()
+            if then is not None:
+                then(session)
 
     def failed(self, delivery_id: str, error: BaseException) -> None:
         """Count a failed attempt; after the last one the delivery is reported as failed."""

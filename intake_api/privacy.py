@@ -26,7 +26,7 @@ from models.contributor import Contributor
 from models.conversation import ChatSession
 from models.db import read_session, write_session
 from models.intake_record import IntakeRecord
-from models.outbox import SlackRemoval
+from models.outbox import ChatReply, SlackRemoval
 from models.pledge import Pledge
 from models.practice import Practice
 from models.registration import Registration
@@ -108,6 +108,9 @@ def erase_contributor(
             delete(ChatSession).where(
                 col(ChatSession.channel) == channel, col(ChatSession.pseudonym) == pseudonym
             )
+        )
+        session.execute(  # replies still queued for this chat (a private chat's key is the person's)
+            delete(ChatReply).where(col(ChatReply.channel) == channel, col(ChatReply.chat_key) == pseudonym)
         )
         contributor = session.exec(
             select(Contributor).where(Contributor.pseudonym == pseudonym)

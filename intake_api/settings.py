@@ -36,6 +36,8 @@ class Settings(BaseSettings):
     telegram_token: str = ""
     telegram_api_url: str = "https://api.telegram.org/bot"
     telegram_webhook_secret: str = ""
+    # Replies to chats, per second for the whole bot (Telegram allows about 30).
+    telegram_reply_rate: float = Field(default=30.0, gt=0, le=10_000)
 
     slack_bot_token: str = ""
     slack_signing_secret: str = ""

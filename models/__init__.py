@@ -19,7 +19,7 @@ from models.contributor import Contributor  # noqa: E402
 from models.conversation import ChatSession  # noqa: E402
 from models.digest import DigestDelivery, DigestSubscription, SchedulerLease  # noqa: E402
 from models.inbox import InboxEntry  # noqa: E402
-from models.outbox import SlackRemoval  # noqa: E402
+from models.outbox import ChatReply, SlackRemoval  # noqa: E402
 from models.pledge import Pledge  # noqa: E402
 from models.practice import Practice  # noqa: E402
 from models.registration import Registration  # noqa: E402
@@ -51,6 +51,7 @@ __all__ = [
     "RegionalReview",
     "Registration",
     "SchedulerLease",
+    "ChatReply",
     "SlackRemoval",
     "StaffMember",
     "Submission",

@@ -2,6 +2,7 @@
 
 from datetime import datetime
 
+from sqlalchemy import LargeBinary
 from sqlmodel import Field, SQLModel
 
 from models.base import Timestamp, utcnow
@@ -19,4 +20,24 @@ class SlackRemoval(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     channel: str = Field(max_length=32)
     ts: str = Field(max_length=32)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=Timestamp)
+
+
+class ChatReply(SQLModel, table=True):
+    """One Bot API call answering a chat (a message, an edit, a button's answer), still to be sent.
+
+    Written in the transaction that settles the update it answers, so an acknowledged update's
+    replies survive a crash; sent by the one reply sender of the deployment, at Telegram's pace,
+    each chat's calls in order, and deleted once Telegram answered. The call, chat id included,
+    is encrypted; ``chat_key`` is the chat's keyed pseudonym, so erasure finds its rows.
+    """
+
+    __tablename__ = "chat_reply"
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str = Field(max_length=16)
+    chat_key: str = Field(max_length=64, index=True)
+    call: bytes = Field(sa_type=LargeBinary)  # encrypted JSON: {"method": ..., "params": ...}
+    attempts: int = 0
+    not_before: datetime | None = Field(default=None, sa_type=Timestamp)
     created_at: datetime = Field(default_factory=utcnow, sa_type=Timestamp)

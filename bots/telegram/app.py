@@ -20,7 +20,9 @@ def build_telegram_app(runtime: Runtime) -> TelegramChannel | None:
     settings = runtime.settings
     if not settings.telegram_enabled:
         return None
-    return TelegramChannel(runtime, BotClient(settings.telegram_token, settings.telegram_api_url))
+    channel = TelegramChannel(runtime, BotClient(settings.telegram_token, settings.telegram_api_url))
+    channel.replies.start()  # stands by unless this process holds the deployment's reply lease
+    return channel
 
 
 class LazyTelegram:

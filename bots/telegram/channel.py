@@ -2,7 +2,8 @@
 
 ``receive`` records the update in the store (the inbox) before anything else,
 so the webhook can acknowledge it and polling can move its offset past it;
-``process`` runs the conversation and then sends the replies. A redelivered
+``process`` runs the conversation and queues its replies in the transaction that
+settles the update (``bots.telegram.replies`` sends them). A redelivered
 update is recognised twice over: by its id in the inbox, and by the last
 update id a conversation has taken in, saved atomically with its state.
 """
@@ -10,6 +11,7 @@ update id a conversation has taken in, saved atomically with its state.
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -19,7 +21,9 @@ from telegram import Update
 from bots.slack.moderation_feed import post_soon
 from bots.telegram.client import BotClient
 from bots.telegram.conversation import Conversation, Incoming, Ports, Reply
+from bots.telegram.replies import ReplySender, reply_calls
 from intake_api.chat_contacts import record_message_consent
+from intake_api.chat_outbox import ChatOutbox
 from intake_api.conversations import ChatSessions, ConcurrentUpdate
 from intake_api.inbox import Inbox
 from intake_api.privacy import (
@@ -34,6 +38,7 @@ log = logging.getLogger(__name__)
 
 CHANNEL = "telegram"
 RETRY_AFTER = timedelta(seconds=30)
+RETRY_CHECK_EVERY = 5.0  # seconds: how often incoming updates also look for failed ones
 
 
 class NotAnUpdate(ValueError):
@@ -88,6 +93,9 @@ class TelegramChannel:
         self.client = client
         self.inbox = Inbox(runtime.engine, runtime.keys, CHANNEL)
         self.sessions = ChatSessions(runtime.engine, runtime.keys, CHANNEL)
+        self.outbox = ChatOutbox(runtime.engine, runtime.keys, CHANNEL)
+        self.replies = ReplySender(self.outbox, client, rate=runtime.settings.telegram_reply_rate)
+        self._next_retry_check = 0.0
 
     def receive(self, payload: dict[str, Any]) -> bool:
         """Record an update; False for a redelivery. Raises ``NotAnUpdate`` for garbage."""
@@ -95,7 +103,7 @@ class TelegramChannel:
         return self.inbox.receive(str(parsed.update_id), payload)
 
     def process(self, payload: dict[str, Any]) -> None:
-        """Run the conversation for a recorded update and send the replies."""
+        """Run the conversation for a recorded update and queue its replies."""
         parsed = parse_update(payload)
         delivery = str(parsed.update_id)
         if not self.inbox.claim(delivery):
@@ -107,10 +115,14 @@ class TelegramChannel:
             log.exception("Telegram update %s failed (%s)", parsed.update_id, type(error).__name__)
             self.inbox.failed(delivery, error)
             return
-        self.inbox.done(delivery)
-        if parsed.chat_id is not None and replies:
-            self.client.deliver(parsed.chat_id, replies, message_id=parsed.message_id,
-                                callback_query_id=parsed.callback_query_id)  # fmt: skip
+        chat_id = parsed.chat_id
+        if chat_id is None or not replies:
+            self.inbox.done(delivery)
+            return
+        calls = reply_calls(chat_id, replies, message_id=parsed.message_id,
+                            callback_query_id=parsed.callback_query_id)  # fmt: skip
+        self.inbox.done(delivery, then=lambda session: self.outbox.add(session, chat_id=chat_id, calls=calls))
+        self.replies.kick()
 
     def handle(self, payload: dict[str, Any]) -> bool:
         """Receive and process; False when it was a redelivery."""
@@ -125,6 +137,21 @@ class TelegramChannel:
         for delivery in due:
             self.process(delivery.payload)
         return len(due)
+
+    def retry_pending_now_and_then(self) -> int:
+        """``retry_pending``, at most every few seconds: each webhook call asks, most need not look."""
+        now = time.monotonic()
+        if now < self._next_retry_check:
+            return 0
+        self._next_retry_check = now + RETRY_CHECK_EVERY
+        return self.retry_pending()
+
+    def close(self) -> None:
+        """Stop sending (what is queued stays for the next sender) and close the Bot API client."""
+        try:
+            self.replies.stop()
+        finally:
+            self.client.close()
 
     def _converse(self, parsed: Parsed) -> list[Reply]:
         if parsed.event is None or parsed.user_id is None:

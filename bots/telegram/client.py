@@ -2,9 +2,11 @@
 
 Flask views and the polling loop are synchronous; the bot is asyncio. One
 long-lived loop per process owns the bot (and its HTTP connection pool), and
-synchronous code hands it coroutines. Outbound calls go through PTB's
-AIORateLimiter, which waits out 429 ``retry_after`` answers; network errors
-are retried here with backoff.
+synchronous code hands it coroutines. Replies to chats are paced by
+``bots.telegram.replies`` and broadcasts by ``bots.telegram.broadcast``, each
+against Telegram's limits for the whole bot, so the client has no rate limiter
+of its own (PTB's ``AIORateLimiter`` is per process and hides 429s); network
+errors of the few direct calls (commands, webhook, getUpdates) are retried here.
 """
 
 from __future__ import annotations
@@ -16,13 +18,9 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
-from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
-from telegram.ext import AIORateLimiter, ExtBot
+from telegram.ext import ExtBot
 from telegram.request import HTTPXRequest
-
-from bots.telegram.conversation import Reply
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -38,7 +36,7 @@ class BotClient:
         self._thread = threading.Thread(target=self._loop.run_forever, name="telegram-bot", daemon=True)
         self._thread.start()
         self.bot = ExtBot(
-            token, base_url=base_url, rate_limiter=AIORateLimiter(max_retries=3),
+            token, base_url=base_url,
             request=HTTPXRequest(connection_pool_size=16, connect_timeout=10, read_timeout=15),
             get_updates_request=HTTPXRequest(read_timeout=40),
         )  # fmt: skip
@@ -63,34 +61,6 @@ class BotClient:
                 delay *= 2
         raise AssertionError("unreachable")
 
-    def deliver(self, chat_id: int, replies: list[Reply], *, message_id: int | None = None,
-                callback_query_id: str | None = None) -> None:  # fmt: skip
-        """Send the conversation's replies; failures are logged, never raised."""
-        notice = next((r.notice for r in replies if r.notice), None)
-        if callback_query_id:
-            self._quietly(self.bot.answer_callback_query, callback_query_id=callback_query_id, text=notice)
-        for reply in replies:
-            if not reply.text:
-                continue
-            markup = _markup(reply)
-            chunks = split_message(reply.text)
-            for index, chunk in enumerate(chunks):
-                last = index == len(chunks) - 1
-                if reply.replace and message_id and len(chunks) == 1:
-                    sent = self._quietly(self.bot.edit_message_text, chat_id=chat_id, message_id=message_id,
-                                         text=chunk, parse_mode=ParseMode.HTML, reply_markup=markup)  # fmt: skip
-                    if sent is not None:
-                        continue
-                self._quietly(self.bot.send_message, chat_id=chat_id, text=chunk, parse_mode=ParseMode.HTML,
-                              reply_markup=markup if last else None)  # fmt: skip
-
-    def _quietly(self, method: Callable[..., Awaitable[Any]], **kwargs: Any) -> Any:
-        try:
-            return self.call(method, **kwargs)
-        except Exception as error:  # noqa: BLE001 - a lost reply must not lose the stored input
-            log.warning("Bot API %s failed: %s", getattr(method, "__name__", "call"), type(error).__name__)
-            return None
-
     def close(self) -> None:
         try:
             self.run(self.bot.shutdown(), timeout=10)
@@ -113,14 +83,6 @@ def outbound_bot(token: str, base_url: str, *, connections: int) -> ExtBot[None]
         request=HTTPXRequest(connection_pool_size=connections, connect_timeout=10, read_timeout=15,
                              write_timeout=15, pool_timeout=10),
     )  # fmt: skip
-
-
-def _markup(reply: Reply) -> InlineKeyboardMarkup | None:
-    if not reply.buttons:
-        return None
-    return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(b.label, callback_data=b.data) for b in row] for row in reply.buttons]
-    )
 
 
 def split_message(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:

@@ -21,7 +21,7 @@ def run_polling(channel: TelegramChannel, *, stop: threading.Event, timeout: int
     offset: int | None = None
     log.info("Telegram polling started")
     while not stop.is_set():
-        channel.retry_pending()
+        channel.retry_pending_now_and_then()
         try:
             updates = channel.client.call(
                 bot.get_updates, offset=offset, timeout=timeout, allowed_updates=ALLOWED_UPDATES

@@ -16,7 +16,7 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 - a header name
 
 @bp.post("/telegram/webhook")
 def webhook() -> ResponseReturnValue:
-    """Record the update, process it, then answer 200; a redelivery is answered 200 too."""
+    """Record the update, process it (its replies are queued), then answer 200; a redelivery gets 200 too."""
     lazy = current_app.extensions.get("telegram")
     settings = runtime_of(current_app).settings
     if lazy is None:
@@ -33,5 +33,5 @@ def webhook() -> ResponseReturnValue:
         abort(400)
     if new:
         channel.process(payload)
-    channel.retry_pending()
+    channel.retry_pending_now_and_then()
     return jsonify(ok=True, duplicate=not new)

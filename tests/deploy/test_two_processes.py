@@ -9,6 +9,7 @@ the same form and the same update reach both at once. Replies go to the fake Bot
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
@@ -118,6 +119,17 @@ class Alternating:
         return True
 
 
+def _wait_for_replies_sent(engine: Any, timeout: float = 30) -> None:
+    """Replies are queued with the update and sent by whichever process holds the reply lease."""
+    deadline = time.monotonic() + timeout
+    while True:
+        with engine.connect() as connection:
+            if connection.execute(text("SELECT count(*) FROM chat_reply")).scalar_one() == 0:
+                return
+        assert time.monotonic() < deadline, "replies still queued"
+        time.sleep(0.05)
+
+
 def _deliver_to_both(servers: tuple[Server, Server], update: dict[str, Any]) -> list[dict[str, Any]]:
     def post(server: Server) -> dict[str, Any]:
         response = httpx.post(f"{server.url}/telegram/webhook", json=update, timeout=30,
@@ -167,6 +179,7 @@ def test_inputs_through_two_processes_are_stored_once_each(two_processes, bot_ap
 
     engine = make_engine(postgres_url)
     try:
+        _wait_for_replies_sent(engine)
         with engine.connect() as connection:
             def rows(sql: str) -> list[Any]:
                 return list(connection.execute(text(sql)))

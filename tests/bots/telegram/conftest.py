@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from bots.telegram.app import build_telegram_app
+from bots.telegram.channel import TelegramChannel
 from intake_api.runtime import build_runtime
 from tests.fakes.bot_api import TOKEN, FakeBotApi
 
@@ -26,7 +27,7 @@ def bot_api() -> Iterator[FakeBotApi]:
 def telegram_settings(settings, bot_api):  # type: ignore[no-untyped-def]
     return settings.model_copy(update={
         "telegram_token": TOKEN, "telegram_api_url": bot_api.base_url,
-        "telegram_webhook_secret": WEBHOOK_SECRET,
+        "telegram_webhook_secret": WEBHOOK_SECRET, "telegram_reply_rate": 1000.0,
     })  # fmt: skip
 
 
@@ -38,11 +39,39 @@ def telegram_runtime(telegram_settings, runtime):  # type: ignore[no-untyped-def
     telegram_runtime.engine.dispose()
 
 
+class Answered:
+    """The channel, returning from each update once its replies reached the Bot API.
+
+    Replies are sent in the background (``bots.telegram.replies``); a person
+    sees them a moment later, and the tests look at that moment.
+    """
+
+    def __init__(self, channel: TelegramChannel) -> None:
+        self.channel = channel
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.channel, name)
+
+    def handle(self, payload: dict[str, Any]) -> bool:
+        new = self.channel.handle(payload)
+        self.channel.replies.drain()
+        return new
+
+    def process(self, payload: dict[str, Any]) -> None:
+        self.channel.process(payload)
+        self.channel.replies.drain()
+
+    def retry_pending(self, *args: Any, **kwargs: Any) -> int:
+        retried = self.channel.retry_pending(*args, **kwargs)
+        self.channel.replies.drain()
+        return retried
+
+
 @pytest.fixture
 def channel(telegram_runtime):  # type: ignore[no-untyped-def]
     channel = build_telegram_app(telegram_runtime)
-    yield channel
-    channel.client.close()
+    yield Answered(channel)
+    channel.close()
 
 
 _update_ids = itertools.count(10_000)

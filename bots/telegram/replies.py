@@ -1,0 +1,245 @@
+"""Replies to chats: queued with the update they answer, sent at Telegram's pace by one sender.
+
+The webhook used to hold its request until Telegram had both replies, and each
+worker paced its own sends: a burst of updates waited on the flood limit, and
+two workers together sent twice what Telegram allows. Now processing an update
+writes its replies to the outbox (``intake_api.chat_outbox``) in the
+transaction that settles it and the request ends; a ``ReplySender`` in every
+process that runs the channel stands by, and the one holding the lease sends:
+each chat's calls in order, one in flight per chat, the whole bot under
+``INTAKE_TELEGRAM_REPLY_RATE`` through the broadcast sender's ``SendSchedule``.
+
+Answers to button presses take no message slot: Telegram does not count them,
+and the person's button spins until one comes. A reply is sent at least once:
+when a call's answer is lost on the network it is tried again, so it may, rarely,
+arrive twice; one that Telegram refuses (the person blocked the bot) is dropped.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+from typing import Any
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, NetworkError, RetryAfter
+
+from bots.telegram.client import BotClient, split_message
+from bots.telegram.conversation import Reply
+from bots.telegram.rate_limits import SendSchedule, TelegramLimits
+from intake_api.chat_outbox import ChatOutbox, PendingCall
+from intake_api.leases import Lease, LeaseHeld
+
+log = logging.getLogger(__name__)
+
+Call = tuple[str, dict[str, Any]]
+LEASE_NAME = "telegram-replies"
+LEASE_SECONDS = 30
+LEASE_RENEWAL = 10.0  # seconds
+IDLE_POLL = 0.2  # seconds between looks at the outbox when nothing woke the sender
+MAX_IN_FLIGHT = 8
+FIRST_RETRY_DELAY = 0.5  # seconds after a network failure; doubled after each one
+UNPACED = frozenset({"answerCallbackQuery"})
+
+
+def reply_calls(chat_id: int, replies: list[Reply], *, message_id: int | None = None,
+                callback_query_id: str | None = None) -> list[Call]:  # fmt: skip
+    """The Bot API calls that show a conversation's replies, in the order they must arrive."""
+    calls: list[Call] = []
+    if callback_query_id:
+        notice = next((r.notice for r in replies if r.notice), None)
+        calls.append(("answerCallbackQuery", {"callback_query_id": callback_query_id, "text": notice}))
+    for reply in replies:
+        if not reply.text:
+            continue
+        markup = _markup(reply)
+        chunks = split_message(reply.text)
+        for index, chunk in enumerate(chunks):
+            params: dict[str, Any] = {"chat_id": chat_id, "text": chunk, "parse_mode": ParseMode.HTML.value,
+                                      "reply_markup": markup if index == len(chunks) - 1 else None}  # fmt: skip
+            if reply.replace and message_id and len(chunks) == 1:
+                calls.append(("editMessageText", {**params, "message_id": message_id}))
+            else:
+                calls.append(("sendMessage", params))
+    return calls
+
+
+def _markup(reply: Reply) -> list[list[dict[str, str]]] | None:
+    if not reply.buttons:
+        return None
+    return [[{"text": b.label, "callback_data": b.data} for b in row] for row in reply.buttons]
+
+
+class ReplySender:
+    """Sends the outbox of one channel from a background thread, while this process holds the lease."""
+
+    def __init__(self, outbox: ChatOutbox, client: BotClient, *, rate: float = 30.0,
+                 max_in_flight: int = MAX_IN_FLIGHT) -> None:  # fmt: skip
+        self.outbox = outbox
+        self.client = client
+        self.lease = Lease(outbox.engine, LEASE_NAME, seconds=LEASE_SECONDS)
+        self.max_in_flight = max_in_flight
+        # Replies answer someone who just wrote: no per-chat spacing beyond one call in flight.
+        self.schedule = SendSchedule(TelegramLimits(overall=max(1, round(rate)), chat_interval=0.0))
+        self._lock = threading.Lock()  # the schedule and the chats in flight
+        self._busy: set[str] = set()
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._holding = False
+        self._renewed = self._tried = float("-inf")
+        self._pool = ThreadPoolExecutor(max_workers=max_in_flight, thread_name_prefix="telegram-reply")
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> ReplySender:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="telegram-replies", daemon=True)
+            self._thread.start()
+        return self
+
+    def kick(self) -> None:
+        """New replies were queued: look now rather than at the next poll."""
+        self._wake.set()
+
+    def drain(self, timeout: float = 10.0) -> None:
+        """Wait until every queued reply has been sent or given up (here or by the lease holder)."""
+        deadline = time.monotonic() + timeout
+        self.kick()
+        while time.monotonic() < deadline:
+            with self._lock:
+                busy = bool(self._busy)
+            if not busy and not self.outbox.has_pending():
+                return
+            time.sleep(0.005)
+        raise TimeoutError("replies still queued")
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+        self._pool.shutdown(wait=True)
+        if self._holding:
+            try:
+                self.lease.release()
+            except Exception as error:  # noqa: BLE001 - it expires on its own
+                log.warning("reply lease not released: %s", type(error).__name__)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                started = self._hold_lease() and self._start_due()
+            except Exception as error:  # noqa: BLE001 - the store is down: the rows wait there
+                log.warning("reply sender: %s; trying again", type(error).__name__)
+                started = False
+                self._stop.wait(1.0)
+            if not started:
+                self._wake.wait(IDLE_POLL if self._holding else LEASE_RENEWAL / 2)
+                self._wake.clear()
+
+    def _hold_lease(self) -> bool:
+        """Renewed every ``LEASE_RENEWAL``; a standby tries again no oftener than half that."""
+        now = time.monotonic()
+        if self._holding and now - self._renewed < LEASE_RENEWAL:
+            return True
+        if not self._holding and now - self._tried < LEASE_RENEWAL / 2:
+            return False
+        self._tried = now
+        try:
+            self.lease.acquire()
+        except LeaseHeld:
+            self._holding = False
+            return False
+        self._holding, self._renewed = True, now
+        return True
+
+    def _start_due(self) -> bool:
+        """Start what the schedule allows now; False when there was nothing to start."""
+        with self._lock:
+            busy, free = set(self._busy), self.max_in_flight - len(self._busy)
+        if free <= 0:
+            return False
+        started = False
+        for call in self.outbox.next_calls(busy=busy, limit=free):
+            paced = call.method not in UNPACED
+            if paced and not self._wait_for_slot():
+                break
+            with self._lock:
+                if paced:
+                    self.schedule.started(time.monotonic())
+                self._busy.add(call.chat_key)
+            self._pool.submit(self._send, call, paced)
+            started = True
+        return started
+
+    def _wait_for_slot(self) -> bool:
+        """Sleep until the overall limit allows one more message; False if that needs an answer first."""
+        while not self._stop.is_set():
+            now = time.monotonic()
+            with self._lock:
+                at = self.schedule.overall_ready_at(now)
+            if at is None:
+                return False
+            if at <= now:
+                return True
+            time.sleep(at - now)
+        return False
+
+    def _send(self, call: PendingCall, paced: bool) -> None:
+        error = self._call(call)
+        with self._lock:
+            if paced:
+                self.schedule.answered(call.chat_key, group=False, at=time.monotonic())
+            self.schedule.forget(call.chat_key)
+        try:
+            self._settle(call, error)
+        except Exception as failure:  # noqa: BLE001 - the row stays and is sent again
+            log.warning("reply not settled: %s", type(failure).__name__)
+        finally:
+            with self._lock:
+                self._busy.discard(call.chat_key)
+            self._wake.set()
+
+    def _call(self, call: PendingCall) -> BaseException | None:
+        bot, params = self.client.bot, dict(call.params)
+        if params.get("reply_markup") is not None:
+            params["reply_markup"] = InlineKeyboardMarkup(
+                [[InlineKeyboardButton(b["text"], callback_data=b["callback_data"]) for b in row]
+                 for row in params["reply_markup"]])  # fmt: skip
+        methods: dict[str, Callable[..., Awaitable[Any]]] = {
+            "sendMessage": bot.send_message, "editMessageText": bot.edit_message_text,
+            "answerCallbackQuery": bot.answer_callback_query,
+        }  # fmt: skip
+        method = methods[call.method]
+        try:
+            self.client.run(method(**params), timeout=60)
+        except Exception as error:  # noqa: BLE001 - every outcome is settled below
+            return error
+        return None
+
+    def _settle(self, call: PendingCall, error: BaseException | None) -> None:
+        if error is None:
+            self.outbox.sent(call.id)
+        elif isinstance(error, RetryAfter):
+            seconds = error.retry_after.total_seconds() if isinstance(error.retry_after, timedelta) else float(error.retry_after)
+            log.warning("Telegram asked to wait %.0f s (429)", seconds)
+            with self._lock:
+                self.schedule.pause_until(time.monotonic() + seconds)
+            self.outbox.postpone_all(until_after=timedelta(seconds=seconds))
+        elif call.method == "editMessageText" and isinstance(error, BadRequest):
+            if "not modified" in error.message.lower():
+                self.outbox.sent(call.id)  # it already shows this
+            else:  # too old to edit, or gone: the same text as a new message
+                params = {k: v for k, v in call.params.items() if k != "message_id"}
+                self.outbox.replace(call.id, "sendMessage", params)
+        elif isinstance(error, TimeoutError) or (isinstance(error, NetworkError) and not isinstance(error, BadRequest)):
+            delay = timedelta(seconds=FIRST_RETRY_DELAY * 2**call.attempts)
+            if not self.outbox.retry_later(call, after=delay):
+                log.warning("reply dropped after %d attempts (%s)", call.attempts + 1, type(error).__name__)
+        else:  # Forbidden (blocked, left), BadRequest, or an answer to a button press too old
+            log.warning("Bot API %s refused: %s", call.method, type(error).__name__)
+            self.outbox.sent(call.id)

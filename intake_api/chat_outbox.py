@@ -1,0 +1,120 @@
+"""Replies owed to chats, kept in the store until the platform has them.
+
+A webhook must answer fast, and a platform's flood limits are per bot, not per
+process: so the replies a processed update causes are written here, in the
+transaction that settles the update, and one sender per deployment sends them
+(``bots.telegram.replies``). Each row is one API call, sealed with the key ring
+(it holds the chat id and the person's words); ``chat_key`` is the chat's keyed
+pseudonym, so a chat's rows go in order and erasure can find them without
+opening any. Rows are deleted once sent.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import Engine, and_, delete, func, or_, update
+from sqlmodel import Session, col, select
+
+from intake_api.crypto import KeyRing
+from models.base import utcnow
+from models.db import read_session, write_session
+from models.outbox import ChatReply
+
+MAX_ATTEMPTS = 5  # calls that failed this often are dropped (counted in the log, content never)
+GIVE_UP_AFTER = timedelta(hours=1)  # a reply this old answers a question nobody waits for any more
+
+
+@dataclass(frozen=True)
+class PendingCall:
+    id: int
+    chat_key: str
+    method: str
+    params: dict[str, Any]
+    attempts: int
+
+
+class ChatOutbox:
+    def __init__(self, engine: Engine, keys: KeyRing, channel: str) -> None:
+        self.engine = engine
+        self.keys = keys
+        self.channel = channel
+
+    def chat_key(self, chat_id: int | str) -> str:
+        """The chat's pseudonym: for a private chat, the same as its contributor's."""
+        return self.keys.pseudonym(self.channel, chat_id)
+
+    def add(self, session: Session, *, chat_id: int | str, calls: list[tuple[str, dict[str, Any]]]) -> None:
+        """Queue a chat's calls, in order, inside the caller's transaction."""
+        key = self.chat_key(chat_id)
+        for method, params in calls:
+            sealed = self.keys.encrypt(json.dumps({"method": method, "params": params}), context=self._context)
+            session.add(ChatReply(channel=self.channel, chat_key=key, call=sealed))
+
+    def next_calls(self, *, busy: set[str], limit: int) -> list[PendingCall]:
+        """The oldest due call of each chat that has none in flight (``busy``), oldest chats first."""
+        now = utcnow()
+        first = (select(func.min(ChatReply.id)).where(col(ChatReply.channel) == self.channel)
+                 .group_by(col(ChatReply.chat_key)))  # fmt: skip
+        query = (
+            select(ChatReply).where(col(ChatReply.id).in_(first))
+            .where(or_(col(ChatReply.not_before).is_(None), col(ChatReply.not_before) <= now))
+            .order_by(col(ChatReply.id)).limit(limit + len(busy))
+        )  # fmt: skip
+        with read_session(self.engine) as session:
+            rows = [row for row in session.exec(query) if row.chat_key not in busy][:limit]
+        return [self._open(row) for row in rows]
+
+    def has_pending(self) -> bool:
+        with read_session(self.engine) as session:
+            return session.exec(select(ChatReply.id).where(col(ChatReply.channel) == self.channel)).first() is not None
+
+    def replace(self, call_id: int, method: str, params: dict[str, Any]) -> None:
+        """Another call in its place and turn (an edit that can no longer be made becomes a message)."""
+        sealed = self.keys.encrypt(json.dumps({"method": method, "params": params}), context=self._context)
+        with write_session(self.engine) as session:
+            session.execute(update(ChatReply).where(col(ChatReply.id) == call_id).values(call=sealed))
+
+    def sent(self, call_id: int) -> None:
+        with write_session(self.engine) as session:
+            session.execute(delete(ChatReply).where(col(ChatReply.id) == call_id))
+
+    def retry_later(self, call: PendingCall, *, after: timedelta, counts: bool = True) -> bool:
+        """Keep a call for later; False when it has failed too often or waited too long (then dropped)."""
+        with write_session(self.engine) as session:
+            row = session.get(ChatReply, call.id)
+            if row is None:
+                return False
+            attempts = row.attempts + (1 if counts else 0)
+            created = row.created_at if row.created_at.tzinfo else row.created_at.replace(tzinfo=utcnow().tzinfo)
+            if attempts >= MAX_ATTEMPTS or created < utcnow() - GIVE_UP_AFTER:
+                session.delete(row)
+                return False
+            row.attempts, row.not_before = attempts, utcnow() + after
+            return True
+
+    def postpone_all(self, *, until_after: timedelta) -> None:
+        """Telegram asked the bot to wait (429): nothing is due before then."""
+        until = utcnow() + until_after
+        with write_session(self.engine) as session:
+            session.execute(update(ChatReply).where(
+                col(ChatReply.channel) == self.channel,
+                or_(col(ChatReply.not_before).is_(None), col(ChatReply.not_before) < until),
+            ).values(not_before=until))  # fmt: skip
+
+    def forget_chat(self, session: Session, *, chat_key: str) -> int:
+        """Erasure: every call still owed to this chat goes, unsent."""
+        result = session.execute(delete(ChatReply).where(
+            and_(col(ChatReply.channel) == self.channel, col(ChatReply.chat_key) == chat_key)))  # fmt: skip
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+    @property
+    def _context(self) -> str:
+        return f"outbox.{self.channel}"
+
+    def _open(self, row: ChatReply) -> PendingCall:
+        call = json.loads(self.keys.decrypt(row.call, context=self._context))
+        return PendingCall(row.id or 0, row.chat_key, call["method"], call["params"], row.attempts)
