@@ -16,11 +16,12 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import Engine, and_, delete, func, or_, update
+from sqlalchemy import Engine, and_, delete, func, insert, or_, update
 from sqlmodel import Session, col, select
 
 from intake_api.crypto import KeyRing
 from models.base import utcnow
+from models.crud import new_row
 from models.db import read_session, write_session
 from models.outbox import ChatReply
 
@@ -49,10 +50,12 @@ class ChatOutbox:
 
     def add(self, session: Session, *, chat_id: int | str, calls: list[tuple[str, dict[str, Any]]]) -> None:
         """Queue a chat's calls, in order, inside the caller's transaction."""
+        if not calls:
+            return
         key = self.chat_key(chat_id)
-        for method, params in calls:
-            sealed = self.keys.encrypt(json.dumps({"method": method, "params": params}), context=self._context)
-            session.add(ChatReply(channel=self.channel, chat_key=key, call=sealed))
+        rows = [new_row(ChatReply, channel=self.channel, chat_key=key, call=self._seal(method, params))
+                for method, params in calls]  # fmt: skip
+        session.execute(insert(ChatReply), rows)  # ids in list order: the chat's order
 
     def next_calls(self, *, busy: set[str], limit: int) -> list[PendingCall]:
         """The oldest due call of each chat that has none in flight (``busy``), oldest chats first."""
@@ -74,9 +77,8 @@ class ChatOutbox:
 
     def replace(self, call_id: int, method: str, params: dict[str, Any]) -> None:
         """Another call in its place and turn (an edit that can no longer be made becomes a message)."""
-        sealed = self.keys.encrypt(json.dumps({"method": method, "params": params}), context=self._context)
         with write_session(self.engine) as session:
-            session.execute(update(ChatReply).where(col(ChatReply.id) == call_id).values(call=sealed))
+            session.execute(update(ChatReply).where(col(ChatReply.id) == call_id).values(call=self._seal(method, params)))
 
     def sent(self, call_id: int) -> None:
         with write_session(self.engine) as session:
@@ -110,6 +112,9 @@ class ChatOutbox:
         result = session.execute(delete(ChatReply).where(
             and_(col(ChatReply.channel) == self.channel, col(ChatReply.chat_key) == chat_key)))  # fmt: skip
         return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+    def _seal(self, method: str, params: dict[str, Any]) -> bytes:
+        return self.keys.encrypt(json.dumps({"method": method, "params": params}), context=self._context)
 
     @property
     def _context(self) -> str:

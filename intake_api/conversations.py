@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import Engine, update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from intake_api.crypto import KeyRing
 from intake_api.i18n import DEFAULT_LOCALE
@@ -56,32 +56,42 @@ class ChatSessions:
             return ChatState(pseudonym=pseudonym)
         return ChatState(pseudonym, row.locale, row.step, dict(row.data), row.version, known=True)
 
-    def save(self, state: ChatState) -> None:
-        """Store the new state, or raise ``ConcurrentUpdate`` if it changed meanwhile."""
-        with write_session(self.engine) as session:
-            if not state.known:
-                session.add(ChatSession(
-                    channel=self.channel, pseudonym=state.pseudonym, locale=state.locale,
-                    step=state.step, data=state.data, version=1,
-                ))  # fmt: skip
-                try:
-                    session.flush()
-                except IntegrityError as exc:
-                    raise ConcurrentUpdate from exc
-            else:
-                result = session.execute(
-                    update(ChatSession)
-                    .where(
-                        ChatSession.channel == self.channel,  # type: ignore[arg-type]
-                        ChatSession.pseudonym == state.pseudonym,  # type: ignore[arg-type]
-                        ChatSession.version == state.version,  # type: ignore[arg-type]
-                    )
-                    .values(
-                        locale=state.locale, step=state.step, data=state.data,
-                        version=state.version + 1, updated_at=utcnow(),
-                    )  # fmt: skip
+    def save(self, state: ChatState, *, session: Session | None = None) -> None:
+        """Store the new state, or raise ``ConcurrentUpdate`` if it changed meanwhile.
+
+        Given a ``session``, inside the caller's transaction (the update's settlement),
+        so the state moves on if and only if the update counts as processed.
+        """
+        if session is not None:
+            self._save(session, state)
+            return
+        with write_session(self.engine) as own:
+            self._save(own, state)
+
+    def _save(self, session: Session, state: ChatState) -> None:
+        if not state.known:
+            session.add(ChatSession(
+                channel=self.channel, pseudonym=state.pseudonym, locale=state.locale,
+                step=state.step, data=state.data, version=1,
+            ))  # fmt: skip
+            try:
+                session.flush()
+            except IntegrityError as exc:
+                raise ConcurrentUpdate from exc
+        else:
+            result = session.execute(
+                update(ChatSession)
+                .where(
+                    ChatSession.channel == self.channel,  # type: ignore[arg-type]
+                    ChatSession.pseudonym == state.pseudonym,  # type: ignore[arg-type]
+                    ChatSession.version == state.version,  # type: ignore[arg-type]
                 )
-                if result.rowcount != 1:  # type: ignore[attr-defined]
-                    raise ConcurrentUpdate
+                .values(
+                    locale=state.locale, step=state.step, data=state.data,
+                    version=state.version + 1, updated_at=utcnow(),
+                )  # fmt: skip
+            )
+            if result.rowcount != 1:  # type: ignore[attr-defined]
+                raise ConcurrentUpdate
         state.version += 1
         state.known = True

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from intake_api.crypto import KeyRing
 from models.base import utcnow
@@ -71,9 +71,11 @@ class Inbox:
     def done(self, delivery_id: str, *, then: Callable[[Session], None] | None = None) -> None:
         """Settle a delivery; ``then`` writes what it caused (its replies) in the same transaction."""
         with write_session(self.engine) as session:
-            entry = self._entry(session, delivery_id)
-            if entry is not None:
-                entry.status, entry.payload, entry.processed_at = "done", None, utcnow()
+            session.execute(
+                update(InboxEntry)
+                .where(col(InboxEntry.channel) == self.channel, col(InboxEntry.delivery_id) == delivery_id)
+                .values(status="done", payload=None, processed_at=utcnow())
+            )
             if then is not None:
                 then(session)
 

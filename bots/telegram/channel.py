@@ -16,15 +16,16 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from sqlmodel import Session
 from telegram import Update
 
 from bots.slack.moderation_feed import post_soon
 from bots.telegram.client import BotClient
-from bots.telegram.conversation import Conversation, Incoming, Ports, Reply
-from bots.telegram.replies import ReplySender, reply_calls
+from bots.telegram.conversation import Conversation, Incoming, Ports
+from bots.telegram.replies import Call, ReplySender, reply_calls
 from intake_api.chat_contacts import record_message_consent
 from intake_api.chat_outbox import ChatOutbox
-from intake_api.conversations import ChatSessions, ConcurrentUpdate
+from intake_api.conversations import ChatSessions, ChatState, ConcurrentUpdate
 from intake_api.inbox import Inbox
 from intake_api.privacy import (
     describe_contributor,
@@ -102,33 +103,27 @@ class TelegramChannel:
         parsed = parse_update(payload)
         return self.inbox.receive(str(parsed.update_id), payload)
 
-    def process(self, payload: dict[str, Any]) -> None:
-        """Run the conversation for a recorded update and queue its replies."""
+    def process(self, payload: dict[str, Any], *, just_received: bool = False) -> None:
+        """Run the conversation for a recorded update; settle it, its new state and its replies at once.
+
+        ``just_received``: this process recorded it a moment ago, so it is pending with no attempt.
+        """
         parsed = parse_update(payload)
         delivery = str(parsed.update_id)
-        if not self.inbox.claim(delivery):
+        if not just_received and not self.inbox.claim(delivery):
             return
         try:
-            replies = self._converse(parsed)
+            self._converse(parsed, delivery)
         except Exception as error:
             # Logged without content; the update stays pending and is tried again.
             log.exception("Telegram update %s failed (%s)", parsed.update_id, type(error).__name__)
             self.inbox.failed(delivery, error)
-            return
-        chat_id = parsed.chat_id
-        if chat_id is None or not replies:
-            self.inbox.done(delivery)
-            return
-        calls = reply_calls(chat_id, replies, message_id=parsed.message_id,
-                            callback_query_id=parsed.callback_query_id)  # fmt: skip
-        self.inbox.done(delivery, then=lambda session: self.outbox.add(session, chat_id=chat_id, calls=calls))
-        self.replies.kick()
 
     def handle(self, payload: dict[str, Any]) -> bool:
         """Receive and process; False when it was a redelivery."""
         if not self.receive(payload):
             return False
-        self.process(payload)
+        self.process(payload, just_received=True)
         return True
 
     def retry_pending(self, older_than: timedelta = RETRY_AFTER) -> int:
@@ -153,9 +148,10 @@ class TelegramChannel:
         finally:
             self.client.close()
 
-    def _converse(self, parsed: Parsed) -> list[Reply]:
+    def _converse(self, parsed: Parsed, delivery: str) -> None:
         if parsed.event is None or parsed.user_id is None:
-            return []
+            self.inbox.done(delivery)
+            return
         user_id, chat_id = parsed.user_id, parsed.chat_id or parsed.user_id
         engine, keys = self.runtime.engine, self.runtime.keys
         ports = Ports(
@@ -175,16 +171,25 @@ class TelegramChannel:
         for _attempt in range(3):
             state = self.sessions.load(user_id)
             if state.data.get("last_update", -1) >= parsed.update_id:
-                return []  # this conversation has taken in this update already
+                self.inbox.done(delivery)  # this conversation has taken this update in already
+                return
             replies = Conversation(ports).handle(state, parsed.event)
-            if state.step == "erased":
-                return replies  # nothing of this person is kept, not even the conversation
-            state.data["last_update"] = parsed.update_id
+            calls = reply_calls(chat_id, replies, message_id=parsed.message_id,
+                                callback_query_id=parsed.callback_query_id)  # fmt: skip
+
+            def settle(session: Session, state: ChatState = state, calls: list[Call] = calls) -> None:
+                if state.step != "erased":  # nothing of an erased person is kept, not even the conversation
+                    state.data["last_update"] = parsed.update_id
+                    self.sessions.save(state, session=session)
+                self.outbox.add(session, chat_id=chat_id, calls=calls)
+
             try:
-                self.sessions.save(state)
+                self.inbox.done(delivery, then=settle)
             except ConcurrentUpdate:
                 continue  # another worker moved this conversation on: take the new state
-            return replies
+            if calls:
+                self.replies.kick()
+            return
         raise ConcurrentUpdate
 
     def _help_after(self, receipt: str, locale: str) -> list[str] | None:

@@ -34,7 +34,7 @@ def run_polling(channel: TelegramChannel, *, stop: threading.Event, timeout: int
             payload = update.to_dict()
             try:
                 if channel.receive(payload):
-                    channel.process(payload)
+                    channel.process(payload, just_received=True)
             except NotAnUpdate:
                 log.warning("skipped an update that could not be read")
             offset = update.update_id + 1

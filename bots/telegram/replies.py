@@ -172,7 +172,11 @@ class ReplySender:
                 if paced:
                     self.schedule.started(time.monotonic())
                 self._busy.add(call.chat_key)
-            self._pool.submit(self._send, call, paced)
+            try:
+                self._pool.submit(self._send, call, paced)
+            except RuntimeError:  # the interpreter is exiting: the row stays for the next sender
+                self._stop.set()
+                return False
             started = True
         return started
 

@@ -32,6 +32,6 @@ def webhook() -> ResponseReturnValue:
     except NotAnUpdate:
         abort(400)
     if new:
-        channel.process(payload)
+        channel.process(payload, just_received=True)
     channel.retry_pending_now_and_then()
     return jsonify(ok=True, duplicate=not new)
