@@ -6,7 +6,7 @@ consultation (a review may set its own number). The redacted text of inputs
 stays for the summary report. Telegram chats kept for messages about a
 review, and the delivery rows of its broadcasts, are contact details too and
 go at the same time. Unfinished chat conversations and settled platform
-deliveries go after a few idle weeks.
+deliveries go after a few idle weeks, chat replies never sent after a day.
 
 Each step selects by a condition that its own update makes false, and commits
 batch by batch: a purge that crashes midway loses nothing already done, and
@@ -30,6 +30,7 @@ from models.conversation import ChatSession
 from models.db import read_session, write_session
 from models.inbox import InboxEntry
 from models.intake_record import IntakeRecord
+from models.outbox import ChatReply
 from models.pledge import Pledge
 from models.practice import Practice
 from models.registration import Registration
@@ -38,6 +39,7 @@ from models.submission import Submission
 
 BATCH = 500
 DELIVERY_RETENTION = timedelta(days=30)  # long past any platform's redelivery window
+REPLY_RETENTION = timedelta(days=1)
 _RECORDS: tuple[type[IntakeRecord], ...] = (Submission, Pledge, Practice, Registration)
 
 
@@ -106,6 +108,8 @@ def steps(engine: Engine, policy: Policy, now: datetime) -> list[Step]:
         Step("inbox_entry.settled", InboxEntry,
              (col(InboxEntry.status) == "done") & (col(InboxEntry.processed_at) < now - DELIVERY_RETENTION),
              None),
+        # A reply nobody sent within a day (Telegram switched off, say) answers nothing any more.
+        Step("chat_reply.unsent", ChatReply, col(ChatReply.created_at) < now - REPLY_RETENTION, None),
     ]  # fmt: skip
     return plan
 

@@ -97,6 +97,19 @@ def test_idle_conversations_go_after_the_retention_period(engine):
         assert [c.pseudonym[0] for c in session.exec(select(ChatSession))] == ["b"]
 
 
+def test_replies_never_sent_go_after_a_day(engine):
+    from models import ChatReply
+
+    with Session(engine) as session:
+        session.add(ChatReply(channel="telegram", chat_key="a" * 64, call=b"sealed",
+                              created_at=datetime.now(UTC) - timedelta(days=2)))  # fmt: skip
+        session.add(ChatReply(channel="telegram", chat_key="b" * 64, call=b"sealed"))
+        session.commit()
+    assert purge(engine, POLICY)["chat_reply.unsent"] == 1
+    with Session(engine) as session:
+        assert [r.chat_key[0] for r in session.exec(select(ChatReply))] == ["b"]
+
+
 def test_cli_dry_run_shows_what_would_go_and_changes_nothing(runtime, service, engine, monkeypatch):
     _fill(service)
     with Session(engine) as session:  # a review whose consultation is long past
