@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import Engine, and_, delete, func, insert, or_, update
+from sqlalchemy import Engine, and_, delete, exists, insert, or_, update
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from intake_api.crypto import KeyRing
@@ -58,18 +59,23 @@ class ChatOutbox:
         session.execute(insert(ChatReply), rows)  # ids in list order: the chat's order
 
     def next_calls(self, *, busy: set[str], limit: int) -> list[PendingCall]:
-        """The oldest due call of each chat that has none in flight (``busy``), oldest chats first."""
-        now = utcnow()
-        first = (select(func.min(ChatReply.id)).where(col(ChatReply.channel) == self.channel)
-                 .group_by(col(ChatReply.chat_key)))  # fmt: skip
+        """The oldest due call of each chat that has none in flight (``busy``), oldest first.
+
+        Walks the queue from its oldest row and stops after ``limit``: each candidate's
+        "no earlier row for this chat" is one probe of the (chat_key, id) index, so a
+        backlog of thousands costs no more than a short queue.
+        """
+        earlier = aliased(ChatReply)
         query = (
-            select(ChatReply).where(col(ChatReply.id).in_(first))
-            .where(or_(col(ChatReply.not_before).is_(None), col(ChatReply.not_before) <= now))
-            .order_by(col(ChatReply.id)).limit(limit + len(busy))
+            select(ChatReply).where(col(ChatReply.channel) == self.channel)
+            .where(or_(col(ChatReply.not_before).is_(None), col(ChatReply.not_before) <= utcnow()))
+            .where(~exists().where(col(earlier.chat_key) == col(ChatReply.chat_key), col(earlier.id) < col(ChatReply.id)))
+            .order_by(col(ChatReply.id)).limit(limit)
         )  # fmt: skip
+        if busy:
+            query = query.where(col(ChatReply.chat_key).not_in(busy))
         with read_session(self.engine) as session:
-            rows = [row for row in session.exec(query) if row.chat_key not in busy][:limit]
-        return [self._open(row) for row in rows]
+            return [self._open(row) for row in session.exec(query)]
 
     def has_pending(self) -> bool:
         with read_session(self.engine) as session:

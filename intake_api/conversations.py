@@ -11,14 +11,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Engine, update
+from sqlalchemy import select as core_select
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col
 
 from intake_api.crypto import KeyRing
 from intake_api.i18n import DEFAULT_LOCALE
 from models.base import utcnow
 from models.conversation import ChatSession
-from models.db import read_session, write_session
+from models.db import write_session
 
 
 class ConcurrentUpdate(Exception):
@@ -46,10 +47,11 @@ class ChatSessions:
 
     def load(self, platform_user_id: str | int) -> ChatState:
         pseudonym = self.pseudonym(platform_user_id)
-        with read_session(self.engine) as session:
-            row = session.exec(
-                select(ChatSession).where(
-                    ChatSession.channel == self.channel, ChatSession.pseudonym == pseudonym
+        columns = (col(ChatSession.locale), col(ChatSession.step), col(ChatSession.data), col(ChatSession.version))
+        with self.engine.connect() as connection:  # Core: one row, no ORM identity map to build
+            row = connection.execute(
+                core_select(*columns).where(
+                    col(ChatSession.channel) == self.channel, col(ChatSession.pseudonym) == pseudonym
                 )
             ).first()
         if row is None:

@@ -15,10 +15,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine, update
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from intake_api.crypto import KeyRing
+from models import crud
 from models.base import utcnow
 from models.db import read_session, write_session
 from models.inbox import InboxEntry
@@ -42,12 +42,9 @@ class Inbox:
     def receive(self, delivery_id: str, payload: dict[str, Any]) -> bool:
         """Record a delivery; False when it was seen before (a redelivery: do nothing)."""
         sealed = self.keys.encrypt(json.dumps(payload), context=f"inbox.{self.channel}")
-        try:
-            with write_session(self.engine) as session:
-                session.add(InboxEntry(channel=self.channel, delivery_id=delivery_id, payload=sealed))
-        except IntegrityError:
-            return False
-        return True
+        values = {"channel": self.channel, "delivery_id": delivery_id, "payload": sealed}
+        with write_session(self.engine) as session:
+            return crud.insert_new(session, InboxEntry, values, unique=["channel", "delivery_id"]) is not None
 
     def claim(self, delivery_id: str) -> bool:
         """True when this delivery still needs processing (not done, attempts left)."""

@@ -101,21 +101,31 @@ def add_intake(
     statements, not the ORM's unit of work: at intake the ORM's bookkeeping for six rows
     cost more than the database's work.
     """
-    table = model.__table__  # type: ignore[attr-defined]
-    dialect_insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    connection = session.connection()
-    record_id = connection.execute(
-        dialect_insert(table).values(new_row(model, **values))
-        .on_conflict_do_nothing(index_elements=["channel", "channel_message_id"]).returning(table.c.id)
-    ).scalar_one_or_none()  # fmt: skip
+    record_id = insert_new(session, model, values, unique=["channel", "channel_message_id"])
     if record_id is None:
         return None
+    connection = session.connection()
     if objectives:
         connection.execute(_ADD_OBJECTIVES, [{"submission_id": record_id, "objective_number": n} for n in objectives])
     connection.execute(_ADD_CONSENTS, [new_row(ConsentRecord, **consent, subject_id=record_id) for consent in consents])
     connection.execute(_ADD_AUDIT, new_row(AuditEntry, actor=actor, action=f"{kind}.created", subject_type=kind,
                                            subject_id=record_id, detail={}))  # fmt: skip
     return int(record_id)
+
+
+def insert_new(session: Session, model: type[SQLModel], values: dict[str, Any], *, unique: list[str]) -> int | None:
+    """Insert a row (model defaults filled in) unless one with the same ``unique`` columns exists.
+
+    Its id, or None when the row was there: a redelivery costs no exception and, on
+    PostgreSQL, does not abort the transaction.
+    """
+    table = model.__table__  # type: ignore[attr-defined]
+    dialect_insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    row_id = session.connection().execute(
+        dialect_insert(table).values(new_row(model, **values))
+        .on_conflict_do_nothing(index_elements=unique).returning(table.c.id)
+    ).scalar_one_or_none()  # fmt: skip
+    return None if row_id is None else int(row_id)
 
 
 def add_suggestions(

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import LargeBinary
+from sqlalchemy import Index, LargeBinary
 from sqlmodel import Field, SQLModel
 
 from models.base import Timestamp, utcnow
@@ -33,10 +33,11 @@ class ChatReply(SQLModel, table=True):
     """
 
     __tablename__ = "chat_reply"
+    __table_args__ = (Index("ix_chat_reply_chat_key_id", "chat_key", "id"),)  # a chat's calls, in order
 
     id: int | None = Field(default=None, primary_key=True)
     channel: str = Field(max_length=16)
-    chat_key: str = Field(max_length=64, index=True)
+    chat_key: str = Field(max_length=64)
     call: bytes = Field(sa_type=LargeBinary)  # encrypted JSON: {"method": ..., "params": ...}
     attempts: int = 0
     not_before: datetime | None = Field(default=None, sa_type=Timestamp)

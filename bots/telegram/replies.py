@@ -161,7 +161,8 @@ class ReplySender:
         """Start what the schedule allows now; False when there was nothing to start."""
         with self._lock:
             busy, free = set(self._busy), self.max_in_flight - len(self._busy)
-        if free <= 0:
+        # Under a backlog every update kicks: look at the queue only when a call could start.
+        if free <= 0 or not self._wait_for_slot():
             return False
         started = False
         for call in self.outbox.next_calls(busy=busy, limit=free):
