@@ -223,7 +223,7 @@ class BackgroundBroadcast:
     def result(self, timeout: float = 900) -> dict[str, Any]:
         """Wait for the end; the round's figures (seconds, span, messages, too_many_requests, ...)."""
         self.process.wait(timeout)
-        self._reader.join(10)
+        self._close()
         found = [line for line in self.lines if line.startswith("{")]
         if self.process.returncode != 0 or not found:
             raise RuntimeError("background broadcast failed:\n" + "\n".join(self.lines[-20:]))
@@ -233,6 +233,12 @@ class BackgroundBroadcast:
         if self.process.poll() is None:
             self.process.terminate()
             self.process.wait(30)
+        self._close()
+
+    def _close(self) -> None:
+        self._reader.join(10)
+        if self.process.stdout is not None and not self.process.stdout.closed:
+            self.process.stdout.close()
 
 
 def run_broadcast_in_background(*, quick: bool = False, database_kind: str = "sqlite", url: str | None = None,
