@@ -42,6 +42,12 @@ def _broadcast(**options: Any) -> None:
     module.run(quick=options.get("quick", False), databases=options.get("databases", ("sqlite",)))
 
 
+def _during_broadcast(**options: Any) -> None:
+    """B6x: B1's p99 (bench/during_broadcast.py), then B4's (bench/webhook_during_broadcast.py), during a broadcast vs alone."""
+    _lazy("during_broadcast")(**options)
+    _lazy("webhook_during_broadcast")(**options)
+
+
 def _lazy(module: str, function: str = "run") -> Callable[..., None]:
     def run(**options: Any) -> None:
         getattr(importlib.import_module(f"bench.{module}"), function)(**options)
@@ -57,7 +63,9 @@ BENCHMARKS: dict[str, Callable[..., None]] = {
     "B4": _lazy("chat_webhooks", "run_telegram"),
     "B5": _lazy("chat_webhooks", "run_slack"),
     "B6": _broadcast,
-    "B6x": _lazy("during_broadcast"),  # B1's p99 during a B6 broadcast vs alone (bench/during_broadcast.py)
+    "B6x": _during_broadcast,  # B1's and B4's p99 during a B6 broadcast vs alone: the two below
+    "B6x-B1": _lazy("during_broadcast"),  # the form (bench/during_broadcast.py)
+    "B6x-B4": _lazy("webhook_during_broadcast"),  # the Telegram webhook (bench/webhook_during_broadcast.py)
     "B7": _lazy("export"),
 }
 

@@ -25,9 +25,10 @@ On PostgreSQL the store gets ``VACUUM ANALYZE`` before every round, alone or dur
 autovacuum does in production; the benchmark machine runs PostgreSQL with autovacuum off,
 where the planner never learns the tables grew and the form slows down as the store does.
 
-B4's p99 during B6 (the other half of issue 9's clause) is measured separately.
+B4's p99 during B6 (the other half of issue 9's clause) is ``bench.webhook_during_broadcast``;
+``python -m bench --only B6x`` runs both, ``B6x-B1`` this one alone.
 
-Run: python -m bench --only B6x [--databases sqlite] [--rounds 5] [--quick]
+Run: python -m bench --only B6x-B1 [--databases sqlite] [--rounds 5] [--quick]
 """
 
 from __future__ import annotations
