@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import Engine, and_, delete, exists, insert, or_, update
+from sqlalchemy import Engine, delete, exists, insert, or_, update
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
@@ -103,21 +103,6 @@ class ChatOutbox:
                 return False
             row.attempts, row.not_before = attempts, utcnow() + after
             return True
-
-    def postpone_all(self, *, until_after: timedelta) -> None:
-        """Telegram asked the bot to wait (429): nothing is due before then."""
-        until = utcnow() + until_after
-        with write_session(self.engine) as session:
-            session.execute(update(ChatReply).where(
-                col(ChatReply.channel) == self.channel,
-                or_(col(ChatReply.not_before).is_(None), col(ChatReply.not_before) < until),
-            ).values(not_before=until))  # fmt: skip
-
-    def forget_chat(self, session: Session, *, chat_key: str) -> int:
-        """Erasure: every call still owed to this chat goes, unsent."""
-        result = session.execute(delete(ChatReply).where(
-            and_(col(ChatReply.channel) == self.channel, col(ChatReply.chat_key) == chat_key)))  # fmt: skip
-        return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
     def _seal(self, method: str, params: dict[str, Any]) -> bytes:
         return self.keys.encrypt(json.dumps({"method": method, "params": params}), context=self._context)

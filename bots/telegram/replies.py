@@ -6,8 +6,10 @@ two workers together sent twice what Telegram allows. Now processing an update
 writes its replies to the outbox (``intake_api.chat_outbox``) in the
 transaction that settles it and the request ends; a ``ReplySender`` in every
 process that runs the channel stands by, and the one holding the lease sends:
-each chat's calls in order, one in flight per chat, the whole bot under
-``INTAKE_TELEGRAM_REPLY_RATE`` through the broadcast sender's ``SendSchedule``.
+each chat's calls in order, one in flight per chat and one message a second in a
+chat, the whole bot under ``INTAKE_TELEGRAM_REPLY_RATE`` through the broadcast
+sender's ``SendSchedule``. A 429 pauses the sender in memory (only the lease
+holder sends); the rows are not rewritten.
 
 Answers to button presses take no message slot: Telegram does not count them,
 and the person's button spins until one comes. A reply is sent at least once:
@@ -84,10 +86,13 @@ class ReplySender:
         self.client = client
         self.lease = Lease(outbox.engine, LEASE_NAME, seconds=LEASE_SECONDS)
         self.max_in_flight = max_in_flight
-        # Replies answer someone who just wrote: no per-chat spacing beyond one call in flight.
-        self.schedule = SendSchedule(TelegramLimits(overall=max(1, round(rate)), chat_interval=0.0))
-        self._lock = threading.Lock()  # the schedule and the chats in flight
+        # Telegram's limits (30 a second, one a second in a chat); a faster rate (tests) shortens
+        # every window alike, so a chat's second reply waits 1 s at the real rate, 30 ms at 1,000.
+        self.limits = TelegramLimits().scaled(30.0 / rate)
+        self.schedule = SendSchedule(self.limits)
+        self._lock = threading.Lock()  # the schedule, the chats in flight and those cooling down
         self._busy: set[str] = set()
+        self._cooling: dict[str, float] = {}  # chat -> when its next message may start
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._holding = False
@@ -160,7 +165,9 @@ class ReplySender:
     def _start_due(self) -> bool:
         """Start what the schedule allows now; False when there was nothing to start."""
         with self._lock:
-            busy, free = set(self._busy), self.max_in_flight - len(self._busy)
+            now = time.monotonic()
+            self._cooling = {chat: at for chat, at in self._cooling.items() if at > now}
+            busy, free = self._busy | set(self._cooling), self.max_in_flight - len(self._busy)
         # Under a backlog every update kicks: look at the queue only when a call could start.
         if free <= 0 or not self._wait_for_slot():
             return False
@@ -197,9 +204,11 @@ class ReplySender:
     def _send(self, call: PendingCall, paced: bool) -> None:
         error = self._call(call)
         with self._lock:
+            answered = time.monotonic()
             if paced:
-                self.schedule.answered(call.chat_key, group=False, at=time.monotonic())
-            self.schedule.forget(call.chat_key)
+                self.schedule.answered(call.chat_key, group=False, at=answered)
+                self._cooling[call.chat_key] = answered + self.limits.chat_interval + self.limits.margin
+            self.schedule.forget(call.chat_key)  # chats' windows are kept in ``_cooling``
         try:
             self._settle(call, error)
         except Exception as failure:  # noqa: BLE001 - the row stays and is sent again
@@ -232,9 +241,8 @@ class ReplySender:
         elif isinstance(error, RetryAfter):
             seconds = error.retry_after.total_seconds() if isinstance(error.retry_after, timedelta) else float(error.retry_after)
             log.warning("Telegram asked to wait %.0f s (429)", seconds)
-            with self._lock:
+            with self._lock:  # only the lease holder sends, so the pause lives here; the row waits as it is
                 self.schedule.pause_until(time.monotonic() + seconds)
-            self.outbox.postpone_all(until_after=timedelta(seconds=seconds))
         elif call.method == "editMessageText" and isinstance(error, BadRequest):
             if "not modified" in error.message.lower():
                 self.outbox.sent(call.id)  # it already shows this

@@ -82,6 +82,16 @@ def test_two_processes_send_at_the_bots_pace_without_a_429(process, limited_api,
     assert elapsed > 2.0  # 90 messages at 30 a second cannot take less than 2 windows
 
 
+def test_a_chats_replies_are_a_second_apart_without_a_429(process, limited_api, runtime):
+    sender = process(limited_api, rate=30)
+    _numbered(sender, range(915_001, 915_003), per_chat=2)  # like a /start's two replies, two people
+    sender.replies.drain(timeout=20)
+    assert limited_api.too_many_requests == 0
+    for chat in ("915001", "915002"):
+        times = [c.at for c in limited_api.calls if c.method == "sendMessage" and str(c.params["chat_id"]) == chat]
+        assert len(times) == 2 and times[1] - times[0] >= 1.0  # Telegram's one a second in a chat
+
+
 def test_a_queued_reply_survives_a_crash_and_holds_nothing_in_clear(process, bot_api, runtime, engine):
     user = TelegramUser(5_550_222_333)
     stopped = process(bot_api, rate=1000, sending=False)
