@@ -119,8 +119,9 @@ class Alternating:
         return True
 
 
-def _wait_for_replies_sent(engine: Any, timeout: float = 30) -> None:
-    """Replies are queued with the update and sent by whichever process holds the reply lease."""
+def _wait_for_replies_sent(engine: Any, timeout: float = 90) -> None:
+    """Replies are queued with the update and sent by whichever process holds the reply lease,
+    a second apart in a chat (Telegram's limit): about 20 s for a conversation's replies."""
     deadline = time.monotonic() + timeout
     while True:
         with engine.connect() as connection:
