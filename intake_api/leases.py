@@ -14,7 +14,7 @@ import socket
 import uuid
 from datetime import datetime, timedelta
 
-from sqlalchemy import Engine, delete
+from sqlalchemy import Engine, delete, select
 from sqlmodel import col
 
 from models.base import utcnow
@@ -59,6 +59,19 @@ class Lease:
 
     def _expiry(self, now: datetime) -> datetime:
         return now + timedelta(seconds=self.seconds)
+
+
+def held(engine: Engine, name: str) -> bool:
+    """Whether a live holder has the lease now (another sender is at work)."""
+    now = utcnow()
+    with engine.connect() as connection:
+        row = connection.execute(
+            select(col(SchedulerLease.holder), col(SchedulerLease.expires_at)).where(col(SchedulerLease.name) == name)
+        ).first()
+    if row is None:
+        return False
+    expires = row.expires_at if row.expires_at.tzinfo else row.expires_at.replace(tzinfo=now.tzinfo)
+    return bool(expires > now and alive(row.holder))
 
 
 def alive(holder: str) -> bool:

@@ -35,8 +35,9 @@ from telegram.error import (
 from telegram.ext import ExtBot
 
 from bots.telegram.client import outbound_bot, split_message
-from bots.telegram.rate_limits import SendSchedule, TelegramLimits
+from bots.telegram.rate_limits import REPLY_SHARE, SendSchedule, TelegramLimits, shared
 from intake_api import broadcasts
+from intake_api.chat_outbox import ChatOutbox
 from intake_api.crypto import KeyRing
 
 log = logging.getLogger(__name__)
@@ -50,6 +51,7 @@ MAX_IN_FLIGHT = 8
 CLAIM_AHEAD = 0.2  # seconds
 NETWORK_ATTEMPTS = 5  # calls that never reached Telegram, per delivery, before giving up
 LEASE_RENEWAL = 10.0  # seconds
+SHARE_CHECK_EVERY = 1.0  # seconds between looks at whether replies to people are waiting
 # httpx errors raised before a request was written: Telegram cannot have delivered it.
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
@@ -264,13 +266,29 @@ async def _send(engine: Engine, keys: KeyRing, token: str, base_url: str, broadc
             except Exception as error:  # noqa: BLE001 - the sends' own store calls will stop the run
                 log.warning("broadcast lease not renewed: %s", type(error).__name__)
 
+    async def share_with_replies(sender: BroadcastSender) -> None:
+        """Leave replies to people their share of the bot's budget whenever some are waiting."""
+        replies, full = ChatOutbox(engine, keys, "telegram"), sender.schedule.limits
+        while True:
+            try:
+                waiting = await loop.run_in_executor(None, replies.has_pending)
+            except Exception as error:  # noqa: BLE001 - keep the last share; the sends carry on
+                log.warning("reply queue not read: %s", type(error).__name__)
+            else:
+                sender.schedule.limits = shared(full, leave=REPLY_SHARE) if waiting else full
+            await asyncio.sleep(SHARE_CHECK_EVERY)
+
     renewing = asyncio.create_task(keep_lease())
+    sharing: asyncio.Task[None] | None = None
     try:
         async with outbound_bot(token, base_url, connections=MAX_IN_FLIGHT + 2) as bot:
             sender = BroadcastSender(engine, keys, bot, limits=limits, on_progress=on_progress)
+            sharing = asyncio.create_task(share_with_replies(sender))
             return await sender.run(broadcast_id)
     finally:
         renewing.cancel()
+        if sharing is not None:
+            sharing.cancel()
         await loop.run_in_executor(None, lease.release)
 
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 import bisect
 from collections import deque
 from collections.abc import Hashable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 
 @dataclass(frozen=True)
@@ -39,6 +39,17 @@ class TelegramLimits:
         """The same limits with every window ``factor`` times as long (tests use 0.1)."""
         return TelegramLimits(self.overall, self.overall_window * factor, self.chat_interval * factor,
                               self.group, self.group_window * factor, self.spread, self.margin)  # fmt: skip
+
+
+# Of the bot's 30 messages a second, the part left to replies to people while a broadcast
+# runs and replies are waiting: the broadcast takes the rest, so together they stay within it.
+REPLY_SHARE = 5
+
+
+def shared(limits: TelegramLimits, *, take: int | None = None, leave: int = 0) -> TelegramLimits:
+    """The same limits with only part of the overall budget: ``take`` of it, or all but ``leave``."""
+    overall = take if take is not None else limits.overall - leave
+    return replace(limits, overall=max(1, min(limits.overall, overall)))
 
 
 class SendSchedule:

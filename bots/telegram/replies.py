@@ -9,7 +9,9 @@ process that runs the channel stands by, and the one holding the lease sends:
 each chat's calls in order, one in flight per chat and one message a second in a
 chat, the whole bot under ``INTAKE_TELEGRAM_REPLY_RATE`` through the broadcast
 sender's ``SendSchedule``. A 429 pauses the sender in memory (only the lease
-holder sends); the rows are not rewritten.
+holder sends); the rows are not rewritten. While a broadcast is sending, the two
+share the bot's budget: replies take ``REPLY_SHARE`` messages a second, the
+broadcast leaves them that whenever replies are waiting.
 
 Answers to button presses take no message slot: Telegram does not count them,
 and the person's button spins until one comes. A reply is sent at least once:
@@ -33,9 +35,10 @@ from telegram.error import BadRequest, NetworkError, RetryAfter
 
 from bots.telegram.client import BotClient, split_message
 from bots.telegram.conversation import Reply
-from bots.telegram.rate_limits import SendSchedule, TelegramLimits
+from bots.telegram.rate_limits import REPLY_SHARE, SendSchedule, TelegramLimits, shared
+from intake_api.broadcasts import LEASE_NAME as BROADCAST_LEASE
 from intake_api.chat_outbox import ChatOutbox, PendingCall
-from intake_api.leases import Lease, LeaseHeld
+from intake_api.leases import Lease, LeaseHeld, held
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +47,7 @@ LEASE_NAME = "telegram-replies"
 LEASE_SECONDS = 30
 LEASE_RENEWAL = 10.0  # seconds
 IDLE_POLL = 0.2  # seconds between looks at the outbox when nothing woke the sender
+SHARE_CHECK_EVERY = 1.0  # seconds between looks at whether a broadcast is sending
 MAX_IN_FLIGHT = 8
 FIRST_RETRY_DELAY = 0.5  # seconds after a network failure; doubled after each one
 UNPACED = frozenset({"answerCallbackQuery"})
@@ -96,7 +100,8 @@ class ReplySender:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._holding = False
-        self._renewed = self._tried = float("-inf")
+        self._renewed = self._tried = self._share_checked = self._last_start = float("-inf")
+        self._broadcasting = False
         self._pool = ThreadPoolExecutor(max_workers=max_in_flight, thread_name_prefix="telegram-reply")
         self._thread: threading.Thread | None = None
 
@@ -168,17 +173,22 @@ class ReplySender:
             now = time.monotonic()
             self._cooling = {chat: at for chat, at in self._cooling.items() if at > now}
             busy, free = self._busy | set(self._cooling), self.max_in_flight - len(self._busy)
+        self._share_with_broadcast()
         # Under a backlog every update kicks: look at the queue only when a call could start.
         if free <= 0 or not self._wait_for_slot():
             return False
         started = False
-        for call in self.outbox.next_calls(busy=busy, limit=free):
+        calls = self.outbox.next_calls(busy=busy, limit=free)
+        if calls:
+            self._let_the_broadcast_make_room()
+        for call in calls:
             paced = call.method not in UNPACED
             if paced and not self._wait_for_slot():
                 break
             with self._lock:
                 if paced:
-                    self.schedule.started(time.monotonic())
+                    self._last_start = time.monotonic()
+                    self.schedule.started(self._last_start)
                 self._busy.add(call.chat_key)
             try:
                 self._pool.submit(self._send, call, paced)
@@ -187,6 +197,24 @@ class ReplySender:
                 return False
             started = True
         return started
+
+    def _share_with_broadcast(self) -> None:
+        """While a broadcast is sending, take only ``REPLY_SHARE`` of the bot's budget (it leaves that)."""
+        now = time.monotonic()
+        if now - self._share_checked < SHARE_CHECK_EVERY:
+            return
+        self._share_checked = now
+        self._broadcasting = held(self.outbox.engine, BROADCAST_LEASE)
+        with self._lock:
+            self.schedule.limits = shared(self.limits, take=REPLY_SHARE) if self._broadcasting else self.limits
+
+    def _let_the_broadcast_make_room(self) -> None:
+        """Replies after a quiet spell, during a broadcast: it leaves their share within a second
+        of seeing them queued, and its last second of messages must leave the window first."""
+        now = time.monotonic()
+        if self._broadcasting and now - self._last_start > 2 * SHARE_CHECK_EVERY:
+            with self._lock:
+                self.schedule.pause_until(now + 2 * SHARE_CHECK_EVERY)
 
     def _wait_for_slot(self) -> bool:
         """Sleep until the overall limit allows one more message; False if that needs an answer first."""

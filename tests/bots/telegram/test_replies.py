@@ -92,6 +92,38 @@ def test_a_chats_replies_are_a_second_apart_without_a_429(process, limited_api, 
         assert len(times) == 2 and times[1] - times[0] >= 1.0  # Telegram's one a second in a chat
 
 
+def test_replies_during_a_broadcast_share_the_bots_limit(process, limited_api, runtime, service):
+    import threading
+
+    from bots.telegram.broadcast import send_broadcast
+    from intake_api import broadcasts
+    from intake_api.chat_contacts import record_message_consent
+    from tests.factories import input_answers
+    from tests.fakes.bot_api import TOKEN
+
+    recipients = range(950_001, 950_121)
+    for user_id in recipients:
+        receipt = service.submit_input(input_answers(review="escwa"), channel="telegram", message_id=f"s{user_id}",
+                                       locale="en", platform_user_id=user_id).code  # fmt: skip
+        record_message_consent(runtime.engine, runtime.keys, receipt=receipt, chat_id=user_id, granted=True,
+                               channel="telegram", locale="en")  # fmt: skip
+    created = broadcasts.create_broadcast(runtime.engine, runtime.keys, review_slug="escwa",
+                                          messages={"*": "The consultation is on 12 March."}, groups=(), actor="test")
+    sender = process(limited_api, rate=30)
+    broadcast = threading.Thread(target=send_broadcast, args=(runtime.engine, runtime.keys), kwargs={
+        "token": TOKEN, "base_url": limited_api.base_url, "broadcast_id": created.broadcast_id})  # fmt: skip
+    broadcast.start()
+    while len(limited_api.sent()) < 30:  # a second into the broadcast, people write in
+        time.sleep(0.01)
+    _numbered(sender, range(951_001, 951_011), per_chat=1)
+    sender.replies.drain(timeout=30)
+    broadcast.join(timeout=30)
+    assert limited_api.too_many_requests == 0
+    per_chat = limited_api.messages_per_chat()
+    assert [per_chat[str(c)] for c in recipients] == [1] * 120
+    assert [per_chat[str(c)] for c in range(951_001, 951_011)] == [1] * 10
+
+
 def test_a_queued_reply_survives_a_crash_and_holds_nothing_in_clear(process, bot_api, runtime, engine):
     user = TelegramUser(5_550_222_333)
     stopped = process(bot_api, rate=1000, sending=False)
