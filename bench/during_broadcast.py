@@ -102,22 +102,21 @@ def machine_busy() -> float:
     return (sum(values[:8]) - idle) / os.sysconf("SC_CLK_TCK")
 
 
-class CpuShares:
-    """Cores used during a round: the form's server, the broadcast, PostgreSQL, this runner, everything else."""
+class Shares:
+    """Cores used during a round by each named process tree, PostgreSQL, this runner and anything else."""
 
-    def __init__(self, server: int, broadcast: int | None) -> None:
-        self.server, self.broadcast = server, broadcast
+    def __init__(self, parties: dict[str, int | None]) -> None:
+        self.parties = parties
         self.before, self.busy, self.started = _processes(), machine_busy(), time.perf_counter()
 
     def cores(self) -> dict[str, float]:
         after, busy, elapsed = _processes(), machine_busy(), time.perf_counter() - self.started
-        shares = {"server_cores": 0.0, "broadcast_cores": 0.0, "postgres_cores": 0.0, "runner_cores": 0.0}
+        shares = {f"{name}_cores": 0.0 for name in [*self.parties, "postgres", "runner"]}
         for pid, (cpu, _parent, name) in after.items():
             used = cpu - self.before[pid][0] if pid in self.before else cpu
-            if _descends(pid, self.server, after):
-                shares["server_cores"] += used
-            elif self.broadcast and _descends(pid, self.broadcast, after):
-                shares["broadcast_cores"] += used
+            party = next((p for p, root in self.parties.items() if root and _descends(pid, root, after)), None)
+            if party:
+                shares[f"{party}_cores"] += used
             elif name.startswith("postgres"):
                 shares["postgres_cores"] += used
             elif pid == os.getpid():
@@ -169,7 +168,7 @@ def measure(kind: str, url: str, rounds: int, quick: bool, maintain: bool = True
             n = next(counter)
             if maintain:
                 vacuum_analyze(url)
-            shares = CpuShares(app.process.pid, broadcast_pid)
+            shares = Shares({"server": app.process.pid, "broadcast": broadcast_pid})
             result = open_loop(app.url, rate=rate, duration=length, build=lambda i: build(n * 10**7 + i))
             return {"p99": result.p99_ms, "p50": result.p50_ms, "errors": result.errors,
                     "late": result.late_sends_ms, "achieved": result.achieved, **shares.cores()}  # fmt: skip

@@ -70,9 +70,7 @@ from bench.during_broadcast import (
     ROUND,
     SETTLE,
     TARGET,
-    _descends,
-    _processes,
-    machine_busy,
+    Shares,
     schedule,
     vacuum_analyze,
 )  # fmt: skip
@@ -210,30 +208,6 @@ class Broadcast:
 
 
 # Cores a round used ---------------------------------------------------------------------------
-
-
-class Shares:
-    """Cores used during a round by each named process tree, PostgreSQL, this runner and anything else."""
-
-    def __init__(self, parties: dict[str, int | None]) -> None:
-        self.parties = parties
-        self.before, self.busy, self.started = _processes(), machine_busy(), time.perf_counter()
-
-    def cores(self) -> dict[str, float]:
-        after, busy, elapsed = _processes(), machine_busy(), time.perf_counter() - self.started
-        shares = {f"{name}_cores": 0.0 for name in [*self.parties, "postgres", "runner"]}
-        for pid, (cpu, _parent, name) in after.items():
-            used = cpu - self.before[pid][0] if pid in self.before else cpu
-            party = next((p for p, root in self.parties.items() if root and _descends(pid, root, after)), None)
-            if party:
-                shares[f"{party}_cores"] += used
-            elif name.startswith("postgres"):
-                shares["postgres_cores"] += used
-            elif pid == os.getpid():
-                shares["runner_cores"] += used
-        shares = {key: value / elapsed for key, value in shares.items()}
-        shares["other_cores"] = max(0.0, (busy - self.busy) / elapsed - sum(shares.values()))
-        return shares
 
 
 LABELS = {"server_cores": "webhook server", "broadcast_cores": "broadcast", "fake_cores": "fake Bot API",
