@@ -8,8 +8,8 @@ from datetime import datetime
 from sqlalchemy import Engine, case, delete, update
 from sqlmodel import col, select
 
+from intake_api.policies.authorization import NotAllowed
 from intake_api.redaction import redact
-from intake_api.staff import NotAllowed
 from models import crud
 from models.base import utcnow
 from models.db import read_session, write_session

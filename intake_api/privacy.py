@@ -16,9 +16,9 @@ from sqlmodel import Session, col, select
 
 from intake_api.chat_contacts import forget_chat_contacts, message_reviews
 from intake_api.crypto import KeyRing
+from intake_api.policies.authorization import NotAllowed
 from intake_api.questionnaire import CONSENT_NOTICE_VERSION
 from intake_api.receipts import PREFIXES, normalise_receipt
-from intake_api.staff import NotAllowed
 from models import crud
 from models.broadcast import BroadcastDelivery, ChatContact
 from models.consent import ConsentRecord

@@ -18,10 +18,6 @@ from models.reference import REVIEW_SLUGS
 from models.staff import STAFF_ROLES, StaffMember
 
 
-class NotAllowed(Exception):
-    """The staff member's role does not cover this review (or they are not staff)."""
-
-
 def add_staff(engine: Engine, *, email: str, role: str, reviews: list[str]) -> StaffMember:
     """Create or update a staff member; organisers need at least one review."""
     email = email.strip().lower()

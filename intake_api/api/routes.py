@@ -18,10 +18,11 @@ from intake_api.api.openapi import openapi_document
 from intake_api.exports import STREAMS, WRITERS, ExportFilter, iter_rows
 from intake_api.i18n import LOCALES
 from intake_api.moderation import ACTIONS, InputView, find_input, moderate, tag_objectives
+from intake_api.policies.authorization import NotAllowed
 from intake_api.privacy import WITHDRAWABLE, erase_for_staff, withdraw_for_staff
 from intake_api.reports import FORMATS, build_report, render_report
 from intake_api.service import InvalidAnswers
-from intake_api.staff import NotAllowed, staff_for_token
+from intake_api.staff import staff_for_token
 from intake_api.stats import review_stats
 from models import crud
 from models.db import read_session, write_session

@@ -13,7 +13,7 @@ from bots.slack.blocks import MODERATION_BUTTONS, moderation_message, tag_modal
 from bots.slack.context import SlackContext
 from intake_api.i18n import gettext
 from intake_api.moderation import find_input, moderate
-from intake_api.staff import NotAllowed
+from intake_api.policies.authorization import NotAllowed
 
 _ACTIONS = {"mod_reviewed": "reviewed", "mod_flag": "flag", "mod_include": "include"}
 _LABELS = {action: label for action, label, _style in MODERATION_BUTTONS}

@@ -13,8 +13,8 @@ from bots.slack.context import SlackContext
 from intake_api.digests import digest_for
 from intake_api.i18n import gettext
 from intake_api.moderation import set_review_channel
+from intake_api.policies.authorization import NotAllowed
 from intake_api.privacy import WITHDRAWABLE, erase_for_staff, withdraw_for_staff
-from intake_api.staff import NotAllowed
 from intake_api.subscriptions import cadence_to_cron, subscribe
 from models.base import utcnow
 from models.reference import REVIEW_SLUGS

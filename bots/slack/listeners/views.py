@@ -15,8 +15,8 @@ from bots.slack.context import SlackContext
 from bots.slack.moderation_feed import post_new_inputs
 from intake_api.i18n import gettext
 from intake_api.moderation import tag_objectives
+from intake_api.policies.authorization import NotAllowed
 from intake_api.service import InvalidAnswers
-from intake_api.staff import NotAllowed
 
 log = logging.getLogger(__name__)
 
