@@ -15,7 +15,8 @@ from typing import Any
 
 from rich.progress import Progress
 
-from intake_api.service import IntakeService
+from intake_api.policies.authorization import OPERATOR
+from intake_api.service import STAFF_CHANNELS, IntakeService
 from models.reference import REVIEW_SLUGS
 
 DATA_DIR = Path(__file__).parent / "data"
@@ -57,6 +58,7 @@ def load_demo(service: IntakeService, *, count: int, seed: int) -> DemoSummary:
                 if channel in ("telegram", "slack")
                 else None,
                 received_at=now - timedelta(minutes=rng.randrange(60 * 24 * 28)),
+                staff=OPERATOR if channel in STAFF_CHANNELS else None,
             )
             summary.already += receipt.duplicate
             summary.stored += not receipt.duplicate

@@ -24,6 +24,7 @@ from intake_api.i18n import DEFAULT_LOCALE, LOCALES, gettext
 from intake_api.language.analysis import Analysis, analyse
 from intake_api.language.grouping import join_group
 from intake_api.notices import MINOR_CONTACT_REFUSED
+from intake_api.policies.authorization import Action, authorize
 from intake_api.questionnaire import (
     CONSENT_NOTICE_VERSION,
     INPUT,
@@ -45,9 +46,12 @@ from models.practice import Practice
 from models.reference import CHANNELS, minor_age_groups
 from models.registration import Registration
 from models.review import RegionalReview
+from models.staff import StaffMember
 from models.submission import Submission
 
 MAX_MESSAGE_ID_LENGTH = 128
+# Channels where only staff record intakes: a call without the acting staff member is refused.
+STAFF_CHANNELS = frozenset({"slack", "api"})
 _STORE_ATTEMPTS = 5
 
 
@@ -218,6 +222,7 @@ class IntakeService:
         locale: str,
         platform_user_id: str | int | None = None,
         received_at: datetime | None = None,
+        staff: StaffMember | None = None,
     ) -> Receipt:
         """Validate and store one intake of ``kind``, exactly once per channel message.
 
@@ -227,9 +232,13 @@ class IntakeService:
         nothing, also when both calls race. ``platform_user_id`` is the raw
         Telegram or Slack user id; only its keyed pseudonym is stored.
         ``received_at`` keeps a partner system's or an import's original time.
+        ``staff``: the staff member recording it on someone's behalf (Slack capture,
+        partner API); the review of the *validated* answers must be one they may
+        capture for, so no shape of the raw answers can aim at another review.
 
         Raises ``InvalidAnswers`` (messages in ``locale``) when an answer is
-        refused, including a missing storage consent; nothing is stored then.
+        refused, including a missing storage consent, and ``NotAllowed`` when
+        ``staff`` may not capture for the review; nothing is stored then.
         """
         form = _FORMS[kind]
         if channel not in CHANNELS:
@@ -238,6 +247,8 @@ class IntakeService:
             raise ValueError("message_id must be 1 to 128 characters")
         locale = locale if locale in LOCALES else DEFAULT_LOCALE
         clean = self._protect_minors(self.validate(form.questionnaire, answers, locale), locale)
+        if channel in STAFF_CHANNELS or staff is not None:
+            authorize(staff, Action.CAPTURE, clean.get("review"))
         pseudonym = (
             self.keys.pseudonym(channel, platform_user_id) if platform_user_id is not None else None
         )

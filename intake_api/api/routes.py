@@ -229,10 +229,12 @@ def create_submission() -> ResponseReturnValue:
         _require_review(body["review"])
     try:
         receipt = runtime_of(current_app).service.submit_input(
-            body, channel="api", message_id=f"key:{_staff().id}:{key}", locale=locale
+            body, channel="api", message_id=f"key:{_staff().id}:{key}", locale=locale, staff=_staff()
         )
     except InvalidAnswers as refused:
         raise ApiError(422, "invalid", "Some answers were refused.", errors=refused.by_field()) from None
+    except NotAllowed:
+        raise ApiError(403, "forbidden", "Your role does not cover this regional review.") from None
     if receipt.urgent and not receipt.duplicate:
         from bots.slack.moderation_feed import post_soon
 

@@ -35,6 +35,10 @@ class Action(StrEnum):
 
 ADMIN_ONLY = frozenset({Action.ERASE, Action.REVEAL_ORIGINAL})
 
+# The person at the command line (`gcm-intake ...`, the demo loader): they hold the
+# store and its keys already, so they act as an administrator; audited as "cli".
+OPERATOR = StaffMember(id=0, email="operator@localhost", role="admin", reviews=[], active=True)
+
 
 def may(staff: StaffMember | None, action: Action, review: str | None) -> bool:
     """Whether ``staff`` may do ``action`` in ``review`` (None: an action not tied to one review).

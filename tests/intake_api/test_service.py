@@ -9,6 +9,7 @@ from sqlalchemy import text
 from sqlmodel import Session, select
 
 from intake_api.i18n import LOCALES, gettext
+from intake_api.policies.authorization import OPERATOR
 from intake_api.questionnaire import CONSENT_NOTICE_VERSION
 from intake_api.service import InvalidAnswers
 from models import (
@@ -60,7 +61,7 @@ def test_same_message_twice_returns_the_first_receipt_and_stores_nothing(service
 
 def test_same_message_id_on_another_channel_is_another_input(service, engine):
     service.submit_input(input_answers(), channel="telegram", message_id="42", locale="en")
-    service.submit_input(input_answers(), channel="slack", message_id="42", locale="en")
+    service.submit_input(input_answers(), channel="slack", message_id="42", locale="en", staff=OPERATOR)
     assert count_rows(engine, "submission") == 2
 
 
@@ -157,7 +158,7 @@ def test_raw_platform_ids_never_reach_the_store(service, engine):
     telegram_id, slack_id = 987654321012, "U07SLACKUSER"
     service.submit_input(input_answers(), channel="telegram", message_id="u1", locale="en", platform_user_id=telegram_id)
     service.submit_input(input_answers(), channel="telegram", message_id="u2", locale="en", platform_user_id=telegram_id)
-    service.submit_input(input_answers(), channel="slack", message_id="v1", locale="en", platform_user_id=slack_id)
+    service.submit_input(input_answers(), channel="slack", message_id="v1", locale="en", platform_user_id=slack_id, staff=OPERATOR)
 
     assert count_rows(engine, "contributor") == 2
     dump = _all_text(engine)

@@ -19,6 +19,7 @@ from intake_api.policies.authorization import NotAllowed
 from intake_api.service import InvalidAnswers
 
 log = logging.getLogger(__name__)
+REFUSED_REVIEW = "Sorry, your role does not cover this regional review."
 
 
 def register(app: App, context: SlackContext) -> None:
@@ -27,13 +28,17 @@ def register(app: App, context: SlackContext) -> None:
         """Store the input before acknowledging; refused answers are shown in the modal."""
         metadata = json.loads(view.get("private_metadata") or "{}")
         locale = metadata.get("locale", "en")
+        staff = context.staff(client, body["user"]["id"])
         try:
             receipt = context.runtime.service.submit(
                 "staff_input", answers_from_view(view), channel="slack", message_id=f"view:{view['id']}",
-                locale=locale,
+                locale=locale, staff=staff,
             )  # fmt: skip
         except InvalidAnswers as refused:
             ack(response_action="errors", errors=refused.by_field())
+            return
+        except NotAllowed:
+            ack(response_action="errors", errors={"review": gettext(locale, REFUSED_REVIEW)})
             return
         ack()
         _confirm(client, metadata.get("channel_id"), body["user"]["id"],

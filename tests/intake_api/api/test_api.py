@@ -12,6 +12,7 @@ from openapi_core.contrib.werkzeug import WerkzeugOpenAPIRequest, WerkzeugOpenAP
 from sqlmodel import Session, select
 
 from intake_api.api.openapi import openapi_document
+from intake_api.policies.authorization import OPERATOR
 from intake_api.staff import add_staff, issue_token, revoke_tokens
 from models import AuditEntry, Submission
 from tests.conftest import count_rows
@@ -91,7 +92,7 @@ def test_pagination_is_stable_under_concurrent_inserts(api, inputs, service):
     page = api("get", "/submissions?limit=3").get_json()
     seen += [i["receipt"] for i in page["items"]]
     with ThreadPoolExecutor(4) as pool:
-        list(pool.map(lambda n: service.submit_input(input_answers(), channel="api", message_id=f"c{n}", locale="en"), range(8)))
+        list(pool.map(lambda n: service.submit_input(input_answers(), channel="api", message_id=f"c{n}", locale="en", staff=OPERATOR), range(8)))
     while page["next_cursor"]:
         page = api("get", f"/submissions?limit=3&cursor={page['next_cursor']}").get_json()
         seen += [i["receipt"] for i in page["items"]]
