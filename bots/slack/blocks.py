@@ -57,9 +57,15 @@ def escape(text: str) -> str:
 # The capture modal -------------------------------------------------------------------
 
 
-def capture_modal(locale: str, *, metadata: dict[str, Any], prefill: dict[str, Any] | None = None) -> dict[str, Any]:
-    """The staff capture form: every question of the questionnaire, one input block each."""
-    prefill = prefill or {}
+def capture_modal(
+    locale: str, *, metadata: dict[str, Any], reviews: list[str], prefill: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """The staff capture form: every question of the questionnaire, one input block each.
+
+    The review question offers only ``reviews`` (those the staff member may record for),
+    preselected when there is one; the submission is authorized again on what comes back.
+    """
+    values = ({"review": reviews[0]} if len(reviews) == 1 else {}) | (prefill or {})
     return {
         "type": "modal",
         "callback_id": CAPTURE_CALLBACK,
@@ -67,15 +73,15 @@ def capture_modal(locale: str, *, metadata: dict[str, Any], prefill: dict[str, A
         "title": _plain(gettext(locale, "GCM input"), 24),
         "submit": _plain(gettext(locale, "Save"), 24),
         "close": _plain(gettext(locale, "Cancel"), 24),
-        "blocks": [_input_block(q, locale, prefill.get(q.key)) for q in STAFF_INPUT.questions],
+        "blocks": [_input_block(q, locale, values.get(q.key), reviews) for q in STAFF_INPUT.questions],
     }
 
 
-def _input_block(question: Question, locale: str, value: Any) -> dict[str, Any]:
+def _input_block(question: Question, locale: str, value: Any, reviews: list[str]) -> dict[str, Any]:
     block: dict[str, Any] = {
         "type": "input", "block_id": question.key, "optional": not question.required,
         "label": _plain(gettext(locale, question.label), 2000),
-        "element": _element(question, locale, value),
+        "element": _element(question, locale, value, only=reviews if question.key == "review" else None),
     }  # fmt: skip
     hint = help_text(question, locale)
     if hint:
@@ -83,11 +89,11 @@ def _input_block(question: Question, locale: str, value: Any) -> dict[str, Any]:
     return block
 
 
-def _element(question: Question, locale: str, value: Any) -> dict[str, Any]:
+def _element(question: Question, locale: str, value: Any, *, only: list[str] | None = None) -> dict[str, Any]:
     key = question.key
     element: dict[str, Any]
     if question.kind is Kind.SINGLE:
-        options = [_option(v, label) for v, label, _ in question.options(locale)]
+        options = [_option(v, label) for v, label, _ in question.options(locale) if only is None or v in only]
         element = {"type": "static_select", "action_id": key, "options": options}
         if value:
             element["initial_option"] = next(o for o in options if o["value"] == value)

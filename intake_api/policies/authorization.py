@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from models.reference import REVIEW_SLUGS
+from models.reference import N_, REVIEW_SLUGS
 from models.staff import StaffMember
 
 
@@ -65,3 +65,18 @@ def authorize(staff: StaffMember | None, action: Action, review: str | None) -> 
 def reviews_for(staff: StaffMember | None, action: Action) -> list[str]:
     """The reviews in which ``staff`` may do ``action``, in the reference order."""
     return [slug for slug in REVIEW_SLUGS if may(staff, action, slug)]
+
+
+# What a refused person is told, by why they were refused (msgids: every channel translates them).
+NOT_STAFF = N_("Sorry, only Network staff registered with gcm-intake can do this. Please ask an administrator.")
+OUTSIDE_REVIEW = N_("Sorry, your role does not cover this regional review.")
+ADMINS_ONLY = N_("Sorry, only administrators can erase inputs, and staff only act on their own reviews.")
+
+
+def refusal(staff: StaffMember | None, action: Action) -> str:
+    """The message (a msgid) for a refusal of ``action`` to ``staff``."""
+    if staff is None or not staff.active:
+        return NOT_STAFF
+    if action in ADMIN_ONLY:
+        return ADMINS_ONLY
+    return OUTSIDE_REVIEW

@@ -13,11 +13,10 @@ from bots.slack.blocks import MODERATION_BUTTONS, moderation_message, tag_modal
 from bots.slack.context import SlackContext
 from intake_api.i18n import gettext
 from intake_api.moderation import find_input, moderate
-from intake_api.policies.authorization import NotAllowed
+from intake_api.policies.authorization import Action, NotAllowed, may, refusal
 
 _ACTIONS = {"mod_reviewed": "reviewed", "mod_flag": "flag", "mod_include": "include"}
 _LABELS = {action: label for action, label, _style in MODERATION_BUTTONS}
-REFUSAL = "Sorry, your role does not cover this regional review."
 
 
 def register(app: App, context: SlackContext) -> None:
@@ -33,8 +32,7 @@ def register(app: App, context: SlackContext) -> None:
             updated = moderate(context.runtime.engine, receipt=action["value"],
                                action=_ACTIONS[action["action_id"]], actor=staff)  # fmt: skip
         except NotAllowed:
-            locale = context.locale_of(client, user)
-            client.chat_postEphemeral(channel=channel, user=user, text=gettext(locale, REFUSAL))
+            _refuse(context, client, channel, user, refusal(staff, Action.MODERATE))
             return
         done = f"{gettext('en', _LABELS[action['action_id']])} — <@{user}>"
         client.chat_update(channel=channel, ts=body["message"]["ts"], text=updated.receipt,
@@ -42,14 +40,18 @@ def register(app: App, context: SlackContext) -> None:
 
     @app.action("mod_tag")
     def open_tagging(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
+        """The tag modal, for staff who may moderate the input's review (nobody else learns it exists)."""
         ack()
         user, channel = body["user"]["id"], body["channel"]["id"]
         staff = context.staff(client, user)
-        found = find_input(context.runtime.engine, receipt=action["value"])
-        locale = context.locale_of(client, user)
-        if staff is None or found is None or not staff.covers(found.review_slug):
-            client.chat_postEphemeral(channel=channel, user=user, text=gettext(locale, REFUSAL))
+        found = find_input(context.runtime.engine, receipt=action["value"]) if staff is not None else None
+        if found is None or not may(staff, Action.MODERATE, found.review_slug):
+            _refuse(context, client, channel, user, refusal(staff, Action.MODERATE))
             return
-        view = tag_modal(found, locale)
+        view = tag_modal(found, context.locale_of(client, user))
         view["private_metadata"] = json.dumps({"receipt": found.receipt, "channel": channel, "ts": body["message"]["ts"]})
         client.views_open(trigger_id=body["trigger_id"], view=view)
+
+
+def _refuse(context: SlackContext, client: WebClient, channel: str, user: str, message: str) -> None:
+    client.chat_postEphemeral(channel=channel, user=user, text=gettext(context.locale_of(client, user), message))

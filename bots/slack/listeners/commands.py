@@ -1,4 +1,4 @@
-"""/gcm: capture, digest, channel set-up and help."""
+"""/gcm: capture, digest, channel set-up, subscriptions, privacy requests and help."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from bots.slack.context import SlackContext
 from intake_api.digests import digest_for
 from intake_api.i18n import gettext
 from intake_api.moderation import set_review_channel
-from intake_api.policies.authorization import NotAllowed
+from intake_api.policies.authorization import Action, NotAllowed, authorize, refusal, reviews_for
 from intake_api.privacy import WITHDRAWABLE, erase_for_staff, withdraw_for_staff
 from intake_api.subscriptions import cadence_to_cron, subscribe
 from models.base import utcnow
@@ -21,64 +21,95 @@ from models.reference import REVIEW_SLUGS
 from models.staff import StaffMember
 
 DIGEST_PERIOD = timedelta(days=7)
+# Subcommands that act on one regional review (named, or the review moderated in this channel).
+REVIEW_ACTIONS = {
+    "digest": Action.READ_INPUTS,
+    "channel": Action.CONFIGURE_REVIEW,
+    "safeguarding": Action.CONFIGURE_REVIEW,
+    "subscribe": Action.CONFIGURE_REVIEW,
+}
+SUBCOMMANDS = ("", "new", "erase", "withdraw", *REVIEW_ACTIONS)
 
 
 def register(app: App, context: SlackContext) -> None:
     @app.command("/gcm")
     def gcm(ack: Ack, command: dict[str, Any], client: WebClient) -> None:
-        """Route `/gcm [new|digest|channel|help]`; anything else gets the help."""
+        """Route `/gcm [new|digest|channel|safeguarding|subscribe|erase|withdraw|help]`; anything else gets the help."""
         sub, _, argument = (command.get("text") or "").strip().partition(" ")
-        sub, argument = sub.lower(), argument.strip().lower()
+        sub, words = sub.lower(), argument.strip().lower().split()
         user = command["user_id"]
         locale = context.locale_of(client, user)
-        if sub not in ("", "new", "digest", "channel", "subscribe", "safeguarding", "erase", "withdraw"):
+        if sub not in SUBCOMMANDS:
             ack(text=help_text_for(locale))
             return
         staff = context.staff(client, user)
-        if staff is None:
-            ack(text=gettext(locale, "Sorry, only Network staff registered with gcm-intake can do this. Please ask an administrator."))
-            return
         if sub in ("", "new"):
-            ack()
-            client.views_open(trigger_id=command["trigger_id"], view=capture_modal(
-                locale, metadata={"channel_id": command["channel_id"], "locale": locale}))
-            return
-        words = argument.split()
-        if sub in ("erase", "withdraw"):
+            _open_capture(ack, client, command, staff, locale)
+        elif sub in ("erase", "withdraw"):
             ack(text=_privacy_request(context, staff, sub, words, locale))
-            return
-        slug = (words[0] if words else "") or _review_of_channel(context, command["channel_id"])
-        if slug not in REVIEW_SLUGS:
-            ack(text=gettext(locale, "Which regional review? Use one of: %(reviews)s", reviews=", ".join(REVIEW_SLUGS)))
-            return
-        if not staff.covers(slug):
-            ack(text=gettext(locale, "Sorry, your role does not cover this regional review."))
-            return
+        else:
+            _review_command(ack, context, client, command, staff, sub, words, locale)
+
+
+def _open_capture(ack: Ack, client: WebClient, command: dict[str, Any], staff: StaffMember | None,
+                  locale: str) -> None:  # fmt: skip
+    """The capture modal, offering only the reviews this staff member may record inputs for."""
+    reviews = reviews_for(staff, Action.CAPTURE)
+    if not reviews:
+        ack(text=gettext(locale, refusal(staff, Action.CAPTURE)))
+        return
+    ack()
+    client.views_open(trigger_id=command["trigger_id"], view=capture_modal(
+        locale, metadata={"channel_id": command["channel_id"], "locale": locale}, reviews=reviews))  # fmt: skip
+
+
+def _review_command(ack: Ack, context: SlackContext, client: WebClient, command: dict[str, Any],
+                    staff: StaffMember | None, sub: str, words: list[str], locale: str) -> None:  # fmt: skip
+    action = REVIEW_ACTIONS[sub]
+    if staff is None:
+        ack(text=gettext(locale, refusal(staff, action)))
+        return
+    slug = (words[0] if words else "") or _review_of_channel(context, command["channel_id"])
+    if slug not in REVIEW_SLUGS:
+        ack(text=gettext(locale, "Which regional review? Use one of: %(reviews)s", reviews=", ".join(REVIEW_SLUGS)))
+        return
+    try:
+        authorize(staff, action, slug)
         if sub in ("channel", "safeguarding"):
-            try:
-                set_review_channel(context.runtime.engine, review_slug=slug, channel_id=command["channel_id"], actor=staff,
-                                   safeguarding=sub == "safeguarding")  # fmt: skip
-            except NotAllowed:
-                ack(text=gettext(locale, "Sorry, your role does not cover this regional review."))
-                return
-            if sub == "safeguarding":
-                ack(text=gettext(locale, "Inputs for %(review)s that disclose a protection risk will be posted in this channel at once.", review=slug.upper()))
-            else:
-                ack(text=gettext(locale, "New inputs for %(review)s will be posted in this channel for moderation.", review=slug.upper()))
+            set_review_channel(context.runtime.engine, review_slug=slug, channel_id=command["channel_id"],
+                               actor=staff, safeguarding=sub == "safeguarding")  # fmt: skip
+        elif sub == "subscribe":
+            ack(text=_subscribe(context, client, command["user_id"], staff, slug, words[1:],
+                                command["channel_id"], locale))  # fmt: skip
             return
-        if sub == "subscribe":
-            ack(text=_subscribe(context, client, user, slug, words[1:], command["channel_id"], locale))
+        else:
+            _post_digest(ack, context, client, staff, slug, command["channel_id"], locale)
             return
-        ack()
-        now = utcnow()
-        digest = digest_for(context.runtime.engine, review_slug=slug, since=now - DIGEST_PERIOD, until=now)
-        client.chat_postMessage(channel=command["channel_id"], blocks=digest_blocks(digest, locale),
-                                text=gettext(locale, "Digest: %(review)s", review=slug.upper()))  # fmt: skip
+    except NotAllowed:
+        ack(text=gettext(locale, refusal(staff, action)))
+        return
+    if sub == "safeguarding":
+        ack(text=gettext(locale, "Inputs for %(review)s that disclose a protection risk will be posted in this channel at once.", review=slug.upper()))
+    else:
+        ack(text=gettext(locale, "New inputs for %(review)s will be posted in this channel for moderation.", review=slug.upper()))
 
 
-def _privacy_request(context: SlackContext, staff: StaffMember, sub: str, words: list[str], locale: str) -> str:
+def _post_digest(ack: Ack, context: SlackContext, client: WebClient, staff: StaffMember, slug: str,
+                 channel_id: str, locale: str) -> None:  # fmt: skip
+    ack()
+    now = utcnow()
+    digest = digest_for(context.runtime.engine, review_slug=slug, since=now - DIGEST_PERIOD, until=now)
+    client.chat_postMessage(channel=channel_id, blocks=digest_blocks(digest, locale),
+                            text=gettext(locale, "Digest: %(review)s", review=slug.upper()))  # fmt: skip
+
+
+def _privacy_request(context: SlackContext, staff: StaffMember | None, sub: str, words: list[str],
+                     locale: str) -> str:  # fmt: skip
     """`/gcm erase RECEIPT` (administrators) and `/gcm withdraw RECEIPT quote|contact|message`."""
     engine = context.runtime.engine
+    action = Action.ERASE if sub == "erase" else Action.WITHDRAW_CONSENT
+    if staff is None:
+        return gettext(locale, refusal(staff, action))
     receipt = words[0].upper() if words else ""
     try:
         if sub == "erase":
@@ -87,18 +118,18 @@ def _privacy_request(context: SlackContext, staff: StaffMember, sub: str, words:
             found = erase_for_staff(engine, receipt=receipt, staff=staff)
             done = gettext(locale, "%(receipt)s is erased, with its consents and its moderation message.", receipt=receipt)
         else:
-            consent = words[1].lower() if len(words) > 1 else ""
+            consent = words[1] if len(words) > 1 else ""
             if not receipt or consent not in WITHDRAWABLE:
                 return gettext(locale, "Usage: /gcm withdraw RECEIPT quote|contact|message")
             found = withdraw_for_staff(engine, receipt=receipt, consent=consent, staff=staff, channel="slack")
             done = gettext(locale, "Consent withdrawn for %(receipt)s: %(consent)s.", receipt=receipt, consent=consent)
     except NotAllowed:
-        return gettext(locale, "Sorry, only administrators can erase inputs, and staff only act on their own reviews.")
+        return gettext(locale, refusal(staff, action))
     return done if found else gettext(locale, "Nothing is stored under %(receipt)s.", receipt=receipt)
 
 
-def _subscribe(context: SlackContext, client: WebClient, user: str, slug: str, options: list[str],
-               channel_id: str, locale: str) -> str:  # fmt: skip
+def _subscribe(context: SlackContext, client: WebClient, user: str, staff: StaffMember, slug: str,
+               options: list[str], channel_id: str, locale: str) -> str:  # fmt: skip
     """`/gcm subscribe REVIEW [daily|weekly] [HH:MM]`: this channel, the user's language and time zone."""
     cadence = next((o for o in options if o in ("daily", "weekly")), "weekly")
     at = next((o for o in options if ":" in o), "08:00")
@@ -106,7 +137,7 @@ def _subscribe(context: SlackContext, client: WebClient, user: str, slug: str, o
         timezone = client.users_info(user=user)["user"].get("tz") or "UTC"
         subscription = subscribe(
             context.runtime.engine, reviews=[slug], cron=cadence_to_cron(cadence, at), timezone=timezone,
-            locale=locale, slack_channel=channel_id, emails=[], actor="slack",
+            locale=locale, slack_channel=channel_id, emails=[], actor=f"staff:{staff.id}",
         )  # fmt: skip
     except ValueError:
         return gettext(locale, "Usage: /gcm subscribe REVIEW [daily|weekly] [HH:MM]")

@@ -1,4 +1,4 @@
-"""Events: the App Home with the state of every review."""
+"""Events: the App Home with the state of the reviews the staff member works on."""
 
 from __future__ import annotations
 
@@ -10,22 +10,25 @@ from slack_sdk import WebClient
 from bots.slack.blocks import home_view
 from bots.slack.context import SlackContext
 from intake_api.i18n import gettext
+from intake_api.policies.authorization import Action, refusal, reviews_for
 from intake_api.stats import review_stats
 
 
 def register(app: App, context: SlackContext) -> None:
     @app.event("app_home_opened")
     def publish_home(body: dict[str, Any], event: dict[str, Any], client: WebClient) -> None:
-        """Counts per review in the user's language; only staff see them."""
+        """Counts per review in the user's language; each staff member sees only the reviews they may read."""
         with context.settling(body["event_id"]):
             _publish_home(context, event["user"], client)
 
 
 def _publish_home(context: SlackContext, user: str, client: WebClient) -> None:
     locale = context.locale_of(client, user)
-    if context.staff(client, user) is None:
-        view = {"type": "home", "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": gettext(
-            locale, "Sorry, only Network staff registered with gcm-intake can do this. Please ask an administrator.")}}]}
+    staff = context.staff(client, user)
+    readable = set(reviews_for(staff, Action.READ_INPUTS))
+    if not readable:
+        text = gettext(locale, refusal(staff, Action.READ_INPUTS))
+        view = {"type": "home", "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]}
     else:
-        view = home_view(review_stats(context.runtime.engine), locale)
+        view = home_view([s for s in review_stats(context.runtime.engine) if s.slug in readable], locale)
     client.views_publish(user_id=user, view=view)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any
 
@@ -13,21 +12,21 @@ from slack_sdk.errors import SlackApiError
 from bots.slack.blocks import CAPTURE_CALLBACK, TAG_CALLBACK, answers_from_view, moderation_message
 from bots.slack.context import SlackContext
 from bots.slack.moderation_feed import post_new_inputs
+from bots.slack.payloads import metadata_locale, selected_numbers, view_metadata
 from intake_api.i18n import gettext
 from intake_api.moderation import tag_objectives
-from intake_api.policies.authorization import NotAllowed
+from intake_api.policies.authorization import Action, NotAllowed, refusal
 from intake_api.service import InvalidAnswers
 
 log = logging.getLogger(__name__)
-REFUSED_REVIEW = "Sorry, your role does not cover this regional review."
 
 
 def register(app: App, context: SlackContext) -> None:
     @app.view(CAPTURE_CALLBACK)
     def capture(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
         """Store the input before acknowledging; refused answers are shown in the modal."""
-        metadata = json.loads(view.get("private_metadata") or "{}")
-        locale = metadata.get("locale", "en")
+        metadata = view_metadata(view)
+        locale = metadata_locale(metadata)
         staff = context.staff(client, body["user"]["id"])
         try:
             receipt = context.runtime.service.submit(
@@ -38,7 +37,7 @@ def register(app: App, context: SlackContext) -> None:
             ack(response_action="errors", errors=refused.by_field())
             return
         except NotAllowed:
-            ack(response_action="errors", errors={"review": gettext(locale, REFUSED_REVIEW)})
+            ack(response_action="errors", errors={"review": gettext(locale, refusal(staff, Action.CAPTURE))})
             return
         ack()
         _confirm(client, metadata.get("channel_id"), body["user"]["id"],
@@ -47,26 +46,35 @@ def register(app: App, context: SlackContext) -> None:
 
     @app.view(TAG_CALLBACK)
     def tag(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
-        metadata = json.loads(view.get("private_metadata") or "{}")
+        """Add the ticked objectives to the input, for staff who may moderate its review."""
+        metadata = view_metadata(view)
         user = body["user"]["id"]
         staff = context.staff(client, user)
-        state = view["state"]["values"]
-        values = state["objectives"]["objectives"].get("selected_options") or []
-        offered = [int(o["value"]) for block in view.get("blocks", []) if block.get("block_id") == "suggested"
-                   for o in block["element"]["options"]]  # fmt: skip
-        ticked = {int(o["value"]) for o in (state.get("suggested", {}).get("suggested", {}).get("selected_options") or [])}
-        ack()
-        if staff is None:
-            return
+        chosen, offered, ticked = _tag_answers(view)
         try:
-            updated = tag_objectives(context.runtime.engine, receipt=metadata["receipt"],
-                                     objectives=[int(o["value"]) for o in values], actor=staff,
-                                     accepted=sorted(ticked), rejected=[n for n in offered if n not in ticked])  # fmt: skip
+            if staff is None or chosen is None or offered is None or ticked is None:
+                raise NotAllowed(str(metadata.get("receipt")))
+            updated = tag_objectives(context.runtime.engine, receipt=str(metadata.get("receipt")),
+                                     objectives=chosen, actor=staff, accepted=sorted(set(ticked)),
+                                     rejected=[n for n in offered if n not in ticked])  # fmt: skip
         except NotAllowed:
+            locale = context.locale_of(client, user)
+            ack(response_action="errors", errors={"objectives": gettext(locale, refusal(staff, Action.MODERATE))})
             return
+        ack()
         if metadata.get("channel") and metadata.get("ts"):
             client.chat_update(channel=metadata["channel"], ts=metadata["ts"], text=updated.receipt,
                                blocks=moderation_message(updated, "en", last_action=f"<@{user}>"))  # fmt: skip
+
+
+def _tag_answers(view: dict[str, Any]) -> tuple[list[int] | None, list[int] | None, list[int] | None]:
+    """Objectives chosen, suggestions offered and suggestions ticked in the tag modal (None: not readable)."""
+    state = (view.get("state") or {}).get("values") or {}
+    chosen = ((state.get("objectives") or {}).get("objectives") or {}).get("selected_options")
+    ticked = ((state.get("suggested") or {}).get("suggested") or {}).get("selected_options")
+    offered = [option for block in view.get("blocks") or [] if isinstance(block, dict)
+               and block.get("block_id") == "suggested" for option in (block.get("element") or {}).get("options") or []]  # fmt: skip
+    return selected_numbers(chosen or []), selected_numbers(offered), selected_numbers(ticked or [])
 
 
 def _confirm(client: WebClient, channel: str | None, user: str, text: str) -> None:

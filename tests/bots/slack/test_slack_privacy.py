@@ -57,7 +57,7 @@ def test_withdraw_on_behalf_of_a_contributor(slack, slack_api, service, engine):
     assert "/gcm withdraw RECEIPT quote|contact|message" in usage
     outside = service.submit_input(input_answers(review="unece"), channel="web", message_id="u", locale="en").code
     refused = slack.command(f"withdraw {outside} quote", user="UORG").get_data(as_text=True)
-    assert gettext("es", "Sorry, only administrators can erase inputs, and staff only act on their own reviews.") in refused
+    assert gettext("es", "Sorry, your role does not cover this regional review.") in refused
 
 
 def test_urgent_inputs_go_to_the_safeguarding_channel_first(slack, slack_api, service, engine):
