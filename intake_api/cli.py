@@ -501,13 +501,14 @@ def dedupe(lazy: _LazyRuntime) -> None:
 @pass_runtime
 def erase(lazy: _LazyRuntime, receipt: str, yes: bool) -> None:
     """Erase one input, pledge, practice or registration by its receipt code (audited)."""
-    from intake_api.privacy import erase_record
+    from intake_api.policies.authorization import OPERATOR
+    from intake_api.privacy import erase_for_staff
 
     runtime = lazy.get()
     _ensure_schema(runtime)
     if not yes:
         click.confirm(f"Erase {receipt}? This cannot be undone", abort=True)
-    if erase_record(runtime.engine, receipt=receipt, actor="cli"):
+    if erase_for_staff(runtime.engine, receipt=receipt, staff=OPERATOR):
         click.echo(f"{receipt} erased")
     else:
         click.echo(f"nothing stored under {receipt}")
@@ -522,12 +523,13 @@ def original(lazy: _LazyRuntime, receipt: str, reason: str) -> None:
 
     Only for an administrator, when the law requires it; gone once retention has purged it.
     """
+    from intake_api.policies.authorization import OPERATOR
     from intake_api.privacy import reveal_original
 
     runtime = lazy.get()
     _ensure_schema(runtime)
     try:
-        text = reveal_original(runtime.engine, runtime.keys, receipt=receipt, reason=reason, actor="cli")
+        text = reveal_original(runtime.engine, runtime.keys, receipt=receipt, reason=reason, staff=OPERATOR)
     except ValueError as error:
         raise click.ClickException(str(error)) from None
     if text is None:

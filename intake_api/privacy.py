@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 
 from intake_api.chat_contacts import forget_chat_contacts, message_reviews
 from intake_api.crypto import KeyRing
-from intake_api.policies.authorization import NotAllowed
+from intake_api.policies.authorization import Action, audit_actor, authorize
 from intake_api.questionnaire import CONSENT_NOTICE_VERSION
 from intake_api.receipts import PREFIXES, normalise_receipt
 from models import crud
@@ -316,9 +316,8 @@ def review_of(engine: Engine, *, receipt: str) -> str | None:
 
 def erase_for_staff(engine: Engine, *, receipt: str, staff: StaffMember) -> bool:
     """Erasure on someone's behalf: administrators only, audited under their staff id."""
-    if not staff.active or staff.role != "admin":
-        raise NotAllowed(receipt)
-    return erase_record(engine, receipt=receipt, actor=f"staff:{staff.id}")
+    authorize(staff, Action.ERASE, None)
+    return erase_record(engine, receipt=receipt, actor=audit_actor(staff))
 
 
 def withdraw_for_staff(
@@ -328,19 +327,20 @@ def withdraw_for_staff(
     review = review_of(engine, receipt=receipt)
     if review is None:
         return False
-    if not staff.covers(review):
-        raise NotAllowed(receipt)
-    return withdraw_consent(
-        engine, receipt=receipt, consent=consent, channel=channel, actor=f"staff:{staff.id}"
-    )
+    authorize(staff, Action.WITHDRAW_CONSENT, review)
+    return withdraw_consent(engine, receipt=receipt, consent=consent, channel=channel, actor=audit_actor(staff))
 
 
-def reveal_original(engine: Engine, keys: KeyRing, *, receipt: str, reason: str, actor: str) -> str | None:
+def reveal_original(
+    engine: Engine, keys: KeyRing, *, receipt: str, reason: str, staff: StaffMember
+) -> str | None:
     """The words of an input as written, for an administrator when the law requires it.
 
     The reason is kept in the audit log with who asked; None once retention has
     purged the sealed original (or when redaction had nothing to hide).
     """
+    authorize(staff, Action.REVEAL_ORIGINAL, None)
+    actor = audit_actor(staff)
     if len(reason.strip()) < 10:
         raise ValueError("give the legal reason, in a sentence")
     with write_session(engine) as session:

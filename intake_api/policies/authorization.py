@@ -62,6 +62,11 @@ def authorize(staff: StaffMember | None, action: Action, review: str | None) -> 
     return staff
 
 
+def audit_actor(staff: StaffMember) -> str:
+    """How the audit log names who acted: the operator at the command line, or a staff id."""
+    return "cli" if staff is OPERATOR else f"staff:{staff.id}"
+
+
 def reviews_for(staff: StaffMember | None, action: Action) -> list[str]:
     """The reviews in which ``staff`` may do ``action``, in the reference order."""
     return [slug for slug in REVIEW_SLUGS if may(staff, action, slug)]

@@ -97,6 +97,7 @@ def test_withdrawing_quotes_for_a_chat_contributor_covers_all_their_inputs(servi
 
 
 def test_original_is_sealed_and_revealed_only_with_a_reason(service, engine, runtime):
+    from intake_api.policies.authorization import OPERATOR
     from intake_api.privacy import reveal_original
 
     receipt = service.submit_input(input_answers(text=_text(5)), channel="web", message_id="s", locale="en").code
@@ -104,9 +105,22 @@ def test_original_is_sealed_and_revealed_only_with_a_reason(service, engine, run
         stored = session.exec(select(Submission)).one()
     assert "9555" not in stored.text and b"9555" not in stored.text_original
     with pytest.raises(ValueError):
-        reveal_original(engine, runtime.keys, receipt=receipt, reason="", actor="cli")
-    revealed = reveal_original(engine, runtime.keys, receipt=receipt, reason="Court order 2027/14 in case of X", actor="cli")
+        reveal_original(engine, runtime.keys, receipt=receipt, reason="", staff=OPERATOR)
+    revealed = reveal_original(engine, runtime.keys, receipt=receipt, reason="Court order 2027/14 in case of X", staff=OPERATOR)
     assert revealed == _text(5)
     with Session(engine) as session:
         audit = session.exec(select(AuditEntry).where(AuditEntry.action == "input.original_revealed")).one()
     assert audit.detail["reason"].startswith("Court order")
+
+
+def test_only_administrators_unseal_an_original(service, engine, runtime):
+    from intake_api.policies.authorization import NotAllowed
+    from intake_api.privacy import reveal_original
+    from intake_api.staff import add_staff
+
+    receipt = service.submit_input(input_answers(text=_text(6)), channel="web", message_id="s6", locale="en").code
+    organiser = add_staff(engine, email="org@un.example", role="organiser", reviews=["escwa"])
+    with pytest.raises(NotAllowed):
+        reveal_original(engine, runtime.keys, receipt=receipt, reason="Court order 2027/14 in case of X", staff=organiser)
+    with Session(engine) as session:
+        assert session.exec(select(AuditEntry).where(AuditEntry.action == "input.original_revealed")).all() == []
