@@ -23,6 +23,9 @@ from typing import Any
 
 from markupsafe import escape as _html_escape
 
+# Characters XML 1.0 cannot hold, and C0 controls other than tab, newline and carriage return.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+
 # HTML ---------------------------------------------------------------------------------
 
 
@@ -51,10 +54,13 @@ class MarkdownSafe(str):
 
 
 def markdown_text(value: object) -> str:
-    """``value`` as Markdown text on one line: every character shown as written."""
+    """``value`` as Markdown text on one line: every character shown as written.
+
+    Control characters are dropped (Markdown would show NUL as a replacement character).
+    """
     if isinstance(value, MarkdownSafe):
         return value
-    flat = " ".join(str(value).split())
+    flat = " ".join(_CONTROL.sub("", str(value)).split())
     escaped = "".join(
         _MD_ENTITIES.get(ch) or ("\\" + ch if ch in _MD_INLINE else ch) for ch in flat
     )
@@ -116,9 +122,7 @@ def slack_mrkdwn(value: object) -> str:
 
 # Word ---------------------------------------------------------------------------------
 
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-
 
 def docx_text(value: object) -> str:
     """Text for a Word document: characters XML cannot hold are dropped."""
-    return _NOT_XML.sub("", str(value))
+    return _CONTROL.sub("", str(value))
