@@ -1,4 +1,8 @@
-"""Digests as e-mail: one message per subscription, text and HTML, in its locale."""
+"""Digests as e-mail: one message per subscription, text and HTML, in its locale.
+
+The HTML part is autoescaped by Jinja (the HTML encoding of ``policies.encoding``); the
+words in a digest have already passed the publication policy in ``digests``.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from intake_api.digests import Digest
 from intake_api.i18n import gettext, language_label, text_direction, translations
 from intake_api.notices import SAFEGUARDING_LABELS
+from intake_api.policies.publication import TEXT_NOT_SHOWN
 from models.reference import CHANNELS, OBJECTIVES, STAKEHOLDER_GROUPS, THEMES
 
 
@@ -36,6 +41,7 @@ def render_digest_email(digests: list[Digest], locale: str) -> tuple[str, str, s
         "digests": digests, "locale": locale, "dir": text_direction(locale), "subject": subject,
         "groups": STAKEHOLDER_GROUPS, "channels": CHANNELS, "themes": THEMES,
         "objectives": {o.number: o.short for o in OBJECTIVES}, "urgent_labels": SAFEGUARDING_LABELS,
+        "text_not_shown": TEXT_NOT_SHOWN,
     }  # fmt: skip
     env = _environment(locale)
     text = env.get_template("digest.txt").render(context)

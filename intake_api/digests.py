@@ -1,7 +1,10 @@
 """What changed for a regional review over a period: the content of every digest.
 
 Built once from the store with aggregate queries, then rendered per channel
-(Slack blocks, e-mail) and per locale.
+(Slack blocks, e-mail) and per locale. Digests travel by e-mail and sit in Slack
+channels, so their words pass the publication policy here: quotes and campaign texts
+only where the contributor may be quoted in a digest, and flagged or urgent inputs
+named by receipt and category, never by their words.
 """
 
 from __future__ import annotations
@@ -18,7 +21,8 @@ from intake_api.language.insights import (
     one_per_group,
     written_language,
 )
-from intake_api.stats import latest_inputs, opening_words
+from intake_api.policies.publication import Audience, Pointer, public_line, publishable
+from intake_api.stats import latest_inputs
 from models.db import read_session
 from models.pledge import Pledge
 from models.practice import Practice
@@ -49,21 +53,27 @@ class Digest:
     by_language: list[tuple[str, int]]
     by_theme: list[tuple[str, int]]
     by_objective: list[tuple[int, int]]
-    flagged: list[tuple[str, str]]
-    # Protection risks disclosed, listed before anything else: (receipt, category, opening words).
-    urgent: list[tuple[str, str, str]]
-    quotes: list[tuple[str, str]]
+    flagged: list[Pointer]
+    # Protection risks disclosed, listed before anything else, by receipt and category only.
+    urgent: list[Pointer]
+    quotes: list[tuple[str, str]]  # receipt, words that may be published in a digest
     pledges: int
     practices: int
     registrations: int
     travel_requests: int
     gaps: list[Gap] = field(default_factory=list)
-    campaigns: list[tuple[str, int]] = field(default_factory=list)  # near-identical texts: opening, count
+    # Near-identical texts: a publishable member's opening words (None: none may be shown), count.
+    campaigns: list[tuple[str | None, int]] = field(default_factory=list)
     key_phrases: dict[str, list[str]] = field(default_factory=dict)  # written language -> phrases
 
 
-def digest_for(engine: Engine, *, review_slug: str, since: datetime, until: datetime) -> Digest:
-    """Everything new for ``review_slug`` in [since, until), and who is still missing."""
+def digest_for(
+    engine: Engine, *, review_slug: str, since: datetime, until: datetime, consent_age: int | None = None
+) -> Digest:
+    """Everything new for ``review_slug`` in [since, until), and who is still missing.
+
+    ``consent_age``: the deployment's age of digital consent (the strictest allowed if None).
+    """
     in_period = (
         col(Submission.review_slug) == review_slug,
         col(Submission.created_at) >= since,
@@ -85,13 +95,13 @@ def digest_for(engine: Engine, *, review_slug: str, since: datetime, until: date
             .order_by(func.count().desc())
         ).all()
         flagged = session.exec(
-            select(Submission.receipt, Submission.text)
+            select(Submission.receipt, Submission.theme, Submission.urgent_category)
             .where(col(Submission.review_slug) == review_slug, col(Submission.status) == "flagged")
             .order_by(col(Submission.updated_at).desc())
             .limit(5)
         ).all()
         urgent = session.exec(
-            select(Submission.receipt, Submission.urgent_category, Submission.text)
+            select(Submission.receipt, Submission.theme, Submission.urgent_category)
             .where(col(Submission.review_slug) == review_slug, col(Submission.urgent_category).is_not(None),
                    col(Submission.created_at) < until,
                    (col(Submission.created_at) >= since) | (col(Submission.status) == "new"))
@@ -100,7 +110,7 @@ def digest_for(engine: Engine, *, review_slug: str, since: datetime, until: date
         ).all()
         candidates = session.exec(
             select(Submission.receipt, Submission.text, Submission.duplicate_group)
-            .where(*in_period, col(Submission.consent_quote).is_(True), col(Submission.status) != "flagged")
+            .where(*in_period, publishable(audience=Audience.DIGEST, consent_age=consent_age))
             .order_by(col(Submission.created_at).desc())
             .limit(QUOTES * 10)
         ).all()
@@ -125,14 +135,14 @@ def digest_for(engine: Engine, *, review_slug: str, since: datetime, until: date
             by_language=written_language(session, in_period),
             by_theme=grouped(col(Submission.theme)),
             by_objective=[(int(n), c) for n, c in by_objective],
-            flagged=[(r, opening_words(t)) for r, t in flagged],
-            urgent=[(r, c or "", opening_words(t)) for r, c, t in urgent],
-            quotes=[(r, opening_words(t, 280)) for r, t in quotes],
+            flagged=[Pointer(*row) for row in flagged],
+            urgent=[Pointer(*row) for row in urgent],
+            quotes=[(r, public_line(t, 280)) for r, t in quotes],
             pledges=count(Pledge), practices=count(Practice), registrations=count(Registration),
             travel_requests=count(Registration, col(Registration.travel_support).is_(True)),
             gaps=[Gap(N_("No inputs yet from this group: %(group)s"), g) for g in EXPECTED_GROUPS
                   if g not in seen_groups],
-            campaigns=campaigns(session, in_period, limit=5),
+            campaigns=campaigns(session, in_period, audience=Audience.DIGEST, consent_age=consent_age, limit=5),
             key_phrases=distinctive_phrases(session, review_slug, [col(Submission.created_at) >= since,
                                                                    col(Submission.created_at) < until,
                                                                    latest_inputs(session)], top=6),

@@ -1,7 +1,8 @@
 """Exports of inputs, streamed in constant memory: CSV (Excel-safe), XLSX, JSON Lines.
 
 Rows come from a server-side cursor in batches; writers never hold more than a
-batch. Cells that a spreadsheet would run as a formula are neutralised.
+batch. Cells that a spreadsheet would run as a formula are neutralised, by the same
+function as the report's (``policies.encoding.spreadsheet_cell``).
 """
 
 from __future__ import annotations
@@ -18,13 +19,12 @@ from sqlalchemy import Engine, func, select
 from sqlmodel import col
 
 from intake_api.i18n import gettext
+from intake_api.policies.encoding import spreadsheet_cell
 from intake_api.redaction import redact
 from models.reference import N_, STAKEHOLDER_GROUPS, THEMES, country_name
 from models.submission import Submission, SubmissionObjective
 
 BATCH = 2_000
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-_FORMULA_FIRST = frozenset(_FORMULA_STARTS)
 
 # (key, header msgid): codes for machines next to labels for people.
 COLUMNS: tuple[tuple[str, str], ...] = (
@@ -52,15 +52,6 @@ COLUMNS: tuple[tuple[str, str], ...] = (
 class ExportFilter:
     review: str | None = None
     since: datetime | None = None
-
-
-def neutralise(value: Any) -> Any:
-    """Prefix a quote to text a spreadsheet would treat as a formula (CSV injection)."""
-    if value.__class__ is str:  # the common case, checked without a tuple scan
-        return "'" + value if value[:1] in _FORMULA_FIRST else value
-    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):  # a str subclass
-        return "'" + value
-    return value
 
 
 def count_rows(engine: Engine, where: ExportFilter) -> int:
@@ -158,9 +149,9 @@ def csv_chunks(rows: Iterator[dict[str, Any]], locale: str) -> Iterator[bytes]:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     buffer.write("\ufeff")
-    writer.writerow(headers(locale))
+    writer.writerow([spreadsheet_cell(h) for h in headers(locale)])
     for count, row in enumerate(rows, start=1):
-        writer.writerow([neutralise(row[key]) for key, _ in COLUMNS])
+        writer.writerow([spreadsheet_cell(row[key]) for key, _ in COLUMNS])
         if count % BATCH == 0:
             yield buffer.getvalue().encode()
             buffer.seek(0)
@@ -215,10 +206,10 @@ def write_xlsx(rows: Iterator[dict[str, Any]], out: IO[bytes], locale: str, prog
                                          "strings_to_urls": False, "in_memory": False})  # fmt: skip
     sheet = workbook.add_worksheet(gettext(locale, "Inputs")[:31])
     bold = workbook.add_format({"bold": True})
-    sheet.write_row(0, 0, headers(locale), bold)
+    sheet.write_row(0, 0, [spreadsheet_cell(h) for h in headers(locale)], bold)
     written = 0
     for written, row in enumerate(rows, start=1):
-        sheet.write_row(written, 0, [neutralise(row[key]) for key, _ in COLUMNS])
+        sheet.write_row(written, 0, [spreadsheet_cell(row[key]) for key, _ in COLUMNS])
         if written % BATCH == 0:
             progress(BATCH)
     progress(written % BATCH)

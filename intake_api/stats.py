@@ -1,4 +1,8 @@
-"""Counts per regional review for staff views (Slack App Home, the API), straight from SQL."""
+"""Counts per regional review for staff views (Slack App Home, the API), straight from SQL.
+
+Flagged inputs are listed by receipt and theme, never by their words: App Home is a
+screen anyone near a staff member's laptop or phone can read.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import ColumnElement, Engine, func
 from sqlmodel import Session, col, select
 
-from intake_api.redaction import redact
+from intake_api.policies.publication import Pointer
 from models.base import utcnow
 from models.db import read_session
 from models.review import RegionalReview
@@ -27,7 +31,7 @@ class ReviewStats:
     week: int
     total: int
     by_group: list[tuple[str, int]]
-    flagged: list[tuple[str, str]]  # receipt, opening words
+    flagged: list[Pointer]  # the latest flagged inputs, without their words
 
 
 def review_stats(engine: Engine, *, now: datetime | None = None) -> list[ReviewStats]:
@@ -54,14 +58,14 @@ def review_stats(engine: Engine, *, now: datetime | None = None) -> list[ReviewS
             .order_by(func.count().desc())
         ):
             groups.setdefault(slug, []).append((group or "other", count))
-        flagged: dict[str, list[tuple[str, str]]] = {}
-        for slug, receipt, text in session.exec(
-            select(Submission.review_slug, Submission.receipt, Submission.text)
+        flagged: dict[str, list[Pointer]] = {}
+        for slug, receipt, theme, urgent in session.exec(
+            select(Submission.review_slug, Submission.receipt, Submission.theme, Submission.urgent_category)
             .where(Submission.status == "flagged")
             .order_by(col(Submission.updated_at).desc())
         ):
             if len(flagged.setdefault(slug, [])) < 5:
-                flagged[slug].append((receipt, opening_words(text)))
+                flagged[slug].append(Pointer(receipt, theme, urgent))
     return [
         ReviewStats(r.slug, r.region, r.commission, r.consultation_on, r.meeting_format, r.venue,
                     *counts.get(r.slug, (0, 0, 0)), groups.get(r.slug, []), flagged.get(r.slug, []))
@@ -84,11 +88,3 @@ def _int():  # type: ignore[no-untyped-def]
     from sqlalchemy import Integer
 
     return Integer()
-
-
-def opening_words(text: str, limit: int = 120) -> str:
-    """The start of an input, personal data masked, cut at a word, for lists and digests."""
-    text = " ".join(redact(text).split())
-    if len(text) <= limit:
-        return text
-    return text[:limit].rsplit(" ", 1)[0] + "…"

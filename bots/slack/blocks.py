@@ -1,5 +1,11 @@
 """Block Kit renderings: the capture modal (from the questionnaire), moderation
-messages, App Home and digests. Pure functions from data to JSON-ready dicts."""
+messages, App Home and digests. Pure functions from data to JSON-ready dicts.
+
+Every value written into a mrkdwn field goes through ``slack_mrkdwn`` (the Slack
+encoding of ``policies.encoding``) and every mrkdwn field is ``verbatim``: no text
+that did not come from this code can mention, link or notify. App Home and digests
+name flagged and urgent inputs by receipt and category (``Pointer``), never by their words.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +18,8 @@ from intake_api.digests import Digest
 from intake_api.i18n import gettext, language_label
 from intake_api.moderation import InputView
 from intake_api.notices import SAFEGUARDING_LABELS
+from intake_api.policies.encoding import slack_mrkdwn as esc
+from intake_api.policies.publication import TEXT_NOT_SHOWN, Pointer
 from intake_api.questionnaire import STAFF_INPUT, TEXT_MAX, Kind, Question, help_text
 from intake_api.stats import ReviewStats
 from models.reference import (
@@ -41,17 +49,14 @@ def _plain(text: str, limit: int | None = None) -> dict[str, Any]:
 
 
 def _mrkdwn(text: str) -> dict[str, Any]:
-    return {"type": "mrkdwn", "text": text[:SECTION_LIMIT]}
+    """A mrkdwn field of markup built here, its values escaped with ``esc``; verbatim, so
+    Slack adds no links or mentions of its own."""
+    return {"type": "mrkdwn", "text": text[:SECTION_LIMIT], "verbatim": True}
 
 
 def _option(value: str, label: str, description: str = "") -> dict[str, Any]:
     option = {"text": _plain(label, OPTION_TEXT_LIMIT), "value": value}
     return option | {"description": _plain(description, OPTION_TEXT_LIMIT)} if description else option
-
-
-def escape(text: str) -> str:
-    """Slack's three control characters, so a contributor's text stays text."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 # The capture modal -------------------------------------------------------------------
@@ -183,23 +188,24 @@ MODERATION_BUTTONS = (
 def moderation_message(view: InputView, locale: str, *, last_action: str | None = None) -> list[dict[str, Any]]:
     """An input as posted to its review's moderation channel, with the moderation buttons."""
     t = lambda message, **kw: gettext(locale, message, **kw)  # noqa: E731
-    facts = [
-        f"*{t('Receipt')}:* `{view.receipt}`",
-        f"*{t('Regional review')}:* {view.review_slug.upper()}",
-        f"*{t('Stakeholder group')}:* {t(STAKEHOLDER_GROUPS.get(view.stakeholder_group or '', 'Other'))}",
-        f"*{t('Channel')}:* {t(CHANNELS.get(view.channel, view.channel))} · {view.locale}",
+    pairs = [
+        (t("Receipt"), f"`{esc(view.receipt)}`"),
+        (t("Regional review"), esc(view.review_slug.upper())),
+        (t("Stakeholder group"), esc(t(STAKEHOLDER_GROUPS.get(view.stakeholder_group or "", "Other")))),
+        (t("Channel"), esc(f"{t(CHANNELS.get(view.channel, view.channel))} · {view.locale}")),
     ]
     if view.country:
-        facts.append(f"*{t('Country')}:* {country_name(view.country, locale)}")
+        pairs.append((t("Country"), esc(country_name(view.country, locale))))
     if view.theme:
-        facts.append(f"*{t('Discussion theme')}:* {t(THEMES[view.theme])}")
+        pairs.append((t("Discussion theme"), esc(t(THEMES[view.theme]))))
     if view.objectives:
-        facts.append(f"*{t('GCM objectives')}:* {', '.join(map(str, view.objectives))}")
+        pairs.append((t("GCM objectives"), ", ".join(map(str, view.objectives))))
     if view.suggestions:
-        facts.append(f"*{t(SUGGESTED_OBJECTIVES)}:* {', '.join(str(n) for n, _s, _t in view.suggestions)}")
-    status = f"*{t('Status')}:* {t(STATUS_LABELS.get(view.status, view.status))}"
+        pairs.append((t(SUGGESTED_OBJECTIVES), ", ".join(str(n) for n, _s, _t in view.suggestions)))
+    facts = [f"*{esc(label)}:* {value}" for label, value in pairs]
+    status = f"*{esc(t('Status'))}:* {esc(t(STATUS_LABELS.get(view.status, view.status)))}"
     if last_action:
-        status += f" · {last_action}"
+        status += f" · {last_action}"  # a mention the listener builds from Slack's own user id
     buttons = [
         {"type": "button", "action_id": action, "value": view.receipt, "text": _plain(t(label))}
         | ({"style": style} if style else {})
@@ -212,7 +218,7 @@ def moderation_message(view: InputView, locale: str, *, last_action: str | None 
     return [
         *urgent,
         {"type": "section", "fields": [_mrkdwn(f) for f in facts[:10]]},
-        {"type": "section", "text": _mrkdwn("> " + escape(view.text).replace("\n", "\n> "))},
+        {"type": "section", "text": _mrkdwn("\n".join("> " + esc(line) for line in view.text.splitlines() or [""]))},
         {"type": "context", "elements": [_mrkdwn(status)]},
         {"type": "actions", "block_id": f"moderate:{view.receipt}", "elements": buttons},
     ]
@@ -230,21 +236,31 @@ def home_view(stats: list[ReviewStats], locale: str) -> dict[str, Any]:
     blocks: list[dict[str, Any]] = [{"type": "header", "text": _plain(t("Regional Reviews of the Global Compact for Migration"), 150)}]
     for review in stats:
         groups = ", ".join(f"{t(STAKEHOLDER_GROUPS.get(g, 'Other'))}: {n}" for g, n in review.by_group[:6]) or "—"
+        consultation = (f"{format_date(review.consultation_on, 'long', locale=locale)} · "
+                        f"{t(MEETING_FORMATS[review.meeting_format])} · {review.venue}")
         blocks += [
             {"type": "divider"},
-            {"type": "section", "text": _mrkdwn(f"*{t(review.region)}* ({review.slug.upper()})\n"
-                                                f"{t('Multi-stakeholder consultation')}: "
-                                                f"{format_date(review.consultation_on, 'long', locale=locale)} · "
-                                                f"{t(MEETING_FORMATS[review.meeting_format])} · {review.venue}")},
+            {"type": "section", "text": _mrkdwn(f"*{esc(t(review.region))}* ({esc(review.slug.upper())})\n"
+                                                f"{esc(t('Multi-stakeholder consultation'))}: {esc(consultation)}")},
             {"type": "section", "fields": [
-                _mrkdwn(f"*{t('Today')}*\n{review.today}"), _mrkdwn(f"*{t('This week')}*\n{review.week}"),
-                _mrkdwn(f"*{t('Total')}*\n{review.total}"), _mrkdwn(f"*{t('By stakeholder group')}*\n{groups}"),
+                _mrkdwn(f"*{esc(t('Today'))}*\n{review.today}"), _mrkdwn(f"*{esc(t('This week'))}*\n{review.week}"),
+                _mrkdwn(f"*{esc(t('Total'))}*\n{review.total}"),
+                _mrkdwn(f"*{esc(t('By stakeholder group'))}*\n{esc(groups)}"),
             ]},
         ]  # fmt: skip
         if review.flagged:
-            lines = "\n".join(f"• `{receipt}` {escape(words)}" for receipt, words in review.flagged)
-            blocks.append({"type": "section", "text": _mrkdwn(f"*{t('Flagged inputs')}*\n{lines}")})
+            lines = "\n".join(_pointer_line(p, t) for p in review.flagged)
+            blocks.append({"type": "section", "text": _mrkdwn(f"*{esc(t('Flagged inputs'))}*\n{lines}")})
     return {"type": "home", "blocks": blocks[:100]}
+
+
+def _pointer_line(pointer: Pointer, t: Any) -> str:
+    """An input named without its words: receipt, then its urgent category or its theme."""
+    if pointer.urgent_category:
+        label = f"*{esc(t(SAFEGUARDING_LABELS.get(pointer.urgent_category, pointer.urgent_category)))}*"
+    else:
+        label = esc(t(THEMES[pointer.theme])) if pointer.theme in THEMES else ""
+    return f"• `{esc(pointer.receipt)}` {label}".rstrip()
 
 
 # Digests -------------------------------------------------------------------------------
@@ -253,8 +269,8 @@ def home_view(stats: list[ReviewStats], locale: str) -> dict[str, Any]:
 def _urgent_blocks(digest: Digest, t: Any) -> list[dict[str, Any]]:
     if not digest.urgent:
         return []
-    lines = "\n".join(f"• `{r}` *{t(SAFEGUARDING_LABELS.get(c, c))}*: {escape(w)}" for r, c, w in digest.urgent)
-    return [{"type": "section", "text": _mrkdwn(f":rotating_light: *{t('Urgent: possible protection risks, please read first')}*\n{lines}")}]
+    lines = "\n".join(_pointer_line(p, t) for p in digest.urgent)
+    return [{"type": "section", "text": _mrkdwn(f":rotating_light: *{esc(t('Urgent: possible protection risks, please read first'))}*\n{lines}")}]
 
 
 def digest_blocks(digest: Digest, locale: str) -> list[dict[str, Any]]:
@@ -262,44 +278,45 @@ def digest_blocks(digest: Digest, locale: str) -> list[dict[str, Any]]:
     t = lambda message, **kw: gettext(locale, message, **kw)  # noqa: E731
 
     def counted(pairs: list[tuple[Any, int]], label) -> str:  # type: ignore[no-untyped-def]
-        return "\n".join(f"• {label(key)}: {count}" for key, count in pairs[:8]) or "—"
+        return "\n".join(f"• {esc(label(key))}: {count}" for key, count in pairs[:8]) or "—"
+
+    def section(title: str, body: str) -> dict[str, Any]:
+        return {"type": "section", "text": _mrkdwn(f"*{esc(title)}*\n{body}")}
 
     period = (f"{format_datetime(digest.since, 'short', locale=locale)} – "
               f"{format_datetime(digest.until, 'short', locale=locale)}")  # fmt: skip
     objectives = {o.number: o.short for o in OBJECTIVES}
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": _plain(t("Digest: %(review)s", review=digest.review_slug.upper()), 150)},
-        {"type": "context", "elements": [_mrkdwn(period)]},
+        {"type": "context", "elements": [_mrkdwn(esc(period))]},
         *_urgent_blocks(digest, t),
-        {"type": "section", "text": _mrkdwn(f"*{t('New inputs')}:* {digest.new_inputs}")},
+        {"type": "section", "text": _mrkdwn(f"*{esc(t('New inputs'))}:* {digest.new_inputs}")},
         {"type": "section", "fields": [
-            _mrkdwn(f"*{t('By stakeholder group')}*\n" + counted(digest.by_group, lambda g: t(STAKEHOLDER_GROUPS.get(g, "Other")))),
-            _mrkdwn(f"*{t('By channel')}*\n" + counted(digest.by_channel, lambda c: t(CHANNELS.get(c, c)))),
-            _mrkdwn(f"*{t('By language')}*\n" + counted(digest.by_language, lambda c: language_label(c, locale))),
-            _mrkdwn(f"*{t('By discussion theme')}*\n" + counted(digest.by_theme, lambda th: t(THEMES.get(th, th)))),
+            _mrkdwn(f"*{esc(t('By stakeholder group'))}*\n" + counted(digest.by_group, lambda g: t(STAKEHOLDER_GROUPS.get(g, "Other")))),
+            _mrkdwn(f"*{esc(t('By channel'))}*\n" + counted(digest.by_channel, lambda c: t(CHANNELS.get(c, c)))),
+            _mrkdwn(f"*{esc(t('By language'))}*\n" + counted(digest.by_language, lambda c: language_label(c, locale))),
+            _mrkdwn(f"*{esc(t('By discussion theme'))}*\n" + counted(digest.by_theme, lambda th: t(THEMES.get(th, th)))),
         ]},
-        {"type": "section", "text": _mrkdwn(f"*{t('By GCM objective')}*\n" + counted(
-            digest.by_objective, lambda n: f"{n}. {t(objectives[n])}"))},
+        section(t("By GCM objective"), counted(digest.by_objective, lambda n: f"{n}. {t(objectives[n])}")),
         {"type": "section", "text": _mrkdwn(
-            f"*{t('Pledges')}:* {digest.pledges} · *{t('Practices')}:* {digest.practices} · "
-            f"*{t('Registrations')}:* {digest.registrations} "
-            f"({t('travel support requested: %(count)s', count=digest.travel_requests)})")},
+            f"*{esc(t('Pledges'))}:* {digest.pledges} · *{esc(t('Practices'))}:* {digest.practices} · "
+            f"*{esc(t('Registrations'))}:* {digest.registrations} "
+            f"({esc(t('travel support requested: %(count)s', count=digest.travel_requests))})")},
     ]  # fmt: skip
     if digest.flagged:
-        lines = "\n".join(f"• `{r}` {escape(w)}" for r, w in digest.flagged)
-        blocks.append({"type": "section", "text": _mrkdwn(f"*{t('Flagged inputs')}*\n{lines}")})
+        blocks.append(section(t("Flagged inputs"), "\n".join(_pointer_line(p, t) for p in digest.flagged)))
     if digest.campaigns:
-        lines = "\n".join(f"• {escape(w)} ({t('%(count)s inputs', count=n)})" for w, n in digest.campaigns)
-        blocks.append({"type": "section", "text": _mrkdwn(f"*{t('Repeated texts and campaigns')}*\n{lines}")})
+        lines = "\n".join(f"• {esc(w) if w is not None else '_' + esc(t(TEXT_NOT_SHOWN)) + '_'} "
+                          f"({esc(t('%(count)s inputs', count=n))})" for w, n in digest.campaigns)  # fmt: skip
+        blocks.append(section(t("Repeated texts and campaigns"), lines))
     if digest.key_phrases:
-        lines = "\n".join(f"• {language_label(c, locale)}: {escape(', '.join(p))}" for c, p in digest.key_phrases.items())
-        blocks.append({"type": "section", "text": _mrkdwn(f"*{t('Key phrases')}*\n{lines}")})
+        lines = "\n".join(f"• {esc(language_label(c, locale))}: {esc(', '.join(p))}" for c, p in digest.key_phrases.items())
+        blocks.append(section(t("Key phrases"), lines))
     if digest.quotes:
-        lines = "\n".join(f"> {escape(w)}" for _r, w in digest.quotes)
-        blocks.append({"type": "section", "text": _mrkdwn(f"*{t('In their words')}*\n{lines}")})
+        blocks.append(section(t("In their words"), "\n".join(f"> {esc(w)}" for _r, w in digest.quotes)))
     if digest.gaps:
-        lines = "\n".join("• " + t(g.message, group=t(STAKEHOLDER_GROUPS[g.group])) for g in digest.gaps)
-        blocks.append({"type": "section", "text": _mrkdwn(f"*{t('Participation gaps')}*\n{lines}")})
+        lines = "\n".join("• " + esc(t(g.message, group=t(STAKEHOLDER_GROUPS[g.group]))) for g in digest.gaps)
+        blocks.append(section(t("Participation gaps"), lines))
     return blocks
 
 

@@ -10,12 +10,13 @@ from slack_sdk.errors import SlackApiError
 
 from bots.slack.blocks import moderation_message
 from intake_api.moderation import (
-    InputView,
     claim_unposted,
     mark_posted,
     pending_removals,
     removal_done,
 )
+from intake_api.policies.encoding import slack_mrkdwn as esc
+from intake_api.policies.publication import Pointer
 from intake_api.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -34,7 +35,7 @@ def post_new_inputs(runtime: Runtime, client: WebClient) -> int:
         try:
             response = client.chat_postMessage(
                 channel=channel, blocks=moderation_message(view, FEED_LOCALE),
-                text=_summary(view),
+                text=notification_text(Pointer(view.receipt, view.theme, view.urgent_category), view.review_slug),
             )  # fmt: skip
         except SlackApiError as error:
             log.warning("could not post %s for moderation: %s", view.receipt, error.response.get("error"))
@@ -45,10 +46,17 @@ def post_new_inputs(runtime: Runtime, client: WebClient) -> int:
     return posted
 
 
-def _summary(view: InputView) -> str:
-    if view.urgent_category:
-        return f"URGENT ({view.urgent_category}): input {view.receipt} for {view.review_slug.upper()}"
-    return f"New input {view.receipt} for {view.review_slug.upper()}"
+def notification_text(pointer: Pointer, review_slug: str) -> str:
+    """The message's fallback text, which phones show on lock screens and in notifications.
+
+    It leaves the moderation channel, so it names the input by receipt and category and
+    never carries its words (the publication policy); only the blocks, read in the
+    channel, show the text.
+    """
+    where = esc(f"{pointer.receipt} for {review_slug.upper()}")
+    if pointer.urgent_category:
+        return f"URGENT ({esc(pointer.urgent_category)}): input {where}"
+    return f"New input {where}"
 
 
 def remove_erased_inputs(runtime: Runtime, client: WebClient) -> int:

@@ -1,9 +1,13 @@
-"""Charts for reports: inline SVG for HTML (the browser shapes every script), PNG for DOCX."""
+"""Charts for reports: inline SVG for HTML (the browser shapes every script), PNG for DOCX.
+
+Every label in the SVG goes through the HTML encoding (``policies.encoding.html_text``).
+"""
 
 from __future__ import annotations
 
 import io
-from html import escape
+
+from intake_api.policies.encoding import html_text as escape
 
 BAR_COLOUR = "#00528a"
 LABEL_CHARS = 40  # longer names are cut in the chart; the table next to it has them whole

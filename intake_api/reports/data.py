@@ -1,4 +1,9 @@
-"""What a summary report says, computed once with aggregate queries, for every format."""
+"""What a summary report says, computed once with aggregate queries, for every format.
+
+Every word in it that someone wrote passes the publication policy here, once, so no
+format can show more than another: quotes and campaign texts only where the contributor
+may be quoted in a report, pledges and practices redacted.
+"""
 
 from __future__ import annotations
 
@@ -16,7 +21,7 @@ from intake_api.language.insights import (
     one_per_group,
     written_language,
 )
-from intake_api.redaction import redact
+from intake_api.policies.publication import Audience, public_line, public_text, publishable
 from intake_api.stats import latest_inputs
 from models.base import utcnow
 from models.db import read_session
@@ -46,13 +51,14 @@ class ReportData:
     by_country: list[tuple[str, int]]
     by_theme: list[tuple[str, int]]
     by_objective: list[tuple[int, int]]
-    quotes: dict[str, list[tuple[str, str]]]  # theme -> (receipt, text), staff-chosen and consented
+    quotes: dict[str, list[tuple[str, str]]]  # theme -> (receipt, text), publishable in a report
     pledges: list[tuple[str, str, list[int]]]
     practices: list[tuple[str, str, list[str]]]
     registrations_by_mode: list[tuple[str, int]]
     travel_requests: int
     by_language: list[tuple[str, int]] = field(default_factory=list)  # as written, detected
-    campaigns: list[tuple[str, int]] = field(default_factory=list)  # near-identical texts: opening, count
+    # Near-identical texts: a publishable member's opening words (None: none may be shown), count.
+    campaigns: list[tuple[str | None, int]] = field(default_factory=list)
     key_phrases: dict[str, list[str]] = field(default_factory=dict)  # written language -> phrases
     suggestions_accepted: tuple[int, int] = (0, 0)  # accepted, decided
 
@@ -62,7 +68,12 @@ def suppressed(count: int) -> str:
     return f"<{SMALL_CELL}" if 0 < count < SMALL_CELL else str(count)
 
 
-def build_report(engine: Engine, *, review_slug: str) -> ReportData:
+def build_report(engine: Engine, *, review_slug: str, consent_age: int | None = None) -> ReportData:
+    """The report's content; ``consent_age`` is the deployment's age of digital consent.
+
+    Without it the strictest age the settings allow applies (``publication.STRICTEST_CONSENT_AGE``).
+    """
+    quotable = publishable(audience=Audience.REPORT, consent_age=consent_age)
     of_review = col(Submission.review_slug) == review_slug
     with read_session(engine) as session:
         review = session.get_one(RegionalReview, review_slug)
@@ -93,14 +104,14 @@ def build_report(engine: Engine, *, review_slug: str) -> ReportData:
         quotes: dict[str, list[tuple[str, str]]] = defaultdict(list)
         chosen = session.exec(
             select(Submission.receipt, Submission.theme, Submission.text, Submission.duplicate_group)
-            .where(of_review, col(Submission.status) == "included", col(Submission.consent_quote).is_(True))
+            .where(of_review, quotable)
             .order_by(col(Submission.created_at))
         ).all()  # fmt: skip
         for receipt, theme, text, _group in one_per_group(chosen, {r[0]: r[3] for r in chosen}):
-            quotes[theme or "unknown"].append((receipt, redact(text)))
-        pledges = [(p.organisation, p.title, p.objectives) for p in session.exec(
+            quotes[theme or "unknown"].append((receipt, public_text(text)))
+        pledges = [(public_line(p.organisation), public_line(p.title), p.objectives) for p in session.exec(
             select(Pledge).where(col(Pledge.review_slug) == review_slug).order_by(col(Pledge.id)))]  # fmt: skip
-        practices = [(p.title, p.organisation or "", p.countries) for p in session.exec(
+        practices = [(public_line(p.title), public_line(p.organisation), p.countries) for p in session.exec(
             select(Practice).where(col(Practice.review_slug) == review_slug).order_by(col(Practice.id)))]  # fmt: skip
         modes = [(m, n) for m, n in session.exec(
             select(Registration.attendance_mode, func.count()).where(col(Registration.review_slug) == review_slug)
@@ -115,7 +126,7 @@ def build_report(engine: Engine, *, review_slug: str) -> ReportData:
             by_theme=counts(col(Submission.theme)), by_objective=[(int(n), c) for n, c in objectives],
             quotes=dict(quotes), pledges=pledges, practices=practices, registrations_by_mode=modes,
             travel_requests=travel, by_language=written_language(session, [of_review]),
-            campaigns=campaigns(session, [of_review]),
+            campaigns=campaigns(session, [of_review], audience=Audience.REPORT, consent_age=consent_age),
             key_phrases=distinctive_phrases(session, review_slug, [latest_inputs(session)]),
             suggestions_accepted=acceptance(session, [of_review]),
         )  # fmt: skip

@@ -1,4 +1,9 @@
-"""One report, several formats: HTML (prints to PDF), Markdown, CSV, XLSX and DOCX."""
+"""One report, several formats: HTML (prints to PDF), Markdown, CSV, XLSX and DOCX.
+
+Each format writes every value through its one encoding (``policies.encoding``):
+Jinja autoescape for HTML, Markdown escaping as the Markdown template's ``finalize``,
+formula neutralisation for CSV and XLSX cells, XML-safe text for Word.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +14,16 @@ from functools import cache
 from typing import Any
 
 from babel.dates import format_date, format_datetime
-from jinja2 import Environment, PackageLoader, select_autoescape
+from jinja2 import Environment, PackageLoader
 
 from intake_api.i18n import gettext, is_rtl, language_label, text_direction, translations
+from intake_api.policies.encoding import (
+    docx_text,
+    markdown_finalize,
+    markdown_quote,
+    spreadsheet_cell,
+)
+from intake_api.policies.publication import MIN_CONTRIBUTORS, TEXT_NOT_SHOWN
 from intake_api.reports.charts import bar_chart_png, bar_chart_svg
 from intake_api.reports.data import SMALL_CELL, CrossTab, ReportData, suppressed
 from models.reference import (
@@ -89,7 +101,7 @@ def tables(data: ReportData, labels: Labels) -> list[tuple[str, list[str], list[
         (t("Inputs by language written"), [t("Language"), t("Inputs")],
          [[language_label(c, labels.locale), str(n)] for c, n in data.by_language]),
         (t("Repeated texts and campaigns"), [t("Text"), t("Inputs")],
-         [[words, str(n)] for words, n in data.campaigns]),
+         [[words if words is not None else t(TEXT_NOT_SHOWN), str(n)] for words, n in data.campaigns]),
         (t("Key phrases"), [t("Language"), t("Distinctive terms, compared with the other regional reviews")],
          [[language_label(c, labels.locale), ", ".join(terms)] for c, terms in data.key_phrases.items()]),
     ]  # fmt: skip
@@ -117,23 +129,30 @@ def _context(data: ReportData, locale: str) -> dict[str, Any]:
             sorted(((labels.group(g), sum(row.values())) for g, row in data.group_by_channel.items()),
                    key=lambda p: -p[1]), title=labels.t("Inputs by stakeholder group"), rtl=rtl),
         "small_cell": SMALL_CELL,
+        "method_note": [labels.t(line, small=SMALL_CELL, min=MIN_CONTRIBUTORS) for line in METHOD_NOTE],
     }  # fmt: skip
 
 
 @cache
-def _environment(locale: str) -> Environment:
-    env = Environment(loader=PackageLoader("intake_api", "templates/report"),
-                      autoescape=select_autoescape(["html"]), extensions=["jinja2.ext.i18n"])  # fmt: skip
+def _environment(locale: str, fmt: str) -> Environment:
+    """HTML autoescaped; Markdown with every ``{{ ... }}`` escaped as Markdown text."""
+    if fmt == "md":
+        env = Environment(loader=PackageLoader("intake_api", "templates/report"), autoescape=False,  # noqa: S701 - Markdown, escaped by finalize
+                          finalize=markdown_finalize, extensions=["jinja2.ext.i18n"])  # fmt: skip
+        env.filters["quote"] = markdown_quote
+    else:
+        env = Environment(loader=PackageLoader("intake_api", "templates/report"), autoescape=True,
+                          extensions=["jinja2.ext.i18n"])  # fmt: skip
     env.install_gettext_translations(translations(locale), newstyle=True)  # type: ignore[attr-defined]
     return env
 
 
 def render_html(data: ReportData, locale: str) -> bytes:
-    return _environment(locale).get_template("report.html").render(_context(data, locale)).encode()
+    return _environment(locale, "html").get_template("report.html").render(_context(data, locale)).encode()
 
 
 def render_markdown(data: ReportData, locale: str) -> bytes:
-    return _environment(locale).get_template("report.md").render(_context(data, locale)).encode()
+    return _environment(locale, "md").get_template("report.md").render(_context(data, locale)).encode()
 
 
 def render_csv(data: ReportData, locale: str) -> bytes:
@@ -141,9 +160,9 @@ def render_csv(data: ReportData, locale: str) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out)
     for title, header, rows in tables(data, Labels(locale)):
-        writer.writerow([title])
-        writer.writerow(header)
-        writer.writerows(rows)
+        writer.writerow([spreadsheet_cell(title)])
+        writer.writerow([spreadsheet_cell(h) for h in header])
+        writer.writerows([spreadsheet_cell(v) for v in row] for row in rows)
         writer.writerow([])
     return out.getvalue().encode("utf-8-sig")
 
@@ -153,17 +172,18 @@ def render_xlsx(data: ReportData, locale: str) -> bytes:
     import xlsxwriter
 
     buffer = io.BytesIO()
-    workbook = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False})
+    workbook = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False,
+                                            "strings_to_urls": False})  # fmt: skip
     bold = workbook.add_format({"bold": True})
     labels = Labels(locale)
     for index, (title, header, rows) in enumerate(tables(data, labels), start=1):
         sheet = workbook.add_worksheet(f"{index}")
         if is_rtl(locale):
             sheet.right_to_left()
-        sheet.write(0, 0, title, bold)
-        sheet.write_row(1, 0, header, bold)
+        sheet.write_string(0, 0, spreadsheet_cell(title), bold)
+        sheet.write_row(1, 0, [spreadsheet_cell(h) for h in header], bold)
         for r, row in enumerate(rows, start=2):
-            sheet.write_row(r, 0, [int(v) if v.isdigit() else v for v in row])
+            sheet.write_row(r, 0, [int(v) if v.isascii() and v.isdigit() else spreadsheet_cell(v) for v in row])
         sheet.set_column(0, 0, 40)
         if index in (7, 8) and rows:
             chart = workbook.add_chart({"type": "bar"})
@@ -183,8 +203,8 @@ def render_docx(data: ReportData, locale: str) -> bytes:
     context = _context(data, locale)
     t = context["labels"].t
     document = Document()
-    document.add_heading(context["title"], level=0)
-    document.add_paragraph(f"{context['commission']} · {context['consultation']}")
+    document.add_heading(docx_text(context["title"]), level=0)
+    document.add_paragraph(docx_text(f"{context['commission']} · {context['consultation']}"))
     document.add_heading(t("Overview"), level=1)
     document.add_paragraph(t("Inputs received: %(count)s", count=data.total_inputs))
     document.add_paragraph(t("Period: %(period)s", period=context["period"]))
@@ -193,24 +213,24 @@ def render_docx(data: ReportData, locale: str) -> bytes:
         t("Inputs by GCM objective"): [(str(n), c) for n, c in data.by_objective],
     }
     for title, header, rows in context["tables"]:
-        document.add_heading(title, level=2)
+        document.add_heading(docx_text(title), level=2)
         if title in charts and charts[title]:
             document.add_picture(io.BytesIO(bar_chart_png(charts[title], title=title)), width=Inches(6))
         table = document.add_table(rows=1, cols=len(header))
         table.style = "Light Grid Accent 1"
         for cell, text in zip(table.rows[0].cells, header, strict=True):
-            cell.text = text
+            cell.text = docx_text(text)
         for row in rows:
             for cell, text in zip(table.add_row().cells, row, strict=True):
-                cell.text = text
+                cell.text = docx_text(text)
     document.add_heading(t("In their words"), level=1)
     for theme, quotes in data.quotes.items():
         document.add_heading(context["labels"].theme(theme), level=2)
         for _receipt, text in quotes:
-            document.add_paragraph(text, style="Intense Quote")
+            document.add_paragraph(docx_text(text), style="Intense Quote")
     document.add_heading(t("Method and data protection"), level=1)
-    for line in METHOD_NOTE:
-        document.add_paragraph(t(line, small=SMALL_CELL))
+    for line in context["method_note"]:
+        document.add_paragraph(line)
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()
@@ -220,6 +240,8 @@ METHOD_NOTE = (
     N_("Inputs were collected through web forms, a Telegram bot and Network staff in Slack, in seven languages, with the consent of each contributor."),
     N_("Contributors are not named. Counts below %(small)s are shown as \"<%(small)s\" so that no one can be singled out."),
     N_("Quotes appear only where the contributor agreed to be quoted and staff chose the input for the report."),
+    N_("Words of contributors younger than the age of digital consent, and words that disclose a protection risk, are never quoted."),
+    N_("Key phrases are terms used by at least %(min)s different contributors."),
 )
 
 FORMATS: dict[str, Callable[[ReportData, str], bytes]] = {

@@ -15,12 +15,12 @@ from intake_api.exports import (
     ExportFilter,
     count_rows,
     iter_rows,
-    neutralise,
     write_csv,
     write_jsonl,
     write_xlsx,
 )
 from intake_api.i18n import gettext
+from intake_api.policies.encoding import spreadsheet_cell as neutralise
 from tests.factories import input_answers
 from tests.processes import clean_env as _clean_env
 

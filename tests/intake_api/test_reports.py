@@ -140,12 +140,12 @@ def test_key_phrases_read_only_the_latest_inputs(service, engine, monkeypatch):
 
     old = "Seasonal farm workers need portable pensions and seasonal farm contracts."
     new = "Domestic workers need labour inspections and domestic worker contracts."
-    for n in range(3):
+    for n in range(5):  # five people each: the least a key phrase needs
         service.submit_input(input_answers(text=old), channel="web", message_id=f"old{n}", locale="en")
-    for n in range(3):
+    for n in range(5):
         service.submit_input(input_answers(text=new), channel="web", message_id=f"new{n}", locale="en")
     phrases = " ".join(build_report(engine, review_slug="escwa").key_phrases.get("en", []))
     assert "farm" in phrases and "domestic" in phrases
-    monkeypatch.setattr(stats, "KEY_PHRASE_SAMPLE", 3)  # only the three latest inputs are read
+    monkeypatch.setattr(stats, "KEY_PHRASE_SAMPLE", 5)  # only the five latest inputs are read
     phrases = " ".join(build_report(engine, review_slug="escwa").key_phrases.get("en", []))
     assert "domestic" in phrases and "farm" not in phrases

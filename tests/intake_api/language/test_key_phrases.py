@@ -1,10 +1,11 @@
-"""Key phrases: what sets one review apart, the same every time."""
+"""Key phrases: what sets one review apart, the same every time, and never one person's words."""
 
 from __future__ import annotations
 
 from intake_api.language.key_phrases import key_phrases
+from intake_api.policies.publication import MIN_CONTRIBUTORS
 
-DOCS = {
+TEXTS = {
     "escwa": ["Kafala sponsorship ties domestic workers to one employer.",
               "Domestic workers under kafala cannot change employer.",
               "Recruitment fees are too high for domestic workers."],
@@ -13,7 +14,16 @@ DOCS = {
             "The free movement protocol would help traders cross borders."],
     "unece": ["Recruitment fees are too high everywhere.", "Seasonal workers need housing.",
               "Seasonal workers face recruitment fees too."],
-}
+}  # fmt: skip
+
+
+def said_by_five(texts: dict[str, list[str]]) -> dict[str, list[tuple[str, str]]]:
+    """Each text written by MIN_CONTRIBUTORS different people."""
+    return {key: [(f"{key}-{i}-{n}", text) for i, text in enumerate(found) for n in range(MIN_CONTRIBUTORS)]
+            for key, found in texts.items()}  # fmt: skip
+
+
+DOCS = said_by_five(TEXTS)
 
 
 def test_distinctive_terms_come_first():
@@ -28,6 +38,19 @@ def test_deterministic():
 
 
 def test_chinese_two_character_words():
-    docs = {"escap": ["劳务中介收费太高", "劳务中介扣押护照"], "eca": ["汇款费用太高", "汇款很贵"]}
+    docs = said_by_five({"escap": ["劳务中介收费太高", "劳务中介扣押护照"], "eca": ["汇款费用太高", "汇款很贵"]})
     top = [t for t, _ in key_phrases(docs, "zh", top=3)["escap"]]
     assert {"中介", "劳务"} <= set(top) and "汇款" not in top
+
+
+def test_a_phrase_needs_five_different_people_however_often_it_is_said():
+    """One child writing "zebra crossing" fifty times, or four people once each: never shown."""
+    docs = {
+        "escwa": [("child", "The zebra crossing near the school is dangerous.")] * 50
+        + [(f"p{n}", "Our quokka shelter needs funding.") for n in range(MIN_CONTRIBUTORS - 1)]
+        + [(f"q{n}", "Domestic workers need labour inspections.") for n in range(MIN_CONTRIBUTORS)],
+        "eca": [(f"e{n}", "Free movement matters.") for n in range(MIN_CONTRIBUTORS)],
+    }
+    shown = " ".join(term for term, _ in key_phrases(docs, "en", top=50)["escwa"])
+    assert "domestic" in shown
+    assert "zebra" not in shown and "quokka" not in shown
