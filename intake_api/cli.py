@@ -300,7 +300,9 @@ def digest(ctx: click.Context, print_id: int | None, review: str | None, send: b
     _ensure_schema(runtime)
     now = utcnow()
     if send:
-        click.echo(f"sent {send_due_digests(runtime.engine, default_senders(runtime), now=now)} digests")
+        sent = send_due_digests(runtime.engine, default_senders(runtime), now=now,
+                                consent_age=runtime.settings.digital_consent_age)  # fmt: skip
+        click.echo(f"sent {sent} digests")
         return
     if print_id is not None:
         found = [s for s in list_subscriptions(runtime.engine) if s.id == print_id]
@@ -312,7 +314,8 @@ def digest(ctx: click.Context, print_id: int | None, review: str | None, send: b
     else:
         click.echo(ctx.get_help())
         return
-    digests = [digest_for(runtime.engine, review_slug=s, since=now - timedelta(days=7), until=now) for s in slugs]
+    digests = [digest_for(runtime.engine, review_slug=s, since=now - timedelta(days=7), until=now,
+                          consent_age=runtime.settings.digital_consent_age) for s in slugs]
     click.echo(render_digest_email(digests, locale)[1])
 
 
@@ -429,7 +432,7 @@ def report(lazy: _LazyRuntime, review: str, fmt: str, locale: str, output: str |
     _ensure_schema(runtime)
     with Progress(console=Console(stderr=True)) as progress:
         task = progress.add_task(f"Report {review.upper()} ({fmt}, {locale})", total=2)
-        data = build_report(runtime.engine, review_slug=review)
+        data = build_report(runtime.engine, review_slug=review, consent_age=runtime.settings.digital_consent_age)
         progress.advance(task)
         body = render_report(data, fmt, locale)
         progress.advance(task)

@@ -95,8 +95,13 @@ class DigestSenders:
     email: Callable[[list[str], list[Digest], str], None] | None = None  # addresses, digests, locale
 
 
-def send_due_digests(engine: Engine, senders: DigestSenders, *, now: datetime) -> int:
-    """Claim and send every due period; returns how many periods were sent."""
+def send_due_digests(
+    engine: Engine, senders: DigestSenders, *, now: datetime, consent_age: int | None = None
+) -> int:
+    """Claim and send every due period; returns how many periods were sent.
+
+    ``consent_age``: the deployment's age of digital consent, so no younger contributor is quoted.
+    """
     _release_stale_claims(engine, now=now)
     sent = 0
     for period in due_periods(engine, now=now):
@@ -104,7 +109,7 @@ def send_due_digests(engine: Engine, senders: DigestSenders, *, now: datetime) -
         if claim is None:
             continue  # another scheduler has this period
         try:
-            _send(engine, senders, period)
+            _send(engine, senders, period, consent_age)
         except Exception as error:  # noqa: BLE001 - retried on the next tick
             log.warning("digest %s for %s failed: %s", period.subscription.id, period.end, type(error).__name__)
             _release(engine, claim)
@@ -126,9 +131,9 @@ def _claim(engine: Engine, period: DuePeriod) -> int | None:
         return None
 
 
-def _send(engine: Engine, senders: DigestSenders, period: DuePeriod) -> None:
+def _send(engine: Engine, senders: DigestSenders, period: DuePeriod, consent_age: int | None) -> None:
     subscription = period.subscription
-    digests = [digest_for(engine, review_slug=slug, since=period.start, until=period.end)
+    digests = [digest_for(engine, review_slug=slug, since=period.start, until=period.end, consent_age=consent_age)
                for slug in subscription.reviews]  # fmt: skip
     if subscription.slack_channel and senders.slack:
         senders.slack(subscription.slack_channel, digests, subscription.locale)
@@ -254,7 +259,7 @@ def tick(runtime: Runtime, leadership: Leadership, senders: DigestSenders, *, no
     now = now or utcnow()
     if not leadership.acquire(now=now):
         return 0
-    sent = send_due_digests(runtime.engine, senders, now=now)
+    sent = send_due_digests(runtime.engine, senders, now=now, consent_age=runtime.settings.digital_consent_age)
     if leadership.purged_on != now.date():
         # Once a day per leader; purging is idempotent, so a failover repeating it is harmless.
         purge(runtime.engine, runtime.retention_policy, now=now)

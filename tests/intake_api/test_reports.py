@@ -149,3 +149,20 @@ def test_key_phrases_read_only_the_latest_inputs(service, engine, monkeypatch):
     monkeypatch.setattr(stats, "KEY_PHRASE_SAMPLE", 5)  # only the five latest inputs are read
     phrases = " ".join(build_report(engine, review_slug="escwa").key_phrases.get("en", []))
     assert "domestic" in phrases and "farm" not in phrases
+
+
+@pytest.mark.parametrize(("consent_age", "quoted"), [("16", True), ("18", False)])
+def test_report_command_quotes_by_the_deployments_age_of_digital_consent(service, engine, database_url, tmp_path,
+                                                                        consent_age, quoted):  # fmt: skip
+    words = "Seventeen and working: apprenticeships must count toward a regular status."
+    receipt = service.submit_input(input_answers(age_group="16_17", text=words, consent_quote="yes"), channel="web",
+                                   message_id="teen", locale="en").code  # fmt: skip
+    admin = add_staff(engine, email="admin@un.example", role="admin", reviews=[])
+    moderate(engine, receipt=receipt, action="include", actor=admin)
+    env = _clean_env(INTAKE_DATABASE_URL=database_url, INTAKE_SECRET_KEY="test-secret-key-not-for-production",
+                     INTAKE_DIGITAL_CONSENT_AGE=consent_age)  # fmt: skip
+    result = subprocess.run([sys.executable, "-m", "intake_api.cli", "report", "escwa", "--format", "md",
+                             "-o", str(tmp_path / "r.md")], env=env, cwd=tmp_path, capture_output=True, text=True,
+                            timeout=120)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert ("apprenticeships" in (tmp_path / "r.md").read_text()) is quoted

@@ -98,7 +98,8 @@ def _post_digest(ack: Ack, context: SlackContext, client: WebClient, staff: Staf
                  channel_id: str, locale: str) -> None:  # fmt: skip
     ack()
     now = utcnow()
-    digest = digest_for(context.runtime.engine, review_slug=slug, since=now - DIGEST_PERIOD, until=now)
+    digest = digest_for(context.runtime.engine, review_slug=slug, since=now - DIGEST_PERIOD, until=now,
+                        consent_age=context.runtime.settings.digital_consent_age)
     client.chat_postMessage(channel=channel_id, blocks=digest_blocks(digest, locale),
                             text=gettext(locale, "Digest: %(review)s", review=slug.upper()))  # fmt: skip
 
