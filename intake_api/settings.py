@@ -98,7 +98,7 @@ def _instance_secret(instance_path: Path) -> str:
     The key pseudonymises platform ids and encrypts contact details, so it must
     survive restarts: losing it orphans every contributor and e-mail address.
     """
-    instance_path.mkdir(parents=True, exist_ok=True)
+    instance_path.mkdir(mode=0o700, parents=True, exist_ok=True)
     key_file = instance_path / SECRET_KEY_FILE
     try:
         return key_file.read_text(encoding="ascii").strip()
