@@ -27,6 +27,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
 
     log_privacy.install()
     runtime = runtime or build_runtime(settings)
+    log_privacy.remember_secrets(runtime.settings.secret_values())  # also for settings a test copied
     deployment.check_gunicorn_workers(runtime.settings)
     app = Flask(__name__, instance_path=str(runtime.settings.instance_path))
     app.config.update(SECRET_KEY=runtime.settings.secret_key, JSON_AS_ASCII=False)

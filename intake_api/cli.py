@@ -16,6 +16,10 @@ from models.migrate import current_revision, upgrade
 
 
 def _configure_logging() -> None:
+    from intake_api import log_privacy
+
+    log_privacy.install()  # before the first record: secrets and personal data never reach a handler
+    log_privacy.log_uncaught_exceptions()
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )

@@ -12,9 +12,12 @@ import secrets
 from functools import cached_property
 from pathlib import Path
 from typing import Literal
+from urllib.parse import unquote, urlsplit
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from intake_api import log_privacy
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +72,22 @@ class Settings(BaseSettings):
                     "lives on one host only"
                 )
             self.secret_key = _instance_secret(self.instance_path)
+        log_privacy.install()
+        log_privacy.remember_secrets(self.secret_values())
         return self
+
+    def secret_values(self) -> list[str]:
+        """Every secret these settings hold, for the logs to mask wherever one turns up."""
+        values = [self.secret_key, self.telegram_token, self.telegram_webhook_secret,
+                  self.slack_bot_token, self.slack_signing_secret]  # fmt: skip
+        for url in (self.smtp_url, self.database_url, self.ratelimit_storage_url):
+            try:
+                password = urlsplit(url).password
+            except ValueError:  # not a URL urllib can read; its own client will say so
+                continue
+            if password:
+                values += [password, unquote(password)]
+        return values
 
     @cached_property
     def telegram_enabled(self) -> bool:
