@@ -69,7 +69,10 @@ def _create_folder_of(url: str) -> None:
     database = make_url(url).database
     if not database or database == ":memory:" or database.startswith("file:"):
         return  # in memory, or a URI filename whose path sqlite3 reads itself
-    Path(database).expanduser().parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    try:
+        Path(database).expanduser().parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError:
+        pass  # not ours to create (read-only, a file in the way): connecting says why, /healthz 503
 
 
 @contextmanager
