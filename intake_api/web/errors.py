@@ -100,13 +100,13 @@ def _send_request_id(response: Response) -> Response:
     return response
 
 
-def _expired_form(_error: CSRFError) -> ResponseReturnValue:
+def _expired_form(error: CSRFError) -> ResponseReturnValue:
     """Re-show the form with what was typed, instead of losing it to an expired token."""
     from intake_api.web.forms import PAGES_BY_ENDPOINT, form_answers, render_form
 
     page = PAGES_BY_ENDPOINT.get(request.endpoint or "")
     if page is None or not changes_state(request.method):
-        return error_page(400)
+        return _http_error(error)
     g.locale = request_locale()
     fixed = {"review": (request.view_args or {}).get("slug", "")} if page.hidden else {}
     answers = {**form_answers(page.questionnaire, request.form), **fixed}

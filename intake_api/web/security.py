@@ -6,7 +6,8 @@ import functools
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from flask import Flask, Request, Response, make_response, request
+from flask import Flask, Response, make_response, request
+from flask.json.provider import DefaultJSONProvider
 from flask.typing import ResponseReturnValue
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -36,22 +37,16 @@ CONTENT_SECURITY_POLICY = "; ".join((
 ))  # fmt: skip
 
 
-class _BoundedJson:
-    """What ``Request.get_json`` parses with: the stdlib's JSON with a depth limit."""
+class BoundedJsonProvider(DefaultJSONProvider):
+    """Flask's JSON, read with a depth limit: too deep a body is invalid JSON, so
+    ``request.get_json`` answers 400 (or None when silent), never a RecursionError."""
 
-    @staticmethod
-    def loads(data: str | bytes, **_kwargs: object) -> object:
-        return loads_bounded(data)
-
-
-class BoundedJsonRequest(Request):
-    """Too deep a JSON body is invalid JSON: ``get_json`` answers 400 (or None when silent)."""
-
-    json_module = _BoundedJson
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        return loads_bounded(s)
 
 
 def init_app(app: Flask, settings: Settings) -> None:
-    app.request_class = BoundedJsonRequest
+    app.json = BoundedJsonProvider(app)
     app.config.update(
         MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES,
         MAX_FORM_MEMORY_SIZE=MAX_REQUEST_BYTES,
