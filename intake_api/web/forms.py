@@ -8,6 +8,8 @@ then CSRF token.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import secrets
 import uuid
 from dataclasses import dataclass, field
@@ -62,6 +64,7 @@ POST_LIMIT = "20 per minute; 200 per hour"
 RECEIPT_LIMIT = "30 per minute; 300 per hour"
 receipt_pages_limit = limiter.shared_limit(RECEIPT_LIMIT, scope="receipt-pages")
 SENT_KEY = "sent"  # receipts sent from this browser session: only they show their access code
+SESSION_SECRET_KEY = "form_secret"  # noqa: S105 - the session field binding submission keys to it
 SENT_REMEMBERED = 10
 
 
@@ -199,6 +202,7 @@ def render_form(
     """The form with the answers given so far and one message per refused answer."""
     review = _review_of(page, answers)
     key = request.form.get(IDEMPOTENCY_FIELD) or uuid.uuid4().hex
+    _session_secret()  # in the cookie before the form is sent: two racing clicks share it
     body = render_template(
         "form.html", page=page, questions=_visible(page), answers=answers, errors=errors or {},
         form_error=form_error, submission_key=key, hidden={k: answers.get(k) for k in page.hidden},
@@ -238,11 +242,25 @@ def _visible(page: FormPage) -> list[Any]:
 
 
 def _submission_key() -> str:
-    """The form's idempotency key, so a double-click stores one submission."""
+    """The message id of a sent form: its key, bound to this browser session.
+
+    A double-click sends the same key from the same session and stores once. The same
+    key from another session is another submission: a key planted into someone's form
+    by a page of an attacker's cannot lead the attacker to that person's receipt.
+    """
     key = request.form.get(IDEMPOTENCY_FIELD, "")
-    if len(key) == 32 and all(ch in "0123456789abcdef" for ch in key):
-        return f"form:{key}"
-    return f"form:{secrets.token_hex(16)}"
+    if not (len(key) == 32 and all(ch in "0123456789abcdef" for ch in key)):
+        key = secrets.token_hex(16)
+    bound = hmac.new(_session_secret().encode(), key.encode(), hashlib.sha256).hexdigest()[:32]
+    return f"form:{bound}"
+
+
+def _session_secret() -> str:
+    """A random secret of this browser session, kept in its signed cookie."""
+    secret = session.get(SESSION_SECRET_KEY)
+    if not (isinstance(secret, str) and len(secret) == 32):
+        secret = session[SESSION_SECRET_KEY] = secrets.token_hex(16)
+    return secret
 
 
 def _receipt_view(kind: str, typed: str) -> ResponseReturnValue:
