@@ -57,35 +57,69 @@ class Parsed:
 
 
 def parse_update(payload: Any) -> Parsed:
-    """Turn an update into the conversation's event; refuses what is not an update."""
-    if not isinstance(payload, dict) or not isinstance(payload.get("update_id"), int):
+    """Turn an update into the conversation's event; refuses (``NotAnUpdate``) what is not one.
+
+    Whatever the body holds, this either returns or raises ``NotAnUpdate``: Telegram's
+    own parser is not a validator (it raises anything, or keeps a ``text`` that is an
+    object), so every field the conversation reads is checked for its type here.
+    """
+    if not isinstance(payload, dict) or not _is_id(payload.get("update_id")):
         raise NotAnUpdate("no update_id")
     try:
         update = Update.de_json(payload, bot=None)
-    except (KeyError, TypeError, ValueError) as error:
+        return _parsed(update)
+    except NotAnUpdate:
+        raise
+    except Exception as error:  # noqa: BLE001 - any failure of the library's parser means "not an update"
         raise NotAnUpdate(type(error).__name__) from error
+
+
+def _parsed(update: Update) -> Parsed:
     chat = update.effective_chat
     user = update.effective_user
     if chat is None or user is None or chat.type != "private":
         return Parsed(update.update_id, None, None, None)  # groups and channels are not read
-    language = user.language_code
+    if not (_is_id(chat.id) and _is_id(user.id)):
+        raise NotAnUpdate("chat or user without a numeric id")
+    language = _optional_text(user.language_code, "language_code")
     if update.callback_query is not None:
         query = update.callback_query
         message_id = query.message.message_id if query.message else None
-        event = Incoming("button", query.data or "", language)
-        return Parsed(update.update_id, chat.id, user.id, event, message_id, query.id)
+        if message_id is not None and not _is_id(message_id):
+            raise NotAnUpdate("message_id")
+        data = _optional_text(query.data, "callback data")
+        event = Incoming("button", data or "", language)
+        return Parsed(update.update_id, chat.id, user.id, event, message_id, _text(query.id, "callback id"))
     if update.edited_message is not None:
         return Parsed(update.update_id, None, None, None)  # edits are not read again
     message = update.message
     if message is None:
         return Parsed(update.update_id, None, None, None)
-    text = message.text
+    text = _optional_text(message.text, "text")
     if text and text.startswith("/"):
-        command = text[1:].split(maxsplit=1)[0].split("@", 1)[0].lower()
+        words = text[1:].split(maxsplit=1)
+        command = words[0].split("@", 1)[0].lower() if words else ""
         return Parsed(update.update_id, chat.id, user.id, Incoming("command", command, language))
     if text:
         return Parsed(update.update_id, chat.id, user.id, Incoming("text", text, language))
     return Parsed(update.update_id, chat.id, user.id, Incoming("unsupported", "", language))
+
+
+def _is_id(value: Any) -> bool:
+    """Telegram's ids are integers that fit in 64 bits (a bool is not one)."""
+    return isinstance(value, int) and not isinstance(value, bool) and -(2**63) < value < 2**63
+
+
+def _optional_text(value: Any, what: str) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    raise NotAnUpdate(f"{what} is not text")
+
+
+def _text(value: Any, what: str) -> str:
+    if isinstance(value, str):
+        return value
+    raise NotAnUpdate(f"{what} is not text")
 
 
 class TelegramChannel:
