@@ -21,11 +21,13 @@ from telegram import Update
 
 from bots.slack.moderation_feed import post_soon
 from bots.telegram.client import BotClient
-from bots.telegram.conversation import Conversation, Incoming, Ports
+from bots.telegram.conversation import Conversation, Incoming, Ports, Reply
+from bots.telegram.inbound_limit import SLOW_DOWN, InboundLimit, Verdict
 from bots.telegram.replies import Call, ReplySender, reply_calls
 from intake_api.chat_contacts import record_message_consent
 from intake_api.chat_outbox import ChatOutbox
 from intake_api.conversations import ChatSessions, ChatState, ConcurrentUpdate
+from intake_api.i18n import gettext, negotiate
 from intake_api.inbox import Inbox
 from intake_api.privacy import (
     describe_contributor,
@@ -130,6 +132,8 @@ class TelegramChannel:
         self.sessions = ChatSessions(runtime.engine, runtime.keys, CHANNEL)
         self.outbox = ChatOutbox(runtime.engine, runtime.keys, CHANNEL)
         self.replies = ReplySender(self.outbox, client, rate=runtime.settings.telegram_reply_rate)
+        self.inbound_limit = InboundLimit(runtime.settings.ratelimit_storage_url, runtime.keys,
+                                          enabled=runtime.settings.ratelimit_enabled)  # fmt: skip
         self._next_retry_check = 0.0
 
     def receive(self, payload: dict[str, Any]) -> bool:
@@ -140,13 +144,16 @@ class TelegramChannel:
     def process(self, payload: dict[str, Any], *, just_received: bool = False) -> None:
         """Run the conversation for a recorded update; settle it, its new state and its replies at once.
 
-        ``just_received``: this process recorded it a moment ago, so it is pending with no attempt.
+        ``just_received``: this process recorded it a moment ago, so it is pending with no attempt;
+        it counts against its chat's inbound limit (a retry was counted when it arrived).
         """
         parsed = parse_update(payload)
         delivery = str(parsed.update_id)
         if not just_received and not self.inbox.claim(delivery):
             return
         try:
+            if just_received and not self._within_chat_limit(parsed, delivery):
+                return
             self._converse(parsed, delivery)
         except Exception as error:
             # Logged without content; the update stays pending and is tried again.
@@ -225,6 +232,29 @@ class TelegramChannel:
                 self.replies.kick()
             return
         raise ConcurrentUpdate
+
+    def _within_chat_limit(self, parsed: Parsed, delivery: str) -> bool:
+        """True when the chat may be read now; else the update is settled unread (see inbound_limit)."""
+        if parsed.chat_id is None or parsed.user_id is None or parsed.event is None:
+            return True
+        verdict = self.inbound_limit.check(parsed.chat_id)
+        if verdict is Verdict.READ:
+            return True
+        calls: list[Call] = []
+        if verdict is Verdict.NOTICE:
+            log.info("A Telegram chat is over its inbound limit: its updates are settled unread for a while")
+            state = self.sessions.load(parsed.user_id)
+            locale = state.locale if state.known else negotiate(parsed.event.language_code)
+            calls = reply_calls(parsed.chat_id, [Reply(gettext(locale, SLOW_DOWN))])
+        chat_id = parsed.chat_id
+
+        def queue_notice(session: Session) -> None:
+            self.outbox.add(session, chat_id=chat_id, calls=calls)
+
+        self.inbox.done(delivery, then=queue_notice if calls else None)
+        if calls:
+            self.replies.kick()
+        return False
 
     def _help_after(self, receipt: str, locale: str) -> list[str] | None:
         """Where to get help after an urgent input, which is also shown to staff at once."""
