@@ -34,13 +34,14 @@ def loads_bounded(data: str | bytes, *, max_depth: int = MAX_JSON_DEPTH) -> Any:
         value = json.loads(data)
     except RecursionError:
         raise JsonTooDeep(f"JSON nested deeper than {max_depth} levels") from None
-    if _deeper_than(value, max_depth):
+    if nested_deeper_than(value, max_depth):
         raise JsonTooDeep(f"JSON nested deeper than {max_depth} levels")
     return value
 
 
-def _deeper_than(value: Any, limit: int) -> bool:
-    """Walks with a stack of its own: measuring depth must not recurse either."""
+def nested_deeper_than(value: Any, limit: int) -> bool:
+    """Whether lists and objects nest deeper than ``limit``; walks with a stack of its own,
+    since measuring depth must not recurse either."""
     stack = [(value, 1)]
     while stack:
         item, depth = stack.pop()
