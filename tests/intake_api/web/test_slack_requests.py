@@ -20,7 +20,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bots.slack.webhook import NotASlackRequest, read_body
+from bots.slack.envelope import NotASlackRequest, read_body
 from intake_api import create_app
 from intake_api.runtime import build_runtime
 from intake_api.staff import add_staff
