@@ -38,7 +38,8 @@ def webhook() -> ResponseReturnValue:
     try:
         new = channel.receive(payload)
     except NotAnUpdate as refused:
-        log.warning("Telegram webhook: ignored a body that is not an update (%s)", refused)
+        reason = refused if payload is not None else "not JSON, or nested too deep"
+        log.warning("Telegram webhook: ignored a body that is not an update (%s)", reason)
         return jsonify(ok=True, ignored=True)
     if new:
         channel.process(payload, just_received=True)

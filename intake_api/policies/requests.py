@@ -66,4 +66,4 @@ def request_id_from(incoming: str | None) -> str:
 
 def answers_in_json(path: str) -> bool:
     """Machines call the API and the webhooks: they get JSON errors; people get pages."""
-    return path.startswith(JSON_PATH_PREFIXES) or path.rstrip("/") in {p.rstrip("/") for p in JSON_PATH_PREFIXES}
+    return any(path.startswith(prefix) or path == prefix.rstrip("/") for prefix in JSON_PATH_PREFIXES)
