@@ -11,6 +11,12 @@ import re
 
 from gunicorn.glogging import Logger
 
+from intake_api import log_privacy
+
+# Before gunicorn's first record: every record of the master and its workers is masked when
+# it is made (bot and Slack tokens, API tokens, passwords in URLs, e-mail addresses, long numbers).
+log_privacy.install()
+log_privacy.log_uncaught_exceptions()
 wsgi_app = "intake_api:create_app()"
 
 # Where the reverse proxy reaches the app (compose binds 0.0.0.0:8000 in its container).

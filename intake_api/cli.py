@@ -16,6 +16,10 @@ from models.migrate import current_revision, upgrade
 
 
 def _configure_logging() -> None:
+    from intake_api import log_privacy
+
+    log_privacy.install()  # before the first record: secrets and personal data never reach a handler
+    log_privacy.log_uncaught_exceptions()
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
@@ -76,11 +80,23 @@ def serve(lazy: _LazyRuntime, host: str, port: int, threads: int, with_scheduler
                + (", with the scheduler" if jobs is not None else ""))  # fmt: skip
     try:
         waitress.serve(
-            create_app(runtime=runtime), host=host, port=port, threads=threads, ident="gcm-intake"
+            create_app(runtime=runtime), host=host, port=port, threads=threads, ident="gcm-intake",
+            **_waitress_proxy_options(runtime.settings.proxy_hops),
         )
     finally:
         if jobs is not None:
             jobs.shutdown(wait=True)  # a tick that is sending finishes first
+
+
+def _waitress_proxy_options(proxy_hops: int) -> dict[str, bool]:
+    """Forwarded headers reach the app when proxies are trusted, as under gunicorn.
+
+    They are read once, by the app (werkzeug's ProxyFix, counting INTAKE_PROXY_HOPS from the
+    right). waitress by default drops them before the app sees them, so behind a proxy every
+    client shared one rate-limit bucket and HSTS was never sent; without trusted proxies it
+    keeps dropping them, so no client can claim another address or HTTPS.
+    """
+    return {"clear_untrusted_proxy_headers": False} if proxy_hops else {}
 
 
 def _ensure_schema(runtime: Runtime) -> None:

@@ -12,9 +12,12 @@ import secrets
 from functools import cached_property
 from pathlib import Path
 from typing import Literal
+from urllib.parse import unquote, urlsplit
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from intake_api import log_privacy
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +72,22 @@ class Settings(BaseSettings):
                     "lives on one host only"
                 )
             self.secret_key = _instance_secret(self.instance_path)
+        log_privacy.install()
+        log_privacy.remember_secrets(self.secret_values())
         return self
+
+    def secret_values(self) -> list[str]:
+        """Every secret these settings hold, for the logs to mask wherever one turns up."""
+        values = [self.secret_key, self.telegram_token, self.telegram_webhook_secret,
+                  self.slack_bot_token, self.slack_signing_secret]  # fmt: skip
+        for url in (self.smtp_url, self.database_url, self.ratelimit_storage_url):
+            try:
+                password = urlsplit(url).password
+            except ValueError:  # not a URL urllib can read; its own client will say so
+                continue
+            if password:
+                values += [password, unquote(password)]
+        return values
 
     @cached_property
     def telegram_enabled(self) -> bool:
@@ -98,7 +116,7 @@ def _instance_secret(instance_path: Path) -> str:
     The key pseudonymises platform ids and encrypts contact details, so it must
     survive restarts: losing it orphans every contributor and e-mail address.
     """
-    instance_path.mkdir(parents=True, exist_ok=True)
+    instance_path.mkdir(mode=0o700, parents=True, exist_ok=True)
     key_file = instance_path / SECRET_KEY_FILE
     try:
         return key_file.read_text(encoding="ascii").strip()

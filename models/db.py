@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, event, text
@@ -28,6 +29,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
 
 def _sqlite_engine(url: str, **kwargs: Any) -> Engine:
+    _create_folder_of(url)
     engine = create_engine(
         url,
         connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
@@ -57,6 +59,20 @@ def _sqlite_engine(url: str, **kwargs: Any) -> Engine:
             connection.exec_driver_sql("BEGIN")
 
     return engine
+
+
+def _create_folder_of(url: str) -> None:
+    """Make the folder of an SQLite file, so a fresh directory needs no set-up (sqlite3 will not).
+
+    Created readable by this user only: the store holds what people wrote.
+    """
+    database = make_url(url).database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return  # in memory, or a URI filename whose path sqlite3 reads itself
+    try:
+        Path(database).expanduser().parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError:
+        pass  # not ours to create (read-only, a file in the way): connecting says why, /healthz 503
 
 
 @contextmanager

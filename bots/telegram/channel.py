@@ -21,11 +21,13 @@ from telegram import Update
 
 from bots.slack.moderation_feed import post_soon
 from bots.telegram.client import BotClient
-from bots.telegram.conversation import Conversation, Incoming, Ports
+from bots.telegram.conversation import Conversation, Incoming, Ports, Reply
+from bots.telegram.inbound_limit import SLOW_DOWN, InboundLimit, Verdict
 from bots.telegram.replies import Call, ReplySender, reply_calls
 from intake_api.chat_contacts import record_message_consent
 from intake_api.chat_outbox import ChatOutbox
 from intake_api.conversations import ChatSessions, ChatState, ConcurrentUpdate
+from intake_api.i18n import gettext, negotiate
 from intake_api.inbox import Inbox
 from intake_api.privacy import (
     describe_contributor,
@@ -57,35 +59,69 @@ class Parsed:
 
 
 def parse_update(payload: Any) -> Parsed:
-    """Turn an update into the conversation's event; refuses what is not an update."""
-    if not isinstance(payload, dict) or not isinstance(payload.get("update_id"), int):
+    """Turn an update into the conversation's event; refuses (``NotAnUpdate``) what is not one.
+
+    Whatever the body holds, this either returns or raises ``NotAnUpdate``: Telegram's
+    own parser is not a validator (it raises anything, or keeps a ``text`` that is an
+    object), so every field the conversation reads is checked for its type here.
+    """
+    if not isinstance(payload, dict) or not _is_id(payload.get("update_id")):
         raise NotAnUpdate("no update_id")
     try:
         update = Update.de_json(payload, bot=None)
-    except (KeyError, TypeError, ValueError) as error:
+        return _parsed(update)
+    except NotAnUpdate:
+        raise
+    except Exception as error:  # noqa: BLE001 - any failure of the library's parser means "not an update"
         raise NotAnUpdate(type(error).__name__) from error
+
+
+def _parsed(update: Update) -> Parsed:
     chat = update.effective_chat
     user = update.effective_user
     if chat is None or user is None or chat.type != "private":
         return Parsed(update.update_id, None, None, None)  # groups and channels are not read
-    language = user.language_code
+    if not (_is_id(chat.id) and _is_id(user.id)):
+        raise NotAnUpdate("chat or user without a numeric id")
+    language = _optional_text(user.language_code, "language_code")
     if update.callback_query is not None:
         query = update.callback_query
         message_id = query.message.message_id if query.message else None
-        event = Incoming("button", query.data or "", language)
-        return Parsed(update.update_id, chat.id, user.id, event, message_id, query.id)
+        if message_id is not None and not _is_id(message_id):
+            raise NotAnUpdate("message_id")
+        data = _optional_text(query.data, "callback data")
+        event = Incoming("button", data or "", language)
+        return Parsed(update.update_id, chat.id, user.id, event, message_id, _text(query.id, "callback id"))
     if update.edited_message is not None:
         return Parsed(update.update_id, None, None, None)  # edits are not read again
     message = update.message
     if message is None:
         return Parsed(update.update_id, None, None, None)
-    text = message.text
+    text = _optional_text(message.text, "text")
     if text and text.startswith("/"):
-        command = text[1:].split(maxsplit=1)[0].split("@", 1)[0].lower()
+        words = text[1:].split(maxsplit=1)
+        command = words[0].split("@", 1)[0].lower() if words else ""
         return Parsed(update.update_id, chat.id, user.id, Incoming("command", command, language))
     if text:
         return Parsed(update.update_id, chat.id, user.id, Incoming("text", text, language))
     return Parsed(update.update_id, chat.id, user.id, Incoming("unsupported", "", language))
+
+
+def _is_id(value: Any) -> bool:
+    """Telegram's ids are integers that fit in 64 bits (a bool is not one)."""
+    return isinstance(value, int) and not isinstance(value, bool) and -(2**63) < value < 2**63
+
+
+def _optional_text(value: Any, what: str) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    raise NotAnUpdate(f"{what} is not text")
+
+
+def _text(value: Any, what: str) -> str:
+    if isinstance(value, str):
+        return value
+    raise NotAnUpdate(f"{what} is not text")
 
 
 class TelegramChannel:
@@ -96,6 +132,8 @@ class TelegramChannel:
         self.sessions = ChatSessions(runtime.engine, runtime.keys, CHANNEL)
         self.outbox = ChatOutbox(runtime.engine, runtime.keys, CHANNEL)
         self.replies = ReplySender(self.outbox, client, rate=runtime.settings.telegram_reply_rate)
+        self.inbound_limit = InboundLimit(runtime.settings.ratelimit_storage_url, runtime.keys,
+                                          enabled=runtime.settings.ratelimit_enabled)  # fmt: skip
         self._next_retry_check = 0.0
 
     def receive(self, payload: dict[str, Any]) -> bool:
@@ -106,13 +144,16 @@ class TelegramChannel:
     def process(self, payload: dict[str, Any], *, just_received: bool = False) -> None:
         """Run the conversation for a recorded update; settle it, its new state and its replies at once.
 
-        ``just_received``: this process recorded it a moment ago, so it is pending with no attempt.
+        ``just_received``: this process recorded it a moment ago, so it is pending with no attempt;
+        it counts against its chat's inbound limit (a retry was counted when it arrived).
         """
         parsed = parse_update(payload)
         delivery = str(parsed.update_id)
         if not just_received and not self.inbox.claim(delivery):
             return
         try:
+            if just_received and not self._within_chat_limit(parsed, delivery):
+                return
             self._converse(parsed, delivery)
         except Exception as error:
             # Logged without content; the update stays pending and is tried again.
@@ -191,6 +232,29 @@ class TelegramChannel:
                 self.replies.kick()
             return
         raise ConcurrentUpdate
+
+    def _within_chat_limit(self, parsed: Parsed, delivery: str) -> bool:
+        """True when the chat may be read now; else the update is settled unread (see inbound_limit)."""
+        if parsed.chat_id is None or parsed.user_id is None or parsed.event is None:
+            return True
+        verdict = self.inbound_limit.check(parsed.chat_id)
+        if verdict is Verdict.READ:
+            return True
+        calls: list[Call] = []
+        if verdict is Verdict.NOTICE:
+            log.info("A Telegram chat is over its inbound limit: its updates are settled unread for a while")
+            state = self.sessions.load(parsed.user_id)
+            locale = state.locale if state.known else negotiate(parsed.event.language_code)
+            calls = reply_calls(parsed.chat_id, [Reply(gettext(locale, SLOW_DOWN))])
+        chat_id = parsed.chat_id
+
+        def queue_notice(session: Session) -> None:
+            self.outbox.add(session, chat_id=chat_id, calls=calls)
+
+        self.inbox.done(delivery, then=queue_notice if calls else None)
+        if calls:
+            self.replies.kick()
+        return False
 
     def _help_after(self, receipt: str, locale: str) -> list[str] | None:
         """Where to get help after an urgent input, which is also shown to staff at once."""

@@ -1,14 +1,29 @@
-"""Translated error pages that never show a traceback, and a form kept on an expired token."""
+"""Errors in the caller's format, each with the request id that finds its log line.
+
+People get translated HTML pages that never show a traceback; the JSON API and the
+chat webhooks get JSON (``policies.requests.answers_in_json``). A 405 says what is
+allowed (``Allow``). An unexpected exception is logged once, with the request id, the
+route pattern and the code's frames but not the exception's message (it may quote
+what a person sent), and the caller is shown the id. A form whose CSRF token expired
+is shown again with what was typed.
+"""
 
 from __future__ import annotations
 
-from flask import Flask, g, render_template, request
+import logging
+import traceback
+
+from flask import Flask, Response, g, jsonify, make_response, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from intake_api.policies.methods import changes_state
+from intake_api.policies.requests import REQUEST_ID_HEADER, answers_in_json, request_id_from
 from intake_api.web.locale import request_locale
 from models.reference import N_
+
+log = logging.getLogger(__name__)
 
 _MESSAGES = {
     400: (N_("Something in the request was not right"), N_("Please go back and try again.")),
@@ -19,38 +34,79 @@ _MESSAGES = {
     429: (N_("Too many attempts"), N_("Please wait a minute, then try again.")),
     500: (N_("Something went wrong on our side"), N_("Your answers were not lost if you saw a receipt code. Please try again in a few minutes.")),
 }  # fmt: skip
+_JSON_500 = "Something went wrong on our side. Please try again later; quote the request_id if you report it."
 
 
 def init_app(app: Flask) -> None:
     app.register_error_handler(CSRFError, _expired_form)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected_error)
+    app.after_request(_send_request_id)
+
+
+def request_id() -> str:
+    """This request's id, the same in its response header, its error page and its log lines."""
+    if "request_id" not in g:
+        g.request_id = request_id_from(request.headers.get(REQUEST_ID_HEADER))
+    return str(g.request_id)
 
 
 def error_page(status: int) -> ResponseReturnValue:
     g.locale = request_locale()
     title, advice = _MESSAGES.get(status, _MESSAGES[400 if status < 500 else 500])
-    return render_template("error.html", status=status, title=title, advice=advice), status
+    page = render_template("error.html", status=status, title=title, advice=advice, request_id=request_id())
+    return page, status
 
 
 def _http_error(error: HTTPException) -> ResponseReturnValue:
-    return error_page(error.code or 500)
+    status = error.code or 500
+    if answers_in_json(request.path):
+        name = (error.name or "error").lower().replace(" ", "_")
+        message = _JSON_500 if status >= 500 else error.description
+        response = jsonify(error=name, message=message, request_id=request_id())
+        response.status_code = status
+    else:
+        response = make_response(error_page(status))
+    for header, value in error.get_headers():  # Allow on a 405, Retry-After, WWW-Authenticate
+        if header.lower() != "content-type":
+            response.headers[header] = value
+    return response
 
 
 def _unexpected_error(error: Exception) -> ResponseReturnValue:
-    # Flask has logged the exception already; the reader gets a polite page.
     if isinstance(error, HTTPException):
         return _http_error(error)
-    return error_page(InternalServerError.code)
+    rule = request.url_rule.rule if request.url_rule is not None else "(no route)"
+    log.error(
+        "Unexpected %s on %s %s, request %s; the caller got a 500\n%s",
+        _kinds(error), request.method, rule, request_id(), "".join(traceback.format_tb(error.__traceback__)),
+    )  # fmt: skip
+    return _http_error(InternalServerError())
 
 
-def _expired_form(_error: CSRFError) -> ResponseReturnValue:
+def _kinds(error: BaseException) -> str:
+    """The exception's type and its causes' types: what failed, without what it said."""
+    kinds, seen = [], set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        kinds.append(f"{type(current).__module__}.{type(current).__qualname__}")
+        current = current.__cause__ or current.__context__
+    return " caused by ".join(kinds)
+
+
+def _send_request_id(response: Response) -> Response:
+    response.headers[REQUEST_ID_HEADER] = request_id()
+    return response
+
+
+def _expired_form(error: CSRFError) -> ResponseReturnValue:
     """Re-show the form with what was typed, instead of losing it to an expired token."""
     from intake_api.web.forms import PAGES_BY_ENDPOINT, form_answers, render_form
 
     page = PAGES_BY_ENDPOINT.get(request.endpoint or "")
-    if page is None or request.method != "POST":
-        return error_page(400)
+    if page is None or not changes_state(request.method):
+        return _http_error(error)
     g.locale = request_locale()
     fixed = {"review": (request.view_args or {}).get("slug", "")} if page.hidden else {}
     answers = {**form_answers(page.questionnaire, request.form), **fixed}

@@ -1,11 +1,15 @@
 """The public forms, rendered from the questionnaire and posted into the intake service.
 
-One view per form does GET (an empty form), POST (validate, store, redirect to
-the receipt) and re-renders with every answer kept when the service refuses.
+One view per form shows it (GET and HEAD), takes it in (POST: validate, store,
+redirect to the receipt) and re-renders with every answer kept when the service
+refuses. Sending is guarded by the method policy (``policies.methods``): rate limit,
+then CSRF token.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import secrets
 import uuid
 from dataclasses import dataclass, field
@@ -33,6 +37,7 @@ from intake_api.notices import (
     PRIVACY_NOTICE_TITLE,
     REGISTRATION_NOTICE,
 )
+from intake_api.policies.methods import changes_state
 from intake_api.questionnaire import (
     INPUT,
     PLEDGE,
@@ -45,17 +50,21 @@ from intake_api.questionnaire import (
 from intake_api.receipts import PREFIXES, new_receipt, normalise_receipt
 from intake_api.referrals import help_after
 from intake_api.service import InvalidAnswers
-from intake_api.web.security import csrf, limiter, no_store
+from intake_api.web.security import guard_state_changes, limiter, no_store
 from models.reference import MEETING_FORMATS, N_, REVIEW_SLUGS
 from models.review import RegionalReview
 
 bp = Blueprint("forms", __name__)
-csrf.exempt(bp)  # checked in the view itself, see _form_view
 
 HONEYPOT = "website"
 IDEMPOTENCY_FIELD = "submission_key"
 POST_LIMIT = "20 per minute; 200 per hour"
+# Receipt pages, all four kinds together, per client: a person sees theirs a few times;
+# nobody needs to try receipt codes one after another.
+RECEIPT_LIMIT = "30 per minute; 300 per hour"
+receipt_pages_limit = limiter.shared_limit(RECEIPT_LIMIT, scope="receipt-pages")
 SENT_KEY = "sent"  # receipts sent from this browser session: only they show their access code
+SESSION_SECRET_KEY = "form_secret"  # noqa: S105 - the session field binding submission keys to it
 SENT_REMEMBERED = 10
 
 
@@ -103,27 +112,27 @@ PAGES_BY_ENDPOINT: dict[str, FormPage] = {
 
 
 @bp.route("/<locale>/inputs/new", methods=["GET", "POST"])
-@limiter.limit(POST_LIMIT, methods=["POST"])
+@guard_state_changes(POST_LIMIT)
 def new_input() -> ResponseReturnValue:
     """The public input form; ``?review=SLUG`` preselects a regional review."""
-    preset = {"review": request.args.get("review", "")} if request.method == "GET" else {}
+    preset = {} if changes_state(request.method) else {"review": request.args.get("review", "")}
     return _form_view(INPUT_PAGE, preset=preset)
 
 
 @bp.route("/<locale>/pledges/new", methods=["GET", "POST"])
-@limiter.limit(POST_LIMIT, methods=["POST"])
+@guard_state_changes(POST_LIMIT)
 def new_pledge() -> ResponseReturnValue:
     return _form_view(PLEDGE_PAGE)
 
 
 @bp.route("/<locale>/practices/new", methods=["GET", "POST"])
-@limiter.limit(POST_LIMIT, methods=["POST"])
+@guard_state_changes(POST_LIMIT)
 def new_practice() -> ResponseReturnValue:
     return _form_view(PRACTICE_PAGE)
 
 
 @bp.route("/<locale>/reviews/<slug>/register", methods=["GET", "POST"])
-@limiter.limit(POST_LIMIT, methods=["POST"])
+@guard_state_changes(POST_LIMIT)
 def register(slug: str) -> ResponseReturnValue:
     if slug not in REVIEW_SLUGS:
         abort(404)
@@ -131,21 +140,25 @@ def register(slug: str) -> ResponseReturnValue:
 
 
 @bp.get("/<locale>/inputs/<receipt>")
+@receipt_pages_limit
 def input_receipt(receipt: str) -> ResponseReturnValue:
     return _receipt_view("input", receipt)
 
 
 @bp.get("/<locale>/pledges/<receipt>")
+@receipt_pages_limit
 def pledge_receipt(receipt: str) -> ResponseReturnValue:
     return _receipt_view("pledge", receipt)
 
 
 @bp.get("/<locale>/practices/<receipt>")
+@receipt_pages_limit
 def practice_receipt(receipt: str) -> ResponseReturnValue:
     return _receipt_view("practice", receipt)
 
 
 @bp.get("/<locale>/reviews/<slug>/registrations/<receipt>")
+@receipt_pages_limit
 def registration_receipt(slug: str, receipt: str) -> ResponseReturnValue:
     return _receipt_view("registration", receipt)
 
@@ -154,9 +167,8 @@ def _form_view(
     page: FormPage, *, preset: dict[str, str] | None = None, fixed: dict[str, str] | None = None
 ) -> ResponseReturnValue:
     fixed = fixed or {}
-    if request.method == "GET":
+    if not changes_state(request.method):
         return render_form(page, answers={**(preset or {}), **fixed}, status=200)
-    csrf.protect()  # here, after the rate limit, so failed tokens count against it too
     answers = {**form_answers(page.questionnaire, request.form), **fixed}
     if request.form.get(HONEYPOT):
         # A bot filled the invisible field: answer as if all went well, store nothing.
@@ -190,6 +202,7 @@ def render_form(
     """The form with the answers given so far and one message per refused answer."""
     review = _review_of(page, answers)
     key = request.form.get(IDEMPOTENCY_FIELD) or uuid.uuid4().hex
+    _session_secret()  # in the cookie before the form is sent: two racing clicks share it
     body = render_template(
         "form.html", page=page, questions=_visible(page), answers=answers, errors=errors or {},
         form_error=form_error, submission_key=key, hidden={k: answers.get(k) for k in page.hidden},
@@ -229,11 +242,25 @@ def _visible(page: FormPage) -> list[Any]:
 
 
 def _submission_key() -> str:
-    """The form's idempotency key, so a double-click stores one submission."""
+    """The message id of a sent form: its key, bound to this browser session.
+
+    A double-click sends the same key from the same session and stores once. The same
+    key from another session is another submission: a key planted into someone's form
+    by a page of an attacker's cannot lead the attacker to that person's receipt.
+    """
     key = request.form.get(IDEMPOTENCY_FIELD, "")
-    if len(key) == 32 and all(ch in "0123456789abcdef" for ch in key):
-        return f"form:{key}"
-    return f"form:{secrets.token_hex(16)}"
+    if not (len(key) == 32 and all(ch in "0123456789abcdef" for ch in key)):
+        key = secrets.token_hex(16)
+    bound = hmac.new(_session_secret().encode(), key.encode(), hashlib.sha256).hexdigest()[:32]
+    return f"form:{bound}"
+
+
+def _session_secret() -> str:
+    """A random secret of this browser session, kept in its signed cookie."""
+    secret = session.get(SESSION_SECRET_KEY)
+    if not (isinstance(secret, str) and len(secret) == 32):
+        secret = session[SESSION_SECRET_KEY] = secrets.token_hex(16)
+    return secret
 
 
 def _receipt_view(kind: str, typed: str) -> ResponseReturnValue:

@@ -11,12 +11,12 @@ from flask import Blueprint, current_app, render_template, request
 from flask.typing import ResponseReturnValue
 
 from intake_api import runtime_of
+from intake_api.policies.methods import changes_state
 from intake_api.privacy import RecordView, erase_record, open_record, withdraw_consent
-from intake_api.web.security import csrf, limiter, no_store
+from intake_api.web.security import guard_state_changes, no_store
 from models.reference import N_
 
 bp = Blueprint("my_input", __name__)
-csrf.exempt(bp)  # checked in the view, after the rate limit
 TRY_LIMIT = "10 per minute; 40 per hour"
 
 NOT_FOUND = N_("We found nothing with this receipt code and access code. Please check both codes.")
@@ -28,11 +28,11 @@ DONE = {
 
 
 @bp.route("/<locale>/my-input", methods=["GET", "POST"])
-@limiter.limit(TRY_LIMIT, methods=["POST"])
+@guard_state_changes(TRY_LIMIT)
 def my_input() -> ResponseReturnValue:
-    if request.method == "GET":
+    """The codes form (GET, HEAD); each POST tries one receipt and access code, and may act."""
+    if not changes_state(request.method):
         return _page(status=200)
-    csrf.protect()
     receipt = request.form.get("receipt", "").strip()[:32]
     code = request.form.get("access_code", "").strip()[:32]
     action = request.form.get("action", "open")

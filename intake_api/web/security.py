@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+from typing import Any, TypeVar
+
 from flask import Flask, Response, make_response, request
+from flask.json.provider import DefaultJSONProvider
 from flask.typing import ResponseReturnValue
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from intake_api.policies.methods import STATE_CHANGING_METHODS, changes_state, mark_guarded
+from intake_api.policies.requests import loads_bounded
 from intake_api.settings import Settings
+
+View = TypeVar("View", bound=Callable[..., Any])
 
 MAX_REQUEST_BYTES = 256 * 1024  # the longest form is far below; anything bigger is refused
 
@@ -28,7 +37,16 @@ CONTENT_SECURITY_POLICY = "; ".join((
 ))  # fmt: skip
 
 
+class BoundedJsonProvider(DefaultJSONProvider):
+    """Flask's JSON, read with a depth limit: too deep a body is invalid JSON, so
+    ``request.get_json`` answers 400 (or None when silent), never a RecursionError."""
+
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        return loads_bounded(s)
+
+
 def init_app(app: Flask, settings: Settings) -> None:
+    app.json = BoundedJsonProvider(app)
     app.config.update(
         MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES,
         MAX_FORM_MEMORY_SIZE=MAX_REQUEST_BYTES,
@@ -50,6 +68,24 @@ def init_app(app: Flask, settings: Settings) -> None:
     limiter.init_app(app)
     csrf.init_app(app)
     app.after_request(_security_headers)
+
+
+def guard_state_changes(limit: str) -> Callable[[View], View]:
+    """An HTML route's state-changing methods: counted against ``limit`` per client, then
+    refused without a valid CSRF token (so failed tokens count too). See policies.methods."""
+
+    def decorate(view: View) -> View:
+        @functools.wraps(view)
+        def checked(*args: Any, **kwargs: Any) -> Any:
+            if changes_state(request.method):
+                csrf.protect()
+            return view(*args, **kwargs)
+
+        csrf.exempt(checked)  # from CSRFProtect's own check, which would run before the limit
+        limited = limiter.limit(limit, methods=sorted(STATE_CHANGING_METHODS))(checked)
+        return mark_guarded(limited)  # type: ignore[return-value]
+
+    return decorate
 
 
 def no_store(rv: ResponseReturnValue) -> Response:

@@ -1,4 +1,5 @@
-"""gunicorn started with deploy/gunicorn.conf.py, as systemd or compose start it."""
+"""The servers the project starts, as systemd, compose or a newcomer start them: gunicorn with
+deploy/gunicorn.conf.py, and `gcm-intake serve` (waitress)."""
 
 from __future__ import annotations
 
@@ -56,6 +57,30 @@ def deployed(env: dict[str, str], cwd: Path, *args: str, name: str = "gunicorn")
         yield server
     finally:
         server.stop()
+
+
+@contextmanager
+def served(env: dict[str, str], cwd: Path, *args: str, name: str = "serve") -> Iterator[Server]:
+    """`gcm-intake serve` (waitress) on a free port, as a newcomer or a small deployment runs it."""
+    port = free_port()
+    log = cwd / f"{name}.log"
+    with log.open("w", encoding="utf-8") as sink:
+        process = subprocess.Popen(
+            [*GCM_INTAKE, "serve", "--port", str(port), *args], cwd=cwd, env=env, stdout=sink,
+            stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    server = Server(f"http://127.0.0.1:{port}", process, log)
+    try:
+        try:
+            wait_for(f"{server.url}/healthz", process)
+        except AssertionError as error:
+            raise AssertionError(f"{error}\n{server.output()}") from None
+        yield server
+    finally:
+        server.stop()
+
+
+SERVERS = {"serve": served, "gunicorn": deployed}
 
 
 def run_until_exit(env: dict[str, str], cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:

@@ -10,6 +10,7 @@ import pytest
 
 from bots.telegram.app import build_telegram_app
 from bots.telegram.channel import TelegramChannel
+from intake_api import create_app
 from intake_api.runtime import build_runtime
 from tests.fakes.bot_api import TOKEN, FakeBotApi
 
@@ -65,6 +66,16 @@ class Answered:
         retried = self.channel.retry_pending(*args, **kwargs)
         self.channel.replies.drain()
         return retried
+
+
+@pytest.fixture
+def telegram_app(telegram_runtime):  # type: ignore[no-untyped-def]
+    """The web app with Telegram on; its channel is closed afterwards if a webhook call built it."""
+    app = create_app(runtime=telegram_runtime)
+    yield app
+    channel = app.extensions["telegram"]._channel
+    if channel is not None:
+        channel.close()
 
 
 @pytest.fixture

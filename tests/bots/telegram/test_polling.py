@@ -97,3 +97,38 @@ def test_telegram_command_without_token_explains_itself(tmp_path):
     result = subprocess.run([sys.executable, "-m", "intake_api.cli", "telegram"], env=_clean_env(),
                             cwd=tmp_path, capture_output=True, text=True, timeout=60)  # fmt: skip
     assert result.returncode != 0 and "INTAKE_TELEGRAM_TOKEN" in result.stderr
+
+
+def test_polling_skips_malformed_updates_and_keeps_reading(channel, bot_api, engine, caplog):
+    """A malformed update (the library's parser raised on it) is skipped with a log line; the
+    poller reads the next ones and moves its offset past it, so a restart does not meet it again."""
+    import logging
+    import threading
+
+    from bots.telegram.polling import run_polling
+
+    caplog.set_level(logging.INFO)
+    user = TelegramUser(90_011, "en")
+    bad_text = user.text("hello")
+    bad_text["message"]["text"] = {"bold": "hello"}
+    for update in ({"update_id": 1, "message": "garbage"}, {"update_id": 2, "callback_query": []}, bad_text,
+                   user.text("/start")):  # fmt: skip
+        bot_api.push_update(update)
+    stop = threading.Event()
+    poller = threading.Thread(target=run_polling, args=(channel.channel,), kwargs={"stop": stop, "timeout": 1})
+    poller.start()
+    try:
+        deadline = time.monotonic() + 20
+        while len(bot_api.texts()) < 2 and time.monotonic() < deadline:
+            channel.replies.drain()
+            time.sleep(0.05)
+    finally:
+        stop.set()
+        poller.join(timeout=20)
+    assert not poller.is_alive()
+    assert len(bot_api.texts()) >= 2  # /start was answered
+    skipped = [r for r in caplog.records if "skipped an update" in r.getMessage()]
+    assert len(skipped) == 3
+    assert count_rows(engine, "inbox_entry") == 1  # only the real update was recorded
+    last_offset = int(bot_api.sent("getUpdates")[-1]["offset"])
+    assert last_offset > bad_text["update_id"]

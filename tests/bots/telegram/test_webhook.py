@@ -12,7 +12,6 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import Session, select
 
-from intake_api import create_app
 from models import InboxEntry, Submission
 from tests.bots.telegram.conftest import WEBHOOK_SECRET, TelegramUser
 from tests.bots.telegram.test_conversation import converse
@@ -20,15 +19,6 @@ from tests.conftest import count_rows
 from tests.factories import text_for
 
 HEADERS = {"X-Telegram-Bot-Api-Secret-Token": WEBHOOK_SECRET}
-
-
-@pytest.fixture
-def telegram_app(telegram_runtime):  # type: ignore[no-untyped-def]
-    app = create_app(runtime=telegram_runtime)
-    yield app
-    channel = app.extensions["telegram"]._channel
-    if channel is not None:
-        channel.close()
 
 
 @pytest.fixture
@@ -60,12 +50,32 @@ def test_wrong_or_missing_secret_is_403_and_stores_nothing(post, engine, headers
     assert count_rows(engine, "inbox_entry") == 0
 
 
-@pytest.mark.parametrize("body", ["not json", "[]", '{"no": "update_id"}', '{"update_id": "x"}'])
-def test_bodies_that_are_not_updates_are_400(telegram_app, engine, body):
+MALFORMED = [
+    "not json", "[]", '{"no": "update_id"}', '{"update_id": "x"}', '{"update_id": true}',
+    '{"update_id": ' + "9" * 40 + "}",
+    "[" * 50_000 + "]" * 50_000,  # JSON nested thousands deep
+    '{"update_id": 5, "message": ' + '{"a": ' * 3000 + "1" + "}" * 3000 + "}",
+    '{"update_id": 5, "message": {"message_id": 1, "date": 1764000000, "text": {"bold": "hi"},'
+    ' "chat": {"id": 42, "type": "private"}, "from": {"id": 42, "is_bot": false, "first_name": "T"}}}',
+    '{"update_id": 5, "message": {"message_id": 1, "date": 1e300, "text": "hi",'
+    ' "chat": {"id": 42, "type": "private"}, "from": {"id": 42, "is_bot": false, "first_name": "T"}}}',
+    '{"update_id": 5, "message": "hello"}', '{"update_id": 5, "callback_query": []}',
+    '{"update_id": 5, "message": {"message_id": 1, "date": 1764000000, "text": "/",'
+    ' "chat": {"id": "42", "type": "private"}, "from": {"id": 42, "is_bot": false, "first_name": "T"}}}',
+]
+
+
+@pytest.mark.parametrize("body", MALFORMED)
+def test_malformed_bodies_are_acknowledged_logged_once_and_never_read(telegram_app, engine, bot_api, caplog, body):
+    """Telegram would resend a refused update for hours, holding back the ones behind it."""
+    caplog.set_level(logging.INFO)
     response = telegram_app.test_client().post(
         "/telegram/webhook", data=body, headers={**HEADERS, "Content-Type": "application/json"})
-    assert response.status_code == 400
-    assert count_rows(engine, "inbox_entry") == 0
+    assert response.status_code == 200 and response.get_json() == {"ok": True, "ignored": True}
+    assert count_rows(engine, "inbox_entry") == 0 and count_rows(engine, "submission") == 0
+    ignored = [r for r in caplog.records if "not an update" in r.getMessage()]
+    assert len(ignored) == 1 and ignored[0].levelno == logging.WARNING
+    assert not bot_api.sent("sendMessage")
 
 
 def test_oversized_body_is_413(telegram_app):

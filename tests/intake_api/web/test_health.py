@@ -22,7 +22,8 @@ def test_store_down_gives_503(tmp_path):
     assert response.json == {"status": "unavailable", "database": "unavailable"}
 
 
-def test_missing_sqlite_directory_gives_503(tmp_path):
+def test_unusable_sqlite_directory_gives_503(tmp_path):
+    (tmp_path / "no").write_text("a file where the store's folder should be")
     app = create_app(Settings(
         database_url=f"sqlite:///{tmp_path / 'no' / 'such' / 'dir' / 'x.db'}",
         instance_path=tmp_path, secret_key="k",
@@ -37,6 +38,7 @@ def test_never_cached_and_sets_no_cookie(client):
 
 
 def test_503_is_never_cached_either(tmp_path):
+    (tmp_path / "no").write_text("a file where the store's folder should be")
     app = create_app(Settings(
         database_url=f"sqlite:///{tmp_path / 'no' / 'such' / 'dir' / 'x.db'}",
         instance_path=tmp_path, secret_key="k",
