@@ -154,10 +154,15 @@ def update_submission(receipt: str) -> ResponseReturnValue:
     body = check(json_object(), schemas.INPUT_UPDATE)
     try:
         view = update_input(runtime_of(current_app).engine, receipt=receipt, actor=_staff(),
-                            status=body.get("status"), objectives=body.get("objectives"))  # fmt: skip
+                            status=body.get("status"), objectives=_integers(body.get("objectives")))  # fmt: skip
     except NotAllowed:
         raise ApiError(404, "not_found", _NOT_YOURS) from None
     return jsonify(_input_json(view))
+
+
+def _integers(values: list[Any] | None) -> list[int] | None:
+    """Objective numbers the schema admitted (JSON Schema's integers include 3.0) as ints."""
+    return None if values is None else [int(n) for n in values]
 
 
 @bp.delete("/submissions/<receipt>")
@@ -196,7 +201,8 @@ def create_submission() -> ResponseReturnValue:
     """
     key = parameters.idempotency_key()
     body = check(json_object(), schemas.new_input(_minors()))
-    answers = {**body, "objectives": [str(n) for n in body.get("objectives", [])]}
+    # JSON Schema's integers include 19.0: the schema checked the value, int() keeps it.
+    answers = {**body, "objectives": [str(int(n)) for n in body.get("objectives", [])]}
     locale = answers.pop("locale", "en")
     runtime = runtime_of(current_app)
     try:

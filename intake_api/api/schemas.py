@@ -42,11 +42,13 @@ INPUT_RECEIPT_PATTERN = f"^IN-{_CODE}-{_CODE}$"
 CURSOR_PATTERN = f"^[0-9a-z]{{1,{CURSOR_LENGTH}}}$"
 LIMIT_PATTERN = "^[0-9]{1,3}$"
 IDEMPOTENCY_KEY_PATTERN = f"^[!-~]{{1,{IDEMPOTENCY_KEY_MAX}}}$"  # visible ASCII, as UUIDs and ULIDs are
-# RFC 3339 full-date, or date-time with an offset ("Z" or +hh:mm); the calendar is checked when parsed.
-SINCE_PATTERN = (
-    "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
-    "([Tt]([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]{1,9})?([Zz]|[+-]([01][0-9]|2[0-3]):[0-5][0-9]))?$"
-)
+# RFC 3339 full-date (a day the calendar has: leap years included), or date-time with an offset.
+_YEAR = "(000[1-9]|00[1-9][0-9]|0[1-9][0-9]{2}|[1-9][0-9]{3})"
+_LEAP_YEAR = "([0-9]{2}(0[48]|[2468][048]|[13579][26])|(0[48]|[2468][048]|[13579][26])00)"
+_DAY = (f"({_YEAR}-((0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])|(0[13-9]|1[0-2])-(29|30)|(0[13578]|1[02])-31)"
+        f"|{_LEAP_YEAR}-02-29)")
+_TIME = "[Tt]([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]{1,9})?([Zz]|[+-]([01][0-9]|2[0-3]):[0-5][0-9])"
+SINCE_PATTERN = f"^{_DAY}({_TIME})?$"
 
 STATUSES = sorted(ACTIONS.values())  # what staff may set
 ALL_STATUSES = list(SUBMISSION_STATUSES)
