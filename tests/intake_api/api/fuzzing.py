@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from werkzeug.serving import make_server
+from werkzeug.serving import WSGIRequestHandler, make_server
 
 from intake_api import create_app
 from intake_api.runtime import Runtime, build_runtime
@@ -49,6 +49,11 @@ def seed(runtime: Runtime) -> dict[str, str]:
             "organiser": issue_token(runtime.engine, staff_id=organiser.id or 0)}  # fmt: skip
 
 
+class _Quiet(WSGIRequestHandler):
+    def log_request(self, *args: object, **kwargs: object) -> None:
+        pass  # thousands of generated requests: the run's report says what matters
+
+
 @contextmanager
 def served_api(database_url: str, instance: Path) -> Iterator[tuple[str, dict[str, str]]]:
     """The app on a free loopback port: (its OpenAPI document's URL, tokens by role)."""
@@ -56,7 +61,7 @@ def served_api(database_url: str, instance: Path) -> Iterator[tuple[str, dict[st
                                      secret_key="fuzzing-secret-key-not-for-production"))  # fmt: skip
     upgrade(runtime.engine)
     tokens = seed(runtime)
-    server = make_server("127.0.0.1", 0, create_app(runtime=runtime), threaded=True)
+    server = make_server("127.0.0.1", 0, create_app(runtime=runtime), threaded=True, request_handler=_Quiet)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -85,6 +90,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--max-time", type=int, default=240, help="seconds per role")
     parser.add_argument("--max-examples", type=int, default=200, help="cases per operation")
+    parser.add_argument("--seed", type=int, default=int(os.environ.get("GCM_FUZZ_SEED", "20261203")),
+                        help="the same cases on every run unless changed (GCM_FUZZ_SEED)")
     parser.add_argument("--database-url", default=None, help="default: a temporary SQLite file")
     parser.add_argument("extra", nargs="*", help="more options for `schemathesis run` (after --)")
     args = parser.parse_args()
@@ -96,7 +103,7 @@ def main() -> int:
             failed = False
             for role, token in tokens.items():
                 result = schemathesis(document, token, max_examples=args.max_examples, max_time=args.max_time,
-                                      extra=args.extra)
+                                      seed=args.seed, extra=args.extra)
                 print(f"== Schemathesis as {role}: exit {result.returncode}\n{result.stdout[-20000:]}{result.stderr[-5000:]}")
                 failed |= result.returncode != 0
     return 1 if failed else 0
