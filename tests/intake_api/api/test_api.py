@@ -166,3 +166,15 @@ def test_pledges_practices_registrations(api, service, engine):
     assert api("get", "/practices?review=eca").get_json() == {"items": []}
     with Session(engine) as session:
         assert session.exec(select(AuditEntry).where(AuditEntry.action == "registrations.read")).first()
+
+
+@pytest.mark.parametrize(("since", "count"), [("2000-01-01", 10), ("2999-01-01", 0), ("0001-01-01T00:30:00+01:00", 10),
+                                              ("9999-12-31T23:00:00-05:00", 0), ("2000-02-29T10:00:00.123456789Z", 10)])  # fmt: skip
+def test_since_filters_by_the_moment_given(api, inputs, since, count):
+    page = api("get", f"/submissions?since={since.replace('+', '%2B')}&limit=500").get_json()
+    assert len(page["items"]) == count
+
+
+def test_the_csv_export_says_its_charset_once(api, inputs):
+    assert api("get", "/exports/submissions?format=csv").headers["Content-Type"] == "text/csv; charset=utf-8"
+    assert api("get", "/reviews/escwa/report?format=md").headers["Content-Type"] == "text/markdown; charset=utf-8"
