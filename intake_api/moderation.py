@@ -207,6 +207,9 @@ def find_input(engine: Engine, *, receipt: str) -> InputView | None:
         return _view(submission) if submission else None
 
 
+_LARGEST_ID = {"postgresql": 2**31 - 1}  # the id column's type there; SQLite's integers have 64 bits
+
+
 def list_inputs(
     engine: Engine, *, reviews: list[str], after_id: int, limit: int, status: str | None = None,
     since: datetime | None = None,
@@ -214,8 +217,11 @@ def list_inputs(
     """A page of inputs of ``reviews`` with ids above ``after_id``, oldest first (keyset pagination).
 
     Ids are never reused (AUTOINCREMENT on SQLite, sequences on PostgreSQL), so a page
-    boundary stays where it was while inputs arrive or are erased.
+    boundary stays where it was while inputs arrive or are erased. An ``after_id`` beyond
+    the largest id the column can hold (PostgreSQL's integer) simply ends the list.
     """
+    if after_id >= _LARGEST_ID.get(engine.dialect.name, 2**63 - 1):
+        return []
     statement = select(Submission).where(col(Submission.review_slug).in_(reviews), col(Submission.id) > after_id)
     if status is not None:
         statement = statement.where(col(Submission.status) == status)

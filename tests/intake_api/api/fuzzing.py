@@ -10,6 +10,7 @@ administrator and as an organiser of one review, each with its own bearer token.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import subprocess
 import sys
@@ -92,19 +93,25 @@ def main() -> int:
     parser.add_argument("--max-examples", type=int, default=200, help="cases per operation")
     parser.add_argument("--seed", type=int, default=int(os.environ.get("GCM_FUZZ_SEED", "20261203")),
                         help="the same cases on every run unless changed (GCM_FUZZ_SEED)")
-    parser.add_argument("--database-url", default=None, help="default: a temporary SQLite file")
+    parser.add_argument("--backend", choices=["sqlite", "postgresql"], default="sqlite",
+                        help="a temporary SQLite file, or a fresh schema on INTAKE_TEST_POSTGRES")
     parser.add_argument("extra", nargs="*", help="more options for `schemathesis run` (after --)")
     args = parser.parse_args()
     import tempfile
 
-    with tempfile.TemporaryDirectory() as directory:
-        url = args.database_url or f"sqlite:///{directory}/fuzz.db"
+    from tests.conftest import fresh_postgres_schema
+
+    with tempfile.TemporaryDirectory() as directory, contextlib.ExitStack() as stack:
+        if args.backend == "postgresql":
+            url = stack.enter_context(fresh_postgres_schema())
+        else:
+            url = f"sqlite:///{directory}/fuzz.db"
         with served_api(url, Path(directory) / "instance") as (document, tokens):
             failed = False
             for role, token in tokens.items():
                 result = schemathesis(document, token, max_examples=args.max_examples, max_time=args.max_time,
                                       seed=args.seed, extra=args.extra)
-                print(f"== Schemathesis as {role}: exit {result.returncode}\n{result.stdout[-20000:]}{result.stderr[-5000:]}")
+                print(f"== Schemathesis as {role} on {args.backend}: exit {result.returncode}\n{result.stdout[-20000:]}{result.stderr[-5000:]}")
                 failed |= result.returncode != 0
     return 1 if failed else 0
 

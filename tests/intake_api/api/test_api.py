@@ -178,3 +178,8 @@ def test_since_filters_by_the_moment_given(api, inputs, since, count):
 def test_the_csv_export_says_its_charset_once(api, inputs):
     assert api("get", "/exports/submissions?format=csv").headers["Content-Type"] == "text/csv; charset=utf-8"
     assert api("get", "/reviews/escwa/report?format=md").headers["Content-Type"] == "text/markdown; charset=utf-8"
+
+
+@pytest.mark.parametrize("cursor", ["zzzzzzzzzzzz", "ssgxhg8mxp", "2lkcb1"])  # ids beyond any stored (and any int4)
+def test_a_cursor_past_every_id_is_an_empty_last_page(api, inputs, cursor):
+    assert api("get", f"/submissions?cursor={cursor}").get_json() == {"items": [], "next_cursor": None}

@@ -8,20 +8,26 @@ admits is accepted, what it refuses is refused with a documented JSON error, not
 
 from __future__ import annotations
 
+import contextlib
 import os
 
 import pytest
 
+from tests.conftest import fresh_postgres_schema
 from tests.intake_api.api.fuzzing import schemathesis, served_api
 
 SECONDS = int(os.environ.get("GCM_FUZZ_SECONDS", "20"))
 
 
-@pytest.fixture(scope="module")
-def served(tmp_path_factory):  # type: ignore[no-untyped-def]
+@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def served(request, tmp_path_factory):  # type: ignore[no-untyped-def]
     directory = tmp_path_factory.mktemp("fuzz")
-    with served_api(f"sqlite:///{directory / 'fuzz.db'}", directory / "instance") as served:
-        yield served
+    with contextlib.ExitStack() as stack:
+        if request.param == "postgresql":
+            url = stack.enter_context(fresh_postgres_schema())
+        else:
+            url = f"sqlite:///{directory / 'fuzz.db'}"
+        yield stack.enter_context(served_api(url, directory / "instance"))
 
 
 @pytest.mark.slow
