@@ -34,12 +34,20 @@ class KeyRing:
     def __init__(self, secret_key: str) -> None:
         self._pseudonym_key = _derive(secret_key, b"gcm-intake pseudonym v1")
         self._access_key = _derive(secret_key, b"gcm-intake access-code v1")
+        self._fingerprint_key = _derive(secret_key, b"gcm-intake answers-fingerprint v1")
         self._aead = AESGCM(_derive(secret_key, b"gcm-intake contact-encryption v1"))
 
     def pseudonym(self, channel: str, platform_id: str | int) -> str:
         """A stable, non-reversible id for a platform user (keyed HMAC-SHA256, hex)."""
         message = f"{channel}:{platform_id}".encode()
         return hmac.new(self._pseudonym_key, message, hashlib.sha256).hexdigest()
+
+    def fingerprint(self, data: bytes) -> str:
+        """A keyed digest of what was sent (HMAC-SHA256, hex): equal data, equal digest.
+
+        Keyed, so the store cannot be used to confirm a guess of what someone wrote.
+        """
+        return hmac.new(self._fingerprint_key, data, hashlib.sha256).hexdigest()
 
     def access_code(self, receipt: str) -> str:
         """The code that, with the receipt, lets its holder see or erase one record.

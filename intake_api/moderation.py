@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Engine, case, delete, update
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
-from intake_api.policies.authorization import NotAllowed
+from intake_api.policies.authorization import Action, NotAllowed, authorize
 from intake_api.redaction import redact
 from models import crud
 from models.base import utcnow
@@ -57,13 +57,7 @@ def _view(s: Submission) -> InputView:
 
 def moderate(engine: Engine, *, receipt: str, action: str, actor: StaffMember) -> InputView:
     """Set an input's status; refused with ``NotAllowed`` outside the actor's reviews."""
-    status = ACTIONS[action]
-    with write_session(engine) as session:
-        submission = _find(session, receipt, actor)
-        submission.status, submission.updated_at = status, utcnow()
-        crud.write_audit(session, actor=f"staff:{actor.id}", action=f"input.{status}",
-                         subject_type="input", subject_id=submission.id)  # fmt: skip
-        return _view(submission)
+    return update_input(engine, receipt=receipt, status=ACTIONS[action], actor=actor)
 
 
 def tag_objectives(
@@ -75,26 +69,60 @@ def tag_objectives(
     ``accepted`` and ``rejected`` are staff's decisions on the suggested objectives:
     accepted ones are added too; both are kept, for the acceptance rate.
     """
-    accepted, rejected = accepted or [], rejected or []
+    return update_input(engine, receipt=receipt, objectives=objectives, accepted=accepted or [],
+                        rejected=rejected or [], actor=actor)  # fmt: skip
+
+
+def update_input(
+    engine: Engine, *, receipt: str, actor: StaffMember, status: str | None = None,
+    objectives: list[int] | None = None, accepted: list[int] | None = None,
+    rejected: list[int] | None = None,
+) -> InputView:  # fmt: skip
+    """Change an input's status and/or its objective tags, with their audit entries, in ONE transaction.
+
+    The caller validates the whole request first; here either every change is stored
+    with its audit entry, or (on ``NotAllowed`` or any error) none is. ``status`` is one of
+    the statuses in ``ACTIONS``; ``objectives`` are tags added to those the contributor chose.
+    """
+    if status is not None and status not in ACTIONS.values():
+        raise ValueError(f"unknown status {status!r}")
     with write_session(engine) as session:
         submission = _find(session, receipt, actor)
-        for suggestion in submission.suggestions:
-            if suggestion.decision is None and suggestion.objective_number in {*accepted, *rejected}:
-                suggestion.decision = "accepted" if suggestion.objective_number in accepted else "rejected"
-                suggestion.decided_at = utcnow()
-        added = sorted((set(objectives) | set(accepted)) - set(submission.objectives))
-        submission.objective_links.extend(SubmissionObjective(objective_number=n) for n in added)
-        submission.updated_at = utcnow()
-        crud.write_audit(session, actor=f"staff:{actor.id}", action="input.tagged", subject_type="input",
-                         subject_id=submission.id, detail={"objectives": added})  # fmt: skip
+        if status is not None:
+            _set_status(session, submission, status, actor)
+        if objectives is not None or accepted or rejected:
+            _add_tags(session, submission, objectives or [], accepted or [], rejected or [], actor)
         session.flush()
         return _view(submission)
 
 
-def _find(session, receipt: str, actor: StaffMember) -> Submission:  # type: ignore[no-untyped-def]
+def _set_status(session: Session, submission: Submission, status: str, actor: StaffMember) -> None:
+    submission.status, submission.updated_at = status, utcnow()
+    crud.write_audit(session, actor=f"staff:{actor.id}", action=f"input.{status}",
+                     subject_type="input", subject_id=submission.id)  # fmt: skip
+
+
+def _add_tags(
+    session: Session, submission: Submission, objectives: list[int], accepted: list[int],
+    rejected: list[int], actor: StaffMember,
+) -> None:  # fmt: skip
+    for suggestion in submission.suggestions:
+        if suggestion.decision is None and suggestion.objective_number in {*accepted, *rejected}:
+            suggestion.decision = "accepted" if suggestion.objective_number in accepted else "rejected"
+            suggestion.decided_at = utcnow()
+    added = sorted((set(objectives) | set(accepted)) - set(submission.objectives))
+    submission.objective_links.extend(SubmissionObjective(objective_number=n) for n in added)
+    submission.updated_at = utcnow()
+    crud.write_audit(session, actor=f"staff:{actor.id}", action="input.tagged", subject_type="input",
+                     subject_id=submission.id, detail={"objectives": added})  # fmt: skip
+
+
+def _find(session: Session, receipt: str, actor: StaffMember) -> Submission:
+    """The input, if ``actor`` may moderate in its review; ``NotAllowed`` (not found) otherwise."""
     submission = session.exec(select(Submission).where(Submission.receipt == receipt)).first()
-    if submission is None or not actor.covers(submission.review_slug):
+    if submission is None:
         raise NotAllowed(receipt)
+    authorize(actor, Action.MODERATE, submission.review_slug)
     return submission
 
 
@@ -102,8 +130,7 @@ def set_review_channel(
     engine: Engine, *, review_slug: str, channel_id: str, actor: StaffMember, safeguarding: bool = False
 ) -> None:
     """Where a review's new inputs are moderated, or (``safeguarding``) where urgent ones go."""
-    if not actor.covers(review_slug):
-        raise NotAllowed(review_slug)
+    authorize(actor, Action.CONFIGURE_REVIEW, review_slug)
     with write_session(engine) as session:
         review = session.get(RegionalReview, review_slug)
         if review is None:
@@ -178,3 +205,28 @@ def find_input(engine: Engine, *, receipt: str) -> InputView | None:
     with read_session(engine) as session:
         submission = session.exec(select(Submission).where(Submission.receipt == receipt)).first()
         return _view(submission) if submission else None
+
+
+_LARGEST_ID = {"postgresql": 2**31 - 1}  # the id column's type there; SQLite's integers have 64 bits
+
+
+def list_inputs(
+    engine: Engine, *, reviews: list[str], after_id: int, limit: int, status: str | None = None,
+    since: datetime | None = None,
+) -> list[InputView]:  # fmt: skip
+    """A page of inputs of ``reviews`` with ids above ``after_id``, oldest first (keyset pagination).
+
+    Ids are never reused (AUTOINCREMENT on SQLite, sequences on PostgreSQL), so a page
+    boundary stays where it was while inputs arrive or are erased. An ``after_id`` beyond
+    the largest id the column can hold (PostgreSQL's integer) simply ends the list.
+    """
+    if after_id >= _LARGEST_ID.get(engine.dialect.name, 2**63 - 1):
+        return []
+    statement = select(Submission).where(col(Submission.review_slug).in_(reviews), col(Submission.id) > after_id)
+    if status is not None:
+        statement = statement.where(col(Submission.status) == status)
+    if since is not None:
+        statement = statement.where(col(Submission.created_at) >= since)
+    with read_session(engine) as session:
+        rows = session.exec(statement.order_by(col(Submission.id)).limit(limit)).all()
+        return [_view(row) for row in rows]

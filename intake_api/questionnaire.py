@@ -99,6 +99,9 @@ class Question:
     max_length: int = 0
     min_choices: int = 0
     max_choices: int = 0
+    # Free text that may carry personal data (an e-mail address, a phone number): stored
+    # with it masked (intake_api.redaction), whatever the kind of record and the channel.
+    redact: bool = False
 
     def options(self, locale: str) -> list[tuple[str, str, str | None]]:
         """(value, label, detail) in the reader's language, countries sorted by name."""
@@ -211,20 +214,47 @@ def _clean_text(question: Question, raw: Any) -> str | None:
         if question.required:
             raise _REQUIRED
         return None
-    count = len(original) if isinstance(original, str) and len(original) > _RAW_CEILING else len(value)
-    if question.max_length and count > question.max_length:
+    longest, shortest = _lengths(question, original)
+    if question.max_length and longest > question.max_length:
         raise AnswerError(
             "too_long",
             N_("Please keep this to %(max)s characters at most (you wrote %(count)s)."),
-            {"max": question.max_length, "count": count},
+            {"max": question.max_length, "count": longest},
         )
-    if count < question.min_length:
+    if shortest < question.min_length:
         raise AnswerError(
             "too_short",
             N_("Please write at least %(min)s characters (you wrote %(count)s)."),
-            {"min": question.min_length, "count": count},
+            {"min": question.min_length, "count": shortest},
         )
     return value
+
+
+def _lengths(question: Question, original: Any) -> tuple[int, int]:
+    """The length of an answer as typed, measured the way most generous to the writer.
+
+    Surrounding white space never counts (nor repeated spaces in a line). Toward the
+    maximum a Windows line break counts once, as the browser showed it; toward the
+    minimum every character typed counts. Both are counted before Unicode normalisation,
+    so a limit means the same whatever the writer's keyboard composed: the API document
+    states these limits as plain string lengths, and every text it admits is accepted.
+    """
+    text = _as_text_unnormalised(original)
+    if isinstance(original, str) and len(original) > _RAW_CEILING:
+        return len(original), len(original)
+
+    def measure(raw: str) -> int:
+        return len(" ".join(raw.split())) if question.kind is Kind.LINE else len(raw.strip())
+
+    return measure(text.replace("\r\n", "\n")), measure(text)
+
+
+def _as_text_unnormalised(raw: Any) -> str:
+    if isinstance(raw, list | tuple):
+        raw = raw[0] if raw else ""
+    if isinstance(raw, bytes):
+        raw = raw.decode("utf-8", errors="replace")
+    return str(raw)[:_RAW_CEILING]
 
 
 def _clean_email(question: Question, raw: Any) -> str | None:
@@ -312,6 +342,11 @@ class Questionnaire:
     def keys(self) -> tuple[str, ...]:
         return tuple(q.key for q in self.questions)
 
+    @property
+    def redacted_keys(self) -> frozenset[str]:
+        """The free-text answers stored with personal data masked."""
+        return frozenset(q.key for q in self.questions if q.redact)
+
     def validate(self, raw: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, AnswerError]]:
         """Clean every answer; unknown keys (CSRF tokens, honeypots) are ignored."""
         clean: dict[str, Any] = {}
@@ -378,7 +413,7 @@ INPUT = Questionnaire("input", (
     _objectives,
     Question("text", Kind.TEXT, N_("Your input"),
              N_("What works, what does not, and what should change? Between %(min)s and %(max)s characters."),
-             required=True, min_length=TEXT_MIN, max_length=TEXT_MAX),
+             required=True, min_length=TEXT_MIN, max_length=TEXT_MAX, redact=True),
     _contact_email,
     _consent_store,
     Question("consent_quote", Kind.CONSENT,
@@ -408,13 +443,14 @@ STAFF_INPUT = Questionnaire("staff_input", (
 
 PLEDGE = Questionnaire("pledge", (
     Question("organisation", Kind.LINE, N_("Member State or organisation making the pledge"),
-             required=True, min_length=2, max_length=200),
+             required=True, min_length=2, max_length=200, redact=True),
     _stakeholder_group,
     _country,
     Question("review", Kind.SINGLE, N_("Regional review"), N_("Optional."), choices=REVIEW_CHOICES),
-    Question("title", Kind.LINE, N_("Title of the pledge"), required=True, min_length=5, max_length=200),
+    Question("title", Kind.LINE, N_("Title of the pledge"), required=True, min_length=5, max_length=200,
+             redact=True),
     Question("text", Kind.TEXT, N_("What do you pledge to do, and by when?"),
-             required=True, min_length=20, max_length=TEXT_MAX),
+             required=True, min_length=20, max_length=TEXT_MAX, redact=True),
     Question("objectives", Kind.MULTIPLE, N_("GCM objectives"),
              N_("The objectives the pledge advances."), required=True,
              choices=OBJECTIVE_CHOICES, max_choices=23),
@@ -423,15 +459,16 @@ PLEDGE = Questionnaire("pledge", (
 ))  # fmt: skip
 
 PRACTICE = Questionnaire("practice", (
-    Question("title", Kind.LINE, N_("Name of the practice"), required=True, min_length=5, max_length=200),
+    Question("title", Kind.LINE, N_("Name of the practice"), required=True, min_length=5, max_length=200,
+             redact=True),
     Question("description", Kind.TEXT, N_("What was done, for whom, and with what results?"),
-             required=True, min_length=50, max_length=TEXT_MAX),
+             required=True, min_length=50, max_length=TEXT_MAX, redact=True),
     Question("objectives", Kind.MULTIPLE, N_("GCM objectives"),
              N_("The objectives the practice implements."), required=True,
              choices=OBJECTIVE_CHOICES, max_choices=23),
     Question("countries", Kind.COUNTRIES, N_("Countries where it takes place"), required=True),
-    Question("organisation", Kind.LINE, N_("Organisation"), max_length=200),
-    Question("partners", Kind.LINE, N_("Partners"), N_("Optional."), max_length=500),
+    Question("organisation", Kind.LINE, N_("Organisation"), max_length=200, redact=True),
+    Question("partners", Kind.LINE, N_("Partners"), N_("Optional."), max_length=500, redact=True),
     Question("link", Kind.URL, N_("Web page about the practice"), N_("Optional.")),
     Question("review", Kind.SINGLE, N_("Regional review"), N_("Optional."), choices=REVIEW_CHOICES),
     _contact_email,
@@ -461,7 +498,7 @@ REGISTRATION = Questionnaire("registration", (
     _review,
     Question("name", Kind.LINE, N_("Full name"), N_("As it should appear on your badge."),
              required=True, min_length=2, max_length=200),
-    Question("organisation", Kind.LINE, N_("Organisation"), N_("Optional."), max_length=200),
+    Question("organisation", Kind.LINE, N_("Organisation"), N_("Optional."), max_length=200, redact=True),
     _stakeholder_group,
     Question("country", Kind.COUNTRY, N_("Country"), required=True),
     Question("contact_email", Kind.EMAIL, N_("E-mail address"),
@@ -471,10 +508,10 @@ REGISTRATION = Questionnaire("registration", (
              choices=_choices(ATTENDANCE_MODES)),
     Question("accessibility_needs", Kind.TEXT, N_("Accessibility needs"),
              N_("Optional. Interpretation, sign language, step-free access, anything that helps you take part."),
-             max_length=1_000),
+             max_length=1_000, redact=True),
     Question("travel_support", Kind.BOOLEAN, N_("I request travel support"),
              N_("For participants from least developed countries and stakeholders who could not attend otherwise.")),
-    Question("travel_reason", Kind.TEXT, N_("Why do you need travel support?"), max_length=1_000),
+    Question("travel_reason", Kind.TEXT, N_("Why do you need travel support?"), max_length=1_000, redact=True),
     _consent_store,
 ), rules=(_travel_support_needs_reason,))  # fmt: skip
 

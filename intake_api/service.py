@@ -10,6 +10,7 @@ channel message.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -62,6 +63,19 @@ class FieldError:
     message: str  # already in the contributor's language
 
 
+class IdempotencyConflict(Exception):
+    """The channel's message id was used before with other answers; nothing was stored.
+
+    A redelivery carries the same answers and gets the first receipt; a different input
+    under a reused id (a partner's Idempotency-Key, a form's submission key) is refused
+    instead of being silently answered with someone else's receipt.
+    """
+
+    def __init__(self, kind: str, receipt: str) -> None:
+        super().__init__(f"message id already used for {kind} with other answers")
+        self.kind, self.receipt = kind, receipt
+
+
 class InvalidAnswers(Exception):
     """Answers a person can correct; nothing was stored."""
 
@@ -88,10 +102,10 @@ class _Form:
     kind: str
     questionnaire: Questionnaire
     model: type[IntakeRecord]
-    # The record's own fields from clean answers. Runs before the write transaction:
-    # redaction, the safeguarding scan and encryption are CPU work that must not hold
-    # SQLite's write lock (or a PostgreSQL transaction) open.
-    fields: Callable[[dict[str, Any], KeyRing], dict[str, Any]]
+    # The record's own fields from the answers as shown (free text redacted) and as written.
+    # Runs before the write transaction: redaction, the safeguarding scan and encryption are
+    # CPU work that must not hold SQLite's write lock (or a PostgreSQL transaction) open.
+    fields: Callable[[dict[str, Any], dict[str, Any], KeyRing], dict[str, Any]]
     stored_as: str = ""  # the kind of record it makes, when several forms make the same
 
     @property
@@ -99,9 +113,10 @@ class _Form:
         return self.stored_as or self.kind
 
 
-def _input_fields(answers: dict[str, Any], keys: KeyRing) -> dict[str, Any]:
-    written = answers["text"]
-    shown = redact(written)
+def _input_fields(answers: dict[str, Any], written_answers: dict[str, Any], keys: KeyRing) -> dict[str, Any]:
+    """The words as written are sealed when redaction changed them (for their author, and an
+    administrator when the law requires); the risk scan reads them as written."""
+    written, shown = written_answers["text"], answers["text"]
     disclosure = assess(written)
     return dict(
         review_slug=answers["review"],
@@ -119,7 +134,7 @@ def _input_fields(answers: dict[str, Any], keys: KeyRing) -> dict[str, Any]:
     )
 
 
-def _pledge_fields(answers: dict[str, Any], _keys: KeyRing) -> dict[str, Any]:
+def _pledge_fields(answers: dict[str, Any], _written: dict[str, Any], _keys: KeyRing) -> dict[str, Any]:
     return dict(
         review_slug=answers["review"],
         organisation=answers["organisation"],
@@ -131,7 +146,7 @@ def _pledge_fields(answers: dict[str, Any], _keys: KeyRing) -> dict[str, Any]:
     )
 
 
-def _practice_fields(answers: dict[str, Any], _keys: KeyRing) -> dict[str, Any]:
+def _practice_fields(answers: dict[str, Any], _written: dict[str, Any], _keys: KeyRing) -> dict[str, Any]:
     return dict(
         review_slug=answers["review"],
         title=answers["title"],
@@ -144,7 +159,7 @@ def _practice_fields(answers: dict[str, Any], _keys: KeyRing) -> dict[str, Any]:
     )
 
 
-def _registration_fields(answers: dict[str, Any], keys: KeyRing) -> dict[str, Any]:
+def _registration_fields(answers: dict[str, Any], _written: dict[str, Any], keys: KeyRing) -> dict[str, Any]:
     needs = answers["accessibility_needs"]
     return dict(
         review_slug=answers["review"],
@@ -236,9 +251,14 @@ class IntakeService:
         partner API); the review of the *validated* answers must be one they may
         capture for, so no shape of the raw answers can aim at another review.
 
+        Every answer the questionnaire marks as free text (``Question.redact``) is stored
+        with personal data masked, for every kind of record; only an input's text keeps
+        its words as written, sealed (see ``redacted``).
+
         Raises ``InvalidAnswers`` (messages in ``locale``) when an answer is
-        refused, including a missing storage consent, and ``NotAllowed`` when
-        ``staff`` may not capture for the review; nothing is stored then.
+        refused, including a missing storage consent, ``NotAllowed`` when
+        ``staff`` may not capture for the review, and ``IdempotencyConflict`` when
+        ``message_id`` was stored before with other answers; nothing is stored then.
         """
         form = _FORMS[kind]
         if channel not in CHANNELS:
@@ -252,7 +272,9 @@ class IntakeService:
         pseudonym = (
             self.keys.pseudonym(channel, platform_user_id) if platform_user_id is not None else None
         )
-        fields = form.fields(clean, self.keys)
+        fingerprint = self.keys.fingerprint(_canonical(form.record_kind, clean))
+        fields = form.fields(redacted(form.questionnaire, clean), clean, self.keys)
+        fields["answers_fingerprint"] = fingerprint
         analysis = analyse(fields["text"], locale) if form.model is Submission and self.analysis else None
         for _attempt in range(_STORE_ATTEMPTS):
             try:
@@ -305,6 +327,8 @@ class IntakeService:
                 existing = crud.find_by_message(session, form.model, channel=channel, message_id=message_id)
                 if existing is None:  # pragma: no cover - the conflict that skipped the insert is visible
                     raise RuntimeError("a conflicting intake vanished")
+                if existing.answers_fingerprint not in (None, fields["answers_fingerprint"]):
+                    raise IdempotencyConflict(form.record_kind, existing.receipt)
                 return _receipt(form.record_kind, existing.model_dump(), duplicate=True)
             if analysis is not None:
                 crud.add_suggestions(session, submission_id=record_id, suggestions=[
@@ -350,6 +374,23 @@ class IntakeService:
     def reviews(self) -> list[RegionalReview]:
         with read_session(self.engine) as session:
             return crud.list_reviews(session)
+
+
+def redacted(questionnaire: Questionnaire, answers: dict[str, Any]) -> dict[str, Any]:
+    """The answers with personal data masked in every free-text answer the questionnaire marks.
+
+    One rule for every kind of record: an input's text, a pledge's title and text, a
+    practice's title, description, organisation and partners, a registration's
+    organisation, needs and reason for travel support.
+    """
+    marked = questionnaire.redacted_keys
+    return {key: redact(value) if key in marked and isinstance(value, str) else value
+            for key, value in answers.items()}  # fmt: skip
+
+
+def _canonical(kind: str, answers: dict[str, Any]) -> bytes:
+    """The clean answers in one byte form, so equal answers always give the same fingerprint."""
+    return json.dumps([kind, answers], sort_keys=True, ensure_ascii=False, default=str).encode()
 
 
 def _analysis_columns(analysis: Analysis) -> dict[str, Any]:

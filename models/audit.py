@@ -6,13 +6,14 @@ from typing import Any
 from sqlalchemy import JSON
 from sqlmodel import Field, SQLModel
 
-from models.base import Timestamp, utcnow
+from models.base import NEVER_REUSE_IDS, Timestamp, utcnow
 
 
 class AuditEntry(SQLModel, table=True):
     """One action; ``actor`` is a role or pseudonym, never a name or platform id."""
 
     __tablename__ = "audit_entry"
+    __table_args__ = NEVER_REUSE_IDS
 
     id: int | None = Field(default=None, primary_key=True)
     at: datetime = Field(default_factory=utcnow, sa_type=Timestamp, index=True)

@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import JSON, LargeBinary, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from models.base import Timestamp, utcnow
+from models.base import NEVER_REUSE_IDS, Timestamp, utcnow
 
 DELIVERY_STATUSES = ("pending", "sending", "sent", "uncertain", "failed", "skipped")
 
@@ -40,6 +40,7 @@ class Broadcast(SQLModel, table=True):
     """
 
     __tablename__ = "broadcast"
+    __table_args__ = NEVER_REUSE_IDS
 
     id: int | None = Field(default=None, primary_key=True)
     review_slug: str = Field(foreign_key="regional_review.slug", max_length=16, index=True)

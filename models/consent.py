@@ -4,7 +4,7 @@ from datetime import datetime
 
 from sqlmodel import Field, SQLModel
 
-from models.base import Timestamp, utcnow
+from models.base import NEVER_REUSE_IDS, Timestamp, utcnow
 
 CONSENT_KINDS = ("store", "quote", "contact", "message")  # message: written to in the chat
 
@@ -13,6 +13,7 @@ class ConsentRecord(SQLModel, table=True):
     """One consent given or withdrawn; the latest record per subject and kind is in force."""
 
     __tablename__ = "consent_record"
+    __table_args__ = NEVER_REUSE_IDS
 
     id: int | None = Field(default=None, primary_key=True)
     contributor_id: int | None = Field(

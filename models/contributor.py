@@ -4,7 +4,7 @@ from datetime import datetime
 
 from sqlmodel import Field, SQLModel
 
-from models.base import Timestamp, utcnow
+from models.base import NEVER_REUSE_IDS, Timestamp, utcnow
 
 
 class Contributor(SQLModel, table=True):
@@ -13,6 +13,8 @@ class Contributor(SQLModel, table=True):
     ``pseudonym`` is a keyed HMAC of channel and platform id, so the same
     Telegram or Slack user maps to the same row without the id being stored.
     """
+
+    __table_args__ = NEVER_REUSE_IDS
 
     id: int | None = Field(default=None, primary_key=True)
     pseudonym: str = Field(max_length=64, unique=True)

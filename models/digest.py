@@ -5,13 +5,14 @@ from datetime import datetime
 from sqlalchemy import JSON, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from models.base import Timestamp, utcnow
+from models.base import NEVER_REUSE_IDS, Timestamp, utcnow
 
 
 class DigestSubscription(SQLModel, table=True):
     """Who gets which reviews' digest, how often, in which language and where."""
 
     __tablename__ = "digest_subscription"
+    __table_args__ = NEVER_REUSE_IDS
 
     id: int | None = Field(default=None, primary_key=True)
     reviews: list[str] = Field(default_factory=list, sa_type=JSON)

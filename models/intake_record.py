@@ -26,4 +26,7 @@ class IntakeRecord(SQLModel):
     consent_store: bool = False
     consent_version: str = Field(max_length=32)
     contact_email: bytes | None = Field(default=None, sa_type=LargeBinary)  # encrypted
+    # A keyed digest of the clean answers: the same message id with other answers is refused,
+    # not mistaken for a redelivery. None for records stored before it was kept.
+    answers_fingerprint: str | None = Field(default=None, max_length=64)
     created_at: datetime = Field(default_factory=utcnow, sa_type=Timestamp, index=True)

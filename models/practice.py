@@ -3,13 +3,14 @@
 from sqlalchemy import JSON, Text, UniqueConstraint
 from sqlmodel import Field
 
+from models.base import NEVER_REUSE_IDS
 from models.intake_record import IntakeRecord
 
 
 class Practice(IntakeRecord, table=True):
     """A practice: what was done, where, with whom, toward which objectives."""
 
-    __table_args__ = (UniqueConstraint("channel", "channel_message_id"),)
+    __table_args__ = (UniqueConstraint("channel", "channel_message_id"), NEVER_REUSE_IDS)
 
     review_slug: str | None = Field(default=None, foreign_key="regional_review.slug", max_length=16)
     title: str = Field(max_length=200)

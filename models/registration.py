@@ -3,13 +3,14 @@
 from sqlalchemy import LargeBinary, Text, UniqueConstraint
 from sqlmodel import Field
 
+from models.base import NEVER_REUSE_IDS
 from models.intake_record import IntakeRecord
 
 
 class Registration(IntakeRecord, table=True):
     """A participant's registration; name and needs are personal, so encrypted."""
 
-    __table_args__ = (UniqueConstraint("channel", "channel_message_id"),)
+    __table_args__ = (UniqueConstraint("channel", "channel_message_id"), NEVER_REUSE_IDS)
 
     review_slug: str = Field(foreign_key="regional_review.slug", max_length=16, index=True)
     name: bytes = Field(sa_type=LargeBinary)  # encrypted

@@ -5,7 +5,7 @@ from datetime import datetime
 from sqlalchemy import JSON
 from sqlmodel import Field, SQLModel
 
-from models.base import Timestamp, utcnow
+from models.base import NEVER_REUSE_IDS, Timestamp, utcnow
 
 STAFF_ROLES = ("admin", "organiser")
 
@@ -18,6 +18,7 @@ class StaffMember(SQLModel, table=True):
     """
 
     __tablename__ = "staff_member"
+    __table_args__ = NEVER_REUSE_IDS
 
     id: int | None = Field(default=None, primary_key=True)
     email: str = Field(max_length=254, unique=True)

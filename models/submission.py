@@ -5,7 +5,7 @@ from datetime import datetime
 from sqlalchemy import JSON, LargeBinary, Text, UniqueConstraint
 from sqlmodel import Field, Relationship, SQLModel
 
-from models.base import Timestamp, utcnow
+from models.base import NEVER_REUSE_IDS, Timestamp, utcnow
 from models.intake_record import IntakeRecord
 
 SUBMISSION_STATUSES = ("new", "reviewed", "flagged", "included")
@@ -49,7 +49,7 @@ class TextBand(SQLModel, table=True):
 class Submission(IntakeRecord, table=True):
     """One input: who (profile snapshot), about what, what they said, and what they agreed to."""
 
-    __table_args__ = (UniqueConstraint("channel", "channel_message_id"),)
+    __table_args__ = (UniqueConstraint("channel", "channel_message_id"), NEVER_REUSE_IDS)
 
     review_slug: str = Field(foreign_key="regional_review.slug", max_length=16, index=True)
     stakeholder_group: str | None = Field(default=None, max_length=32, index=True)

@@ -1,13 +1,29 @@
-"""The OpenAPI 3.1 description of /api/v1; tests check every response against it."""
+"""The OpenAPI 3.1 description of /api/v1, as strict as the server (it is built from the same schemas).
+
+Every status an operation can answer is listed with its JSON body; the tests check every
+response against this document, and Schemathesis fuzzes the server from it.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from intake_api import __version__
-from models.reference import REVIEW_SLUGS
+from intake_api.api import schemas
 
-_ERROR = {"$ref": "#/components/schemas/Error"}
+_ERROR_REF = {"$ref": "#/components/schemas/Error"}
+_ERROR_TEXT = {
+    400: "Malformed request: a parameter given twice or empty, out of bounds, or a body that is not one JSON object",
+    401: "No valid bearer token (missing, unknown, revoked, or its staff member deactivated)",
+    403: "The caller's role does not cover this review or action",
+    404: "No such record or review, or not in the caller's reviews",
+    405: "Method not allowed here; the Allow header lists those that are",
+    413: "The body is too large",
+    415: "The body is not application/json",
+    422: "The body was refused: field by field in `errors`",
+    500: "Unexpected error; nothing was changed",
+}
+_ALWAYS = (401, 405, 500)
 
 
 def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
@@ -15,163 +31,173 @@ def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
 
 
 def _errors(*codes: int) -> dict[str, Any]:
-    text = {400: "Bad request", 401: "No valid bearer token", 403: "Outside the caller's reviews",
-            404: "Not found", 422: "Refused answers"}  # fmt: skip
-    return {str(code): _json(_ERROR, text[code]) for code in codes}
+    """Error answers of an operation: those named, plus those every operation can give."""
+    answers: dict[str, Any] = {}
+    for code in sorted({*codes, *_ALWAYS}):
+        answers[str(code)] = {"$ref": "#/components/responses/MethodNotAllowed"} if code == 405 else _json(
+            _ERROR_REF, _ERROR_TEXT[code])
+    return answers
 
 
-_REVIEW = {"name": "slug", "in": "path", "required": True, "schema": {"type": "string", "enum": list(REVIEW_SLUGS)}}
-_REVIEW_QUERY = {"name": "review", "in": "query", "schema": {"type": "string", "enum": list(REVIEW_SLUGS)}}
-_LOCALE_QUERY = {"name": "locale", "in": "query",
-                 "schema": {"type": "string", "enum": ["en", "fr", "es", "ar", "ru", "zh", "pt"]}}  # fmt: skip
-_NULLABLE_STRING = {"type": ["string", "null"]}
+def _query(name: str, schema: dict[str, Any], description: str | None = None) -> dict[str, Any]:
+    parameter = {"name": name, "in": "query", "required": False, "schema": schema}
+    return {**parameter, "description": description} if description else parameter
+
+
+def _path(name: str, schema: dict[str, Any]) -> dict[str, Any]:
+    return {"name": name, "in": "path", "required": True, "schema": schema}
+
+
+def _body(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"required": True, "content": {"application/json": {"schema": schema}}}
 
 
 def _list_of(ref: str) -> dict[str, Any]:
-    return {"type": "object", "required": ["items"], "properties": {"items": {"type": "array", "items": {"$ref": ref}}}}
+    return {"type": "object", "additionalProperties": False, "required": ["items"],
+            "properties": {"items": {"type": "array", "items": {"$ref": ref}}}}  # fmt: skip
 
 
-def openapi_document() -> dict[str, Any]:
+def _file(media_types: list[str], description: str) -> dict[str, Any]:
+    return {"description": description, "content": {media: {} for media in media_types}}
+
+
+_REVIEW_QUERY = _query("review", schemas.REVIEW, "One of the caller's reviews; all of them when left out.")
+_LOCALE_QUERY = _query("locale", schemas.LOCALE, "Language of labels; en when left out.")
+_SLUG = _path("slug", schemas.REVIEW)
+_INPUT_RECEIPT = _path("receipt", {"type": "string", "pattern": schemas.INPUT_RECEIPT_PATTERN})
+_ANY_RECEIPT = _path("receipt", schemas.RECEIPT)
+
+
+def openapi_document(minor_age_groups: frozenset[str] = frozenset()) -> dict[str, Any]:
+    """The document; ``minor_age_groups`` follow ``INTAKE_DIGITAL_CONSENT_AGE`` (no contact address kept)."""
     return {
         "openapi": "3.1.0",
         "info": {"title": "gcm-intake staff API", "version": __version__,
-                 "description": "Inputs to the Regional Reviews of the Global Compact for Migration."},
+                 "description": "Inputs to the Regional Reviews of the Global Compact for Migration. "
+                                "Every request needs a bearer token; an organiser acts in their reviews only. "
+                                "Parameters are given at most once and never empty."},
         "servers": [{"url": "/api/v1"}],
         "security": [{"bearer": []}],
         "paths": {
             "/submissions": {
                 "get": {
+                    "operationId": "listSubmissions",
                     "summary": "List inputs (cursor pagination, oldest first)",
                     "parameters": [
                         _REVIEW_QUERY,
-                        {"name": "status", "in": "query", "schema": {"type": "string", "enum": ["new", "reviewed", "flagged", "included"]}},
-                        {"name": "since", "in": "query", "schema": {"type": "string"}},
-                        {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 500}},
-                        {"name": "cursor", "in": "query", "schema": {"type": "string"}},
+                        _query("status", {"type": "string", "enum": schemas.ALL_STATUSES}),
+                        _query("since", {"type": "string", "pattern": schemas.SINCE_PATTERN},
+                               "Inputs received from this date (midnight UTC) or date and time (with its offset)."),
+                        _query("limit", {"type": "integer", "minimum": 1, "maximum": schemas.PAGE_MAX},
+                               f"Page size, {schemas.PAGE_DEFAULT} when left out."),
+                        _query("cursor", {"type": "string", "pattern": schemas.CURSOR_PATTERN},
+                               "next_cursor of the previous page."),
                     ],
                     "responses": {"200": _json({"$ref": "#/components/schemas/InputPage"}, "A page of inputs"),
-                                  **_errors(400, 401, 403, 404)},
+                                  **_errors(400, 403)},
                 },
                 "post": {
+                    "operationId": "createSubmission",
                     "summary": "Submit an input from a partner system",
+                    "description": "The Idempotency-Key makes a retried POST store once (200, duplicate: true). "
+                                   "The same key with other answers is refused with 422 "
+                                   "(error: idempotency_key_reused): use a new key for every new input.",
                     "parameters": [{"name": "Idempotency-Key", "in": "header", "required": True,
-                                    "schema": {"type": "string", "maxLength": 100}}],
-                    "requestBody": {"required": True, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/NewInput"}}}},
+                                    "schema": {"type": "string", "pattern": schemas.IDEMPOTENCY_KEY_PATTERN}}],
+                    "requestBody": _body({"$ref": "#/components/schemas/NewInput"}),
                     "responses": {"201": _json({"$ref": "#/components/schemas/Receipt"}, "Stored"),
                                   "200": _json({"$ref": "#/components/schemas/Receipt"}, "Stored before with this key"),
-                                  **_errors(400, 401, 403, 404, 422)},
+                                  **_errors(400, 403, 413, 415, 422)},
                 },
             },
             "/submissions/{receipt}": {
-                "parameters": [{"name": "receipt", "in": "path", "required": True, "schema": {"type": "string"}}],
-                "get": {"summary": "One input", "responses": {
-                    "200": _json({"$ref": "#/components/schemas/Input"}, "The input"), **_errors(401, 404)}},
+                "get": {
+                    "operationId": "getSubmission", "summary": "One input", "parameters": [_INPUT_RECEIPT],
+                    "responses": {"200": _json({"$ref": "#/components/schemas/Input"}, "The input"),
+                                  **_errors(404)},
+                },
                 "patch": {
-                    "summary": "Change the status or add objective tags",
-                    "requestBody": {"required": True, "content": {"application/json": {"schema": {
-                        "type": "object", "properties": {
-                            "status": {"type": "string", "enum": ["reviewed", "flagged", "included"]},
-                            "objectives": {"type": "array", "items": {"type": "integer", "minimum": 1, "maximum": 23}}}}}}},
+                    "operationId": "updateSubmission",
+                    "summary": "Change the status and/or add objective tags, all or nothing",
+                    "parameters": [_INPUT_RECEIPT],
+                    "requestBody": _body({"$ref": "#/components/schemas/InputUpdate"}),
                     "responses": {"200": _json({"$ref": "#/components/schemas/Input"}, "The updated input"),
-                                  **_errors(400, 401, 404, 422)},
+                                  **_errors(400, 404, 413, 415, 422)},
                 },
                 "delete": {
+                    "operationId": "eraseRecord",
                     "summary": "Erase a record (input, pledge, practice or registration) on its author's request",
-                    "description": "Administrators only; audited. Idempotent: erasing again answers 404.",
-                    "responses": {"204": {"description": "Erased"}, **_errors(401, 403, 404)},
+                    "description": "Administrators only; audited. Erasing again answers 404.",
+                    "parameters": [_ANY_RECEIPT],
+                    "responses": {"204": {"description": "Erased"}, **_errors(403, 404)},
                 },
             },
             "/submissions/{receipt}/consents": {
-                "parameters": [{"name": "receipt", "in": "path", "required": True, "schema": {"type": "string"}}],
                 "post": {
+                    "operationId": "withdrawConsent",
                     "summary": "Withdraw a consent on the contributor's behalf",
-                    "requestBody": {"required": True, "content": {"application/json": {"schema": {
-                        "type": "object", "required": ["consent", "granted"], "properties": {
-                            "consent": {"type": "string", "enum": ["quote", "contact", "message"]},
-                            "granted": {"type": "boolean", "const": False}}}}}},
-                    "responses": {"200": _json({"type": "object", "required": ["receipt", "consent", "granted"],
-                                                "properties": {"receipt": {"type": "string"}, "consent": {"type": "string"},
-                                                               "granted": {"type": "boolean"}}}, "Withdrawn"),
-                                  **_errors(400, 401, 404, 422)},
+                    "parameters": [_ANY_RECEIPT],
+                    "requestBody": _body({"$ref": "#/components/schemas/ConsentWithdrawal"}),
+                    "responses": {"200": _json({"$ref": "#/components/schemas/ConsentWithdrawn"}, "Withdrawn"),
+                                  **_errors(400, 404, 413, 415, 422)},
                 },
             },
             "/reviews/{slug}/stats": {"get": {
-                "summary": "Counts for a review", "parameters": [_REVIEW],
-                "responses": {"200": _json({"$ref": "#/components/schemas/Stats"}, "Counts"), **_errors(401, 403, 404)}}},
+                "operationId": "reviewStats", "summary": "Counts for a review", "parameters": [_SLUG],
+                "responses": {"200": _json({"$ref": "#/components/schemas/Stats"}, "Counts"), **_errors(403, 404)}}},
             "/reviews/{slug}/report": {"get": {
-                "summary": "The summary report of a review",
-                "parameters": [_REVIEW, _LOCALE_QUERY, {"name": "format", "in": "query", "schema": {
-                    "type": "string", "enum": ["html", "md", "csv", "xlsx", "docx"]}}],
-                "responses": {"200": {"description": "The report file", "content": {
-                    "text/html": {}, "text/markdown": {}, "text/csv": {},
-                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {},
-                    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": {}}},
-                    **_errors(400, 401, 403, 404)}}},
+                "operationId": "reviewReport", "summary": "The summary report of a review",
+                "parameters": [_SLUG, _LOCALE_QUERY,
+                               _query("format", {"type": "string", "enum": schemas.REPORT_FORMATS}, "html when left out.")],
+                "responses": {"200": _file([_media(f) for f in schemas.REPORT_FORMATS], "The report file"),
+                              **_errors(400, 403, 404)}}},
             "/exports/submissions": {"get": {
-                "summary": "Every input of the caller's reviews, streamed",
-                "parameters": [_REVIEW_QUERY, _LOCALE_QUERY, {"name": "format", "in": "query", "schema": {
-                    "type": "string", "enum": ["csv", "xlsx", "jsonl"]}}],
-                "responses": {"200": {"description": "The export file", "content": {
-                    "text/csv": {}, "application/x-ndjson": {},
-                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {}}},
-                    **_errors(400, 401, 403, 404)}}},
-            "/pledges": {"get": {"summary": "Pledges", "parameters": [_REVIEW_QUERY], "responses": {
-                "200": _json(_list_of("#/components/schemas/Pledge"), "Pledges"), **_errors(401, 403, 404)}}},
-            "/practices": {"get": {"summary": "Practices", "parameters": [_REVIEW_QUERY], "responses": {
-                "200": _json(_list_of("#/components/schemas/Practice"), "Practices"), **_errors(401, 403, 404)}}},
-            "/registrations": {"get": {"summary": "Consultation registrations", "parameters": [_REVIEW_QUERY],
-                                       "responses": {"200": _json(_list_of("#/components/schemas/Registration"), "Registrations"),
-                                                     **_errors(401, 403, 404)}}},
+                "operationId": "exportSubmissions", "summary": "Every input of the caller's reviews, streamed",
+                "parameters": [_REVIEW_QUERY, _LOCALE_QUERY,
+                               _query("format", {"type": "string", "enum": schemas.EXPORT_FORMATS}, "csv when left out.")],
+                "responses": {"200": _file([_media(f) for f in schemas.EXPORT_FORMATS], "The export file"),
+                              **_errors(400, 403)}}},
+            "/pledges": {"get": {
+                "operationId": "listPledges", "summary": "Pledges (an administrator also sees those of no review)",
+                "parameters": [_REVIEW_QUERY],
+                "responses": {"200": _json(_list_of("#/components/schemas/Pledge"), "Pledges"), **_errors(400, 403)}}},
+            "/practices": {"get": {
+                "operationId": "listPractices", "summary": "Practices (an administrator also sees those of no review)",
+                "parameters": [_REVIEW_QUERY],
+                "responses": {"200": _json(_list_of("#/components/schemas/Practice"), "Practices"),
+                              **_errors(400, 403)}}},
+            "/registrations": {"get": {
+                "operationId": "listRegistrations", "summary": "Consultation registrations",
+                "parameters": [_REVIEW_QUERY],
+                "responses": {"200": _json(_list_of("#/components/schemas/Registration"), "Registrations"),
+                              **_errors(400, 403)}}},
         },
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "responses": {"MethodNotAllowed": {
+                "description": _ERROR_TEXT[405],
+                "headers": {"Allow": {"required": True, "schema": {"type": "string"}}},
+                "content": {"application/json": {"schema": _ERROR_REF}}}},
             "schemas": {
-                "Error": {"type": "object", "required": ["error", "message"], "properties": {
-                    "error": {"type": "string"}, "message": {"type": "string"},
-                    "errors": {"type": "object", "additionalProperties": {"type": "string"}}}},
-                "Input": {"type": "object", "additionalProperties": False, "required": [
-                    "receipt", "review", "channel", "locale", "text", "status", "objectives", "created_at", "may_quote"],
-                    "properties": {
-                        "receipt": {"type": "string"}, "review": {"type": "string", "enum": list(REVIEW_SLUGS)},
-                        "channel": {"type": "string"}, "locale": {"type": "string"},
-                        "stakeholder_group": _NULLABLE_STRING, "country": _NULLABLE_STRING, "theme": _NULLABLE_STRING,
-                        "objectives": {"type": "array", "items": {"type": "integer"}}, "text": {"type": "string"},
-                        "may_quote": {"type": "boolean"},
-                        "urgent": {"type": ["string", "null"], "description": "Protection risk disclosed, if any"},
-                        "suggested_objectives": {"type": "array", "description": "From the text, not yet decided by staff",
-                                                 "items": {"type": "object", "properties": {
-                                                     "objective": {"type": "integer"}, "score": {"type": "number"},
-                                                     "triggers": {"type": "array", "items": {"type": "string"}}}}},
-                        "status": {"type": "string", "enum": ["new", "reviewed", "flagged", "included"]},
-                        "created_at": {"type": "string"}}},
-                "InputPage": {"type": "object", "required": ["items", "next_cursor"], "properties": {
-                    "items": {"type": "array", "items": {"$ref": "#/components/schemas/Input"}},
-                    "next_cursor": _NULLABLE_STRING}},
-                "NewInput": {"type": "object", "required": ["review", "stakeholder_group", "theme", "text", "consent_store"],
-                             "properties": {"review": {"type": "string"}, "stakeholder_group": {"type": "string"},
-                                            "theme": {"type": "string"}, "text": {"type": "string"},
-                                            "consent_store": {"type": "boolean"}, "locale": {"type": "string"}}},
-                "Receipt": {"type": "object", "required": ["receipt", "duplicate"], "properties": {
-                    "receipt": {"type": "string"}, "duplicate": {"type": "boolean"}}},
-                "Stats": {"type": "object", "required": ["review", "today", "week", "total"], "properties": {
-                    "review": {"type": "string"}, "today": {"type": "integer"}, "week": {"type": "integer"},
-                    "total": {"type": "integer"}, "flagged": {"type": "integer"},
-                    "by_stakeholder_group": {"type": "object", "additionalProperties": {"type": "integer"}}}},
-                "Pledge": {"type": "object", "required": ["receipt", "organisation", "title", "objectives"], "properties": {
-                    "receipt": {"type": "string"}, "review": _NULLABLE_STRING, "organisation": {"type": "string"},
-                    "title": {"type": "string"}, "text": {"type": "string"},
-                    "objectives": {"type": "array", "items": {"type": "integer"}}, "created_at": {"type": "string"}}},
-                "Practice": {"type": "object", "required": ["receipt", "title"], "properties": {
-                    "receipt": {"type": "string"}, "review": _NULLABLE_STRING, "title": {"type": "string"},
-                    "description": {"type": "string"}, "objectives": {"type": "array", "items": {"type": "integer"}},
-                    "countries": {"type": "array", "items": {"type": "string"}}, "partners": _NULLABLE_STRING,
-                    "link": _NULLABLE_STRING, "created_at": {"type": "string"}}},
-                "Registration": {"type": "object", "required": ["receipt", "review", "name", "attendance_mode"], "properties": {
-                    "receipt": {"type": "string"}, "review": {"type": "string"}, "name": {"type": "string"},
-                    "organisation": _NULLABLE_STRING, "stakeholder_group": _NULLABLE_STRING, "country": _NULLABLE_STRING,
-                    "attendance_mode": {"type": "string"}, "travel_support": {"type": "boolean"},
-                    "travel_reason": _NULLABLE_STRING, "accessibility_needs": _NULLABLE_STRING,
-                    "created_at": {"type": "string"}}},
+                "Error": schemas.ERROR,
+                "Input": schemas.INPUT_OUT,
+                "InputPage": {"type": "object", "additionalProperties": False, "required": ["items", "next_cursor"],
+                              "properties": {"items": {"type": "array", "items": {"$ref": "#/components/schemas/Input"}},
+                                             "next_cursor": {"type": ["string", "null"],
+                                                             "pattern": schemas.CURSOR_PATTERN}}},
+                "NewInput": schemas.new_input(minor_age_groups),
+                "InputUpdate": schemas.INPUT_UPDATE,
+                "ConsentWithdrawal": schemas.CONSENT_WITHDRAWAL,
+                "ConsentWithdrawn": schemas.CONSENT_OUT,
+                "Receipt": schemas.RECEIPT_OUT,
+                "Stats": schemas.STATS_OUT,
+                "Pledge": schemas.PLEDGE_OUT,
+                "Practice": schemas.PRACTICE_OUT,
+                "Registration": schemas.REGISTRATION_OUT,
             },
         },
     }  # fmt: skip
+
+
+def _media(fmt: str) -> str:
+    return schemas.MEDIA_TYPES[fmt].split(";")[0]

@@ -292,3 +292,57 @@ def test_sixteen_and_over_may_be_quoted(service, engine):
     service.submit_input(input_answers(age_group="16_17", consent_quote="on"), channel="web", message_id="m3", locale="en")
     with Session(engine) as session:
         assert session.exec(select(Submission.consent_quote)).one() is True
+
+
+def _pledge(**overrides):  # type: ignore[no-untyped-def]
+    return {"organisation": "Ministry of Labour", "stakeholder_group": "government", "title": "Fair recruitment",
+            "text": "We will abolish recruitment fees for migrant workers by 2027.", "objectives": ["6"],
+            "consent_store": "on", **overrides}  # fmt: skip
+
+
+@pytest.mark.parametrize(("submit", "answers", "changed"), [
+    ("submit_input", input_answers(), {"theme": "governance"}),
+    ("submit_input", input_answers(), {"text": input_answers()["text"] + " And work permits."}),
+    ("submit_pledge", _pledge(), {"title": "Fair recruitment now"}),
+])  # fmt: skip
+def test_a_message_id_used_again_with_other_answers_is_refused(service, engine, submit, answers, changed):
+    from intake_api.service import IdempotencyConflict
+
+    first = getattr(service, submit)(answers, channel="web", message_id="key-1", locale="en")
+    again = getattr(service, submit)(dict(answers), channel="web", message_id="key-1", locale="en")
+    assert again.duplicate and again.code == first.code  # a redelivery: the same answers
+    before = {table: count_rows(engine, table) for table in ("submission", "pledge", "consent_record", "audit_entry")}
+    with pytest.raises(IdempotencyConflict) as refused:
+        getattr(service, submit)({**answers, **changed}, channel="web", message_id="key-1", locale="en")
+    assert refused.value.receipt == first.code  # for the channel's log, never shown to the sender
+    assert {table: count_rows(engine, table) for table in before} == before
+
+
+def test_records_stored_before_fingerprints_stay_duplicates(service, engine):
+    first = service.submit_input(input_answers(), channel="web", message_id="old", locale="en")
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE submission SET answers_fingerprint = NULL"))
+    again = service.submit_input(input_answers(theme="governance"), channel="web", message_id="old", locale="en")
+    assert again.duplicate and again.code == first.code
+
+
+def test_free_text_of_every_kind_is_stored_masked(service, engine):
+    written = "Reach us at amina.k@example.org or +962 79 123 4567 any day."
+    service.submit_pledge(_pledge(title="Call +962 79 123 4567", text=written), channel="web", message_id="p",
+                          locale="en")  # fmt: skip
+    service.submit_practice({"title": "Clinic amina.k@example.org", "description": written * 2, "objectives": ["7"],
+                             "countries": ["JO"], "organisation": "Legal aid, +962 79 123 4567",
+                             "partners": "amina.k@example.org", "consent_store": "on"},
+                            channel="web", message_id="r", locale="en")  # fmt: skip
+    service.register({"review": "escwa", "name": "Rana K.", "stakeholder_group": "youth", "country": "AF",
+                      "contact_email": "rana@example.org", "attendance_mode": "in_person", "travel_support": "on",
+                      "travel_reason": written, "organisation": "amina.k@example.org", "consent_store": "on"},
+                     channel="web", message_id="g", locale="en")  # fmt: skip
+    with Session(engine) as session:
+        pledge, practice = session.exec(select(Pledge)).one(), session.exec(select(Practice)).one()
+        registration = session.exec(select(Registration)).one()
+    assert (pledge.title, pledge.text) == ("Call [phone]", "Reach us at [email] or [phone] any day.")
+    assert (practice.title, practice.organisation, practice.partners) == ("Clinic [email]", "Legal aid, [phone]", "[email]")
+    assert "[email]" in practice.description and "@" not in practice.description
+    assert registration.travel_reason == "Reach us at [email] or [phone] any day."
+    assert registration.organisation == "[email]"

@@ -117,8 +117,16 @@ def test_get_and_patch_an_input_is_audited(api, inputs, engine):
     assert {"inputs.listed", "input.read", "input.included", "input.tagged"} <= actions
 
 
+def api_input(**overrides):  # type: ignore[no-untyped-def]
+    """An input as a partner system posts it: the document's exact types."""
+    body = {"review": "escwa", "stakeholder_group": "youth", "country": "JO", "age_group": "18_24",
+            "gender": "woman", "theme": "priorities_gaps", "objectives": [3, 5], "text": input_answers()["text"],
+            "consent_store": True, "consent_quote": True, "locale": "es"}  # fmt: skip
+    return {**body, **overrides}
+
+
 def test_partner_post_with_idempotency_key(api, engine):
-    body = {**input_answers(), "consent_store": True, "locale": "es"}
+    body = api_input()
     first = api("post", "/submissions", json=body, headers={"Idempotency-Key": "partner-42"})
     again = api("post", "/submissions", json=body, headers={"Idempotency-Key": "partner-42"})
     assert first.status_code == 201 and again.status_code == 200
@@ -127,6 +135,7 @@ def test_partner_post_with_idempotency_key(api, engine):
     assert api("post", "/submissions", json=body).status_code == 400
     refused = api("post", "/submissions", json={**body, "text": "x"}, headers={"Idempotency-Key": "k2"})
     assert refused.status_code == 422 and "text" in refused.get_json()["errors"]
+    assert count_rows(engine, "submission") == 1
     with Session(engine) as session:
         assert session.exec(select(Submission.channel)).one() == "api"
 
@@ -157,3 +166,20 @@ def test_pledges_practices_registrations(api, service, engine):
     assert api("get", "/practices?review=eca").get_json() == {"items": []}
     with Session(engine) as session:
         assert session.exec(select(AuditEntry).where(AuditEntry.action == "registrations.read")).first()
+
+
+@pytest.mark.parametrize(("since", "count"), [("2000-01-01", 10), ("2999-01-01", 0), ("0001-01-01T00:30:00+01:00", 10),
+                                              ("9999-12-31T23:00:00-05:00", 0), ("2000-02-29T10:00:00.123456789Z", 10)])  # fmt: skip
+def test_since_filters_by_the_moment_given(api, inputs, since, count):
+    page = api("get", f"/submissions?since={since.replace('+', '%2B')}&limit=500").get_json()
+    assert len(page["items"]) == count
+
+
+def test_the_csv_export_says_its_charset_once(api, inputs):
+    assert api("get", "/exports/submissions?format=csv").headers["Content-Type"] == "text/csv; charset=utf-8"
+    assert api("get", "/reviews/escwa/report?format=md").headers["Content-Type"] == "text/markdown; charset=utf-8"
+
+
+@pytest.mark.parametrize("cursor", ["zzzzzzzzzzzz", "ssgxhg8mxp", "2lkcb1"])  # ids beyond any stored (and any int4)
+def test_a_cursor_past_every_id_is_an_empty_last_page(api, inputs, cursor):
+    assert api("get", f"/submissions?cursor={cursor}").get_json() == {"items": [], "next_cursor": None}

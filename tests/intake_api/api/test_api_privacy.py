@@ -28,7 +28,8 @@ def test_consent_withdrawn_on_behalf(api, service, engine):  # noqa: F811
     with Session(engine) as session:
         assert session.exec(select(Submission.contact_email)).one() is None
     assert api("post", f"/submissions/{receipt}/consents", json={"consent": "quote", "granted": True}).status_code == 422
-    assert api("post", f"/submissions/{receipt}/consents", data="x").status_code == 400
+    assert api("post", f"/submissions/{receipt}/consents", data="x").status_code == 415
+    assert api("post", f"/submissions/{receipt}/consents", data="x", content_type="application/json").status_code == 400
     other = service.submit_input(input_answers(review="unece"), channel="web", message_id="u", locale="en").code
     assert api("post", f"/submissions/{other}/consents", who="escwa", json={"consent": "quote", "granted": False}).status_code == 404
 

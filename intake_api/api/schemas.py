@@ -1,0 +1,277 @@
+"""The JSON Schemas of /api/v1: what the OpenAPI document publishes is what the server enforces.
+
+Request bodies are checked against these very schemas before anything else looks at
+them (``intake_api.api.validation``), and query and path parameters are parsed by the
+patterns and bounds declared here (``intake_api.api.parameters``). So a client, or a
+fuzzer, reading the document knows exactly what is accepted: anything the document calls
+valid is accepted, anything it calls invalid is refused with a JSON error.
+
+Patterns are written so that ECMA-262 (the document's dialect) and Python read them the
+same way: explicit character classes only, and ``$`` only at the very end (Python's ``$``
+would also match before a final newline; the validator reads it as the end of the text).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from intake_api.i18n import LOCALES
+from intake_api.moderation import ACTIONS
+from intake_api.privacy import WITHDRAWABLE
+from intake_api.questionnaire import INPUT, TEXT_MAX, TEXT_MIN
+from models.reference import (
+    AGE_GROUPS,
+    CHANNELS,
+    COUNTRY_CODES,
+    GENDERS,
+    OBJECTIVE_NUMBERS,
+    REVIEW_SLUGS,
+    STAKEHOLDER_GROUPS,
+    THEMES,
+)
+from models.submission import SUBMISSION_STATUSES
+
+PAGE_DEFAULT, PAGE_MAX = 50, 500
+IDEMPOTENCY_KEY_MAX = 100
+CURSOR_LENGTH = 12  # base-36 digits: every cursor the pattern admits is an id below 2**63
+
+# Crockford's base32, as receipts are written (intake_api.receipts).
+_CODE = "[0-9A-HJKMNP-TV-Z]{4}"
+RECEIPT_PATTERN = f"^(IN|PL|PR|RG)-{_CODE}-{_CODE}$"
+INPUT_RECEIPT_PATTERN = f"^IN-{_CODE}-{_CODE}$"
+CURSOR_PATTERN = f"^[0-9a-z]{{1,{CURSOR_LENGTH}}}$"
+LIMIT_PATTERN = "^[0-9]{1,3}$"
+IDEMPOTENCY_KEY_PATTERN = f"^[!-~]{{1,{IDEMPOTENCY_KEY_MAX}}}$"  # visible ASCII, as UUIDs and ULIDs are
+# RFC 3339 full-date (a day the calendar has: leap years included), or date-time with an offset.
+_YEAR = "(000[1-9]|00[1-9][0-9]|0[1-9][0-9]{2}|[1-9][0-9]{3})"
+_LEAP_YEAR = "([0-9]{2}(0[48]|[2468][048]|[13579][26])|(0[48]|[2468][048]|[13579][26])00)"
+_DAY = (f"({_YEAR}-((0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])|(0[13-9]|1[0-2])-(29|30)|(0[13578]|1[02])-31)"
+        f"|{_LEAP_YEAR}-02-29)")
+_TIME = "[Tt]([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]{1,9})?([Zz]|[+-]([01][0-9]|2[0-3]):[0-5][0-9])"
+SINCE_PATTERN = f"^{_DAY}({_TIME})?$"
+
+STATUSES = sorted(ACTIONS.values())  # what staff may set
+ALL_STATUSES = list(SUBMISSION_STATUSES)
+REPORT_FORMATS = ["html", "md", "csv", "xlsx", "docx"]
+# Content-Type of each download, charset given once for text.
+MEDIA_TYPES = {
+    "csv": "text/csv; charset=utf-8", "jsonl": "application/x-ndjson; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "html": "text/html; charset=utf-8", "md": "text/markdown; charset=utf-8",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+}  # fmt: skip
+EXPORT_FORMATS = ["csv", "xlsx", "jsonl"]
+
+
+def _escape(char: str) -> str:
+    return f"\\u{ord(char):04x}" if ord(char) <= 0xFFFF else char
+
+
+# What the questionnaire refuses as unreadable (intake_api.questionnaire._CONTROL) ...
+_CONTROL_CHARS = [*map(chr, range(0x00, 0x09)), "\x0b", "\x0c", *map(chr, range(0x0E, 0x20)), "\x7f", "\ufffe", "\uffff"]
+# ... and what str.strip() removes around an answer.
+_SPACE_CHARS = [chr(c) for c in range(0x110000) if chr(c).isspace()]
+_CONTROL = "".join(map(_escape, _CONTROL_CHARS))
+_ALLOWED_SPACE = "[" + "".join(_escape(c) for c in _SPACE_CHARS if c not in _CONTROL_CHARS) + "]"
+_ANY = f"[^{_CONTROL}]"
+_VISIBLE = "[^" + "".join(map(_escape, dict.fromkeys([*_CONTROL_CHARS, *_SPACE_CHARS]))) + "]"
+
+
+def free_text_pattern(minimum: int) -> str:
+    """Text of at least ``minimum`` characters once surrounding white space is removed, no control characters."""
+    if minimum < 2:
+        raise ValueError("a free text answer here is at least two characters")
+    return f"^{_ALLOWED_SPACE}*{_VISIBLE}{_ANY}{{{minimum - 2},}}{_VISIBLE}{_ALLOWED_SPACE}*$"
+
+
+def _letters(word: str) -> str:
+    return "".join(f"[{c.upper()}{c}]" for c in word)
+
+
+def _words_except(length: int, excluded: set[str]) -> str:
+    """Letters of ``length`` (any case) that spell none of ``excluded``, without lookahead."""
+    letter = "[A-Za-z]"
+    if not excluded:
+        return f"{letter}{{{length}}}"
+    branches: list[str] = []
+    prefixes = {w[:i] for w in excluded for i in range(length)}
+    for prefix in sorted(prefixes):
+        nexts = {w[len(prefix)] for w in excluded if w.startswith(prefix)}
+        others = "".join(c for c in "abcdefghijklmnopqrstuvwxyz" if c not in nexts)
+        rest = length - len(prefix) - 1
+        tail = f"{letter}{{{rest}}}" if rest else ""
+        branches.append(f"{_letters(prefix)}[{others}{others.upper()}]{tail}")
+    return "(" + "|".join(branches) + ")"
+
+
+# The special-use names e-mail validation refuses (email_validator.SPECIAL_USE_DOMAIN_NAMES).
+_SPECIAL_TLDS = {"arpa", "invalid", "local", "localhost", "onion", "test"}
+_TLD = "(" + "|".join(
+    _words_except(n, {w for w in _SPECIAL_TLDS if len(w) == n}) for n in range(2, 25)
+) + ")"
+_ATEXT = "[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]"
+_LABEL = "[A-Za-z0-9]{1,20}(-[A-Za-z0-9]{1,20}){0,2}"
+# A plain ASCII address (dot-atom, host names, a letters-only top-level domain): a subset of
+# what e-mail validation accepts, so an address the document admits is never refused.
+EMAIL_PATTERN = f"^{_ATEXT}{{1,32}}(\\.{_ATEXT}{{1,15}}){{0,2}}@({_LABEL}\\.){{1,2}}{_TLD}$"
+
+
+def _enum(values: Any) -> dict[str, Any]:
+    return {"type": "string", "enum": list(values)}
+
+
+def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
+    nullable = {**schema, "type": [schema["type"], "null"]}
+    if "enum" in schema:
+        nullable["enum"] = [*schema["enum"], None]
+    return nullable
+
+
+REVIEW = _enum(REVIEW_SLUGS)
+LOCALE = _enum(LOCALES)
+STAKEHOLDER_GROUP = _enum(STAKEHOLDER_GROUPS)
+THEME = _enum(THEMES)
+COUNTRY = _enum(sorted(COUNTRY_CODES))
+OBJECTIVE = {"type": "integer", "minimum": min(OBJECTIVE_NUMBERS), "maximum": max(OBJECTIVE_NUMBERS)}
+TIMESTAMP = {"type": "string", "format": "date-time"}
+RECEIPT = {"type": "string", "pattern": RECEIPT_PATTERN}
+
+
+def new_input(minor_age_groups: frozenset[str]) -> dict[str, Any]:
+    """An input a partner system sends, as the questionnaire accepts it.
+
+    Below the age of digital consent no contact address is kept, so the document refuses
+    one with an age group of minors (it depends on ``INTAKE_DIGITAL_CONSENT_AGE``).
+    """
+    objectives = INPUT["objectives"]
+    minors = sorted(minor_age_groups)
+    schema: dict[str, Any] = {
+        "type": "object", "additionalProperties": False,
+        "required": ["review", "stakeholder_group", "theme", "text", "consent_store"],
+        "properties": {
+            "review": REVIEW, "stakeholder_group": STAKEHOLDER_GROUP, "theme": THEME, "country": COUNTRY,
+            "age_group": _enum(AGE_GROUPS), "gender": _enum(GENDERS),
+            "objectives": {"type": "array", "items": OBJECTIVE, "uniqueItems": True,
+                           "maxItems": objectives.max_choices},
+            "text": {"type": "string", "minLength": TEXT_MIN, "maxLength": TEXT_MAX,
+                     "pattern": free_text_pattern(TEXT_MIN),
+                     "description": f"{TEXT_MIN} to {TEXT_MAX} characters besides surrounding white space; "
+                                    "no control characters."},
+            "contact_email": {"type": "string", "maxLength": 254, "pattern": EMAIL_PATTERN,
+                              "description": "A plain ASCII address; not kept for minors."},
+            "consent_store": {"type": "boolean", "const": True},
+            "consent_quote": {"type": "boolean"},
+            "locale": LOCALE,
+        },
+    }  # fmt: skip
+    if minors:
+        schema["anyOf"] = [
+            {"not": {"required": ["contact_email"]}},
+            {"not": {"required": ["age_group"]}},
+            {"properties": {"age_group": {"not": {"enum": minors}}}},
+        ]
+    return schema
+
+
+INPUT_UPDATE: dict[str, Any] = {
+    "type": "object", "additionalProperties": False, "minProperties": 1,
+    "properties": {
+        "status": _enum(STATUSES),
+        "objectives": {"type": "array", "items": OBJECTIVE, "uniqueItems": True,
+                       "maxItems": len(OBJECTIVE_NUMBERS)},
+    },
+}  # fmt: skip
+
+CONSENT_WITHDRAWAL: dict[str, Any] = {
+    "type": "object", "additionalProperties": False, "required": ["consent", "granted"],
+    "properties": {"consent": _enum(WITHDRAWABLE), "granted": {"type": "boolean", "const": False}},
+}  # fmt: skip
+
+ERROR: dict[str, Any] = {
+    "type": "object", "additionalProperties": False, "required": ["error", "message"],
+    "properties": {
+        "error": {"type": "string"}, "message": {"type": "string"},
+        "errors": {"type": "object", "additionalProperties": {"type": "string"},
+                   "description": "Refused answers, by field"},
+    },
+}  # fmt: skip
+
+INPUT_OUT: dict[str, Any] = {
+    "type": "object", "additionalProperties": False,
+    "required": ["receipt", "review", "channel", "locale", "stakeholder_group", "country", "theme",
+                 "objectives", "text", "may_quote", "urgent", "suggested_objectives", "status", "created_at"],
+    "properties": {
+        "receipt": {"type": "string", "pattern": INPUT_RECEIPT_PATTERN}, "review": REVIEW,
+        "channel": _enum(CHANNELS), "locale": LOCALE,
+        "stakeholder_group": _nullable(STAKEHOLDER_GROUP), "country": _nullable(COUNTRY),
+        "theme": _nullable(THEME), "objectives": {"type": "array", "items": OBJECTIVE},
+        "text": {"type": "string", "description": "Personal data masked"}, "may_quote": {"type": "boolean"},
+        "urgent": {"type": ["string", "null"], "description": "Protection risk disclosed, if any"},
+        "suggested_objectives": {"type": "array", "description": "From the text, not yet decided by staff",
+                                 "items": {"type": "object", "additionalProperties": False,
+                                           "required": ["objective", "score", "triggers"],
+                                           "properties": {"objective": OBJECTIVE, "score": {"type": "number"},
+                                                          "triggers": {"type": "array",
+                                                                       "items": {"type": "string"}}}}},
+        "status": _enum(ALL_STATUSES), "created_at": TIMESTAMP,
+    },
+}  # fmt: skip
+
+_STRING = {"type": "string"}
+_NULLABLE_STRING = {"type": ["string", "null"]}
+
+PLEDGE_OUT: dict[str, Any] = {
+    "type": "object", "additionalProperties": False,
+    "required": ["receipt", "review", "organisation", "stakeholder_group", "country", "title", "text",
+                 "objectives", "created_at"],
+    "properties": {
+        "receipt": RECEIPT, "review": _nullable(REVIEW), "organisation": _STRING,
+        "stakeholder_group": _nullable(STAKEHOLDER_GROUP), "country": _nullable(COUNTRY),
+        "title": _STRING, "text": _STRING, "objectives": {"type": "array", "items": OBJECTIVE},
+        "created_at": TIMESTAMP,
+    },
+}  # fmt: skip
+
+PRACTICE_OUT: dict[str, Any] = {
+    "type": "object", "additionalProperties": False,
+    "required": ["receipt", "review", "title", "description", "objectives", "countries", "organisation",
+                 "partners", "link", "created_at"],
+    "properties": {
+        "receipt": RECEIPT, "review": _nullable(REVIEW), "title": _STRING, "description": _STRING,
+        "objectives": {"type": "array", "items": OBJECTIVE}, "countries": {"type": "array", "items": COUNTRY},
+        "organisation": _NULLABLE_STRING, "partners": _NULLABLE_STRING, "link": _NULLABLE_STRING,
+        "created_at": TIMESTAMP,
+    },
+}  # fmt: skip
+
+REGISTRATION_OUT: dict[str, Any] = {
+    "type": "object", "additionalProperties": False,
+    "required": ["receipt", "review", "name", "organisation", "stakeholder_group", "country", "attendance_mode",
+                 "travel_support", "travel_reason", "accessibility_needs", "created_at"],
+    "properties": {
+        "receipt": RECEIPT, "review": REVIEW, "name": _STRING, "organisation": _NULLABLE_STRING,
+        "stakeholder_group": _nullable(STAKEHOLDER_GROUP), "country": _nullable(COUNTRY),
+        "attendance_mode": _STRING, "travel_support": {"type": "boolean"}, "travel_reason": _NULLABLE_STRING,
+        "accessibility_needs": _NULLABLE_STRING, "created_at": TIMESTAMP,
+    },
+}  # fmt: skip
+
+STATS_OUT: dict[str, Any] = {
+    "type": "object", "additionalProperties": False,
+    "required": ["review", "today", "week", "total", "by_stakeholder_group", "flagged"],
+    "properties": {
+        "review": REVIEW, "today": {"type": "integer"}, "week": {"type": "integer"}, "total": {"type": "integer"},
+        "flagged": {"type": "integer"},
+        "by_stakeholder_group": {"type": "object", "additionalProperties": {"type": "integer"}},
+    },
+}  # fmt: skip
+
+RECEIPT_OUT: dict[str, Any] = {
+    "type": "object", "additionalProperties": False, "required": ["receipt", "duplicate"],
+    "properties": {"receipt": {"type": "string", "pattern": INPUT_RECEIPT_PATTERN}, "duplicate": {"type": "boolean"}},
+}  # fmt: skip
+
+CONSENT_OUT: dict[str, Any] = {
+    "type": "object", "additionalProperties": False, "required": ["receipt", "consent", "granted"],
+    "properties": {"receipt": RECEIPT, "consent": _enum(WITHDRAWABLE), "granted": {"type": "boolean", "const": False}},
+}  # fmt: skip
