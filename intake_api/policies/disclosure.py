@@ -2,38 +2,41 @@
 
 An output (the summary report, a digest, the Slack App Home, the API's stats) shows
 counts that are tied together: a table's rows add up to its total, a stakeholder
-group's count is the total of its row in three cross-tables and a bar in a chart.
-Hiding each small count on its own is not enough: a reader subtracts the shown
-counts from a shown total and has the hidden one back. So an output declares every
-count it shows and every sum that ties them (``Publication``), and ``disclose``
-decides for all of them at once what a reader sees (``Shown``):
+group's count heads its row in three cross-tables and is a bar in a chart. Hiding
+each small count on its own is not enough: a reader subtracts the shown counts from
+a shown total and has the hidden one back. So an output declares every count it
+shows and every sum that ties them (``Publication``), and ``disclose`` decides for
+all of them at once what a reader sees (``Shown``):
 
-- a count from 1 to 4 is shown as "<5" (primary suppression); zero stays 0;
-- the breakdown of a count below 5 is hidden whole, zeros included, as "x": four
-  parts of a "<5" total that were each shown "<5" would be 1 each;
-- more counts, each 5 or more, are hidden as "x" (complementary suppression: the
-  smallest first, cells inside a table before totals) until no hidden count can
-  be worked out.
+- a count from 1 to 4 shows "<5" (primary suppression); zero stays 0;
+- a breakdown whose counts are all below 5 (the breakdown of a "<5" always is) shows
+  none of them, zeros included: "x". Four "<5" under a "<5" total would be 1 each;
+- more counts, each 5 or more, are hidden as "x" (complementary suppression) until
+  no hidden count can be worked out: from the sum most likely to give the hidden one
+  away, cells inside a table before totals, the lowest size band first (5-9, 10-19,
+  20-39, ...), then the first declared.
 
-"Cannot be worked out" is proven, not hoped for. The reader is assumed to know
-every shown number, every sum, what each symbol means ("<5" is 1 to 4; an "x" in
-the breakdown of a count below 5 is 0 or more; any other "x" is 5 or more), and
-how complements are chosen. They are chosen by size band (5-9, 10-19, 20-39, ...),
-smallest band first, then in declaration order, so a reader also learns that each
-complement's band is no higher than that of the counts it was preferred to ("this
-x was picked before that 7, so it is 9 at most": ``Disclosure.implied``); exact
-sizes would say "7 at most", and with several 5s about, pin counts. For every
-hidden count ``disclose`` finds a second table of whole numbers that agrees with
-all of that and differs in that count. A count for which no such table turns up
-within a fixed search effort gets another complement, so the search's limits can
-only hide more, never reveal. Hiding more than this never reveals anything either:
-the tables that agree with a smaller output include those that agree with this one.
+"Cannot be worked out" is proven, not hoped for. The reader is assumed to know every
+shown number, every sum, what each hidden count's label says ("small" is 1 to 4, a
+"small_breakdown" 0 to 4, a "complement" 5 or more: the API names them, tables show
+"<5" or "x", which says less), and how complements are chosen, so also each
+comparison that choice made ("this x was picked before that 7, so its band is 5-9":
+``Disclosure.implied``; by exact size it would say "7 at most", and beside a few 5s
+that pins counts). For every hidden count ``disclose`` finds a second table of whole
+numbers that agrees with all of that and differs in that count. Where no such table
+turns up within a fixed search effort, the count gets another complement, so the
+search's limits can only hide more, never reveal; and hiding more than this never
+reveals either: every table that agrees with this output agrees with one that hides
+more. A zero that a reader can tell is zero anyway is shown as 0. If nothing is left
+to hide and a count can still be worked out from the labels alone (tiny tables: 8
+inputs split "<5" and "<5" beside a group that must be 6 or more), every count tied
+to it is "withheld": "x", 1 or more.
 
-What this does not cover: a reader comparing outputs built at different times
-(yesterday's total and today's) or from different publications, and a reader who
-replays the choice of complements on every table they can imagine (who learns
-something from the fact that a second complement was needed). Outputs that reach
-the same readers at the same time should be declared as one publication.
+Not covered: a reader comparing outputs built at different times (yesterday's total
+and today's) or declared as separate publications, and a reader who replays the choice
+of complements on every table they can imagine (and learns something from the fact
+that a second complement was needed). Outputs that reach the same readers at the same
+time should be one publication.
 """
 
 from __future__ import annotations
@@ -225,6 +228,12 @@ class Disclosure(Mapping[Key, Shown]):
         shown = sorted((p for p in pairs if not p[1].hidden), key=lambda p: -(p[1].number or 0))
         return shown + [p for p in pairs if p[1].hidden]
 
+    def all_small(self, keys: Iterable[Key]) -> bool:
+        """Whether every count of a breakdown is hidden as a small breakdown: a list of categories
+        that only exist when counted (countries, languages as written) then prints one line for
+        them all, since listing a category would tell that it has an input."""
+        return all(self._shown[key].reason is Reason.SMALL_BREAKDOWN for key in keys)
+
     def footnotes(self) -> tuple[str, ...]:
         """The msgids that explain this output's symbols (format with small=, symbol=)."""
         reasons = {shown.reason for shown in self._shown.values()}
@@ -342,8 +351,8 @@ class _Suppression:
         """Nothing is left to hide and ``cell`` can still be worked out: what the symbols say gives
         it away (a total of 8 split "<5" and "<5" beside a group "x" that is 6 or more, say). So
         every count tied to it by sums is withheld: zeros stay 0, every other count, "<5"s
-        included, shows "x" and says "1 or more". Only tiny tables come to this; a random search
-        over 20,000 small linked tables met it 3 times, and never in tables the size of a report."""
+        included, shows "x" and says "1 or more". Only tiny tables come to this: 3 or 4 in 20,000
+        random small linked tables, none in 600 random tables the size of a report."""
         seen, frontier = {cell}, [cell]
         while frontier:
             reached = []

@@ -311,6 +311,27 @@ def test_a_count_hidden_in_one_table_is_hidden_in_the_tables_that_share_it() -> 
     assert_protected(publication, disclosure)
 
 
+def test_a_zero_a_reader_can_tell_is_zero_stays_0() -> None:
+    """Columns of 0 and 1, 0 and 4 are small breakdowns, hidden whole; but the first row adds up
+    to a shown 0, so its two zeros are zeros for any reader and are shown as such."""
+    publication = Publication()
+    table = {0: {0: 0, 1: 0}, 1: {0: 1, 1: 4}}
+    publication.add_crosstab("cell", table, rows=[0, 1], columns=[0, 1], row_totals="row",
+                             column_totals="column", total="total")  # fmt: skip
+    disclosure = disclose(publication)
+    assert [disclosure[("cell", 0, c)].text for c in (0, 1)] == ["0", "0"]
+    assert [disclosure[("cell", 1, c)].text for c in (0, 1)] == ["x", "x"]
+    assert_protected(publication, disclosure)
+
+
+def test_a_breakdown_of_categories_that_only_exist_when_counted_can_be_one_line() -> None:
+    publication = Publication()
+    publication.add_breakdown("inputs", {("country", "KE"): 2, ("country", "UG"): 1})
+    disclosure = disclose(publication)
+    assert disclosure.all_small([("country", "KE"), ("country", "UG")])
+    assert disclosure["inputs"].text == SMALL_SYMBOL
+
+
 def test_counts_outside_any_sum_only_lose_their_small_values() -> None:
     """GCM objectives: an input names several, so their counts add up to nothing."""
     publication = Publication()
