@@ -27,6 +27,3 @@ class StaffMember(SQLModel, table=True):
     slack_pseudonym: str | None = Field(default=None, max_length=64, unique=True)
     active: bool = True
     created_at: datetime = Field(default_factory=utcnow, sa_type=Timestamp)
-
-    def covers(self, review_slug: str) -> bool:
-        return self.active and (self.role == "admin" or review_slug in self.reviews)

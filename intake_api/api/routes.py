@@ -238,7 +238,9 @@ def report(slug: str) -> ResponseReturnValue:
     _review(slug, Action.READ_INPUTS)
     fmt = parameters.choice("format", schemas.REPORT_FORMATS, "html") or "html"
     locale = parameters.choice("locale", schemas.LOCALE["enum"], "en") or "en"
-    body = render_report(build_report(runtime_of(current_app).engine, review_slug=slug), fmt, locale)
+    runtime = runtime_of(current_app)
+    data = build_report(runtime.engine, review_slug=slug, consent_age=runtime.settings.digital_consent_age)
+    body = render_report(data, fmt, locale)
     _audit("report.downloaded", review=slug, format=fmt)
     return Response(body, headers={"Content-Type": schemas.MEDIA_TYPES[fmt],
                                    "Content-Disposition": f'attachment; filename="gcm-{slug}-report.{fmt}"'})

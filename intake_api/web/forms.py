@@ -49,7 +49,7 @@ from intake_api.questionnaire import (
 )
 from intake_api.receipts import PREFIXES, new_receipt, normalise_receipt
 from intake_api.referrals import help_after
-from intake_api.service import InvalidAnswers
+from intake_api.service import IdempotencyConflict, InvalidAnswers
 from intake_api.web.security import guard_state_changes, limiter, no_store
 from models.reference import MEETING_FORMATS, N_, REVIEW_SLUGS
 from models.review import RegionalReview
@@ -58,6 +58,7 @@ bp = Blueprint("forms", __name__)
 
 HONEYPOT = "website"
 IDEMPOTENCY_FIELD = "submission_key"
+RESENT_WITH_CHANGES = N_("This form was already sent once. Your changed answers are kept below: please check them and send them again as a new input.")
 POST_LIMIT = "20 per minute; 200 per hour"
 # Receipt pages, all four kinds together, per client: a person sees theirs a few times;
 # nobody needs to try receipt codes one after another.
@@ -181,6 +182,10 @@ def _form_view(
         )
     except InvalidAnswers as refused:
         return render_form(page, answers=answers, errors=refused.by_field(), status=422)
+    except IdempotencyConflict:
+        # This form was sent before with other answers (the back button, then an edit): those
+        # answers are kept for a new submission, never answered with the first receipt.
+        return render_form(page, answers=answers, form_error=RESENT_WITH_CHANGES, status=409, new_key=True)
     _remember_sent(receipt.code)
     if receipt.urgent and not receipt.duplicate:
         from bots.slack.moderation_feed import post_soon
@@ -198,10 +203,11 @@ def render_form(
     errors: dict[str, str] | None = None,
     form_error: str | None = None,
     status: int,
+    new_key: bool = False,
 ) -> ResponseReturnValue:
     """The form with the answers given so far and one message per refused answer."""
     review = _review_of(page, answers)
-    key = request.form.get(IDEMPOTENCY_FIELD) or uuid.uuid4().hex
+    key = (None if new_key else request.form.get(IDEMPOTENCY_FIELD)) or uuid.uuid4().hex
     _session_secret()  # in the cookie before the form is sent: two racing clicks share it
     body = render_template(
         "form.html", page=page, questions=_visible(page), answers=answers, errors=errors or {},

@@ -87,6 +87,24 @@ def test_double_click_stores_one_submission(client, engine):
     assert count_rows(engine, "submission") == 1
 
 
+def test_the_same_form_sent_again_with_changes_is_a_new_input_not_the_first_receipt(client, engine):
+    page = client.get("/es/inputs/new").get_data(as_text=True)
+    fields = hidden_fields(page)
+    first = client.post("/es/inputs/new", data={**fields, **input_answers("es")})
+    assert first.status_code == 303
+    # Back to the form, change the text, send it again: the first receipt must not answer it.
+    changed = {**fields, **input_answers("es", text="Otra idea: ventanillas únicas para migrantes retornados.")}
+    again = client.post("/es/inputs/new", data=changed)
+    body = unescape(again.get_data(as_text=True))
+    assert again.status_code == 409 and "Location" not in again.headers
+    assert first.headers["Location"].rsplit("/", 1)[1] not in body
+    assert gettext("es", "This form was already sent once. Your changed answers are kept below: please check them and send them again as a new input.") in body
+    assert "ventanillas únicas" in body
+    resent = client.post("/es/inputs/new", data={**changed, **hidden_fields(body)})
+    assert resent.status_code == 303 and resent.headers["Location"] != first.headers["Location"]
+    assert count_rows(engine, "submission") == 2
+
+
 def test_honeypot_gets_a_normal_reply_and_stores_nothing(client, engine):
     response = submit_form(client, "/en/inputs/new", {**input_answers(), "website": "http://spam.example"})
     assert response.status_code == 200
