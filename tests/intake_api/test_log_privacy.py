@@ -96,6 +96,7 @@ def test_a_run_through_every_channel_logs_no_secret(settings, runtime, caplog):
     """Telegram webhook and Bot API calls (and a failing one), Slack, the JSON API and a
     traceback, with everything at DEBUG: the whole captured log holds none of the secrets."""
     caplog.set_level(logging.DEBUG)
+    caplog.set_level(logging.DEBUG, logger="httpx")  # the broadcast command quiets it in process
     bot_api, slack_api = FakeBotApi().start(), FakeSlackApi().start()
     slack_api.add_user("UADMIN", email="admin@un.example", locale="en-GB")
     configured = settings.model_copy(update={
