@@ -6,7 +6,7 @@ from __future__ import annotations
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,35 +40,26 @@ def migrate(env: dict[str, str], cwd: Path) -> None:
 
 @contextmanager
 def deployed(env: dict[str, str], cwd: Path, *args: str, name: str = "gunicorn") -> Iterator[Server]:
-    """gunicorn -c deploy/gunicorn.conf.py on a free port; output goes to a file, not a pipe
-    (a full pipe would block the server's logging, and with it the server)."""
-    port = free_port()
-    log = cwd / f"{name}.log"
-    with log.open("w", encoding="utf-8") as sink:
-        process = subprocess.Popen(
-            [*GUNICORN, "-b", f"127.0.0.1:{port}", *args], cwd=cwd, env=env, stdout=sink, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-    server = Server(f"http://127.0.0.1:{port}", process, log)
-    try:
-        try:
-            wait_for(f"{server.url}/healthz", process)
-        except AssertionError as error:
-            raise AssertionError(f"{error}\n{server.output()}") from None
+    """gunicorn -c deploy/gunicorn.conf.py on a free port."""
+    with _running(lambda port: [*GUNICORN, "-b", f"127.0.0.1:{port}", *args], env, cwd, name) as server:
         yield server
-    finally:
-        server.stop()
 
 
 @contextmanager
 def served(env: dict[str, str], cwd: Path, *args: str, name: str = "serve") -> Iterator[Server]:
     """`gcm-intake serve` (waitress) on a free port, as a newcomer or a small deployment runs it."""
+    with _running(lambda port: [*GCM_INTAKE, "serve", "--port", str(port), *args], env, cwd, name) as server:
+        yield server
+
+
+@contextmanager
+def _running(command: Callable[[int], list[str]], env: dict[str, str], cwd: Path, name: str) -> Iterator[Server]:
+    """A server process on a free port until it answers /healthz; output goes to a file, not a
+    pipe (a full pipe would block the server's logging, and with it the server)."""
     port = free_port()
     log = cwd / f"{name}.log"
     with log.open("w", encoding="utf-8") as sink:
-        process = subprocess.Popen(
-            [*GCM_INTAKE, "serve", "--port", str(port), *args], cwd=cwd, env=env, stdout=sink,
-            stderr=subprocess.STDOUT,
-        )  # fmt: skip
+        process = subprocess.Popen(command(port), cwd=cwd, env=env, stdout=sink, stderr=subprocess.STDOUT)
     server = Server(f"http://127.0.0.1:{port}", process, log)
     try:
         try:

@@ -16,9 +16,11 @@ from bots.slack.payloads import metadata_locale, selected_numbers, view_metadata
 from intake_api.i18n import gettext
 from intake_api.moderation import tag_objectives
 from intake_api.policies.authorization import Action, NotAllowed, refusal
-from intake_api.service import InvalidAnswers
+from intake_api.service import IdempotencyConflict, InvalidAnswers
+from models.reference import N_
 
 log = logging.getLogger(__name__)
+SAVED_BEFORE = N_("This form was saved already. Please close it and open a new one to record another input.")
 
 
 def register(app: App, context: SlackContext) -> None:
@@ -38,6 +40,9 @@ def register(app: App, context: SlackContext) -> None:
             return
         except NotAllowed:
             ack(response_action="errors", errors={"review": gettext(locale, refusal(staff, Action.CAPTURE))})
+            return
+        except IdempotencyConflict:  # this modal was saved before with other answers
+            ack(response_action="errors", errors={"text": gettext(locale, SAVED_BEFORE)})
             return
         ack()
         _confirm(client, metadata.get("channel_id"), body["user"]["id"],

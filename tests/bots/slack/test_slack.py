@@ -68,6 +68,14 @@ def test_duplicate_submissions_of_a_view_store_once(slack, engine):
     assert count_rows(engine, "submission") == 1
 
 
+def test_a_modal_saved_before_with_other_answers_is_refused_in_the_modal(slack, engine):
+    assert slack.view_submission("V103", good_capture()).status_code == 200
+    response = slack.view_submission("V103", good_capture(theme="cooperation"))
+    assert response.get_json()["response_action"] == "errors"
+    assert gettext("es", "This form was saved already. Please close it and open a new one to record another input.") in response.get_json()["errors"]["text"]
+    assert count_rows(engine, "submission") == 1
+
+
 @pytest.mark.parametrize("kwargs", [{"signature": "v0=deadbeef"}, {"age": 6 * 60}])
 def test_bad_signature_or_stale_timestamp_is_401(slack, engine, kwargs):
     response = slack.post("payload=" + json.dumps({"type": "view_submission"}), "application/x-www-form-urlencoded", **kwargs)

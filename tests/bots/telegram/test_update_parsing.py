@@ -17,12 +17,8 @@ from hypothesis import strategies as st
 from bots.telegram.channel import NotAnUpdate, Parsed, parse_update
 from tests.bots.telegram.conftest import TelegramUser
 from tests.bots.telegram.test_webhook import HEADERS
+from tests.json_mutations import JSON, paths, replaced
 
-JSON = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=12), children, max_size=4),
-    max_leaves=25,
-)
 USER_IDS = st.integers(min_value=1, max_value=2**52)
 LANGUAGES = st.sampled_from(["en", "fr", "ar", "zh-hans", "pt-br", "xx"]) | st.none()
 
@@ -42,27 +38,6 @@ def _valid_updates() -> st.SearchStrategy[dict[str, Any]]:
                      st.text(min_size=1, max_size=200))  # fmt: skip
 
 
-def _paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    """Every place in a JSON document a value could be replaced."""
-    found = [prefix]
-    if isinstance(value, dict):
-        for key, child in value.items():
-            found += _paths(child, (*prefix, key))
-    elif isinstance(value, list):
-        for index, child in enumerate(value):
-            found += _paths(child, (*prefix, index))
-    return found
-
-
-def _replace(document: Any, path: tuple[Any, ...], new: Any) -> Any:
-    if not path:
-        return new
-    copy = json.loads(json.dumps(document))
-    target = copy
-    for step in path[:-1]:
-        target = target[step]
-    target[path[-1]] = new
-    return copy
 
 
 def _parse_or_refuse(payload: Any) -> Parsed | None:
@@ -81,8 +56,8 @@ def test_arbitrary_json_is_parsed_or_refused(payload):
 @given(_valid_updates(), st.data())
 @settings(max_examples=400, deadline=None)
 def test_a_valid_update_with_any_part_replaced_is_parsed_or_refused(update, data):
-    path = data.draw(st.sampled_from(_paths(update)), label="path")
-    mutated = _replace(update, path, data.draw(JSON, label="replacement"))
+    path = data.draw(st.sampled_from(paths(update)), label="path")
+    mutated = replaced(update, path, data.draw(JSON, label="replacement"))
     parsed = _parse_or_refuse(mutated)
     if parsed is not None and parsed.event is not None:
         assert isinstance(parsed.event.value, str)

@@ -27,14 +27,10 @@ from intake_api.staff import add_staff
 from tests.bots.slack.conftest import SIGNING_SECRET, Slack, good_capture
 from tests.conftest import count_rows
 from tests.fakes.slack_api import BOT_TOKEN, FakeSlackApi
+from tests.json_mutations import JSON, paths, replaced
 
 FORM = "application/x-www-form-urlencoded"
 JSON_TYPE = "application/json"
-JSON = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=12), children, max_size=4),
-    max_leaves=25,
-)
 
 
 @pytest.fixture
@@ -131,26 +127,6 @@ def test_valid_requests_are_still_read_and_answered(slack_edge, engine, name):
         assert response.get_json() == {"challenge": "c1"}
 
 
-def _paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    found = [prefix]
-    if isinstance(value, dict):
-        for key, child in value.items():
-            found += _paths(child, (*prefix, key))
-    elif isinstance(value, list):
-        for index, child in enumerate(value):
-            found += _paths(child, (*prefix, index))
-    return found
-
-
-def _replace(document: Any, path: tuple[Any, ...], new: Any) -> Any:
-    if not path:
-        return new
-    copy = json.loads(json.dumps(document))
-    target = copy
-    for step in path[:-1]:
-        target = target[step]
-    target[path[-1]] = new
-    return copy
 
 
 def _read_or_refuse(raw: bytes, content_type: str | None) -> dict[str, Any] | None:
@@ -179,8 +155,8 @@ def test_arbitrary_json_is_read_or_refused_as_body_or_payload(value, as_payload)
 def test_valid_requests_with_any_part_replaced_are_read_or_refused(name, data):
     body, content_type = VALID[name]
     document = json.loads(body) if content_type == JSON_TYPE else _view_submission(_capture_view())
-    path = data.draw(st.sampled_from(_paths(document)), label="path")
-    mutated = _replace(document, path, data.draw(JSON, label="replacement"))
+    path = data.draw(st.sampled_from(paths(document)), label="path")
+    mutated = replaced(document, path, data.draw(JSON, label="replacement"))
     raw = json.dumps(mutated) if content_type == JSON_TYPE else urlencode({"payload": json.dumps(mutated)})
     _read_or_refuse(raw.encode(), content_type)
 
@@ -208,8 +184,8 @@ def test_signed_valid_requests_with_any_part_replaced_never_get_a_500(slack_edge
         document: Any = dict(parse_qsl(body))
     else:
         document = json.loads(body) if content_type == JSON_TYPE else _view_submission(_capture_view())
-    path = data.draw(st.sampled_from(_paths(document)), label="path")
-    mutated = _replace(document, path, data.draw(JSON, label="replacement"))
+    path = data.draw(st.sampled_from(paths(document)), label="path")
+    mutated = replaced(document, path, data.draw(JSON, label="replacement"))
     if name == "command" and isinstance(mutated, dict):
         raw = urlencode({k: v if isinstance(v, str) else json.dumps(v) for k, v in mutated.items()})
     elif content_type == JSON_TYPE or name == "command":
