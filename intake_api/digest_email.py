@@ -1,7 +1,9 @@
 """Digests as e-mail: one message per subscription, text and HTML, in its locale.
 
 The HTML part is autoescaped by Jinja (the HTML encoding of ``policies.encoding``); the
-words in a digest have already passed the publication policy in ``digests``.
+words in a digest have already passed the publication policy in ``digests``, and its
+counts the disclosure policy: the templates print ``Digest.counts`` and ``Digest.listed``
+only, with the footnotes their symbols need.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from intake_api.digests import Digest
 from intake_api.i18n import gettext, language_label, text_direction, translations
 from intake_api.notices import SAFEGUARDING_LABELS
+from intake_api.participation import EVERY_LANGUAGE
+from intake_api.policies.disclosure import HIDDEN_SYMBOL
 from intake_api.policies.publication import TEXT_NOT_SHOWN
 from models.reference import CHANNELS, OBJECTIVES, STAKEHOLDER_GROUPS, THEMES
 
@@ -41,7 +45,7 @@ def render_digest_email(digests: list[Digest], locale: str) -> tuple[str, str, s
         "digests": digests, "locale": locale, "dir": text_direction(locale), "subject": subject,
         "groups": STAKEHOLDER_GROUPS, "channels": CHANNELS, "themes": THEMES,
         "objectives": {o.number: o.short for o in OBJECTIVES}, "urgent_labels": SAFEGUARDING_LABELS,
-        "text_not_shown": TEXT_NOT_SHOWN,
+        "text_not_shown": TEXT_NOT_SHOWN, "every_language": EVERY_LANGUAGE, "hidden_symbol": HIDDEN_SYMBOL,
     }  # fmt: skip
     env = _environment(locale)
     text = env.get_template("digest.txt").render(context)

@@ -1,0 +1,117 @@
+"""Inputs counted by who sent them, how and about what, from one grouped query.
+
+The report, the digests and the staff views show the same inputs split several ways
+(by stakeholder group, age, gender, channel, language, theme, country), and readers add
+those tables up. So each output counts them from one set of rows, read by a single
+grouped query, and every breakdown is a margin of those rows: they add up to the same
+total, as ``policies.disclosure`` requires before it decides what may be shown.
+
+Categories with a fixed list (groups, ages, genders, channels, interface languages,
+themes) are declared whole, zeros included, with ``UNKNOWN`` for an answer not given
+or not on the list: which categories a breakdown lists then says nothing about the
+data. Countries and written languages exist only where counted.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Hashable, Iterable, Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import ColumnElement, func
+from sqlmodel import Session, col, select
+
+from intake_api.i18n import LOCALES
+from intake_api.policies.disclosure import Publication
+from models.reference import AGE_GROUPS, CHANNELS, GENDERS, N_, STAKEHOLDER_GROUPS, THEMES
+from models.submission import Submission
+
+UNKNOWN = "unknown"
+# The one line a breakdown by categories that exist only when counted prints when all of
+# its counts are small: listing a country would tell that someone there wrote in.
+EVERY_COUNTRY = N_("Each country")
+EVERY_LANGUAGE = N_("Each language")
+TOTAL = "inputs"  # the key of the number of inputs every breakdown adds up to
+
+# Every category a breakdown lists, whatever the data; None: the codes counted.
+GROUPS: tuple[str, ...] = (*STAKEHOLDER_GROUPS, UNKNOWN)
+CATEGORIES: dict[str, tuple[str, ...] | None] = {
+    "group": GROUPS,
+    "age": (*AGE_GROUPS, UNKNOWN),
+    "gender": (*GENDERS, UNKNOWN),
+    "channel": (*CHANNELS, UNKNOWN),
+    "locale": (*LOCALES, UNKNOWN),
+    "theme": (*THEMES, UNKNOWN),
+    "country": None,
+    "language": None,  # as written, detected; the interface language where not analysed
+    "review": None,
+}
+
+
+def _column(dimension: str) -> Any:
+    if dimension == "language":
+        return func.coalesce(col(Submission.language), col(Submission.locale))
+    return col({"group": Submission.stakeholder_group, "age": Submission.age_group, "gender": Submission.gender,
+                "channel": Submission.channel, "locale": Submission.locale, "theme": Submission.theme,
+                "country": Submission.country, "review": Submission.review_slug}[dimension])  # fmt: skip
+
+
+def _code(dimension: str, value: str | None) -> str:
+    """The category a stored value is counted under."""
+    known = CATEGORIES[dimension]
+    if value is None or value == "" or (known is not None and value not in known):
+        return UNKNOWN
+    return value
+
+
+def count_inputs(session: Session, dimensions: Sequence[str], where: Iterable[ColumnElement[bool]]) -> Counter[tuple[str, ...]]:
+    """Inputs matching ``where``, counted per combination of the ``dimensions``' categories,
+    in one query: every margin taken from these rows adds up to the same total."""
+    columns = [_column(d) for d in dimensions]
+    counted: Counter[tuple[str, ...]] = Counter()
+    for *values, n in session.exec(select(*columns, func.count()).where(*where).group_by(*columns)):  # type: ignore[call-overload]
+        counted[tuple(_code(d, v) for d, v in zip(dimensions, values, strict=True))] += n
+    return counted
+
+
+class Participation:
+    """Counted inputs, and their breakdowns as a publication's tables."""
+
+    def __init__(self, dimensions: Sequence[str], counted: Mapping[tuple[str, ...], int]) -> None:
+        self.dimensions = tuple(dimensions)
+        self.counted = dict(counted)
+
+    def categories(self, dimension: str) -> tuple[str, ...]:
+        """Every category of ``dimension`` a breakdown lists, in a fixed order."""
+        known = CATEGORIES[dimension]
+        if known is not None:
+            return known
+        return tuple(sorted(self.margin(dimension)))
+
+    def margin(self, dimension: str) -> dict[str, int]:
+        """Inputs per category of ``dimension`` (those counted)."""
+        at = self.dimensions.index(dimension)
+        margin: Counter[str] = Counter()
+        for values, n in self.counted.items():
+            margin[values[at]] += n
+        return dict(margin)
+
+    def crosstab(self, rows: str, columns: str) -> dict[Hashable, Mapping[Hashable, int]]:
+        """Inputs per (row category, column category), as ``table[row][column]``."""
+        r, c = self.dimensions.index(rows), self.dimensions.index(columns)
+        table: dict[Hashable, Counter[Hashable]] = {}
+        for values, n in self.counted.items():
+            table.setdefault(values[r], Counter())[values[c]] += n
+        return dict(table)
+
+    def declare_breakdown(self, publication: Publication, dimension: str) -> None:
+        """``(dimension, category)`` for every category, adding up to ``TOTAL``."""
+        margin = self.margin(dimension)
+        publication.add_breakdown(TOTAL, {(dimension, code): margin.get(code, 0) for code in self.categories(dimension)})
+
+    def declare_crosstab(self, publication: Publication, rows: str, columns: str, *, column_totals: str | None) -> None:
+        """Cells ``(columns, row, column)``, row totals ``(rows, row)`` (shared by every crosstab
+        of the same rows) and, if ``column_totals`` names them, ``(column_totals, column)``."""
+        publication.add_crosstab(columns, self.crosstab(rows, columns), rows=self.categories(rows),
+                                 columns=self.categories(columns), row_totals=rows, column_totals=column_totals,
+                                 total=TOTAL)  # fmt: skip
