@@ -26,6 +26,7 @@ from sqlalchemy import Engine, text
 from sqlmodel import Session, select
 
 from intake_api import create_app
+from intake_api.i18n import language_label
 from intake_api.reports.render import Labels
 from intake_api.staff import add_staff, issue_token
 from models import DigestDelivery
@@ -117,7 +118,8 @@ _AS_LABEL = {
     "group": lambda c: LABELS.group(c or "unknown"), "age": lambda c: LABELS.age(c or "unknown"),
     "gender": lambda c: LABELS.gender(c or "unknown"), "channel": lambda c: LABELS.channel(c or "unknown"),
     "by_channel": lambda c: LABELS.channel(c or "unknown"), "theme": lambda c: LABELS.theme(c or "unknown"),
-    "locale": lambda c: LABELS.language(c or "unknown"), "language": lambda c: LABELS.language(c),
+    "locale": lambda c: language_label(c, "en") if c else LABELS.t("Not given"),
+    "language": lambda c: language_label(c, "en"),
     "country": lambda c: LABELS.country(c or "unknown"), "objective": lambda n: LABELS.objective(int(n)),
 }  # fmt: skip
 _COLUMN = {"group": "stakeholder_group", "age": "age_group", "gender": "gender", "channel": "channel",
