@@ -85,8 +85,8 @@ class Digest:
         return [(codes[key], shown) for key, shown in self.counts.ordered(codes, drop_zeros=True)[:LISTED]]
 
     def all_small(self, dimension: str) -> bool:
-        """Whether a breakdown of categories that exist only when counted is one line: naming a
-        language when every count is small would tell that someone wrote in it."""
+        """Whether a breakdown is one line (``participation.EVERY``): every count of it is small,
+        so the list would be "x" throughout, and naming a language would tell that someone wrote in it."""
         keys = [(dimension, code) for code in self.categories[dimension]]
         return bool(keys) and self.counts.all_small(keys)
 

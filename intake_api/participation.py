@@ -27,10 +27,17 @@ from models.reference import AGE_GROUPS, CHANNELS, GENDERS, N_, STAKEHOLDER_GROU
 from models.submission import Submission
 
 UNKNOWN = "unknown"
-# The one line a breakdown by categories that exist only when counted prints when all of
-# its counts are small: listing a country would tell that someone there wrote in.
-EVERY_COUNTRY = N_("Each country")
-EVERY_LANGUAGE = N_("Each language")
+# The one line a breakdown prints when all of its counts are small (``Disclosure.all_small``):
+# where categories exist only when counted, listing a country would tell that someone there
+# wrote in; elsewhere a list of "x" says no more than this line.
+EVERY = {
+    "group": N_("Each stakeholder group"),
+    "channel": N_("Each channel"),
+    "theme": N_("Each discussion theme"),
+    "country": N_("Each country"),
+    "language": N_("Each language"),
+}
+EVERY_COUNTRY, EVERY_LANGUAGE = EVERY["country"], EVERY["language"]
 TOTAL = "inputs"  # the key of the number of inputs every breakdown adds up to
 
 # Every category a breakdown lists, whatever the data; None: the codes counted.

@@ -46,6 +46,10 @@ class ReviewStats:
         pairs = self.counts.ordered([("group", g) for g in GROUPS], drop_zeros=True)
         return [(str(key[1]), shown) for key, shown in pairs[:limit]]  # type: ignore[index]
 
+    def all_small(self) -> bool:
+        """Whether every group's count is small: the list is one line (``participation.EVERY``)."""
+        return self.counts.all_small([("group", g) for g in GROUPS])
+
 
 def stats_disclosure(*, groups: Mapping[str, int], today: int, week: int, flagged: int) -> Disclosure:
     """What App Home and the API show of a review's counts: one publication, so both show the

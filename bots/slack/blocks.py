@@ -18,7 +18,7 @@ from intake_api.digests import Digest
 from intake_api.i18n import gettext, language_label
 from intake_api.moderation import InputView
 from intake_api.notices import SAFEGUARDING_LABELS
-from intake_api.participation import EVERY_LANGUAGE
+from intake_api.participation import EVERY
 from intake_api.policies.disclosure import HIDDEN_NOTE, HIDDEN_SYMBOL, SMALL_COUNT, SMALL_NOTE
 from intake_api.policies.encoding import slack_mrkdwn as esc
 from intake_api.policies.publication import TEXT_NOT_SHOWN, Pointer
@@ -239,7 +239,10 @@ def home_view(stats: list[ReviewStats], locale: str) -> dict[str, Any]:
     blocks: list[dict[str, Any]] = [{"type": "header", "text": _plain(t("Regional Reviews of the Global Compact for Migration"), 150)}]
     notes: set[str] = set()
     for review in stats:
-        groups = ", ".join(f"{_group_label(g, t)}: {n.text}" for g, n in review.by_group(HOME_GROUPS)) or "—"
+        if review.all_small():
+            groups = f"{t(EVERY['group'])}: {HIDDEN_SYMBOL}"
+        else:
+            groups = ", ".join(f"{_group_label(g, t)}: {n.text}" for g, n in review.by_group(HOME_GROUPS)) or "—"
         notes.update(review.counts.footnotes())
         consultation = (f"{format_date(review.consultation_on, 'long', locale=locale)} · "
                         f"{t(MEETING_FORMATS[review.meeting_format])} · {review.venue}")
@@ -293,8 +296,8 @@ def digest_blocks(digest: Digest, locale: str) -> list[dict[str, Any]]:
     t = lambda message, **kw: gettext(locale, message, **kw)  # noqa: E731
 
     def counted(dimension: str, label) -> str:  # type: ignore[no-untyped-def]
-        if dimension == "language" and digest.all_small(dimension):
-            return f"• {esc(t(EVERY_LANGUAGE))}: {esc(HIDDEN_SYMBOL)}"
+        if dimension in EVERY and digest.all_small(dimension):
+            return f"• {esc(t(EVERY[dimension]))}: {esc(HIDDEN_SYMBOL)}"
         return "\n".join(f"• {esc(label(key))}: {esc(shown.text)}" for key, shown in digest.listed(dimension)) or "—"
 
     def section(title: str, body: str) -> dict[str, Any]:

@@ -35,7 +35,7 @@ CROSSTABS = {"Stakeholder group by age group": "age", "Stakeholder group by gend
              "Stakeholder group by channel": "channel"}  # fmt: skip
 ONE_WAY = {"Inputs by channel": "by_channel", "Inputs by language": "locale", "Inputs by country": "country",
            "Inputs by discussion theme": "theme", "Inputs by language written": "language"}  # fmt: skip
-ONE_LINE = {"Each country", "Each language"}  # a breakdown whose counts are all small, as one line
+ONE_LINE = {"Each country", "Each language", "Each stakeholder group", "Each channel", "Each discussion theme"}
 SEPARATE = {"Inputs by GCM objective": "objective", "Repeated texts and campaigns": "campaign"}
 CHARTS = {"Inputs by stakeholder group": "group", "Inputs by discussion theme": "theme",
           "Inputs by GCM objective": "objective"}  # fmt: skip
