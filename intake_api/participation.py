@@ -114,7 +114,11 @@ class Participation:
     def declare_breakdown(self, publication: Publication, dimension: str) -> None:
         """``(dimension, category)`` for every category, adding up to ``TOTAL``."""
         margin = self.margin(dimension)
-        publication.add_breakdown(TOTAL, {(dimension, code): margin.get(code, 0) for code in self.categories(dimension)})
+        categories = self.categories(dimension)
+        if not categories:  # none counted: no input at all
+            publication.add_count(TOTAL, 0)
+            return
+        publication.add_breakdown(TOTAL, {(dimension, code): margin.get(code, 0) for code in categories})
 
     def declare_crosstab(self, publication: Publication, rows: str, columns: str, *, column_totals: str | None) -> None:
         """Cells ``(columns, row, column)``, row totals ``(rows, row)`` (shared by every crosstab

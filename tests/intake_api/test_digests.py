@@ -44,18 +44,36 @@ def test_digest_counts_and_gaps(service, engine):
     service.submit_input(input_answers(review="eca"), channel="web", message_id="other", locale="en")
     since, until = _window()
     digest = digest_for(engine, review_slug="escwa", since=since, until=until)
-    assert digest.new_inputs == 3
-    assert dict(digest.by_group) == {"youth": 2, "migrant": 1}
-    assert dict(digest.by_channel) == {"web": 3}
-    assert dict(digest.by_objective) == {3: 2, 5: 2, 20: 1}
+    # Three new inputs (2 youth, 1 migrant, all by web form): every count is small.
+    assert digest.counts["inputs"].text == "<5"
+    assert digest.all_small("group") and digest.all_small("channel")
+    assert [(o, s.text) for o, s in digest.listed("objective")] == [(3, "<5"), (5, "<5"), (20, "<5")]
     assert len(digest.quotes) == 1  # the three inputs are one text: quoted once (the migrant did not consent)
-    assert digest.campaigns == [(digest.quotes[0][1], 3)]
+    assert [(words, shown.text) for words, shown in digest.repeated()] == [(digest.quotes[0][1], "<5")]
     assert {g.group for g in digest.gaps} == {"diaspora", "civil_society", "trade_union", "local_authority"}
+    blocks = str(digest_blocks(digest, "en"))
+    assert "*New inputs:* &lt;5" in blocks and "• Each stakeholder group: x" in blocks and "Youth" not in blocks
+
+
+def test_digest_shows_counts_of_five_and_more_and_hides_what_would_give_a_small_one_away(service, engine):
+    _inputs(service, 7)
+    _inputs(service, 6, stakeholder_group="migrant")
+    _inputs(service, 2, stakeholder_group="diaspora", theme="cooperation")
+    since, until = _window()
+    digest = digest_for(engine, review_slug="escwa", since=since, until=until)
+    assert digest.counts["inputs"].text == "15"
+    groups = dict(digest.listed("group"))
+    assert groups["diaspora"].text == "<5"
+    # 15 minus youth's 7 and migrants' 6 would give the diaspora's 2: one of them is hidden too.
+    assert [groups["youth"].text, groups["migrant"].text].count("x") >= 1
+    subject, text, html = render_digest_email([digest], "en")
+    assert "New inputs: 15" in text and "Diaspora: <5" in text and "Diaspora: &lt;5" in html
+    assert "Diaspora: 2" not in text + html
 
 
 @pytest.mark.parametrize("locale", ["en", "es", "ar"])
 def test_slack_and_email_renderings_are_translated(service, engine, locale):
-    _inputs(service, 2)
+    _inputs(service, 6)  # six youth: a count a digest shows, so its label is there to translate
     since, until = _window()
     digest = digest_for(engine, review_slug="escwa", since=since, until=until)
     blocks = str(digest_blocks(digest, locale))
