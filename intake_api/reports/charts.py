@@ -57,9 +57,10 @@ def bar_chart_svg(pairs: list[tuple[str, Shown]], *, title: str, rtl: bool = Fal
             f'<title>{escape(title)}</title>{"".join(rows)}</svg>')  # fmt: skip
 
 
-def bar_chart_figure(pairs: list[tuple[str, Shown]], *, title: str) -> Any:
+def bar_chart_figure(pairs: list[tuple[str, Shown]]) -> Any:
     """The chart as a matplotlib figure: a hidden count has a bar of length 0 and its symbol
-    as the bar's label."""
+    as the bar's label. Codes and numbers only, which every font has: the title is the
+    heading the document puts above it (DejaVu has no CJK or Arabic glyphs)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -70,16 +71,15 @@ def bar_chart_figure(pairs: list[tuple[str, Shown]], *, title: str) -> Any:
     shown = [s for _, s in pairs][::-1]
     bars = axes.barh(labels, [s.number or 0 for s in shown], color=BAR_COLOUR)
     axes.bar_label(bars, labels=[s.text for s in shown], padding=3, fontsize=8)
-    axes.set_title(title, fontsize=10)
     axes.spines[["top", "right"]].set_visible(False)
     axes.tick_params(labelsize=8)
     figure.tight_layout()
     return figure
 
 
-def bar_chart_png(pairs: list[tuple[str, Shown]], *, title: str) -> bytes:
-    """The same chart as a PNG (for Word); labels are codes and numbers, which every font has."""
-    figure = bar_chart_figure(pairs, title=title)
+def bar_chart_png(pairs: list[tuple[str, Shown]]) -> bytes:
+    """The same chart as a PNG (for Word), under the heading that names it."""
+    figure = bar_chart_figure(pairs)
     from matplotlib import pyplot
 
     buffer = io.BytesIO()

@@ -284,7 +284,7 @@ def render_docx(data: ReportData, locale: str) -> bytes:
     for title, header, rows in context["tables"]:
         document.add_heading(docx_text(title), level=2)
         if title in charts and charts[title]:
-            document.add_picture(io.BytesIO(bar_chart_png(charts[title], title=title)), width=Inches(6))
+            document.add_picture(io.BytesIO(bar_chart_png(charts[title])), width=Inches(6))
         table = document.add_table(rows=1, cols=len(header))
         table.style = "Light Grid Accent 1"
         for cell, text in zip(table.rows[0].cells, header, strict=True):

@@ -16,6 +16,7 @@ from intake_api.i18n import gettext
 from intake_api.moderation import moderate
 from intake_api.policies.disclosure import Reason, Shown
 from intake_api.reports import FORMATS, build_report, render_report
+from intake_api.reports.charts import bar_chart_figure, bar_chart_svg
 from intake_api.reports.render import Labels, cell_text, tables
 from intake_api.staff import add_staff
 from models.reference import CHANNELS, OBJECTIVE_NUMBERS, REVIEW_SLUGS, THEMES
@@ -190,3 +191,28 @@ def test_report_command_quotes_by_the_deployments_age_of_digital_consent(service
                             timeout=120)  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert ("apprenticeships" in (tmp_path / "r.md").read_text()) is quoted
+
+
+def test_charts_draw_only_the_numbers_shown():
+    """The probe: bars beside a table printed 1, 2, 3, 4 where the table said "<5". A hidden
+    count has no bar (SVG) or one of length 0 (PNG), and its symbol where the number would be."""
+    pairs = [("a", Shown("12", 12, Reason.SHOWN)), ("b", Shown("<5", None, Reason.SMALL)),
+             ("c", Shown("x", None, Reason.COMPLEMENT)), ("d", Shown("0", 0, Reason.SHOWN))]  # fmt: skip
+    from matplotlib import pyplot
+
+    figure = bar_chart_figure(pairs)
+    axes = figure.axes[0]
+    drawn = {label.get_text(): (bar.get_width(), number.get_text())
+             for label, bar, number in zip(axes.get_yticklabels(), axes.patches, axes.texts, strict=True)}  # fmt: skip
+    pyplot.close(figure)
+    assert drawn == {"a": (12, "12"), "b": (0, "<5"), "c": (0, "x"), "d": (0, "0")}
+    svg = bar_chart_svg(pairs, title="t")
+    assert svg.count("<rect") == 2 and ">&lt;5</text>" in svg and ">x</text>" in svg
+
+
+@pytest.mark.parametrize("locale", ["zh", "ar"])
+def test_word_charts_need_no_glyph_the_font_lacks(filled, engine, locale):
+    """The PNG charts carry codes and numbers only; their titles are the document's headings
+    (a Chinese title drew boxes and warned, which the API answered with a 500 under warnings)."""
+    document = docx.Document(io.BytesIO(render_report(build_report(engine, review_slug="escwa"), "docx", locale)))
+    assert len(document.inline_shapes) == 2
