@@ -5,9 +5,10 @@ Built once from the store with aggregate queries, then rendered per channel
 channels, so their words pass the publication policy here: quotes and campaign texts
 only where the contributor may be quoted in a digest, and flagged or urgent inputs
 named by receipt and category, never by their words. Its counts pass the disclosure
-policy here, as one publication: the period's new inputs by group, channel, language and
-theme are margins of one grouped query, objectives, campaigns, pledges, practices and
-registrations separate counts; the renderers print ``Digest.counts[key]`` only.
+policy here, as one publication: the report's tables over the period's new inputs (so a
+digest whose period holds every input hides what the report hides), of which it lists
+the groups, channels, languages, themes and objectives, then campaigns, pledges,
+practices and registrations; the renderers print ``Digest.counts[key]`` only.
 """
 
 from __future__ import annotations
@@ -21,7 +22,13 @@ from sqlmodel import col, select
 
 from intake_api.i18n import gettext
 from intake_api.language.insights import campaigns, distinctive_phrases, one_per_group
-from intake_api.participation import Participation, count_inputs
+from intake_api.participation import (
+    CHANNEL_TOTALS,
+    DIMENSIONS,
+    Participation,
+    count_inputs,
+    declare_inputs,
+)
 from intake_api.policies.disclosure import (
     HIDDEN_SYMBOL,
     SMALL_COUNT,
@@ -35,7 +42,7 @@ from intake_api.stats import latest_inputs
 from models.db import read_session
 from models.pledge import Pledge
 from models.practice import Practice
-from models.reference import N_, OBJECTIVE_NUMBERS
+from models.reference import N_
 from models.registration import Registration
 from models.submission import Submission, SubmissionObjective
 
@@ -51,9 +58,10 @@ class Gap:
     group: str
 
 
-# The digest's breakdowns of the period's new inputs (each adds up to "New inputs").
-DIMENSIONS = ("group", "channel", "language", "theme")
-OBJECTIVES = tuple(sorted(OBJECTIVE_NUMBERS))
+# The breakdowns of the period's new inputs a digest lists (each adds up to "New inputs"),
+# by the keys of the report's tables (``participation.declare_inputs``).
+LISTS = {"group": "group", "channel": CHANNEL_TOTALS, "language": "language", "theme": "theme",
+         "objective": "objective"}  # fmt: skip
 LISTED = 8  # rows a breakdown lists, shown counts first
 
 
@@ -81,14 +89,17 @@ class Digest:
     def listed(self, dimension: str) -> list[tuple[Hashable, Shown]]:
         """A breakdown's rows as (category, shown count): at most ``LISTED``, shown counts largest
         first and hidden ones after them (``Disclosure.ordered``), zeros left out."""
-        codes: dict[Hashable, Hashable] = {(dimension, code): code for code in self.categories[dimension]}
+        codes = self._keys(dimension)
         return [(codes[key], shown) for key, shown in self.counts.ordered(codes, drop_zeros=True)[:LISTED]]
 
     def all_small(self, dimension: str) -> bool:
         """Whether a breakdown is one line (``participation.EVERY``): every count of it is small,
         so the list would be "x" throughout, and naming a language would tell that someone wrote in it."""
-        keys = [(dimension, code) for code in self.categories[dimension]]
+        keys = self._keys(dimension)
         return bool(keys) and self.counts.all_small(keys)
+
+    def _keys(self, dimension: str) -> dict[Hashable, Hashable]:
+        return {(LISTS[dimension], code): code for code in self.categories[dimension]}
 
     def repeated(self) -> list[tuple[str | None, Shown]]:
         """Campaigns as (words or None, shown count), in an order that ranks no hidden count."""
@@ -102,18 +113,15 @@ class Digest:
 
 def digest_counts(participation: Participation, *, objectives: Mapping[int, int], campaigns: Sequence[int],
                   records: Mapping[str, int]) -> tuple[Disclosure, dict[str, tuple[Hashable, ...]]]:  # fmt: skip
-    """Every count of a digest as one publication, and what readers see of each."""
+    """Every count of a digest as one publication, and what readers see of each: the report's
+    tables over the period (the digest lists some of them), then the digest's own counts."""
     publication = Publication()
-    for dimension in DIMENSIONS:
-        participation.declare_breakdown(publication, dimension)
-    for number in OBJECTIVES:  # an input names several objectives: these add up to nothing
-        publication.add_count(("objective", number), objectives.get(number, 0))
+    categories = declare_inputs(publication, participation, objectives=objectives)
     for index, count in enumerate(campaigns):
         publication.add_count(("campaign", index), count)
     for name, count in records.items():
         publication.add_count(name, count)
-    categories: dict[str, tuple[Hashable, ...]] = {d: participation.categories(d) for d in DIMENSIONS}
-    return disclose(publication), categories | {"objective": OBJECTIVES}
+    return disclose(publication), categories
 
 
 def digest_for(

@@ -6,6 +6,12 @@ those tables up. So each output counts them from one set of rows, read by a sing
 grouped query, and every breakdown is a margin of those rows: they add up to the same
 total, as ``policies.disclosure`` requires before it decides what may be shown.
 
+``declare_inputs`` declares the tables of the summary report (the group tables by age,
+gender and channel, the one-way breakdowns, the GCM objectives). A digest declares the
+same tables over its period, and shows some of them: when its period holds every input
+of the review, the two are one publication, with the same counts hidden in both (a
+reader who holds both learns nothing from comparing them).
+
 Categories with a fixed list (groups, ages, genders, channels, interface languages,
 themes) are declared whole, zeros included, with ``UNKNOWN`` for an answer not given
 or not on the list: which categories a breakdown lists then says nothing about the
@@ -23,7 +29,15 @@ from sqlmodel import Session, col, select
 
 from intake_api.i18n import LOCALES
 from intake_api.policies.disclosure import Publication
-from models.reference import AGE_GROUPS, CHANNELS, GENDERS, N_, STAKEHOLDER_GROUPS, THEMES
+from models.reference import (
+    AGE_GROUPS,
+    CHANNELS,
+    GENDERS,
+    N_,
+    OBJECTIVE_NUMBERS,
+    STAKEHOLDER_GROUPS,
+    THEMES,
+)
 from models.submission import Submission
 
 UNKNOWN = "unknown"
@@ -39,6 +53,15 @@ EVERY = {
 }
 EVERY_COUNTRY, EVERY_LANGUAGE = EVERY["country"], EVERY["language"]
 TOTAL = "inputs"  # the key of the number of inputs every breakdown adds up to
+
+# The tables of inputs the report declares, and a digest with it: stakeholder groups by age,
+# gender and channel (their row totals are the groups' counts, the channel table's column
+# totals are "Inputs by channel"), one-way breakdowns of the inputs, and the GCM objectives.
+DIMENSIONS = ("group", "age", "gender", "channel", "locale", "theme", "country", "language")
+CROSSTABS = ("age", "gender", "channel")
+CHANNEL_TOTALS = "by_channel"
+ONE_WAY = ("locale", "theme", "country", "language")
+OBJECTIVES = tuple(sorted(OBJECTIVE_NUMBERS))
 
 # Every category a breakdown lists, whatever the data; None: the codes counted.
 GROUPS: tuple[str, ...] = (*STAKEHOLDER_GROUPS, UNKNOWN)
@@ -126,3 +149,21 @@ class Participation:
         publication.add_crosstab(columns, self.crosstab(rows, columns), rows=self.categories(rows),
                                  columns=self.categories(columns), row_totals=rows, column_totals=column_totals,
                                  total=TOTAL)  # fmt: skip
+
+
+def declare_inputs(publication: Publication, participation: Participation, *,
+                   objectives: Mapping[int, int]) -> dict[str, tuple[Hashable, ...]]:  # fmt: skip
+    """Declares the tables of inputs (before any count of the output's own, so that the same
+    inputs give the same tables, the same counts hidden); returns each dimension's categories.
+
+    Keys: ``TOTAL``, ``("group", g)``, ``(crosstab, g, category)``, ``("by_channel", c)``,
+    ``(one-way dimension, category)``, ``("objective", n)``."""
+    for dimension in CROSSTABS:
+        participation.declare_crosstab(publication, "group", dimension,
+                                       column_totals=CHANNEL_TOTALS if dimension == "channel" else None)  # fmt: skip
+    for dimension in ONE_WAY:
+        participation.declare_breakdown(publication, dimension)
+    for number in OBJECTIVES:  # an input names several objectives: these add up to nothing
+        publication.add_count(("objective", number), objectives.get(number, 0))
+    categories: dict[str, tuple[Hashable, ...]] = {d: participation.categories(d) for d in DIMENSIONS}
+    return categories | {"objective": OBJECTIVES}

@@ -5,8 +5,8 @@ format can show more than another: quotes and campaign texts only where the cont
 may be quoted in a report, pledges and practices redacted.
 
 Every count in it passes the disclosure policy here, once, as one publication: the
-participation tables are margins of one grouped query (``participation``), and what
-each format prints, tables, charts and totals alike, is ``ReportData.counts[key]``.
+participation tables are margins of one grouped query (``participation.declare_inputs``),
+and what each format prints, tables, charts and totals alike, is ``ReportData.counts[key]``.
 """
 
 from __future__ import annotations
@@ -19,7 +19,14 @@ from sqlalchemy import Engine, func
 from sqlmodel import col, select
 
 from intake_api.language.insights import acceptance, campaigns, distinctive_phrases, one_per_group
-from intake_api.participation import TOTAL, Participation, count_inputs
+from intake_api.participation import (
+    CHANNEL_TOTALS,
+    DIMENSIONS,
+    TOTAL,
+    Participation,
+    count_inputs,
+    declare_inputs,
+)
 from intake_api.policies.disclosure import Disclosure, Publication, Shown, disclose
 from intake_api.policies.publication import Audience, public_line, public_text, publishable
 from intake_api.questionnaire import ATTENDANCE_MODES
@@ -28,17 +35,10 @@ from models.base import utcnow
 from models.db import read_session
 from models.pledge import Pledge
 from models.practice import Practice
-from models.reference import OBJECTIVE_NUMBERS
 from models.registration import Registration
 from models.review import RegionalReview
 from models.submission import Submission, SubmissionObjective
 
-# The report's breakdowns of its inputs, and the group tables (rows: stakeholder groups).
-DIMENSIONS = ("group", "age", "gender", "channel", "locale", "theme", "country", "language")
-CROSSTABS = ("age", "gender", "channel")
-CHANNEL_TOTALS = "by_channel"  # the group-by-channel table's column totals: "Inputs by channel"
-ONE_WAY = ("locale", "theme", "country", "language")
-OBJECTIVES = tuple(sorted(OBJECTIVE_NUMBERS))
 MODES = tuple(ATTENDANCE_MODES)
 
 
@@ -92,13 +92,7 @@ def report_counts(participation: Participation, *, objectives: Mapping[int, int]
                   suggestions: tuple[int, int]) -> tuple[Disclosure, dict[str, tuple[Hashable, ...]]]:  # fmt: skip
     """Every count of a report as one publication, and what readers see of each."""
     publication = Publication()
-    for dimension in CROSSTABS:
-        participation.declare_crosstab(publication, "group", dimension,
-                                       column_totals=CHANNEL_TOTALS if dimension == "channel" else None)  # fmt: skip
-    for dimension in ONE_WAY:
-        participation.declare_breakdown(publication, dimension)
-    for number in OBJECTIVES:  # an input names several objectives: these add up to nothing
-        publication.add_count(("objective", number), objectives.get(number, 0))
+    categories = declare_inputs(publication, participation, objectives=objectives)
     for index, count in enumerate(campaigns):
         publication.add_count(("campaign", index), count)
     for mode in MODES:
@@ -106,8 +100,7 @@ def report_counts(participation: Participation, *, objectives: Mapping[int, int]
     publication.add_count("travel", travel)
     publication.add_count("suggestions_accepted", suggestions[0])
     publication.add_count("suggestions_decided", suggestions[1])
-    categories: dict[str, tuple[Hashable, ...]] = {d: participation.categories(d) for d in DIMENSIONS}
-    categories |= {"objective": OBJECTIVES, "registrations": MODES}
+    categories["registrations"] = MODES
     return disclose(publication), categories
 
 
@@ -158,4 +151,4 @@ def build_report(engine: Engine, *, review_slug: str, consent_age: int | None = 
         )  # fmt: skip
 
 
-__all__ = ["TOTAL", "ReportData", "build_report", "report_counts"]
+__all__ = ["CHANNEL_TOTALS", "DIMENSIONS", "TOTAL", "ReportData", "build_report", "report_counts"]

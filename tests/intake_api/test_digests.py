@@ -11,6 +11,7 @@ from bots.slack.blocks import digest_blocks
 from intake_api.digest_email import render_digest_email
 from intake_api.digests import digest_for
 from intake_api.i18n import gettext
+from intake_api.reports import build_report
 from intake_api.scheduler import (
     DigestSenders,
     Leadership,
@@ -69,6 +70,25 @@ def test_digest_shows_counts_of_five_and_more_and_hides_what_would_give_a_small_
     subject, text, html = render_digest_email([digest], "en")
     assert "New inputs: 15" in text and "Diaspora: <5" in text and "Diaspora: &lt;5" in html
     assert "Diaspora: 2" not in text + html
+
+
+def test_a_digest_of_every_input_hides_what_the_report_hides(service, engine):
+    """A digest whose period holds every input of the review counts the report's tables: a
+    reader of both cannot compare them to find what either hides."""
+    _inputs(service, 7)
+    _inputs(service, 2, stakeholder_group="migrant", theme="cooperation")
+    _inputs(service, 6, stakeholder_group="diaspora", age_group="25_34", theme="governance")
+    _inputs(service, 1, stakeholder_group="academia", gender="man")
+    since, until = _window()
+    digest = digest_for(engine, review_slug="escwa", since=since, until=until)
+    report = build_report(engine, review_slug="escwa")
+    listed = ["inputs", *(("group", g) for g in digest.categories["group"]),
+              *(("by_channel", c) for c in digest.categories["channel"]),
+              *(("language", c) for c in digest.categories["language"]),
+              *(("theme", c) for c in digest.categories["theme"]), *(("objective", n) for n in range(1, 24))]
+    assert {k: digest.counts[k] for k in listed} == {k: report.counts[k] for k in listed}
+    assert {digest.counts[("group", g)].text for g in ("migrant", "academia")} == {"<5"}
+    assert "x" in {digest.counts[("group", g)].text for g in ("youth", "diaspora")}
 
 
 @pytest.mark.parametrize("locale", ["en", "es", "ar"])

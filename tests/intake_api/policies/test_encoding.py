@@ -186,7 +186,7 @@ def test_the_report_in_every_format_keeps_hostile_strings_as_text():
 
 def _digest(text: str) -> Digest:
     now = datetime.now(UTC)
-    inputs = Participation(digests.DIMENSIONS, {("youth", "web", "en", "governance"): 3})
+    inputs = Participation(DIMENSIONS, {("youth", "18_24", "woman", "web", "en", "governance", "JO", "en"): 3})
     counts, categories = digests.digest_counts(inputs, objectives={6: 3}, campaigns=[2, 3],
                                                records={"pledges": 1, "practices": 1, "registrations": 0, "travel": 0})  # fmt: skip
     return Digest(
