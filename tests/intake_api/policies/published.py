@@ -140,10 +140,20 @@ def report_published(view: ReportView) -> Published:
     for title, dimension in SEPARATE.items():
         _header, *rows = view.tables[title]
         for index, (label, text) in enumerate(rows):
-            p.count((dimension, label if dimension != "campaign" else index), text)
+            key = (dimension, label if dimension != "campaign" else index)
+            p.count(key, text)
+            if dimension == "objective":
+                at_most(p, key, "inputs")  # an input names an objective once
     for label, text in view.lines.items():
         p.count(("line", label), text)
+    if ("line", "travel support requested") in p.shown or ("line", "travel support requested") in p.hidden:
+        at_most(p, ("line", "travel support requested"), ("line", "In person"))  # travel support is for in person
     return p
+
+
+def at_most(p: Published, part: Key, whole: Key) -> None:
+    """What a reader knows without a sum printed: ``part`` counts some of ``whole``'s inputs."""
+    p.add_sum(whole, [part, ("rest of", whole, part)])
 
 
 class _Html(HTMLParser):
@@ -321,8 +331,10 @@ def digest_published(new_inputs: str, lists: dict[str, list[tuple[str, str]]], r
         _listed(p, "inputs", dimension, lists[title], DIGEST_LISTED)
     for label, text in lists["By GCM objective"]:
         p.count(("objective", label), text)
+        at_most(p, ("objective", label), "inputs")
     for label, text in records.items():
         p.count(("record", label), text)
+    at_most(p, ("record", "travel"), ("record", "Registrations"))
     return p
 
 
@@ -424,6 +436,8 @@ def read_app_home(view: dict[str, Any]) -> dict[str, Published]:
             p.count("today", fields["Today"])
             p.count("week", fields["This week"])
             p.count("total", fields["Total"])
+            at_most(p, "today", "week")
+            at_most(p, "week", "total")
             groups = [] if fields["By stakeholder group"] == "—" else [
                 tuple(item.rsplit(": ", 1)) for item in fields["By stakeholder group"].split(", ")]
             _listed(p, "total", "group", groups, HOME_LISTED)  # type: ignore[arg-type]
@@ -445,4 +459,7 @@ def read_api_stats(answer: dict[str, Any], labels: dict[str, str]) -> Published:
     for group, value in answer["by_stakeholder_group"].items():
         count(("group", labels[group]), value)
     p.add_sum("total", [("group", labels[g]) for g in answer["by_stakeholder_group"]])
+    at_most(p, "today", "week")
+    at_most(p, "week", "total")
+    at_most(p, "flagged", "total")
     return p

@@ -164,8 +164,8 @@ def truth(engine: Engine, where: str, params: dict) -> Counter:  # type: ignore[
 def check(name: str, published: read.Published, true: Counter) -> None:  # type: ignore[type-arg]
     """The output tells the truth, prints no small count, and lets no hidden one be worked out."""
     true = Counter(true)
-    for total, parts in published.sums:  # the rows a list leaves out, as one unseen count
-        for rest in (p for p in parts if isinstance(p, tuple) and p[0] == "rest"):
+    for total, parts in published.sums:  # the rows a list leaves out, what a part leaves of a whole
+        for rest in (p for p in parts if isinstance(p, tuple) and p[0] in ("rest", "rest of")):
             true[rest] = true[total] - sum(true[p] for p in parts if p != rest)
     for key, number in published.shown.items():
         assert number == true[key], f"{name}: {key!r} printed as {number}, the store has {true[key]}"
