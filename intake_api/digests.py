@@ -26,7 +26,9 @@ from intake_api.participation import (
     CHANNEL_TOTALS,
     DIMENSIONS,
     Participation,
+    consistent_read,
     count_inputs,
+    declare_campaigns,
     declare_inputs,
 )
 from intake_api.policies.disclosure import (
@@ -39,7 +41,6 @@ from intake_api.policies.disclosure import (
 )
 from intake_api.policies.publication import Audience, Pointer, public_line, publishable
 from intake_api.stats import latest_inputs
-from models.db import read_session
 from models.pledge import Pledge
 from models.practice import Practice
 from models.reference import N_
@@ -63,6 +64,7 @@ class Gap:
 LISTS = {"group": "group", "channel": CHANNEL_TOTALS, "language": "language", "theme": "theme",
          "objective": "objective"}  # fmt: skip
 LISTED = 8  # rows a breakdown lists, shown counts first
+CAMPAIGNS_LISTED = 5
 
 
 @dataclass(frozen=True)
@@ -102,9 +104,11 @@ class Digest:
         return {(LISTS[dimension], code): code for code in self.categories[dimension]}
 
     def repeated(self) -> list[tuple[str | None, Shown]]:
-        """Campaigns as (words or None, shown count), in an order that ranks no hidden count."""
+        """The first campaigns as (words or None, shown count), in an order that ranks no hidden
+        count. All of the report's are counted (the same publication when the period holds
+        every input), fewer listed."""
         words: dict[Hashable, str | None] = {("campaign", i): w for i, w in enumerate(self.campaigns)}
-        return [(words[key], shown) for key, shown in self.counts.ordered(words)]
+        return [(words[key], shown) for key, shown in self.counts.ordered(words)[:CAMPAIGNS_LISTED]]
 
     def footnotes(self, locale: str) -> list[str]:
         """What the symbols in this digest mean, in ``locale``."""
@@ -117,10 +121,10 @@ def digest_counts(participation: Participation, *, objectives: Mapping[int, int]
     tables over the period (the digest lists some of them), then the digest's own counts."""
     publication = Publication()
     categories = declare_inputs(publication, participation, objectives=objectives)
-    for index, count in enumerate(campaigns):
-        publication.add_count(("campaign", index), count)
+    declare_campaigns(publication, campaigns)
     for name, count in records.items():
         publication.add_count(name, count)
+    publication.add_subset("travel", "registrations")
     return disclose(publication), categories
 
 
@@ -136,7 +140,7 @@ def digest_for(
         col(Submission.created_at) >= since,
         col(Submission.created_at) < until,
     )
-    with read_session(engine) as session:
+    with consistent_read(engine) as session:
         participation = Participation(DIMENSIONS, count_inputs(session, DIMENSIONS, in_period))
         by_objective = session.exec(
             select(SubmissionObjective.objective_number, func.count())
@@ -169,18 +173,24 @@ def digest_for(
             select(Submission.stakeholder_group).where(col(Submission.review_slug) == review_slug).distinct()
         ).all())  # fmt: skip
 
-        def count(model, *conditions):  # type: ignore[no-untyped-def]
+        def count(model):  # type: ignore[no-untyped-def]
             return session.exec(
                 select(func.count()).select_from(model).where(
                     col(model.review_slug) == review_slug, col(model.created_at) >= since,
-                    col(model.created_at) < until, *conditions)
+                    col(model.created_at) < until)
             ).one()  # fmt: skip
 
-        repeated = campaigns(session, in_period, audience=Audience.DIGEST, consent_age=consent_age, limit=5)
+        registrations = dict(session.exec(
+            select(Registration.travel_support, func.count()).where(
+                col(Registration.review_slug) == review_slug, col(Registration.created_at) >= since,
+                col(Registration.created_at) < until).group_by(col(Registration.travel_support))
+        ).all())  # fmt: skip
+
+        repeated = campaigns(session, in_period, audience=Audience.DIGEST, consent_age=consent_age)
         counts, categories = digest_counts(
             participation, objectives={int(n): c for n, c in by_objective}, campaigns=[n for _w, n in repeated],
-            records={"pledges": count(Pledge), "practices": count(Practice), "registrations": count(Registration),
-                     "travel": count(Registration, col(Registration.travel_support).is_(True))})  # fmt: skip
+            records={"pledges": count(Pledge), "practices": count(Practice),
+                     "registrations": sum(registrations.values()), "travel": registrations.get(True, 0)})  # fmt: skip
         return Digest(
             review_slug=review_slug, since=since, until=until, counts=counts, categories=categories,
             flagged=[Pointer(*row) for row in flagged],

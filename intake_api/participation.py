@@ -21,14 +21,16 @@ data. Countries and written languages exist only where counted.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Hashable, Iterable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import ColumnElement, func
+from sqlalchemy import ColumnElement, Engine, func
 from sqlmodel import Session, col, select
 
 from intake_api.i18n import LOCALES
 from intake_api.policies.disclosure import Publication
+from models.db import read_session
 from models.reference import (
     AGE_GROUPS,
     CHANNELS,
@@ -74,8 +76,19 @@ CATEGORIES: dict[str, tuple[str, ...] | None] = {
     "theme": (*THEMES, UNKNOWN),
     "country": None,
     "language": None,  # as written, detected; the interface language where not analysed
-    "review": None,
 }
+
+
+@contextmanager
+def consistent_read(engine: Engine) -> Iterator[Session]:
+    """A read session whose queries all see one state of the store, so that counts taken by
+    different queries agree (an objective's inputs never outnumber all inputs): REPEATABLE
+    READ on PostgreSQL, where each statement would otherwise see the latest commits; an
+    SQLite transaction reads one snapshot already."""
+    with read_session(engine) as session:
+        if engine.dialect.name == "postgresql":
+            session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+        yield session
 
 
 def _column(dimension: str) -> Any:
@@ -83,7 +96,7 @@ def _column(dimension: str) -> Any:
         return func.coalesce(col(Submission.language), col(Submission.locale))
     return col({"group": Submission.stakeholder_group, "age": Submission.age_group, "gender": Submission.gender,
                 "channel": Submission.channel, "locale": Submission.locale, "theme": Submission.theme,
-                "country": Submission.country, "review": Submission.review_slug}[dimension])  # fmt: skip
+                "country": Submission.country}[dimension])  # fmt: skip
 
 
 def _code(dimension: str, value: str | None) -> str:
@@ -163,7 +176,15 @@ def declare_inputs(publication: Publication, participation: Participation, *,
                                        column_totals=CHANNEL_TOTALS if dimension == "channel" else None)  # fmt: skip
     for dimension in ONE_WAY:
         participation.declare_breakdown(publication, dimension)
-    for number in OBJECTIVES:  # an input names several objectives: these add up to nothing
-        publication.add_count(("objective", number), objectives.get(number, 0))
+    for number in OBJECTIVES:  # an input names several objectives: these add up to nothing, each
+        publication.add_count(("objective", number), objectives.get(number, 0))  # counts some of the inputs
+        publication.add_subset(("objective", number), TOTAL)
     categories: dict[str, tuple[Hashable, ...]] = {d: participation.categories(d) for d in DIMENSIONS}
     return categories | {"objective": OBJECTIVES}
+
+
+def declare_campaigns(publication: Publication, campaigns: Sequence[int]) -> None:
+    """Groups of near-identical inputs, ``("campaign", i)``: each some of the inputs."""
+    for index, count in enumerate(campaigns):
+        publication.add_count(("campaign", index), count)
+        publication.add_subset(("campaign", index), TOTAL)

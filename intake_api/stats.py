@@ -15,11 +15,10 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import ColumnElement, Engine, func
 from sqlmodel import Session, col, select
 
-from intake_api.participation import GROUPS, count_inputs
+from intake_api.participation import GROUPS, UNKNOWN, consistent_read
 from intake_api.policies.disclosure import Disclosure, Publication, Shown, disclose
 from intake_api.policies.publication import Pointer
 from models.base import utcnow
-from models.db import read_session
 from models.review import RegionalReview
 from models.submission import Submission
 
@@ -53,35 +52,43 @@ class ReviewStats:
 
 def stats_disclosure(*, groups: Mapping[str, int], today: int, week: int, flagged: int) -> Disclosure:
     """What App Home and the API show of a review's counts: one publication, so both show the
-    same. The total is the sum of the groups (inputs without one count as "unknown"); today,
-    this week and flagged are separate counts."""
+    same. The total is the sum of the groups (inputs without one count as "unknown"); today's
+    inputs are some of this week's, which are some of all, as flagged ones are."""
     publication = Publication()
     publication.add_breakdown("total", {("group", g): groups.get(g, 0) for g in GROUPS})
     publication.add_count("today", today)
     publication.add_count("week", week)
     publication.add_count("flagged", flagged)
+    publication.add_subset("today", "week")
+    publication.add_subset("week", "total")
+    publication.add_subset("flagged", "total")
     return disclose(publication)
 
 
 def review_stats(engine: Engine, *, now: datetime | None = None) -> list[ReviewStats]:
-    """Every review's counts, from two grouped queries (groups, and today, week and flagged)."""
+    """Every review's counts, from one grouped query (so that today's never outnumber the
+    week's, nor the week's all), and the latest flagged inputs."""
     now = now or utcnow()
     start_of_day = now.replace(hour=0, minute=0, second=0, microsecond=0)
     week_ago = now - timedelta(days=7)
-    with read_session(engine) as session:
+    groups: dict[str, dict[str, int]] = {}
+    recent: dict[str, list[int]] = {}
+    with consistent_read(engine) as session:
         reviews = session.exec(select(RegionalReview).order_by(col(RegionalReview.consultation_on))).all()
-        counted = count_inputs(session, ("review", "group"), [])
-        recent = {
-            slug: (today or 0, week or 0, flagged or 0)
-            for slug, today, week, flagged in session.exec(
-                select(
-                    Submission.review_slug,
-                    func.sum((col(Submission.created_at) >= start_of_day).cast(_int())),
-                    func.sum((col(Submission.created_at) >= week_ago).cast(_int())),
-                    func.sum((col(Submission.status) == "flagged").cast(_int())),
-                ).group_by(col(Submission.review_slug))
-            )
-        }
+        group = col(Submission.stakeholder_group)
+        for slug, code, n, today, week, flagged_count in session.exec(
+            select(  # type: ignore[call-overload]  # sqlmodel types select() up to four columns
+                Submission.review_slug, group, func.count(),
+                func.sum((col(Submission.created_at) >= start_of_day).cast(_int())),
+                func.sum((col(Submission.created_at) >= week_ago).cast(_int())),
+                func.sum((col(Submission.status) == "flagged").cast(_int())),
+            ).group_by(col(Submission.review_slug), group)
+        ):
+            by_group, code = groups.setdefault(slug, {}), code if code in GROUPS else UNKNOWN
+            by_group[code] = by_group.get(code, 0) + n
+            totals = recent.setdefault(slug, [0, 0, 0])
+            for index, value in enumerate((today, week, flagged_count)):
+                totals[index] += value or 0
         flagged: dict[str, list[Pointer]] = {}
         for slug, receipt, theme, urgent in session.exec(
             select(Submission.review_slug, Submission.receipt, Submission.theme, Submission.urgent_category)
@@ -90,12 +97,9 @@ def review_stats(engine: Engine, *, now: datetime | None = None) -> list[ReviewS
         ):
             if len(flagged.setdefault(slug, [])) < 5:
                 flagged[slug].append(Pointer(receipt, theme, urgent))
-    groups: dict[str, dict[str, int]] = {}
-    for (slug, group), n in counted.items():
-        groups.setdefault(slug, {})[group] = n
     result = []
     for r in reviews:
-        today, week, flagged_count = recent.get(r.slug, (0, 0, 0))
+        today, week, flagged_count = recent.get(r.slug, [0, 0, 0])
         counts = stats_disclosure(groups=groups.get(r.slug, {}), today=today, week=week, flagged=flagged_count)
         result.append(ReviewStats(r.slug, r.region, r.commission, r.consultation_on, r.meeting_format, r.venue,
                                   counts, flagged.get(r.slug, [])))  # fmt: skip

@@ -24,7 +24,9 @@ from intake_api.participation import (
     DIMENSIONS,
     TOTAL,
     Participation,
+    consistent_read,
     count_inputs,
+    declare_campaigns,
     declare_inputs,
 )
 from intake_api.policies.disclosure import Disclosure, Publication, Shown, disclose
@@ -32,7 +34,6 @@ from intake_api.policies.publication import Audience, public_line, public_text, 
 from intake_api.questionnaire import ATTENDANCE_MODES
 from intake_api.stats import latest_inputs
 from models.base import utcnow
-from models.db import read_session
 from models.pledge import Pledge
 from models.practice import Practice
 from models.registration import Registration
@@ -93,11 +94,11 @@ def report_counts(participation: Participation, *, objectives: Mapping[int, int]
     """Every count of a report as one publication, and what readers see of each."""
     publication = Publication()
     categories = declare_inputs(publication, participation, objectives=objectives)
-    for index, count in enumerate(campaigns):
-        publication.add_count(("campaign", index), count)
+    declare_campaigns(publication, campaigns)
     for mode in MODES:
         publication.add_count(("registrations", mode), registrations.get(mode, 0))
     publication.add_count("travel", travel)
+    publication.add_subset("travel", ("registrations", "in_person"))  # travel support is for coming in person
     publication.add_count("suggestions_accepted", suggestions[0])
     publication.add_count("suggestions_decided", suggestions[1])
     categories["registrations"] = MODES
@@ -111,7 +112,7 @@ def build_report(engine: Engine, *, review_slug: str, consent_age: int | None = 
     """
     quotable = publishable(audience=Audience.REPORT, consent_age=consent_age)
     of_review = col(Submission.review_slug) == review_slug
-    with read_session(engine) as session:
+    with consistent_read(engine) as session:
         review = session.get_one(RegionalReview, review_slug)
         participation = Participation(DIMENSIONS, count_inputs(session, DIMENSIONS, [of_review]))
         first, last = session.exec(
@@ -134,11 +135,15 @@ def build_report(engine: Engine, *, review_slug: str, consent_age: int | None = 
             select(Pledge).where(col(Pledge.review_slug) == review_slug).order_by(col(Pledge.id)))]  # fmt: skip
         practices = [(public_line(p.title), public_line(p.organisation), p.countries) for p in session.exec(
             select(Practice).where(col(Practice.review_slug) == review_slug).order_by(col(Practice.id)))]  # fmt: skip
-        modes = dict(session.exec(
-            select(Registration.attendance_mode, func.count()).where(col(Registration.review_slug) == review_slug)
-            .group_by(col(Registration.attendance_mode))).all())  # fmt: skip
-        travel = session.exec(select(func.count()).select_from(Registration).where(
-            col(Registration.review_slug) == review_slug, col(Registration.travel_support).is_(True))).one()  # fmt: skip
+        modes: dict[str, int] = {}
+        travel = 0  # requests to come in person (the form asks it of them only)
+        for mode, support, n in session.exec(
+            select(Registration.attendance_mode, Registration.travel_support, func.count())
+            .where(col(Registration.review_slug) == review_slug)
+            .group_by(col(Registration.attendance_mode), col(Registration.travel_support))
+        ):  # fmt: skip
+            modes[mode] = modes.get(mode, 0) + n
+            travel += n if support and mode == "in_person" else 0
         repeated = campaigns(session, [of_review], audience=Audience.REPORT, consent_age=consent_age)
         counts, categories = report_counts(
             participation, objectives={int(n): c for n, c in objectives}, campaigns=[n for _w, n in repeated],
