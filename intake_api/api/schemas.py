@@ -269,7 +269,7 @@ COUNT_OUT: dict[str, Any] = {
                         "suppressed": {"type": "null"}}},
         {"type": "object", "additionalProperties": False, "required": ["count", "shown", "suppressed"],
          "properties": {"count": {"type": "null"}, "shown": _enum([SMALL_SYMBOL, HIDDEN_SYMBOL]),
-                        "suppressed": _enum(r.value for r in Reason if r is not Reason.SHOWN)}},
+                        "suppressed": _enum(r.value for r in Reason if r not in (Reason.SHOWN, Reason.UNPUBLISHED))}},
     ],
 }  # fmt: skip
 
