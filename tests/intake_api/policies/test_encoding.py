@@ -153,7 +153,8 @@ def hostile_report() -> ReportData:
     """A report whose every free-text field holds the hostile strings."""
     inputs = Participation(DIMENSIONS, {("youth", "18_24", "woman", "web", "en", "governance", "JO", "en"): 3})
     counts, categories = report_counts(inputs, objectives={6: 3}, campaigns=[2] * len(HOSTILE) + [3],
-                                       registrations={"virtual": 2}, travel=1, suggestions=(1, 2))  # fmt: skip
+                                       registrations={"virtual": 2, "in_person": 1}, travel=1,
+                                       suggestions=(1, 2))  # fmt: skip
     return ReportData(
         review=_review(HOSTILE[0]), generated_at=datetime.now(UTC), first_input=datetime.now(UTC),
         last_input=datetime.now(UTC), counts=counts, categories=categories,
