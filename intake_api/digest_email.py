@@ -1,12 +1,16 @@
 """Digests as e-mail: one message per subscription, text and HTML, in its locale.
 
 The HTML part is autoescaped by Jinja (the HTML encoding of ``policies.encoding``); the
-words in a digest have already passed the publication policy in ``digests``.
+words in a digest have already passed the publication policy in ``digests``, and its
+counts the disclosure policy: the templates print ``Digest.counts`` and ``Digest.listed``
+only, with the footnotes their symbols need.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cache
+from typing import Any
 
 from babel.dates import format_datetime
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -14,6 +18,8 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from intake_api.digests import Digest
 from intake_api.i18n import gettext, language_label, text_direction, translations
 from intake_api.notices import SAFEGUARDING_LABELS
+from intake_api.participation import EVERY
+from intake_api.policies.disclosure import HIDDEN_SYMBOL
 from intake_api.policies.publication import TEXT_NOT_SHOWN
 from models.reference import CHANNELS, OBJECTIVES, STAKEHOLDER_GROUPS, THEMES
 
@@ -30,7 +36,28 @@ def _environment(locale: str) -> Environment:
     env.filters["tr"] = lambda message: gettext(locale, message) if message else ""
     env.filters["when"] = lambda moment: format_datetime(moment, "medium", locale=locale)
     env.filters["language"] = lambda code: language_label(code, locale)
+    env.globals["rows"] = _rows(locale)
     return env
+
+
+def _rows(locale: str) -> Callable[[Digest, str], list[tuple[str, str]]]:
+    """A breakdown's lines as (label, count as shown) in ``locale``: one line when all are small."""
+    t = lambda message: gettext(locale, message)  # noqa: E731
+    objectives = {o.number: o.short for o in OBJECTIVES}
+    labels: dict[str, Callable[[Any], str]] = {
+        "group": lambda g: t(STAKEHOLDER_GROUPS.get(g, "Not given")),
+        "channel": lambda c: t(CHANNELS.get(c, "Not given")),
+        "language": lambda c: language_label(c, locale),
+        "theme": lambda th: t(THEMES.get(th, "Not given")),
+        "objective": lambda n: f"{n}. {t(objectives[n])}",
+    }
+
+    def rows(digest: Digest, dimension: str) -> list[tuple[str, str]]:
+        if dimension in EVERY and digest.all_small(dimension):
+            return [(t(EVERY[dimension]), HIDDEN_SYMBOL)]
+        return [(labels[dimension](key), shown.text) for key, shown in digest.listed(dimension)]
+
+    return rows
 
 
 def render_digest_email(digests: list[Digest], locale: str) -> tuple[str, str, str]:

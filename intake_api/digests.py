@@ -4,26 +4,43 @@ Built once from the store with aggregate queries, then rendered per channel
 (Slack blocks, e-mail) and per locale. Digests travel by e-mail and sit in Slack
 channels, so their words pass the publication policy here: quotes and campaign texts
 only where the contributor may be quoted in a digest, and flagged or urgent inputs
-named by receipt and category, never by their words.
+named by receipt and category, never by their words. Its counts pass the disclosure
+policy here, as one publication: the report's tables over the period's new inputs (so a
+digest whose period holds every input hides what the report hides), of which it lists
+the groups, channels, languages, themes and objectives, then campaigns, pledges,
+practices and registrations; the renderers print ``Digest.counts[key]`` only.
 """
 
 from __future__ import annotations
 
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import Engine, func
 from sqlmodel import col, select
 
-from intake_api.language.insights import (
-    campaigns,
-    distinctive_phrases,
-    one_per_group,
-    written_language,
+from intake_api.i18n import gettext
+from intake_api.language.insights import campaigns, distinctive_phrases, one_per_group
+from intake_api.participation import (
+    CHANNEL_TOTALS,
+    DIMENSIONS,
+    Participation,
+    consistent_read,
+    count_inputs,
+    declare_campaigns,
+    declare_inputs,
+)
+from intake_api.policies.disclosure import (
+    HIDDEN_SYMBOL,
+    SMALL_COUNT,
+    Disclosure,
+    Publication,
+    Shown,
+    disclose,
 )
 from intake_api.policies.publication import Audience, Pointer, public_line, publishable
 from intake_api.stats import latest_inputs
-from models.db import read_session
 from models.pledge import Pledge
 from models.practice import Practice
 from models.reference import N_
@@ -42,29 +59,73 @@ class Gap:
     group: str
 
 
+# The breakdowns of the period's new inputs a digest lists (each adds up to "New inputs"),
+# by the keys of the report's tables (``participation.declare_inputs``).
+LISTS = {"group": "group", "channel": CHANNEL_TOTALS, "language": "language", "theme": "theme",
+         "objective": "objective"}  # fmt: skip
+LISTED = 8  # rows a breakdown lists, shown counts first
+CAMPAIGNS_LISTED = 5
+
+
 @dataclass(frozen=True)
 class Digest:
+    """What a digest says. Its counts only as readers may see them: ``counts`` is a Disclosure
+    keyed ``"inputs"``, ``(dimension, code)``, ``("objective", n)``, ``("campaign", i)``,
+    ``"pledges"``, ``"practices"``, ``"registrations"``, ``"travel"``."""
+
     review_slug: str
     since: datetime
     until: datetime
-    new_inputs: int
-    by_group: list[tuple[str, int]]
-    by_channel: list[tuple[str, int]]
-    by_language: list[tuple[str, int]]
-    by_theme: list[tuple[str, int]]
-    by_objective: list[tuple[int, int]]
+    counts: Disclosure
+    categories: Mapping[str, tuple[Hashable, ...]]
     flagged: list[Pointer]
     # Protection risks disclosed, listed before anything else, by receipt and category only.
     urgent: list[Pointer]
     quotes: list[tuple[str, str]]  # receipt, words that may be published in a digest
-    pledges: int
-    practices: int
-    registrations: int
-    travel_requests: int
     gaps: list[Gap] = field(default_factory=list)
-    # Near-identical texts: a publishable member's opening words (None: none may be shown), count.
-    campaigns: list[tuple[str | None, int]] = field(default_factory=list)
+    # Near-identical texts: a publishable member's opening words (None: none may be shown);
+    # the number of inputs of campaign i is counts[("campaign", i)].
+    campaigns: list[str | None] = field(default_factory=list)
     key_phrases: dict[str, list[str]] = field(default_factory=dict)  # written language -> phrases
+
+    def listed(self, dimension: str) -> list[tuple[Hashable, Shown]]:
+        """A breakdown's rows as (category, shown count): at most ``LISTED``, shown counts largest
+        first and hidden ones after them (``Disclosure.ordered``), zeros left out."""
+        codes = self._keys(dimension)
+        return [(codes[key], shown) for key, shown in self.counts.ordered(codes, drop_zeros=True)[:LISTED]]
+
+    def all_small(self, dimension: str) -> bool:
+        """Whether a breakdown is one line (``participation.EVERY``): every count of it is small,
+        so the list would be "x" throughout, and naming a language would tell that someone wrote in it."""
+        keys = self._keys(dimension)
+        return bool(keys) and self.counts.all_small(keys)
+
+    def _keys(self, dimension: str) -> dict[Hashable, Hashable]:
+        return {(LISTS[dimension], code): code for code in self.categories[dimension]}
+
+    def repeated(self) -> list[tuple[str | None, Shown]]:
+        """The first campaigns as (words or None, shown count), in an order that ranks no hidden
+        count. All of the report's are counted (the same publication when the period holds
+        every input), fewer listed."""
+        words: dict[Hashable, str | None] = {("campaign", i): w for i, w in enumerate(self.campaigns)}
+        return [(words[key], shown) for key, shown in self.counts.ordered(words)[:CAMPAIGNS_LISTED]]
+
+    def footnotes(self, locale: str) -> list[str]:
+        """What the symbols in this digest mean, in ``locale``."""
+        return [gettext(locale, note, small=SMALL_COUNT, symbol=HIDDEN_SYMBOL) for note in self.counts.footnotes()]
+
+
+def digest_counts(participation: Participation, *, objectives: Mapping[int, int], campaigns: Sequence[int],
+                  records: Mapping[str, int]) -> tuple[Disclosure, dict[str, tuple[Hashable, ...]]]:  # fmt: skip
+    """Every count of a digest as one publication, and what readers see of each: the report's
+    tables over the period (the digest lists some of them), then the digest's own counts."""
+    publication = Publication()
+    categories = declare_inputs(publication, participation, objectives=objectives)
+    declare_campaigns(publication, campaigns)
+    for name, count in records.items():
+        publication.add_count(name, count)
+    publication.add_subset("travel", "registrations")
+    return disclose(publication), categories
 
 
 def digest_for(
@@ -79,20 +140,13 @@ def digest_for(
         col(Submission.created_at) >= since,
         col(Submission.created_at) < until,
     )
-    with read_session(engine) as session:
-
-        def grouped(column):  # type: ignore[no-untyped-def]
-            rows = session.exec(
-                select(column, func.count()).where(*in_period).group_by(column).order_by(func.count().desc())
-            ).all()
-            return [(value or "other", count) for value, count in rows]
-
+    with consistent_read(engine) as session:
+        participation = Participation(DIMENSIONS, count_inputs(session, DIMENSIONS, in_period))
         by_objective = session.exec(
             select(SubmissionObjective.objective_number, func.count())
             .join(Submission, col(Submission.id) == col(SubmissionObjective.submission_id))
             .where(*in_period)
             .group_by(col(SubmissionObjective.objective_number))
-            .order_by(func.count().desc())
         ).all()
         flagged = session.exec(
             select(Submission.receipt, Submission.theme, Submission.urgent_category)
@@ -119,30 +173,32 @@ def digest_for(
             select(Submission.stakeholder_group).where(col(Submission.review_slug) == review_slug).distinct()
         ).all())  # fmt: skip
 
-        def count(model, *conditions):  # type: ignore[no-untyped-def]
+        def count(model):  # type: ignore[no-untyped-def]
             return session.exec(
                 select(func.count()).select_from(model).where(
                     col(model.review_slug) == review_slug, col(model.created_at) >= since,
-                    col(model.created_at) < until, *conditions)
+                    col(model.created_at) < until)
             ).one()  # fmt: skip
 
-        by_channel = grouped(col(Submission.channel))
+        registrations = dict(session.exec(
+            select(Registration.travel_support, func.count()).where(
+                col(Registration.review_slug) == review_slug, col(Registration.created_at) >= since,
+                col(Registration.created_at) < until).group_by(col(Registration.travel_support))
+        ).all())  # fmt: skip
+
+        repeated = campaigns(session, in_period, audience=Audience.DIGEST, consent_age=consent_age)
+        counts, categories = digest_counts(
+            participation, objectives={int(n): c for n, c in by_objective}, campaigns=[n for _w, n in repeated],
+            records={"pledges": count(Pledge), "practices": count(Practice),
+                     "registrations": sum(registrations.values()), "travel": registrations.get(True, 0)})  # fmt: skip
         return Digest(
-            review_slug=review_slug, since=since, until=until,
-            new_inputs=sum(n for _, n in by_channel),  # every input has a channel: one query, not two
-            by_group=grouped(col(Submission.stakeholder_group)),
-            by_channel=by_channel,
-            by_language=written_language(session, in_period),
-            by_theme=grouped(col(Submission.theme)),
-            by_objective=[(int(n), c) for n, c in by_objective],
+            review_slug=review_slug, since=since, until=until, counts=counts, categories=categories,
             flagged=[Pointer(*row) for row in flagged],
             urgent=[Pointer(*row) for row in urgent],
             quotes=[(r, public_line(t, 280)) for r, t in quotes],
-            pledges=count(Pledge), practices=count(Practice), registrations=count(Registration),
-            travel_requests=count(Registration, col(Registration.travel_support).is_(True)),
             gaps=[Gap(N_("No inputs yet from this group: %(group)s"), g) for g in EXPECTED_GROUPS
                   if g not in seen_groups],
-            campaigns=campaigns(session, in_period, audience=Audience.DIGEST, consent_age=consent_age, limit=5),
+            campaigns=[words for words, _n in repeated],
             key_phrases=distinctive_phrases(session, review_slug, [col(Submission.created_at) >= since,
                                                                    col(Submission.created_at) < until,
                                                                    latest_inputs(session)], top=6),

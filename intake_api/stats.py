@@ -1,63 +1,94 @@
-"""Counts per regional review for staff views (Slack App Home, the API), straight from SQL.
+"""Counts per regional review for staff views (Slack App Home, the API).
 
-Flagged inputs are listed by receipt and theme, never by their words: App Home is a
-screen anyone near a staff member's laptop or phone can read.
+Both show what ``stats_disclosure`` decides (the disclosure policy): small counts as
+"<5", with complements among the groups so that the total gives none back. Flagged
+inputs are listed by receipt and theme, never by their words: App Home is a screen
+anyone near a staff member's laptop or phone can read.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import ColumnElement, Engine, func
 from sqlmodel import Session, col, select
 
+from intake_api.participation import GROUPS, UNKNOWN, consistent_read
+from intake_api.policies.disclosure import Disclosure, Publication, Shown, disclose
 from intake_api.policies.publication import Pointer
 from models.base import utcnow
-from models.db import read_session
 from models.review import RegionalReview
 from models.submission import Submission
+
+HOME_GROUPS = 6  # groups App Home lists, shown counts first
 
 
 @dataclass(frozen=True)
 class ReviewStats:
+    """A review's counts as staff views show them: ``counts`` is a Disclosure keyed ``"today"``,
+    ``"week"``, ``"total"``, ``("group", code)`` (adding up to ``"total"``) and ``"flagged"``."""
+
     slug: str
     region: str
     commission: str
     consultation_on: date
     meeting_format: str
     venue: str
-    today: int
-    week: int
-    total: int
-    by_group: list[tuple[str, int]]
+    counts: Disclosure
     flagged: list[Pointer]  # the latest flagged inputs, without their words
+
+    def by_group(self, limit: int | None = None) -> list[tuple[str, Shown]]:
+        """Stakeholder groups as (code, shown count): shown counts largest first, hidden ones after
+        them, zeros left out, cut after ``limit`` (leaving counts out never reveals one)."""
+        pairs = self.counts.ordered([("group", g) for g in GROUPS], drop_zeros=True)
+        return [(str(key[1]), shown) for key, shown in pairs[:limit]]  # type: ignore[index]
+
+    def all_small(self) -> bool:
+        """Whether every group's count is small: the list is one line (``participation.EVERY``)."""
+        return self.counts.all_small([("group", g) for g in GROUPS])
+
+
+def stats_disclosure(*, groups: Mapping[str, int], today: int, week: int, flagged: int) -> Disclosure:
+    """What App Home and the API show of a review's counts: one publication, so both show the
+    same. The total is the sum of the groups (inputs without one count as "unknown"); today's
+    inputs are some of this week's, which are some of all, as flagged ones are."""
+    publication = Publication()
+    publication.add_breakdown("total", {("group", g): groups.get(g, 0) for g in GROUPS})
+    publication.add_count("today", today)
+    publication.add_count("week", week)
+    publication.add_count("flagged", flagged)
+    publication.add_subset("today", "week")
+    publication.add_subset("week", "total")
+    publication.add_subset("flagged", "total")
+    return disclose(publication)
 
 
 def review_stats(engine: Engine, *, now: datetime | None = None) -> list[ReviewStats]:
+    """Every review's counts, from one grouped query (so that today's never outnumber the
+    week's, nor the week's all), and the latest flagged inputs."""
     now = now or utcnow()
     start_of_day = now.replace(hour=0, minute=0, second=0, microsecond=0)
     week_ago = now - timedelta(days=7)
-    with read_session(engine) as session:
+    groups: dict[str, dict[str, int]] = {}
+    recent: dict[str, list[int]] = {}
+    with consistent_read(engine) as session:
         reviews = session.exec(select(RegionalReview).order_by(col(RegionalReview.consultation_on))).all()
-        counts = {
-            slug: (today or 0, week or 0, total)
-            for slug, today, week, total in session.exec(
-                select(
-                    Submission.review_slug,
-                    func.sum((col(Submission.created_at) >= start_of_day).cast(_int())),
-                    func.sum((col(Submission.created_at) >= week_ago).cast(_int())),
-                    func.count(),
-                ).group_by(col(Submission.review_slug))
-            )
-        }
-        groups: dict[str, list[tuple[str, int]]] = {}
-        for slug, group, count in session.exec(
-            select(Submission.review_slug, Submission.stakeholder_group, func.count())
-            .group_by(col(Submission.review_slug), col(Submission.stakeholder_group))
-            .order_by(func.count().desc())
+        group = col(Submission.stakeholder_group)
+        for slug, code, n, today, week, flagged_count in session.exec(
+            select(  # type: ignore[call-overload]  # sqlmodel types select() up to four columns
+                Submission.review_slug, group, func.count(),
+                func.sum((col(Submission.created_at) >= start_of_day).cast(_int())),
+                func.sum((col(Submission.created_at) >= week_ago).cast(_int())),
+                func.sum((col(Submission.status) == "flagged").cast(_int())),
+            ).group_by(col(Submission.review_slug), group)
         ):
-            groups.setdefault(slug, []).append((group or "other", count))
+            by_group, code = groups.setdefault(slug, {}), code if code in GROUPS else UNKNOWN
+            by_group[code] = by_group.get(code, 0) + n
+            totals = recent.setdefault(slug, [0, 0, 0])
+            for index, value in enumerate((today, week, flagged_count)):
+                totals[index] += value or 0
         flagged: dict[str, list[Pointer]] = {}
         for slug, receipt, theme, urgent in session.exec(
             select(Submission.review_slug, Submission.receipt, Submission.theme, Submission.urgent_category)
@@ -66,11 +97,13 @@ def review_stats(engine: Engine, *, now: datetime | None = None) -> list[ReviewS
         ):
             if len(flagged.setdefault(slug, [])) < 5:
                 flagged[slug].append(Pointer(receipt, theme, urgent))
-    return [
-        ReviewStats(r.slug, r.region, r.commission, r.consultation_on, r.meeting_format, r.venue,
-                    *counts.get(r.slug, (0, 0, 0)), groups.get(r.slug, []), flagged.get(r.slug, []))
-        for r in reviews
-    ]  # fmt: skip
+    result = []
+    for r in reviews:
+        today, week, flagged_count = recent.get(r.slug, [0, 0, 0])
+        counts = stats_disclosure(groups=groups.get(r.slug, {}), today=today, week=week, flagged=flagged_count)
+        result.append(ReviewStats(r.slug, r.region, r.commission, r.consultation_on, r.meeting_format, r.venue,
+                                  counts, flagged.get(r.slug, [])))  # fmt: skip
+    return result
 
 
 # Key phrases (TF-IDF, in Python) read at most this many of the latest inputs: their top

@@ -18,10 +18,12 @@ from intake_api.digests import Digest
 from intake_api.i18n import gettext, language_label
 from intake_api.moderation import InputView
 from intake_api.notices import SAFEGUARDING_LABELS
+from intake_api.participation import EVERY
+from intake_api.policies.disclosure import HIDDEN_NOTE, HIDDEN_SYMBOL, SMALL_COUNT, SMALL_NOTE
 from intake_api.policies.encoding import slack_mrkdwn as esc
 from intake_api.policies.publication import TEXT_NOT_SHOWN, Pointer
 from intake_api.questionnaire import STAFF_INPUT, TEXT_MAX, Kind, Question, help_text
-from intake_api.stats import ReviewStats
+from intake_api.stats import HOME_GROUPS, ReviewStats
 from models.reference import (
     CHANNELS,
     MEETING_FORMATS,
@@ -232,10 +234,16 @@ STATUS_LABELS = {"new": N_("New"), "reviewed": N_("Reviewed"), "flagged": N_("Fl
 
 
 def home_view(stats: list[ReviewStats], locale: str) -> dict[str, Any]:
+    """Each review's counts as ``stats_disclosure`` shows them (the API shows the same)."""
     t = lambda message, **kw: gettext(locale, message, **kw)  # noqa: E731
     blocks: list[dict[str, Any]] = [{"type": "header", "text": _plain(t("Regional Reviews of the Global Compact for Migration"), 150)}]
+    notes: set[str] = set()
     for review in stats:
-        groups = ", ".join(f"{t(STAKEHOLDER_GROUPS.get(g, 'Other'))}: {n}" for g, n in review.by_group[:6]) or "—"
+        if review.all_small():
+            groups = f"{t(EVERY['group'])}: {HIDDEN_SYMBOL}"
+        else:
+            groups = ", ".join(f"{_group_label(g, t)}: {n.text}" for g, n in review.by_group(HOME_GROUPS)) or "—"
+        notes.update(review.counts.footnotes())
         consultation = (f"{format_date(review.consultation_on, 'long', locale=locale)} · "
                         f"{t(MEETING_FORMATS[review.meeting_format])} · {review.venue}")
         blocks += [
@@ -243,15 +251,20 @@ def home_view(stats: list[ReviewStats], locale: str) -> dict[str, Any]:
             {"type": "section", "text": _mrkdwn(f"*{esc(t(review.region))}* ({esc(review.slug.upper())})\n"
                                                 f"{esc(t('Multi-stakeholder consultation'))}: {esc(consultation)}")},
             {"type": "section", "fields": [
-                _mrkdwn(f"*{esc(t('Today'))}*\n{review.today}"), _mrkdwn(f"*{esc(t('This week'))}*\n{review.week}"),
-                _mrkdwn(f"*{esc(t('Total'))}*\n{review.total}"),
+                _mrkdwn(f"*{esc(t('Today'))}*\n{esc(review.counts['today'].text)}"),
+                _mrkdwn(f"*{esc(t('This week'))}*\n{esc(review.counts['week'].text)}"),
+                _mrkdwn(f"*{esc(t('Total'))}*\n{esc(review.counts['total'].text)}"),
                 _mrkdwn(f"*{esc(t('By stakeholder group'))}*\n{esc(groups)}"),
             ]},
         ]  # fmt: skip
         if review.flagged:
             lines = "\n".join(_pointer_line(p, t) for p in review.flagged)
             blocks.append({"type": "section", "text": _mrkdwn(f"*{esc(t('Flagged inputs'))}*\n{lines}")})
-    return {"type": "home", "blocks": blocks[:100]}
+    blocks = blocks[:99]
+    if notes:  # in the policy's order: "<5" first
+        text = [t(note, small=SMALL_COUNT, symbol=HIDDEN_SYMBOL) for note in (SMALL_NOTE, HIDDEN_NOTE) if note in notes]
+        blocks.append({"type": "context", "elements": [_mrkdwn(esc(line)) for line in text]})
+    return {"type": "home", "blocks": blocks}
 
 
 def _pointer_line(pointer: Pointer, t: Any) -> str:
@@ -273,15 +286,25 @@ def _urgent_blocks(digest: Digest, t: Any) -> list[dict[str, Any]]:
     return [{"type": "section", "text": _mrkdwn(f":rotating_light: *{esc(t('Urgent: possible protection risks, please read first'))}*\n{lines}")}]
 
 
+def _group_label(group: str, t: Any) -> str:
+    return t(STAKEHOLDER_GROUPS[group]) if group in STAKEHOLDER_GROUPS else t("Not given")
+
+
 def digest_blocks(digest: Digest, locale: str) -> list[dict[str, Any]]:
-    """A digest as Slack blocks; the scheduled digests post the same."""
+    """A digest as Slack blocks; the scheduled digests post the same. Every count is the
+    digest's disclosed one (``Digest.counts``), with the footnotes its symbols need."""
     t = lambda message, **kw: gettext(locale, message, **kw)  # noqa: E731
 
-    def counted(pairs: list[tuple[Any, int]], label) -> str:  # type: ignore[no-untyped-def]
-        return "\n".join(f"• {esc(label(key))}: {count}" for key, count in pairs[:8]) or "—"
+    def counted(dimension: str, label) -> str:  # type: ignore[no-untyped-def]
+        if dimension in EVERY and digest.all_small(dimension):
+            return f"• {esc(t(EVERY[dimension]))}: {esc(HIDDEN_SYMBOL)}"
+        return "\n".join(f"• {esc(label(key))}: {esc(shown.text)}" for key, shown in digest.listed(dimension)) or "—"
 
     def section(title: str, body: str) -> dict[str, Any]:
         return {"type": "section", "text": _mrkdwn(f"*{esc(title)}*\n{body}")}
+
+    def n(key: str) -> str:
+        return esc(digest.counts[key].text)
 
     period = (f"{format_datetime(digest.since, 'short', locale=locale)} – "
               f"{format_datetime(digest.until, 'short', locale=locale)}")  # fmt: skip
@@ -290,24 +313,24 @@ def digest_blocks(digest: Digest, locale: str) -> list[dict[str, Any]]:
         {"type": "header", "text": _plain(t("Digest: %(review)s", review=digest.review_slug.upper()), 150)},
         {"type": "context", "elements": [_mrkdwn(esc(period))]},
         *_urgent_blocks(digest, t),
-        {"type": "section", "text": _mrkdwn(f"*{esc(t('New inputs'))}:* {digest.new_inputs}")},
+        {"type": "section", "text": _mrkdwn(f"*{esc(t('New inputs'))}:* {n('inputs')}")},
         {"type": "section", "fields": [
-            _mrkdwn(f"*{esc(t('By stakeholder group'))}*\n" + counted(digest.by_group, lambda g: t(STAKEHOLDER_GROUPS.get(g, "Other")))),
-            _mrkdwn(f"*{esc(t('By channel'))}*\n" + counted(digest.by_channel, lambda c: t(CHANNELS.get(c, c)))),
-            _mrkdwn(f"*{esc(t('By language'))}*\n" + counted(digest.by_language, lambda c: language_label(c, locale))),
-            _mrkdwn(f"*{esc(t('By discussion theme'))}*\n" + counted(digest.by_theme, lambda th: t(THEMES.get(th, th)))),
+            _mrkdwn(f"*{esc(t('By stakeholder group'))}*\n" + counted("group", lambda g: _group_label(g, t))),
+            _mrkdwn(f"*{esc(t('By channel'))}*\n" + counted("channel", lambda c: t(CHANNELS.get(c, "Not given")))),
+            _mrkdwn(f"*{esc(t('By language'))}*\n" + counted("language", lambda c: language_label(c, locale))),
+            _mrkdwn(f"*{esc(t('By discussion theme'))}*\n" + counted("theme", lambda th: t(THEMES.get(th, "Not given")))),
         ]},
-        section(t("By GCM objective"), counted(digest.by_objective, lambda n: f"{n}. {t(objectives[n])}")),
+        section(t("By GCM objective"), counted("objective", lambda o: f"{o}. {t(objectives[o])}")),
         {"type": "section", "text": _mrkdwn(
-            f"*{esc(t('Pledges'))}:* {digest.pledges} · *{esc(t('Practices'))}:* {digest.practices} · "
-            f"*{esc(t('Registrations'))}:* {digest.registrations} "
-            f"({esc(t('travel support requested: %(count)s', count=digest.travel_requests))})")},
+            f"*{esc(t('Pledges'))}:* {n('pledges')} · *{esc(t('Practices'))}:* {n('practices')} · "
+            f"*{esc(t('Registrations'))}:* {n('registrations')} "
+            f"({esc(t('travel support requested: %(count)s', count=digest.counts['travel'].text))})")},
     ]  # fmt: skip
     if digest.flagged:
         blocks.append(section(t("Flagged inputs"), "\n".join(_pointer_line(p, t) for p in digest.flagged)))
     if digest.campaigns:
         lines = "\n".join(f"• {esc(w) if w is not None else '_' + esc(t(TEXT_NOT_SHOWN)) + '_'} "
-                          f"({esc(t('%(count)s inputs', count=n))})" for w, n in digest.campaigns)  # fmt: skip
+                          f"({esc(t('%(count)s inputs', count=shown.text))})" for w, shown in digest.repeated())  # fmt: skip
         blocks.append(section(t("Repeated texts and campaigns"), lines))
     if digest.key_phrases:
         lines = "\n".join(f"• {esc(language_label(c, locale))}: {esc(', '.join(p))}" for c, p in digest.key_phrases.items())
@@ -317,6 +340,9 @@ def digest_blocks(digest: Digest, locale: str) -> list[dict[str, Any]]:
     if digest.gaps:
         lines = "\n".join("• " + esc(t(g.message, group=t(STAKEHOLDER_GROUPS[g.group]))) for g in digest.gaps)
         blocks.append(section(t("Participation gaps"), lines))
+    notes = digest.footnotes(locale)
+    if notes:
+        blocks.append({"type": "context", "elements": [_mrkdwn(esc(note)) for note in notes]})
     return blocks
 
 

@@ -143,7 +143,11 @@ def openapi_document(minor_age_groups: frozenset[str] = frozenset()) -> dict[str
                 },
             },
             "/reviews/{slug}/stats": {"get": {
-                "operationId": "reviewStats", "summary": "Counts for a review", "parameters": [_SLUG],
+                "operationId": "reviewStats", "summary": "Counts for a review",
+                "description": "Every count as App Home shows it: below 5 hidden (\"<5\"), and others hidden "
+                               "(\"x\") where they would let a small one be worked out from the total. "
+                               "flagged: the review's flagged inputs.",
+                "parameters": [_SLUG],
                 "responses": {"200": _json({"$ref": "#/components/schemas/Stats"}, "Counts"), **_errors(403, 404)}}},
             "/reviews/{slug}/report": {"get": {
                 "operationId": "reviewReport", "summary": "The summary report of a review",

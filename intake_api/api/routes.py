@@ -25,6 +25,7 @@ from intake_api.api.openapi import openapi_document
 from intake_api.api.validation import check, json_object
 from intake_api.exports import STREAMS, WRITERS, ExportFilter, iter_rows
 from intake_api.moderation import InputView, find_input, list_inputs, update_input
+from intake_api.participation import GROUPS as STATS_GROUPS
 from intake_api.policies.authorization import Action, NotAllowed, may, reviews_for
 from intake_api.privacy import erase_record, review_of, withdraw_consent
 from intake_api.redaction import redact
@@ -226,10 +227,11 @@ def create_submission() -> ResponseReturnValue:
 @bp.get("/reviews/<slug>/stats")
 @authenticated
 def stats(slug: str) -> ResponseReturnValue:
+    """Counts as App Home shows them (``stats_disclosure``): each a Count object."""
     _review(slug, Action.READ_INPUTS)
-    found = next(s for s in review_stats(runtime_of(current_app).engine) if s.slug == slug)
-    return jsonify(review=slug, today=found.today, week=found.week, total=found.total,
-                   by_stakeholder_group=dict(found.by_group), flagged=len(found.flagged))  # fmt: skip
+    counts = next(s for s in review_stats(runtime_of(current_app).engine) if s.slug == slug).counts
+    return jsonify(review=slug, **{name: counts[name].as_json() for name in ("today", "week", "total", "flagged")},
+                   by_stakeholder_group={g: counts[("group", g)].as_json() for g in STATS_GROUPS})  # fmt: skip
 
 
 @bp.get("/reviews/<slug>/report")

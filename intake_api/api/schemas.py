@@ -17,6 +17,8 @@ from typing import Any
 
 from intake_api.i18n import LOCALES
 from intake_api.moderation import ACTIONS
+from intake_api.participation import GROUPS as STATS_GROUPS
+from intake_api.policies.disclosure import HIDDEN_SYMBOL, SMALL_COUNT, SMALL_SYMBOL, Reason
 from intake_api.privacy import WITHDRAWABLE
 from intake_api.questionnaire import INPUT, TEXT_MAX, TEXT_MIN
 from models.reference import (
@@ -256,13 +258,28 @@ REGISTRATION_OUT: dict[str, Any] = {
     },
 }  # fmt: skip
 
+# A count as the disclosure policy lets it be seen (``Shown.as_json``): the number, or, when
+# it is hidden, null with the symbol tables print and the reason.
+COUNT_OUT: dict[str, Any] = {
+    "description": f"A count: null when hidden (below {SMALL_COUNT}, or hidden so that no small count can be "
+                   "worked out from the others), with what tables show and why.",
+    "oneOf": [
+        {"type": "object", "additionalProperties": False, "required": ["count", "shown", "suppressed"],
+         "properties": {"count": {"type": "integer", "minimum": 0}, "shown": {"type": "string", "pattern": "^[0-9]+$"},
+                        "suppressed": {"type": "null"}}},
+        {"type": "object", "additionalProperties": False, "required": ["count", "shown", "suppressed"],
+         "properties": {"count": {"type": "null"}, "shown": _enum([SMALL_SYMBOL, HIDDEN_SYMBOL]),
+                        "suppressed": _enum(r.value for r in Reason if r not in (Reason.SHOWN, Reason.UNPUBLISHED))}},
+    ],
+}  # fmt: skip
+
 STATS_OUT: dict[str, Any] = {
     "type": "object", "additionalProperties": False,
     "required": ["review", "today", "week", "total", "by_stakeholder_group", "flagged"],
     "properties": {
-        "review": REVIEW, "today": {"type": "integer"}, "week": {"type": "integer"}, "total": {"type": "integer"},
-        "flagged": {"type": "integer"},
-        "by_stakeholder_group": {"type": "object", "additionalProperties": {"type": "integer"}},
+        "review": REVIEW, "today": COUNT_OUT, "week": COUNT_OUT, "total": COUNT_OUT, "flagged": COUNT_OUT,
+        "by_stakeholder_group": {"type": "object", "additionalProperties": False, "required": list(STATS_GROUPS),
+                                 "properties": {g: COUNT_OUT for g in STATS_GROUPS}},
     },
 }  # fmt: skip
 

@@ -32,6 +32,14 @@ to hide and a count can still be worked out from the labels alone (tiny tables: 
 inputs split "<5" and "<5" beside a group that must be 6 or more), every count tied
 to it is "withheld": "x", 1 or more.
 
+Some counts count a part of another without a table that says so: the inputs naming a GCM
+objective are some of all inputs, today's some of this week's. A reader knows the part is
+at most the whole, and with it a hidden whole can be bounded from below (8 inputs naming
+objective 6 beside a hidden total split into two themes of "x", 0 to 4 each: 4 and 4).
+``Publication.add_subset`` declares it as a sum of the part and a count no output shows
+(``Reason.UNPUBLISHED``: 0 or more to any reader). That count is protected as any other
+when it is from 1 to 4 ("all but 2 named objective 6" gives those 2 away), never shown.
+
 Not covered: a reader comparing outputs built at different times (yesterday's total
 and today's) or declared as separate publications, and a reader who replays the choice
 of complements on every table they can imagine (and learns something from the fact
@@ -71,6 +79,7 @@ class Reason(StrEnum):
     SMALL_BREAKDOWN = "small_breakdown"  # in a breakdown whose counts are all below 5, zeros too: "x", 0 to 4
     COMPLEMENT = "complement"  # 5 or more, hidden so that no small count can be worked out: "x"
     WITHHELD = "withheld"  # tied to counts that even their symbols would give away: "x", 1 or more
+    UNPUBLISHED = "unpublished"  # what a part leaves of its whole (``add_subset``): never shown, 0 or more
 
 
 @dataclass(frozen=True)
@@ -122,6 +131,14 @@ class Comparison:
     strict: bool
 
 
+@dataclass(frozen=True)
+class Rest:
+    """The key of what ``part`` leaves of ``whole`` (``Publication.add_subset``)."""
+
+    whole: Key
+    part: Key
+
+
 class Publication:
     """The counts one output shows together, and the sums that tie them.
 
@@ -135,11 +152,17 @@ class Publication:
         self._counts: dict[Key, int] = {}
         self._sums: list[tuple[Key, tuple[Key, ...]]] = []
         self._seen_sums: set[tuple[Key, frozenset[Key]]] = set()
+        self._unpublished: set[Key] = set()
 
     @property
     def counts(self) -> Mapping[Key, int]:
         """Every declared count, in declaration order (the true values: never publish these)."""
         return dict(self._counts)
+
+    @property
+    def unpublished(self) -> frozenset[Key]:
+        """The counts no output shows (``add_subset``'s rests)."""
+        return frozenset(self._unpublished)
 
     @property
     def sums(self) -> tuple[tuple[Key, tuple[Key, ...]], ...]:
@@ -168,6 +191,17 @@ class Publication:
         if signature not in self._seen_sums:
             self._seen_sums.add(signature)
             self._sums.append((total, parts))
+
+    def add_subset(self, part: Key, whole: Key) -> None:
+        """Declares that ``part`` counts some of what ``whole`` counts (both declared): readers
+        know ``part <= whole``. The rest, ``Rest(whole, part)``, is a count no output shows."""
+        missing = [k for k in (part, whole) if k not in self._counts]
+        if missing:
+            raise ValueError(f"undeclared counts: {missing!r}")
+        rest = Rest(whole, part)
+        self._unpublished.add(rest)
+        self.add_count(rest, self._counts[whole] - self._counts[part])  # refuses a part larger than its whole
+        self.add_sum(whole, [part, rest])
 
     def add_breakdown(self, total: Key, parts: Mapping[Key, int]) -> None:
         """A one-way table: each part's count, and ``total`` (declared here if new) as their sum."""
@@ -236,7 +270,7 @@ class Disclosure(Mapping[Key, Shown]):
 
     def footnotes(self) -> tuple[str, ...]:
         """The msgids that explain this output's symbols (format with small=, symbol=)."""
-        reasons = {shown.reason for shown in self._shown.values()}
+        reasons = {shown.reason for shown in self._shown.values()} - {Reason.UNPUBLISHED}
         return tuple(note for note, used in ((SMALL_NOTE, Reason.SMALL in reasons),
                                              (HIDDEN_NOTE, bool(reasons - {Reason.SHOWN, Reason.SMALL})))
                      if used)  # fmt: skip
@@ -249,10 +283,10 @@ def disclose(publication: Publication) -> Disclosure:
     index = {key: i for i, key in enumerate(keys)}
     values = [counts[key] for key in keys]
     sums = [(index[total], [index[part] for part in parts]) for total, parts in publication.sums]
-    suppression = _Suppression(values, sums)
+    suppression = _Suppression(values, sums, {index[key] for key in publication.unpublished})
     suppression.run()
     symbols = {Reason.SMALL: SMALL_SYMBOL, Reason.SMALL_BREAKDOWN: HIDDEN_SYMBOL, Reason.COMPLEMENT: HIDDEN_SYMBOL,
-               Reason.WITHHELD: HIDDEN_SYMBOL}  # fmt: skip
+               Reason.WITHHELD: HIDDEN_SYMBOL, Reason.UNPUBLISHED: HIDDEN_SYMBOL}  # fmt: skip
     shown = {}
     for cell, key in enumerate(keys):
         reason = suppression.reason[cell]
@@ -268,7 +302,7 @@ _UNBOUNDED = 1 << 62
 class _Suppression:
     """The algorithm on numbered cells: cell i counts values[i]; a sum is a total and its parts."""
 
-    def __init__(self, values: list[int], sums: list[tuple[int, list[int]]]) -> None:
+    def __init__(self, values: list[int], sums: list[tuple[int, list[int]]], unpublished: set[int]) -> None:
         self.values = values
         # Each sum as signed terms (its total -1, its parts +1) that add up to 0.
         self.terms = [[(total, -1), *((part, 1) for part in parts)] for total, parts in sums]
@@ -288,10 +322,20 @@ class _Suppression:
         self.band_above: list[list[tuple[int, bool]]] = [[] for _ in values]  # cell's band >= other's
         self.linked: list[list[tuple[int, int, bool]]] = [[] for _ in values]  # such, both hidden
         self._effort = 0
+        self.withheld_around: set[int] = set()  # every count tied to a withheld one
+        for cell in unpublished:
+            self._hide(cell, Reason.UNPUBLISHED)
+
+    def _needs_proof(self, cell: int) -> bool:
+        """Hidden counts must each have a second value; a count no output shows only when it is
+        from 1 to 4 (larger, or 0, it may be worked out: it is never printed)."""
+        if self.reason[cell] is Reason.UNPUBLISHED:
+            return 0 < self.values[cell] < SMALL_COUNT
+        return self.hidden[cell]
 
     def run(self) -> None:
         self._hide_small()
-        queue = [cell for cell, hidden in enumerate(self.hidden) if hidden]
+        queue = [cell for cell in range(len(self.values)) if self._needs_proof(cell)]
         position = 0
         while position < len(queue):
             cell = queue[position]
@@ -301,7 +345,7 @@ class _Suppression:
                     # 0, say) is shown as 0, which tells nothing new. Proofs found so far may have
                     # moved it, so every hidden count is checked again.
                     self._show_zero(cell)
-                    queue = [other for other, hidden in enumerate(self.hidden) if hidden]
+                    queue = [other for other in range(len(self.values)) if self._needs_proof(other)]
                     position = -1
                     break
                 complement = self._choose_complement(cell)
@@ -318,10 +362,12 @@ class _Suppression:
         always is) shows none of them, zeros included: "<5" four times under a total of 4 would
         say 1 each, and eight "<5" beside "<5" twice under the same total would say 8 = 1 x 8."""
         for cell, value in enumerate(self.values):
-            if 0 < value < SMALL_COUNT:
+            if 0 < value < SMALL_COUNT and self.reason[cell] is not Reason.UNPUBLISHED:
                 self._hide(cell, Reason.SMALL)
         for terms in self.terms:
             total = terms[0][0]
+            if any(self.reason[cell] is Reason.UNPUBLISHED for cell, _ in terms):
+                continue  # a part and its rest: the rest is not printed, so nothing adds up to the total
             if self.values[total] and all(self.values[part] < SMALL_COUNT for part, _ in terms[1:]):
                 for part, _ in terms[1:]:
                     self._hide(part, Reason.SMALL_BREAKDOWN)
@@ -333,7 +379,7 @@ class _Suppression:
         self.hidden[cell] = True
         compared = bool(self.band_below[cell] or self.band_above[cell])  # a candidate once: 5 or more
         self.low[cell] = {Reason.SMALL: 1, Reason.SMALL_BREAKDOWN: 0, Reason.COMPLEMENT: SMALL_COUNT,
-                          Reason.WITHHELD: SMALL_COUNT if compared else 1}[reason]  # fmt: skip
+                          Reason.WITHHELD: SMALL_COUNT if compared else 1, Reason.UNPUBLISHED: 0}[reason]  # fmt: skip
         self._bound_above(cell)
         for smaller, strict in self.band_above[cell]:
             self._bound_above(smaller)
@@ -363,7 +409,10 @@ class _Suppression:
                             seen.add(other)
                             reached.append(other)
             frontier = reached
+        self.withheld_around |= seen
         for member in sorted(seen):
+            if self.reason[member] is Reason.UNPUBLISHED:
+                continue  # never shown: a reader knows no more of it than "0 or more"
             if self.values[member]:
                 self._hide(member, Reason.WITHHELD)
             else:
@@ -425,10 +474,10 @@ class _Suppression:
         """Whether some table of whole numbers agrees with every shown count, sum, symbol and
         comparison, and differs from the true one in ``cell``. Short differences are tried
         first (iterative deepening), so a search does not wander far when a near one exists."""
-        if self.reason[cell] is Reason.WITHHELD:
-            # Every count tied to it is hidden with no upper bound (zeros aside): doubling them
-            # all keeps every sum, every "1 or more" and every band comparison (each band is
-            # twice the one below), so a second table exists.
+        if cell in self.withheld_around:
+            # Every count tied to it is hidden with no upper bound (zeros aside, and rests no
+            # output shows): doubling them all keeps every sum, every "1 or more" and every band
+            # comparison (each band is twice the one below), so a second table exists.
             return True
         self._effort = 0
         try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -11,6 +12,8 @@ from bots.slack.blocks import digest_blocks
 from intake_api.digest_email import render_digest_email
 from intake_api.digests import digest_for
 from intake_api.i18n import gettext
+from intake_api.policies.disclosure import Reason
+from intake_api.reports import build_report
 from intake_api.scheduler import (
     DigestSenders,
     Leadership,
@@ -44,18 +47,63 @@ def test_digest_counts_and_gaps(service, engine):
     service.submit_input(input_answers(review="eca"), channel="web", message_id="other", locale="en")
     since, until = _window()
     digest = digest_for(engine, review_slug="escwa", since=since, until=until)
-    assert digest.new_inputs == 3
-    assert dict(digest.by_group) == {"youth": 2, "migrant": 1}
-    assert dict(digest.by_channel) == {"web": 3}
-    assert dict(digest.by_objective) == {3: 2, 5: 2, 20: 1}
+    # Three new inputs (2 youth, 1 migrant, all by web form): every count is small; the groups
+    # are "x" (1 or more: two "<5" under a total of "<5" would be 2 and 1 or 1 and 2, told apart
+    # by the age and gender tables beside them in the report).
+    assert digest.counts["inputs"].text == "<5"
+    assert {g: s.text for g, s in digest.listed("group")} == {"migrant": "x", "youth": "x"}
+    assert digest.all_small("channel") and digest.all_small("theme")
+    assert [(o, s.text) for o, s in digest.listed("objective")] == [(3, "<5"), (5, "<5"), (20, "<5")]
     assert len(digest.quotes) == 1  # the three inputs are one text: quoted once (the migrant did not consent)
-    assert digest.campaigns == [(digest.quotes[0][1], 3)]
+    assert [(words, shown.text) for words, shown in digest.repeated()] == [(digest.quotes[0][1], "<5")]
     assert {g.group for g in digest.gaps} == {"diaspora", "civil_society", "trade_union", "local_authority"}
+    blocks = str(digest_blocks(digest, "en"))
+    assert "*New inputs:* &lt;5" in blocks and "• Each channel: x" in blocks and "• Youth: x" in blocks
+    assert "Youth: 2" not in blocks and "Web form" not in blocks
+
+
+def _sixteen(service) -> None:  # type: ignore[no-untyped-def]
+    """7 youth, 6 diaspora, 2 migrants and 1 academic; themes 8, 6 and 2."""
+    _inputs(service, 7)
+    _inputs(service, 2, stakeholder_group="migrant", theme="cooperation")
+    _inputs(service, 6, stakeholder_group="diaspora", age_group="25_34", theme="governance")
+    _inputs(service, 1, stakeholder_group="academia", gender="man")
+
+
+def test_digest_shows_counts_of_five_and_more_and_hides_what_would_give_a_small_one_away(service, engine):
+    _sixteen(service)
+    since, until = _window()
+    digest = digest_for(engine, review_slug="escwa", since=since, until=until)
+    assert digest.counts["inputs"].text == "16"
+    assert {g: s.text for g, s in digest.listed("group")} == {"youth": "7", "diaspora": "6", "migrant": "<5",
+                                                             "academia": "<5"}  # fmt: skip
+    # 16 minus governance's 6 and priorities' 8 would give cooperation's 2: priorities is hidden too.
+    assert {t: s.text for t, s in digest.listed("theme")} == {"governance": "6", "priorities_gaps": "x",
+                                                             "cooperation": "<5"}  # fmt: skip
+    subject, text, html = render_digest_email([digest], "en")
+    assert "New inputs: 16" in text and "Migrant or migrant-led organisation: <5" in text
+    assert "Migrant or migrant-led organisation: &lt;5" in html
+    assert not re.search(r": [1-4]$", text, re.MULTILINE) and "implementing the GCM: 8" not in text
+
+
+def test_a_digest_of_every_input_hides_what_the_report_hides(service, engine):
+    """A digest whose period holds every input of the review counts the report's tables: a
+    reader of both cannot compare them to find what either hides."""
+    _sixteen(service)
+    since, until = _window()
+    digest = digest_for(engine, review_slug="escwa", since=since, until=until)
+    report = build_report(engine, review_slug="escwa")
+    listed = ["inputs", *(("group", g) for g in digest.categories["group"]),
+              *(("by_channel", c) for c in digest.categories["channel"]),
+              *(("language", c) for c in digest.categories["language"]),
+              *(("theme", c) for c in digest.categories["theme"]), *(("objective", n) for n in range(1, 24))]
+    assert {k: digest.counts[k] for k in listed} == {k: report.counts[k] for k in listed}
+    assert {digest.counts[k].reason for k in listed} >= {Reason.SHOWN, Reason.SMALL, Reason.COMPLEMENT}
 
 
 @pytest.mark.parametrize("locale", ["en", "es", "ar"])
 def test_slack_and_email_renderings_are_translated(service, engine, locale):
-    _inputs(service, 2)
+    _inputs(service, 6)  # six youth: a count a digest shows, so its label is there to translate
     since, until = _window()
     digest = digest_for(engine, review_slug="escwa", since=since, until=until)
     blocks = str(digest_blocks(digest, locale))

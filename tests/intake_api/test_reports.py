@@ -14,10 +14,12 @@ from sqlalchemy import text
 
 from intake_api.i18n import gettext
 from intake_api.moderation import moderate
+from intake_api.policies.disclosure import Reason, Shown
 from intake_api.reports import FORMATS, build_report, render_report
-from intake_api.reports.render import Labels, tables
+from intake_api.reports.charts import bar_chart_figure, bar_chart_svg
+from intake_api.reports.render import Labels, cell_text, tables
 from intake_api.staff import add_staff
-from models.reference import REVIEW_SLUGS
+from models.reference import CHANNELS, OBJECTIVE_NUMBERS, REVIEW_SLUGS, THEMES
 from tests.factories import input_answers
 from tests.processes import clean_env as _clean_env
 
@@ -58,6 +60,19 @@ def test_every_review_renders_in_every_format(filled, engine, slug, locale):
     assert gettext(locale, "Method and data protection") in html and "<svg" in html
 
 
+# What a hidden count's reason says it is (``policies.disclosure.Reason``).
+HIDDEN_RANGES = {Reason.SMALL: range(1, 5), Reason.SMALL_BREAKDOWN: range(0, 5),
+                 Reason.COMPLEMENT: range(5, 10**9), Reason.WITHHELD: range(1, 10**9)}  # fmt: skip
+
+
+def assert_disclosed(shown: Shown, true: int) -> None:
+    """A count as the report shows it: the store's own number, or hidden for a reason that is true."""
+    if shown.hidden:
+        assert true in HIDDEN_RANGES[shown.reason], (shown, true)
+    else:
+        assert (shown.number, shown.text) == (true, str(true))
+
+
 def test_numbers_match_direct_sql(filled, engine):
     data = build_report(engine, review_slug="escwa")
     with engine.connect() as connection:
@@ -67,18 +82,25 @@ def test_numbers_match_direct_sql(filled, engine):
         objective_6 = connection.execute(text(
             "SELECT count(*) FROM submission_objective o JOIN submission s ON s.id = o.submission_id "
             "WHERE s.review_slug = 'escwa' AND o.objective_number = 6")).scalar_one()
-    assert data.total_inputs == total == 8
-    assert dict(data.by_theme) == themes
-    assert dict(data.by_objective)[6] == objective_6 == 6
-    theme_table = {row[0]: int(row[1]) for row in tables(data, Labels("en"))[6][2]}
-    assert sum(theme_table.values()) == total
+    assert total == 8 and objective_6 == 6
+    assert_disclosed(data.counts["inputs"], total)
+    for theme in THEMES:
+        assert_disclosed(data.counts[("theme", theme)], themes.get(theme, 0))
+    assert data.counts[("objective", 6)].text == "6"
+    # The table prints what the report's counts say, row for row (themes of 3, 3 and 2: hidden).
+    theme_table = {row[0]: cell_text(row[1]) for row in tables(data, Labels("en"))[6][2]}
+    assert theme_table == {Labels("en").theme(str(c)): shown.text for c, shown in data.listed("theme")}
+    assert set(theme_table.values()) == {"x"}
 
 
 def test_small_cells_are_suppressed(filled, engine):
     data = build_report(engine, review_slug="escwa")
-    by_age = {row[0]: row[1:] for row in tables(data, Labels("en"))[2][2]}
-    assert "<5" in by_age["Migrant or migrant-led organisation"]  # 2 migrants aged 18-24
-    assert "6" in by_age["Youth"]
+    by_age = {row[0]: [cell_text(c) for c in row[1:]] for row in tables(data, Labels("en"))[2][2]}
+    # Two migrants aged 18-24 and zeros: a row whose counts are all small is hidden whole.
+    assert set(by_age["Migrant or migrant-led organisation"]) == {"x"}
+    # Six youth aged 18-24 and zeros: shown, they would give the group's total, and 8 minus it
+    # the migrants' 2.
+    assert "6" not in by_age["Youth"] and "x" in by_age["Youth"]
 
 
 def test_only_consented_chosen_quotes_appear(filled, engine):
@@ -129,9 +151,12 @@ def test_reports_on_the_demo_data_match_sql(service, engine):
             objectives = dict(connection.execute(text(
                 "SELECT o.objective_number, count(*) FROM submission_objective o JOIN submission s ON s.id = o.submission_id "
                 "WHERE s.review_slug = :s GROUP BY o.objective_number"), {"s": slug}).all())
-        assert data.total_inputs == total > 0
-        assert dict(data.by_channel) == by_channel
-        assert dict(data.by_objective) == objectives
+        assert total > 0
+        assert_disclosed(data.counts["inputs"], total)
+        for channel in CHANNELS:
+            assert_disclosed(data.counts[("by_channel", channel)], by_channel.get(channel, 0))
+        for number in OBJECTIVE_NUMBERS:
+            assert_disclosed(data.counts[("objective", number)], objectives.get(number, 0))
         assert render_report(data, "html", "fr")
 
 
@@ -166,3 +191,28 @@ def test_report_command_quotes_by_the_deployments_age_of_digital_consent(service
                             timeout=120)  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert ("apprenticeships" in (tmp_path / "r.md").read_text()) is quoted
+
+
+def test_charts_draw_only_the_numbers_shown():
+    """The probe: bars beside a table printed 1, 2, 3, 4 where the table said "<5". A hidden
+    count has no bar (SVG) or one of length 0 (PNG), and its symbol where the number would be."""
+    pairs = [("a", Shown("12", 12, Reason.SHOWN)), ("b", Shown("<5", None, Reason.SMALL)),
+             ("c", Shown("x", None, Reason.COMPLEMENT)), ("d", Shown("0", 0, Reason.SHOWN))]  # fmt: skip
+    from matplotlib import pyplot
+
+    figure = bar_chart_figure(pairs)
+    axes = figure.axes[0]
+    drawn = {label.get_text(): (bar.get_width(), number.get_text())
+             for label, bar, number in zip(axes.get_yticklabels(), axes.patches, axes.texts, strict=True)}  # fmt: skip
+    pyplot.close(figure)
+    assert drawn == {"a": (12, "12"), "b": (0, "<5"), "c": (0, "x"), "d": (0, "0")}
+    svg = bar_chart_svg(pairs, title="t")
+    assert svg.count("<rect") == 2 and ">&lt;5</text>" in svg and ">x</text>" in svg
+
+
+@pytest.mark.parametrize("locale", ["zh", "ar"])
+def test_word_charts_need_no_glyph_the_font_lacks(filled, engine, locale):
+    """The PNG charts carry codes and numbers only; their titles are the document's headings
+    (a Chinese title drew boxes and warned, which the API answered with a 500 under warnings)."""
+    document = docx.Document(io.BytesIO(render_report(build_report(engine, review_slug="escwa"), "docx", locale)))
+    assert len(document.inline_shapes) == 2

@@ -181,8 +181,15 @@ def test_app_home_publishes_counts(slack, slack_api, service):
     slack.event({"type": "app_home_opened", "user": "UADMIN", "channel": "D1", "tab": "home"}, event_id="Ev1")
     (published,) = slack_api.sent("views.publish")
     text = json.dumps(published["view"], ensure_ascii=False)
-    assert "*Total*\\n3" in text and "*This week*\\n3" in text and "*Today*\\n3" in text
-    assert "Arab region" in text and "Youth: 3" in text
+    # Three inputs: small counts, shown as "<5" (escaped for mrkdwn), and no group named.
+    assert "*Total*\\n&lt;5" in text and "*This week*\\n&lt;5" in text and "*Today*\\n&lt;5" in text
+    assert "Arab region" in text and "Each stakeholder group: x" in text and "Youth" not in text
+    assert "Counts below 5 are shown as" in text
+    for n in range(3, 7):
+        service.submit_input(input_answers(), channel="web", message_id=f"h{n}", locale="en")
+    slack.event({"type": "app_home_opened", "user": "UADMIN", "channel": "D1", "tab": "home"}, event_id="Ev1b")
+    text = json.dumps(slack_api.sent("views.publish")[1]["view"], ensure_ascii=False)
+    assert "*Total*\\n7" in text and "*This week*\\n7" in text and "*Today*\\n7" in text and "Youth: 7" in text
 
 
 def test_a_staff_members_language_is_asked_of_slack_once_in_a_while(slack, slack_api):

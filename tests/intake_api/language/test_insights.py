@@ -29,19 +29,21 @@ def _send(service, engine):  # type: ignore[no-untyped-def]
 def test_report_counts_written_languages_and_shows_a_campaign_once(service, engine):
     _send(service, engine)
     report = build_report(engine, review_slug="escwa")
-    assert dict(report.by_language) == {"en": 4, "es": 1}
-    assert dict(report.by_locale) == {"en": 5}  # the interface language, still reported
-    assert [n for _, n in report.campaigns] == [3]
+    assert report.categories["language"] == ("en", "es")  # counted as written, the form was in English
+    # Four in English and one in Spanish: small counts, so one line that names no language.
+    assert report.all_small("language")
+    assert [(code, shown.text) for code, shown in report.listed("locale")] == [("en", "5")]  # the interface language
+    assert [shown.text for _words, shown in report.repeated()] == ["<5"]  # the campaign's three inputs
     quoted = [text for quotes in report.quotes.values() for _, text in quotes]
     assert len(quoted) == 3  # the campaign once, the policy statement, the Spanish input
     markdown = render_report(report, "md", "fr").decode()
-    assert "espagnol" in markdown and "Sign our petition" not in markdown.split("|")[0]
+    assert "espagnol" not in markdown and "Sign our petition" not in markdown.split("|")[0]
 
 
 def test_digest_counts_written_languages_and_campaigns(service, engine):
     _send(service, engine)
     now = datetime.now(UTC)
     digest = digest_for(engine, review_slug="escwa", since=now - timedelta(days=1), until=now + timedelta(minutes=1))
-    assert dict(digest.by_language) == {"en": 4, "es": 1}
-    assert digest.campaigns and digest.campaigns[0][1] == 3
+    assert digest.categories["language"] == ("en", "es") and digest.all_small("language")
+    assert [shown.text for _words, shown in digest.repeated()][:1] == ["<5"]  # the campaign's three inputs
     assert len({text[:20] for _, text in digest.quotes}) == len(digest.quotes)

@@ -7,7 +7,11 @@ and, since the rule for choosing complements is public, the comparisons that cho
 made (a complement's size band is at most that of each count it was preferred to, and
 both were 5 or more). So each hidden count is bounded by its reason: "small" is 1 to 4;
 "small_breakdown" (a breakdown whose counts are all below 5, hidden whole) 0 to 4;
-"complement" 5 or more; "withheld" 1 or more.
+"complement" 5 or more; "withheld" 1 or more. Read from an output that does not say
+why (a table's "x"), or tied by a sum to the counts an output prints without being
+printed itself (a group's total beside a table that lists its row), a count is "any":
+0 or more; so is "unpublished", what a part leaves of its whole (the inputs not
+naming an objective), which no output prints.
 
 ``integer_ranges`` solves exactly with integer programming (scipy's HiGHS MILP), per
 group of hidden counts tied by sums: the smallest and largest whole value each can
@@ -37,7 +41,8 @@ ROOM = 1000
 
 def _bounds(hidden: Mapping[Key, str], comparisons: list[tuple[Key, Key, bool]], cap: int) -> dict[Key, tuple[int, int]]:
     """What each hidden count's reason says; a count in a comparison was a candidate, so 5 or more."""
-    priors = {"small": (1, SMALL - 1), "small_breakdown": (0, SMALL - 1), "complement": (SMALL, cap), "withheld": (1, cap)}
+    priors = {"small": (1, SMALL - 1), "small_breakdown": (0, SMALL - 1), "complement": (SMALL, cap), "withheld": (1, cap),
+              "any": (0, cap), "unpublished": (0, cap)}
     compared = {k for smaller, larger, _ in comparisons for k in (smaller, larger)}
     bounds = {}
     for key, reason in hidden.items():

@@ -22,10 +22,12 @@ from sqlalchemy import update
 from sqlmodel import Session, col
 
 from bots.slack.blocks import digest_blocks, home_view, moderation_message
+from intake_api import digests
 from intake_api.digest_email import render_digest_email
 from intake_api.digests import Digest
 from intake_api.exports import ExportFilter, iter_rows, write_csv, write_xlsx
 from intake_api.moderation import InputView
+from intake_api.participation import Participation
 from intake_api.policies.encoding import (
     docx_text,
     html_text,
@@ -37,8 +39,9 @@ from intake_api.policies.encoding import (
 from intake_api.policies.publication import Pointer, public_text
 from intake_api.redaction import redact
 from intake_api.reports import ReportData, build_report, render_report
-from intake_api.reports.render import Labels, tables
-from intake_api.stats import ReviewStats
+from intake_api.reports.data import DIMENSIONS, report_counts
+from intake_api.reports.render import Labels, cell_text, tables
+from intake_api.stats import ReviewStats, stats_disclosure
 from models.pledge import Pledge
 from models.practice import Practice
 from models.review import RegionalReview
@@ -148,22 +151,22 @@ def _review(text: str) -> RegionalReview:
 
 def hostile_report() -> ReportData:
     """A report whose every free-text field holds the hostile strings."""
+    inputs = Participation(DIMENSIONS, {("youth", "18_24", "woman", "web", "en", "governance", "JO", "en"): 3})
+    counts, categories = report_counts(inputs, objectives={6: 3}, campaigns=[2] * len(HOSTILE) + [3],
+                                       registrations={"virtual": 2, "in_person": 1}, travel=1,
+                                       suggestions=(1, 2))  # fmt: skip
     return ReportData(
         review=_review(HOSTILE[0]), generated_at=datetime.now(UTC), first_input=datetime.now(UTC),
-        last_input=datetime.now(UTC), total_inputs=len(HOSTILE), by_channel=[("web", 3)], by_locale=[("en", 3)],
-        group_by_age={"youth": {"18_24": 3}}, group_by_gender={"youth": {"woman": 3}},
-        group_by_channel={"youth": {"web": 3}}, by_country=[("JO", 3)], by_theme=[("governance", 3)],
-        by_objective=[(6, 3)], quotes={"governance": [(f"I-{n:04d}", h) for n, h in enumerate(HOSTILE)]},
+        last_input=datetime.now(UTC), counts=counts, categories=categories,
+        quotes={"governance": [(f"I-{n:04d}", h) for n, h in enumerate(HOSTILE)]},
         pledges=[(h, h, [6]) for h in HOSTILE], practices=[(h, h, ["JO"]) for h in HOSTILE],
-        registrations_by_mode=[("virtual", 2)], travel_requests=1, by_language=[("en", 3)],
-        campaigns=[(h, 2) for h in HOSTILE] + [(None, 3)], key_phrases={"en": list(HOSTILE)},
-        suggestions_accepted=(1, 2),
+        campaigns=[*HOSTILE, None], key_phrases={"en": list(HOSTILE)},
     )  # fmt: skip
 
 
 def test_the_report_in_every_format_keeps_hostile_strings_as_text():
     data = hostile_report()
-    expected_tables = [[[flat(c) for c in header], *[[flat(c) for c in row] for row in rows]]
+    expected_tables = [[[flat(c) for c in header], *[[flat(cell_text(c)) for c in row] for row in rows]]
                        for _title, header, rows in tables(data, Labels("en"))]  # fmt: skip
     html = render_report(data, "html", "en").decode()
     shown = check_html(html)
@@ -184,18 +187,20 @@ def test_the_report_in_every_format_keeps_hostile_strings_as_text():
 
 def _digest(text: str) -> Digest:
     now = datetime.now(UTC)
+    inputs = Participation(DIMENSIONS, {("youth", "18_24", "woman", "web", "en", "governance", "JO", "en"): 3})
+    counts, categories = digests.digest_counts(inputs, objectives={6: 3}, campaigns=[2, 3],
+                                               records={"pledges": 1, "practices": 1, "registrations": 0, "travel": 0})  # fmt: skip
     return Digest(
-        review_slug=REVIEW, since=now - timedelta(days=7), until=now, new_inputs=3, by_group=[("youth", 3)],
-        by_channel=[("web", 3)], by_language=[("en", 3)], by_theme=[("governance", 3)], by_objective=[(6, 3)],
+        review_slug=REVIEW, since=now - timedelta(days=7), until=now, counts=counts, categories=categories,
         flagged=[Pointer("I-FLAG", "governance")], urgent=[Pointer("I-URGE", None, "trafficking")],
-        quotes=[("I-0001", text)], pledges=1, practices=1, registrations=0, travel_requests=0,
-        campaigns=[(text, 2), (None, 3)], key_phrases={"en": [text, "labour inspections"]},
+        quotes=[("I-0001", text)], campaigns=[text, None], key_phrases={"en": [text, "labour inspections"]},
     )  # fmt: skip
 
 
 @pytest.mark.parametrize("text", HOSTILE)
 def test_slack_blocks_and_email_keep_hostile_strings_as_text(text):
-    stats = ReviewStats(REVIEW, text, text, date(2027, 3, 10), "hybrid", text, 1, 1, 1, [("youth", 1)],
+    stats = ReviewStats(REVIEW, text, text, date(2027, 3, 10), "hybrid", text,
+                        stats_disclosure(groups={"youth": 1}, today=1, week=1, flagged=1),
                         [Pointer("I-FLAG", "governance")])  # fmt: skip
     view = InputView(1, "I-0001", REVIEW, "web", "en", "youth", "JO", "governance", [6], text, True, "new",
                      datetime.now(UTC), None, None)  # fmt: skip
@@ -243,8 +248,8 @@ def test_hostile_strings_in_the_store_stay_text_in_every_output(settings):
     with slack_runtime(settings) as (runtime, api):
         _plant_hostile(runtime.engine)
         stored = _storable(runtime.engine)
-        expected_tables = [[[flat(c) for c in header], *[[flat(c) for c in row] for row in rows]] for _t, header, rows
-                           in tables(build_report(runtime.engine, review_slug=REVIEW), Labels("en"))]  # fmt: skip
+        expected_tables = [[[flat(c) for c in header], *[[flat(cell_text(c)) for c in row] for row in rows]]
+                           for _t, header, rows in tables(build_report(runtime.engine, review_slug=REVIEW), Labels("en"))]  # fmt: skip
         outputs = every_output(runtime, api)
         exported = {}
         for fmt, writer in (("csv", write_csv), ("xlsx", write_xlsx)):
