@@ -8,15 +8,21 @@ from datetime import datetime
 from sqlalchemy import Engine, case, delete, update
 from sqlmodel import Session, col, select
 
-from intake_api.policies.authorization import Action, NotAllowed, authorize
+from intake_api.policies.authorization import Action, NotAllowed, audit_actor, authorize
 from intake_api.redaction import redact
 from models import crud
 from models.base import utcnow
 from models.db import read_session, write_session
 from models.outbox import SlackRemoval
+from models.reference import OBJECTIVE_NUMBERS
 from models.review import RegionalReview
 from models.staff import StaffMember
 from models.submission import Submission, SubmissionObjective
+
+
+class InvalidObjectives(ValueError):
+    """A tag that is not one of the 23 GCM objectives; nothing was changed."""
+
 
 # What a moderator can do, and the status it leads to.
 ACTIONS = {"reviewed": "reviewed", "flag": "flagged", "include": "included"}
@@ -86,6 +92,9 @@ def update_input(
     """
     if status is not None and status not in ACTIONS.values():
         raise ValueError(f"unknown status {status!r}")
+    numbers = [*(objectives or []), *(accepted or []), *(rejected or [])]
+    if any(type(n) is not int or n not in OBJECTIVE_NUMBERS for n in numbers):
+        raise InvalidObjectives("objectives are the numbers 1 to 23")
     with write_session(engine) as session:
         submission = _find(session, receipt, actor)
         if status is not None:
@@ -98,7 +107,7 @@ def update_input(
 
 def _set_status(session: Session, submission: Submission, status: str, actor: StaffMember) -> None:
     submission.status, submission.updated_at = status, utcnow()
-    crud.write_audit(session, actor=f"staff:{actor.id}", action=f"input.{status}",
+    crud.write_audit(session, actor=audit_actor(actor), action=f"input.{status}",
                      subject_type="input", subject_id=submission.id)  # fmt: skip
 
 
@@ -113,7 +122,7 @@ def _add_tags(
     added = sorted((set(objectives) | set(accepted)) - set(submission.objectives))
     submission.objective_links.extend(SubmissionObjective(objective_number=n) for n in added)
     submission.updated_at = utcnow()
-    crud.write_audit(session, actor=f"staff:{actor.id}", action="input.tagged", subject_type="input",
+    crud.write_audit(session, actor=audit_actor(actor), action="input.tagged", subject_type="input",
                      subject_id=submission.id, detail={"objectives": added})  # fmt: skip
 
 
@@ -139,7 +148,7 @@ def set_review_channel(
             review.safeguarding_channel = channel_id
         else:
             review.slack_channel = channel_id
-        crud.write_audit(session, actor=f"staff:{actor.id}",
+        crud.write_audit(session, actor=audit_actor(actor),
                          action="review.safeguarding_channel_set" if safeguarding else "review.channel_set",
                          subject_type="review", subject_id=None, detail={"review": review_slug})  # fmt: skip
 

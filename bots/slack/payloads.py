@@ -27,14 +27,17 @@ def metadata_locale(metadata: dict[str, Any]) -> str:
     return locale if isinstance(locale, str) and locale in LOCALES else DEFAULT_LOCALE
 
 
-def selected_numbers(options: Any, *, low: int = 1, high: int = 23) -> list[int] | None:
-    """The numbers of selected options (objectives), or None if any is not one."""
+def selected_numbers(options: Any) -> list[int] | None:
+    """The numbers of selected options (objectives), or None if any is not a number.
+
+    Which numbers are objectives is the moderation service's rule, not this reader's.
+    """
     if not isinstance(options, list):
         return None if options else []
     numbers = []
     for option in options:
         value = option.get("value") if isinstance(option, dict) else None
-        if not isinstance(value, str) or not value.isascii() or not value.isdigit() or not low <= int(value) <= high:
+        if not isinstance(value, str) or not value.isascii() or not value.isdigit() or len(value) > 6:
             return None
         numbers.append(int(value))
     return numbers

@@ -14,12 +14,13 @@ from bots.slack.context import SlackContext
 from bots.slack.moderation_feed import post_new_inputs
 from bots.slack.payloads import metadata_locale, selected_numbers, view_metadata
 from intake_api.i18n import gettext
-from intake_api.moderation import tag_objectives
+from intake_api.moderation import InvalidObjectives, tag_objectives
 from intake_api.policies.authorization import Action, NotAllowed, refusal
 from intake_api.service import IdempotencyConflict, InvalidAnswers
 from models.reference import N_
 
 log = logging.getLogger(__name__)
+NOT_OBJECTIVES = N_("Please choose one of the options offered.")
 SAVED_BEFORE = N_("This form was saved already. Please close it and open a new one to record another input.")
 
 
@@ -65,6 +66,9 @@ def register(app: App, context: SlackContext) -> None:
         except NotAllowed:
             locale = context.locale_of(client, user)
             ack(response_action="errors", errors={"objectives": gettext(locale, refusal(staff, Action.MODERATE))})
+            return
+        except InvalidObjectives:
+            ack(response_action="errors", errors={"objectives": gettext(context.locale_of(client, user), NOT_OBJECTIVES)})
             return
         ack()
         if metadata.get("channel") and metadata.get("ts"):

@@ -175,6 +175,19 @@ def test_tag_objectives(slack, slack_api, service, engine):
         assert session.exec(select(Submission)).one().objectives == [3, 5, 7, 16]
 
 
+def test_tags_that_are_not_objectives_are_refused_in_the_modal(slack, slack_api, service, engine):
+    receipt = _posted_input(slack, slack_api, service)
+    metadata = {"receipt": receipt, "channel": "CMOD", "ts": "1.1"}
+    response = slack.interactive({"type": "view_submission", "team": {"id": "T1"}, "user": {"id": "UORG"}, "api_app_id": "A1",
+                                  "view": {"id": "VT", "type": "modal", "callback_id": "gcm_tag_objectives", "team_id": "T1",
+                                           "private_metadata": json.dumps(metadata), "state": {"values": {"objectives": {
+                                               "objectives": {"type": "multi_static_select",
+                                                              "selected_options": [{"value": "7"}, {"value": "24"}]}}}}}})  # fmt: skip
+    assert response.get_json()["errors"]["objectives"] == gettext("es", "Please choose one of the options offered.")
+    with Session(engine) as session:
+        assert session.exec(select(Submission)).one().objectives == [3, 5]
+
+
 def test_app_home_publishes_counts(slack, slack_api, service):
     for n in range(3):
         service.submit_input(input_answers(), channel="web", message_id=f"h{n}", locale="en")
