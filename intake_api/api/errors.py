@@ -9,6 +9,10 @@ from flask import Blueprint, jsonify, request
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
+from intake_api import failures
+from intake_api.policies.availability import store_unavailable
+from intake_api.web.errors import store_unavailable_response
+
 log = logging.getLogger(__name__)
 
 
@@ -42,8 +46,14 @@ def _http_error(error: HTTPException) -> ResponseReturnValue:
 
 
 def _unexpected_error(error: Exception) -> ResponseReturnValue:
-    """Logged once, by class and route only (never the request's data); the caller gets JSON."""
-    log.error("API %s %s failed: %s", request.method, request.url_rule, error.__class__.__name__,
+    """Logged once, by class and route only (never the request's data); the caller gets JSON.
+
+    A store that is unavailable is the 503 every channel gives (``policies.availability``).
+    """
+    if store_unavailable(error):
+        return store_unavailable_response(error)
+    log.error("API %s %s failed: %s", request.method, request.url_rule, failures.cause_of(error),
               exc_info=error)  # fmt: skip
+    failures.server_error(str(request.url_rule), 500, error)
     return jsonify(error="internal_error",
                    message="Something went wrong on our side; nothing was changed. Please try again later."), 500

@@ -4,8 +4,10 @@ People get translated HTML pages that never show a traceback; the JSON API and t
 chat webhooks get JSON (``policies.requests.answers_in_json``). A 405 says what is
 allowed (``Allow``). An unexpected exception is logged once, with the request id, the
 route pattern and the code's frames but not the exception's message (it may quote
-what a person sent), and the caller is shown the id. A form whose CSRF token expired
-is shown again with what was typed.
+what a person sent), and the caller is shown the id. A store that is unavailable
+(``policies.availability``) is a 503 with ``Retry-After``, logged once as a warning.
+A form whose CSRF token expired, or that could not be stored, is shown again with
+everything typed. Every 5xx is counted (``failures``).
 """
 
 from __future__ import annotations
@@ -18,6 +20,15 @@ from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from intake_api import failures
+from intake_api.policies.availability import (
+    NOT_STORED_ADVICE,
+    NOT_STORED_FORM,
+    NOT_STORED_JSON,
+    NOT_STORED_TITLE,
+    retry_after_headers,
+    store_unavailable,
+)
 from intake_api.policies.methods import changes_state
 from intake_api.policies.requests import REQUEST_ID_HEADER, answers_in_json, request_id_from
 from intake_api.web.locale import request_locale
@@ -33,6 +44,7 @@ _MESSAGES = {
     413: (N_("What you sent is too large"), N_("Please shorten your answers and send them again.")),
     429: (N_("Too many attempts"), N_("Please wait a minute, then try again.")),
     500: (N_("Something went wrong on our side"), N_("Your answers were not lost if you saw a receipt code. Please try again in a few minutes.")),
+    503: (NOT_STORED_TITLE, NOT_STORED_ADVICE),
 }  # fmt: skip
 _JSON_500 = "Something went wrong on our side. Please try again later; quote the request_id if you report it."
 
@@ -60,6 +72,8 @@ def error_page(status: int) -> ResponseReturnValue:
 
 def _http_error(error: HTTPException) -> ResponseReturnValue:
     status = error.code or 500
+    if status >= 500:
+        failures.server_error(_rule(), status, error)
     if answers_in_json(request.path):
         name = (error.name or "error").lower().replace(" ", "_")
         message = _JSON_500 if status >= 500 else error.description
@@ -76,23 +90,31 @@ def _http_error(error: HTTPException) -> ResponseReturnValue:
 def _unexpected_error(error: Exception) -> ResponseReturnValue:
     if isinstance(error, HTTPException):
         return _http_error(error)
-    rule = request.url_rule.rule if request.url_rule is not None else "(no route)"
+    if store_unavailable(error):
+        return store_unavailable_response(error)
     log.error(
         "Unexpected %s on %s %s, request %s; the caller got a 500\n%s",
-        _kinds(error), request.method, rule, request_id(), "".join(traceback.format_tb(error.__traceback__)),
+        failures.cause_of(error), request.method, _rule(), request_id(), "".join(traceback.format_tb(error.__traceback__)),
     )  # fmt: skip
+    failures.server_error(_rule(), 500, error)
     return _http_error(InternalServerError())
 
 
-def _kinds(error: BaseException) -> str:
-    """The exception's type and its causes' types: what failed, without what it said."""
-    kinds, seen = [], set()
-    current: BaseException | None = error
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        kinds.append(f"{type(current).__module__}.{type(current).__qualname__}")
-        current = current.__cause__ or current.__context__
-    return " caused by ".join(kinds)
+def store_unavailable_response(error: BaseException) -> Response:
+    """503 with Retry-After: JSON for machines, the form with what was typed for people."""
+    failures.store_unavailable(f"{request.method} {_rule()}", f"request {request_id()}", error)
+    failures.server_error(_rule(), 503, error)
+    if answers_in_json(request.path):
+        response = jsonify(error="store_unavailable", message=NOT_STORED_JSON, request_id=request_id())
+        response.status_code = 503
+    else:
+        response = make_response(typed_again(NOT_STORED_FORM, 503) or error_page(503))
+    response.headers.update(retry_after_headers())
+    return response
+
+
+def _rule() -> str:
+    return request.url_rule.rule if request.url_rule is not None else "(no route)"
 
 
 def _send_request_id(response: Response) -> Response:
@@ -102,15 +124,22 @@ def _send_request_id(response: Response) -> Response:
 
 def _expired_form(error: CSRFError) -> ResponseReturnValue:
     """Re-show the form with what was typed, instead of losing it to an expired token."""
-    from intake_api.web.forms import PAGES_BY_ENDPOINT, form_answers, render_form
+    expired = N_("Your session expired before the form was sent. Nothing was lost: please check your answers and send them again.")
+    return typed_again(expired, 400) or _http_error(error)
 
-    page = PAGES_BY_ENDPOINT.get(request.endpoint or "")
-    if page is None or not changes_state(request.method):
-        return _http_error(error)
+
+def typed_again(message: str, status: int) -> ResponseReturnValue | None:
+    """The form that was sent, shown again with everything typed and ``message``; None if no form was sent."""
+    from intake_api.web import forms, my_input
+
+    if not changes_state(request.method):
+        return None
     g.locale = request_locale()
+    if request.endpoint == "my_input.my_input":
+        return my_input.typed_again(message, status)
+    page = forms.PAGES_BY_ENDPOINT.get(request.endpoint or "")
+    if page is None:
+        return None
     fixed = {"review": (request.view_args or {}).get("slug", "")} if page.hidden else {}
-    answers = {**form_answers(page.questionnaire, request.form), **fixed}
-    return render_form(
-        page, answers=answers, status=400,
-        form_error=N_("Your session expired before the form was sent. Nothing was lost: please check your answers and send them again."),
-    )  # fmt: skip
+    answers = {**forms.form_answers(page.questionnaire, request.form), **fixed}
+    return forms.render_form(page, answers=answers, status=status, form_error=message)

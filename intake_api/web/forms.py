@@ -37,6 +37,7 @@ from intake_api.notices import (
     PRIVACY_NOTICE_TITLE,
     REGISTRATION_NOTICE,
 )
+from intake_api.policies.availability import store_unavailable
 from intake_api.policies.methods import changes_state
 from intake_api.questionnaire import (
     INPUT,
@@ -240,7 +241,13 @@ def _review_of(page: FormPage, answers: dict[str, Any]) -> RegionalReview | None
     if "review" not in page.hidden:
         return None
     slug = answers.get("review")
-    return next((r for r in runtime_of(current_app).service.reviews() if r.slug == slug), None)
+    try:
+        reviews = runtime_of(current_app).service.reviews()
+    except Exception as error:
+        if store_unavailable(error):
+            return None  # the form is re-shown without the consultation's date, not lost
+        raise
+    return next((r for r in reviews if r.slug == slug), None)
 
 
 def _visible(page: FormPage) -> list[Any]:

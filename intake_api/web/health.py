@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify
+from flask import Blueprint, Response, current_app, jsonify
 from flask.typing import ResponseReturnValue
 
-from intake_api import runtime_of
+from intake_api import failures, runtime_of
 from models.db import ping
 
 bp = Blueprint("health", __name__)
@@ -23,5 +23,16 @@ def healthz() -> ResponseReturnValue:
     else:
         response = jsonify(status="unavailable", database="unavailable")
         response.status_code = 503
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/metrics")
+def metrics() -> ResponseReturnValue:
+    """Counts of 5xx answers, store outages met, outbound retries and give-ups, for Prometheus.
+
+    Counts by route pattern and exception class only: nothing a person sent, no ids.
+    """
+    response = Response(failures.exposition(), mimetype="text/plain; version=0.0.4; charset=utf-8")
     response.headers["Cache-Control"] = "no-store"
     return response

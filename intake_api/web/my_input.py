@@ -33,8 +33,7 @@ def my_input() -> ResponseReturnValue:
     """The codes form (GET, HEAD); each POST tries one receipt and access code, and may act."""
     if not changes_state(request.method):
         return _page(status=200)
-    receipt = request.form.get("receipt", "").strip()[:32]
-    code = request.form.get("access_code", "").strip()[:32]
+    receipt, code = _typed_codes()
     action = request.form.get("action", "open")
     runtime = runtime_of(current_app)
     record = open_record(runtime.engine, runtime.keys, receipt=receipt, access_code=code)
@@ -55,6 +54,16 @@ def my_input() -> ResponseReturnValue:
         return _page(record=record, code=code, status=200)
     fresh = open_record(runtime.engine, runtime.keys, receipt=record.receipt, access_code=code)
     return _page(record=fresh, code=code, done=DONE[action], status=200)
+
+
+def typed_again(message: str, status: int) -> ResponseReturnValue:
+    """The codes form with the codes as typed and ``message``: an action that could not be done."""
+    receipt, code = _typed_codes()
+    return _page(receipt=receipt, code=code, error=message, status=status)
+
+
+def _typed_codes() -> tuple[str, str]:
+    return request.form.get("receipt", "").strip()[:32], request.form.get("access_code", "").strip()[:32]
 
 
 def _page(
