@@ -8,10 +8,17 @@ can be overridden on the command line (`-w 8`, `-b 0.0.0.0:8000`) or in GUNICORN
 import multiprocessing
 import os
 import re
+import tempfile
 
-from gunicorn.glogging import Logger
+# /metrics adds up the counters of every worker (intake_api.failures): prometheus_client's
+# multiprocess mode keeps them in files in this folder, which must be set before the
+# client is first imported and be empty at each start.
+if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="gcm-intake-metrics-")
 
-from intake_api import log_privacy
+from gunicorn.glogging import Logger  # noqa: E402 - after the metrics folder is set
+
+from intake_api import log_privacy  # noqa: E402
 
 # Before gunicorn's first record: every record of the master and its workers is masked when
 # it is made (bot and Slack tokens, API tokens, passwords in URLs, e-mail addresses, long numbers).
@@ -106,3 +113,10 @@ def on_starting(server):  # type: ignore[no-untyped-def]
         server.log.error("gcm-intake: %s", refused)
         raise SystemExit(1) from None
     os.environ[CHECKED_ENV] = str(server.cfg.workers)  # inherited by the workers
+
+
+def child_exit(server, worker):  # type: ignore[no-untyped-def]
+    """A worker gone (killed, replaced): its live gauges leave /metrics, its counts stay."""
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)  # type: ignore[no-untyped-call]

@@ -58,6 +58,9 @@ def test_two_workers_on_postgresql_answer_healthz_and_stop_cleanly(postgres_url,
         # Without trusted proxies a client cannot claim HTTPS (no HSTS on plain HTTP).
         claimed = httpx.get(f"{server.url}/healthz", headers={"X-Forwarded-Proto": "https"})
         assert "Strict-Transport-Security" not in claimed.headers
+        # Counters of both workers, added up through prometheus_client's multiprocess folder.
+        metrics = httpx.get(f"{server.url}/metrics")
+        assert metrics.status_code == 200 and metrics.headers["Content-Type"].startswith("text/plain")
         assert server.stop() == 0
     output = server.output()
     assert output.count("Booting worker") == 2
