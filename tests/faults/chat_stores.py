@@ -4,7 +4,7 @@ Each test gets its own database: a schema of the private PostgreSQL server (whic
 may stop or make read-only), or an SQLite file (whose write lock another connection holds,
 with a busy timeout short enough to wait on; ``models.db`` reads it when an engine is built).
 ``outage()`` is the fault; when it ends the store is back, the engines' pools untouched.
-Use with ``from tests.faults.chat_stores import database_url, outage  # noqa: F401``.
+A test module takes them in by name: ``outage = chat_stores.outage``, and the same for the others.
 """
 
 from __future__ import annotations

@@ -20,25 +20,25 @@ from bots.telegram.app import build_telegram_app
 from bots.telegram.polling import run_polling
 from intake_api.policies.availability import RETRY_AFTER_SECONDS, store_unavailable
 from models import InboxEntry, Submission
-from tests.bots.telegram.conftest import (  # noqa: F401 - fixtures
-    WEBHOOK_SECRET,
-    TelegramUser,
-    bot_api,
-    telegram_app,
-    telegram_runtime,
-    telegram_settings,
-)
+from tests.bots.telegram import conftest as telegram_fixtures
+from tests.bots.telegram.conftest import WEBHOOK_SECRET, TelegramUser
 from tests.bots.telegram.test_conversation import converse
 from tests.conftest import count_rows
 from tests.factories import text_for
-from tests.faults.chat_stores import database_url, outage, outage_kind  # noqa: F401 - fixtures
+from tests.faults import chat_stores
+
+# The fixtures of the Telegram tests, on a store this module may take away.
+bot_api, telegram_settings, telegram_runtime, telegram_app = (
+    telegram_fixtures.bot_api, telegram_fixtures.telegram_settings, telegram_fixtures.telegram_runtime,
+    telegram_fixtures.telegram_app)
+database_url, outage_kind, outage = chat_stores.database_url, chat_stores.outage_kind, chat_stores.outage
 
 HEADERS = {"X-Telegram-Bot-Api-Secret-Token": WEBHOOK_SECRET}
 OUTAGE_LOG = "store unavailable at"
 
 
 @pytest.fixture
-def post(telegram_app):  # type: ignore[no-untyped-def]  # noqa: F811
+def post(telegram_app):  # type: ignore[no-untyped-def]
     """POST an update to the webhook as Telegram does; ``drain``: wait for the replies it caused."""
     client = telegram_app.test_client()
 
@@ -66,7 +66,7 @@ def _entry(engine, update: dict[str, Any]) -> InboxEntry | None:  # type: ignore
         return session.exec(statement).first()
 
 
-def _receipt_messages(engine, bot_api) -> int:  # type: ignore[no-untyped-def]  # noqa: F811
+def _receipt_messages(engine, bot_api) -> int:  # type: ignore[no-untyped-def]
     with Session(engine) as session:
         receipt = session.exec(select(Submission.receipt)).one()
     return sum(receipt in text for text in bot_api.texts())
@@ -77,7 +77,7 @@ def _outage_lines(caplog: pytest.LogCaptureFixture) -> list[str]:
 
 
 def test_an_update_the_webhook_could_not_record_is_answered_503_and_its_redelivery_processed_once(
-    post, outage, engine, bot_api, caplog  # noqa: F811
+    post, outage, engine, bot_api, caplog
 ):  # type: ignore[no-untyped-def]
     user = TelegramUser(90_005)
     _up_to_the_summary(post, user)
@@ -100,7 +100,7 @@ def test_an_update_the_webhook_could_not_record_is_answered_503_and_its_redelive
 
 
 def test_an_update_recorded_before_the_outage_uses_no_try_and_is_processed_once_after_it(
-    telegram_app, post, outage, engine, bot_api, caplog  # noqa: F811
+    telegram_app, post, outage, engine, bot_api, caplog
 ):  # type: ignore[no-untyped-def]
     user = TelegramUser(90_006)
     _up_to_the_summary(post, user)
@@ -132,12 +132,12 @@ def _wait_until(condition: Callable[[], bool], what: str, timeout: float = 60) -
         time.sleep(0.05)
 
 
-def _help_answers(bot_api) -> int:  # type: ignore[no-untyped-def]  # noqa: F811
+def _help_answers(bot_api) -> int:  # type: ignore[no-untyped-def]
     return sum("/mydata" in text for text in bot_api.texts())
 
 
 def test_polling_keeps_its_offset_before_an_update_it_could_not_record_and_survives_the_outage(
-    telegram_runtime, bot_api, outage, engine, caplog  # noqa: F811
+    telegram_runtime, bot_api, outage, engine, caplog
 ):  # type: ignore[no-untyped-def]
     channel = build_telegram_app(telegram_runtime)
     stop = threading.Event()
