@@ -32,7 +32,7 @@ from slack_sdk.errors import SlackApiError
 from bots.slack.context import SlackContext
 from bots.slack.payloads import view_metadata
 from intake_api import failures
-from intake_api.i18n import LOCALES, gettext
+from intake_api.i18n import DEFAULT_LOCALE, LOCALES, gettext
 from intake_api.policies.availability import NOT_STORED_CHAT, retry_after_headers
 
 log = logging.getLogger(__name__)
@@ -98,7 +98,11 @@ def _locale(body: dict[str, Any], context: SlackContext, client: WebClient) -> s
     chosen = view_metadata(body.get("view")).get("locale")
     if isinstance(chosen, str) and chosen in LOCALES:
         return chosen
-    return context.locale_of(client, _user(body))
+    try:
+        return context.locale_of(client, _user(body))
+    except Exception as error:  # noqa: BLE001 - Slack unreachable too: the answer must still be given
+        log.warning("users.info failed: %s", type(error).__name__)
+        return DEFAULT_LOCALE
 
 
 def _user(body: dict[str, Any]) -> str:
@@ -125,6 +129,8 @@ def _tell(client: WebClient, body: dict[str, Any], message: str) -> None:
         client.chat_postEphemeral(channel=channel_id, user=_user(body), text=message)
     except SlackApiError as failed:
         log.warning("chat.postEphemeral failed: %s", failed.response.get("error"))
+    except Exception as error:  # noqa: BLE001 - Slack unreachable too: still no 500 for this request
+        log.warning("chat.postEphemeral failed: %s", type(error).__name__)
 
 
 def _json(answer: dict[str, Any]) -> BoltResponse:
