@@ -8,7 +8,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-from slack_bolt import App, BoltResponse
+from slack_bolt import App, BoltRequest, BoltResponse
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
@@ -18,7 +18,9 @@ from slack_sdk.http_retry.builtin_handlers import (
 
 from bots.slack.context import SlackContext
 from bots.slack.listeners import actions, commands, events, shortcuts, views
+from bots.slack.outage import answer_store_unavailable
 from intake_api.inbox import Inbox
+from intake_api.policies.availability import store_unavailable
 from intake_api.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -52,9 +54,13 @@ def build_slack_app(runtime: Runtime, client: WebClient | None = None) -> App:
         listeners.register(app, context)
 
     @app.error
-    def on_error(error: Exception) -> None:
+    def on_error(error: Exception, body: dict[str, Any], client: WebClient) -> BoltResponse | None:
+        # Any listener's or middleware's error comes here: one policy for a store that is unavailable.
+        if store_unavailable(error):
+            return answer_store_unavailable(error, body, context, client)
         # Logged once, without the payload (it holds people's words and ids).
         log.error("Slack listener failed: %s", type(error).__name__, exc_info=error)
+        return None
 
     return app
 
@@ -63,19 +69,28 @@ def _once_per_event(inbox: Inbox) -> Callable[..., BoltResponse]:
     """Events are recorded by event_id; a retry is skipped unless the first attempt failed or died.
 
     A retry that arrives while the first attempt is still running is answered 200 and
-    skipped (found by bench B5: such retries published the App Home twice).
+    skipped (found by bench B5: such retries published the App Home twice). A retry
+    because the first attempt was answered with an error (``X-Slack-Retry-Reason:
+    http_error``, e.g. a 503 while the store was unavailable) finds it over: it runs
+    if the event is still pending.
 
     The listener settles the event (``SlackContext.settling``): bolt runs it after
     the middleware chain, so only the listener knows whether it succeeded.
     """
 
-    def middleware(body: dict[str, Any], next: Callable[[], BoltResponse]) -> BoltResponse:  # noqa: A002
+    def middleware(req: BoltRequest, body: dict[str, Any], next: Callable[[], BoltResponse]) -> BoltResponse:  # noqa: A002
         event_id = body.get("event_id") if body.get("type") == "event_callback" else None
-        if event_id and not inbox.receive(event_id, body) and not inbox.claim_retry(event_id, stale_after=STALE):
+        if event_id and not inbox.receive(event_id, body) and not _retry_runs(inbox, event_id, req):
             return BoltResponse(status=200, body="")
         return next()
 
     return middleware
+
+
+def _retry_runs(inbox: Inbox, event_id: str, req: BoltRequest) -> bool:
+    """Whether Slack's retry of an event seen before should run it (see ``_once_per_event``)."""
+    first_answered = "http_error" in req.headers.get("x-slack-retry-reason", [])
+    return inbox.claim(event_id) if first_answered else inbox.claim_retry(event_id, stale_after=STALE)
 
 
 class LazySlack:

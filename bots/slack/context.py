@@ -15,6 +15,7 @@ from slack_sdk.errors import SlackApiError
 
 from intake_api.i18n import DEFAULT_LOCALE, negotiate
 from intake_api.inbox import Inbox
+from intake_api.policies.availability import store_unavailable
 from intake_api.runtime import Runtime
 from intake_api.staff import staff_for_slack
 from models.staff import StaffMember
@@ -36,11 +37,16 @@ class SlackContext:
 
     @contextmanager
     def settling(self, event_id: str) -> Iterator[None]:
-        """Mark an event processed, or failed so that Slack's retry processes it again."""
+        """Mark an event processed, or failed so that Slack's retry processes it again.
+
+        A store that is unavailable is not the event's fault and cannot be written to:
+        no attempt is counted, the event stays pending for Slack's retry (``app._once_per_event``).
+        """
         try:
             yield
         except Exception as error:
-            self.inbox.failed(event_id, error)
+            if not store_unavailable(error):
+                self.inbox.failed(event_id, error)
             raise
         self.inbox.done(event_id)
 

@@ -29,6 +29,7 @@ from intake_api.chat_outbox import ChatOutbox
 from intake_api.conversations import ChatSessions, ChatState, ConcurrentUpdate
 from intake_api.i18n import gettext, negotiate
 from intake_api.inbox import Inbox
+from intake_api.policies.availability import store_unavailable
 from intake_api.privacy import (
     describe_contributor,
     erase_contributor,
@@ -156,6 +157,11 @@ class TelegramChannel:
                 return
             self._converse(parsed, delivery)
         except Exception as error:
+            if store_unavailable(error):
+                # Not this update's fault, and nothing can be written now: no attempt is counted
+                # (an outage must not use up its tries); it stays pending, and the caller
+                # answers for the outage (a 503 to Telegram, the poller's backoff).
+                raise
             # Logged without content; the update stays pending and is tried again.
             log.exception("Telegram update %s failed (%s)", parsed.update_id, type(error).__name__)
             self.inbox.failed(delivery, error)
@@ -168,7 +174,10 @@ class TelegramChannel:
         return True
 
     def retry_pending(self, older_than: timedelta = RETRY_AFTER) -> int:
-        """Process updates a crash or a failure left pending."""
+        """Process updates a crash, a failure or an outage of the store left pending.
+
+        Raises what ``process`` raises for a store that is unavailable: the rest wait for the next call.
+        """
         due = self.inbox.due_for_retry(older_than=older_than)
         for delivery in due:
             self.process(delivery.payload)

@@ -4,14 +4,44 @@ from __future__ import annotations
 
 import logging
 import threading
+from datetime import timedelta
 from typing import Any
 
 from telegram.error import TelegramError
 
 from bots.telegram.app import ALLOWED_UPDATES, register_commands
 from bots.telegram.channel import NotAnUpdate, TelegramChannel
+from intake_api import failures
+from intake_api.policies.availability import store_unavailable
 
 log = logging.getLogger(__name__)
+
+FIRST_BACKOFF_S = 1.0
+MAX_BACKOFF_S = 30.0  # policies.availability.RETRY_AFTER_SECONDS: a restart or failover takes seconds
+
+
+class _Outage:
+    """The store unavailable to the poller: logged once when met and once when over, with a growing wait."""
+
+    def __init__(self) -> None:
+        self.since_try: int | None = None  # tries failed in this outage; None: no outage
+        self.wait = FIRST_BACKOFF_S
+
+    def met(self, error: BaseException, offset: int | None) -> float:
+        if self.since_try is None:
+            failures.store_unavailable("telegram polling", f"offset {offset}", error)
+            self.since_try, self.wait = 0, FIRST_BACKOFF_S
+        self.since_try += 1
+        wait, self.wait = self.wait, min(self.wait * 2, MAX_BACKOFF_S)
+        return wait
+
+    def over(self) -> bool:
+        """True once, on the first try that met no outage after one."""
+        if self.since_try is None:
+            return False
+        log.info("Telegram polling: the store is back after %d tries", self.since_try)
+        self.since_try = None
+        return True
 
 
 def run_polling(channel: TelegramChannel, *, stop: threading.Event, timeout: int = 25) -> None:
@@ -20,11 +50,17 @@ def run_polling(channel: TelegramChannel, *, stop: threading.Event, timeout: int
     Updates are fetched as raw JSON and read by ``parse_update``, like the webhook's: a
     malformed one is skipped with a log line, instead of failing the library's parser
     for the whole batch and stopping the poller at the same update after every restart.
+
+    While the store is unavailable the poller waits (1 s, doubling to 30 s) and asks for
+    the same updates again: Telegram keeps what the offset has not confirmed. An update
+    recorded whose processing met the outage stays pending; when the store is back, it
+    is processed before anything new.
     """
     bot = channel.client.bot
     channel.client.call(bot.delete_webhook)
     register_commands(channel)
     offset: int | None = None
+    outage = _Outage()
 
     async def get_updates() -> Any:
         # The raw result: PTB's get_updates parses the whole batch with its own parser, which
@@ -33,26 +69,43 @@ def run_polling(channel: TelegramChannel, *, stop: threading.Event, timeout: int
         options: dict[str, Any] = {"timeout": timeout, "allowed_updates": ALLOWED_UPDATES, "offset": offset}
         return await bot._post("getUpdates", options, read_timeout=timeout + 15)
 
+    def take(payload: Any) -> None:
+        """Record one update, move the offset past it, then process it."""
+        nonlocal offset
+        try:
+            new = channel.receive(payload)
+        except NotAnUpdate as refused:
+            log.warning("Telegram polling: skipped an update that is not one (%s)", refused)
+            new = False
+        update_id = payload.get("update_id") if isinstance(payload, dict) else None
+        if isinstance(update_id, int) and not isinstance(update_id, bool):
+            offset = max(offset or 0, update_id + 1)  # recorded (or refused): Telegram may forget it
+        if new:
+            channel.process(payload, just_received=True)
+
     log.info("Telegram polling started")
     while not stop.is_set():
-        channel.retry_pending_now_and_then()
         try:
-            updates = channel.client.call(get_updates)
-        except TelegramError as error:
-            log.warning("getUpdates failed (%s); trying again", type(error).__name__)
-            stop.wait(2)
-            continue
-        if not isinstance(updates, list):
-            log.warning("getUpdates answered something other than a list; trying again")
-            stop.wait(2)
-            continue
-        for payload in updates:
+            if outage.since_try is not None:
+                channel.retry_pending(older_than=timedelta(0))  # what the outage left pending; raises while it lasts
+            else:
+                channel.retry_pending_now_and_then()
             try:
-                if channel.receive(payload):
-                    channel.process(payload, just_received=True)
-            except NotAnUpdate as refused:
-                log.warning("Telegram polling: skipped an update that is not one (%s)", refused)
-            update_id = payload.get("update_id") if isinstance(payload, dict) else None
-            if isinstance(update_id, int) and not isinstance(update_id, bool):
-                offset = max(offset or 0, update_id + 1)
+                updates = channel.client.call(get_updates)
+            except TelegramError as error:
+                log.warning("getUpdates failed (%s); trying again", type(error).__name__)
+                stop.wait(2)
+                continue
+            if not isinstance(updates, list):
+                log.warning("getUpdates answered something other than a list; trying again")
+                stop.wait(2)
+                continue
+            for payload in updates:
+                take(payload)
+        except Exception as error:
+            if not store_unavailable(error):
+                raise
+            stop.wait(outage.met(error, offset))  # the offset stays before the update not recorded
+            continue
+        outage.over()
     log.info("Telegram polling stopped")

@@ -24,6 +24,11 @@ def webhook() -> ResponseReturnValue:
     A body that is no update (not JSON, nested too deep, a field of the wrong type) is
     answered 200 as well, with one log line: Telegram would only send it again and again,
     holding back the updates behind it. It is never recorded or read as an input.
+
+    A store that is unavailable (``policies.availability``) is left to the app's error
+    handler: a 503 with Retry-After, so Telegram delivers the update again. When it was
+    recorded before the store went away, the redelivery is a duplicate (200) and the
+    recorded update is processed by ``retry_pending`` (the next calls here, the scheduler).
     """
     lazy = current_app.extensions.get("telegram")
     settings = runtime_of(current_app).settings

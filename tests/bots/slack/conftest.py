@@ -84,10 +84,12 @@ class Slack:
             "actions": [{"action_id": action_id, "block_id": f"moderate:{value}", "value": value, "type": "button"}],
         })  # fmt: skip
 
-    def event(self, event: dict[str, Any], *, event_id: str, retry: int | None = None):  # type: ignore[no-untyped-def]
+    def event(self, event: dict[str, Any], *, event_id: str, retry: int | None = None,
+              reason: str = "http_error"):  # type: ignore[no-untyped-def]  # fmt: skip
+        """``reason``: Slack's for a retry, ``http_error`` after an error answer, ``http_timeout`` after none in 3 s."""
         body = json.dumps({"type": "event_callback", "team_id": "T1", "api_app_id": "A1", "event": event,
                            "event_id": event_id, "event_time": int(time.time())})  # fmt: skip
-        headers = {"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_error"} if retry else None
+        headers = {"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": reason} if retry else None
         return self.post(body, "application/json", headers=headers)
 
 
