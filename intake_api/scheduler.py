@@ -316,15 +316,15 @@ def tick(runtime: Runtime, leadership: Leadership, senders: DigestSenders, *, no
     return sent
 
 
-def tick_through_outages(runtime: Runtime, leadership: Leadership, senders: DigestSenders, *,
-                         outage: StoreOutage, telegram: LazyTelegram | None = None) -> int:  # fmt: skip
+def tick_through_outages(runtime: Runtime, leadership: Leadership, senders: DigestSenders, *, outage: StoreOutage,
+                         telegram: LazyTelegram | None = None, now: datetime | None = None) -> int:  # fmt: skip
     """``tick``, with an unavailable store logged once per outage: the next tick tries again.
 
     The process is never restarted for it: the pool's connections are pinged before use,
     and leadership is taken again with a new connection (``Leadership.acquire``).
     """
     try:
-        sent = tick(runtime, leadership, senders, telegram=telegram)
+        sent = tick(runtime, leadership, senders, telegram=telegram, now=now)
     except Exception as error:
         if not store_unavailable(error):
             raise
