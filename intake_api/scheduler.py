@@ -5,6 +5,12 @@ so a tick after downtime sends the missed period once (coalesced), and two
 scheduler processes cannot both send it: only the holder of the leadership
 (a PostgreSQL advisory lock, or a lease row on SQLite) works, and each period
 is claimed under a unique key before it is sent.
+
+A restart of the store costs no tick: leadership is taken again on a new connection
+and an outage is logged once (``store_outage``). A scheduler killed mid-send leaves
+its period claimed; whoever leads next (it, restarted, or a standby) sends it again
+at once (``release_orphaned_claims``): at least once, twice only if the kill came
+after Slack or SMTP had taken it.
 """
 
 from __future__ import annotations

@@ -39,6 +39,7 @@ class StoreOutage:
         self.first_delay, self.max_delay = first_delay, max_delay
         self.failures = 0
         self.began: float | None = None
+        self._lock = threading.Lock()  # one outage may be met by several threads of a loop
 
     @property
     def ongoing(self) -> bool:
@@ -46,27 +47,32 @@ class StoreOutage:
 
     def failed(self, error: BaseException, ident: str = "") -> float:
         """Note a failed try; returns the seconds to wait before the next. Logs only the first."""
-        if self.began is None:
-            self.began = time.monotonic()
+        with self._lock:
+            first = self.began is None
+            if first:
+                self.began = time.monotonic()
+            self.failures += 1
+            delay = min(self.max_delay, self.first_delay * 2 ** (self.failures - 1))
+        if first:
             failures.store_unavailable(self.where, ident or "background", error, then="waiting to try again")
-        self.failures += 1
-        delay = min(self.max_delay, self.first_delay * 2 ** (self.failures - 1))
         return delay * _jitter.uniform(0.5, 1.0)  # several loops do not all knock at once
 
     def recovered(self) -> None:
-        if self.began is not None:
-            log.info("store available again at %s after %.0f s; carrying on", self.where, time.monotonic() - self.began)
-        self.began, self.failures = None, 0
+        with self._lock:
+            began, self.began, self.failures = self.began, None, 0
+        if began is not None:
+            log.info("store available again at %s after %.0f s; carrying on", self.where, time.monotonic() - began)
 
 
 def survive_store_outage(where: str, call: Callable[[], T], *, ident: str = "", give_up_after: float | None = None,
-                         stop: threading.Event | None = None) -> T:  # fmt: skip
+                         stop: threading.Event | None = None, outage: StoreOutage | None = None) -> T:  # fmt: skip
     """``call()``, tried again while the store is unavailable.
 
     Raises the last error when ``give_up_after`` seconds have passed or ``stop`` is set,
-    and at once any error that is not an outage.
+    and at once any error that is not an outage. Calls that share ``outage`` (the
+    threads of one loop) log it once between them.
     """
-    outage = StoreOutage(where)
+    outage = outage or StoreOutage(where)
     deadline = None if give_up_after is None else time.monotonic() + give_up_after
     while True:
         try:

@@ -39,7 +39,7 @@ from bots.telegram.rate_limits import REPLY_SHARE, SendSchedule, TelegramLimits,
 from intake_api import broadcasts
 from intake_api.chat_outbox import ChatOutbox
 from intake_api.crypto import KeyRing
-from intake_api.store_outage import survive_store_outage
+from intake_api.store_outage import StoreOutage, survive_store_outage
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -110,6 +110,7 @@ class BroadcastSender:
         self._changed = asyncio.Event()
         self._fatal: BaseException | None = None
         self._database = ThreadPoolExecutor(max_workers=4, thread_name_prefix="broadcast-db")
+        self._outage = StoreOutage("broadcast")  # met by every store call in flight, logged once
 
     async def run(self, broadcast_id: int) -> Progress:
         """Send everything pending; returns the counts. Raises what stopped it (rows stay resumable)."""
@@ -257,7 +258,8 @@ class BroadcastSender:
         loop = asyncio.get_running_loop()
 
         def call() -> T:
-            return survive_store_outage("broadcast", lambda: function(*args, **kwargs), give_up_after=STORE_PATIENCE)
+            return survive_store_outage("broadcast", lambda: function(*args, **kwargs), give_up_after=STORE_PATIENCE,
+                                        outage=self._outage)  # fmt: skip
 
         return await loop.run_in_executor(self._database, call)
 

@@ -17,6 +17,10 @@ Answers to button presses take no message slot: Telegram does not count them,
 and the person's button spins until one comes. A reply is sent at least once:
 when a call's answer is lost on the network it is tried again, so it may, rarely,
 arrive twice; one that Telegram refuses (the person blocked the bot) is dropped.
+A restart of the store is waited out (``intake_api.store_outage``), logged once: a
+reply Telegram took while the store was away is recorded as sent when it is back,
+not sent again. A sender killed mid-call is replaced by a standby (another worker,
+or the scheduler's) within ``LEASE_SECONDS``, at once when it was on the same host.
 """
 
 from __future__ import annotations
@@ -107,6 +111,7 @@ class ReplySender:
         self._broadcasting = False
         self._pool = ThreadPoolExecutor(max_workers=max_in_flight, thread_name_prefix="telegram-reply")
         self._thread: threading.Thread | None = None
+        self._outage = StoreOutage("telegram reply sender")  # the loop's and the sends' alike
 
     def start(self) -> ReplySender:
         if self._thread is None:
@@ -143,7 +148,7 @@ class ReplySender:
                 log.warning("reply lease not released: %s", type(error).__name__)
 
     def _run(self) -> None:
-        outage = StoreOutage("telegram reply sender")
+        outage = self._outage
         while not self._stop.is_set():
             try:
                 started = self._hold_lease() and self._start_due()
@@ -250,7 +255,7 @@ class ReplySender:
             # A reply Telegram has must be recorded as sent, or it goes out again: wait out a
             # restart of the store (the chat's next reply waits meanwhile, in order).
             survive_store_outage("telegram reply sender", lambda: self._settle(call, error),
-                                 give_up_after=SETTLE_PATIENCE, stop=self._stop)  # fmt: skip
+                                 give_up_after=SETTLE_PATIENCE, stop=self._stop, outage=self._outage)  # fmt: skip
         except Exception as failure:  # noqa: BLE001 - the row stays and is sent again
             log.warning("reply not settled: %s", type(failure).__name__)
         finally:
