@@ -201,7 +201,7 @@ def telegram(lazy: _LazyRuntime, webhook_url: str | None) -> None:
 @main.command()
 @pass_runtime
 def scheduler(lazy: _LazyRuntime) -> None:
-    """Every minute: send due digests, post new inputs to Slack, purge once a day.
+    """Every 30 seconds: send due digests, post new inputs to Slack, purge once a day.
 
     Run one per deployment; a second one stands by (PostgreSQL advisory lock, or a
     lease row on SQLite) and takes over within a minute when the first one stops.

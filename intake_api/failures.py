@@ -56,10 +56,13 @@ def short_cause(error: BaseException) -> str:
     return type(current).__name__
 
 
-def store_unavailable(where: str, ident: str, error: BaseException) -> None:
-    """Log once (a warning: the service did what it should) and count a store outage met."""
+def store_unavailable(where: str, ident: str, error: BaseException, *, then: str = "answered 503, nothing stored") -> None:
+    """Log once (a warning: the service did what it should) and count a store outage met.
+
+    ``then``: what was done about it (a request answers 503; a background loop waits).
+    """
     STORE_UNAVAILABLE.labels(where=where).inc()
-    log.warning("store unavailable at %s, %s; answered 503, nothing stored: %s", where, ident, cause_of(error))
+    log.warning("store unavailable at %s, %s; %s: %s", where, ident, then, cause_of(error))
 
 
 def server_error(route: str, status: int, error: BaseException) -> None:

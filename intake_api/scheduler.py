@@ -1,10 +1,16 @@
 """Scheduled work: digests, each subscription period exactly once, and the moderation feed.
 
-APScheduler only ticks (every minute); what is due is decided from the store,
+APScheduler only ticks (every ``TICK_SECONDS``); what is due is decided from the store,
 so a tick after downtime sends the missed period once (coalesced), and two
 scheduler processes cannot both send it: only the holder of the leadership
 (a PostgreSQL advisory lock, or a lease row on SQLite) works, and each period
 is claimed under a unique key before it is sent.
+
+A restart of the store costs no tick: leadership is taken again on a new connection
+and an outage is logged once (``store_outage``). A scheduler killed mid-send leaves
+its period claimed; whoever leads next (it, restarted, or a standby) sends it again
+at once (``release_orphaned_claims``): at least once, twice only if the kill came
+after Slack or SMTP had taken it.
 """
 
 from __future__ import annotations
@@ -24,8 +30,11 @@ from sqlmodel import col, select
 
 from intake_api.digest_email import render_digest_email
 from intake_api.digests import Digest, digest_for
+from intake_api.leases import alive
+from intake_api.policies.availability import store_unavailable
 from intake_api.retention import purge
 from intake_api.runtime import Runtime
+from intake_api.store_outage import StoreOutage
 from models.base import utcnow
 from models.db import read_session, write_session
 from models.digest import DigestDelivery, DigestSubscription, SchedulerLease
@@ -38,6 +47,9 @@ log = logging.getLogger(__name__)
 # One lock per database and schema, so separate deployments on one server do not collide.
 ADVISORY_LOCK_KEY = "hashtext(current_database() || '.' || current_schema() || '.gcm-intake-scheduler')"
 LEASE_SECONDS = 120
+# A standby takes over at its next tick: at most this long after the leader died, so a
+# digest a dead leader left half-sent goes out within a minute (tests/faults/test_kills.py).
+TICK_SECONDS = 30
 STALE_CLAIM = timedelta(minutes=15)
 MAX_STEPS = 100_000
 
@@ -152,6 +164,24 @@ def _release(engine: Engine, delivery_id: int) -> None:
         session.execute(delete(DigestDelivery).where(col(DigestDelivery.id) == delivery_id))
 
 
+def release_orphaned_claims(engine: Engine) -> int:
+    """Claims still "sending" when a scheduler takes over were left by one that died mid-send.
+
+    Only the leader sends, and a new leader is one whose predecessor is gone (its advisory
+    lock went with its connection; its lease row expired or its process is dead), so the
+    periods it claimed are sent again now rather than ``STALE_CLAIM`` later. A digest the
+    dead one had handed to Slack or SMTP just before dying is sent twice: the documented
+    at-least-once case.
+    """
+    with write_session(engine) as session:
+        result = session.execute(delete(DigestDelivery).where(
+            col(DigestDelivery.status) == "sending", col(DigestDelivery.sent_at).is_(None)))  # fmt: skip
+    count = int(getattr(result, "rowcount", 0) or 0)
+    if count:
+        log.info("%d digest periods left unsent by a stopped scheduler will be sent again", count)
+    return count
+
+
 def _release_stale_claims(engine: Engine, *, now: datetime) -> None:
     """A scheduler that died mid-send leaves a claim; after a while the period is sent again."""
     with write_session(engine) as session:
@@ -197,10 +227,20 @@ class Leadership:
         self._connection: Connection | None = None
         self._held = False
         self._leading: bool | None = None
+        self.took_over = False  # the last acquire made this process the leader
         self.purged_on: date | None = None  # the day this leader last ran the retention purge
 
     def acquire(self, *, now: datetime) -> bool:
-        leads = self._advisory_lock() if self.engine.dialect.name == "postgresql" else self._lease(now)
+        """Whether this process leads now. Raises when the store cannot be asked (an outage).
+
+        ``took_over`` is True after the call that made it the leader.
+        """
+        try:
+            leads = self._advisory_lock() if self.engine.dialect.name == "postgresql" else self._lease(now)
+        except Exception:
+            self._leading = None  # unknown until the store answers; then said again
+            raise
+        self.took_over = leads and not self._leading
         if leads != self._leading:
             # Said once per change, so an operator can see which scheduler works and which waits.
             log.info("scheduler %s %s", self.holder, "leads" if leads else "stands by: another scheduler leads")
@@ -209,21 +249,25 @@ class Leadership:
 
     def _advisory_lock(self) -> bool:
         # A session-level lock, held for as long as this connection lives: a leader that
-        # crashes frees it at once, and a standby takes over on its next tick.
-        try:
-            if self._connection is None:
-                self._connection = self.engine.connect()
-            if self._held:
-                self._connection.execute(text("SELECT 1"))
-            else:
-                self._held = bool(self._connection.execute(
-                    text(f"SELECT pg_try_advisory_lock({ADVISORY_LOCK_KEY})")  # noqa: S608 - a constant
-                ).scalar_one())  # fmt: skip
-            self._connection.commit()
-        except Exception:  # noqa: BLE001 - a lost connection means no leadership
-            self.release()
-            return False
-        return self._held
+        # crashes frees it at once, and a standby takes over on its next tick. A connection
+        # that a restart of the server closed is replaced at once, not a tick later.
+        for attempt in range(2):
+            try:
+                if self._connection is None:
+                    self._connection = self.engine.connect()
+                if self._held:
+                    self._connection.execute(text("SELECT 1"))
+                else:
+                    self._held = bool(self._connection.execute(
+                        text(f"SELECT pg_try_advisory_lock({ADVISORY_LOCK_KEY})")  # noqa: S608 - a constant
+                    ).scalar_one())  # fmt: skip
+                self._connection.commit()
+                return self._held
+            except Exception:
+                self.release()  # a lost connection means no leadership
+                if attempt:
+                    raise
+        return False
 
     def _lease(self, now: datetime) -> bool:
         with write_session(self.engine) as session:
@@ -232,7 +276,9 @@ class Leadership:
                 session.add(SchedulerLease(name="digests", holder=self.holder,
                                            expires_at=now + timedelta(seconds=LEASE_SECONDS)))  # fmt: skip
                 return True
-            if lease.holder != self.holder and _aware(lease.expires_at) > now:
+            # A holder that was a process on this host and is gone (killed, restarted by
+            # systemd) is replaced at once; one elsewhere, when its lease expires.
+            if lease.holder != self.holder and _aware(lease.expires_at) > now and alive(lease.holder):
                 return False
             lease.holder, lease.expires_at = self.holder, now + timedelta(seconds=LEASE_SECONDS)
             return True
@@ -259,6 +305,8 @@ def tick(runtime: Runtime, leadership: Leadership, senders: DigestSenders, *, no
     now = now or utcnow()
     if not leadership.acquire(now=now):
         return 0
+    if leadership.took_over:
+        release_orphaned_claims(runtime.engine)
     sent = send_due_digests(runtime.engine, senders, now=now, consent_age=runtime.settings.digital_consent_age)
     if leadership.purged_on != now.date():
         # Once a day per leader; purging is idempotent, so a failover repeating it is harmless.
@@ -276,8 +324,26 @@ def tick(runtime: Runtime, leadership: Leadership, senders: DigestSenders, *, no
     return sent
 
 
+def tick_through_outages(runtime: Runtime, leadership: Leadership, senders: DigestSenders, *, outage: StoreOutage,
+                         telegram: LazyTelegram | None = None, now: datetime | None = None) -> int:  # fmt: skip
+    """``tick``, with an unavailable store logged once per outage: the next tick tries again.
+
+    The process is never restarted for it: the pool's connections are pinged before use,
+    and leadership is taken again with a new connection (``Leadership.acquire``).
+    """
+    try:
+        sent = tick(runtime, leadership, senders, telegram=telegram, now=now)
+    except Exception as error:
+        if not store_unavailable(error):
+            raise
+        outage.failed(error, "job tick")
+        return 0
+    outage.recovered()
+    return sent
+
+
 def build_scheduler(runtime: Runtime, *, blocking: bool):  # type: ignore[no-untyped-def]
-    """An APScheduler that ticks every minute, missed ticks coalesced into one."""
+    """An APScheduler that ticks every ``TICK_SECONDS``, missed ticks coalesced into one."""
     from apscheduler.schedulers.background import BackgroundScheduler
     from apscheduler.schedulers.blocking import BlockingScheduler
     from apscheduler.triggers.interval import IntervalTrigger
@@ -291,8 +357,8 @@ def build_scheduler(runtime: Runtime, *, blocking: bool):  # type: ignore[no-unt
         telegram = LazyTelegram(runtime)
     scheduler = (BlockingScheduler if blocking else BackgroundScheduler)(timezone="UTC")
     scheduler.add_job(
-        tick, IntervalTrigger(seconds=60), args=(runtime, leadership, senders), id="tick",
-        kwargs={"telegram": telegram},
+        tick_through_outages, IntervalTrigger(seconds=TICK_SECONDS), args=(runtime, leadership, senders), id="tick",
+        kwargs={"telegram": telegram, "outage": StoreOutage("scheduler tick")},
         coalesce=True, max_instances=1, next_run_time=utcnow(), misfire_grace_time=None,
     )  # fmt: skip
     return scheduler

@@ -39,6 +39,7 @@ from bots.telegram.rate_limits import REPLY_SHARE, SendSchedule, TelegramLimits,
 from intake_api import broadcasts
 from intake_api.chat_outbox import ChatOutbox
 from intake_api.crypto import KeyRing
+from intake_api.store_outage import StoreOutage, survive_store_outage
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -52,6 +53,7 @@ CLAIM_AHEAD = 0.2  # seconds
 NETWORK_ATTEMPTS = 5  # calls that never reached Telegram, per delivery, before giving up
 LEASE_RENEWAL = 10.0  # seconds
 SHARE_CHECK_EVERY = 1.0  # seconds between looks at whether replies to people are waiting
+STORE_PATIENCE = 300.0  # seconds a store call waits for the store to be back before the run stops (resumable)
 # httpx errors raised before a request was written: Telegram cannot have delivered it.
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
@@ -108,6 +110,7 @@ class BroadcastSender:
         self._changed = asyncio.Event()
         self._fatal: BaseException | None = None
         self._database = ThreadPoolExecutor(max_workers=4, thread_name_prefix="broadcast-db")
+        self._outage = StoreOutage("broadcast")  # met by every store call in flight, logged once
 
     async def run(self, broadcast_id: int) -> Progress:
         """Send everything pending; returns the counts. Raises what stopped it (rows stay resumable)."""
@@ -247,9 +250,18 @@ class BroadcastSender:
                            forget_chat=forget)  # fmt: skip
 
     async def _db(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        """Store calls run in threads, so the loop keeps its timing while a commit waits."""
+        """Store calls run in threads, so the loop keeps its timing while a commit waits.
+
+        A restart of the store is waited out (``store_outage``) instead of stopping the run:
+        a message Telegram has taken is then still recorded as sent, not left ``uncertain``.
+        """
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._database, lambda: function(*args, **kwargs))
+
+        def call() -> T:
+            return survive_store_outage("broadcast", lambda: function(*args, **kwargs), give_up_after=STORE_PATIENCE,
+                                        outage=self._outage)  # fmt: skip
+
+        return await loop.run_in_executor(self._database, call)
 
 
 async def _send(engine: Engine, keys: KeyRing, token: str, base_url: str, broadcast_id: int,

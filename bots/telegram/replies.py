@@ -17,6 +17,10 @@ Answers to button presses take no message slot: Telegram does not count them,
 and the person's button spins until one comes. A reply is sent at least once:
 when a call's answer is lost on the network it is tried again, so it may, rarely,
 arrive twice; one that Telegram refuses (the person blocked the bot) is dropped.
+A restart of the store is waited out (``intake_api.store_outage``), logged once: a
+reply Telegram took while the store was away is recorded as sent when it is back,
+not sent again. A sender killed mid-call is replaced by a standby (another worker,
+or the scheduler's) within ``LEASE_SECONDS``, at once when it was on the same host.
 """
 
 from __future__ import annotations
@@ -39,6 +43,8 @@ from bots.telegram.rate_limits import REPLY_SHARE, SendSchedule, TelegramLimits,
 from intake_api.broadcasts import LEASE_NAME as BROADCAST_LEASE
 from intake_api.chat_outbox import ChatOutbox, PendingCall
 from intake_api.leases import Lease, LeaseHeld, held
+from intake_api.policies.availability import store_unavailable
+from intake_api.store_outage import StoreOutage, survive_store_outage
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +57,7 @@ SHARE_CHECK_EVERY = 1.0  # seconds between looks at whether a broadcast is sendi
 MAX_IN_FLIGHT = 8
 FIRST_RETRY_DELAY = 0.5  # seconds after a network failure; doubled after each one
 UNPACED = frozenset({"answerCallbackQuery"})
+SETTLE_PATIENCE = 120.0  # seconds a reply's outcome waits for the store before it is left to be sent again
 
 
 def reply_calls(chat_id: int, replies: list[Reply], *, message_id: int | None = None,
@@ -104,6 +111,7 @@ class ReplySender:
         self._broadcasting = False
         self._pool = ThreadPoolExecutor(max_workers=max_in_flight, thread_name_prefix="telegram-reply")
         self._thread: threading.Thread | None = None
+        self._outage = StoreOutage("telegram reply sender")  # the loop's and the sends' alike
 
     def start(self) -> ReplySender:
         if self._thread is None:
@@ -140,13 +148,20 @@ class ReplySender:
                 log.warning("reply lease not released: %s", type(error).__name__)
 
     def _run(self) -> None:
+        outage = self._outage
         while not self._stop.is_set():
             try:
                 started = self._hold_lease() and self._start_due()
-            except Exception as error:  # noqa: BLE001 - the store is down: the rows wait there
-                log.warning("reply sender: %s; trying again", type(error).__name__)
+            except Exception as error:  # noqa: BLE001 - the rows wait in the store; so does this loop
+                if store_unavailable(error):
+                    delay = outage.failed(error)  # said once per outage, then backoff
+                else:
+                    log.warning("reply sender: %s; trying again", type(error).__name__)
+                    delay = 1.0
                 started = False
-                self._stop.wait(1.0)
+                self._stop.wait(delay)
+                continue
+            outage.recovered()
             if not started:
                 self._wake.wait(IDLE_POLL if self._holding else LEASE_RENEWAL / 2)
                 self._wake.clear()
@@ -158,13 +173,12 @@ class ReplySender:
             return True
         if not self._holding and now - self._tried < LEASE_RENEWAL / 2:
             return False
-        self._tried = now
         try:
             self.lease.acquire()
         except LeaseHeld:
-            self._holding = False
+            self._holding, self._tried = False, now
             return False
-        self._holding, self._renewed = True, now
+        self._holding, self._renewed, self._tried = True, now, now
         return True
 
     def _start_due(self) -> bool:
@@ -238,7 +252,10 @@ class ReplySender:
                 self._cooling[call.chat_key] = answered + self.limits.chat_interval + self.limits.margin
             self.schedule.forget(call.chat_key)  # chats' windows are kept in ``_cooling``
         try:
-            self._settle(call, error)
+            # A reply Telegram has must be recorded as sent, or it goes out again: wait out a
+            # restart of the store (the chat's next reply waits meanwhile, in order).
+            survive_store_outage("telegram reply sender", lambda: self._settle(call, error),
+                                 give_up_after=SETTLE_PATIENCE, stop=self._stop, outage=self._outage)  # fmt: skip
         except Exception as failure:  # noqa: BLE001 - the row stays and is sent again
             log.warning("reply not settled: %s", type(failure).__name__)
         finally:
