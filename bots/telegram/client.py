@@ -31,13 +31,13 @@ FIRST_RETRY_DELAY = 0.5  # seconds; doubled after each failure
 
 
 class BotClient:
-    def __init__(self, token: str, base_url: str) -> None:
+    def __init__(self, token: str, base_url: str, *, read_timeout: float = 15) -> None:
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="telegram-bot", daemon=True)
         self._thread.start()
         self.bot = ExtBot(
             token, base_url=base_url,
-            request=HTTPXRequest(connection_pool_size=16, connect_timeout=10, read_timeout=15),
+            request=HTTPXRequest(connection_pool_size=16, connect_timeout=10, read_timeout=read_timeout),
             get_updates_request=HTTPXRequest(read_timeout=40),
         )  # fmt: skip
         self.run(self.bot.initialize())
