@@ -285,13 +285,13 @@ def slack() -> None:
 @pass_runtime
 def slack_post(lazy: _LazyRuntime) -> None:
     """Post new inputs to their review's moderation channel (each input once)."""
-    from bots.slack.app import web_client
+    from bots.slack.app import outbound_client
     from bots.slack.moderation_feed import post_new_inputs
 
     runtime = lazy.get()
     if not runtime.settings.slack_enabled:
         raise click.ClickException("INTAKE_SLACK_BOT_TOKEN and INTAKE_SLACK_SIGNING_SECRET are not set")
-    click.echo(f"posted {post_new_inputs(runtime, web_client(runtime))} inputs")
+    click.echo(f"posted {post_new_inputs(runtime, outbound_client(runtime))} inputs")
 
 
 @main.group(invoke_without_command=True)
