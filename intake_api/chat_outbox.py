@@ -32,7 +32,6 @@ from models.db import read_session, write_session
 from models.outbox import ChatReply
 
 
-
 @dataclass(frozen=True)
 class PendingCall:
     id: int

@@ -8,8 +8,8 @@ from datetime import datetime
 from sqlalchemy import Engine, String, case, cast, delete, exists, literal, update
 from sqlmodel import Session, col, select
 
-from intake_api.policies.delivery import Kind
 from intake_api.policies.authorization import Action, NotAllowed, audit_actor, authorize
+from intake_api.policies.delivery import Kind
 from intake_api.redaction import redact
 from models import crud
 from models.base import utcnow

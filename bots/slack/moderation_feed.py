@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 import threading
-
 from datetime import datetime
 
 from slack_sdk import WebClient

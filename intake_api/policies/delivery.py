@@ -21,7 +21,15 @@ from datetime import timedelta
 from enum import StrEnum
 
 from slack_sdk.errors import SlackApiError
-from telegram.error import BadRequest, ChatMigrated, Conflict, Forbidden, InvalidToken, NetworkError, RetryAfter
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Conflict,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+)
 
 
 class Kind(StrEnum):

@@ -26,7 +26,15 @@ from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs
 
-from tests.fakes.loopback import RESET, TIMEOUT, LoopbackServer, hold, maybe_json, reset_connection, send_json
+from tests.fakes.loopback import (
+    RESET,
+    TIMEOUT,
+    LoopbackServer,
+    hold,
+    maybe_json,
+    reset_connection,
+    send_json,
+)
 
 TOKEN = "123456:TEST-TOKEN"
 BOT_USER = {"id": 123456, "is_bot": True, "first_name": "GCM Intake", "username": "gcm_intake_bot"}

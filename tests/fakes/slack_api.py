@@ -17,7 +17,15 @@ from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from tests.fakes.loopback import RESET, TIMEOUT, LoopbackServer, hold, maybe_json, reset_connection, send_json
+from tests.fakes.loopback import (
+    RESET,
+    TIMEOUT,
+    LoopbackServer,
+    hold,
+    maybe_json,
+    reset_connection,
+    send_json,
+)
 
 BOT_TOKEN = "xoxb-test-token"
 
