@@ -22,6 +22,7 @@ from intake_api.policies.delivery import POLICIES, Kind, Policy, classify
 from models.base import utcnow
 from models.db import read_session, write_session
 from models.delivery import OutboundFailure
+from models.digest import DigestDelivery
 
 
 @dataclass(frozen=True)
@@ -122,6 +123,37 @@ def counts(engine: Engine, *, since: datetime | None = None) -> dict[str, Counte
     for kind, retrying, count in rows:
         result.setdefault(kind, Counter())["retrying" if retrying else "failed"] += int(count)
     return result
+
+
+# Kinds whose message still exists after a give-up, so staff can have it tried again: an input
+# and a digest period are rebuilt from the store; a reply's sealed call and a broadcast's
+# uncertain row are not kept here (``broadcast --retry-uncertain`` sends those again).
+RETRYABLE = frozenset({Kind.MODERATION, Kind.DIGEST, Kind.EMAIL})
+
+
+def try_again(engine: Engine, failure_id: int) -> OutboundFailure | None:
+    """Forget a give-up of a retryable kind, so its sender tries it afresh at its next run."""
+    with write_session(engine) as session:
+        row = session.get(OutboundFailure, failure_id)
+        if row is None or row.failed_at is None or Kind(row.kind) not in RETRYABLE:
+            return None
+        if row.kind in (Kind.DIGEST, Kind.EMAIL):  # the period waits for its missing channel again
+            subscription, period = row.ref.split(" ")
+            for delivery in session.exec(select(DigestDelivery).where(
+                    col(DigestDelivery.subscription_id) == int(subscription.split(":")[1]),
+                    col(DigestDelivery.status) == "failed")):  # fmt: skip
+                if period == f"period:{_aware(delivery.period_end).astimezone(UTC):%Y-%m-%dT%H:%MZ}":
+                    delivery.status = "retrying"
+                    session.add(delivery)
+        session.delete(row)
+        return row
+
+
+def forget_before(engine: Engine, moment: datetime) -> int:
+    """Delete give-ups recorded before ``moment`` (they name ids only; kept for as long as staff need)."""
+    with write_session(engine) as session:
+        result = session.execute(delete(OutboundFailure).where(col(OutboundFailure.failed_at) < moment))
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
 def _aware(moment: datetime) -> datetime:
