@@ -109,7 +109,7 @@ class ChatOutbox:
             created = row.created_at if row.created_at.tzinfo else row.created_at.replace(tzinfo=utcnow().tzinfo)
             after = timedelta(seconds=self.policy.delay(max(attempts, 1), hint=verdict.retry_after))
             if not verdict.transient or utcnow() + after > created + self.policy.deadline:
-                self._give_up(session, row, error, attempts=attempts, first=created)
+                self._give_up(session, row, error, attempts=row.attempts + 1, first=created)  # this try too
                 return False
             row.attempts, row.not_before = attempts, utcnow() + after
         if counts:

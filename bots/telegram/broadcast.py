@@ -278,7 +278,8 @@ class BroadcastSender:
 
 
 async def _send(engine: Engine, keys: KeyRing, token: str, base_url: str, broadcast_id: int,
-                limits: TelegramLimits | None, on_progress: Callable[[Progress], None] | None) -> Progress:  # fmt: skip
+                limits: TelegramLimits | None, on_progress: Callable[[Progress], None] | None,
+                policy: Policy | None, read_timeout: float) -> Progress:  # fmt: skip
     lease = broadcasts.SenderLease(engine)
     loop = asyncio.get_running_loop()
     await loop.run_in_executor(None, lease.acquire)
@@ -306,8 +307,8 @@ async def _send(engine: Engine, keys: KeyRing, token: str, base_url: str, broadc
     renewing = asyncio.create_task(keep_lease())
     sharing: asyncio.Task[None] | None = None
     try:
-        async with outbound_bot(token, base_url, connections=MAX_IN_FLIGHT + 2) as bot:
-            sender = BroadcastSender(engine, keys, bot, limits=limits, on_progress=on_progress)
+        async with outbound_bot(token, base_url, connections=MAX_IN_FLIGHT + 2, read_timeout=read_timeout) as bot:
+            sender = BroadcastSender(engine, keys, bot, limits=limits, on_progress=on_progress, policy=policy)
             sharing = asyncio.create_task(share_with_replies(sender))
             return await sender.run(broadcast_id)
     finally:
@@ -320,7 +321,7 @@ async def _send(engine: Engine, keys: KeyRing, token: str, base_url: str, broadc
 def send_broadcast(
     engine: Engine, keys: KeyRing, *, token: str, base_url: str, broadcast_id: int,
     limits: TelegramLimits | None = None, retry_uncertain: bool = False,
-    on_progress: Callable[[Progress], None] | None = None,
+    on_progress: Callable[[Progress], None] | None = None, policy: Policy | None = None, read_timeout: float = 15,
 ) -> tuple[Progress, dict[str, int]]:  # fmt: skip
     """Send (or resume) a broadcast to the end; returns this run's counts and the totals per status.
 
@@ -333,5 +334,5 @@ def send_broadcast(
     except BaseException:
         lease.release()
         raise
-    progress = asyncio.run(_send(engine, keys, token, base_url, broadcast_id, limits, on_progress))
+    progress = asyncio.run(_send(engine, keys, token, base_url, broadcast_id, limits, on_progress, policy, read_timeout))
     return progress, broadcasts.finish(engine, broadcast_id)

@@ -70,7 +70,7 @@ class BotClient:
             self._loop.close()
 
 
-def outbound_bot(token: str, base_url: str, *, connections: int) -> ExtBot[None]:
+def outbound_bot(token: str, base_url: str, *, connections: int, read_timeout: float = 15) -> ExtBot[None]:
     """A bot for sending in bulk, used as ``async with``: no rate limiter of its own.
 
     PTB's AIORateLimiter lets bursts of twice the limit through (leaky
@@ -80,7 +80,7 @@ def outbound_bot(token: str, base_url: str, *, connections: int) -> ExtBot[None]
     """
     return ExtBot(
         token, base_url=base_url,
-        request=HTTPXRequest(connection_pool_size=connections, connect_timeout=10, read_timeout=15,
+        request=HTTPXRequest(connection_pool_size=connections, connect_timeout=10, read_timeout=read_timeout,
                              write_timeout=15, pool_timeout=10),
     )  # fmt: skip
 
