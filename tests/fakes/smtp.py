@@ -2,12 +2,14 @@
 
 ``fail_next(reply)`` answers the next messages' DATA with an SMTP reply such as
 ``"451 4.3.0 Try again later"`` (a temporary refusal) or ``"554 5.7.1 Refused"`` (a
-permanent one); ``fail_next(DROP)`` drops the connection instead of answering, with
-``delivered=True`` after keeping the message (the server had it; the client cannot know).
+permanent one); ``fail_next(DROP)`` drops the connection instead of answering, and
+``fail_next(HOLD)`` answers only after ``hold_seconds`` (past the client's timeout).
+With ``delivered=True`` the message is kept first (the server had it; the client cannot know).
 """
 
 from __future__ import annotations
 
+import asyncio
 import email
 import socket
 import threading
@@ -18,6 +20,7 @@ from typing import Any
 from aiosmtpd.controller import Controller
 
 DROP = "drop"
+HOLD = "hold"
 
 
 class _Collector:
@@ -25,6 +28,7 @@ class _Collector:
         self.messages: list[Message] = []
         self.faults: deque[tuple[str, bool]] = deque()
         self.lock = threading.Lock()
+        self.hold_seconds = 3.0
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
         with self.lock:
@@ -33,6 +37,9 @@ class _Collector:
             reply, delivered = fault
             if delivered:
                 self.messages.append(email.message_from_bytes(envelope.content))
+            if reply == HOLD:
+                await asyncio.sleep(self.hold_seconds)
+                return "451 4.4.2 Timed out"  # the client has gone
             if reply == DROP:
                 server.transport.abort()  # a reset, no answer to DATA
                 return "421 4.4.2 Connection dropped"  # written nowhere
