@@ -9,8 +9,8 @@ from click.testing import CliRunner
 from sqlmodel import Session, select
 
 from intake_api.cli import main
-from intake_api.runtime import Runtime
 from intake_api.policies.delivery import Policy
+from intake_api.runtime import Runtime
 from models.delivery import OutboundFailure
 from tests.fakes.loopback import RESET, TIMEOUT
 

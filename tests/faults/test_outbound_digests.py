@@ -19,10 +19,10 @@ from intake_api.runtime import build_runtime
 from intake_api.scheduler import default_senders, send_due_digests
 from intake_api.subscriptions import cadence_to_cron, subscribe
 from models import DigestDelivery, DigestSubscription
-from tests.faults.outbound import HELD, HTTP_FAULTS, failures, given_up, staff_see
 from tests.fakes.loopback import TIMEOUT
 from tests.fakes.slack_api import BOT_TOKEN, FakeSlackApi
 from tests.fakes.smtp import DROP, HOLD, SmtpServer
+from tests.faults.outbound import HELD, HTTP_FAULTS, failures, given_up, staff_see
 
 CREATED = datetime(2026, 11, 30, 12, tzinfo=UTC)
 START = datetime(2026, 12, 1, 9, tzinfo=UTC)  # the first daily digest (08:00 UTC) is due

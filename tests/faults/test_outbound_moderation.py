@@ -20,9 +20,9 @@ from intake_api.policies.authorization import OPERATOR
 from intake_api.policies.delivery import POLICIES, Kind
 from intake_api.runtime import build_runtime
 from tests.factories import input_answers
-from tests.faults.outbound import HELD, HTTP_FAULTS, failures, given_up, staff_see
 from tests.fakes.loopback import TIMEOUT
 from tests.fakes.slack_api import BOT_TOKEN, FakeSlackApi
+from tests.faults.outbound import HELD, HTTP_FAULTS, failures, given_up, staff_see
 
 START = datetime(2026, 12, 1, 9, tzinfo=UTC)
 TICK = timedelta(minutes=16)  # longer than the moderation policy's cap: every retry is due at the next tick

@@ -17,9 +17,17 @@ from bots.telegram.replies import ReplySender
 from intake_api.chat_outbox import ChatOutbox
 from intake_api.policies.delivery import Policy
 from models.db import write_session
-from tests.faults.outbound import CLIENT_TIMEOUT, HELD, HTTP_FAULTS, QUICK, SHORT, given_up, staff_see
 from tests.fakes.bot_api import TOKEN, FakeBotApi
 from tests.fakes.loopback import TIMEOUT
+from tests.faults.outbound import (
+    CLIENT_TIMEOUT,
+    HELD,
+    HTTP_FAULTS,
+    QUICK,
+    SHORT,
+    given_up,
+    staff_see,
+)
 
 CHAT = 930_001
 
