@@ -36,6 +36,11 @@ class Decision:
         return self.retry_at is None
 
 
+def period_ref(subscription_id: int, period_end: datetime) -> str:
+    """How the record names a digest period (by Slack or e-mail): the subscription and the period's end."""
+    return f"subscription:{subscription_id} period:{_aware(period_end).astimezone(UTC):%Y-%m-%dT%H:%MZ}"
+
+
 def cause_of(error: BaseException | str) -> str:
     return (error if isinstance(error, str) else classify(error).cause)[:64]
 
@@ -138,11 +143,11 @@ def try_again(engine: Engine, failure_id: int) -> OutboundFailure | None:
         if row is None or row.failed_at is None or Kind(row.kind) not in RETRYABLE:
             return None
         if row.kind in (Kind.DIGEST, Kind.EMAIL):  # the period waits for its missing channel again
-            subscription, period = row.ref.split(" ")
+            subscription_id = int(row.ref.split(" ")[0].split(":")[1])
             for delivery in session.exec(select(DigestDelivery).where(
-                    col(DigestDelivery.subscription_id) == int(subscription.split(":")[1]),
+                    col(DigestDelivery.subscription_id) == subscription_id,
                     col(DigestDelivery.status) == "failed")):  # fmt: skip
-                if period == f"period:{_aware(delivery.period_end).astimezone(UTC):%Y-%m-%dT%H:%MZ}":
+                if period_ref(subscription_id, delivery.period_end) == row.ref:
                     delivery.status = "retrying"
                     session.add(delivery)
         session.delete(row)

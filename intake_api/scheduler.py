@@ -125,11 +125,6 @@ def send_due_digests(
     return sent
 
 
-def digest_ref(subscription_id: int, period_end: datetime) -> str:
-    """How the failure record names a digest period: the subscription and the period's end."""
-    return f"subscription:{subscription_id} period:{_aware(period_end).astimezone(UTC):%Y-%m-%dT%H:%MZ}"
-
-
 def _claim(engine: Engine, period: DuePeriod) -> int | None:
     try:
         with write_session(engine) as session:
@@ -163,7 +158,7 @@ def _attempt(engine: Engine, senders: DigestSenders, delivery_id: int, period: D
     if subscription.emails and senders.email and delivery.email_sent_at is None:
         email, addresses = senders.email, subscription.emails
         channels.append((Kind.EMAIL, "email_sent_at", lambda digests: email(addresses, digests, subscription.locale)))
-    ref = digest_ref(subscription.id or 0, period.end)
+    ref = delivery_failures.period_ref(subscription.id or 0, period.end)
     digests: list[Digest] | None = None
     retrying = failed = False
     for kind, column, send in channels:

@@ -136,3 +136,19 @@ def test_an_email_digest_failing_past_its_deadline_is_recorded_for_staff_and_nev
     assert failure.ref in staff_see(digest_runtime, monkeypatch)
     _ticks(digest_runtime, 3, first=4)
     assert len(smtp.messages) == 0 and _slack_digests(slack_api) == 1
+
+
+def test_staff_have_a_refused_email_digest_sent_again_without_repeating_slack(digest_runtime, slack_api, smtp,
+                                                                               monkeypatch):  # fmt: skip
+    from click.testing import CliRunner
+
+    from intake_api.cli import main
+
+    smtp.fail_next("550 5.1.1 Mailbox unavailable")
+    assert _ticks(digest_runtime, 1) == 0
+    (failure,) = given_up(digest_runtime)
+    staff_see(digest_runtime, monkeypatch)  # sets the environment
+    assert CliRunner().invoke(main, ["failures", "--retry", str(failure.id)]).exit_code == 0
+    assert _ticks(digest_runtime, 1, first=1) == 1
+    assert len(smtp.messages) == 1 and _slack_digests(slack_api) == 1
+    assert _statuses(digest_runtime) == ["sent"] and failures(digest_runtime) == []
