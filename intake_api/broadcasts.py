@@ -178,8 +178,12 @@ def recover(engine: Engine, broadcast_id: int, *, retry_uncertain: bool = False)
     """
     with write_session(engine) as session:
         mine = col(BroadcastDelivery.broadcast_id) == broadcast_id
+        crashed = session.exec(select(BroadcastDelivery).where(mine, col(BroadcastDelivery.status) == "sending")).all()
         left = session.execute(update(BroadcastDelivery).where(
             mine, col(BroadcastDelivery.status) == "sending").values(status="uncertain", error="crashed"))  # fmt: skip
+        for row in crashed:  # a handful: the calls in flight when the sender died
+            delivery_failures.give_up(session, Kind.BROADCAST, delivery_ref(row.id or 0), "uncertain crashed",
+                                      attempts=row.attempts, first_tried_at=row.claimed_at)  # fmt: skip
         if retry_uncertain:
             uncertain = core_select(literal("broadcast_delivery:").concat(cast(col(BroadcastDelivery.id), String))).where(
                 mine, col(BroadcastDelivery.status) == "uncertain")  # fmt: skip
