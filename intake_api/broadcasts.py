@@ -14,8 +14,11 @@ Bot API has no idempotency key to ask. Such rows become ``uncertain`` and
 are not sent again, so nobody already reached gets the message twice;
 ``--retry-uncertain`` sends them again when staff prefer at least once. The
 window is one call per row in flight (a handful), not the whole batch.
-A 429, or a connection that never opened, is known not to have delivered,
-so those rows simply go back to ``pending``.
+A 429, a 5xx the Bot API answered, or a connection that never opened, is known
+not to have delivered, so those rows go back to ``pending`` and are tried again
+under the broadcast policy (``intake_api.policies.delivery``) until its deadline.
+Every row that ends ``failed`` or ``uncertain`` is also recorded in the failure
+record (``delivery_failures``, by delivery id) where staff see it.
 
 Withdrawal is honoured up to the moment of sending: the chat is read, and
 decrypted, from the ``ChatContact`` in the same transaction that claims the
@@ -34,14 +37,17 @@ from sqlalchemy import Engine, String, and_, cast, delete, func, insert, literal
 from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
+from intake_api import delivery_failures
 from intake_api.chat_contacts import CHAT_ID_CONTEXT
 from intake_api.crypto import KeyRing
 from intake_api.i18n import LOCALES, gettext
 from intake_api.leases import Lease, LeaseHeld
+from intake_api.policies.delivery import Kind
 from models import crud
 from models.base import utcnow
 from models.broadcast import Broadcast, BroadcastDelivery, ChatContact
 from models.db import read_session, write_session
+from models.delivery import OutboundFailure
 from models.reference import N_
 
 ANY_LOCALE = "*"  # the message as staff wrote it, for every locale without its own text
@@ -172,9 +178,17 @@ def recover(engine: Engine, broadcast_id: int, *, retry_uncertain: bool = False)
     """
     with write_session(engine) as session:
         mine = col(BroadcastDelivery.broadcast_id) == broadcast_id
+        crashed = session.exec(select(BroadcastDelivery).where(mine, col(BroadcastDelivery.status) == "sending")).all()
         left = session.execute(update(BroadcastDelivery).where(
             mine, col(BroadcastDelivery.status) == "sending").values(status="uncertain", error="crashed"))  # fmt: skip
+        for row in crashed:  # a handful: the calls in flight when the sender died
+            delivery_failures.give_up(session, Kind.BROADCAST, delivery_ref(row.id or 0), "uncertain crashed",
+                                      attempts=row.attempts, first_tried_at=row.claimed_at)  # fmt: skip
         if retry_uncertain:
+            uncertain = core_select(literal("broadcast_delivery:").concat(cast(col(BroadcastDelivery.id), String))).where(
+                mine, col(BroadcastDelivery.status) == "uncertain")  # fmt: skip
+            session.execute(delete(OutboundFailure).where(  # tried again: no longer given up on
+                col(OutboundFailure.kind) == Kind.BROADCAST.value, col(OutboundFailure.ref).in_(uncertain)))  # fmt: skip
             session.execute(update(BroadcastDelivery).where(
                 mine, col(BroadcastDelivery.status) == "uncertain").values(status="pending", error=None))  # fmt: skip
         return int(left.rowcount or 0)  # type: ignore[attr-defined]
@@ -250,14 +264,22 @@ def released(engine: Engine, delivery_id: int, *, error: str) -> None:
         _set(session, delivery_id, status="pending", error=error[:40])
 
 
-def settled(engine: Engine, delivery_id: int, *, status: str, error: str, forget_chat: bool = False) -> None:
-    """A final outcome other than sent: ``failed`` (refused), ``uncertain`` (may have gone).
+def settled(engine: Engine, delivery_id: int, *, status: str, error: str, forget_chat: bool = False,
+            give_up: BaseException | None = None) -> None:  # fmt: skip
+    """A final outcome other than sent: ``failed`` (refused, or the deadline passed), ``uncertain`` (may have gone).
 
     ``forget_chat``: Telegram says the person blocked the bot or left; a chat
-    that can no longer be written to is not kept.
+    that can no longer be written to is not kept. ``give_up``: what failed, for the
+    failure record (an uncertain row's cause says so: staff may send it again).
     """
     with write_session(engine) as session:
         _set(session, delivery_id, status=status, error=error[:40])
+        if give_up is not None:
+            row = session.get_one(BroadcastDelivery, delivery_id)
+            cause = delivery_failures.cause_of(give_up)
+            delivery_failures.give_up(
+                session, Kind.BROADCAST, delivery_ref(delivery_id), f"uncertain {cause}" if status == "uncertain" else give_up,
+                attempts=row.attempts, first_tried_at=row.claimed_at)  # fmt: skip
         if forget_chat:
             row = session.get_one(BroadcastDelivery, delivery_id)
             broadcast = session.get_one(Broadcast, row.broadcast_id)
@@ -265,6 +287,11 @@ def settled(engine: Engine, delivery_id: int, *, status: str, error: str, forget
                 session.execute(delete(ChatContact).where(
                     col(ChatContact.contributor_id) == row.contributor_id,
                     col(ChatContact.review_slug) == broadcast.review_slug))  # fmt: skip
+
+
+def delivery_ref(delivery_id: int) -> str:
+    """How the failure record names one recipient of a broadcast: the delivery row, nothing personal."""
+    return f"broadcast_delivery:{delivery_id}"
 
 
 def _set(session: Session, delivery_id: int, **values: object) -> None:

@@ -6,28 +6,30 @@ transaction that settles the update, and one sender per deployment sends them
 (``bots.telegram.replies``). Each row is one API call, sealed with the key ring
 (it holds the chat id and the person's words); ``chat_key`` is the chat's keyed
 pseudonym, so a chat's rows go in order and erasure can find them without
-opening any. Rows are deleted once sent.
+opening any. Rows are deleted once sent, or once given up: a call refused by the
+platform (the person blocked the bot) or still failing at the reply deadline
+(``intake_api.policies.delivery``) is recorded as failed (``delivery_failures``), by its
+row id only, where staff see it.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine, delete, exists, insert, or_, update
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
+from intake_api import delivery_failures
 from intake_api.crypto import KeyRing
+from intake_api.policies.delivery import POLICIES, Kind, Policy, classify
 from models.base import utcnow
 from models.crud import new_row
 from models.db import read_session, write_session
 from models.outbox import ChatReply
-
-MAX_ATTEMPTS = 5  # calls that failed this often are dropped (counted in the log, content never)
-GIVE_UP_AFTER = timedelta(hours=1)  # a reply this old answers a question nobody waits for any more
 
 
 @dataclass(frozen=True)
@@ -40,10 +42,11 @@ class PendingCall:
 
 
 class ChatOutbox:
-    def __init__(self, engine: Engine, keys: KeyRing, channel: str) -> None:
+    def __init__(self, engine: Engine, keys: KeyRing, channel: str, *, policy: Policy | None = None) -> None:
         self.engine = engine
         self.keys = keys
         self.channel = channel
+        self.policy = policy or POLICIES[Kind.REPLY]  # a reply older than its deadline answers nobody waiting
 
     def chat_key(self, chat_id: int | str) -> str:
         """The chat's pseudonym: for a private chat, the same as its contributor's."""
@@ -90,19 +93,40 @@ class ChatOutbox:
         with write_session(self.engine) as session:
             session.execute(delete(ChatReply).where(col(ChatReply.id) == call_id))
 
-    def retry_later(self, call: PendingCall, *, after: timedelta, counts: bool = True) -> bool:
-        """Keep a call for later; False when it has failed too often or waited too long (then dropped)."""
+    def retry_later(self, call: PendingCall, error: BaseException, *, counts: bool = True) -> bool:
+        """Keep a call that failed for a while for its next try; False when it was given up instead.
+
+        ``counts``: a failure of the call (a 5xx, a timeout, a reset) rather than the bot's
+        flood limit (a 429 waits as long as it asks, but does not count as an attempt).
+        The deadline is counted from when the reply was queued.
+        """
+        verdict = classify(error)
         with write_session(self.engine) as session:
             row = session.get(ChatReply, call.id)
             if row is None:
                 return False
             attempts = row.attempts + (1 if counts else 0)
             created = row.created_at if row.created_at.tzinfo else row.created_at.replace(tzinfo=utcnow().tzinfo)
-            if attempts >= MAX_ATTEMPTS or created < utcnow() - GIVE_UP_AFTER:
-                session.delete(row)
+            after = timedelta(seconds=self.policy.delay(max(attempts, 1), hint=verdict.retry_after))
+            if not verdict.transient or utcnow() + after > created + self.policy.deadline:
+                self._give_up(session, row, error, attempts=row.attempts + 1, first=created)  # this try too
                 return False
             row.attempts, row.not_before = attempts, utcnow() + after
-            return True
+        if counts:
+            delivery_failures.retried(Kind.REPLY, error)
+        return True
+
+    def refused(self, call: PendingCall, error: BaseException) -> None:
+        """The platform refused the call for good (blocked, a chat gone): recorded as failed, not sent again."""
+        with write_session(self.engine) as session:
+            row = session.get(ChatReply, call.id)
+            if row is not None:
+                self._give_up(session, row, error, attempts=row.attempts + 1, first=row.created_at)
+
+    def _give_up(self, session: Session, row: ChatReply, error: BaseException, *, attempts: int, first: datetime) -> None:
+        delivery_failures.give_up(session, Kind.REPLY, f"chat_reply:{row.id}", error, attempts=attempts,
+                                  first_tried_at=first)  # fmt: skip
+        session.delete(row)
 
     def _seal(self, method: str, params: dict[str, Any]) -> bytes:
         return self.keys.encrypt(json.dumps({"method": method, "params": params}), context=self._context)

@@ -285,13 +285,13 @@ def slack() -> None:
 @pass_runtime
 def slack_post(lazy: _LazyRuntime) -> None:
     """Post new inputs to their review's moderation channel (each input once)."""
-    from bots.slack.app import web_client
+    from bots.slack.app import outbound_client
     from bots.slack.moderation_feed import post_new_inputs
 
     runtime = lazy.get()
     if not runtime.settings.slack_enabled:
         raise click.ClickException("INTAKE_SLACK_BOT_TOKEN and INTAKE_SLACK_SIGNING_SECRET are not set")
-    click.echo(f"posted {post_new_inputs(runtime, web_client(runtime))} inputs")
+    click.echo(f"posted {post_new_inputs(runtime, outbound_client(runtime))} inputs")
 
 
 @main.group(invoke_without_command=True)
@@ -681,6 +681,64 @@ def broadcast(lazy: _LazyRuntime, review: str, message_file: str, translations: 
     if totals.get("uncertain"):
         click.echo("uncertain: a crash came between sending and Telegram's answer; they are not sent again "
                    "unless you add --retry-uncertain (some may then get it twice)")  # fmt: skip
+
+
+@main.command()
+@click.option("--limit", default=30, show_default=True, type=int, help="How many recent failures to list.")
+@click.option("--kind", type=click.Choice(["reply", "broadcast", "moderation", "digest", "email"]),
+              help="Only this kind of message.")  # fmt: skip
+@click.option("--retry", "retry_id", type=int, metavar="ID",
+              help="Have a failed moderation post or digest tried again at the next run.")
+@click.option("--forget-before", "forget_days", type=int, metavar="DAYS", help="Delete failures older than DAYS days.")
+@pass_runtime
+def failures(lazy: _LazyRuntime, limit: int, kind: str | None, retry_id: int | None, forget_days: int | None) -> None:
+    """Outbound messages given up on (and those still being retried), and counts by kind.
+
+    Replies, broadcasts, moderation posts, digests and e-mails that could not be sent
+    by their deadline, or that the platform refused, each with its cause (an error class
+    or a status code) and the ids that name it; nothing personal.
+    """
+    from datetime import timedelta
+
+    from rich.console import Console
+    from rich.table import Table
+
+    from intake_api import delivery_failures
+    from models.base import utcnow
+
+    runtime = lazy.get()
+    _ensure_schema(runtime)
+    engine = runtime.engine
+    if retry_id is not None:
+        row = delivery_failures.try_again(engine, retry_id)
+        if row is None:
+            raise click.ClickException(f"no failed moderation post or digest #{retry_id} (replies and broadcasts "
+                                       "cannot be tried again from here; see broadcast --retry-uncertain)")  # fmt: skip
+        click.echo(f"{row.kind} {row.ref} will be tried again at the next run")
+        return
+    if forget_days is not None:
+        gone = delivery_failures.forget_before(engine, utcnow() - timedelta(days=forget_days))
+        click.echo(f"forgot {gone} failures")
+        return
+    console = Console()
+    counts = delivery_failures.counts(engine)
+    summary = Table(title="Outbound messages by kind")
+    for column in ("kind", "failed", "retrying"):
+        summary.add_column(column, justify="right" if column != "kind" else "left")
+    for name in sorted(counts):
+        summary.add_row(name, str(counts[name]["failed"]), str(counts[name]["retrying"]))
+    console.print(summary if counts else "No outbound message failed or is being retried.")
+    rows = [r for r in delivery_failures.recent(engine, limit=limit) if kind is None or r.kind == kind]
+    if not rows:
+        return
+    table = Table(title="Recent failures")
+    for column in ("id", "kind", "ref", "cause", "attempts", "first tried", "failed at"):
+        table.add_column(column)
+    for row in rows:
+        failed = f"{row.failed_at:%Y-%m-%d %H:%M}" if row.failed_at else f"retrying (next {row.next_try_at:%H:%M})"
+        table.add_row(str(row.id), row.kind, row.ref, row.cause, str(row.attempts),
+                      f"{row.first_tried_at:%Y-%m-%d %H:%M}", failed)  # fmt: skip
+    console.print(table)
 
 
 def _read_message(path: str) -> str:

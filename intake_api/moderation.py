@@ -5,14 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Engine, case, delete, update
+from sqlalchemy import Engine, String, case, cast, delete, exists, literal, update
 from sqlmodel import Session, col, select
 
 from intake_api.policies.authorization import Action, NotAllowed, audit_actor, authorize
+from intake_api.policies.delivery import Kind
 from intake_api.redaction import redact
 from models import crud
 from models.base import utcnow
 from models.db import read_session, write_session
+from models.delivery import OutboundFailure
 from models.outbox import SlackRemoval
 from models.reference import OBJECTIVE_NUMBERS
 from models.review import RegionalReview
@@ -153,12 +155,25 @@ def set_review_channel(
                          subject_type="review", subject_id=None, detail={"review": review_slug})  # fmt: skip
 
 
-def claim_unposted(engine: Engine, *, limit: int = 50) -> list[InputView]:
+def post_ref(submission_id: int) -> str:
+    """How the failure record names an input's moderation post: by id, nothing it says."""
+    return f"submission:{submission_id}"
+
+
+def claim_unposted(engine: Engine, *, limit: int = 50, now: datetime | None = None) -> list[InputView]:
     """Inputs not yet shown in Slack, urgent ones first, claimed by this process.
 
     An urgent input goes to the review's safeguarding channel when it has one.
     The claim (``slack_ts = 'posting'``) keeps two workers from posting the same input.
+    An input whose post failed waits for its next try (``delivery_failures``); one given
+    up on is left to staff (``gcm-intake failures``).
     """
+    now = now or utcnow()
+    waiting = exists().where(
+        col(OutboundFailure.kind) == Kind.MODERATION.value,
+        col(OutboundFailure.ref) == literal("submission:").concat(cast(col(Submission.id), String)),
+        col(OutboundFailure.failed_at).is_not(None) | (col(OutboundFailure.next_try_at) > now),
+    )
     urgent = col(Submission.urgent_category).is_not(None)
     target = case(
         (urgent & col(RegionalReview.safeguarding_channel).is_not(None), RegionalReview.safeguarding_channel),
@@ -168,7 +183,7 @@ def claim_unposted(engine: Engine, *, limit: int = 50) -> list[InputView]:
         rows = session.exec(
             select(Submission.id, target)
             .join(RegionalReview, col(RegionalReview.slug) == col(Submission.review_slug))
-            .where(col(Submission.slack_ts).is_(None), target.is_not(None))
+            .where(col(Submission.slack_ts).is_(None), target.is_not(None), ~waiting)
             .order_by(urgent.desc(), col(Submission.id))
             .limit(limit)
         ).all()

@@ -11,6 +11,12 @@ and an outage is logged once (``store_outage``). A scheduler killed mid-send lea
 its period claimed; whoever leads next (it, restarted, or a standby) sends it again
 at once (``release_orphaned_claims``): at least once, twice only if the kill came
 after Slack or SMTP had taken it.
+A period that fails to go out (Slack or SMTP answering 5xx or 429, timing out, dropping
+the connection) stays claimed as ``retrying`` and is tried at a later tick under the
+digest and e-mail policies (``intake_api.policies.delivery``); each channel is tried on
+its own and marked once it has the digest, so a retry sends only what is missing. A
+channel that refuses it, or still fails at the deadline, is recorded as failed (the
+period is ``failed``), where staff see it (``gcm-intake failures``).
 """
 
 from __future__ import annotations
@@ -24,14 +30,16 @@ from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from apscheduler.triggers.cron import CronTrigger
-from sqlalchemy import Connection, Engine, delete, func, text
+from sqlalchemy import Connection, Engine, func, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
+from intake_api import delivery_failures
 from intake_api.digest_email import render_digest_email
 from intake_api.digests import Digest, digest_for
 from intake_api.leases import alive
 from intake_api.policies.availability import store_unavailable
+from intake_api.policies.delivery import Kind, Policy
 from intake_api.retention import purge
 from intake_api.runtime import Runtime
 from intake_api.store_outage import StoreOutage
@@ -108,26 +116,23 @@ class DigestSenders:
 
 
 def send_due_digests(
-    engine: Engine, senders: DigestSenders, *, now: datetime, consent_age: int | None = None
-) -> int:
-    """Claim and send every due period; returns how many periods were sent.
+    engine: Engine, senders: DigestSenders, *, now: datetime, consent_age: int | None = None,
+    policies: dict[Kind, Policy] | None = None,
+) -> int:  # fmt: skip
+    """Claim and send every due period, and try again those whose retry is due; returns how many went out.
 
     ``consent_age``: the deployment's age of digital consent, so no younger contributor is quoted.
+    ``policies``: the digest's and e-mail's delivery policies, when not the defaults (tests).
     """
     _release_stale_claims(engine, now=now)
     sent = 0
+    for delivery_id, period in _retrying(engine):
+        sent += _attempt(engine, senders, delivery_id, period, consent_age, now=now, policies=policies or {})
     for period in due_periods(engine, now=now):
         claim = _claim(engine, period)
         if claim is None:
             continue  # another scheduler has this period
-        try:
-            _send(engine, senders, period, consent_age)
-        except Exception as error:  # noqa: BLE001 - retried on the next tick
-            log.warning("digest %s for %s failed: %s", period.subscription.id, period.end, type(error).__name__)
-            _release(engine, claim)
-            continue
-        _mark_sent(engine, claim, now=now)
-        sent += 1
+        sent += _attempt(engine, senders, claim, period, consent_age, now=now, policies=policies or {})
     return sent
 
 
@@ -143,25 +148,54 @@ def _claim(engine: Engine, period: DuePeriod) -> int | None:
         return None
 
 
-def _send(engine: Engine, senders: DigestSenders, period: DuePeriod, consent_age: int | None) -> None:
+def _retrying(engine: Engine) -> list[tuple[int, DuePeriod]]:
+    with read_session(engine) as session:
+        rows = session.exec(select(DigestDelivery, DigestSubscription)
+                            .join(DigestSubscription, col(DigestSubscription.id) == DigestDelivery.subscription_id)
+                            .where(col(DigestDelivery.status) == "retrying")).all()  # fmt: skip
+    return [(d.id or 0, DuePeriod(sub, _aware(d.period_start), _aware(d.period_end))) for d, sub in rows]
+
+
+def _attempt(engine: Engine, senders: DigestSenders, delivery_id: int, period: DuePeriod, consent_age: int | None,
+             *, now: datetime, policies: dict[Kind, Policy]) -> int:  # fmt: skip
+    """Send the period to each channel that does not have it yet and whose try is due; 1 once all have it."""
     subscription = period.subscription
-    digests = [digest_for(engine, review_slug=slug, since=period.start, until=period.end, consent_age=consent_age)
-               for slug in subscription.reviews]  # fmt: skip
-    if subscription.slack_channel and senders.slack:
-        senders.slack(subscription.slack_channel, digests, subscription.locale)
-    if subscription.emails and senders.email:
-        senders.email(subscription.emails, digests, subscription.locale)
-
-
-def _mark_sent(engine: Engine, delivery_id: int, *, now: datetime) -> None:
-    with write_session(engine) as session:
+    with read_session(engine) as session:
         delivery = session.get_one(DigestDelivery, delivery_id)
-        delivery.status, delivery.sent_at = "sent", now
-
-
-def _release(engine: Engine, delivery_id: int) -> None:
+    channels: list[tuple[Kind, str, Callable[[list[Digest]], None]]] = []
+    if subscription.slack_channel and senders.slack and delivery.slack_sent_at is None:
+        slack, channel = senders.slack, subscription.slack_channel
+        channels.append((Kind.DIGEST, "slack_sent_at", lambda digests: slack(channel, digests, subscription.locale)))
+    if subscription.emails and senders.email and delivery.email_sent_at is None:
+        email, addresses = senders.email, subscription.emails
+        channels.append((Kind.EMAIL, "email_sent_at", lambda digests: email(addresses, digests, subscription.locale)))
+    ref = delivery_failures.period_ref(subscription.id or 0, period.end)
+    digests: list[Digest] | None = None
+    retrying = failed = False
+    for kind, column, send in channels:
+        state = delivery_failures.state(engine, kind, ref)
+        if delivery_failures.waiting(state, now):
+            failed, retrying = failed or state.failed_at is not None, retrying or state.failed_at is None  # type: ignore[union-attr]
+            continue
+        if digests is None:  # a store failure here stops the tick; the claim is tried again (stale claims)
+            digests = [digest_for(engine, review_slug=slug, since=period.start, until=period.end,
+                                  consent_age=consent_age) for slug in subscription.reviews]  # fmt: skip
+        try:
+            send(digests)
+        except Exception as error:  # noqa: BLE001 - classified: tried at a later tick, or recorded as failed
+            log.warning("digest %s for %s not sent by %s: %s", subscription.id, period.end, kind.value, type(error).__name__)
+            decision = delivery_failures.retry_or_give_up(engine, kind, ref, error, now=now, policy=policies.get(kind))
+            failed, retrying = failed or decision.gave_up, retrying or not decision.gave_up
+            continue
+        with write_session(engine) as session:
+            session.execute(update(DigestDelivery).where(col(DigestDelivery.id) == delivery_id).values({column: now}))
+        if state is not None:
+            delivery_failures.delivered(engine, kind, ref)
+    status = "retrying" if retrying else "failed" if failed else "sent"
     with write_session(engine) as session:
-        session.execute(delete(DigestDelivery).where(col(DigestDelivery.id) == delivery_id))
+        session.execute(update(DigestDelivery).where(col(DigestDelivery.id) == delivery_id).values(
+            status=status, sent_at=now if status == "sent" else None))  # fmt: skip
+    return 1 if status == "sent" else 0
 
 
 def release_orphaned_claims(engine: Engine) -> int:
@@ -169,37 +203,40 @@ def release_orphaned_claims(engine: Engine) -> int:
 
     Only the leader sends, and a new leader is one whose predecessor is gone (its advisory
     lock went with its connection; its lease row expired or its process is dead), so the
-    periods it claimed are sent again now rather than ``STALE_CLAIM`` later. A digest the
-    dead one had handed to Slack or SMTP just before dying is sent twice: the documented
+    periods it claimed are tried again now rather than ``STALE_CLAIM`` later: again, not
+    anew, so a channel marked as reached is not sent it twice. A digest the dead one had
+    handed to Slack or SMTP just before dying, unmarked, is sent twice: the documented
     at-least-once case.
     """
-    with write_session(engine) as session:
-        result = session.execute(delete(DigestDelivery).where(
-            col(DigestDelivery.status) == "sending", col(DigestDelivery.sent_at).is_(None)))  # fmt: skip
-    count = int(getattr(result, "rowcount", 0) or 0)
+    count = _retry_unsent_claims(engine)
     if count:
         log.info("%d digest periods left unsent by a stopped scheduler will be sent again", count)
     return count
 
 
 def _release_stale_claims(engine: Engine, *, now: datetime) -> None:
-    """A scheduler that died mid-send leaves a claim; after a while the period is sent again."""
+    """A scheduler that died mid-send leaves a claim; after a while the period is tried again."""
+    _retry_unsent_claims(engine, ended_before=now - STALE_CLAIM)
+
+
+def _retry_unsent_claims(engine: Engine, *, ended_before: datetime | None = None) -> int:
+    conditions = [col(DigestDelivery.status) == "sending", col(DigestDelivery.sent_at).is_(None)]
+    if ended_before is not None:
+        conditions.append(col(DigestDelivery.period_end) < ended_before)
     with write_session(engine) as session:
-        session.execute(delete(DigestDelivery).where(
-            col(DigestDelivery.status) == "sending", col(DigestDelivery.period_end) < now - STALE_CLAIM,
-            col(DigestDelivery.sent_at).is_(None),
-        ))  # fmt: skip
+        result = session.execute(update(DigestDelivery).where(*conditions).values(status="retrying"))
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
-def default_senders(runtime: Runtime) -> DigestSenders:
-    """Slack and e-mail senders for whatever the settings switch on."""
+def default_senders(runtime: Runtime, *, timeout: int = 30) -> DigestSenders:
+    """Slack and e-mail senders for whatever the settings switch on; ``timeout``: seconds per call."""
     settings = runtime.settings
     senders = DigestSenders()
     if settings.slack_enabled:
-        from bots.slack.app import web_client
+        from bots.slack.app import outbound_client
         from bots.slack.blocks import digest_blocks
 
-        client = web_client(runtime)
+        client = outbound_client(runtime, timeout=timeout)
 
         def to_slack(channel: str, digests: list[Digest], locale: str) -> None:
             for digest in digests:
@@ -212,7 +249,8 @@ def default_senders(runtime: Runtime) -> DigestSenders:
 
         def to_email(addresses: list[str], digests: list[Digest], locale: str) -> None:
             subject, body_text, body_html = render_digest_email(digests, locale)
-            send_email(settings.smtp_url, to=addresses, subject=subject, text=body_text, html=body_html)
+            send_email(settings.smtp_url, to=addresses, subject=subject, text=body_text, html=body_html,
+                       timeout=timeout)  # fmt: skip
 
         senders.email = to_email
     return senders
@@ -313,10 +351,10 @@ def tick(runtime: Runtime, leadership: Leadership, senders: DigestSenders, *, no
         purge(runtime.engine, runtime.retention_policy, now=now)
         leadership.purged_on = now.date()
     if runtime.settings.slack_enabled:
-        from bots.slack.app import web_client
+        from bots.slack.app import outbound_client
         from bots.slack.moderation_feed import post_new_inputs
 
-        post_new_inputs(runtime, web_client(runtime))
+        post_new_inputs(runtime, outbound_client(runtime), now=now)
     if telegram is not None and (channel := telegram.get()) is not None:
         # A webhook update whose processing failed is otherwise retried only when the next
         # update arrives: at night, that can be hours. (Polling retries on its own.)

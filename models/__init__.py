@@ -17,6 +17,7 @@ from models.broadcast import Broadcast, BroadcastDelivery, ChatContact  # noqa: 
 from models.consent import ConsentRecord  # noqa: E402
 from models.contributor import Contributor  # noqa: E402
 from models.conversation import ChatSession  # noqa: E402
+from models.delivery import OutboundFailure  # noqa: E402
 from models.digest import DigestDelivery, DigestSubscription, SchedulerLease  # noqa: E402
 from models.inbox import InboxEntry  # noqa: E402
 from models.outbox import ChatReply, SlackRemoval  # noqa: E402
@@ -45,6 +46,7 @@ __all__ = [
     "DigestSubscription",
     "InboxEntry",
     "Objective",
+    "OutboundFailure",
     "ObjectiveSuggestion",
     "Pledge",
     "Practice",

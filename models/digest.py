@@ -35,8 +35,11 @@ class DigestDelivery(SQLModel, table=True):
     subscription_id: int = Field(foreign_key="digest_subscription.id", index=True, ondelete="CASCADE")
     period_start: datetime = Field(sa_type=Timestamp)
     period_end: datetime = Field(sa_type=Timestamp)
-    status: str = Field(default="sending", max_length=16)  # sending, sent
+    status: str = Field(default="sending", max_length=16)  # sending, retrying, sent, failed
     sent_at: datetime | None = Field(default=None, sa_type=Timestamp)
+    # Which channels have it, so a retry after a failure sends only what is missing.
+    slack_sent_at: datetime | None = Field(default=None, sa_type=Timestamp)
+    email_sent_at: datetime | None = Field(default=None, sa_type=Timestamp)
 
 
 class SchedulerLease(SQLModel, table=True):

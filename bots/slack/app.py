@@ -38,6 +38,18 @@ def web_client(runtime: Runtime) -> WebClient:
     )  # fmt: skip
 
 
+def outbound_client(runtime: Runtime, *, timeout: int = 15) -> WebClient:
+    """The client of messages sent outside a request (moderation posts, digests): no retries of its own.
+
+    Their senders retry under the delivery policy (``intake_api.policies.delivery``),
+    between ticks and up to a deadline, and record what they give up; a retry inside
+    the call would hide the failure from them and hold the scheduler's tick.
+    """
+    settings = runtime.settings
+    return WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url, timeout=timeout,
+                     retry_handlers=[])  # fmt: skip
+
+
 def build_slack_app(runtime: Runtime, client: WebClient | None = None) -> App:
     settings = runtime.settings
     app = App(

@@ -233,8 +233,15 @@ STATUS_LABELS = {"new": N_("New"), "reviewed": N_("Reviewed"), "flagged": N_("Fl
 # App Home ------------------------------------------------------------------------------
 
 
-def home_view(stats: list[ReviewStats], locale: str) -> dict[str, Any]:
-    """Each review's counts as ``stats_disclosure`` shows them (the API shows the same)."""
+# Shown to administrators on the App Home while outbound messages were given up on.
+UNDELIVERED_NOTE = N_("Messages that could not be sent in the last 7 days: %(count)s. An administrator can list them with “gcm-intake failures”.")
+
+
+def home_view(stats: list[ReviewStats], locale: str, *, undelivered: int = 0) -> dict[str, Any]:
+    """Each review's counts as ``stats_disclosure`` shows them (the API shows the same).
+
+    ``undelivered``: outbound messages given up on lately (for administrators; 0 shows nothing).
+    """
     t = lambda message, **kw: gettext(locale, message, **kw)  # noqa: E731
     blocks: list[dict[str, Any]] = [{"type": "header", "text": _plain(t("Regional Reviews of the Global Compact for Migration"), 150)}]
     notes: set[str] = set()
@@ -264,6 +271,8 @@ def home_view(stats: list[ReviewStats], locale: str) -> dict[str, Any]:
     if notes:  # in the policy's order: "<5" first
         text = [t(note, small=SMALL_COUNT, symbol=HIDDEN_SYMBOL) for note in (SMALL_NOTE, HIDDEN_NOTE) if note in notes]
         blocks.append({"type": "context", "elements": [_mrkdwn(esc(line)) for line in text]})
+    if undelivered:
+        blocks.append({"type": "context", "elements": [_mrkdwn(esc(t(UNDELIVERED_NOTE, count=undelivered)))]})
     return {"type": "home", "blocks": blocks}
 
 

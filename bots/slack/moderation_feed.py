@@ -1,20 +1,32 @@
-"""Show new inputs in their review's moderation channel, each exactly once."""
+"""Show new inputs in their review's moderation channel, each once.
+
+A post that fails for a while (a 5xx, a 429, a timeout, a reset) is tried again at a
+later tick under the moderation policy (``intake_api.policies.delivery``: jittered
+delays, a deadline); one Slack refuses (a channel gone, the bot not in it) or still
+failing at the deadline is recorded as failed, where staff see it, and not tried again
+until staff ask (``gcm-intake failures --retry``). At least once: a post whose answer
+was lost (a timeout after Slack had it) is posted again, so it may show twice.
+"""
 
 from __future__ import annotations
 
 import logging
 import threading
+from datetime import datetime
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bots.slack.blocks import moderation_message
+from intake_api import delivery_failures
 from intake_api.moderation import (
     claim_unposted,
     mark_posted,
     pending_removals,
+    post_ref,
     removal_done,
 )
+from intake_api.policies.delivery import Kind, Policy
 from intake_api.policies.encoding import slack_mrkdwn as esc
 from intake_api.policies.publication import Pointer
 from intake_api.runtime import Runtime
@@ -23,25 +35,28 @@ log = logging.getLogger(__name__)
 FEED_LOCALE = "en"
 
 
-def post_new_inputs(runtime: Runtime, client: WebClient) -> int:
-    """Post every input not yet shown, urgent first; a failed post is released and tried next time.
+def post_new_inputs(runtime: Runtime, client: WebClient, *, now: datetime | None = None,
+                    policy: Policy | None = None) -> int:  # fmt: skip
+    """Post every input due to be shown, urgent first; a failed post is released for its next try.
 
     Messages of inputs erased since the last run are deleted first.
     """
     remove_erased_inputs(runtime, client)
     posted = 0
-    for view in claim_unposted(runtime.engine):
+    for view in claim_unposted(runtime.engine, now=now):
         channel = view.slack_channel or ""
         try:
             response = client.chat_postMessage(
                 channel=channel, blocks=moderation_message(view, FEED_LOCALE),
                 text=notification_text(Pointer(view.receipt, view.theme, view.urgent_category), view.review_slug),
             )  # fmt: skip
-        except SlackApiError as error:
-            log.warning("could not post %s for moderation: %s", view.receipt, error.response.get("error"))
+        except Exception as error:  # noqa: BLE001 - Slack refused, failed or was not reached: classified
             mark_posted(runtime.engine, submission_id=view.id, channel_id=channel, ts=None)
+            delivery_failures.retry_or_give_up(runtime.engine, Kind.MODERATION, post_ref(view.id), error,
+                                               now=now, policy=policy)  # fmt: skip
             continue
         mark_posted(runtime.engine, submission_id=view.id, channel_id=channel, ts=response["ts"])
+        delivery_failures.delivered(runtime.engine, Kind.MODERATION, post_ref(view.id))
         posted += 1
     return posted
 
@@ -78,11 +93,11 @@ def post_soon(runtime: Runtime) -> None:
     """Post urgent inputs now rather than at the next scheduler tick, without delaying the reply."""
     if not runtime.settings.slack_enabled:
         return
-    from bots.slack.app import web_client
+    from bots.slack.app import outbound_client
 
     def run() -> None:
         try:
-            post_new_inputs(runtime, web_client(runtime))
+            post_new_inputs(runtime, outbound_client(runtime))
         except Exception:  # noqa: BLE001 - the scheduler's next tick posts what this missed
             log.exception("posting an urgent input failed; the scheduler will retry")
 

@@ -44,7 +44,8 @@ def answer_store_unavailable(error: BaseException, body: dict[str, Any], context
                              client: WebClient) -> BoltResponse:  # fmt: skip
     """What Slack is answered when a listener (or the event middleware) met an unavailable store."""
     kind = _kind(body)
-    failures.store_unavailable(f"slack {kind}", f"{_listener(body)}, {_request()}", error)
+    then = "answered 503 for Slack to retry" if kind == "event_callback" else "the user told to try again, nothing stored"
+    failures.store_unavailable(f"slack {kind}", f"{_listener(body)}, {_request()}", error, then=then)
     if kind == "event_callback":
         return BoltResponse(status=503, body="", headers=_retry_after())
     if kind == "block_suggestion":

@@ -7,6 +7,13 @@ keeps a few in flight (so the Bot API's latency does not add up), and turns
 each answer into an outcome. Groups with many parts go first while they are
 allowed, private chats fill every other slot, so the whole broadcast takes
 about the least time the limits permit.
+
+Failures follow the broadcast policy (``intake_api.policies.delivery``): a call that
+certainly did not deliver (a 429, a 5xx the Bot API answered, a connection that never
+opened) waits a jittered delay, or what Telegram asked, and is tried again until the
+deadline counted from the delivery's first try in this run; then it is ``failed`` and
+recorded where staff see it. A call that may have delivered (a timeout, a reset after
+the request went out) is ``uncertain`` and not tried again: at most once.
 """
 
 from __future__ import annotations
@@ -31,6 +38,7 @@ from telegram.error import (
     NetworkError,
     RetryAfter,
     TelegramError,
+    TimedOut,
 )
 from telegram.ext import ExtBot
 
@@ -39,6 +47,8 @@ from bots.telegram.rate_limits import REPLY_SHARE, SendSchedule, TelegramLimits,
 from intake_api import broadcasts
 from intake_api.chat_outbox import ChatOutbox
 from intake_api.crypto import KeyRing
+from intake_api.delivery_failures import retried
+from intake_api.policies.delivery import POLICIES, Kind, Policy
 from intake_api.store_outage import StoreOutage, survive_store_outage
 
 log = logging.getLogger(__name__)
@@ -50,7 +60,6 @@ MAX_IN_FLIGHT = 8
 # PostgreSQL commits now and then take 100-250 ms (measured over 3,000 claims: 29 over
 # 30 ms); 50 ms of advance cost 1.7 s over B6, 0.2 s absorbs nearly all of them.
 CLAIM_AHEAD = 0.2  # seconds
-NETWORK_ATTEMPTS = 5  # calls that never reached Telegram, per delivery, before giving up
 LEASE_RENEWAL = 10.0  # seconds
 SHARE_CHECK_EVERY = 1.0  # seconds between looks at whether replies to people are waiting
 STORE_PATIENCE = 300.0  # seconds a store call waits for the store to be back before the run stops (resumable)
@@ -83,6 +92,7 @@ class _Delivery:
     parts: list[str]
     sent: int  # parts acknowledged
     network_failures: int = 0
+    first_try: float | None = None  # by the sender's clock, for the deadline
     order: int = field(default_factory=itertools.count().__next__)
 
     @property
@@ -96,9 +106,10 @@ class BroadcastSender:
     def __init__(
         self, engine: Engine, keys: KeyRing, bot: ExtBot, *, limits: TelegramLimits | None = None,
         max_in_flight: int = MAX_IN_FLIGHT, on_progress: Callable[[Progress], None] | None = None,
-        clock: Callable[[], float] = time.monotonic,
+        clock: Callable[[], float] = time.monotonic, policy: Policy | None = None,
     ) -> None:  # fmt: skip
         self.engine, self.keys, self.bot = engine, keys, bot
+        self.policy = policy or POLICIES[Kind.BROADCAST]
         self.schedule = SendSchedule(limits or TelegramLimits())
         self.max_in_flight = max_in_flight
         self.on_progress = on_progress or (lambda _progress: None)
@@ -179,6 +190,8 @@ class BroadcastSender:
                 return
             if at > self.clock():
                 await asyncio.sleep(at - self.clock())
+            if delivery.first_try is None:
+                delivery.first_try = self.clock()
             outcome = await self._call(chat, delivery.parts[delivery.sent], target.group)
             await self._record(delivery, outcome)
         except Exception as error:  # noqa: BLE001 - the store is down, or a bug: stop, resumable
@@ -202,7 +215,10 @@ class BroadcastSender:
         except BadRequest as error:
             return "refused", error
         except NetworkError as error:  # includes TimedOut
-            return ("not_sent" if isinstance(error.__cause__, _NOT_SENT) else "unknown"), error
+            # Not sent: the connection never opened, or the Bot API answered an error (a 5xx
+            # with its JSON body, so no cause). A timeout or a reset may have delivered.
+            answered = error.__cause__ is None and not isinstance(error, TimedOut)
+            return ("not_sent" if answered or isinstance(error.__cause__, _NOT_SENT) else "unknown"), error
         except TelegramError as error:
             return "refused", error
         return "sent", None
@@ -225,29 +241,38 @@ class BroadcastSender:
                 self.schedule.forget(key)
             else:
                 self._push_waiting(delivery, self.schedule.chat_ready_at(key, group=target.group))
-        elif kind == "retry_after":
-            self.progress.too_many_requests += 1
-            seconds = detail.total_seconds() if hasattr(detail, "total_seconds") else float(detail)
-            self.schedule.pause_until(now + seconds)
-            log.warning("Telegram asked to wait %.0f s (429)", seconds)
-            await self._db(broadcasts.released, self.engine, key, error="429")
-            self._push_waiting(delivery, now + seconds)
-        elif kind == "not_sent" and delivery.network_failures + 1 < NETWORK_ATTEMPTS:
-            delivery.network_failures += 1
-            await self._db(broadcasts.released, self.engine, key, error=type(detail).__name__)
-            self._push_waiting(delivery, now + 0.5 * 2**delivery.network_failures)
+        elif kind in ("retry_after", "not_sent"):
+            if kind == "retry_after":
+                self.progress.too_many_requests += 1
+                hint = detail.total_seconds() if hasattr(detail, "total_seconds") else float(detail)
+                self.schedule.pause_until(now + hint)
+                log.warning("Telegram asked to wait %.0f s (429)", hint)
+                error: BaseException = RetryAfter(int(hint))
+            else:
+                delivery.network_failures += 1
+                hint, error = None, detail
+            wait = self.policy.delay(max(delivery.network_failures, 1), hint=hint)
+            if now + wait > (delivery.first_try or now) + self.policy.deadline.total_seconds():
+                self.progress.failed += 1
+                await self._db(broadcasts.settled, self.engine, key, status="failed", error=type(error).__name__,
+                               give_up=error)  # fmt: skip
+                return
+            retried(Kind.BROADCAST, error)
+            await self._db(broadcasts.released, self.engine, key, error="429" if kind == "retry_after" else type(error).__name__)
+            self._push_waiting(delivery, now + wait)
         elif kind == "stop":  # the token is wrong: nothing can be sent, and nothing was
             await self._db(broadcasts.released, self.engine, key, error=type(detail).__name__)
             self._fatal = self._fatal or detail
         elif kind == "unknown":
             # The request may have reached Telegram: at most once, so it is not tried again.
             self.progress.uncertain += 1
-            await self._db(broadcasts.settled, self.engine, key, status="uncertain", error=type(detail).__name__)
+            await self._db(broadcasts.settled, self.engine, key, status="uncertain", error=type(detail).__name__,
+                           give_up=detail)  # fmt: skip
         else:
             self.progress.failed += 1
             forget = isinstance(detail, Forbidden) and not target.group
             await self._db(broadcasts.settled, self.engine, key, status="failed", error=type(detail).__name__,
-                           forget_chat=forget)  # fmt: skip
+                           forget_chat=forget, give_up=detail)  # fmt: skip
 
     async def _db(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Store calls run in threads, so the loop keeps its timing while a commit waits.
@@ -265,7 +290,8 @@ class BroadcastSender:
 
 
 async def _send(engine: Engine, keys: KeyRing, token: str, base_url: str, broadcast_id: int,
-                limits: TelegramLimits | None, on_progress: Callable[[Progress], None] | None) -> Progress:  # fmt: skip
+                limits: TelegramLimits | None, on_progress: Callable[[Progress], None] | None,
+                policy: Policy | None, read_timeout: float) -> Progress:  # fmt: skip
     lease = broadcasts.SenderLease(engine)
     loop = asyncio.get_running_loop()
     await loop.run_in_executor(None, lease.acquire)
@@ -293,8 +319,8 @@ async def _send(engine: Engine, keys: KeyRing, token: str, base_url: str, broadc
     renewing = asyncio.create_task(keep_lease())
     sharing: asyncio.Task[None] | None = None
     try:
-        async with outbound_bot(token, base_url, connections=MAX_IN_FLIGHT + 2) as bot:
-            sender = BroadcastSender(engine, keys, bot, limits=limits, on_progress=on_progress)
+        async with outbound_bot(token, base_url, connections=MAX_IN_FLIGHT + 2, read_timeout=read_timeout) as bot:
+            sender = BroadcastSender(engine, keys, bot, limits=limits, on_progress=on_progress, policy=policy)
             sharing = asyncio.create_task(share_with_replies(sender))
             return await sender.run(broadcast_id)
     finally:
@@ -307,7 +333,7 @@ async def _send(engine: Engine, keys: KeyRing, token: str, base_url: str, broadc
 def send_broadcast(
     engine: Engine, keys: KeyRing, *, token: str, base_url: str, broadcast_id: int,
     limits: TelegramLimits | None = None, retry_uncertain: bool = False,
-    on_progress: Callable[[Progress], None] | None = None,
+    on_progress: Callable[[Progress], None] | None = None, policy: Policy | None = None, read_timeout: float = 15,
 ) -> tuple[Progress, dict[str, int]]:  # fmt: skip
     """Send (or resume) a broadcast to the end; returns this run's counts and the totals per status.
 
@@ -320,5 +346,5 @@ def send_broadcast(
     except BaseException:
         lease.release()
         raise
-    progress = asyncio.run(_send(engine, keys, token, base_url, broadcast_id, limits, on_progress))
+    progress = asyncio.run(_send(engine, keys, token, base_url, broadcast_id, limits, on_progress, policy, read_timeout))
     return progress, broadcasts.finish(engine, broadcast_id)

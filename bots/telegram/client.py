@@ -31,13 +31,13 @@ FIRST_RETRY_DELAY = 0.5  # seconds; doubled after each failure
 
 
 class BotClient:
-    def __init__(self, token: str, base_url: str) -> None:
+    def __init__(self, token: str, base_url: str, *, read_timeout: float = 15) -> None:
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="telegram-bot", daemon=True)
         self._thread.start()
         self.bot = ExtBot(
             token, base_url=base_url,
-            request=HTTPXRequest(connection_pool_size=16, connect_timeout=10, read_timeout=15),
+            request=HTTPXRequest(connection_pool_size=16, connect_timeout=10, read_timeout=read_timeout),
             get_updates_request=HTTPXRequest(read_timeout=40),
         )  # fmt: skip
         self.run(self.bot.initialize())
@@ -70,7 +70,7 @@ class BotClient:
             self._loop.close()
 
 
-def outbound_bot(token: str, base_url: str, *, connections: int) -> ExtBot[None]:
+def outbound_bot(token: str, base_url: str, *, connections: int, read_timeout: float = 15) -> ExtBot[None]:
     """A bot for sending in bulk, used as ``async with``: no rate limiter of its own.
 
     PTB's AIORateLimiter lets bursts of twice the limit through (leaky
@@ -80,7 +80,7 @@ def outbound_bot(token: str, base_url: str, *, connections: int) -> ExtBot[None]
     """
     return ExtBot(
         token, base_url=base_url,
-        request=HTTPXRequest(connection_pool_size=connections, connect_timeout=10, read_timeout=15,
+        request=HTTPXRequest(connection_pool_size=connections, connect_timeout=10, read_timeout=read_timeout,
                              write_timeout=15, pool_timeout=10),
     )  # fmt: skip
 

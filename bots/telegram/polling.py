@@ -11,37 +11,13 @@ from telegram.error import TelegramError
 
 from bots.telegram.app import ALLOWED_UPDATES, register_commands
 from bots.telegram.channel import NotAnUpdate, TelegramChannel
-from intake_api import failures
 from intake_api.policies.availability import store_unavailable
+from intake_api.store_outage import StoreOutage
 
 log = logging.getLogger(__name__)
 
 FIRST_BACKOFF_S = 1.0
 MAX_BACKOFF_S = 30.0  # policies.availability.RETRY_AFTER_SECONDS: a restart or failover takes seconds
-
-
-class _Outage:
-    """The store unavailable to the poller: logged once when met and once when over, with a growing wait."""
-
-    def __init__(self) -> None:
-        self.since_try: int | None = None  # tries failed in this outage; None: no outage
-        self.wait = FIRST_BACKOFF_S
-
-    def met(self, error: BaseException, offset: int | None) -> float:
-        if self.since_try is None:
-            failures.store_unavailable("telegram polling", f"offset {offset}", error)
-            self.since_try, self.wait = 0, FIRST_BACKOFF_S
-        self.since_try += 1
-        wait, self.wait = self.wait, min(self.wait * 2, MAX_BACKOFF_S)
-        return wait
-
-    def over(self) -> bool:
-        """True once, on the first try that met no outage after one."""
-        if self.since_try is None:
-            return False
-        log.info("Telegram polling: the store is back after %d tries", self.since_try)
-        self.since_try = None
-        return True
 
 
 def run_polling(channel: TelegramChannel, *, stop: threading.Event, timeout: int = 25) -> None:
@@ -60,7 +36,7 @@ def run_polling(channel: TelegramChannel, *, stop: threading.Event, timeout: int
     channel.client.call(bot.delete_webhook)
     register_commands(channel)
     offset: int | None = None
-    outage = _Outage()
+    outage = StoreOutage("telegram polling", first_delay=FIRST_BACKOFF_S, max_delay=MAX_BACKOFF_S)
 
     async def get_updates() -> Any:
         # The raw result: PTB's get_updates parses the whole batch with its own parser, which
@@ -86,7 +62,7 @@ def run_polling(channel: TelegramChannel, *, stop: threading.Event, timeout: int
     log.info("Telegram polling started")
     while not stop.is_set():
         try:
-            if outage.since_try is not None:
+            if outage.ongoing:
                 channel.retry_pending(older_than=timedelta(0))  # what the outage left pending; raises while it lasts
             else:
                 channel.retry_pending_now_and_then()
@@ -105,7 +81,7 @@ def run_polling(channel: TelegramChannel, *, stop: threading.Event, timeout: int
         except Exception as error:
             if not store_unavailable(error):
                 raise
-            stop.wait(outage.met(error, offset))  # the offset stays before the update not recorded
+            stop.wait(outage.failed(error, f"offset {offset}"))  # the offset stays before the update not recorded
             continue
-        outage.over()
+        outage.recovered()
     log.info("Telegram polling stopped")

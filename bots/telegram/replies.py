@@ -15,8 +15,11 @@ broadcast leaves them that whenever replies are waiting.
 
 Answers to button presses take no message slot: Telegram does not count them,
 and the person's button spins until one comes. A reply is sent at least once:
-when a call's answer is lost on the network it is tried again, so it may, rarely,
-arrive twice; one that Telegram refuses (the person blocked the bot) is dropped.
+when a call fails on the network (a 5xx, a timeout, a reset) it is tried again
+after the reply policy's jittered delay (``intake_api.policies.delivery``), so one
+whose answer was lost after Telegram had it may, rarely, arrive twice. One that
+Telegram refuses (the person blocked the bot), or that still fails at the reply
+deadline, is recorded as failed where staff see it (``gcm-intake failures``).
 A restart of the store is waited out (``intake_api.store_outage``), logged once: a
 reply Telegram took while the store was away is recorded as sent when it is back,
 not sent again. A sender killed mid-call is replaced by a standby (another worker,
@@ -55,7 +58,6 @@ LEASE_RENEWAL = 10.0  # seconds
 IDLE_POLL = 0.2  # seconds between looks at the outbox when nothing woke the sender
 SHARE_CHECK_EVERY = 1.0  # seconds between looks at whether a broadcast is sending
 MAX_IN_FLIGHT = 8
-FIRST_RETRY_DELAY = 0.5  # seconds after a network failure; doubled after each one
 UNPACED = frozenset({"answerCallbackQuery"})
 SETTLE_PATIENCE = 120.0  # seconds a reply's outcome waits for the store before it is left to be sent again
 
@@ -286,18 +288,19 @@ class ReplySender:
         elif isinstance(error, RetryAfter):
             seconds = error.retry_after.total_seconds() if isinstance(error.retry_after, timedelta) else float(error.retry_after)
             log.warning("Telegram asked to wait %.0f s (429)", seconds)
-            with self._lock:  # only the lease holder sends, so the pause lives here; the row waits as it is
+            with self._lock:  # only the lease holder sends, so the pause lives here
                 self.schedule.pause_until(time.monotonic() + seconds)
+            self.outbox.retry_later(call, error, counts=False)  # the row waits as long, up to its deadline
         elif call.method == "editMessageText" and isinstance(error, BadRequest):
             if "not modified" in error.message.lower():
                 self.outbox.sent(call.id)  # it already shows this
             else:  # too old to edit, or gone: the same text as a new message
                 params = {k: v for k, v in call.params.items() if k != "message_id"}
                 self.outbox.replace(call.id, "sendMessage", params)
+        elif call.method == "answerCallbackQuery" and isinstance(error, BadRequest):
+            self.outbox.sent(call.id)  # the button press is too old to answer: nobody's button spins any more
         elif isinstance(error, TimeoutError) or (isinstance(error, NetworkError) and not isinstance(error, BadRequest)):
-            delay = timedelta(seconds=FIRST_RETRY_DELAY * 2**call.attempts)
-            if not self.outbox.retry_later(call, after=delay):
-                log.warning("reply dropped after %d attempts (%s)", call.attempts + 1, type(error).__name__)
-        else:  # Forbidden (blocked, left), BadRequest, or an answer to a button press too old
+            self.outbox.retry_later(call, error)  # or, past the deadline, recorded as failed
+        else:  # Forbidden (blocked, left), BadRequest
             log.warning("Bot API %s refused: %s", call.method, type(error).__name__)
-            self.outbox.sent(call.id)
+            self.outbox.refused(call, error)

@@ -3,7 +3,9 @@
 The bot under test is pointed at it through ``INTAKE_TELEGRAM_API_URL``
 (python-telegram-bot's ``base_url``). It answers the methods the bot uses,
 records every call, queues updates for ``getUpdates``, and can be told to fail:
-429 with ``retry_after``, 500, or a dropped connection.
+429 with ``retry_after``, 500, a connection reset (``RESET``) or an answer held past the
+client's timeout (``TIMEOUT``); with ``delivered=True`` the message arrives (is recorded)
+before the connection fails, as when Telegram had it and the answer was lost.
 
 Given ``Limits``, it also enforces Telegram's flood limits on sent messages,
 as sliding windows counted at arrival: at most 30 in any second for the
@@ -24,7 +26,15 @@ from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs
 
-from tests.fakes.loopback import LoopbackServer, maybe_json, send_json
+from tests.fakes.loopback import (
+    RESET,
+    TIMEOUT,
+    LoopbackServer,
+    hold,
+    maybe_json,
+    reset_connection,
+    send_json,
+)
 
 TOKEN = "123456:TEST-TOKEN"
 BOT_USER = {"id": 123456, "is_bot": True, "first_name": "GCM Intake", "username": "gcm_intake_bot"}
@@ -105,7 +115,8 @@ class FakeBotApi:
         self.too_many_requests = 0  # 429s answered for exceeding a limit
         self.refused: Counter[str] = Counter()  # chat -> 429s, to see which limit was hit
         self.updates: deque[dict[str, Any]] = deque()
-        self._faults: dict[str, deque[tuple[int, int | None]]] = {}
+        self._faults: dict[str, deque[tuple[int | str, int | None, bool]]] = {}
+        self.hold_seconds = 3.0  # how long a TIMEOUT fault keeps the client waiting
         self._lock = threading.Lock()
         self._next_message_id = 1000
         self._update_ready = threading.Condition(self._lock)
@@ -124,10 +135,17 @@ class FakeBotApi:
 
     # What tests do ----------------------------------------------------------
 
-    def fail_next(self, method: str, status: int = 500, *, retry_after: int | None = None, times: int = 1) -> None:
+    def fail_next(self, method: str, status: int | str = 500, *, retry_after: int | None = None, times: int = 1,
+                  delivered: bool = False) -> None:  # fmt: skip
+        """The next ``times`` calls of ``method`` fail: an HTTP status, ``RESET`` or ``TIMEOUT``."""
         with self._lock:
             queue = self._faults.setdefault(method, deque())
-            queue.extend([(status, retry_after)] * times)
+            queue.extend([(status, retry_after, delivered)] * times)
+
+    def heal(self) -> None:
+        """Every fault still queued is forgotten: the platform is back."""
+        with self._lock:
+            self._faults.clear()
 
     def push_update(self, update: dict[str, Any]) -> None:
         with self._update_ready:
@@ -162,11 +180,15 @@ class FakeBotApi:
 
     # The protocol -------------------------------------------------------------
 
-    def answer(self, method: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    def answer(self, method: str, params: dict[str, Any]) -> tuple[int | str, dict[str, Any]]:
         with self._lock:
             faults = self._faults.get(method)
             if faults:
-                status, retry_after = faults.popleft()
+                status, retry_after, delivered = faults.popleft()
+                if isinstance(status, str):  # RESET or TIMEOUT
+                    if delivered:
+                        self.calls.append(Call(method, params))
+                    return status, {}
                 if status == 429:
                     return 429, {"ok": False, "error_code": 429, "description": "Too Many Requests: retry later",
                                  "parameters": {"retry_after": retry_after or 1}}
@@ -229,7 +251,12 @@ def _handler(api: FakeBotApi) -> type[BaseHTTPRequestHandler]:
                 self._send(404, {"ok": False, "error_code": 404, "description": "Not Found"})
                 return
             status, body = api.answer(path[len(prefix):], self._params())
-            self._send(status, body)
+            if status == TIMEOUT:
+                hold(api.hold_seconds)
+            if status in (RESET, TIMEOUT):
+                reset_connection(self)
+                return
+            self._send(int(status), body)
 
         def _params(self) -> dict[str, Any]:
             length = int(self.headers.get("Content-Length") or 0)

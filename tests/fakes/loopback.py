@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import socket
+import struct
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -54,3 +57,20 @@ def send_json(handler: BaseHTTPRequestHandler, status: int, body: dict[str, Any]
         handler.send_header(name, value)
     handler.end_headers()
     handler.wfile.write(data)
+
+
+def reset_connection(handler: BaseHTTPRequestHandler) -> None:
+    """Drop the connection without an answer, with a TCP reset: what a crashed proxy does."""
+    handler.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    handler.close_connection = True
+    handler.connection.close()
+
+
+def hold(seconds: float) -> None:
+    """Keep the client waiting longer than its timeout (the answer then goes nowhere)."""
+    time.sleep(seconds)
+
+
+# Ways a fake server fails besides an HTTP status: the connection reset, or no answer in time.
+RESET = "reset"
+TIMEOUT = "timeout"

@@ -2,7 +2,9 @@
 
 It answers the methods the app uses, records every call, knows a few users
 (locale and e-mail, for users.info) and can fail on demand: 429 with a
-Retry-After header, 500, or Slack's own errors such as channel_not_found.
+Retry-After header, 500, Slack's own errors such as channel_not_found, a connection
+reset (``RESET``) or an answer held past the client's timeout (``TIMEOUT``); with
+``delivered=True`` the call takes effect before the connection fails.
 """
 
 from __future__ import annotations
@@ -15,7 +17,15 @@ from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from tests.fakes.loopback import LoopbackServer, maybe_json, send_json
+from tests.fakes.loopback import (
+    RESET,
+    TIMEOUT,
+    LoopbackServer,
+    hold,
+    maybe_json,
+    reset_connection,
+    send_json,
+)
 
 BOT_TOKEN = "xoxb-test-token"
 
@@ -24,7 +34,8 @@ class FakeSlackApi:
     def __init__(self) -> None:
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.users: dict[str, dict[str, Any]] = {}
-        self._faults: dict[str, deque[tuple[int, Any]]] = {}
+        self._faults: dict[str, deque[tuple[int | str, Any, bool]]] = {}
+        self.hold_seconds = 3.0  # how long a TIMEOUT fault keeps the client waiting
         self._lock = threading.Lock()
         self._ts = itertools.count(1)
         self.loopback = LoopbackServer(_handler(self))
@@ -43,20 +54,30 @@ class FakeSlackApi:
     def add_user(self, user_id: str, *, email: str, locale: str = "en-US") -> None:
         self.users[user_id] = {"id": user_id, "locale": locale, "tz": "Asia/Beirut", "profile": {"email": email}}
 
-    def fail_next(self, method: str, status: int = 500, *, retry_after: int = 1, error: str | None = None,
-                  times: int = 1) -> None:  # fmt: skip
+    def fail_next(self, method: str, status: int | str = 500, *, retry_after: int = 1, error: str | None = None,
+                  times: int = 1, delivered: bool = False) -> None:  # fmt: skip
+        """The next ``times`` calls of ``method`` fail: an HTTP status, ``RESET`` or ``TIMEOUT``."""
         with self._lock:
-            self._faults.setdefault(method, deque()).extend([(status, error or retry_after)] * times)
+            self._faults.setdefault(method, deque()).extend([(status, error or retry_after, delivered)] * times)
+
+    def heal(self) -> None:
+        """Every fault still queued is forgotten: Slack is back."""
+        with self._lock:
+            self._faults.clear()
 
     def sent(self, method: str) -> list[dict[str, Any]]:
         with self._lock:
             return [params for name, params in self.calls if name == method]
 
-    def answer(self, method: str, params: dict[str, Any]) -> tuple[int, dict[str, Any], dict[str, str]]:
+    def answer(self, method: str, params: dict[str, Any]) -> tuple[int | str, dict[str, Any], dict[str, str]]:
         with self._lock:
             faults = self._faults.get(method)
             if faults:
-                status, detail = faults.popleft()
+                status, detail, delivered = faults.popleft()
+                if isinstance(status, str):  # RESET or TIMEOUT
+                    if delivered:
+                        self.calls.append((method, params))
+                    return status, {}, {}
                 if status == 429:
                     return 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(detail)}
                 if status == 200:
@@ -103,7 +124,12 @@ def _handler(api: FakeSlackApi) -> type[BaseHTTPRequestHandler]:
             elif raw:
                 params.update({k: maybe_json(v[0]) for k, v in parse_qs(raw.decode()).items()})
             status, body, headers = api.answer(url.path.removeprefix("/api/"), params)
-            self._send(status, body, headers)
+            if status == TIMEOUT:
+                hold(api.hold_seconds)
+            if status in (RESET, TIMEOUT):
+                reset_connection(self)
+                return
+            self._send(int(status), body, headers)
 
         def _send(self, status: int, body: dict[str, Any], headers: dict[str, str]) -> None:
             send_json(self, status, body, headers)

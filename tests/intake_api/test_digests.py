@@ -155,8 +155,11 @@ def test_a_failed_send_is_retried_on_the_next_tick(engine):
     failing = DigestSenders(slack=lambda *a: (_ for _ in ()).throw(ConnectionError("slack down")))
     now = datetime(2026, 11, 10, tzinfo=UTC)
     assert send_due_digests(engine, failing, now=now) == 0
-    assert count_rows(engine, "digest_delivery") == 0
-    assert send_due_digests(engine, Recorder(), now=now) == 1
+    assert count_rows(engine, "digest_delivery") == 1  # claimed, retrying
+    recorder = Recorder()
+    assert send_due_digests(engine, recorder, now=now + timedelta(minutes=2)) == 1  # after the first delay
+    assert len(recorder.sent) == 1
+    assert count_rows(engine, "outbound_failure") == 0  # nothing left retrying
 
 
 def test_two_schedulers_send_each_period_once(runtime, engine):

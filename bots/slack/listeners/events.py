@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from slack_bolt import App
@@ -9,9 +10,11 @@ from slack_sdk import WebClient
 
 from bots.slack.blocks import home_view
 from bots.slack.context import SlackContext
+from intake_api import delivery_failures
 from intake_api.i18n import gettext
 from intake_api.policies.authorization import Action, refusal, reviews_for
 from intake_api.stats import review_stats
+from models.base import utcnow
 
 
 def register(app: App, context: SlackContext) -> None:
@@ -30,5 +33,10 @@ def _publish_home(context: SlackContext, user: str, client: WebClient) -> None:
         text = gettext(locale, refusal(staff, Action.READ_INPUTS))
         view = {"type": "home", "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]}
     else:
-        view = home_view([s for s in review_stats(context.runtime.engine) if s.slug in readable], locale)
+        undelivered = 0
+        if staff is not None and staff.role == "admin":  # they can act on it (gcm-intake failures)
+            recent = delivery_failures.counts(context.runtime.engine, since=utcnow() - timedelta(days=7))
+            undelivered = sum(kinds["failed"] for kinds in recent.values())
+        view = home_view([s for s in review_stats(context.runtime.engine) if s.slug in readable], locale,
+                         undelivered=undelivered)  # fmt: skip
     client.views_publish(user_id=user, view=view)

@@ -205,6 +205,21 @@ def test_app_home_publishes_counts(slack, slack_api, service):
     assert "*Total*\\n7" in text and "*This week*\\n7" in text and "*Today*\\n7" in text and "Youth: 7" in text
 
 
+def test_app_home_tells_administrators_how_many_messages_could_not_be_sent(slack, slack_api, engine):
+    from intake_api.delivery_failures import give_up
+    from intake_api.policies.delivery import Kind
+    from models.db import write_session
+
+    with write_session(engine) as session:
+        give_up(session, Kind.DIGEST, "subscription:1 period:2026-12-01T08:00Z", "HTTP 503", attempts=9,
+                first_tried_at=None)  # fmt: skip
+    for user, event_id in (("UADMIN", "EvF1"), ("UORG", "EvF2")):
+        slack.event({"type": "app_home_opened", "user": user, "channel": "D1", "tab": "home"}, event_id=event_id)
+    admin, organiser = (json.dumps(p["view"], ensure_ascii=False) for p in slack_api.sent("views.publish"))
+    assert "could not be sent in the last 7 days: 1" in admin and "gcm-intake failures" in admin
+    assert "could not be sent" not in organiser  # they cannot act on it
+
+
 def test_a_staff_members_language_is_asked_of_slack_once_in_a_while(slack, slack_api):
     event = {"type": "app_home_opened", "user": "UADMIN", "channel": "D1", "tab": "home"}
     for n in range(3):

@@ -16,9 +16,10 @@ from intake_api import broadcasts
 from intake_api.chat_contacts import record_message_consent
 from intake_api.i18n import gettext
 from intake_api.privacy import withdraw_contributor_consent
-from models import BroadcastDelivery, ChatContact
+from models import BroadcastDelivery, ChatContact, OutboundFailure
 from models.base import utcnow
 from models.digest import SchedulerLease
+from tests.conftest import count_rows
 from tests.factories import input_answers
 from tests.fakes.bot_api import TOKEN, FakeBotApi, Limits
 
@@ -153,10 +154,15 @@ def test_a_crash_between_send_and_mark_sends_nothing_twice(service, runtime, flo
     with Session(runtime.engine) as session:
         uncertain = session.exec(select(BroadcastDelivery).where(BroadcastDelivery.status == "uncertain")).one()
     assert uncertain.error == "crashed"
+    with Session(runtime.engine) as session:  # and staff see it (gcm-intake failures), by delivery id
+        (failure,) = session.exec(select(OutboundFailure)).all()
+    assert (failure.kind, failure.ref, failure.cause) == ("broadcast", f"broadcast_delivery:{uncertain.id}",
+                                                          "uncertain crashed")  # fmt: skip
 
     # Staff may prefer at least once: the uncertain one is sent again, and that person has it twice.
     _, totals = _send(runtime, flood_api, created.broadcast_id, retry_uncertain=True)
     assert totals == {"sent": len(people)} and sorted(flood_api.messages_per_chat().values())[-1] == 2
+    assert count_rows(runtime.engine, "outbound_failure") == 0
 
 
 def test_someone_who_withdraws_midway_is_skipped(service, runtime, flood_api):

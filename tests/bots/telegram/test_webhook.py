@@ -6,12 +6,14 @@ import json
 import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import text
 from sqlmodel import Session, select
 
+from intake_api.policies.delivery import POLICIES, Kind
 from models import InboxEntry, Submission
 from tests.bots.telegram.conftest import WEBHOOK_SECRET, TelegramUser
 from tests.bots.telegram.test_conversation import converse
@@ -135,7 +137,7 @@ def test_bot_waits_out_a_429_and_succeeds(post, bot_api):
 
 
 def test_bot_api_500s_do_not_lose_the_input(post, engine, bot_api, monkeypatch):
-    monkeypatch.setattr("bots.telegram.replies.FIRST_RETRY_DELAY", 0.01)
+    monkeypatch.setitem(POLICIES, Kind.REPLY, replace(POLICIES[Kind.REPLY], first=0.01, cap=0.05))
     user = TelegramUser(80_005)
     _conversation_via_webhook(post, user)
     bot_api.fail_next("editMessageText", 500, times=10)
