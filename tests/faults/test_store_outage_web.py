@@ -1,0 +1,230 @@
+"""The store unavailable while a person sends a public form or acts on their input: nothing typed is lost.
+
+Each outage is real and on its own backend: the private PostgreSQL server stopped or
+made read-only, an SQLite file whose write lock another process holds past the busy
+timeout. Under it, every public form sent with every field filled answers 503 with
+Retry-After and the translated "nothing was stored yet", the form re-shown with every
+value typed, one warning logged with the request id and the counts raised; nothing is
+stored. Once the store is back, sending the re-shown form as it is stores it once.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+
+from intake_api.i18n import gettext
+from intake_api.policies.availability import NOT_STORED_FORM, RETRY_AFTER_SECONDS
+from intake_api.policies.requests import REQUEST_ID_HEADER
+from tests.faults.stores import OUTAGES, Form, OutageApp, outage_app, read_page, stored_rows
+
+pytestmark = pytest.mark.slow
+
+EMAIL = "amal.haddad@example.org"
+
+
+@dataclass(frozen=True)
+class FormCase:
+    kind: str
+    table: str
+    path: str  # after /<locale>
+    typed: dict[str, Any]  # every field of the form, as a person fills it
+
+
+FORMS = {
+    "input": FormCase("input", "submission", "/inputs/new", {
+        "review": "eca", "stakeholder_group": "diaspora", "country": "SD", "age_group": "25_34",
+        "gender": "other", "theme": "governance", "objectives": ["2", "7", "16"],
+        "text": "نحتاج إلى طرق آمنة وقانونية للهجرة، ومعلومات واضحة قبل السفر.\nSecond line: Ωmega 移民.",
+        "contact_email": EMAIL, "consent_store": "on", "consent_quote": "on",
+    }),
+    "pledge": FormCase("pledge", "pledge", "/pledges/new", {
+        "organisation": "Союз мигрантов Ташкента", "stakeholder_group": "trade_union", "country": "UZ",
+        "review": "unece", "title": "Обещание: ясные договоры", "objectives": ["6", "18", "22"],
+        "text": "Мы обещаем к 2027 году: контракты на родном языке каждого работника, без сборов.",
+        "contact_email": EMAIL, "consent_store": "on",
+    }),
+    "practice": FormCase("practice", "practice", "/practices/new", {
+        "title": "移民信息中心 · Centre d'accueil", "objectives": ["3", "15"], "countries": ["CN", "MN", "VN"],
+        "description": "我们在三个国家开设了信息中心，为出发前的移民提供关于正规途径、权利和服务的免费咨询。"
+                       " Résultats : 4 000 personnes conseillées.",
+        "organisation": "Réseau Ωméga", "partners": "Ассоциация «Путь», 移民之家", "link": "https://practice.example.net/ωmega",
+        "review": "escap", "contact_email": EMAIL, "consent_store": "on",
+    }),
+    "registration": FormCase("registration", "registration", "/reviews/escwa/register", {
+        "name": "أمل حداد", "organisation": "جمعية الأمل", "stakeholder_group": "civil_society", "country": "SD",
+        "contact_email": EMAIL, "attendance_mode": "in_person",
+        "accessibility_needs": "ترجمة إلى لغة الإشارة العربية، ومدخل بلا درج.", "travel_support": "on",
+        "travel_reason": "لا تغطي منظمتنا تكاليف السفر من الخرطوم.", "consent_store": "on",
+    }),
+}  # fmt: skip
+
+
+@pytest.fixture(params=OUTAGES)
+def store(
+    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[OutageApp]:
+    server = (
+        request.getfixturevalue("private_postgres")
+        if request.param.startswith("postgresql")
+        else None
+    )
+    with outage_app(request.param, tmp_path, monkeypatch, server) as built:
+        yield built
+
+
+def failure_counts(client: Any) -> dict[str, float]:
+    """The two counters a 503 raises, summed over their labels, as /metrics shows them."""
+    page = client.get("/metrics")
+    assert page.status_code == 200
+    totals = {"gcm_intake_store_unavailable_total": 0.0, "gcm_intake_http_server_errors_total": 0.0}
+    for family in text_string_to_metric_families(page.get_data(as_text=True)):
+        for sample in family.samples:
+            if sample.name in totals:
+                totals[sample.name] += sample.value
+    return totals
+
+
+def as_sent(typed: dict[str, Any]) -> dict[str, list[str]]:
+    return {
+        key: sorted(value) if isinstance(value, list) else [value] for key, value in typed.items()
+    }
+
+
+def sorted_values(form: Form) -> dict[str, list[str]]:
+    return {key: sorted(values) for key, values in form.typed().items()}
+
+
+def assert_one_trace(caplog: pytest.LogCaptureFixture, response: Any, secrets: list[str]) -> None:
+    """One warning, from intake_api.failures, with the request id; nothing a person typed."""
+    request_id = response.headers[REQUEST_ID_HEADER]
+    loud = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert [(r.name, r.levelname) for r in loud] == [("intake_api.failures", "WARNING")], [
+        r.getMessage() for r in loud
+    ]
+    assert request_id in loud[0].getMessage()
+    every_line = "\n".join(r.getMessage() for r in caplog.records)
+    for secret in secrets:
+        assert secret not in every_line
+
+
+def assert_unavailable(response: Any, locale: str) -> Any:
+    assert response.status_code == 503, response.status_code
+    assert response.headers["Retry-After"] == str(RETRY_AFTER_SECONDS)
+    assert response.headers["Cache-Control"] == "no-store"
+    page = read_page(response.get_data(as_text=True))
+    assert gettext(locale, NOT_STORED_FORM) in page.text()
+    return page
+
+
+@pytest.mark.parametrize("locale", ["en", "ar"])
+@pytest.mark.parametrize("kind", list(FORMS))
+def test_a_form_sent_while_the_store_is_unavailable_comes_back_whole_and_is_stored_once_later(
+    store: OutageApp, kind: str, locale: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    case = FORMS[kind]
+    client = store.app.test_client()
+    url = f"/{locale}{case.path}"
+    blank = read_page(client.get(url).get_data(as_text=True)).post_form()
+    sent = {**dict(blank.values), **case.typed}
+    before = failure_counts(client)
+
+    with store.outage():
+        caplog.clear()
+        answer = client.post(url, data=sent)
+        page = assert_unavailable(answer, locale)
+        assert_one_trace(
+            caplog, answer, [v for v in case.typed.values() if isinstance(v, str) and len(v) > 6]
+        )
+    assert stored_rows(store.engine, case.table) == 0
+
+    shown = page.post_form()
+    assert sorted_values(shown) == as_sent(
+        case.typed | ({"review": "escwa"} if kind == "registration" else {})
+    )
+    assert shown.value("submission_key") == blank.value("submission_key")
+    after = failure_counts(client)
+    assert {name: after[name] - before[name] for name in after} == {name: 1.0 for name in after}
+
+    again = client.post(url, data=shown.sent())  # the person presses Send again, nothing changed
+    assert again.status_code == 303, again.status_code
+    receipt_page = client.get(again.headers["Location"])
+    assert receipt_page.status_code == 200
+    assert stored_rows(store.engine, case.table) == 1
+
+    twice = client.post(url, data=shown.sent())  # and once more, to be sure
+    assert (twice.status_code, twice.headers["Location"]) == (303, again.headers["Location"])
+    assert stored_rows(store.engine, case.table) == 1
+
+
+# The actions of /my-input in the order a person could take them; the first two only read.
+MY_INPUT_ACTIONS = ("open", "erase", "stop_quote", "forget_contact", "erase_confirmed")
+READS_ONLY = ("open", "erase")
+
+
+@pytest.mark.parametrize("locale", ["en", "ar"])
+def test_my_input_actions_while_the_store_is_unavailable_keep_the_codes_and_change_nothing(
+    store: OutageApp, locale: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    from tests.factories import input_answers
+
+    runtime = store.runtime
+    receipt = runtime.service.submit_input(
+        input_answers(contact_email=EMAIL), channel="web", message_id="my-input", locale=locale
+    ).code
+    code = runtime.keys.access_code(receipt)
+    client = store.app.test_client()
+    url = f"/{locale}/my-input"
+    token = read_page(client.get(url).get_data(as_text=True)).post_form().value("csrf_token")
+    reads_work = store.name != "postgresql-stopped"  # read-only and write-locked stores still read
+    state = {"stop_quote": False, "forget_contact": False}
+
+    for number, action in enumerate(MY_INPUT_ACTIONS):
+        # Each action from an address of its own: /my-input allows ten tries a minute per address.
+        client.environ_base["REMOTE_ADDR"] = f"192.0.2.{number + 1}"
+        sent = {"csrf_token": token, "receipt": receipt, "access_code": code, "action": action}
+        with store.outage():
+            caplog.clear()
+            answer = client.post(url, data=sent)
+            if reads_work and action in READS_ONLY:
+                assert answer.status_code == 200, (action, answer.status_code)
+                assert receipt in answer.get_data(as_text=True)
+                continue
+            page = assert_unavailable(answer, locale)
+            assert_one_trace(caplog, answer, [EMAIL, code])
+        shown = page.post_form()
+        assert shown.typed() == {"receipt": [receipt], "access_code": [code]}, action
+        assert shown.buttons == [("action", "open")]
+        assert_unchanged(store, receipt, **state)
+
+        reopened = client.post(
+            url, data=shown.sent(*shown.buttons)
+        )  # store back: Open, then act again
+        assert reopened.status_code == 200
+        assert receipt in reopened.get_data(as_text=True)
+        token = shown.value("csrf_token")
+        done = client.post(url, data={**sent, "csrf_token": token})
+        assert done.status_code == 200, (action, done.status_code)
+        if action in state:
+            state[action] = True
+            assert_unchanged(store, receipt, **state)
+    assert stored_rows(store.engine, "submission") == 0  # erased, once the store was back
+
+
+def assert_unchanged(
+    store: OutageApp, receipt: str, stop_quote: bool = False, forget_contact: bool = False
+) -> None:
+    from sqlmodel import Session, select
+
+    from models import Submission
+
+    with Session(store.engine) as session:
+        record = session.exec(select(Submission).where(Submission.receipt == receipt)).one()
+        assert record.consent_quote is not stop_quote
+        assert (record.contact_email is None) is forget_contact
