@@ -196,3 +196,20 @@ def assert_unchanged(
         record = session.exec(select(Submission).where(Submission.receipt == receipt)).one()
         assert record.consent_quote is not stop_quote
         assert (record.contact_email is None) is forget_contact
+
+
+def test_retry_after_is_only_on_answers_that_mean_it(client: Any) -> None:
+    """The rate limiter's window is no advice on a stored form or a refused answer: only a 429 carries it."""
+    url = "/en/inputs/new"
+    blank = read_page(client.get(url).get_data(as_text=True)).post_form()
+    stored = client.post(url, data={**dict(blank.values), **FORMS["input"].typed})
+    assert stored.status_code == 303 and "Retry-After" not in stored.headers
+    statuses = []
+    for _ in range(25):
+        refused = client.post(url, data={**dict(blank.values), "text": "short"})
+        statuses.append(refused.status_code)
+        if refused.status_code == 429:
+            assert int(refused.headers["Retry-After"]) > 0
+            break
+        assert refused.status_code == 422 and "Retry-After" not in refused.headers
+    assert statuses[-1] == 429, statuses
