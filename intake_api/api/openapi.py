@@ -38,7 +38,8 @@ def _errors(*codes: int) -> dict[str, Any]:
     answers: dict[str, Any] = {}
     for code in sorted({*codes, *_ALWAYS}):
         shared = _SHARED_RESPONSES.get(code)
-        answers[str(code)] = {"$ref": f"#/components/responses/{shared}"} if shared else _json(_ERROR_REF, _ERROR_TEXT[code])
+        answers[str(code)] = ({"$ref": f"#/components/responses/{shared}"} if shared
+                              else _json(_ERROR_REF, _ERROR_TEXT[code]))  # fmt: skip
     return answers
 
 

@@ -19,6 +19,8 @@ import re
 import secrets
 from typing import Any
 
+from intake_api.log_privacy import redact
+
 MAX_JSON_DEPTH = 64  # Telegram updates and Slack payloads nest about ten levels
 REQUEST_ID_HEADER = "X-Request-Id"
 JSON_PATH_PREFIXES = ("/api/", "/telegram/", "/slack/")
@@ -71,8 +73,6 @@ def request_id_from(incoming: str | None) -> str:
 
 
 def _logged_as_is(request_id: str) -> bool:
-    from intake_api.log_privacy import redact
-
     return redact(request_id) == request_id
 
 

@@ -100,6 +100,7 @@ def no_store(rv: ResponseReturnValue) -> Response:
 
 
 def _note_retry_after(response: Response) -> Response:
+    """The Retry-After the answer's handler gave, before the limiter's hook sees it."""
     g.answered_retry_after = response.headers.get("Retry-After")
     return response
 

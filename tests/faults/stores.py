@@ -30,6 +30,7 @@ from intake_api.runtime import Runtime, build_runtime
 from intake_api.settings import Settings
 from models import db
 from models.migrate import upgrade
+from tests.conftest import count_rows
 from tests.faults.outages import PrivatePostgres, sqlite_write_locked
 
 OUTAGES = ("postgresql-stopped", "postgresql-read-only", "sqlite-locked")
@@ -144,8 +145,6 @@ def _built(
 
 
 def stored_rows(engine: Engine, table: str) -> int:
-    from tests.conftest import count_rows
-
     return count_rows(engine, table)
 
 
