@@ -60,7 +60,12 @@ def store(
     private_postgres: PrivatePostgres, channels: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[OutageApp]:
     with outage_app("postgresql-stopped", tmp_path, monkeypatch, private_postgres, **channels) as built:
-        yield built
+        try:
+            yield built
+        finally:
+            telegram = built.app.extensions["telegram"]._channel  # built by the first webhook call, if any
+            if telegram is not None:
+                telegram.close()  # its reply sender would go on trying the store after the test
 
 
 class Caller:
