@@ -1,5 +1,8 @@
 """A person in Debian's Chromium sends the input form while PostgreSQL is stopped, then again once it is back.
 
+(Part of the fault suite of ``tests/faults``; here for the browser fixtures, which may be
+started once per session.)
+
 A real `gcm-intake serve` on the private PostgreSQL server. The person fills every field
 in Arabic, presses Send while the server is stopped, and sees the 503 page: the message
 that nothing was stored yet, and everything they typed. PostgreSQL starts again; they
@@ -19,12 +22,14 @@ import pytest
 
 from intake_api.i18n import gettext
 from intake_api.policies.availability import NOT_STORED_FORM
-from tests.browser.conftest import chromium, page  # noqa: F401 - the browser fixtures
+from tests.faults import outages
 from tests.faults.outages import PrivatePostgres
 from tests.faults.stores import EMAIL, FORMS, SECRET, private_database
 from tests.processes import GCM_INTAKE, clean_env, free_port, wait_for
 
 pytestmark = pytest.mark.slow
+
+private_postgres = outages.private_postgres  # the fault suite's fixture, for this module
 
 TYPED = FORMS["input"].typed
 # Every radio button and check box the person ticks.
@@ -62,7 +67,7 @@ def _stored(url: str) -> int:
 
 
 def test_a_person_keeps_everything_typed_through_an_outage_and_gets_a_receipt_after_it(
-    served: tuple[str, str], page, private_postgres: PrivatePostgres  # noqa: F811 - the fixture
+    served: tuple[str, str], page, private_postgres: PrivatePostgres
 ) -> None:
     base, database = served
     page.goto(f"{base}/ar/inputs/new")
