@@ -22,8 +22,11 @@ _ERROR_TEXT = {
     415: "The body is not application/json",
     422: "The body was refused: field by field in `errors`",
     500: "Unexpected error; nothing was changed",
+    503: "The store is unavailable for a moment (stopped, restarting, read-only, locked); nothing was changed. "
+         "Send the same request again after Retry-After seconds (with the same Idempotency-Key: it stores once)",
 }
-_ALWAYS = (401, 405, 500)
+_ALWAYS = (401, 405, 500, 503)  # 503: the bearer token is looked up in the store, so any operation can meet it
+_SHARED_RESPONSES = {405: "MethodNotAllowed", 503: "StoreUnavailable"}
 
 
 def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
@@ -34,8 +37,9 @@ def _errors(*codes: int) -> dict[str, Any]:
     """Error answers of an operation: those named, plus those every operation can give."""
     answers: dict[str, Any] = {}
     for code in sorted({*codes, *_ALWAYS}):
-        answers[str(code)] = {"$ref": "#/components/responses/MethodNotAllowed"} if code == 405 else _json(
-            _ERROR_REF, _ERROR_TEXT[code])
+        shared = _SHARED_RESPONSES.get(code)
+        answers[str(code)] = ({"$ref": f"#/components/responses/{shared}"} if shared
+                              else _json(_ERROR_REF, _ERROR_TEXT[code]))  # fmt: skip
     return answers
 
 
@@ -178,10 +182,17 @@ def openapi_document(minor_age_groups: frozenset[str] = frozenset()) -> dict[str
         },
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
-            "responses": {"MethodNotAllowed": {
-                "description": _ERROR_TEXT[405],
-                "headers": {"Allow": {"required": True, "schema": {"type": "string"}}},
-                "content": {"application/json": {"schema": _ERROR_REF}}}},
+            "responses": {
+                "MethodNotAllowed": {
+                    "description": _ERROR_TEXT[405],
+                    "headers": {"Allow": {"required": True, "schema": {"type": "string"}}},
+                    "content": {"application/json": {"schema": _ERROR_REF}}},
+                "StoreUnavailable": {
+                    "description": _ERROR_TEXT[503],
+                    "headers": {"Retry-After": {"required": True, "description": "Seconds to wait before trying again",
+                                                "schema": {"type": "integer", "minimum": 1}}},
+                    "content": {"application/json": {"schema": _ERROR_REF}}},
+            },
             "schemas": {
                 "Error": schemas.ERROR,
                 "Input": schemas.INPUT_OUT,

@@ -195,6 +195,7 @@ ERROR: dict[str, Any] = {
         "error": {"type": "string"}, "message": {"type": "string"},
         "errors": {"type": "object", "additionalProperties": {"type": "string"},
                    "description": "Refused answers, by field"},
+        "request_id": {"type": "string", "description": "The X-Request-Id of this request, for reporting it"},
     },
 }  # fmt: skip
 

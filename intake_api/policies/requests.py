@@ -5,7 +5,9 @@
   JSON, a 400 for the caller, never a RecursionError and a 500.
 - Every request has an id (``request_id_from``): a sane ``X-Request-Id`` from a proxy is
   kept, anything else is replaced. It is sent back on every response and logged with
-  any error, so a person who saw an error page and the log line can be matched.
+  any error, so a person who saw an error page and the log line can be matched: so it
+  must read the same in the log, where long runs of digits are masked as numbers
+  (``log_privacy``); an id that would be masked is not sane, and none is made.
 - Errors are answered in the caller's format (``answers_in_json``): JSON on the machine
   paths (the API and the chat webhooks), translated HTML pages everywhere else.
 """
@@ -16,6 +18,8 @@ import json
 import re
 import secrets
 from typing import Any
+
+from intake_api.log_privacy import redact
 
 MAX_JSON_DEPTH = 64  # Telegram updates and Slack payloads nest about ten levels
 REQUEST_ID_HEADER = "X-Request-Id"
@@ -58,10 +62,18 @@ def nested_deeper_than(value: Any, limit: int) -> bool:
 
 
 def request_id_from(incoming: str | None) -> str:
-    """The id of this request: the proxy's when it is sane (8-64 letters, digits, ``._-``), else new."""
-    if incoming and _SANE_REQUEST_ID.fullmatch(incoming):
+    """The id of this request: the proxy's when it is sane (8-64 letters, digits, ``._-``,
+    and logged as it is), else new."""
+    if incoming and _SANE_REQUEST_ID.fullmatch(incoming) and _logged_as_is(incoming):
         return incoming
-    return secrets.token_hex(8)
+    while True:  # about one random id in ten has nine digits in a row
+        made = secrets.token_hex(8)
+        if _logged_as_is(made):
+            return made
+
+
+def _logged_as_is(request_id: str) -> bool:
+    return redact(request_id) == request_id
 
 
 def answers_in_json(path: str) -> bool:

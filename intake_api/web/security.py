@@ -6,7 +6,7 @@ import functools
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from flask import Flask, Response, make_response, request
+from flask import Flask, Response, g, make_response, request
 from flask.json.provider import DefaultJSONProvider
 from flask.typing import ResponseReturnValue
 from flask_limiter import Limiter
@@ -65,7 +65,11 @@ def init_app(app: Flask, settings: Settings) -> None:
             app.wsgi_app, x_for=settings.proxy_hops, x_proto=settings.proxy_hops,
             x_host=settings.proxy_hops,
         )  # fmt: skip
+    # The limiter's headers go on in an after_request of its own; these two hooks run just
+    # before it (registered after it) and just after it (registered before it).
+    app.after_request(_retry_after_as_answered)
     limiter.init_app(app)
+    app.after_request(_note_retry_after)
     csrf.init_app(app)
     app.after_request(_security_headers)
 
@@ -92,6 +96,31 @@ def no_store(rv: ResponseReturnValue) -> Response:
     """Form and receipt pages hold what a person typed: never cache them."""
     response = make_response(rv)
     response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _note_retry_after(response: Response) -> Response:
+    """The Retry-After the answer's handler gave, before the limiter's hook sees it."""
+    g.answered_retry_after = response.headers.get("Retry-After")
+    return response
+
+
+def _retry_after_as_answered(response: Response) -> Response:
+    """Retry-After as the answer meant it, not the rate limit window's reset.
+
+    Flask-Limiter puts the time until its window resets into Retry-After on every answer
+    of a limited route, a 200 or a 503 alike (raising a 503's 30 s to up to a minute).
+    A client should wait for the window only when refused for the limit (429); any other
+    answer keeps the Retry-After its handler gave (a store unavailable:
+    ``policies.availability``), or has none.
+    """
+    if response.status_code == 429:
+        return response
+    answered = g.pop("answered_retry_after", None)
+    if answered is None:
+        response.headers.pop("Retry-After", None)
+    else:
+        response.headers["Retry-After"] = answered
     return response
 
 

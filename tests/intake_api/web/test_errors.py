@@ -165,3 +165,13 @@ def test_a_500_on_a_machine_path_is_json_with_the_request_id(app, client, caplog
     assert "partner-call-0001" in logged.getMessage()
     assert "builtins.ValueError caused by builtins.KeyError" in logged.getMessage()
     assert "crossed" not in caplog.text
+
+
+def test_a_request_id_reads_the_same_in_the_log_as_on_the_page():
+    """The log masks nine digits in a row as a number: no id may have them, or the two would not match."""
+    from intake_api.log_privacy import redact
+
+    made = {request_id_from(None) for _ in range(2000)}  # about 200 random ones would have them
+    assert all(redact(request_id) == request_id for request_id in made)
+    assert request_id_from("nginx-5f2a9c01") == "nginx-5f2a9c01"
+    assert request_id_from("req-123456789012") != "req-123456789012"
