@@ -158,8 +158,6 @@ def _problem(endpoint: str, path: str, method: str, response: Any, expected: int
     return None if gettext("ar", message) in text else "no translated message on the page"
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason="Slack's answer to a store outage (an ephemeral 'try again') is another "
-                                       "part of issue 15 (chat channels); bolt answers these commands 500 today")  # fmt: skip
 @pytest.mark.parametrize("command", ["digest escwa", "new", "subscribe escwa daily 09:00"])
 def test_a_slack_command_that_needs_the_store_is_no_500_with_it_stopped(store: OutageApp, command: str) -> None:
     add_staff(store.engine, email="organiser@un.example", role="organiser", reviews=["escwa"])
