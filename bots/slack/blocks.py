@@ -15,7 +15,7 @@ from typing import Any
 from babel.dates import format_date, format_datetime
 
 from intake_api.digests import Digest
-from intake_api.i18n import gettext, language_label
+from intake_api.i18n import gettext, language_label, ngettext
 from intake_api.moderation import InputView
 from intake_api.notices import SAFEGUARDING_LABELS
 from intake_api.participation import EVERY
@@ -234,7 +234,6 @@ STATUS_LABELS = {"new": N_("New"), "reviewed": N_("Reviewed"), "flagged": N_("Fl
 
 
 # Shown to administrators on the App Home while outbound messages were given up on.
-UNDELIVERED_NOTE = N_("Messages that could not be sent in the last 7 days: %(count)s. An administrator can list them with “gcm-intake failures”.")
 
 
 def home_view(stats: list[ReviewStats], locale: str, *, undelivered: int = 0) -> dict[str, Any]:
@@ -272,7 +271,10 @@ def home_view(stats: list[ReviewStats], locale: str, *, undelivered: int = 0) ->
         text = [t(note, small=SMALL_COUNT, symbol=HIDDEN_SYMBOL) for note in (SMALL_NOTE, HIDDEN_NOTE) if note in notes]
         blocks.append({"type": "context", "elements": [_mrkdwn(esc(line)) for line in text]})
     if undelivered:
-        blocks.append({"type": "context", "elements": [_mrkdwn(esc(t(UNDELIVERED_NOTE, count=undelivered)))]})
+        note = ngettext(locale, "%(num)d message could not be sent in the last 7 days. An administrator can list it with “gcm-intake failures”.",
+                        "%(num)d messages could not be sent in the last 7 days. An administrator can list them with “gcm-intake failures”.",
+                        undelivered)  # fmt: skip
+        blocks.append({"type": "context", "elements": [_mrkdwn(esc(note))]})
     return {"type": "home", "blocks": blocks}
 
 

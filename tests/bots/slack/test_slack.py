@@ -216,7 +216,7 @@ def test_app_home_tells_administrators_how_many_messages_could_not_be_sent(slack
     for user, event_id in (("UADMIN", "EvF1"), ("UORG", "EvF2")):
         slack.event({"type": "app_home_opened", "user": user, "channel": "D1", "tab": "home"}, event_id=event_id)
     admin, organiser = (json.dumps(p["view"], ensure_ascii=False) for p in slack_api.sent("views.publish"))
-    assert "could not be sent in the last 7 days: 1" in admin and "gcm-intake failures" in admin
+    assert "1 message could not be sent in the last 7 days" in admin and "gcm-intake failures" in admin
     assert "could not be sent" not in organiser  # they cannot act on it
 
 
