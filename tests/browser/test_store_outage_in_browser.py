@@ -23,8 +23,8 @@ import pytest
 from intake_api.i18n import gettext
 from intake_api.policies.availability import NOT_STORED_FORM
 from tests.faults import outages
-from tests.faults.outages import PrivatePostgres
-from tests.faults.stores import EMAIL, FORMS, SECRET, private_database
+from tests.faults.outages import PrivatePostgres, private_database
+from tests.faults.stores import EMAIL, FORMS, SECRET
 from tests.processes import GCM_INTAKE, clean_env, free_port, wait_for
 
 pytestmark = pytest.mark.slow

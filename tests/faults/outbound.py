@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
@@ -12,7 +13,9 @@ from intake_api.cli import main
 from intake_api.policies.delivery import Policy
 from intake_api.runtime import Runtime
 from models.delivery import OutboundFailure
+from tests.fakes.bot_api import FakeBotApi
 from tests.fakes.loopback import RESET, TIMEOUT
+from tests.fakes.slack_api import FakeSlackApi
 
 # Each way a platform fails that passes with time: an error answer, flood control, no answer, a reset.
 HTTP_FAULTS = [pytest.param(500, id="5xx"), pytest.param(429, id="429"), pytest.param(TIMEOUT, id="timeout"),
@@ -42,3 +45,19 @@ def staff_see(runtime: Runtime, monkeypatch: pytest.MonkeyPatch) -> str:
     result = CliRunner().invoke(main, ["failures"])
     assert result.exit_code == 0, result.output
     return result.output
+
+
+@pytest.fixture
+def bot_api() -> Iterator[FakeBotApi]:
+    api = FakeBotApi().start()
+    api.hold_seconds = HELD
+    yield api
+    api.stop()
+
+
+@pytest.fixture
+def slack_api() -> Iterator[FakeSlackApi]:
+    api = FakeSlackApi().start()
+    api.hold_seconds = HELD
+    yield api
+    api.stop()

@@ -6,8 +6,7 @@ from __future__ import annotations
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,21 +14,9 @@ import httpx
 import psycopg
 
 from tests.factories import input_answers
-from tests.faults.outages import PrivatePostgres
 from tests.web_helpers import hidden_fields
 
 OK = {200, 201, 303}
-
-
-@contextmanager
-def private_database(server: PrivatePostgres) -> Iterator[str]:
-    """A fresh database on the private server, for one test."""
-    name = f"r_{uuid.uuid4().hex[:10]}"
-    server.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield server.url.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        server.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def wait_until_answers(url: str, timeout: float = 60) -> None:

@@ -12,7 +12,6 @@ boxes and radios, selected options, textareas' contents.
 from __future__ import annotations
 
 import re
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
@@ -31,7 +30,7 @@ from intake_api.settings import Settings
 from models import db
 from models.migrate import upgrade
 from tests.conftest import count_rows
-from tests.faults.outages import PrivatePostgres, sqlite_write_locked
+from tests.faults.outages import PrivatePostgres, private_database, sqlite_write_locked
 
 OUTAGES = ("postgresql-stopped", "postgresql-read-only", "sqlite-locked")
 SQLITE_TEST_BUSY_TIMEOUT_MS = 200  # a writer gives up after this long instead of 15 s
@@ -88,17 +87,6 @@ class OutageApp:
     @property
     def engine(self) -> Engine:
         return self.runtime.engine
-
-
-@contextmanager
-def private_database(server: PrivatePostgres) -> Iterator[str]:
-    """The URL of a fresh database on the private server, dropped afterwards."""
-    name = f"t_{uuid.uuid4().hex[:12]}"
-    server.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield server.url.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        server.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @contextmanager

@@ -32,8 +32,8 @@ from tests.bots.telegram.test_broadcast import _people
 from tests.bots.telegram.test_broadcast_command import _message_files
 from tests.fakes.bot_api import TOKEN, FakeBotApi, Limits
 from tests.fakes.smtp import SmtpServer
-from tests.faults.outages import PrivatePostgres
-from tests.faults.restarts import private_database, wait_until_answers
+from tests.faults.outages import PrivatePostgres, private_database
+from tests.faults.restarts import wait_until_answers
 from tests.processes import GCM_INTAKE, clean_env
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]

@@ -8,8 +8,6 @@ for staff, and sent again only with ``--retry-uncertain`` (then at least once).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from sqlmodel import Session, select
 
@@ -20,19 +18,21 @@ from models import BroadcastDelivery
 from tests.bots.telegram.test_broadcast import FAST, MESSAGE, _create, _people
 from tests.fakes.bot_api import TOKEN, FakeBotApi
 from tests.fakes.loopback import RESET, TIMEOUT
-from tests.faults.outbound import CLIENT_TIMEOUT, HELD, QUICK, SHORT, failures, given_up, staff_see
+from tests.faults import outbound
+from tests.faults.outbound import (
+    CLIENT_TIMEOUT,
+    QUICK,
+    SHORT,
+    failures,
+    given_up,
+    staff_see,
+)
+
+bot_api = outbound.bot_api  # the fixture, with answers held past the client's timeout
 
 PERSON = 931_001
 CERTAINLY_NOT_SENT = [pytest.param(500, id="5xx"), pytest.param(429, id="429")]
 MAYBE_SENT = [pytest.param(TIMEOUT, id="timeout"), pytest.param(RESET, id="reset")]
-
-
-@pytest.fixture
-def bot_api() -> Iterator[FakeBotApi]:
-    api = FakeBotApi().start()
-    api.hold_seconds = HELD
-    yield api
-    api.stop()
 
 
 def _send(runtime, api: FakeBotApi, broadcast_id: int, policy: Policy, **options):  # type: ignore[no-untyped-def]

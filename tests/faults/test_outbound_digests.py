@@ -22,7 +22,16 @@ from models import DigestDelivery, DigestSubscription
 from tests.fakes.loopback import TIMEOUT
 from tests.fakes.slack_api import BOT_TOKEN, FakeSlackApi
 from tests.fakes.smtp import DROP, HOLD, SmtpServer
-from tests.faults.outbound import HELD, HTTP_FAULTS, failures, given_up, staff_see
+from tests.faults import outbound
+from tests.faults.outbound import (
+    HELD,
+    HTTP_FAULTS,
+    failures,
+    given_up,
+    staff_see,
+)
+
+slack_api = outbound.slack_api  # the fixture, with answers held past the client's timeout
 
 CREATED = datetime(2026, 11, 30, 12, tzinfo=UTC)
 START = datetime(2026, 12, 1, 9, tzinfo=UTC)  # the first daily digest (08:00 UTC) is due
@@ -30,14 +39,6 @@ TICK = timedelta(minutes=31)  # longer than the digest policies' cap: every retr
 POLICIES_1H = {kind: replace(POLICIES[kind], deadline=timedelta(hours=1)) for kind in (Kind.DIGEST, Kind.EMAIL)}
 SMTP_FAULTS = [pytest.param("451 4.3.0 Try again later", id="4xx"), pytest.param(HOLD, id="timeout"),
                pytest.param(DROP, id="dropped")]  # fmt: skip
-
-
-@pytest.fixture
-def slack_api() -> Iterator[FakeSlackApi]:
-    api = FakeSlackApi().start()
-    api.hold_seconds = HELD
-    yield api
-    api.stop()
 
 
 @pytest.fixture

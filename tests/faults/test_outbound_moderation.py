@@ -7,7 +7,6 @@ least once, so that case shows twice in the channel.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
@@ -22,19 +21,19 @@ from intake_api.runtime import build_runtime
 from tests.factories import input_answers
 from tests.fakes.loopback import TIMEOUT
 from tests.fakes.slack_api import BOT_TOKEN, FakeSlackApi
-from tests.faults.outbound import HELD, HTTP_FAULTS, failures, given_up, staff_see
+from tests.faults import outbound
+from tests.faults.outbound import (
+    HTTP_FAULTS,
+    failures,
+    given_up,
+    staff_see,
+)
+
+slack_api = outbound.slack_api  # the fixture, with answers held past the client's timeout
 
 START = datetime(2026, 12, 1, 9, tzinfo=UTC)
 TICK = timedelta(minutes=16)  # longer than the moderation policy's cap: every retry is due at the next tick
 POLICY = replace(POLICIES[Kind.MODERATION], deadline=timedelta(hours=1))
-
-
-@pytest.fixture
-def slack_api() -> Iterator[FakeSlackApi]:
-    api = FakeSlackApi().start()
-    api.hold_seconds = HELD
-    yield api
-    api.stop()
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ the retry sends it again, so that case arrives twice; every other fault arrives 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import timedelta
 
@@ -19,9 +18,9 @@ from intake_api.policies.delivery import Policy
 from models.db import write_session
 from tests.fakes.bot_api import TOKEN, FakeBotApi
 from tests.fakes.loopback import TIMEOUT
+from tests.faults import outbound
 from tests.faults.outbound import (
     CLIENT_TIMEOUT,
-    HELD,
     HTTP_FAULTS,
     QUICK,
     SHORT,
@@ -29,15 +28,9 @@ from tests.faults.outbound import (
     staff_see,
 )
 
+bot_api = outbound.bot_api  # the fixture, with answers held past the client's timeout
+
 CHAT = 930_001
-
-
-@pytest.fixture
-def bot_api() -> Iterator[FakeBotApi]:
-    api = FakeBotApi().start()
-    api.hold_seconds = HELD
-    yield api
-    api.stop()
 
 
 @pytest.fixture

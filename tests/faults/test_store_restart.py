@@ -26,8 +26,8 @@ from models.db import make_engine
 from tests.bots.telegram.conftest import WEBHOOK_SECRET, TelegramUser
 from tests.deploy.servers import Server, deployed, migrate
 from tests.fakes.bot_api import TOKEN, FakeBotApi
-from tests.faults.outages import PrivatePostgres
-from tests.faults.restarts import OK, Load, private_database, wait_until_answers
+from tests.faults.outages import PrivatePostgres, private_database
+from tests.faults.restarts import OK, Load, wait_until_answers
 from tests.processes import clean_env
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
