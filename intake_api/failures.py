@@ -17,6 +17,8 @@ from prometheus_client import CollectorRegistry, Counter, generate_latest
 from prometheus_client import multiprocess as prometheus_multiprocess
 
 log = logging.getLogger(__name__)
+# Decided once, as prometheus_client decides at its import whether values live in files.
+MULTIPROCESS = bool(os.environ.get("PROMETHEUS_MULTIPROC_DIR"))
 
 SERVER_ERRORS = Counter(
     "gcm_intake_http_server_errors", "Requests answered with a 5xx, by route pattern, status and cause.",
@@ -83,7 +85,7 @@ def outbound_give_up(kind: str, ident: str, error: BaseException | str) -> None:
 
 def exposition() -> bytes:
     """The counters in Prometheus' text format, summed across gunicorn workers when configured."""
-    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    if MULTIPROCESS:
         registry = CollectorRegistry()
         prometheus_multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
         return generate_latest(registry)

@@ -61,7 +61,7 @@ class Policy:
 
 
 # A person waits on a reply; a broadcast is one run of a CLI command; the scheduler ticks
-# every minute, so its kinds start at a tick and may wait hours (a digest late is still read).
+# every 30 seconds, so its kinds start at a tick and may wait hours (a digest late is still read).
 POLICIES: dict[Kind, Policy] = {
     Kind.REPLY: Policy(first=0.5, cap=60, deadline=timedelta(hours=1)),
     Kind.BROADCAST: Policy(first=0.5, cap=60, deadline=timedelta(minutes=30)),

@@ -62,8 +62,14 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         process.communicate(timeout=20)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def chromium() -> Iterator[object]:
+    """One browser for the browser tests, closed after them.
+
+    Playwright's sync API keeps an event loop running in the main thread while it is
+    open: left open for the session, it would break every later test that runs asyncio
+    (the Telegram broadcast, PTB's client).
+    """
     _require_chromium()
     from playwright.sync_api import sync_playwright
 

@@ -16,6 +16,8 @@ def _config(monkeypatch, **env: str) -> dict:
         monkeypatch.delenv(name, raising=False)
     for name, value in env.items():
         monkeypatch.setenv(name, value)
+    # The configuration names a metrics folder in os.environ; set here, it is undone after the test.
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", "")
     return runpy.run_path(str(GUNICORN_CONF))
 
 
