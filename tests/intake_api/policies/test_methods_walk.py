@@ -40,7 +40,7 @@ EVERY_METHOD = ("GET", "HEAD", "OPTIONS", *sorted(STATE_CHANGING_METHODS), *UNDE
 # What each route promises. A blueprint that authenticates every call (``blueprint.*``)
 # promises it for all its routes; every other route is named on its own.
 EXPECTED: dict[str, Kind] = {
-    "static": "page", "health.healthz": "page", "pages.choose_language": "page", "pages.home": "page",
+    "static": "page", "health.healthz": "page", "health.metrics": "page", "pages.choose_language": "page", "pages.home": "page",
     "forms.new_input": "form", "forms.new_pledge": "form", "forms.new_practice": "form", "forms.register": "form",
     "my_input.my_input": "form",
     "forms.input_receipt": "receipt", "forms.pledge_receipt": "receipt", "forms.practice_receipt": "receipt",
