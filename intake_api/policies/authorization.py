@@ -31,9 +31,10 @@ class Action(StrEnum):
     CONFIGURE_REVIEW = "review.configure"  # moderation and safeguarding channels, digest subscriptions
     ERASE = "records.erase"  # on a contributor's request
     REVEAL_ORIGINAL = "original.reveal"  # the sealed words as written, when the law requires
+    READ_FAILURES = "failures.read"  # outbound messages given up on, across reviews (App Home count)
 
 
-ADMIN_ONLY = frozenset({Action.ERASE, Action.REVEAL_ORIGINAL})
+ADMIN_ONLY = frozenset({Action.ERASE, Action.REVEAL_ORIGINAL, Action.READ_FAILURES})
 
 # The person at the command line (`gcm-intake ...`, the demo loader): they hold the
 # store and its keys already, so they act as an administrator; audited as "cli".

@@ -12,7 +12,7 @@ from bots.slack.blocks import home_view
 from bots.slack.context import SlackContext
 from intake_api import delivery_failures
 from intake_api.i18n import gettext
-from intake_api.policies.authorization import Action, refusal, reviews_for
+from intake_api.policies.authorization import Action, may, refusal, reviews_for
 from intake_api.stats import review_stats
 from models.base import utcnow
 
@@ -34,7 +34,7 @@ def _publish_home(context: SlackContext, user: str, client: WebClient) -> None:
         view = {"type": "home", "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]}
     else:
         undelivered = 0
-        if staff is not None and staff.role == "admin":  # they can act on it (gcm-intake failures)
+        if may(staff, Action.READ_FAILURES, None):  # administrators: they can act on it (gcm-intake failures)
             recent = delivery_failures.counts(context.runtime.engine, since=utcnow() - timedelta(days=7))
             undelivered = sum(kinds["failed"] for kinds in recent.values())
         view = home_view([s for s in review_stats(context.runtime.engine) if s.slug in readable], locale,
