@@ -23,6 +23,7 @@ from sqlalchemy import text
 
 from intake_api.staff import add_staff, issue_token
 from models.db import make_engine
+from tests.bots.telegram import conftest as telegram_fixtures
 from tests.bots.telegram.conftest import WEBHOOK_SECRET, TelegramUser
 from tests.deploy.servers import Server, deployed, migrate
 from tests.fakes.bot_api import TOKEN, FakeBotApi
@@ -31,13 +32,7 @@ from tests.faults.restarts import OK, Load, wait_until_answers
 from tests.processes import clean_env
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
-
-
-@pytest.fixture
-def bot_api() -> Iterator[FakeBotApi]:
-    api = FakeBotApi().start()
-    yield api
-    api.stop()
+bot_api = telegram_fixtures.bot_api  # the fake Bot API the Telegram tests use
 
 
 @pytest.fixture
