@@ -107,10 +107,3 @@ def _unicode_collator() -> Any:
     import pyuca
 
     return pyuca.Collator()
-
-
-def babel_locale(locale: str) -> Locale:
-    try:
-        return Locale.parse(locale)
-    except (UnknownLocaleError, ValueError):
-        return Locale.parse(DEFAULT_LOCALE)

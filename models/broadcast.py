@@ -12,8 +12,6 @@ from sqlmodel import Field, SQLModel
 
 from models.base import NEVER_REUSE_IDS, Timestamp, utcnow
 
-DELIVERY_STATUSES = ("pending", "sending", "sent", "uncertain", "failed", "skipped")
-
 
 class ChatContact(SQLModel, table=True):
     """A chat we may write to about one review, because its owner said yes to exactly that."""
@@ -71,6 +69,7 @@ class BroadcastDelivery(SQLModel, table=True):
     )
     group_chat: bytes | None = Field(default=None, sa_type=LargeBinary)  # encrypted
     locale: str = Field(max_length=8)
+    # pending, sending, sent, uncertain, failed or skipped
     status: str = Field(default="pending", max_length=16, index=True)
     parts_sent: int = 0  # messages of this delivery Telegram has acknowledged
     attempts: int = 0

@@ -6,8 +6,6 @@ from sqlmodel import Field, SQLModel
 
 from models.base import NEVER_REUSE_IDS, Timestamp, utcnow
 
-CONSENT_KINDS = ("store", "quote", "contact", "message")  # message: written to in the chat
-
 
 class ConsentRecord(SQLModel, table=True):
     """One consent given or withdrawn; the latest record per subject and kind is in force."""
@@ -21,6 +19,7 @@ class ConsentRecord(SQLModel, table=True):
     )
     subject_type: str = Field(max_length=16)
     subject_id: int = Field(index=True)
+    # store, quote, contact or message (to be written to in the chat)
     kind: str = Field(max_length=16)
     granted: bool
     notice_version: str = Field(max_length=32)

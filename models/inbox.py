@@ -7,8 +7,6 @@ from sqlmodel import Field, SQLModel
 
 from models.base import Timestamp, utcnow
 
-INBOX_STATUSES = ("pending", "done", "failed")
-
 
 class InboxEntry(SQLModel, table=True):
     """One Telegram update or Slack event: seen once, processed once, retried if it failed.
@@ -23,7 +21,7 @@ class InboxEntry(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     channel: str = Field(max_length=16)
     delivery_id: str = Field(max_length=128)
-    status: str = Field(default="pending", max_length=16, index=True)
+    status: str = Field(default="pending", max_length=16, index=True)  # pending, done or failed
     attempts: int = 0
     payload: bytes | None = Field(default=None, sa_type=LargeBinary)  # encrypted
     last_error: str | None = Field(default=None, max_length=120)  # an exception class, no data

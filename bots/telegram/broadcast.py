@@ -79,7 +79,6 @@ class Progress:
     messages: int = 0  # Bot API calls Telegram accepted
     too_many_requests: int = 0  # 429 answers
     first_call: float | None = None
-    last_answer: float | None = None
 
     @property
     def done(self) -> int:
@@ -230,7 +229,6 @@ class BroadcastSender:
             self.schedule.abandoned()
         else:
             self.schedule.answered(key, group=target.group, at=now)
-            self.progress.last_answer = now
         if kind == "sent":
             delivery.sent += 1
             self.progress.messages += 1

@@ -29,15 +29,6 @@ KEY_PHRASES = 8
 CAMPAIGNS = 10
 
 
-def written_language(session: Session, where: Sequence[ColumnElement[bool]]) -> list[tuple[str, int]]:
-    """Inputs by the language they are written in (the interface locale where not analysed)."""
-    language = func.coalesce(col(Submission.language), col(Submission.locale))
-    rows = session.exec(
-        select(language, func.count()).where(*where).group_by(language).order_by(func.count().desc(), language)
-    ).all()
-    return [(code, n) for code, n in rows]
-
-
 def campaigns(
     session: Session, where: Sequence[ColumnElement[bool]], *, audience: Audience,
     consent_age: int | None = None, limit: int = CAMPAIGNS,

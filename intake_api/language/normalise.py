@@ -54,7 +54,3 @@ def stems(text: str, locale: str) -> list[str]:
         return words(text)
     written = _WORD.findall(_ARABIC_MARKS.sub("", text.casefold()))
     return [fold(stem) for stem in stemmer.stemWords(written)]
-
-
-def is_han(text: str) -> bool:
-    return bool(_HAN.search(text))

@@ -16,7 +16,7 @@ from __future__ import annotations
 import http.client
 import random
 import smtplib
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
 
@@ -55,9 +55,6 @@ class Policy:
         ceiling = min(self.cap, self.first * 2 ** max(0, attempt - 1))
         jittered = (rng or random).uniform(0, ceiling)
         return max(jittered, hint or 0.0)
-
-    def with_deadline(self, deadline: timedelta) -> Policy:
-        return replace(self, deadline=deadline)
 
 
 # A person waits on a reply; a broadcast is one run of a CLI command; the scheduler ticks

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from babel.dates import format_date
 from babel.numbers import format_decimal
 from flask import Flask
@@ -22,9 +20,3 @@ def register_filters(app: Flask) -> None:
 
 def _locale() -> str:
     return request_locale()
-
-
-def date_range(start: date, end: date, locale: str) -> str:
-    return (
-        f"{format_date(start, 'long', locale=locale)} – {format_date(end, 'long', locale=locale)}"
-    )
