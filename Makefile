@@ -1,8 +1,31 @@
+# The checks and tests a change needs before review; `make check` is what CI runs besides the tests.
 # Benchmarks take the machine-wide CPU lock, so they never overlap with another heavy run.
 PYTHON ?= python
+PIP_COMPILE ?= pip-compile
+PYTEST_ARGS ?=
 BENCH_ARGS ?=
+LOCK_OPTIONS = --quiet --strip-extras --generate-hashes --allow-unsafe --no-emit-index-url --no-emit-find-links \
+	--custom-compile-command "make lock"
 
-.PHONY: bench bench-quick
+.PHONY: check test lock bench bench-quick
+
+check:
+	ruff check .
+	ruff format --check .
+	lint-imports
+	mypy
+
+# The README's test command.
+test:
+	$(PYTHON) -m pip install -q -e '.[test]' && $(PYTHON) -m pytest $(PYTEST_ARGS)
+
+# After a dependency changes in pyproject.toml. pip-tools stays out of the project's venv:
+#   python3 -m venv /tmp/pt && /tmp/pt/bin/pip install pip-tools
+#   make lock PIP_COMPILE=/tmp/pt/bin/pip-compile
+lock:
+	$(PIP_COMPILE) $(LOCK_OPTIONS) --extra production -o requirements/base.txt pyproject.toml
+	$(PIP_COMPILE) $(LOCK_OPTIONS) --extra production --extra dev -c requirements/base.txt \
+		-o requirements/dev.txt pyproject.toml
 
 bench:
 	flock /tmp/cpu.lock $(PYTHON) -m bench $(BENCH_ARGS)
