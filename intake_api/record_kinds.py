@@ -69,6 +69,7 @@ class ApiCollection:
     operation_id: str
     summary: str
     schema_name: str
+    listed: str  # what the listing answers, in a word: "Pledges"
     read: Action = Action.READ_INPUTS
     unassigned: bool = True  # an administrator also sees records of no review
     audit: str | None = None  # the audit action of a listing, where reading it must be logged
@@ -282,6 +283,7 @@ PLEDGE_KIND = RecordKind(
         "listPledges",
         "Pledges (an administrator also sees those of no review)",
         "Pledge",
+        "Pledges",
     ),
 )
 PRACTICE_KIND = RecordKind(
@@ -308,6 +310,7 @@ PRACTICE_KIND = RecordKind(
         "listPractices",
         "Practices (an administrator also sees those of no review)",
         "Practice",
+        "Practices",
     ),
 )
 REGISTRATION_KIND = RecordKind(
@@ -333,6 +336,7 @@ REGISTRATION_KIND = RecordKind(
         "listRegistrations",
         "Consultation registrations",
         "Registration",
+        "Registrations",
         read=Action.READ_REGISTRATIONS,
         unassigned=False,
         audit="registrations.read",

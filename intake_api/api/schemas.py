@@ -293,3 +293,6 @@ CONSENT_OUT: dict[str, Any] = {
     "type": "object", "additionalProperties": False, "required": ["receipt", "consent", "granted"],
     "properties": {"receipt": RECEIPT, "consent": _enum(WITHDRAWABLE), "granted": {"type": "boolean", "const": False}},
 }  # fmt: skip
+
+# The items of the record kinds' collections, by the name their declarations give.
+ITEM_SCHEMAS = {"Pledge": PLEDGE_OUT, "Practice": PRACTICE_OUT, "Registration": REGISTRATION_OUT}
