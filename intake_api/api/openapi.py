@@ -215,8 +215,8 @@ def _kind_paths() -> dict[str, Any]:
             item["post"] = {
                 "operationId": api.create_operation_id, "summary": f"Submit a {kind.name} from a partner system",
                 "parameters": [_IDEMPOTENCY_KEY], "requestBody": _body(dict(api.new_schema)),
-                "responses": {"201": _json({"$ref": "#/components/schemas/Receipt"}, "Stored"),
-                              "200": _json({"$ref": "#/components/schemas/Receipt"}, "Stored before with this key"),
+                "responses": {"201": _json(schemas.receipt_out(kind.receipt_prefix), "Stored"),
+                              "200": _json(schemas.receipt_out(kind.receipt_prefix), "Stored before with this key"),
                               **_errors(400, 403, 413, 415, 422)},
             }
         paths[api.path] = item

@@ -265,17 +265,18 @@ def _kind_routes(state: BlueprintSetupState) -> None:
     for kind in KINDS.values():
         if kind.api is None:
             continue
-        listing, create = _collection_views(kind.name, kind.api)
+        listing, create = _collection_views(kind.name, kind.api.endpoint)
         state.add_url_rule(kind.api.path, kind.api.endpoint, listing, methods=["GET"])
         if kind.api.new_schema is not None:
             state.add_url_rule(kind.api.path, f"create_{kind.api.endpoint}", create, methods=["POST"])
 
 
 @functools.cache
-def _collection_views(name: str, api: ApiCollection) -> tuple[RouteCallable, RouteCallable]:
-    """The collection's two views, made once per kind."""
+def _collection_views(name: str, endpoint: str) -> tuple[RouteCallable, RouteCallable]:
+    """The collection's two views, made once per kind: views are known to the app by their names."""
 
     def listing() -> ResponseReturnValue:
+        api = _collection(name)
         reviews, unassigned = _scope(api.read)
         runtime = runtime_of(current_app)
         items = list(iter_records(runtime.engine, runtime.keys, kind_named(name), reviews=reviews,
@@ -287,7 +288,7 @@ def _collection_views(name: str, api: ApiCollection) -> tuple[RouteCallable, Rou
     def create() -> ResponseReturnValue:
         """For partner integrations, as ``create_submission``: the Idempotency-Key stores once."""
         key = parameters.idempotency_key()
-        answers = check(json_object(), dict(api.new_schema or {}))
+        answers = check(json_object(), dict(_collection(name).new_schema or {}))
         locale = answers.pop("locale", "en")
         try:
             receipt = runtime_of(current_app).service.submit(
@@ -303,6 +304,12 @@ def _collection_views(name: str, api: ApiCollection) -> tuple[RouteCallable, Rou
                            "This Idempotency-Key was used before with other answers; use a new key.") from None
         return jsonify(receipt=receipt.code, duplicate=receipt.duplicate), 200 if receipt.duplicate else 201
 
-    listing.__name__ = listing.__qualname__ = api.endpoint
-    create.__name__ = create.__qualname__ = f"create_{api.endpoint}"
+    listing.__name__ = listing.__qualname__ = endpoint
+    create.__name__ = create.__qualname__ = f"create_{endpoint}"
     return authenticated(listing), authenticated(create)
+
+
+def _collection(name: str) -> ApiCollection:
+    api = kind_named(name).api
+    assert api is not None
+    return api

@@ -294,5 +294,11 @@ CONSENT_OUT: dict[str, Any] = {
     "properties": {"receipt": RECEIPT, "consent": _enum(WITHDRAWABLE), "granted": {"type": "boolean", "const": False}},
 }  # fmt: skip
 
+def receipt_out(prefix: str) -> dict[str, Any]:
+    """The answer to a creation in a kind's collection: its receipt, whose code starts ``prefix``."""
+    pattern = f"^{prefix}-{_CODE}-{_CODE}$"
+    return {**RECEIPT_OUT, "properties": {**RECEIPT_OUT["properties"], "receipt": {"type": "string", "pattern": pattern}}}
+
+
 # The items of the record kinds' collections, by the name their declarations give.
 ITEM_SCHEMAS = {"Pledge": PLEDGE_OUT, "Practice": PRACTICE_OUT, "Registration": REGISTRATION_OUT}

@@ -106,17 +106,18 @@ def _kind_routes(state: BlueprintSetupState) -> None:
     for kind in KINDS.values():
         if kind.page is None:
             continue
-        show, receipt = _views(kind.name, kind.page)
+        show, receipt = _views(kind.name, kind.page.endpoint, kind.page.receipt_endpoint)
         state.add_url_rule(kind.page.path, kind.page.endpoint, show, methods=["GET", "POST"])
         state.add_url_rule(kind.page.receipt_path, kind.page.receipt_endpoint, receipt, methods=["GET"])
 
 
 @functools.cache
-def _views(name: str, page: FormPage) -> tuple[RouteCallable, RouteCallable]:
+def _views(name: str, endpoint: str, receipt_endpoint: str) -> tuple[RouteCallable, RouteCallable]:
     """The kind's two views, made once: the rate limits are registered by the views' names."""
 
     def show(slug: str | None = None, **_url: Any) -> ResponseReturnValue:
         form = form_of(kind_named(name))
+        page = form.page
         if slug is not None and slug not in REVIEW_SLUGS:
             abort(404)
         fixed = {"review": slug} if slug is not None else {}
@@ -126,8 +127,8 @@ def _views(name: str, page: FormPage) -> tuple[RouteCallable, RouteCallable]:
     def receipt(receipt: str, **_url: Any) -> ResponseReturnValue:
         return _receipt_view(name, receipt)
 
-    show.__name__ = show.__qualname__ = page.endpoint
-    receipt.__name__ = receipt.__qualname__ = page.receipt_endpoint
+    show.__name__ = show.__qualname__ = endpoint
+    receipt.__name__ = receipt.__qualname__ = receipt_endpoint
     show.__doc__ = f"The public {name} form, and what it sends."
     return guard_state_changes(POST_LIMIT)(show), receipt_pages_limit(receipt)
 
