@@ -1,5 +1,8 @@
 """Exports of inputs, streamed in constant memory: CSV (Excel-safe), XLSX, JSON Lines.
 
+Records of the other kinds leave as their declarations serialise them (``iter_records``),
+through the same writers.
+
 Rows come from a server-side cursor in batches; writers never hold more than a
 batch. Cells that a spreadsheet would run as a formula are neutralised, by the same
 function as the report's (``policies.encoding.spreadsheet_cell``).

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -80,6 +80,9 @@ class ApiCollection:
 
 @dataclass(frozen=True)
 class RecordKind:
+    """One kind of record. ``serialise`` is the one statement of its public fields: staff
+    listings and exports give out what it returns, nothing more."""
+
     name: str
     questionnaire: Questionnaire
     model: type[IntakeRecord]
@@ -88,7 +91,6 @@ class RecordKind:
     serialise: Serialiser
     page: FormPage | None = None
     api: ApiCollection | None = None
-    public_fields: tuple[str, ...] = field(default=())  # the keys ``serialise`` gives
 
 
 def timestamp(moment: datetime) -> str:

@@ -147,6 +147,7 @@ def trial_client(runtime, trial):  # type: ignore[no-untyped-def]
 @pytest.fixture
 def admin_token(engine) -> str:  # type: ignore[no-untyped-def]
     admin = add_staff(engine, email="admin@un.example", role="admin", reviews=[])
+    assert admin.id is not None
     return issue_token(engine, staff_id=admin.id)
 
 
