@@ -70,7 +70,6 @@ _REVIEW_QUERY = _query("review", schemas.REVIEW, "One of the caller's reviews; a
 _LOCALE_QUERY = _query("locale", schemas.LOCALE, "Language of labels; en when left out.")
 _SLUG = _path("slug", schemas.REVIEW)
 _INPUT_RECEIPT = _path("receipt", {"type": "string", "pattern": schemas.INPUT_RECEIPT_PATTERN})
-_ANY_RECEIPT = _path("receipt", schemas.RECEIPT)
 _IDEMPOTENCY_KEY = {"name": "Idempotency-Key", "in": "header", "required": True,
                     "schema": {"type": "string", "pattern": schemas.IDEMPOTENCY_KEY_PATTERN}}
 
@@ -134,7 +133,7 @@ def openapi_document(minor_age_groups: frozenset[str] = frozenset()) -> dict[str
                     "operationId": "eraseRecord",
                     "summary": "Erase a record (input, pledge, practice or registration) on its author's request",
                     "description": "Administrators only; audited. Erasing again answers 404.",
-                    "parameters": [_ANY_RECEIPT],
+                    "parameters": [_any_receipt()],
                     "responses": {"204": {"description": "Erased"}, **_errors(403, 404)},
                 },
             },
@@ -142,7 +141,7 @@ def openapi_document(minor_age_groups: frozenset[str] = frozenset()) -> dict[str
                 "post": {
                     "operationId": "withdrawConsent",
                     "summary": "Withdraw a consent on the contributor's behalf",
-                    "parameters": [_ANY_RECEIPT],
+                    "parameters": [_any_receipt()],
                     "requestBody": _body({"$ref": "#/components/schemas/ConsentWithdrawal"}),
                     "responses": {"200": _json({"$ref": "#/components/schemas/ConsentWithdrawn"}, "Withdrawn"),
                                   **_errors(400, 404, 413, 415, 422)},
@@ -199,6 +198,11 @@ def openapi_document(minor_age_groups: frozenset[str] = frozenset()) -> dict[str
             },
         },
     }  # fmt: skip
+
+
+def _any_receipt() -> dict[str, Any]:
+    """The receipt of a record of any declared kind, in a path."""
+    return _path("receipt", {"type": "string", "pattern": schemas.receipt_pattern()})
 
 
 def _kind_paths() -> dict[str, Any]:

@@ -220,6 +220,23 @@ def test_erasure_removes_it(trial, service, engine):
     assert erase_record(engine, receipt=receipt, actor="test") is False
 
 
+def test_the_api_erases_it_by_receipt(trial, trial_client, service, engine, admin_token):
+    receipt = service.submit(
+        "trial",
+        {"review": "eca", "title": "Trial to forget", "consent_store": True},
+        channel="web",
+        message_id="trial-api-erase",
+        locale="en",
+    ).code
+    spec = OpenAPI.from_dict(openapi_document())
+    headers = {"Authorization": f"Bearer {admin_token}"}
+    for expected in (204, 404):
+        response = trial_client.delete(f"/api/v1/submissions/{receipt}", headers=headers)
+        spec.validate_response(_Answered(response.request), WerkzeugOpenAPIResponse(response))
+        assert response.status_code == expected
+    assert _rows(engine, trial.model) == []
+
+
 def test_an_export_includes_it(trial, runtime, service):
     for n, review in enumerate(("eca", "escap")):
         service.submit(
