@@ -1,5 +1,8 @@
 """Exports of inputs, streamed in constant memory: CSV (Excel-safe), XLSX, JSON Lines.
 
+Records of the other kinds leave as their declarations serialise them (``iter_records``),
+through the same writers.
+
 Rows come from a server-side cursor in batches; writers never hold more than a
 batch. Cells that a spreadsheet would run as a formula are neutralised, by the same
 function as the report's (``policies.encoding.spreadsheet_cell``).
@@ -15,12 +18,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import IO, Any
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, or_, select
 from sqlmodel import col
+from sqlmodel import select as select_records
 
+from intake_api.crypto import KeyRing
 from intake_api.i18n import gettext
 from intake_api.policies.encoding import spreadsheet_cell
+from intake_api.record_kinds import RecordKind
 from intake_api.redaction import redact
+from models.db import read_session
 from models.reference import N_, STAKEHOLDER_GROUPS, THEMES, country_name
 from models.submission import Submission, SubmissionObjective
 
@@ -86,6 +93,19 @@ def iter_rows(engine: Engine, where: ExportFilter, locale: str) -> Iterator[dict
                 "objectives": ";".join(sorted((row[10] or "").split(","), key=lambda n: int(n) if n else 0)).strip(";"),
                 "text": redact(row[11]), "consent_quote": bool(row[12]), "status": row[13],
             }  # fmt: skip
+
+
+def iter_records(
+    engine: Engine, keys: KeyRing, kind: RecordKind, *, reviews: list[str], unassigned: bool = False
+) -> Iterator[dict[str, Any]]:
+    """Every record of ``kind`` in ``reviews`` (and of no review, if ``unassigned``), oldest first,
+    as its declaration serialises it: what staff listings and exports of any kind give out."""
+    column = col(kind.model.review_slug)  # type: ignore[attr-defined]
+    in_scope = or_(column.in_(reviews), column.is_(None)) if unassigned else column.in_(reviews)
+    statement = select_records(kind.model).where(in_scope).order_by(col(kind.model.id))
+    with read_session(engine) as session:
+        for record in session.exec(statement):
+            yield kind.serialise(record, keys)
 
 
 class _Labels:

@@ -18,7 +18,8 @@ from intake_api.chat_contacts import forget_chat_contacts, message_reviews
 from intake_api.crypto import KeyRing
 from intake_api.policies.authorization import Action, audit_actor, authorize
 from intake_api.questionnaire import CONSENT_NOTICE_VERSION
-from intake_api.receipts import PREFIXES, normalise_receipt
+from intake_api.receipts import normalise_receipt
+from intake_api.record_kinds import KINDS, kind_of_receipt
 from models import crud
 from models.broadcast import BroadcastDelivery, ChatContact
 from models.consent import ConsentRecord
@@ -27,17 +28,9 @@ from models.conversation import ChatSession
 from models.db import read_session, write_session
 from models.intake_record import IntakeRecord
 from models.outbox import ChatReply, SlackRemoval
-from models.pledge import Pledge
-from models.practice import Practice
-from models.registration import Registration
 from models.staff import StaffMember
 from models.submission import Submission
 
-_RECORDS = (Submission, Pledge, Practice, Registration)
-_MODELS: dict[str, type[IntakeRecord]] = {
-    "input": Submission, "pledge": Pledge, "practice": Practice, "registration": Registration,
-}  # fmt: skip
-_KIND_OF_PREFIX = {prefix: kind for kind, prefix in PREFIXES.items()}
 WITHDRAWABLE = ("quote", "contact", "message")
 
 
@@ -81,7 +74,7 @@ def describe_contributor(
         ).all()
         others = sum(
             len(session.exec(select(model.id).where(model.contributor_id == contributor.id)).all())
-            for model in (Pledge, Practice, Registration)
+            for model in (kind.model for kind in KINDS.values() if kind.model is not Submission)
         )
         return ContributorData(
             locale=contributor.locale, stakeholder_group=contributor.stakeholder_group,
@@ -120,7 +113,7 @@ def erase_contributor(
         for kept in (ChatContact, BroadcastDelivery):  # the encrypted chat and what was sent to it
             session.execute(delete(kept).where(col(kept.contributor_id) == contributor.id))
         erased = 0
-        for kind, model in _MODELS.items():
+        for kind, model in ((k.name, k.model) for k in KINDS.values()):
             rows = session.exec(
                 select(model).where(col(model.contributor_id) == contributor.id)
             ).all()
@@ -153,7 +146,8 @@ class RecordView:
 
 def record_kind(receipt: str) -> str | None:
     """The kind of record a receipt code belongs to, from its prefix."""
-    return _KIND_OF_PREFIX.get(normalise_receipt(receipt)[:2])
+    kind = kind_of_receipt(normalise_receipt(receipt))
+    return kind.name if kind is not None else None
 
 
 def open_record(engine: Engine, keys: KeyRing, *, receipt: str, access_code: str) -> RecordView | None:
@@ -167,7 +161,7 @@ def open_record(engine: Engine, keys: KeyRing, *, receipt: str, access_code: str
     if kind is None or not keys.access_code_matches(receipt, access_code):
         return None
     with read_session(engine) as session:
-        record = crud.find_by_receipt(session, _MODELS[kind], receipt=receipt)
+        record = crud.find_by_receipt(session, KINDS[kind].model, receipt=receipt)
         if record is None:
             return None
         return RecordView(
@@ -203,7 +197,7 @@ def withdraw_consent(
     if kind is None:
         return False
     with write_session(engine) as session:
-        record = crud.find_by_receipt(session, _MODELS[kind], receipt=receipt)
+        record = crud.find_by_receipt(session, KINDS[kind].model, receipt=receipt)
         if record is None:
             return False
         _withdraw(session, kind, record, consent, channel)
@@ -232,7 +226,7 @@ def withdraw_contributor_consent(
         else:
             changed = sum(
                 _withdraw(session, kind, record, consent, channel)
-                for kind, model in _MODELS.items()
+                for kind, model in ((k.name, k.model) for k in KINDS.values())
                 for record in session.exec(select(model).where(col(model.contributor_id) == contributor.id))
             )
         crud.write_audit(
@@ -277,7 +271,7 @@ def erase_record(engine: Engine, *, receipt: str, actor: str) -> bool:
     if kind is None:
         return False
     with write_session(engine) as session:
-        record = crud.find_by_receipt(session, _MODELS[kind], receipt=receipt)
+        record = crud.find_by_receipt(session, KINDS[kind].model, receipt=receipt)
         if record is None:
             return False
         _delete_record(session, kind, record)
@@ -310,7 +304,7 @@ def review_of(engine: Engine, *, receipt: str) -> str | None:
     if kind is None:
         return None
     with read_session(engine) as session:
-        record = crud.find_by_receipt(session, _MODELS[kind], receipt=receipt)
+        record = crud.find_by_receipt(session, KINDS[kind].model, receipt=receipt)
         return getattr(record, "review_slug", None) if record is not None else None
 
 

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import secrets
 
+from intake_api.record_kinds import kind_named
+
 # Crockford's base32: no I, L, O or U, so codes survive being read aloud or retyped.
 _ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 _CONFUSABLE = str.maketrans({"I": "1", "L": "1", "O": "0", "U": "V"})
-
-PREFIXES = {"input": "IN", "pledge": "PL", "practice": "PR", "registration": "RG"}
 
 
 def new_receipt(kind: str) -> str:
     """A fresh code such as ``IN-7K3M-9QXR`` (40 random bits)."""
     body = "".join(secrets.choice(_ALPHABET) for _ in range(8))
-    return f"{PREFIXES[kind]}-{body[:4]}-{body[4:]}"
+    return f"{kind_named(kind).receipt_prefix}-{body[:4]}-{body[4:]}"
 
 
 def normalise_receipt(typed: str) -> str:

@@ -11,7 +11,7 @@ channel message.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -28,24 +28,17 @@ from intake_api.notices import MINOR_CONTACT_REFUSED
 from intake_api.policies.authorization import Action, authorize
 from intake_api.questionnaire import (
     CONSENT_NOTICE_VERSION,
-    INPUT,
-    PLEDGE,
-    PRACTICE,
-    REGISTRATION,
     STAFF_INPUT,
     AnswerError,
     Questionnaire,
 )
 from intake_api.receipts import new_receipt
+from intake_api.record_kinds import FieldsBuilder, kind_named
 from intake_api.redaction import redact
-from intake_api.safeguarding import assess
 from models import crud
 from models.db import read_session, write_session
 from models.intake_record import IntakeRecord
-from models.pledge import Pledge
-from models.practice import Practice
 from models.reference import CHANNELS, minor_age_groups
-from models.registration import Registration
 from models.review import RegionalReview
 from models.staff import StaffMember
 from models.submission import Submission
@@ -99,13 +92,12 @@ class Receipt:
 
 @dataclass(frozen=True)
 class _Form:
+    """What ``submit`` needs of a kind; the staff capture form makes an input with more questions."""
+
     kind: str
     questionnaire: Questionnaire
     model: type[IntakeRecord]
-    # The record's own fields from the answers as shown (free text redacted) and as written.
-    # Runs before the write transaction: redaction, the safeguarding scan and encryption are
-    # CPU work that must not hold SQLite's write lock (or a PostgreSQL transaction) open.
-    fields: Callable[[dict[str, Any], dict[str, Any], KeyRing], dict[str, Any]]
+    fields: FieldsBuilder
     stored_as: str = ""  # the kind of record it makes, when several forms make the same
 
     @property
@@ -113,79 +105,12 @@ class _Form:
         return self.stored_as or self.kind
 
 
-def _input_fields(answers: dict[str, Any], written_answers: dict[str, Any], keys: KeyRing) -> dict[str, Any]:
-    """The words as written are sealed when redaction changed them (for their author, and an
-    administrator when the law requires); the risk scan reads them as written."""
-    written, shown = written_answers["text"], answers["text"]
-    disclosure = assess(written)
-    return dict(
-        review_slug=answers["review"],
-        stakeholder_group=answers["stakeholder_group"],
-        age_group=answers["age_group"],
-        gender=answers["gender"],
-        country=answers["country"],
-        theme=answers["theme"],
-        text=shown,
-        text_original=keys.encrypt(written, context="input.text") if shown != written else None,
-        urgent_category=disclosure.category if disclosure else None,
-        consent_quote=answers["consent_quote"],
-        source=answers.get("source"),
-        objectives=[int(n) for n in answers["objectives"]],
-    )
-
-
-def _pledge_fields(answers: dict[str, Any], _written: dict[str, Any], _keys: KeyRing) -> dict[str, Any]:
-    return dict(
-        review_slug=answers["review"],
-        organisation=answers["organisation"],
-        stakeholder_group=answers["stakeholder_group"],
-        country=answers["country"],
-        title=answers["title"],
-        text=answers["text"],
-        objectives=[int(n) for n in answers["objectives"]],
-    )
-
-
-def _practice_fields(answers: dict[str, Any], _written: dict[str, Any], _keys: KeyRing) -> dict[str, Any]:
-    return dict(
-        review_slug=answers["review"],
-        title=answers["title"],
-        description=answers["description"],
-        objectives=[int(n) for n in answers["objectives"]],
-        countries=answers["countries"],
-        organisation=answers["organisation"],
-        partners=answers["partners"],
-        link=answers["link"],
-    )
-
-
-def _registration_fields(answers: dict[str, Any], _written: dict[str, Any], keys: KeyRing) -> dict[str, Any]:
-    needs = answers["accessibility_needs"]
-    return dict(
-        review_slug=answers["review"],
-        name=keys.encrypt(answers["name"], context="registration.name"),
-        organisation=answers["organisation"],
-        stakeholder_group=answers["stakeholder_group"],
-        country=answers["country"],
-        attendance_mode=answers["attendance_mode"],
-        accessibility_needs=keys.encrypt(needs, context="registration.accessibility_needs")
-        if needs
-        else None,
-        travel_support=answers["travel_support"],
-        travel_reason=answers["travel_reason"] if answers["travel_support"] else None,
-    )
-
-
-_FORMS = {
-    form.kind: form
-    for form in (
-        _Form("input", INPUT, Submission, _input_fields),
-        _Form("staff_input", STAFF_INPUT, Submission, _input_fields, stored_as="input"),
-        _Form("pledge", PLEDGE, Pledge, _pledge_fields),
-        _Form("practice", PRACTICE, Practice, _practice_fields),
-        _Form("registration", REGISTRATION, Registration, _registration_fields),
-    )
-}
+def _form(kind: str) -> _Form:
+    if kind == "staff_input":
+        declared = kind_named("input")
+        return _Form(kind, STAFF_INPUT, declared.model, declared.fields, stored_as="input")
+    declared = kind_named(kind)
+    return _Form(kind, declared.questionnaire, declared.model, declared.fields)
 
 
 class IntakeService:
@@ -260,7 +185,7 @@ class IntakeService:
         ``staff`` may not capture for the review, and ``IdempotencyConflict`` when
         ``message_id`` was stored before with other answers; nothing is stored then.
         """
-        form = _FORMS[kind]
+        form = _form(kind)
         if channel not in CHANNELS:
             raise ValueError(f"unknown channel {channel!r}")
         if not message_id or len(message_id) > MAX_MESSAGE_ID_LENGTH:
@@ -369,7 +294,7 @@ class IntakeService:
 
     def receipt_exists(self, kind: str, receipt: str) -> bool:
         with read_session(self.engine) as session:
-            return crud.find_by_receipt(session, _FORMS[kind].model, receipt=receipt) is not None
+            return crud.find_by_receipt(session, kind_named(kind).model, receipt=receipt) is not None
 
     def reviews(self) -> list[RegionalReview]:
         with read_session(self.engine) as session:

@@ -10,6 +10,7 @@ from typing import Any
 
 from intake_api import __version__
 from intake_api.api import schemas
+from intake_api.record_kinds import KINDS
 
 _ERROR_REF = {"$ref": "#/components/schemas/Error"}
 _ERROR_TEXT = {
@@ -69,7 +70,8 @@ _REVIEW_QUERY = _query("review", schemas.REVIEW, "One of the caller's reviews; a
 _LOCALE_QUERY = _query("locale", schemas.LOCALE, "Language of labels; en when left out.")
 _SLUG = _path("slug", schemas.REVIEW)
 _INPUT_RECEIPT = _path("receipt", {"type": "string", "pattern": schemas.INPUT_RECEIPT_PATTERN})
-_ANY_RECEIPT = _path("receipt", schemas.RECEIPT)
+_IDEMPOTENCY_KEY = {"name": "Idempotency-Key", "in": "header", "required": True,
+                    "schema": {"type": "string", "pattern": schemas.IDEMPOTENCY_KEY_PATTERN}}
 
 
 def openapi_document(minor_age_groups: frozenset[str] = frozenset()) -> dict[str, Any]:
@@ -106,8 +108,7 @@ def openapi_document(minor_age_groups: frozenset[str] = frozenset()) -> dict[str
                     "description": "The Idempotency-Key makes a retried POST store once (200, duplicate: true). "
                                    "The same key with other answers is refused with 422 "
                                    "(error: idempotency_key_reused): use a new key for every new input.",
-                    "parameters": [{"name": "Idempotency-Key", "in": "header", "required": True,
-                                    "schema": {"type": "string", "pattern": schemas.IDEMPOTENCY_KEY_PATTERN}}],
+                    "parameters": [_IDEMPOTENCY_KEY],
                     "requestBody": _body({"$ref": "#/components/schemas/NewInput"}),
                     "responses": {"201": _json({"$ref": "#/components/schemas/Receipt"}, "Stored"),
                                   "200": _json({"$ref": "#/components/schemas/Receipt"}, "Stored before with this key"),
@@ -132,7 +133,7 @@ def openapi_document(minor_age_groups: frozenset[str] = frozenset()) -> dict[str
                     "operationId": "eraseRecord",
                     "summary": "Erase a record (input, pledge, practice or registration) on its author's request",
                     "description": "Administrators only; audited. Erasing again answers 404.",
-                    "parameters": [_ANY_RECEIPT],
+                    "parameters": [_any_receipt()],
                     "responses": {"204": {"description": "Erased"}, **_errors(403, 404)},
                 },
             },
@@ -140,7 +141,7 @@ def openapi_document(minor_age_groups: frozenset[str] = frozenset()) -> dict[str
                 "post": {
                     "operationId": "withdrawConsent",
                     "summary": "Withdraw a consent on the contributor's behalf",
-                    "parameters": [_ANY_RECEIPT],
+                    "parameters": [_any_receipt()],
                     "requestBody": _body({"$ref": "#/components/schemas/ConsentWithdrawal"}),
                     "responses": {"200": _json({"$ref": "#/components/schemas/ConsentWithdrawn"}, "Withdrawn"),
                                   **_errors(400, 404, 413, 415, 422)},
@@ -165,20 +166,7 @@ def openapi_document(minor_age_groups: frozenset[str] = frozenset()) -> dict[str
                                _query("format", {"type": "string", "enum": schemas.EXPORT_FORMATS}, "csv when left out.")],
                 "responses": {"200": _file([_media(f) for f in schemas.EXPORT_FORMATS], "The export file"),
                               **_errors(400, 403)}}},
-            "/pledges": {"get": {
-                "operationId": "listPledges", "summary": "Pledges (an administrator also sees those of no review)",
-                "parameters": [_REVIEW_QUERY],
-                "responses": {"200": _json(_list_of("#/components/schemas/Pledge"), "Pledges"), **_errors(400, 403)}}},
-            "/practices": {"get": {
-                "operationId": "listPractices", "summary": "Practices (an administrator also sees those of no review)",
-                "parameters": [_REVIEW_QUERY],
-                "responses": {"200": _json(_list_of("#/components/schemas/Practice"), "Practices"),
-                              **_errors(400, 403)}}},
-            "/registrations": {"get": {
-                "operationId": "listRegistrations", "summary": "Consultation registrations",
-                "parameters": [_REVIEW_QUERY],
-                "responses": {"200": _json(_list_of("#/components/schemas/Registration"), "Registrations"),
-                              **_errors(400, 403)}}},
+            **_kind_paths(),
         },
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
@@ -206,12 +194,42 @@ def openapi_document(minor_age_groups: frozenset[str] = frozenset()) -> dict[str
                 "ConsentWithdrawn": schemas.CONSENT_OUT,
                 "Receipt": schemas.RECEIPT_OUT,
                 "Stats": schemas.STATS_OUT,
-                "Pledge": schemas.PLEDGE_OUT,
-                "Practice": schemas.PRACTICE_OUT,
-                "Registration": schemas.REGISTRATION_OUT,
+                **_kind_schemas(),
             },
         },
     }  # fmt: skip
+
+
+def _any_receipt() -> dict[str, Any]:
+    """The receipt of a record of any declared kind, in a path."""
+    return _path("receipt", {"type": "string", "pattern": schemas.receipt_pattern()})
+
+
+def _kind_paths() -> dict[str, Any]:
+    """The collections of the declared record kinds (``intake_api.record_kinds``)."""
+    paths: dict[str, Any] = {}
+    for kind in KINDS.values():
+        if (api := kind.api) is None:
+            continue
+        ref = f"#/components/schemas/{api.schema_name}"
+        item: dict[str, Any] = {"get": {
+            "operationId": api.operation_id, "summary": api.summary, "parameters": [_REVIEW_QUERY],
+            "responses": {"200": _json(_list_of(ref), api.listed), **_errors(400, 403)}}}
+        if api.new_schema is not None:
+            item["post"] = {
+                "operationId": api.create_operation_id, "summary": f"Submit a {kind.name} from a partner system",
+                "parameters": [_IDEMPOTENCY_KEY], "requestBody": _body(dict(api.new_schema)),
+                "responses": {"201": _json(schemas.receipt_out(kind.receipt_prefix), "Stored"),
+                              "200": _json(schemas.receipt_out(kind.receipt_prefix), "Stored before with this key"),
+                              **_errors(400, 403, 413, 415, 422)},
+            }
+        paths[api.path] = item
+    return paths
+
+
+def _kind_schemas() -> dict[str, Any]:
+    return {kind.api.schema_name: dict(kind.api.item_schema or schemas.ITEM_SCHEMAS[kind.api.schema_name])
+            for kind in KINDS.values() if kind.api is not None}
 
 
 def _media(fmt: str) -> str:

@@ -87,7 +87,7 @@ def since() -> datetime | None:
 
 def receipt(raw: str, *, inputs_only: bool = False) -> str:
     """A receipt as the API writes it; anything else names no record (404)."""
-    if not _matches(schemas.INPUT_RECEIPT_PATTERN if inputs_only else schemas.RECEIPT_PATTERN, raw):
+    if not _matches(schemas.INPUT_RECEIPT_PATTERN if inputs_only else schemas.receipt_pattern(), raw):
         raise ApiError(404, "not_found", "No such record, or not in your reviews.")
     return raw
 

@@ -11,34 +11,30 @@ from __future__ import annotations
 import functools
 import tempfile
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
 from typing import Any
 
 from flask import Blueprint, Response, current_app, g, jsonify, request, stream_with_context
-from flask.typing import ResponseReturnValue
-from sqlmodel import col, or_, select
+from flask.blueprints import BlueprintSetupState
+from flask.typing import ResponseReturnValue, RouteCallable
 
 from intake_api import runtime_of
 from intake_api.api import parameters, schemas
 from intake_api.api.errors import ApiError, init_blueprint
 from intake_api.api.openapi import openapi_document
 from intake_api.api.validation import check, json_object
-from intake_api.exports import STREAMS, WRITERS, ExportFilter, iter_rows
+from intake_api.exports import STREAMS, WRITERS, ExportFilter, iter_records, iter_rows
 from intake_api.moderation import InputView, find_input, list_inputs, update_input
 from intake_api.participation import GROUPS as STATS_GROUPS
 from intake_api.policies.authorization import Action, NotAllowed, may, reviews_for
 from intake_api.privacy import erase_record, review_of, withdraw_consent
-from intake_api.redaction import redact
+from intake_api.record_kinds import KINDS, ApiCollection, kind_named, timestamp
 from intake_api.reports import build_report, render_report
 from intake_api.service import IdempotencyConflict, InvalidAnswers
 from intake_api.staff import staff_for_token
 from intake_api.stats import review_stats
 from models import crud
-from models.db import read_session, write_session
-from models.pledge import Pledge
-from models.practice import Practice
+from models.db import write_session
 from models.reference import REVIEW_SLUGS, minor_age_groups
-from models.registration import Registration
 from models.staff import StaffMember
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -91,11 +87,6 @@ def _audit(action: str, **detail: Any) -> None:
                          subject_id=None, detail=detail)  # fmt: skip
 
 
-def _timestamp(moment: datetime) -> str:
-    """RFC 3339 with its offset (SQLite hands back UTC wall times without one)."""
-    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).isoformat()
-
-
 def _input_json(view: InputView) -> dict[str, Any]:
     return {
         "receipt": view.receipt, "review": view.review_slug, "channel": view.channel, "locale": view.locale,
@@ -104,13 +95,8 @@ def _input_json(view: InputView) -> dict[str, Any]:
         "urgent": view.urgent_category,
         "suggested_objectives": [{"objective": n, "score": score, "triggers": list(words)}
                                  for n, score, words in view.suggestions],
-        "status": view.status, "created_at": _timestamp(view.created_at),
+        "status": view.status, "created_at": timestamp(view.created_at),
     }  # fmt: skip
-
-
-def _masked(text: str | None) -> str | None:
-    """Free text as the API shows it: personal data masked, by today's rules, even in older rows."""
-    return redact(text) if text else text
 
 
 @bp.get("/openapi.json")
@@ -273,58 +259,57 @@ def _chunks(spool: Any) -> Iterator[bytes]:
             yield chunk
 
 
-def _in_scope(column: Any, reviews: list[str], unassigned: bool) -> Any:
-    return or_(col(column).in_(reviews), col(column).is_(None)) if unassigned else col(column).in_(reviews)
+@bp.record
+def _kind_routes(state: BlueprintSetupState) -> None:
+    """Every declared kind with an API collection: its listing, and its creation where declared."""
+    for kind in KINDS.values():
+        if kind.api is None:
+            continue
+        listing, create = _collection_views(kind.name, kind.api.endpoint)
+        state.add_url_rule(kind.api.path, kind.api.endpoint, listing, methods=["GET"])
+        if kind.api.new_schema is not None:
+            state.add_url_rule(kind.api.path, f"create_{kind.api.endpoint}", create, methods=["POST"])
 
 
-@bp.get("/pledges")
-@authenticated
-def pledges() -> ResponseReturnValue:
-    reviews, unassigned = _scope(Action.READ_INPUTS)
-    with read_session(runtime_of(current_app).engine) as session:
-        rows = session.exec(select(Pledge).where(_in_scope(Pledge.review_slug, reviews, unassigned))
-                            .order_by(col(Pledge.id))).all()  # fmt: skip
-    items = [{"receipt": p.receipt, "review": p.review_slug, "organisation": _masked(p.organisation),
-              "stakeholder_group": p.stakeholder_group, "country": p.country, "title": _masked(p.title),
-              "text": _masked(p.text), "objectives": p.objectives, "created_at": _timestamp(p.created_at)}
-             for p in rows]  # fmt: skip
-    return jsonify(items=items)
+@functools.cache
+def _collection_views(name: str, endpoint: str) -> tuple[RouteCallable, RouteCallable]:
+    """The collection's two views, made once per kind: views are known to the app by their names."""
+
+    def listing() -> ResponseReturnValue:
+        api = _collection(name)
+        reviews, unassigned = _scope(api.read)
+        runtime = runtime_of(current_app)
+        items = list(iter_records(runtime.engine, runtime.keys, kind_named(name), reviews=reviews,
+                                  unassigned=unassigned and api.unassigned))
+        if api.audit:
+            _audit(api.audit, reviews=reviews, count=len(items))
+        return jsonify(items=items)
+
+    def create() -> ResponseReturnValue:
+        """For partner integrations, as ``create_submission``: the Idempotency-Key stores once."""
+        key = parameters.idempotency_key()
+        answers = check(json_object(), dict(_collection(name).new_schema or {}))
+        locale = answers.pop("locale", "en")
+        try:
+            receipt = runtime_of(current_app).service.submit(
+                name, answers, channel="api", message_id=f"key:{_staff().id}:{key}", locale=locale,
+                staff=_staff(),
+            )
+        except InvalidAnswers as refused:
+            raise ApiError(422, "invalid", "Some answers were refused.", errors=refused.by_field()) from None
+        except NotAllowed:
+            raise ApiError(403, "forbidden", "Your role does not cover this regional review.") from None
+        except IdempotencyConflict:
+            raise ApiError(422, "idempotency_key_reused",
+                           "This Idempotency-Key was used before with other answers; use a new key.") from None
+        return jsonify(receipt=receipt.code, duplicate=receipt.duplicate), 200 if receipt.duplicate else 201
+
+    listing.__name__ = listing.__qualname__ = endpoint
+    create.__name__ = create.__qualname__ = f"create_{endpoint}"
+    return authenticated(listing), authenticated(create)
 
 
-@bp.get("/practices")
-@authenticated
-def practices() -> ResponseReturnValue:
-    reviews, unassigned = _scope(Action.READ_INPUTS)
-    with read_session(runtime_of(current_app).engine) as session:
-        rows = session.exec(select(Practice).where(_in_scope(Practice.review_slug, reviews, unassigned))
-                            .order_by(col(Practice.id))).all()  # fmt: skip
-    items = [{"receipt": p.receipt, "review": p.review_slug, "title": _masked(p.title),
-              "description": _masked(p.description), "objectives": p.objectives, "countries": p.countries,
-              "organisation": _masked(p.organisation), "partners": _masked(p.partners), "link": p.link,
-              "created_at": _timestamp(p.created_at)} for p in rows]  # fmt: skip
-    return jsonify(items=items)
-
-
-@bp.get("/registrations")
-@authenticated
-def registrations() -> ResponseReturnValue:
-    """Names and needs are decrypted for organisers of the review; the read is audited."""
-    reviews, _ = _scope(Action.READ_REGISTRATIONS)
-    runtime = runtime_of(current_app)
-    with read_session(runtime.engine) as session:
-        rows = session.exec(select(Registration).where(col(Registration.review_slug).in_(reviews))
-                            .order_by(col(Registration.id))).all()  # fmt: skip
-    items = [{
-        "receipt": r.receipt, "review": r.review_slug,
-        "name": runtime.keys.decrypt(r.name, context="registration.name"),
-        "organisation": _masked(r.organisation), "stakeholder_group": r.stakeholder_group, "country": r.country,
-        "attendance_mode": r.attendance_mode, "travel_support": r.travel_support,
-        "travel_reason": _masked(r.travel_reason),
-        "accessibility_needs": _masked(runtime.keys.decrypt(r.accessibility_needs,
-                                                            context="registration.accessibility_needs"))
-        if r.accessibility_needs else None,
-        "created_at": _timestamp(r.created_at),
-    } for r in rows]  # fmt: skip
-    _audit("registrations.read", reviews=reviews, count=len(items))
-    return jsonify(items=items)
-
+def _collection(name: str) -> ApiCollection:
+    api = kind_named(name).api
+    assert api is not None
+    return api

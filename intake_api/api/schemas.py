@@ -21,6 +21,7 @@ from intake_api.participation import GROUPS as STATS_GROUPS
 from intake_api.policies.disclosure import HIDDEN_SYMBOL, SMALL_COUNT, SMALL_SYMBOL, Reason
 from intake_api.privacy import WITHDRAWABLE
 from intake_api.questionnaire import INPUT, TEXT_MAX, TEXT_MIN
+from intake_api.record_kinds import KINDS
 from models.reference import (
     AGE_GROUPS,
     CHANNELS,
@@ -39,7 +40,14 @@ CURSOR_LENGTH = 12  # base-36 digits: every cursor the pattern admits is an id b
 
 # Crockford's base32, as receipts are written (intake_api.receipts).
 _CODE = "[0-9A-HJKMNP-TV-Z]{4}"
-RECEIPT_PATTERN = f"^(IN|PL|PR|RG)-{_CODE}-{_CODE}$"
+
+
+def receipt_pattern() -> str:
+    """A receipt of any declared record kind, as the API writes it."""
+    return f"^({'|'.join(kind.receipt_prefix for kind in KINDS.values())})-{_CODE}-{_CODE}$"
+
+
+RECEIPT_PATTERN = receipt_pattern()
 INPUT_RECEIPT_PATTERN = f"^IN-{_CODE}-{_CODE}$"
 CURSOR_PATTERN = f"^[0-9a-z]{{1,{CURSOR_LENGTH}}}$"
 LIMIT_PATTERN = "^[0-9]{1,3}$"
@@ -293,3 +301,12 @@ CONSENT_OUT: dict[str, Any] = {
     "type": "object", "additionalProperties": False, "required": ["receipt", "consent", "granted"],
     "properties": {"receipt": RECEIPT, "consent": _enum(WITHDRAWABLE), "granted": {"type": "boolean", "const": False}},
 }  # fmt: skip
+
+def receipt_out(prefix: str) -> dict[str, Any]:
+    """The answer to a creation in a kind's collection: its receipt, whose code starts ``prefix``."""
+    pattern = f"^{prefix}-{_CODE}-{_CODE}$"
+    return {**RECEIPT_OUT, "properties": {**RECEIPT_OUT["properties"], "receipt": {"type": "string", "pattern": pattern}}}
+
+
+# The items of the record kinds' collections, by the name their declarations give.
+ITEM_SCHEMAS = {"Pledge": PLEDGE_OUT, "Practice": PRACTICE_OUT, "Registration": REGISTRATION_OUT}

@@ -137,7 +137,7 @@ def typed_again(message: str, status: int) -> ResponseReturnValue | None:
     g.locale = request_locale()
     if request.endpoint == "my_input.my_input":
         return my_input.typed_again(message, status)
-    page = forms.PAGES_BY_ENDPOINT.get(request.endpoint or "")
+    page = forms.page_of(request.endpoint or "")
     if page is None:
         return None
     fixed = {"review": (request.view_args or {}).get("slug", "")} if page.hidden else {}

@@ -8,11 +8,12 @@ then CSRF token.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import secrets
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from flask import (
@@ -26,29 +27,18 @@ from flask import (
     session,
     url_for,
 )
-from flask.typing import ResponseReturnValue
+from flask.blueprints import BlueprintSetupState
+from flask.typing import ResponseReturnValue, RouteCallable
 from werkzeug.datastructures import MultiDict
 
 from intake_api import runtime_of
 from intake_api.i18n import gettext
-from intake_api.notices import (
-    MINORS_NOTICE,
-    PRIVACY_NOTICE,
-    PRIVACY_NOTICE_TITLE,
-    REGISTRATION_NOTICE,
-)
+from intake_api.notices import MINORS_NOTICE, PRIVACY_NOTICE, PRIVACY_NOTICE_TITLE
 from intake_api.policies.availability import store_unavailable
 from intake_api.policies.methods import changes_state
-from intake_api.questionnaire import (
-    INPUT,
-    PLEDGE,
-    PRACTICE,
-    REGISTRATION,
-    Kind,
-    Questionnaire,
-    help_text,
-)
-from intake_api.receipts import PREFIXES, new_receipt, normalise_receipt
+from intake_api.questionnaire import Kind, Questionnaire, help_text
+from intake_api.receipts import new_receipt, normalise_receipt
+from intake_api.record_kinds import KINDS, FormPage, RecordKind, kind_named
 from intake_api.referrals import help_after
 from intake_api.service import IdempotencyConflict, InvalidAnswers
 from intake_api.web.security import guard_state_changes, limiter, no_store
@@ -71,102 +61,80 @@ SENT_REMEMBERED = 10
 
 
 @dataclass(frozen=True)
-class FormPage:
-    """What differs between the public forms: their questions, words and receipt page."""
+class FormView:
+    """A kind's form as the views use it: its declaration's page, questions and receipt endpoint."""
 
     kind: str
     questionnaire: Questionnaire
-    title: str
-    intro: str
-    receipt_endpoint: str
-    hidden: tuple[str, ...] = field(default=())  # answers fixed by the URL, not asked
-    # The contributors' notice says no name is asked: true of every form but registration.
-    notice: tuple[str, ...] = PRIVACY_NOTICE
+    page: FormPage
+
+    @property
+    def title(self) -> str:
+        return self.page.title
+
+    @property
+    def intro(self) -> str:
+        return self.page.intro
+
+    @property
+    def hidden(self) -> tuple[str, ...]:
+        return self.page.hidden
+
+    @property
+    def notice(self) -> tuple[str, ...]:
+        return self.page.notice
+
+    @property
+    def receipt_endpoint(self) -> str:
+        return f"{bp.name}.{self.page.receipt_endpoint}"
 
 
-INPUT_PAGE = FormPage(
-    "input", INPUT, N_("Share your input"),
-    N_("Tell the regional review what works, what does not and what should change for migrants in your region."),
-    "forms.input_receipt",
-)  # fmt: skip
-PLEDGE_PAGE = FormPage(
-    "pledge", PLEDGE, N_("Make a pledge"),
-    N_("Pledges by Member States and stakeholders show commitment to implementing the Global Compact ahead of the 2026 International Migration Review Forum."),
-    "forms.pledge_receipt",
-)  # fmt: skip
-PRACTICE_PAGE = FormPage(
-    "practice", PRACTICE, N_("Share a practice"),
-    N_("Practices of implementing the Global Compact are showcased on the Migration Network Hub."),
-    "forms.practice_receipt",
-)  # fmt: skip
-REGISTRATION_PAGE = FormPage(
-    "registration", REGISTRATION, N_("Register for the consultation"),
-    N_("Register for the multi-stakeholder consultation of this regional review."),
-    "forms.registration_receipt", hidden=("review",), notice=REGISTRATION_NOTICE,
-)  # fmt: skip
-
-PAGES_BY_ENDPOINT: dict[str, FormPage] = {
-    "forms.new_input": INPUT_PAGE,
-    "forms.new_pledge": PLEDGE_PAGE,
-    "forms.new_practice": PRACTICE_PAGE,
-    "forms.register": REGISTRATION_PAGE,
-}
+def form_of(kind: RecordKind) -> FormView:
+    assert kind.page is not None
+    return FormView(kind.name, kind.questionnaire, kind.page)
 
 
-@bp.route("/<locale>/inputs/new", methods=["GET", "POST"])
-@guard_state_changes(POST_LIMIT)
-def new_input() -> ResponseReturnValue:
-    """The public input form; ``?review=SLUG`` preselects a regional review."""
-    preset = {} if changes_state(request.method) else {"review": request.args.get("review", "")}
-    return _form_view(INPUT_PAGE, preset=preset)
+def page_of(endpoint: str) -> FormView | None:
+    """The form an endpoint shows, if it is one of the kinds' forms."""
+    kind = next((k for k in KINDS.values() if k.page and f"{bp.name}.{k.page.endpoint}" == endpoint), None)
+    return form_of(kind) if kind is not None else None
 
 
-@bp.route("/<locale>/pledges/new", methods=["GET", "POST"])
-@guard_state_changes(POST_LIMIT)
-def new_pledge() -> ResponseReturnValue:
-    return _form_view(PLEDGE_PAGE)
+@bp.record
+def _kind_routes(state: BlueprintSetupState) -> None:
+    """A form and a receipt page for every declared kind that has a web form."""
+    for kind in KINDS.values():
+        if kind.page is None:
+            continue
+        show, receipt = _views(kind.name, kind.page.endpoint, kind.page.receipt_endpoint)
+        state.add_url_rule(kind.page.path, kind.page.endpoint, show, methods=["GET", "POST"])
+        state.add_url_rule(kind.page.receipt_path, kind.page.receipt_endpoint, receipt, methods=["GET"])
 
 
-@bp.route("/<locale>/practices/new", methods=["GET", "POST"])
-@guard_state_changes(POST_LIMIT)
-def new_practice() -> ResponseReturnValue:
-    return _form_view(PRACTICE_PAGE)
+@functools.cache
+def _views(name: str, endpoint: str, receipt_endpoint: str) -> tuple[RouteCallable, RouteCallable]:
+    """The kind's two views, made once: the rate limits are registered by the views' names."""
 
+    def show(slug: str | None = None, **_url: Any) -> ResponseReturnValue:
+        form = form_of(kind_named(name))
+        page = form.page
+        if slug is not None and slug not in REVIEW_SLUGS:
+            abort(404)
+        fixed = {"review": slug} if slug is not None else {}
+        preset = {} if changes_state(request.method) else {k: request.args.get(k, "") for k in page.preset}
+        return _form_view(form, preset=preset, fixed=fixed)
 
-@bp.route("/<locale>/reviews/<slug>/register", methods=["GET", "POST"])
-@guard_state_changes(POST_LIMIT)
-def register(slug: str) -> ResponseReturnValue:
-    if slug not in REVIEW_SLUGS:
-        abort(404)
-    return _form_view(REGISTRATION_PAGE, fixed={"review": slug})
+    def receipt(receipt: str, **_url: Any) -> ResponseReturnValue:
+        return _receipt_view(name, receipt)
 
-
-@bp.get("/<locale>/inputs/<receipt>")
-@receipt_pages_limit
-def input_receipt(receipt: str) -> ResponseReturnValue:
-    return _receipt_view("input", receipt)
-
-
-@bp.get("/<locale>/pledges/<receipt>")
-@receipt_pages_limit
-def pledge_receipt(receipt: str) -> ResponseReturnValue:
-    return _receipt_view("pledge", receipt)
-
-
-@bp.get("/<locale>/practices/<receipt>")
-@receipt_pages_limit
-def practice_receipt(receipt: str) -> ResponseReturnValue:
-    return _receipt_view("practice", receipt)
-
-
-@bp.get("/<locale>/reviews/<slug>/registrations/<receipt>")
-@receipt_pages_limit
-def registration_receipt(slug: str, receipt: str) -> ResponseReturnValue:
-    return _receipt_view("registration", receipt)
+    show.__name__ = show.__qualname__ = endpoint
+    receipt.__name__ = receipt.__qualname__ = receipt_endpoint
+    show.__doc__ = f"The public {name} form, and what it sends."
+    return guard_state_changes(POST_LIMIT)(show), receipt_pages_limit(receipt)
 
 
 def _form_view(
-    page: FormPage, *, preset: dict[str, str] | None = None, fixed: dict[str, str] | None = None
+    page: FormView, *, preset: dict[str, str] | None = None, fixed: dict[str, str] | None = None
 ) -> ResponseReturnValue:
     fixed = fixed or {}
     if not changes_state(request.method):
@@ -198,7 +166,7 @@ def _form_view(
 
 
 def render_form(
-    page: FormPage,
+    page: FormView,
     *,
     answers: dict[str, Any],
     errors: dict[str, str] | None = None,
@@ -236,7 +204,7 @@ def fixed_url_args(fixed: dict[str, str]) -> dict[str, Any]:
     return {"slug": fixed["review"]} if "review" in fixed else {}
 
 
-def _review_of(page: FormPage, answers: dict[str, Any]) -> RegionalReview | None:
+def _review_of(page: FormView, answers: dict[str, Any]) -> RegionalReview | None:
     """The review a registration is for, to show its consultation date and place."""
     if "review" not in page.hidden:
         return None
@@ -250,7 +218,7 @@ def _review_of(page: FormPage, answers: dict[str, Any]) -> RegionalReview | None
     return next((r for r in reviews if r.slug == slug), None)
 
 
-def _visible(page: FormPage) -> list[Any]:
+def _visible(page: FormView) -> list[Any]:
     return [q for q in page.questionnaire.questions if q.key not in page.hidden]
 
 
@@ -278,11 +246,12 @@ def _session_secret() -> str:
 
 def _receipt_view(kind: str, typed: str) -> ResponseReturnValue:
     receipt = normalise_receipt(typed)
-    if not receipt.startswith(PREFIXES[kind]) or not runtime_of(current_app).service.receipt_exists(
-        kind, receipt
-    ):
+    declared = kind_named(kind)
+    if not receipt.startswith(declared.receipt_prefix) or not runtime_of(
+        current_app
+    ).service.receipt_exists(kind, receipt):
         abort(404)
-    page = next(p for p in PAGES_BY_ENDPOINT.values() if p.kind == kind)
+    page = form_of(declared)
     runtime = runtime_of(current_app)
     mine = receipt in session.get(SENT_KEY, [])
     return no_store(render_template(
