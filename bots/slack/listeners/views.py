@@ -35,9 +35,13 @@ def capture(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebCli
     staff = slack.staff(client, body["user"]["id"])
     try:
         receipt = slack.runtime.service.submit(
-            "staff_input", answers_from_view(view), channel="slack", message_id=f"view:{view['id']}",
-            locale=locale, staff=staff,
-        )  # fmt: skip
+            "staff_input",
+            answers_from_view(view),
+            channel="slack",
+            message_id=f"view:{view['id']}",
+            locale=locale,
+            staff=staff,
+        )
     except InvalidAnswers as refused:
         ack(response_action="errors", errors=refused.by_field())
         return
@@ -48,8 +52,8 @@ def capture(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebCli
         ack(response_action="errors", errors={"text": gettext(locale, SAVED_BEFORE)})
         return
     ack()
-    _confirm(client, metadata.get("channel_id"), body["user"]["id"],
-             gettext(locale, "Input saved. Receipt code: %(receipt)s", receipt=receipt.code))  # fmt: skip
+    saved = gettext(locale, "Input saved. Receipt code: %(receipt)s", receipt=receipt.code)
+    _confirm(client, metadata.get("channel_id"), body["user"]["id"], saved)
 
 
 def tag(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext) -> None:
@@ -62,9 +66,14 @@ def tag(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient,
         with require_staff(slack, client, user, Action.MODERATE) as staff:
             if chosen is None or offered is None or ticked is None:
                 raise NotAllowed(str(metadata.get("receipt")))
-            updated = tag_objectives(slack.runtime.engine, receipt=str(metadata.get("receipt")),
-                                     objectives=chosen, actor=staff, accepted=sorted(set(ticked)),
-                                     rejected=[n for n in offered if n not in ticked])  # fmt: skip
+            updated = tag_objectives(
+                slack.runtime.engine,
+                receipt=str(metadata.get("receipt")),
+                objectives=chosen,
+                actor=staff,
+                accepted=sorted(set(ticked)),
+                rejected=[n for n in offered if n not in ticked],
+            )
     except Refused as refused:
         ack(response_action="errors", errors={"objectives": refused.text})
         return
@@ -73,8 +82,8 @@ def tag(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient,
         return
     ack()
     if metadata.get("channel") and metadata.get("ts"):
-        client.chat_update(channel=metadata["channel"], ts=metadata["ts"], text=updated.receipt,
-                           blocks=moderation_message(updated, "en", last_action=f"<@{user}>"))  # fmt: skip
+        blocks = moderation_message(updated, "en", last_action=f"<@{user}>")
+        client.chat_update(channel=metadata["channel"], ts=metadata["ts"], text=updated.receipt, blocks=blocks)
 
 
 def _tag_answers(view: dict[str, Any]) -> tuple[list[int] | None, list[int] | None, list[int] | None]:
