@@ -17,7 +17,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 
 from bots.slack.context import SlackContext
-from bots.slack.listeners import actions, commands, events, shortcuts, views
+from bots.slack.listeners import register_listeners
 from bots.slack.outage import answer_store_unavailable
 from intake_api.inbox import Inbox
 from intake_api.policies.availability import store_unavailable
@@ -61,9 +61,9 @@ def build_slack_app(runtime: Runtime, client: WebClient | None = None) -> App:
         raise_error_for_unhandled_request=False,
     )
     context = SlackContext(runtime)
+    app.middleware(context.middleware())
     app.middleware(_once_per_event(context.inbox))
-    for listeners in (commands, views, actions, shortcuts, events):
-        listeners.register(app, context)
+    register_listeners(app)
 
     @app.error
     def on_error(error: Exception, body: dict[str, Any], client: WebClient) -> BoltResponse | None:

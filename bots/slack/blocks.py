@@ -35,7 +35,7 @@ from models.reference import (
 )
 
 # pybabel cannot read calls inside f-strings: the labels used only there are marked here.
-_MARKUP_LABELS = (N_("Today"), N_("This week"), N_("Total"), N_("By language"), N_("GCM intake commands"))
+_MARKUP_LABELS = (N_("Today"), N_("This week"), N_("Total"), N_("By language"))
 
 CAPTURE_CALLBACK = "gcm_capture"
 TAG_CALLBACK = "gcm_tag_objectives"
@@ -356,17 +356,3 @@ def digest_blocks(digest: Digest, locale: str) -> list[dict[str, Any]]:
         blocks.append({"type": "context", "elements": [_mrkdwn(esc(note)) for note in notes]})
     return blocks
 
-
-def help_text_for(locale: str) -> str:
-    t = lambda message: gettext(locale, message)  # noqa: E731
-    return "\n".join((
-        f"*{t('GCM intake commands')}*",
-        "`/gcm new` — " + t("record an input on behalf of a stakeholder or from a session"),
-        "`/gcm digest [review]` — " + t("post the current digest of a regional review"),
-        "`/gcm channel REVIEW` — " + t("moderate this review's new inputs in this channel"),
-        "`/gcm subscribe REVIEW [daily|weekly] [HH:MM]` — " + t("get the review's digest in this channel"),
-        "`/gcm safeguarding REVIEW` — " + t("post this review's urgent inputs (protection risks) in this channel at once"),
-        "`/gcm withdraw RECEIPT quote|contact|message` — " + t("withdraw a consent on a contributor's behalf"),
-        "`/gcm erase RECEIPT` — " + t("erase an input on a contributor's request (administrators)"),
-        "`/gcm help` — " + t("show this message"),
-    ))  # fmt: skip

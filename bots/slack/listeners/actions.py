@@ -6,52 +6,66 @@ import json
 import re
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
 from bots.slack.blocks import MODERATION_BUTTONS, moderation_message, tag_modal
-from bots.slack.context import SlackContext
+from bots.slack.context import Refused, SlackContext, require_staff
 from intake_api.i18n import gettext
 from intake_api.moderation import find_input, moderate
-from intake_api.policies.authorization import Action, NotAllowed, may, refusal
+from intake_api.policies.authorization import Action, NotAllowed, authorize
 
+STATUS_ACTION = re.compile(r"^mod_(reviewed|flag|include)$")
+TAG_ACTION = "mod_tag"
 _ACTIONS = {"mod_reviewed": "reviewed", "mod_flag": "flag", "mod_include": "include"}
 _LABELS = {action: label for action, label, _style in MODERATION_BUTTONS}
 
 
-def register(app: App, context: SlackContext) -> None:
-    @app.action(re.compile(r"^mod_(reviewed|flag|include)$"))
-    def change_status(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
-        """Set the status, write the audit log, and show who did what on the message."""
-        ack()
-        user, channel = body["user"]["id"], body["channel"]["id"]
-        staff = context.staff(client, user)
-        try:
-            if staff is None:
+def change_status(
+    ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
+    """Set the status, write the audit log, and show who did what on the message."""
+    ack()
+    slack = SlackContext.of(context)
+    user, channel = body["user"]["id"], body["channel"]["id"]
+    try:
+        with require_staff(slack, client, user, Action.MODERATE) as staff:
+            updated = moderate(
+                slack.runtime.engine,
+                receipt=action["value"],
+                action=_ACTIONS[action["action_id"]],
+                actor=staff,
+            )
+    except Refused as refused:
+        client.chat_postEphemeral(channel=channel, user=user, text=refused.text)
+        return
+    done = f"{gettext('en', _LABELS[action['action_id']])} — <@{user}>"
+    blocks = moderation_message(updated, "en", last_action=done)
+    client.chat_update(channel=channel, ts=body["message"]["ts"], text=updated.receipt, blocks=blocks)
+
+
+def open_tagging(
+    ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
+    """The tag modal, for staff who may moderate the input's review (nobody else learns it exists)."""
+    ack()
+    slack = SlackContext.of(context)
+    user, channel = body["user"]["id"], body["channel"]["id"]
+    try:
+        with require_staff(slack, client, user, Action.MODERATE) as staff:
+            found = find_input(slack.runtime.engine, receipt=action["value"])
+            if found is None:
                 raise NotAllowed(action["value"])
-            updated = moderate(context.runtime.engine, receipt=action["value"],
-                               action=_ACTIONS[action["action_id"]], actor=staff)  # fmt: skip
-        except NotAllowed:
-            _refuse(context, client, channel, user, refusal(staff, Action.MODERATE))
-            return
-        done = f"{gettext('en', _LABELS[action['action_id']])} — <@{user}>"
-        client.chat_update(channel=channel, ts=body["message"]["ts"], text=updated.receipt,
-                           blocks=moderation_message(updated, "en", last_action=done))  # fmt: skip
-
-    @app.action("mod_tag")
-    def open_tagging(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
-        """The tag modal, for staff who may moderate the input's review (nobody else learns it exists)."""
-        ack()
-        user, channel = body["user"]["id"], body["channel"]["id"]
-        staff = context.staff(client, user)
-        found = find_input(context.runtime.engine, receipt=action["value"]) if staff is not None else None
-        if found is None or not may(staff, Action.MODERATE, found.review_slug):
-            _refuse(context, client, channel, user, refusal(staff, Action.MODERATE))
-            return
-        view = tag_modal(found, context.locale_of(client, user))
-        view["private_metadata"] = json.dumps({"receipt": found.receipt, "channel": channel, "ts": body["message"]["ts"]})
-        client.views_open(trigger_id=body["trigger_id"], view=view)
+            authorize(staff, Action.MODERATE, found.review_slug)
+    except Refused as refused:
+        client.chat_postEphemeral(channel=channel, user=user, text=refused.text)
+        return
+    view = tag_modal(found, slack.locale_of(client, user))
+    metadata = {"receipt": found.receipt, "channel": channel, "ts": body["message"]["ts"]}
+    view["private_metadata"] = json.dumps(metadata)
+    client.views_open(trigger_id=body["trigger_id"], view=view)
 
 
-def _refuse(context: SlackContext, client: WebClient, channel: str, user: str, message: str) -> None:
-    client.chat_postEphemeral(channel=channel, user=user, text=gettext(context.locale_of(client, user), message))
+def register(app: App) -> None:
+    app.action(STATUS_ACTION)(change_status)
+    app.action(TAG_ACTION)(open_tagging)

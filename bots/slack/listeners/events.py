@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from slack_bolt import App
+from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 
 from bots.slack.blocks import home_view
@@ -16,27 +16,33 @@ from intake_api.policies.authorization import Action, may, refusal, reviews_for
 from intake_api.stats import review_stats
 from models.base import utcnow
 
-
-def register(app: App, context: SlackContext) -> None:
-    @app.event("app_home_opened")
-    def publish_home(body: dict[str, Any], event: dict[str, Any], client: WebClient) -> None:
-        """Counts per review in the user's language; each staff member sees only the reviews they may read."""
-        with context.settling(body["event_id"]):
-            _publish_home(context, event["user"], client)
+FAILURES_PERIOD = timedelta(days=7)
 
 
-def _publish_home(context: SlackContext, user: str, client: WebClient) -> None:
-    locale = context.locale_of(client, user)
-    staff = context.staff(client, user)
+def publish_home(body: dict[str, Any], event: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+    """Counts per review in the user's language; each staff member sees only the reviews they may read.
+
+    Not ``require_staff``: someone who may read no review is shown the refusal as their App Home.
+    """
+    slack = SlackContext.of(context)
+    with slack.settling(body["event_id"]):
+        client.views_publish(user_id=event["user"], view=home_for(slack, client, event["user"]))
+
+
+def home_for(slack: SlackContext, client: WebClient, user: str) -> dict[str, Any]:
+    locale = slack.locale_of(client, user)
+    staff = slack.staff(client, user)
     readable = set(reviews_for(staff, Action.READ_INPUTS))
     if not readable:
         text = gettext(locale, refusal(staff, Action.READ_INPUTS))
-        view = {"type": "home", "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]}
-    else:
-        undelivered = 0
-        if may(staff, Action.READ_FAILURES, None):  # administrators: they can act on it (gcm-intake failures)
-            recent = delivery_failures.counts(context.runtime.engine, since=utcnow() - timedelta(days=7))
-            undelivered = sum(kinds["failed"] for kinds in recent.values())
-        view = home_view([s for s in review_stats(context.runtime.engine) if s.slug in readable], locale,
-                         undelivered=undelivered)  # fmt: skip
-    client.views_publish(user_id=user, view=view)
+        return {"type": "home", "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]}
+    undelivered = 0
+    if may(staff, Action.READ_FAILURES, None):  # administrators: they can act on it (gcm-intake failures)
+        recent = delivery_failures.counts(slack.runtime.engine, since=utcnow() - FAILURES_PERIOD)
+        undelivered = sum(kinds["failed"] for kinds in recent.values())
+    stats = [s for s in review_stats(slack.runtime.engine) if s.slug in readable]
+    return home_view(stats, locale, undelivered=undelivered)
+
+
+def register(app: App) -> None:
+    app.event("app_home_opened")(publish_home)

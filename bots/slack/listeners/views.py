@@ -5,13 +5,12 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bots.slack.blocks import CAPTURE_CALLBACK, TAG_CALLBACK, answers_from_view, moderation_message
-from bots.slack.context import SlackContext
-from bots.slack.moderation_feed import post_new_inputs
+from bots.slack.context import Refused, SlackContext, require_staff
 from bots.slack.payloads import metadata_locale, selected_numbers, view_metadata
 from intake_api.i18n import gettext
 from intake_api.moderation import InvalidObjectives, tag_objectives
@@ -24,56 +23,67 @@ NOT_OBJECTIVES = N_("Please choose one of the options offered.")
 SAVED_BEFORE = N_("This form was saved already. Please close it and open a new one to record another input.")
 
 
-def register(app: App, context: SlackContext) -> None:
-    @app.view(CAPTURE_CALLBACK)
-    def capture(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
-        """Store the input before acknowledging; refused answers are shown in the modal."""
-        metadata = view_metadata(view)
-        locale = metadata_locale(metadata)
-        staff = context.staff(client, body["user"]["id"])
-        try:
-            receipt = context.runtime.service.submit(
-                "staff_input", answers_from_view(view), channel="slack", message_id=f"view:{view['id']}",
-                locale=locale, staff=staff,
-            )  # fmt: skip
-        except InvalidAnswers as refused:
-            ack(response_action="errors", errors=refused.by_field())
-            return
-        except NotAllowed:
-            ack(response_action="errors", errors={"review": gettext(locale, refusal(staff, Action.CAPTURE))})
-            return
-        except IdempotencyConflict:  # this modal was saved before with other answers
-            ack(response_action="errors", errors={"text": gettext(locale, SAVED_BEFORE)})
-            return
-        ack()
-        _confirm(client, metadata.get("channel_id"), body["user"]["id"],
-                 gettext(locale, "Input saved. Receipt code: %(receipt)s", receipt=receipt.code))  # fmt: skip
-        post_new_inputs(context.runtime, client)
+def capture(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+    """Store the input before acknowledging; refused answers are shown in the modal.
 
-    @app.view(TAG_CALLBACK)
-    def tag(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
-        """Add the ticked objectives to the input, for staff who may moderate its review."""
-        metadata = view_metadata(view)
-        user = body["user"]["id"]
-        staff = context.staff(client, user)
-        chosen, offered, ticked = _tag_answers(view)
-        try:
-            if staff is None or chosen is None or offered is None or ticked is None:
+    Not ``require_staff``: the service checks the answers first, then whether the staff
+    member may capture for the review they chose, and the modal shows either.
+    """
+    slack = SlackContext.of(context)
+    metadata = view_metadata(view)
+    locale = metadata_locale(metadata)
+    staff = slack.staff(client, body["user"]["id"])
+    try:
+        receipt = slack.runtime.service.submit(
+            "staff_input",
+            answers_from_view(view),
+            channel="slack",
+            message_id=f"view:{view['id']}",
+            locale=locale,
+            staff=staff,
+        )
+    except InvalidAnswers as refused:
+        ack(response_action="errors", errors=refused.by_field())
+        return
+    except NotAllowed:
+        ack(response_action="errors", errors={"review": gettext(locale, refusal(staff, Action.CAPTURE))})
+        return
+    except IdempotencyConflict:  # this modal was saved before with other answers
+        ack(response_action="errors", errors={"text": gettext(locale, SAVED_BEFORE)})
+        return
+    ack()
+    saved = gettext(locale, "Input saved. Receipt code: %(receipt)s", receipt=receipt.code)
+    _confirm(client, metadata.get("channel_id"), body["user"]["id"], saved)
+
+
+def tag(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+    """Add the ticked objectives to the input, for staff who may moderate its review."""
+    slack = SlackContext.of(context)
+    metadata = view_metadata(view)
+    user = body["user"]["id"]
+    chosen, offered, ticked = _tag_answers(view)
+    try:
+        with require_staff(slack, client, user, Action.MODERATE) as staff:
+            if chosen is None or offered is None or ticked is None:
                 raise NotAllowed(str(metadata.get("receipt")))
-            updated = tag_objectives(context.runtime.engine, receipt=str(metadata.get("receipt")),
-                                     objectives=chosen, actor=staff, accepted=sorted(set(ticked)),
-                                     rejected=[n for n in offered if n not in ticked])  # fmt: skip
-        except NotAllowed:
-            locale = context.locale_of(client, user)
-            ack(response_action="errors", errors={"objectives": gettext(locale, refusal(staff, Action.MODERATE))})
-            return
-        except InvalidObjectives:
-            ack(response_action="errors", errors={"objectives": gettext(context.locale_of(client, user), NOT_OBJECTIVES)})
-            return
-        ack()
-        if metadata.get("channel") and metadata.get("ts"):
-            client.chat_update(channel=metadata["channel"], ts=metadata["ts"], text=updated.receipt,
-                               blocks=moderation_message(updated, "en", last_action=f"<@{user}>"))  # fmt: skip
+            updated = tag_objectives(
+                slack.runtime.engine,
+                receipt=str(metadata.get("receipt")),
+                objectives=chosen,
+                actor=staff,
+                accepted=sorted(set(ticked)),
+                rejected=[n for n in offered if n not in ticked],
+            )
+    except Refused as refused:
+        ack(response_action="errors", errors={"objectives": refused.text})
+        return
+    except InvalidObjectives:
+        ack(response_action="errors", errors={"objectives": gettext(slack.locale_of(client, user), NOT_OBJECTIVES)})
+        return
+    ack()
+    if metadata.get("channel") and metadata.get("ts"):
+        blocks = moderation_message(updated, "en", last_action=f"<@{user}>")
+        client.chat_update(channel=metadata["channel"], ts=metadata["ts"], text=updated.receipt, blocks=blocks)
 
 
 def _tag_answers(view: dict[str, Any]) -> tuple[list[int] | None, list[int] | None, list[int] | None]:
@@ -93,3 +103,8 @@ def _confirm(client: WebClient, channel: str | None, user: str, text: str) -> No
         client.chat_postEphemeral(channel=channel, user=user, text=text)
     except SlackApiError as error:  # the input is stored; a lost confirmation is only logged
         log.warning("chat.postEphemeral failed: %s", error.response.get("error"))
+
+
+def register(app: App) -> None:
+    app.view(CAPTURE_CALLBACK)(capture)
+    app.view(TAG_CALLBACK)(tag)
