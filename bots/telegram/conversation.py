@@ -137,7 +137,7 @@ class Conversation:
         """`/start`: greet, and ask for the language."""
         state.step = Step.LANGUAGE
         state.data = {}
-        greeting = _t(state, "Hello! This bot collects your views for the Regional Reviews of the Global Compact for Migration, organised by the UN Network on Migration.")  # fmt: skip
+        greeting = _t(state, "Hello! This bot collects your views for the Regional Reviews of the Global Compact for Migration, organised by the UN Network on Migration.")
         return [Reply(greeting), language_menu(state)]
 
     def _change_language(self, state: ChatState) -> list[Reply]:
