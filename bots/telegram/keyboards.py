@@ -103,11 +103,6 @@ def language_menu(state: ChatState) -> Reply:
     return Reply(_t(state, "Choose your language"), rows)
 
 
-def yes_or_no(yes: tuple[str, Action], no: tuple[str, Action]) -> tuple[tuple[Button, ...], ...]:
-    """One row of two buttons, the way every confirmation is asked."""
-    return ((button(*yes), button(*no)),)
-
-
 def choice_label(state: ChatState, key: str, value: Any) -> str:
     asked = _BY_KEY[key]
     if asked.kind is Kind.COUNTRY:
