@@ -46,7 +46,7 @@ def register_commands(channel: TelegramChannel) -> None:
 
     bot = channel.client.bot
     for locale in LOCALES:
-        commands = [BotCommand(name, gettext(locale, description)) for name, description in COMMANDS]
+        commands = [BotCommand(c.name, gettext(locale, c.description)) for c in COMMANDS]
         language = None if locale == DEFAULT_LOCALE else locale
         channel.client.call(bot.set_my_commands, commands=commands, language_code=language)
 

@@ -1,7 +1,9 @@
 """The Telegram conversation: the input questionnaire asked one question per message.
 
-A step function per kind of moment (language, consent, a question, the
-summary) takes the person's event and the stored state, changes the state and
+Where a person is in the conversation is a ``Step`` (kept in the store as the
+chat session's ``step``, as earlier versions wrote it); each step has one
+handler, looked up in ``STEPS``, and each command one entry in ``COMMANDS``.
+A handler takes the person's event and the stored state, changes the state and
 returns the replies. Questions, choices, limits and error messages all come
 from the questionnaire and the intake service; nothing here decides what a
 valid answer is.
@@ -12,43 +14,81 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any, Literal
 
+from bots.telegram.callbacks import (
+    Action,
+    Answer,
+    Callback,
+    Country,
+    EditAnswer,
+    Language,
+    Page,
+    Toggle,
+    decode,
+)
+from bots.telegram.keyboards import (
+    QUESTIONS,
+    Button,
+    Reply,
+    _t,
+    answer_label,
+    ask,
+    button,
+    choice_label,
+    escape,
+    language_menu,
+    question,
+)
 from intake_api.conversations import ChatState
 from intake_api.countries import match_country
-from intake_api.i18n import LOCALES, gettext, language_name, negotiate
+from intake_api.i18n import LOCALES, negotiate
 from intake_api.notices import MINORS_NOTICE, PRIVACY_NOTICE, PRIVACY_NOTICE_TITLE
 from intake_api.privacy import ContributorData
-from intake_api.questionnaire import CONSENT_MESSAGE, INPUT, AnswerError, Kind, Question, help_text
+from intake_api.questionnaire import AnswerError, Kind, Question
 from intake_api.service import IntakeService, InvalidAnswers
 from models.reference import N_, country_name
 
-# The input questionnaire as Telegram asks it: consent comes first, with the
-# privacy notice, and no e-mail address is asked for in a chat; instead, after
-# the consent to be quoted, whether we may write back here about the review.
-QUESTIONS: tuple[Question, ...] = (
-    *(q for q in INPUT.questions if q.key not in ("consent_store", "contact_email")),
-    CONSENT_MESSAGE,
-)
+__all__ = ["COMMANDS", "STEPS", "Button", "Command", "Conversation", "Incoming", "Ports", "Reply", "Step"]
+
 # Asked only of adults: like quotes, a minor is not even asked (see MINORS_NOTICE).
 ADULTS_ONLY = ("consent_quote", "consent_message")
 PROFILE_KEYS = ("stakeholder_group", "country", "age_group", "gender")
-OBJECTIVES_PER_PAGE = 6
 SUMMARY_TITLE = N_("Please check your input")
 
 
-@dataclass(frozen=True)
-class Button:
-    label: str
-    data: str  # callback data, at most 64 bytes
+class Step(StrEnum):
+    """Where a conversation is; the values are what the store holds (a question is ``q:<key>``)."""
+
+    START = "start"  # never spoken to
+    IDLE = "idle"
+    LANGUAGE = "language"
+    CONSENT = "consent"
+    SAME_PROFILE = "same_profile"
+    QUESTION = "q"
+    SUMMARY = "summary"
+    EDIT = "edit"
+    DELETE = "delete"
+    QUOTES = "quotes"
+    ERASED = "erased"
 
 
-@dataclass(frozen=True)
-class Reply:
-    text: str
-    buttons: tuple[tuple[Button, ...], ...] = ()
-    replace: bool = False  # edit the message whose button was pressed, instead of a new one
-    notice: str | None = None  # a short pop-up answer to a button press
+def step_of(stored: str) -> tuple[Step, Question | None]:
+    """The step a stored state is at, and its question; what no version wrote reads as idle."""
+    name, colon, key = stored.partition(":")
+    try:
+        step = Step(name)
+    except ValueError:
+        return Step.IDLE, None
+    if step is Step.QUESTION:
+        asked = question(key) if colon else None
+        return (step, asked) if asked else (Step.IDLE, None)
+    return (Step.IDLE, None) if colon else (step, None)
+
+
+def _at_question(state: ChatState, asked: Question) -> None:
+    state.step = f"{Step.QUESTION}:{asked.key}"
 
 
 @dataclass(frozen=True)
@@ -73,10 +113,6 @@ class Ports:
     help_after: Callable[[str, str], list[str] | None]  # (receipt, locale) -> where to get help, if urgent
 
 
-def _t(state: ChatState, message: str, **params: Any) -> str:
-    return gettext(state.locale, message, **params)
-
-
 class Conversation:
     def __init__(self, ports: Ports) -> None:
         self.ports = ports
@@ -86,76 +122,69 @@ class Conversation:
         if not state.known and event.language_code:
             state.locale = negotiate(event.language_code)
         if event.kind == "command":
-            return self._command(state, event.value)
+            return _COMMANDS_BY_NAME.get(event.value, _HELP).run(self, state)
         if event.kind == "unsupported":
             return [Reply(_t(state, "I can only read text messages. Please write your answer."))]
-        if event.kind == "button" and event.value.startswith("lang:"):
-            return self._choose_language(state, event.value[5:])
-        step = state.step
-        if step == "consent":
-            return self._consent(state, event)
-        if step == "same_profile":
-            return self._same_profile(state, event)
-        if step.startswith("q:"):
-            return self._answer(state, _question(step[2:]), event)
-        if step == "summary":
-            return self._summary_choice(state, event)
-        if step == "edit":
-            return self._edit_choice(state, event)
-        if step == "delete":
-            return self._delete_choice(state, event)
-        if step == "quotes":
-            return self._quotes_choice(state, event)
-        if step == "language":
-            return [Reply(_t(state, "Please choose a language with the buttons.")), _language_menu(state)]
-        return [Reply(_t(state, "Send /new to share an input, or /help to see what I can do."))]
+        pressed = decode(event.value) if event.kind == "button" else None
+        if isinstance(pressed, Language):  # the language menu works at any step
+            return self._choose_language(state, pressed.locale)
+        step, _ = step_of(state.step)
+        return STEPS[step](self, state, event, pressed)
 
     # Commands -----------------------------------------------------------------
 
-    def _command(self, state: ChatState, command: str) -> list[Reply]:
-        if command == "start":
-            state.step = "language"
-            state.data = {}
-            greeting = _t(state, "Hello! This bot collects your views for the Regional Reviews of the Global Compact for Migration, organised by the UN Network on Migration.")
-            return [Reply(greeting), _language_menu(state)]
-        if command == "new":
-            return self._ask_consent(state)
-        if command == "language":
-            state.data["return_to"] = state.step
-            state.step = "language"
-            return [_language_menu(state)]
-        if command == "mydata":
-            return [Reply(self._my_data(state))]
-        if command == "delete":
-            state.data["return_to"] = state.step
-            state.step = "delete"
-            return [Reply(
-                _t(state, "Do you want to erase everything we store about you, including all your inputs? This cannot be undone."),
-                ((Button(_t(state, "Yes, erase everything"), "del:yes"), Button(_t(state, "No, keep it"), "del:no")),),
-            )]  # fmt: skip
-        if command == "consent":
-            return self._consents(state)
-        if command == "cancel":
-            state.step, state.data = "idle", {}
-            return [Reply(_t(state, "Cancelled. Nothing was stored. Send /new to start again."))]
-        return [Reply(_help(state))]
+    def _start(self, state: ChatState) -> list[Reply]:
+        """`/start`: greet, and ask for the language."""
+        state.step = Step.LANGUAGE
+        state.data = {}
+        greeting = _t(state, "Hello! This bot collects your views for the Regional Reviews of the Global Compact for Migration, organised by the UN Network on Migration.")
+        return [Reply(greeting), language_menu(state)]
+
+    def _change_language(self, state: ChatState) -> list[Reply]:
+        """`/language`: the menu; the conversation resumes where it was."""
+        state.data["return_to"] = state.step
+        state.step = Step.LANGUAGE
+        return [language_menu(state)]
+
+    def _show_my_data(self, state: ChatState) -> list[Reply]:
+        """`/mydata`: what we store about this person."""
+        return [Reply(self._my_data(state))]
+
+    def _confirm_erase(self, state: ChatState) -> list[Reply]:
+        """`/delete`: asks before erasing everything."""
+        state.data["return_to"] = state.step
+        state.step = Step.DELETE
+        return [Reply(
+            _t(state, "Do you want to erase everything we store about you, including all your inputs? This cannot be undone."),
+            ((button(_t(state, "Yes, erase everything"), Action.ERASE), button(_t(state, "No, keep it"), Action.KEEP_DATA)),),
+        )]  # fmt: skip
+
+    def _cancel(self, state: ChatState) -> list[Reply]:
+        """`/cancel`: the draft is dropped; nothing was stored."""
+        state.step, state.data = Step.IDLE, {}
+        return [Reply(_t(state, "Cancelled. Nothing was stored. Send /new to start again."))]
+
+    def _help(self, state: ChatState) -> list[Reply]:
+        """`/help`, and any command we do not know."""
+        return [Reply(help_message(state))]
 
     def _choose_language(self, state: ChatState, locale: str) -> list[Reply]:
         if locale not in LOCALES:
-            return [_language_menu(state)]
+            return [language_menu(state)]
         state.locale = locale
         return_to = state.data.pop("return_to", None)
-        if return_to and return_to.startswith(("q:", "summary")):
+        if return_to and step_of(return_to)[0] in (Step.QUESTION, Step.SUMMARY):
             state.step = return_to
             return [Reply(_t(state, "Language changed."), replace=True), *self._resume(state)]
         return self._ask_consent(state, replace=True)
 
     def _ask_consent(self, state: ChatState, *, replace: bool = False) -> list[Reply]:
-        state.step = "consent"
+        """`/new`, or a language chosen: a fresh draft, which starts with consent."""
+        state.step = Step.CONSENT
         state.data = {"draft": uuid.uuid4().hex, "answers": {}}
         lines = [f"<b>{_t(state, PRIVACY_NOTICE_TITLE)}</b>", *(f"• {_t(state, line)}" for line in PRIVACY_NOTICE)]
         lines.append(_t(state, "Do you agree that we store your answers?"))
-        buttons = ((Button(_t(state, "I agree"), "consent:yes"), Button(_t(state, "Not now"), "consent:no")),)
+        buttons = ((button(_t(state, "I agree"), Action.AGREE), button(_t(state, "Not now"), Action.NOT_NOW)),)
         return [Reply("\n".join(lines), buttons, replace=replace)]
 
     def _my_data(self, state: ChatState) -> str:
@@ -166,7 +195,7 @@ class Conversation:
         for key, value in (("stakeholder_group", data.stakeholder_group), ("country", data.country),
                            ("age_group", data.age_group), ("gender", data.gender)):
             if value:
-                lines.append(f"• {_t(state, _question(key).label)}: {_choice_label(state, key, value)}")
+                lines.append(f"• {_t(state, _label(key))}: {choice_label(state, key, value)}")
         lines.append(_t(state, "Your inputs: %(count)s", count=len(data.inputs)))
         lines += [f"• {i.receipt} ({i.review_slug.upper()}, {i.created_at:%Y-%m-%d})" for i in data.inputs]
         if data.message_reviews:
@@ -174,35 +203,117 @@ class Conversation:
         lines.append(_t(state, "Send /delete to erase all of it."))
         return "\n".join(lines)  # fmt: skip
 
-    # Consent and profile ---------------------------------------------------
+    # Steps: one handler each, in STEPS ------------------------------------------
 
-    def _consent(self, state: ChatState, event: Incoming) -> list[Reply]:
-        if event.kind != "button" or event.value not in ("consent:yes", "consent:no"):
+    def _nothing_asked(self, state: ChatState, event: Incoming, pressed: Callback | None) -> list[Reply]:
+        """No conversation under way (never started, finished, cancelled or erased)."""
+        return [Reply(_t(state, "Send /new to share an input, or /help to see what I can do."))]
+
+    def _language_pending(self, state: ChatState, event: Incoming, pressed: Callback | None) -> list[Reply]:
+        """The language menu is open; only its buttons answer it."""
+        return [Reply(_t(state, "Please choose a language with the buttons.")), language_menu(state)]
+
+    def _consent(self, state: ChatState, event: Incoming, pressed: Callback | None) -> list[Reply]:
+        """The answer to the privacy notice: stop here, or go on to the profile or the first question."""
+        if pressed not in (Action.AGREE, Action.NOT_NOW):
             return [Reply(_t(state, "Please answer with the buttons below.")), *self._ask_consent(state)]
-        if event.value == "consent:no":
-            state.step, state.data = "idle", {}
+        if pressed is Action.NOT_NOW:
+            state.step, state.data = Step.IDLE, {}
             return [Reply(_t(state, "That is fine. Nothing was stored. Send /new whenever you are ready."), replace=True)]
         known = self.ports.describe()
         profile = {k: getattr(known, k) for k in PROFILE_KEYS} if known else {}
         if any(profile.values()):
             state.data["profile"] = profile  # skipped questions stay skipped
-            state.step = "same_profile"
-            summary = "\n".join(f"• {_t(state, _question(k).label)}: {_choice_label(state, k, v)}"
+            state.step = Step.SAME_PROFILE
+            summary = "\n".join(f"• {_t(state, _label(k))}: {choice_label(state, k, v)}"
                                 for k, v in profile.items() if v)  # fmt: skip
             return [Reply(
                 _t(state, "Welcome back. Shall we use the same details as last time?") + "\n" + summary,
-                ((Button(_t(state, "Yes, the same"), "same:yes"), Button(_t(state, "No, change them"), "same:no")),),
+                ((button(_t(state, "Yes, the same"), Action.SAME_PROFILE), button(_t(state, "No, change them"), Action.CHANGE_PROFILE)),),
                 replace=True,
             )]  # fmt: skip
         return self._next_question(state, replace=True)
 
-    def _same_profile(self, state: ChatState, event: Incoming) -> list[Reply]:
-        if event.kind != "button" or event.value not in ("same:yes", "same:no"):
+    def _same_profile(self, state: ChatState, event: Incoming, pressed: Callback | None) -> list[Reply]:
+        """Whether to reuse last time's profile answers."""
+        if pressed not in (Action.SAME_PROFILE, Action.CHANGE_PROFILE):
             return [Reply(_t(state, "Please answer with the buttons below."))]
         profile = state.data.pop("profile", {})
-        if event.value == "same:yes":
+        if pressed is Action.SAME_PROFILE:
             state.data["answers"].update(profile)
         return self._next_question(state, replace=True)
+
+    def _answer(self, state: ChatState, event: Incoming, pressed: Callback | None) -> list[Reply]:
+        """An answer to the question asked, in the way its kind is answered."""
+        _, asked = step_of(state.step)
+        assert asked is not None  # STEPS sends only a known question here
+        answers = state.data["answers"]
+        if pressed is Action.SKIP and not asked.required:
+            answers[asked.key] = [] if asked.kind is Kind.MULTIPLE else None
+            return self._next_question(state, replace=True)
+        if asked.kind is Kind.MULTIPLE:
+            return self._multiple(state, asked, event, pressed)
+        if asked.kind is Kind.COUNTRY:
+            return self._country(state, asked, event, pressed)
+        if asked.kind is Kind.TEXT:
+            if event.kind != "text":
+                return [Reply(_t(state, "Please type your answer as a message.")), ask(state, asked)]
+            return self._store_answer(state, asked, event.value)
+        # Single choices and yes/no questions are answered with buttons.
+        if not isinstance(pressed, Answer):
+            return [Reply(_t(state, "Please answer with the buttons below.")), ask(state, asked)]
+        return self._store_answer(state, asked, pressed.value, replace=True)
+
+    def _summary_choice(self, state: ChatState, event: Incoming, pressed: Callback | None) -> list[Reply]:
+        """Send, edit or cancel the input shown."""
+        if event.kind != "button":
+            return [Reply(_t(state, "Please answer with the buttons below.")), *self._show_summary(state)]
+        if pressed is Action.SEND:
+            return self._send(state)
+        if pressed is Action.EDIT:
+            state.step = Step.EDIT
+            rows = tuple((button(_t(state, q.label), EditAnswer(q.key)),) for q in QUESTIONS)
+            return [Reply(_t(state, "Which answer do you want to change?"), rows, replace=True)]
+        if pressed is Action.CANCEL:
+            return self._cancel(state)
+        return self._show_summary(state)
+
+    def _edit_choice(self, state: ChatState, event: Incoming, pressed: Callback | None) -> list[Reply]:
+        """Which answer to ask again; then back to the summary."""
+        asked = question(pressed.key) if isinstance(pressed, EditAnswer) else None
+        if asked is None:
+            return self._show_summary(state)
+        state.data["answers"].pop(asked.key, None)
+        if asked.kind is Kind.MULTIPLE:
+            state.data["chosen"] = []
+        state.data["editing"] = True
+        _at_question(state, asked)
+        state.data["page"] = 0
+        return [ask(state, asked, replace=True)]
+
+    def _quotes_choice(self, state: ChatState, event: Incoming, pressed: Callback | None) -> list[Reply]:
+        """After `/consent`: stop quotes, stop messages, or keep both."""
+        if pressed not in (Action.STOP_QUOTES, Action.STOP_MESSAGES, Action.KEEP_CONSENTS):
+            return [Reply(_t(state, "Please answer with the buttons below."))]
+        state.step = state.data.pop("return_to", Step.IDLE) or Step.IDLE
+        if pressed is Action.KEEP_CONSENTS:
+            return [Reply(_t(state, "Nothing was changed."), replace=True)]
+        if pressed is Action.STOP_MESSAGES:
+            self.ports.stop_messages()
+            return [Reply(_t(state, "Done. We will not write to you here any more, and we deleted your chat ID."), replace=True)]
+        self.ports.stop_quotes()
+        return [Reply(_t(state, "Done. We will not quote any of your inputs in reports or digests."), replace=True)]
+
+    def _delete_choice(self, state: ChatState, event: Incoming, pressed: Callback | None) -> list[Reply]:
+        """After `/delete`: erase everything, or go back to where the person was."""
+        if pressed is Action.ERASE:
+            erased = self.ports.erase()
+            state.step, state.data = Step.ERASED, {}
+            return [Reply(_t(state, "Done. We erased everything we stored about you (%(count)s inputs).", count=erased), replace=True)]
+        if pressed is Action.KEEP_DATA:
+            state.step = state.data.pop("return_to", Step.IDLE) or Step.IDLE
+            return [Reply(_t(state, "Nothing was erased."), replace=True)]
+        return [Reply(_t(state, "Please answer with the buttons below."))]
 
     # Questions ---------------------------------------------------------------
 
@@ -210,122 +321,80 @@ class Conversation:
         answers = state.data["answers"]
         if state.data.pop("editing", False):
             return self._show_summary(state)
-        for question in QUESTIONS:
-            if question.key not in answers:
-                state.step = f"q:{question.key}"
+        for asked in QUESTIONS:
+            if asked.key not in answers:
+                _at_question(state, asked)
                 state.data["page"] = 0
-                return [_ask(state, question, replace=replace)]
+                return [ask(state, asked, replace=replace)]
         return self._show_summary(state)
 
     def _resume(self, state: ChatState) -> list[Reply]:
-        if state.step == "summary":
+        _, asked = step_of(state.step)
+        if asked is None:
             return self._show_summary(state)
-        return [_ask(state, _question(state.step[2:]))]
+        return [ask(state, asked)]
 
-    def _answer(self, state: ChatState, question: Question, event: Incoming) -> list[Reply]:
-        answers = state.data["answers"]
-        if event.kind == "button" and event.value == "skip" and not question.required:
-            answers[question.key] = [] if question.kind is Kind.MULTIPLE else None
-            return self._next_question(state, replace=True)
-        if question.kind is Kind.MULTIPLE:
-            return self._multiple(state, question, event)
-        if question.kind is Kind.COUNTRY:
-            return self._country(state, question, event)
-        if question.kind is Kind.TEXT:
-            if event.kind != "text":
-                return [Reply(_t(state, "Please type your answer as a message.")), _ask(state, question)]
-            return self._store_answer(state, question, event.value)
-        # Single choices and yes/no questions are answered with buttons.
-        if event.kind != "button" or not event.value.startswith("a:"):
-            return [Reply(_t(state, "Please answer with the buttons below.")), _ask(state, question)]
-        return self._store_answer(state, question, event.value[2:], replace=True)
-
-    def _store_answer(self, state: ChatState, question: Question, raw: Any, *, replace: bool = False) -> list[Reply]:
+    def _store_answer(self, state: ChatState, asked: Question, raw: Any, *, replace: bool = False) -> list[Reply]:
         try:
-            state.data["answers"][question.key] = question.clean(raw)
+            state.data["answers"][asked.key] = asked.clean(raw)
         except AnswerError as error:
-            return [Reply(error.translated(state.locale)), _ask(state, question)]
-        if question.key == "age_group" and self.ports.service.is_minor(state.data["answers"]["age_group"]):
+            return [Reply(error.translated(state.locale)), ask(state, asked)]
+        if asked.key == "age_group" and self.ports.service.is_minor(state.data["answers"]["age_group"]):
             # A minor is never quoted nor written to: not even asked.
             state.data["answers"].update(dict.fromkeys(ADULTS_ONLY, False))
             notice = _t(state, MINORS_NOTICE, age=self.ports.service.digital_consent_age)
             return [Reply(notice, replace=replace), *self._next_question(state)]
-        if question.kind is Kind.TEXT:
+        if asked.kind is Kind.TEXT:
             return [Reply(_t(state, "Thank you, I have your text.")), *self._next_question(state)]
         return self._next_question(state, replace=replace)
 
-    def _multiple(self, state: ChatState, question: Question, event: Incoming) -> list[Reply]:
+    def _multiple(self, state: ChatState, asked: Question, event: Incoming, pressed: Callback | None) -> list[Reply]:
         chosen: list[str] = state.data.setdefault("chosen", [])
         if event.kind != "button":
-            return [Reply(_t(state, "Please choose with the buttons, then press Done.")), _ask(state, question)]
-        if event.value.startswith("t:"):
-            value = event.value[2:]
+            return [Reply(_t(state, "Please choose with the buttons, then press Done.")), ask(state, asked)]
+        if isinstance(pressed, Toggle):
+            value = pressed.value
             toggled = [v for v in chosen if v != value] if value in chosen else [*chosen, value]
             try:
-                question.clean(toggled)
+                asked.clean(toggled)
             except AnswerError as error:
                 return [Reply("", notice=error.translated(state.locale))]
             state.data["chosen"] = toggled
-            return [_ask(state, question, replace=True)]
-        if event.value.startswith("p:"):
-            state.data["page"] = int(event.value[2:]) if event.value[2:].isdigit() else 0
-            return [_ask(state, question, replace=True)]
-        if event.value == "done":
+            return [ask(state, asked, replace=True)]
+        if isinstance(pressed, Page):
+            state.data["page"] = pressed.number
+            return [ask(state, asked, replace=True)]
+        if pressed is Action.DONE:
             state.data.pop("chosen", None)
-            return self._store_answer(state, question, chosen, replace=True)
-        return [_ask(state, question)]
+            return self._store_answer(state, asked, chosen, replace=True)
+        return [ask(state, asked)]
 
-    def _country(self, state: ChatState, question: Question, event: Incoming) -> list[Reply]:
-        if event.kind == "button" and event.value.startswith("c:"):
-            return self._store_answer(state, question, event.value[2:], replace=True)
+    def _country(self, state: ChatState, asked: Question, event: Incoming, pressed: Callback | None) -> list[Reply]:
+        if isinstance(pressed, Country):
+            return self._store_answer(state, asked, pressed.code, replace=True)
         if event.kind != "text":
-            return [_ask(state, question)]
+            return [ask(state, asked)]
         candidates = match_country(event.value)
         if not candidates:
             return [Reply(_t(state, "I could not find that country. Please try another spelling, or skip.")),
-                    _ask(state, question)]  # fmt: skip
-        rows = tuple((Button(country_name(code, state.locale), f"c:{code}"),) for code in candidates)
-        return [Reply(_t(state, "Did you mean:"), (*rows, (Button(_t(state, "Skip"), "skip"),)))]
+                    ask(state, asked)]  # fmt: skip
+        rows = tuple((button(country_name(code, state.locale), Country(code)),) for code in candidates)
+        return [Reply(_t(state, "Did you mean:"), (*rows, (button(_t(state, "Skip"), Action.SKIP),)))]
 
     # Summary -----------------------------------------------------------------
 
     def _show_summary(self, state: ChatState) -> list[Reply]:
-        state.step = "summary"
+        state.step = Step.SUMMARY
         answers = state.data["answers"]
         lines = [f"<b>{_t(state, SUMMARY_TITLE)}</b>"]
-        for question in QUESTIONS:
-            value = answers.get(question.key)
-            if value in (None, [], False) and question.kind is not Kind.CONSENT:
+        for asked in QUESTIONS:
+            value = answers.get(asked.key)
+            if value in (None, [], False) and asked.kind is not Kind.CONSENT:
                 continue
-            lines.append(f"<b>{_t(state, question.label)}</b>\n{_answer_label(state, question, value)}")
-        buttons = ((Button(_t(state, "Send"), "send"), Button(_t(state, "Edit"), "edit"),
-                    Button(_t(state, "Cancel"), "cancel")),)  # fmt: skip
+            lines.append(f"<b>{_t(state, asked.label)}</b>\n{answer_label(state, asked, value)}")
+        buttons = ((button(_t(state, "Send"), Action.SEND), button(_t(state, "Edit"), Action.EDIT),
+                    button(_t(state, "Cancel"), Action.CANCEL)),)  # fmt: skip
         return [Reply("\n\n".join(lines), buttons)]
-
-    def _summary_choice(self, state: ChatState, event: Incoming) -> list[Reply]:
-        if event.kind != "button":
-            return [Reply(_t(state, "Please answer with the buttons below.")), *self._show_summary(state)]
-        if event.value == "send":
-            return self._send(state)
-        if event.value == "edit":
-            state.step = "edit"
-            rows = tuple((Button(_t(state, q.label), f"e:{q.key}"),) for q in QUESTIONS)
-            return [Reply(_t(state, "Which answer do you want to change?"), rows, replace=True)]
-        if event.value == "cancel":
-            return self._command(state, "cancel")
-        return self._show_summary(state)
-
-    def _edit_choice(self, state: ChatState, event: Incoming) -> list[Reply]:
-        key = event.value[2:] if event.kind == "button" and event.value.startswith("e:") else ""
-        if key not in {q.key for q in QUESTIONS}:
-            return self._show_summary(state)
-        question = _question(key)
-        state.data["answers"].pop(key, None)
-        if question.kind is Kind.MULTIPLE:
-            state.data["chosen"] = []
-        state.data["editing"] = True
-        state.step, state.data["page"] = f"q:{key}", 0
-        return [_ask(state, question, replace=True)]
 
     def _send(self, state: ChatState) -> list[Reply]:
         answers = {**state.data["answers"], "consent_store": True}
@@ -338,14 +407,17 @@ class Conversation:
             first = refused.errors[0]
             state.data["answers"].pop(first.field, None)
             state.data["editing"] = True
-            state.step = f"q:{first.field}"
-            return [Reply(first.message), _ask(state, _question(first.field))]
+            asked = question(first.field)
+            if asked is None:  # a field Telegram does not ask: nothing to ask again
+                raise
+            _at_question(state, asked)
+            return [Reply(first.message), ask(state, asked)]
         may_write = bool(answers.get("consent_message"))
         self.ports.messages(receipt.code, may_write, state.locale)
-        state.step, state.data = "idle", {}
+        state.step, state.data = Step.IDLE, {}
         code = f"<code>{receipt.code}</code>"
         help_lines = self.ports.help_after(receipt.code, state.locale)
-        urgent = [Reply("\n".join(_escape(line) for line in help_lines))] if help_lines else []
+        urgent = [Reply("\n".join(escape(line) for line in help_lines))] if help_lines else []
         return [Reply(
             "\n".join((
                 _t(state, "Thank you! Your input has been received."),
@@ -368,142 +440,68 @@ class Conversation:
         rows: list[tuple[Button, ...]] = []
         if quoted:
             lines.append(_t(state, "You allowed us to quote %(count)s of your inputs in reports, without your name.", count=quoted))
-            rows.append((Button(_t(state, "Stop quoting me"), "quotes:stop"),))
+            rows.append((button(_t(state, "Stop quoting me"), Action.STOP_QUOTES),))
         if data.message_reviews:
             lines.append(_t(state, "You allowed us to write to you here about: %(reviews)s.", reviews=_reviews(data.message_reviews)))
-            rows.append((Button(_t(state, "Stop messages"), "messages:stop"),))
+            rows.append((button(_t(state, "Stop messages"), Action.STOP_MESSAGES),))
         lines.append(_t(state, "Do you want us to stop?"))
-        rows.append((Button(_t(state, "Keep as it is"), "quotes:keep"),))
+        rows.append((button(_t(state, "Keep as it is"), Action.KEEP_CONSENTS),))
         state.data["return_to"] = state.step
-        state.step = "quotes"
+        state.step = Step.QUOTES
         return [Reply("\n".join(lines), tuple(rows))]  # fmt: skip
 
-    def _quotes_choice(self, state: ChatState, event: Incoming) -> list[Reply]:
-        if event.kind != "button" or event.value not in ("quotes:stop", "messages:stop", "quotes:keep"):
-            return [Reply(_t(state, "Please answer with the buttons below."))]
-        state.step = state.data.pop("return_to", "idle") or "idle"
-        if event.value == "quotes:keep":
-            return [Reply(_t(state, "Nothing was changed."), replace=True)]
-        if event.value == "messages:stop":
-            self.ports.stop_messages()
-            return [Reply(_t(state, "Done. We will not write to you here any more, and we deleted your chat ID."), replace=True)]
-        self.ports.stop_quotes()
-        return [Reply(_t(state, "Done. We will not quote any of your inputs in reports or digests."), replace=True)]
 
-    def _delete_choice(self, state: ChatState, event: Incoming) -> list[Reply]:
-        if event.kind == "button" and event.value == "del:yes":
-            erased = self.ports.erase()
-            state.step, state.data = "erased", {}
-            return [Reply(_t(state, "Done. We erased everything we stored about you (%(count)s inputs).", count=erased), replace=True)]
-        if event.kind == "button" and event.value == "del:no":
-            state.step = state.data.pop("return_to", "idle") or "idle"
-            return [Reply(_t(state, "Nothing was erased."), replace=True)]
-        return [Reply(_t(state, "Please answer with the buttons below."))]
+StepHandler = Callable[[Conversation, ChatState, Incoming, Callback | None], list[Reply]]
+
+STEPS: dict[Step, StepHandler] = {
+    Step.START: Conversation._nothing_asked,
+    Step.IDLE: Conversation._nothing_asked,
+    Step.ERASED: Conversation._nothing_asked,
+    Step.LANGUAGE: Conversation._language_pending,
+    Step.CONSENT: Conversation._consent,
+    Step.SAME_PROFILE: Conversation._same_profile,
+    Step.QUESTION: Conversation._answer,
+    Step.SUMMARY: Conversation._summary_choice,
+    Step.EDIT: Conversation._edit_choice,
+    Step.DELETE: Conversation._delete_choice,
+    Step.QUOTES: Conversation._quotes_choice,
+}
 
 
-# Rendering helpers ---------------------------------------------------------------
+@dataclass(frozen=True)
+class Command:
+    name: str
+    description: str  # a msgid: translated where it is shown (the menu, /help)
+    run: Callable[[Conversation, ChatState], list[Reply]]
+    in_help: bool = True
 
 
-def _question(key: str) -> Question:
-    return next(q for q in QUESTIONS if q.key == key)
+# In the order of the menu registered with Telegram (setMyCommands), in every language.
+COMMANDS: tuple[Command, ...] = (
+    Command("start", N_("Start"), Conversation._start, in_help=False),
+    Command("new", N_("share an input for a regional review"), Conversation._ask_consent),
+    Command("language", N_("change the language"), Conversation._change_language),
+    Command("mydata", N_("see what we store about you"), Conversation._show_my_data),
+    Command("consent", N_("see or withdraw your consents (quotes, messages)"), Conversation._consents),
+    Command("delete", N_("erase everything we store about you"), Conversation._confirm_erase),
+    Command("help", N_("show this message"), Conversation._help),
+    Command("cancel", N_("stop the current input"), Conversation._cancel),
+)
+_COMMANDS_BY_NAME = {command.name: command for command in COMMANDS}
+_HELP = _COMMANDS_BY_NAME["help"]
 
 
-def _ask(state: ChatState, question: Question, *, replace: bool = False) -> Reply:
-    """One question as one message, with its choices as buttons."""
-    text = f"<b>{_t(state, question.label)}</b>"
-    review = state.data.get("answers", {}).get("review")
-    if question is CONSENT_MESSAGE and review:
-        text += f"\n<i>{_escape(_choice_label(state, 'review', review))}</i>"  # the one review it is about
-    hint = help_text(question, state.locale)
-    if hint:
-        text += f"\n{hint}"
-    rows: list[tuple[Button, ...]] = []
-    if question.kind is Kind.SINGLE:
-        rows = [(Button(label, f"a:{value}"),) for value, label, _ in question.options(state.locale)]
-    elif question.kind in (Kind.CONSENT, Kind.BOOLEAN):
-        rows = [(Button(_t(state, "Yes"), "a:yes"), Button(_t(state, "No"), "a:no"))]
-    elif question.kind is Kind.MULTIPLE:
-        rows = _objective_page(state, question)
-    elif question.kind is Kind.COUNTRY:
-        text += "\n" + _t(state, "Type the name of the country, in any language, or its two-letter code.")
-    if not question.required and question.kind is not Kind.MULTIPLE:
-        rows.append((Button(_t(state, "Skip"), "skip"),))
-    return Reply(text, tuple(rows), replace=replace)
+def help_message(state: ChatState) -> str:
+    """The commands of the menu, each with its description; /help itself comes last."""
+    listed = sorted((c for c in COMMANDS if c.in_help), key=lambda c: c is _HELP)
+    return "\n".join((_t(state, "What I can do:"), *(f"/{c.name} — {_t(state, c.description)}" for c in listed)))
 
 
-def _objective_page(state: ChatState, question: Question) -> list[tuple[Button, ...]]:
-    options = question.options(state.locale)
-    pages = (len(options) + OBJECTIVES_PER_PAGE - 1) // OBJECTIVES_PER_PAGE
-    page = min(max(int(state.data.get("page", 0)), 0), pages - 1)
-    chosen = set(state.data.get("chosen", []))
-    shown = options[page * OBJECTIVES_PER_PAGE:(page + 1) * OBJECTIVES_PER_PAGE]
-    rows: list[tuple[Button, ...]] = [
-        (Button(f"{'✓ ' if value in chosen else ''}{value}. {label}", f"t:{value}"),) for value, label, _ in shown
-    ]
-    navigation = []
-    if page > 0:
-        navigation.append(Button("◀", f"p:{page - 1}"))
-    navigation.append(Button(f"{page + 1}/{pages}", f"p:{page}"))
-    if page < pages - 1:
-        navigation.append(Button("▶", f"p:{page + 1}"))
-    rows.append(tuple(navigation))
-    rows.append((Button(_t(state, "Done"), "done"), Button(_t(state, "Skip"), "skip")))
-    return rows
-
-
-def _language_menu(state: ChatState) -> Reply:
-    rows = tuple((Button(language_name(loc), f"lang:{loc}"),) for loc in LOCALES)
-    return Reply(_t(state, "Choose your language"), rows)
-
-
-def _choice_label(state: ChatState, key: str, value: Any) -> str:
-    question = _question(key)
-    if question.kind is Kind.COUNTRY:
-        return country_name(value, state.locale)
-    labels = {v: label for v, label, _ in question.options(state.locale)}
-    return labels.get(value, str(value))
-
-
-def _answer_label(state: ChatState, question: Question, value: Any) -> str:
-    if question.kind is Kind.MULTIPLE:
-        labels = {v: label for v, label, _ in question.options(state.locale)}
-        return ", ".join(f"{v}. {labels[v]}" for v in value)
-    if question.kind in (Kind.CONSENT, Kind.BOOLEAN):
-        return _t(state, "Yes") if value else _t(state, "No")
-    if question.kind is Kind.TEXT:
-        return _escape(value)
-    return _choice_label(state, question.key, value)
+def _label(key: str) -> str:
+    asked = question(key)
+    assert asked is not None, key  # the profile keys are questions Telegram asks
+    return asked.label
 
 
 def _reviews(slugs: list[str]) -> str:
     return ", ".join(slug.upper() for slug in slugs)
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def _help(state: ChatState) -> str:
-    return "\n".join((
-        _t(state, "What I can do:"),
-        "/new — " + _t(state, "share an input for a regional review"),
-        "/language — " + _t(state, "change the language"),
-        "/mydata — " + _t(state, "see what we store about you"),
-        "/consent — " + _t(state, "see or withdraw your consents (quotes, messages)"),
-        "/delete — " + _t(state, "erase everything we store about you"),
-        "/cancel — " + _t(state, "stop the current input"),
-        "/help — " + _t(state, "show this message"),
-    ))  # fmt: skip
-
-
-# Menu of commands registered with Telegram (setMyCommands), in every language.
-COMMANDS: tuple[tuple[str, str], ...] = (
-    ("start", N_("Start")),
-    ("new", N_("share an input for a regional review")),
-    ("language", N_("change the language")),
-    ("mydata", N_("see what we store about you")),
-    ("consent", N_("see or withdraw your consents (quotes, messages)")),
-    ("delete", N_("erase everything we store about you")),
-    ("help", N_("show this message")),
-    ("cancel", N_("stop the current input")),
-)

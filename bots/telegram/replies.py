@@ -41,7 +41,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, NetworkError, RetryAfter
 
 from bots.telegram.client import BotClient, split_message
-from bots.telegram.conversation import Reply
+from bots.telegram.keyboards import Reply
 from bots.telegram.rate_limits import REPLY_SHARE, SendSchedule, TelegramLimits, shared
 from intake_api.broadcasts import LEASE_NAME as BROADCAST_LEASE
 from intake_api.chat_outbox import ChatOutbox, PendingCall
