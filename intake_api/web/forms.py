@@ -29,7 +29,6 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from werkzeug.datastructures import MultiDict
 
-from intake_api import runtime_of
 from intake_api.i18n import gettext
 from intake_api.notices import (
     MINORS_NOTICE,
@@ -50,6 +49,7 @@ from intake_api.questionnaire import (
 )
 from intake_api.receipts import PREFIXES, new_receipt, normalise_receipt
 from intake_api.referrals import help_after
+from intake_api.runtime import runtime_of
 from intake_api.service import IdempotencyConflict, InvalidAnswers
 from intake_api.web.security import guard_state_changes, limiter, no_store
 from models.reference import MEETING_FORMATS, N_, REVIEW_SLUGS
@@ -188,10 +188,6 @@ def _form_view(
         # answers are kept for a new submission, never answered with the first receipt.
         return render_form(page, answers=answers, form_error=RESENT_WITH_CHANGES, status=409, new_key=True)
     _remember_sent(receipt.code)
-    if receipt.urgent and not receipt.duplicate:
-        from bots.slack.moderation_feed import post_soon
-
-        post_soon(runtime_of(current_app))
     return redirect(
         url_for(page.receipt_endpoint, receipt=receipt.code, **fixed_url_args(fixed)), 303
     )

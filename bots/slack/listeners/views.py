@@ -11,7 +11,6 @@ from slack_sdk.errors import SlackApiError
 
 from bots.slack.blocks import CAPTURE_CALLBACK, TAG_CALLBACK, answers_from_view, moderation_message
 from bots.slack.context import SlackContext
-from bots.slack.moderation_feed import post_new_inputs
 from bots.slack.payloads import metadata_locale, selected_numbers, view_metadata
 from intake_api.i18n import gettext
 from intake_api.moderation import InvalidObjectives, tag_objectives
@@ -48,7 +47,6 @@ def register(app: App, context: SlackContext) -> None:
         ack()
         _confirm(client, metadata.get("channel_id"), body["user"]["id"],
                  gettext(locale, "Input saved. Receipt code: %(receipt)s", receipt=receipt.code))  # fmt: skip
-        post_new_inputs(context.runtime, client)
 
     @app.view(TAG_CALLBACK)
     def tag(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
