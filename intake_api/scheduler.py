@@ -36,7 +36,7 @@ from sqlmodel import col, select
 
 from intake_api import delivery_failures
 from intake_api.digests import Digest, digest_for
-from intake_api.leases import alive
+from intake_api.leases import Lease, LeaseHeld
 from intake_api.policies.availability import store_unavailable
 from intake_api.policies.delivery import Kind, Policy
 from intake_api.retention import purge
@@ -44,7 +44,7 @@ from intake_api.runtime import Runtime
 from intake_api.store_outage import StoreOutage
 from models.base import utcnow
 from models.db import read_session, write_session
-from models.digest import DigestDelivery, DigestSubscription, SchedulerLease
+from models.digest import DigestDelivery, DigestSubscription
 
 
 class PendingUpdates(Protocol):
@@ -240,6 +240,8 @@ class Leadership:
     def __init__(self, engine: Engine, holder: str | None = None) -> None:
         self.engine = engine
         self.holder = holder or f"{socket.gethostname()}:{os.getpid()}"
+        # On SQLite, where there is no advisory lock: the lease every sender takes (``leases``).
+        self.lease = Lease(engine, "digests", seconds=LEASE_SECONDS, holder=self.holder)
         self._connection: Connection | None = None
         self._held = False
         self._leading: bool | None = None
@@ -286,18 +288,11 @@ class Leadership:
         return False
 
     def _lease(self, now: datetime) -> bool:
-        with write_session(self.engine) as session:
-            lease = session.get(SchedulerLease, "digests")
-            if lease is None:
-                session.add(SchedulerLease(name="digests", holder=self.holder,
-                                           expires_at=now + timedelta(seconds=LEASE_SECONDS)))  # fmt: skip
-                return True
-            # A holder that was a process on this host and is gone (killed, restarted by
-            # systemd) is replaced at once; one elsewhere, when its lease expires.
-            if lease.holder != self.holder and _aware(lease.expires_at) > now and alive(lease.holder):
-                return False
-            lease.holder, lease.expires_at = self.holder, now + timedelta(seconds=LEASE_SECONDS)
-            return True
+        try:
+            self.lease.acquire(now=now)
+        except LeaseHeld:
+            return False
+        return True
 
     def release(self) -> None:
         """Give up leadership; the connection is discarded, not returned to the pool with the lock."""
