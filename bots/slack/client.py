@@ -20,10 +20,15 @@ def web_client(runtime: Runtime) -> WebClient:
     """The Web API client: waits out 429 Retry-After, retries 5xx and dropped connections."""
     settings = runtime.settings
     return WebClient(
-        token=settings.slack_bot_token, base_url=settings.slack_api_url, timeout=15,
-        retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=3), ServerErrorRetryHandler(max_retry_count=2),
-                        ConnectionErrorRetryHandler(max_retry_count=2)],
-    )  # fmt: skip
+        token=settings.slack_bot_token,
+        base_url=settings.slack_api_url,
+        timeout=15,
+        retry_handlers=[
+            RateLimitErrorRetryHandler(max_retry_count=3),
+            ServerErrorRetryHandler(max_retry_count=2),
+            ConnectionErrorRetryHandler(max_retry_count=2),
+        ],
+    )
 
 
 def outbound_client(runtime: Runtime, *, timeout: int = 15) -> WebClient:
@@ -34,5 +39,9 @@ def outbound_client(runtime: Runtime, *, timeout: int = 15) -> WebClient:
     the call would hide the failure from them and hold the scheduler's tick.
     """
     settings = runtime.settings
-    return WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url, timeout=timeout,
-                     retry_handlers=[])  # fmt: skip
+    return WebClient(
+        token=settings.slack_bot_token,
+        base_url=settings.slack_api_url,
+        timeout=timeout,
+        retry_handlers=[],
+    )
