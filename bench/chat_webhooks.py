@@ -73,7 +73,7 @@ def telegram(kind: str, url: str, rounds: int, duration: float) -> None:
     with tempfile.TemporaryDirectory() as instance, fake_platform("telegram") as bot_api:
         env = _env(url, instance, INTAKE_TELEGRAM_TOKEN=TELEGRAM_TOKEN, INTAKE_TELEGRAM_API_URL=bot_api.url,
                    INTAKE_TELEGRAM_WEBHOOK_SECRET=TELEGRAM_SECRET)  # fmt: skip
-        with gunicorn("intake_api:create_app()", env) as app, gunicorn("bench.bare:app", clean_env()) as bare:
+        with gunicorn("intake_api.app:create_app()", env) as app, gunicorn("bench.bare:app", clean_env()) as bare:
             rounds_seen = iter(range(1, 10**6))
             distinct = 0
 
@@ -141,7 +141,7 @@ def slack(kind: str, url: str, rounds: int, duration: float) -> None:
         env = _env(url, instance, INTAKE_SLACK_BOT_TOKEN=SLACK_TOKEN, INTAKE_SLACK_SIGNING_SECRET=SLACK_SECRET,
                    INTAKE_SLACK_API_URL=slack_api.url.rstrip("/") + "/")  # fmt: skip
         folder = Path(instance)
-        with gunicorn("intake_api:create_app()", env) as app, gunicorn("bench.bare:app", clean_env()) as bare:
+        with gunicorn("intake_api.app:create_app()", env) as app, gunicorn("bench.bare:app", clean_env()) as bare:
             rounds_seen = iter(range(1, 10**4))
             per_round = int(duration * 1500)  # more than the app answers in a round: each line is sent once
 

@@ -1,6 +1,6 @@
 """B6x: B1's p99 while a B6 broadcast goes out, against B1's p99 alone ("no more than 20% worse").
 
-The server is B1's candidate: ``gunicorn -w 2 'intake_api:create_app()'``, rate limits off,
+The server is B1's candidate: ``gunicorn -w 2 'intake_api.app:create_app()'``, rate limits off,
 each POST the form with the CSRF token and session cookie of one GET, a fresh submission key
 and one of 3,000 texts (``bench.web_form``). The load is ``bench.loadgen``'s open loop at a
 fixed rate the candidate can sustain: half of its own maximum, measured first in the same
@@ -142,7 +142,7 @@ def measure(kind: str, url: str, rounds: int, quick: bool, maintain: bool = True
     length, settle = (2.0, 1.0) if quick else (ROUND, SETTLE)
     size = QUICK if quick else FULL
     with tempfile.TemporaryDirectory() as instance, \
-            gunicorn("intake_api:create_app()", app_env(url, instance) | {"INTAKE_SECRET_KEY": SECRET}) as app:  # fmt: skip
+            gunicorn("intake_api.app:create_app()", app_env(url, instance) | {"INTAKE_SECRET_KEY": SECRET}) as app:  # fmt: skip
         token, cookie = form_session(app.url)
         bodies = form_bodies()
         bodies_file = Path(instance) / "bodies.txt"

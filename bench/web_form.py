@@ -1,6 +1,6 @@
 """B1: the public input form, POST -> validate -> store -> 303 to the receipt, under gunicorn.
 
-Candidate: ``gunicorn -w 2 'intake_api:create_app()'`` on SQLite and on PostgreSQL, rate
+Candidate: ``gunicorn -w 2 'intake_api.app:create_app()'`` on SQLite and on PostgreSQL, rate
 limits off through ``INTAKE_RATELIMIT_ENABLED=false`` (one load generator is one client
 address). Each POST carries the CSRF token and session cookie of one GET of the form, a
 fresh submission key and one of 3,000 texts, so each stores a new input. Baseline: ``bench.bare:app``'s ``/bare``
@@ -77,7 +77,7 @@ def app_env(url: str, instance: str) -> dict[str, str]:
 
 def measure(kind: str, url: str, rounds: int, duration: float) -> None:
     with tempfile.TemporaryDirectory() as instance, \
-            gunicorn("intake_api:create_app()", app_env(url, instance)) as app, \
+            gunicorn("intake_api.app:create_app()", app_env(url, instance)) as app, \
             gunicorn("bench.bare:app", clean_env()) as bare:  # fmt: skip
         token, cookie = form_session(app.url)
         bodies = form_bodies()

@@ -3,7 +3,7 @@
 Issue 9's B6 clause is "B1/B4 p99 no more than 20% worse during it"; ``bench.during_broadcast``
 measures B1 (the form), this module B4 (``POST /telegram/webhook``).
 
-The server is B4's candidate: ``gunicorn -w 2 'intake_api:create_app()'`` with the Telegram
+The server is B4's candidate: ``gunicorn -w 2 'intake_api.app:create_app()'`` with the Telegram
 channel on (token, webhook secret), each request a ``/start`` from a new private chat (the
 update telegram.lua sends, with ``X-Telegram-Bot-Api-Secret-Token``, no redeliveries). The
 webhook answers once the update, its new conversation state and its two replies are stored;
@@ -237,7 +237,7 @@ def measure(kind: str, url: str, rounds: int, quick: bool, maintain: bool = True
         env = clean_env(INTAKE_DATABASE_URL=url, INTAKE_SECRET_KEY=SECRET, INTAKE_INSTANCE_PATH=instance,
                         INTAKE_TELEGRAM_TOKEN=TOKEN, INTAKE_TELEGRAM_API_URL=api.url,
                         INTAKE_TELEGRAM_WEBHOOK_SECRET=TELEGRAM_SECRET)  # fmt: skip
-        with gunicorn("intake_api:create_app()", env) as app:
+        with gunicorn("intake_api.app:create_app()", env) as app:
             wrk_rounds = iter(range(1, 1000))
 
             def max_rate() -> float:

@@ -24,7 +24,7 @@ from intake_api import log_privacy  # noqa: E402
 # it is made (bot and Slack tokens, API tokens, passwords in URLs, e-mail addresses, long numbers).
 log_privacy.install()
 log_privacy.log_uncaught_exceptions()
-wsgi_app = "intake_api:create_app()"
+wsgi_app = "intake_api.app:create_app()"
 
 # Where the reverse proxy reaches the app (compose binds 0.0.0.0:8000 in its container).
 bind = ["127.0.0.1:8000"]

@@ -11,7 +11,7 @@ import click
 from rich.progress import Progress
 
 from intake_api import __version__
-from intake_api.runtime import Runtime, build_runtime
+from intake_api.runtime import Runtime
 from models.migrate import current_revision, upgrade
 
 
@@ -42,6 +42,8 @@ class _LazyRuntime:
 
     def get(self) -> Runtime:
         if self._runtime is None:
+            from intake_api.app import build_runtime  # the channels wired in, as in the web app
+
             self._runtime = build_runtime()
         return self._runtime
 
@@ -66,13 +68,14 @@ def serve(lazy: _LazyRuntime, host: str, port: int, threads: int, with_scheduler
     """Run the web service (forms, webhooks, API) in one process, and on SQLite the scheduler."""
     import waitress
 
-    from intake_api import create_app
+    from intake_api.app import create_app, default_senders, webhook_telegram
     from intake_api.scheduler import build_scheduler
 
     runtime = lazy.get()
     runtime.settings.log_disabled_channels()
     _ensure_schema(runtime)
-    jobs = build_scheduler(runtime, blocking=False) if (
+    jobs = build_scheduler(runtime, blocking=False, senders=default_senders(runtime),
+                           telegram=webhook_telegram(runtime)) if (
         runtime.uses_sqlite if with_scheduler is None else with_scheduler) else None  # fmt: skip
     if jobs is not None:
         jobs.start()
@@ -209,13 +212,15 @@ def scheduler(lazy: _LazyRuntime) -> None:
     import signal
     import threading
 
+    from intake_api.app import default_senders, webhook_telegram
     from intake_api.scheduler import build_scheduler
 
     logging.getLogger("apscheduler.executors").setLevel(logging.WARNING)  # not two lines a minute
     runtime = lazy.get()
     runtime.settings.log_disabled_channels()
     _ensure_schema(runtime)
-    jobs = build_scheduler(runtime, blocking=False)
+    jobs = build_scheduler(runtime, blocking=False, senders=default_senders(runtime),
+                           telegram=webhook_telegram(runtime))
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     jobs.start()
@@ -285,7 +290,7 @@ def slack() -> None:
 @pass_runtime
 def slack_post(lazy: _LazyRuntime) -> None:
     """Post new inputs to their review's moderation channel (each input once)."""
-    from bots.slack.app import outbound_client
+    from bots.slack.client import outbound_client
     from bots.slack.moderation_feed import post_new_inputs
 
     runtime = lazy.get()
@@ -306,9 +311,10 @@ def digest(ctx: click.Context, print_id: int | None, review: str | None, send: b
         return
     from datetime import timedelta
 
+    from intake_api.app import default_senders
     from intake_api.digest_email import render_digest_email
     from intake_api.digests import digest_for
-    from intake_api.scheduler import default_senders, send_due_digests
+    from intake_api.scheduler import send_due_digests
     from intake_api.subscriptions import list_subscriptions
     from models.base import utcnow
 

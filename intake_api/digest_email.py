@@ -74,3 +74,14 @@ def render_digest_email(digests: list[Digest], locale: str) -> tuple[str, str, s
     text = env.get_template("digest.txt").render(context)
     html = env.get_template("digest.html").render(context)
     return subject, text, html
+
+
+def email_sender(smtp_url: str, *, timeout: float = 30) -> Callable[[list[str], list[Digest], str], None]:
+    """The scheduler's e-mail digest sender (``DigestSenders.email``); ``timeout``: seconds per message."""
+    from intake_api.mailer import send_email
+
+    def to_email(addresses: list[str], digests: list[Digest], locale: str) -> None:
+        subject, body_text, body_html = render_digest_email(digests, locale)
+        send_email(smtp_url, to=addresses, subject=subject, text=body_text, html=body_html, timeout=timeout)
+
+    return to_email

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask import Flask
 from sqlalchemy import Engine
 
 from intake_api.crypto import KeyRing
+from intake_api.notifier import StaffNotifier
 from intake_api.retention import Policy
 from intake_api.service import IntakeService
 from intake_api.settings import Settings
 from models.db import make_engine
+
+EXTENSION_KEY = "gcm_intake"
 
 
 @dataclass
@@ -25,6 +29,15 @@ class Runtime:
         return Policy(self.settings.contact_retention_days, self.settings.conversation_retention_days)
 
     @property
+    def notifier(self) -> StaffNotifier:
+        """Who tells staff about new and urgent inputs; the service calls it after commit."""
+        return self.service.notifier
+
+    @notifier.setter
+    def notifier(self, notifier: StaffNotifier) -> None:
+        self.service.notifier = notifier
+
+    @property
     def uses_sqlite(self) -> bool:
         return self.engine.dialect.name == "sqlite"
 
@@ -34,3 +47,9 @@ def build_runtime(settings: Settings | None = None) -> Runtime:
     engine = make_engine(settings.database_url)
     keys = KeyRing(settings.secret_key)
     return Runtime(settings, engine, keys, IntakeService(engine, keys, digital_consent_age=settings.digital_consent_age))
+
+
+def runtime_of(app: Flask) -> Runtime:
+    """The runtime ``create_app`` built the application with."""
+    runtime: Runtime = app.extensions[EXTENSION_KEY]
+    return runtime

@@ -27,7 +27,7 @@ import socket
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import Connection, Engine, func, text, update
@@ -35,9 +35,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
 from intake_api import delivery_failures
-from intake_api.digest_email import render_digest_email
 from intake_api.digests import Digest, digest_for
-from intake_api.leases import alive
+from intake_api.leases import Lease, LeaseHeld
 from intake_api.policies.availability import store_unavailable
 from intake_api.policies.delivery import Kind, Policy
 from intake_api.retention import purge
@@ -45,10 +44,17 @@ from intake_api.runtime import Runtime
 from intake_api.store_outage import StoreOutage
 from models.base import utcnow
 from models.db import read_session, write_session
-from models.digest import DigestDelivery, DigestSubscription, SchedulerLease
+from models.digest import DigestDelivery, DigestSubscription
 
-if TYPE_CHECKING:
-    from bots.telegram.app import LazyTelegram
+
+class PendingUpdates(Protocol):
+    """A chat channel whose failed webhook updates wait for a retry (the Telegram channel, lazily built)."""
+
+    def retry_pending(self) -> object: ...
+
+
+class LazyChannel(Protocol):
+    def get(self) -> PendingUpdates | None: ...
 
 log = logging.getLogger(__name__)
 
@@ -228,40 +234,14 @@ def _retry_unsent_claims(engine: Engine, *, ended_before: datetime | None = None
     return int(getattr(result, "rowcount", 0) or 0)
 
 
-def default_senders(runtime: Runtime, *, timeout: int = 30) -> DigestSenders:
-    """Slack and e-mail senders for whatever the settings switch on; ``timeout``: seconds per call."""
-    settings = runtime.settings
-    senders = DigestSenders()
-    if settings.slack_enabled:
-        from bots.slack.app import outbound_client
-        from bots.slack.blocks import digest_blocks
-
-        client = outbound_client(runtime, timeout=timeout)
-
-        def to_slack(channel: str, digests: list[Digest], locale: str) -> None:
-            for digest in digests:
-                client.chat_postMessage(channel=channel, blocks=digest_blocks(digest, locale),
-                                        text=f"Digest {digest.review_slug.upper()}")  # fmt: skip
-
-        senders.slack = to_slack
-    if settings.smtp_url:
-        from intake_api.mailer import send_email
-
-        def to_email(addresses: list[str], digests: list[Digest], locale: str) -> None:
-            subject, body_text, body_html = render_digest_email(digests, locale)
-            send_email(settings.smtp_url, to=addresses, subject=subject, text=body_text, html=body_html,
-                       timeout=timeout)  # fmt: skip
-
-        senders.email = to_email
-    return senders
-
-
 class Leadership:
     """Only one scheduler works at a time; the others stand by and take over if it stops."""
 
     def __init__(self, engine: Engine, holder: str | None = None) -> None:
         self.engine = engine
         self.holder = holder or f"{socket.gethostname()}:{os.getpid()}"
+        # On SQLite, where there is no advisory lock: the lease every sender takes (``leases``).
+        self.lease = Lease(engine, "digests", seconds=LEASE_SECONDS, holder=self.holder)
         self._connection: Connection | None = None
         self._held = False
         self._leading: bool | None = None
@@ -308,18 +288,11 @@ class Leadership:
         return False
 
     def _lease(self, now: datetime) -> bool:
-        with write_session(self.engine) as session:
-            lease = session.get(SchedulerLease, "digests")
-            if lease is None:
-                session.add(SchedulerLease(name="digests", holder=self.holder,
-                                           expires_at=now + timedelta(seconds=LEASE_SECONDS)))  # fmt: skip
-                return True
-            # A holder that was a process on this host and is gone (killed, restarted by
-            # systemd) is replaced at once; one elsewhere, when its lease expires.
-            if lease.holder != self.holder and _aware(lease.expires_at) > now and alive(lease.holder):
-                return False
-            lease.holder, lease.expires_at = self.holder, now + timedelta(seconds=LEASE_SECONDS)
-            return True
+        try:
+            self.lease.acquire(now=now)
+        except LeaseHeld:
+            return False
+        return True
 
     def release(self) -> None:
         """Give up leadership; the connection is discarded, not returned to the pool with the lock."""
@@ -338,7 +311,7 @@ class Leadership:
 
 
 def tick(runtime: Runtime, leadership: Leadership, senders: DigestSenders, *, now: datetime | None = None,
-         telegram: LazyTelegram | None = None) -> int:  # fmt: skip
+         telegram: LazyChannel | None = None) -> int:  # fmt: skip
     """One run of the scheduler's work, if this process leads."""
     now = now or utcnow()
     if not leadership.acquire(now=now):
@@ -350,11 +323,7 @@ def tick(runtime: Runtime, leadership: Leadership, senders: DigestSenders, *, no
         # Once a day per leader; purging is idempotent, so a failover repeating it is harmless.
         purge(runtime.engine, runtime.retention_policy, now=now)
         leadership.purged_on = now.date()
-    if runtime.settings.slack_enabled:
-        from bots.slack.app import outbound_client
-        from bots.slack.moderation_feed import post_new_inputs
-
-        post_new_inputs(runtime, outbound_client(runtime), now=now)
+    runtime.notifier.show_new_inputs(now)
     if telegram is not None and (channel := telegram.get()) is not None:
         # A webhook update whose processing failed is otherwise retried only when the next
         # update arrives: at night, that can be hours. (Polling retries on its own.)
@@ -363,7 +332,7 @@ def tick(runtime: Runtime, leadership: Leadership, senders: DigestSenders, *, no
 
 
 def tick_through_outages(runtime: Runtime, leadership: Leadership, senders: DigestSenders, *, outage: StoreOutage,
-                         telegram: LazyTelegram | None = None, now: datetime | None = None) -> int:  # fmt: skip
+                         telegram: LazyChannel | None = None, now: datetime | None = None) -> int:  # fmt: skip
     """``tick``, with an unavailable store logged once per outage: the next tick tries again.
 
     The process is never restarted for it: the pool's connections are pinged before use,
@@ -380,19 +349,19 @@ def tick_through_outages(runtime: Runtime, leadership: Leadership, senders: Dige
     return sent
 
 
-def build_scheduler(runtime: Runtime, *, blocking: bool):  # type: ignore[no-untyped-def]
-    """An APScheduler that ticks every ``TICK_SECONDS``, missed ticks coalesced into one."""
+def build_scheduler(  # type: ignore[no-untyped-def]
+    runtime: Runtime, *, blocking: bool, senders: DigestSenders, telegram: LazyChannel | None = None
+):
+    """An APScheduler that ticks every ``TICK_SECONDS``, missed ticks coalesced into one.
+
+    ``senders`` and ``telegram`` (whose failed webhook updates each tick retries) come
+    from the composition root (``intake_api.app``), so the scheduler imports no channel.
+    """
     from apscheduler.schedulers.background import BackgroundScheduler
     from apscheduler.schedulers.blocking import BlockingScheduler
     from apscheduler.triggers.interval import IntervalTrigger
 
     leadership = Leadership(runtime.engine)
-    senders = default_senders(runtime)
-    telegram = None
-    if runtime.settings.telegram_enabled and runtime.settings.telegram_webhook_secret:
-        from bots.telegram.app import LazyTelegram
-
-        telegram = LazyTelegram(runtime)
     scheduler = (BlockingScheduler if blocking else BackgroundScheduler)(timezone="UTC")
     scheduler.add_job(
         tick_through_outages, IntervalTrigger(seconds=TICK_SECONDS), args=(runtime, leadership, senders), id="tick",

@@ -25,6 +25,7 @@ from intake_api.i18n import DEFAULT_LOCALE, LOCALES, gettext
 from intake_api.language.analysis import Analysis, analyse
 from intake_api.language.grouping import join_group
 from intake_api.notices import MINOR_CONTACT_REFUSED
+from intake_api.notifier import NoNotifier, StaffNotifier
 from intake_api.policies.authorization import Action, authorize
 from intake_api.questionnaire import (
     CONSENT_NOTICE_VERSION,
@@ -125,6 +126,7 @@ class IntakeService:
         # Language, objective suggestions and near-duplicate groups at intake (off: the
         # benchmark's bare path, or a bulk import followed by `gcm-intake dedupe`).
         self.analysis = analysis
+        self.notifier: StaffNotifier = NoNotifier()  # the composition root installs a channel's
 
     def is_minor(self, age_group: str | None) -> bool:
         return age_group in minor_age_groups(self.digital_consent_age)
@@ -203,13 +205,25 @@ class IntakeService:
         analysis = analyse(fields["text"], locale) if form.model is Submission and self.analysis else None
         for _attempt in range(_STORE_ATTEMPTS):
             try:
-                return self._store(form, clean, fields, analysis, channel, message_id, locale, pseudonym,
-                                   received_at)  # fmt: skip
+                receipt = self._store(form, clean, fields, analysis, channel, message_id, locale, pseudonym,
+                                      received_at)  # fmt: skip
             except IntegrityError:
                 # A concurrent delivery of the same message won, or the receipt
                 # code collided: the next attempt finds the winner or draws anew.
                 continue
+            self._tell_staff(receipt)
+            return receipt
         raise RuntimeError("could not store the intake after several attempts")
+
+    def _tell_staff(self, receipt: Receipt) -> None:
+        """The one rule for telling staff now: an urgent input, new, committed.
+
+        Every other input is shown at the scheduler's next tick. Called once the intake
+        is committed, so staff never see an input a rollback took back, and only for a
+        new one, so a channel's retry tells nobody twice.
+        """
+        if receipt.urgent and not receipt.duplicate:
+            self.notifier.urgent_input(receipt.code)
 
     @staticmethod
     def validate(

@@ -18,8 +18,9 @@ from models.consent import ConsentRecord  # noqa: E402
 from models.contributor import Contributor  # noqa: E402
 from models.conversation import ChatSession  # noqa: E402
 from models.delivery import OutboundFailure  # noqa: E402
-from models.digest import DigestDelivery, DigestSubscription, SchedulerLease  # noqa: E402
+from models.digest import DigestDelivery, DigestSubscription  # noqa: E402
 from models.inbox import InboxEntry  # noqa: E402
+from models.lease import Lease  # noqa: E402
 from models.outbox import ChatReply, SlackRemoval  # noqa: E402
 from models.pledge import Pledge  # noqa: E402
 from models.practice import Practice  # noqa: E402
@@ -45,6 +46,7 @@ __all__ = [
     "DigestDelivery",
     "DigestSubscription",
     "InboxEntry",
+    "Lease",
     "Objective",
     "OutboundFailure",
     "ObjectiveSuggestion",
@@ -52,7 +54,6 @@ __all__ = [
     "Practice",
     "RegionalReview",
     "Registration",
-    "SchedulerLease",
     "ChatReply",
     "SlackRemoval",
     "StaffMember",

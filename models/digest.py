@@ -1,4 +1,4 @@
-"""Digest subscriptions, the periods already sent, and the scheduler's lease."""
+"""Digest subscriptions and the periods already sent."""
 
 from datetime import datetime
 
@@ -40,13 +40,3 @@ class DigestDelivery(SQLModel, table=True):
     # Which channels have it, so a retry after a failure sends only what is missing.
     slack_sent_at: datetime | None = Field(default=None, sa_type=Timestamp)
     email_sent_at: datetime | None = Field(default=None, sa_type=Timestamp)
-
-
-class SchedulerLease(SQLModel, table=True):
-    """On SQLite, the scheduler that holds the lease sends; others stand by."""
-
-    __tablename__ = "scheduler_lease"
-
-    name: str = Field(primary_key=True, max_length=32)
-    holder: str = Field(max_length=64)
-    expires_at: datetime = Field(sa_type=Timestamp)

@@ -18,7 +18,7 @@ import psycopg
 import pytest
 from sqlalchemy import Engine, text
 
-from intake_api import create_app
+from intake_api.app import create_app
 from intake_api.runtime import Runtime, build_runtime
 from intake_api.settings import Settings
 from models.migrate import upgrade

@@ -43,11 +43,11 @@ def wait_for(url: str, process: subprocess.Popen, timeout: float = 60) -> httpx.
 
 @contextmanager
 def gunicorn(env: dict[str, str], cwd: Path, *, workers: int = 2) -> Iterator[str]:
-    """`gunicorn 'intake_api:create_app()'` on a migrated store; yields its base URL."""
+    """`gunicorn 'intake_api.app:create_app()'` on a migrated store; yields its base URL."""
     subprocess.run([*GCM_INTAKE, "db", "upgrade"], env=env, cwd=cwd, check=True, capture_output=True, timeout=120)
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}", "intake_api:create_app()"],
+        [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}", "intake_api.app:create_app()"],
         cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )  # fmt: skip
     try:

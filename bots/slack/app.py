@@ -10,12 +10,8 @@ from typing import Any
 
 from slack_bolt import App, BoltRequest, BoltResponse
 from slack_sdk import WebClient
-from slack_sdk.http_retry.builtin_handlers import (
-    ConnectionErrorRetryHandler,
-    RateLimitErrorRetryHandler,
-    ServerErrorRetryHandler,
-)
 
+from bots.slack.client import web_client
 from bots.slack.context import SlackContext
 from bots.slack.listeners import register_listeners
 from bots.slack.outage import answer_store_unavailable
@@ -26,28 +22,6 @@ from intake_api.runtime import Runtime
 log = logging.getLogger(__name__)
 # A first attempt still pending this long after it arrived is taken as dead: its retry runs it.
 STALE = timedelta(seconds=30)
-
-
-def web_client(runtime: Runtime) -> WebClient:
-    """The Web API client: waits out 429 Retry-After, retries 5xx and dropped connections."""
-    settings = runtime.settings
-    return WebClient(
-        token=settings.slack_bot_token, base_url=settings.slack_api_url, timeout=15,
-        retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=3), ServerErrorRetryHandler(max_retry_count=2),
-                        ConnectionErrorRetryHandler(max_retry_count=2)],
-    )  # fmt: skip
-
-
-def outbound_client(runtime: Runtime, *, timeout: int = 15) -> WebClient:
-    """The client of messages sent outside a request (moderation posts, digests): no retries of its own.
-
-    Their senders retry under the delivery policy (``intake_api.policies.delivery``),
-    between ticks and up to a deadline, and record what they give up; a retry inside
-    the call would hide the failure from them and hold the scheduler's tick.
-    """
-    settings = runtime.settings
-    return WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url, timeout=timeout,
-                     retry_handlers=[])  # fmt: skip
 
 
 def build_slack_app(runtime: Runtime, client: WebClient | None = None) -> App:

@@ -18,6 +18,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bots.slack.blocks import moderation_message
+from bots.slack.client import outbound_client
 from intake_api import delivery_failures
 from intake_api.moderation import (
     claim_unposted,
@@ -90,10 +91,7 @@ def remove_erased_inputs(runtime: Runtime, client: WebClient) -> int:
 
 
 def post_soon(runtime: Runtime) -> None:
-    """Post urgent inputs now rather than at the next scheduler tick, without delaying the reply."""
-    if not runtime.settings.slack_enabled:
-        return
-    from bots.slack.app import outbound_client
+    """Post due inputs now rather than at the next scheduler tick, without delaying the reply."""
 
     def run() -> None:
         try:
@@ -102,3 +100,16 @@ def post_soon(runtime: Runtime) -> None:
             log.exception("posting an urgent input failed; the scheduler will retry")
 
     threading.Thread(target=run, name="slack-urgent", daemon=True).start()
+
+
+class SlackNotifier:
+    """Staff read new inputs in their review's moderation channel (``intake_api.notifier``)."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+
+    def urgent_input(self, receipt: str) -> None:
+        post_soon(self.runtime)
+
+    def show_new_inputs(self, now: datetime) -> None:
+        post_new_inputs(self.runtime, outbound_client(self.runtime), now=now)

@@ -24,7 +24,6 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
-from flask import has_request_context
 from slack_bolt import BoltResponse
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -34,6 +33,7 @@ from bots.slack.payloads import view_metadata
 from intake_api import failures
 from intake_api.i18n import DEFAULT_LOCALE, LOCALES, gettext
 from intake_api.policies.availability import NOT_STORED_CHAT, retry_after_headers
+from intake_api.policies.requests import request_id_or_none
 
 log = logging.getLogger(__name__)
 Headers = dict[str, str | Sequence[str]]
@@ -87,11 +87,8 @@ def _listener(body: dict[str, Any]) -> str:
 
 
 def _request() -> str:
-    if not has_request_context():
-        return "no request id"
-    from intake_api.web.errors import request_id
-
-    return f"request {request_id()}"
+    current = request_id_or_none()
+    return f"request {current}" if current else "no request id"
 
 
 def _locale(body: dict[str, Any], context: SlackContext, client: WebClient) -> str:

@@ -19,7 +19,7 @@ from flask.typing import ResponseReturnValue
 from slack_bolt.adapter.flask.handler import to_bolt_request, to_flask_response
 
 from bots.slack.envelope import NotASlackRequest, read_body
-from intake_api import runtime_of
+from intake_api.runtime import runtime_of
 
 log = logging.getLogger(__name__)
 

@@ -19,7 +19,6 @@ from typing import Any
 from sqlmodel import Session
 from telegram import Update
 
-from bots.slack.moderation_feed import post_soon
 from bots.telegram.client import BotClient
 from bots.telegram.conversation import Conversation, Incoming, Ports, Reply
 from bots.telegram.inbound_limit import SLOW_DOWN, InboundLimit, Verdict
@@ -266,11 +265,8 @@ class TelegramChannel:
         return False
 
     def _help_after(self, receipt: str, locale: str) -> list[str] | None:
-        """Where to get help after an urgent input, which is also shown to staff at once."""
-        lines = help_after(self.runtime.engine, receipt=receipt, locale=locale)
-        if lines:
-            post_soon(self.runtime)
-        return lines
+        """Where to get help after an urgent input (staff were told by the service)."""
+        return help_after(self.runtime.engine, receipt=receipt, locale=locale)
 
     def _erase(self, user_id: int) -> int:
         return erase_contributor(self.runtime.engine, self.runtime.keys, channel=CHANNEL, platform_user_id=user_id)

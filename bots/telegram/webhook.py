@@ -9,7 +9,7 @@ from flask import Blueprint, abort, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
 
 from bots.telegram.channel import NotAnUpdate
-from intake_api import runtime_of
+from intake_api.runtime import runtime_of
 
 log = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ from werkzeug.exceptions import HTTPException
 
 from intake_api import failures
 from intake_api.policies.availability import store_unavailable
-from intake_api.web.errors import store_unavailable_response
+from intake_api.policies.requests import store_unavailable_json
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +51,7 @@ def _unexpected_error(error: Exception) -> ResponseReturnValue:
     A store that is unavailable is the 503 every channel gives (``policies.availability``).
     """
     if store_unavailable(error):
-        return store_unavailable_response(error)
+        return store_unavailable_json(error)
     log.error("API %s %s failed: %s", request.method, request.url_rule, failures.cause_of(error),
               exc_info=error)  # fmt: skip
     failures.server_error(str(request.url_rule), 500, error)

@@ -17,7 +17,6 @@ from flask import Blueprint, Response, current_app, g, jsonify, request, stream_
 from flask.blueprints import BlueprintSetupState
 from flask.typing import ResponseReturnValue, RouteCallable
 
-from intake_api import runtime_of
 from intake_api.api import parameters, schemas
 from intake_api.api.errors import ApiError, init_blueprint
 from intake_api.api.openapi import openapi_document
@@ -29,6 +28,7 @@ from intake_api.policies.authorization import Action, NotAllowed, may, reviews_f
 from intake_api.privacy import erase_record, review_of, withdraw_consent
 from intake_api.record_kinds import KINDS, ApiCollection, kind_named, timestamp
 from intake_api.reports import build_report, render_report
+from intake_api.runtime import runtime_of
 from intake_api.service import IdempotencyConflict, InvalidAnswers
 from intake_api.staff import staff_for_token
 from intake_api.stats import review_stats
@@ -203,10 +203,6 @@ def create_submission() -> ResponseReturnValue:
         raise ApiError(422, "idempotency_key_reused",
                        "This Idempotency-Key was used before with other answers; use a new key for a new input.",
                        ) from None  # fmt: skip
-    if receipt.urgent and not receipt.duplicate:
-        from bots.slack.moderation_feed import post_soon
-
-        post_soon(runtime)
     return jsonify(receipt=receipt.code, duplicate=receipt.duplicate), 200 if receipt.duplicate else 201
 
 

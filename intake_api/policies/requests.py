@@ -19,7 +19,11 @@ import re
 import secrets
 from typing import Any
 
+from flask import Response, g, has_request_context, jsonify, request
+
+from intake_api import failures
 from intake_api.log_privacy import redact
+from intake_api.policies.availability import NOT_STORED_JSON, retry_after_headers
 
 MAX_JSON_DEPTH = 64  # Telegram updates and Slack payloads nest about ten levels
 REQUEST_ID_HEADER = "X-Request-Id"
@@ -79,3 +83,31 @@ def _logged_as_is(request_id: str) -> bool:
 def answers_in_json(path: str) -> bool:
     """Machines call the API and the webhooks: they get JSON errors; people get pages."""
     return any(path.startswith(prefix) or path == prefix.rstrip("/") for prefix in JSON_PATH_PREFIXES)
+
+
+def request_id() -> str:
+    """This request's id, the same in its response header, its error page and its log lines."""
+    if "request_id" not in g:
+        g.request_id = request_id_from(request.headers.get(REQUEST_ID_HEADER))
+    return str(g.request_id)
+
+
+def request_id_or_none() -> str | None:
+    """The id of the request being answered, if any: chat channels also run outside one."""
+    return request_id() if has_request_context() else None
+
+
+def count_store_unavailable(error: BaseException) -> None:
+    """Log and count a request answered 503 because the store is down, once per request."""
+    rule = request.url_rule.rule if request.url_rule is not None else "(no route)"
+    failures.store_unavailable(f"{request.method} {rule}", f"request {request_id()}", error)
+    failures.server_error(rule, 503, error)
+
+
+def store_unavailable_json(error: BaseException) -> Response:
+    """The 503 of every machine path (the API, the chat webhooks): JSON and Retry-After."""
+    count_store_unavailable(error)
+    response = jsonify(error="store_unavailable", message=NOT_STORED_JSON, request_id=request_id())
+    response.status_code = 503
+    response.headers.update(retry_after_headers())
+    return response

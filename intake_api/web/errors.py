@@ -24,13 +24,18 @@ from intake_api import failures
 from intake_api.policies.availability import (
     NOT_STORED_ADVICE,
     NOT_STORED_FORM,
-    NOT_STORED_JSON,
     NOT_STORED_TITLE,
     retry_after_headers,
     store_unavailable,
 )
 from intake_api.policies.methods import changes_state
-from intake_api.policies.requests import REQUEST_ID_HEADER, answers_in_json, request_id_from
+from intake_api.policies.requests import (
+    REQUEST_ID_HEADER,
+    answers_in_json,
+    count_store_unavailable,
+    request_id,
+    store_unavailable_json,
+)
 from intake_api.web.locale import request_locale
 from models.reference import N_
 
@@ -54,13 +59,6 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected_error)
     app.after_request(_send_request_id)
-
-
-def request_id() -> str:
-    """This request's id, the same in its response header, its error page and its log lines."""
-    if "request_id" not in g:
-        g.request_id = request_id_from(request.headers.get(REQUEST_ID_HEADER))
-    return str(g.request_id)
 
 
 def error_page(status: int) -> ResponseReturnValue:
@@ -102,13 +100,10 @@ def _unexpected_error(error: Exception) -> ResponseReturnValue:
 
 def store_unavailable_response(error: BaseException) -> Response:
     """503 with Retry-After: JSON for machines, the form with what was typed for people."""
-    failures.store_unavailable(f"{request.method} {_rule()}", f"request {request_id()}", error)
-    failures.server_error(_rule(), 503, error)
     if answers_in_json(request.path):
-        response = jsonify(error="store_unavailable", message=NOT_STORED_JSON, request_id=request_id())
-        response.status_code = 503
-    else:
-        response = make_response(typed_again(NOT_STORED_FORM, 503) or error_page(503))
+        return store_unavailable_json(error)
+    count_store_unavailable(error)
+    response = make_response(typed_again(NOT_STORED_FORM, 503) or error_page(503))
     response.headers.update(retry_after_headers())
     return response
 

@@ -31,7 +31,6 @@ from flask.blueprints import BlueprintSetupState
 from flask.typing import ResponseReturnValue, RouteCallable
 from werkzeug.datastructures import MultiDict
 
-from intake_api import runtime_of
 from intake_api.i18n import gettext
 from intake_api.notices import MINORS_NOTICE, PRIVACY_NOTICE, PRIVACY_NOTICE_TITLE
 from intake_api.policies.availability import store_unavailable
@@ -40,6 +39,7 @@ from intake_api.questionnaire import Kind, Questionnaire, help_text
 from intake_api.receipts import new_receipt, normalise_receipt
 from intake_api.record_kinds import KINDS, FormPage, RecordKind, kind_named
 from intake_api.referrals import help_after
+from intake_api.runtime import runtime_of
 from intake_api.service import IdempotencyConflict, InvalidAnswers
 from intake_api.web.security import guard_state_changes, limiter, no_store
 from models.reference import MEETING_FORMATS, N_, REVIEW_SLUGS
@@ -156,10 +156,6 @@ def _form_view(
         # answers are kept for a new submission, never answered with the first receipt.
         return render_form(page, answers=answers, form_error=RESENT_WITH_CHANGES, status=409, new_key=True)
     _remember_sent(receipt.code)
-    if receipt.urgent and not receipt.duplicate:
-        from bots.slack.moderation_feed import post_soon
-
-        post_soon(runtime_of(current_app))
     return redirect(
         url_for(page.receipt_endpoint, receipt=receipt.code, **fixed_url_args(fixed)), 303
     )

@@ -5,7 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app, jsonify
 from flask.typing import ResponseReturnValue
 
-from intake_api import failures, runtime_of
+from intake_api import failures
+from intake_api.runtime import runtime_of
 from models.db import ping
 
 bp = Blueprint("health", __name__)

@@ -10,9 +10,9 @@ from __future__ import annotations
 from flask import Blueprint, current_app, render_template, request
 from flask.typing import ResponseReturnValue
 
-from intake_api import runtime_of
 from intake_api.policies.methods import changes_state
 from intake_api.privacy import RecordView, erase_record, open_record, withdraw_consent
+from intake_api.runtime import runtime_of
 from intake_api.web.security import guard_state_changes, no_store
 from models.reference import N_
 

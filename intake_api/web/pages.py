@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, current_app, g, render_template
 from flask.typing import ResponseReturnValue
 
-from intake_api import runtime_of
 from intake_api.i18n import LOCALES
+from intake_api.runtime import runtime_of
 from models.reference import MEETING_FORMATS
 
 bp = Blueprint("pages", __name__)

@@ -39,7 +39,7 @@ def test_workers_timeouts_and_a_private_access_log(monkeypatch):
     assert config["workers"] == 3 and config["worker_class"] == "gthread" and config["threads"] >= 2
     assert config["graceful_timeout"] < config["timeout"]
     assert config["keepalive"] > 60  # above the usual proxy idle timeout
-    assert config["wsgi_app"] == "intake_api:create_app()"
+    assert config["wsgi_app"] == "intake_api.app:create_app()"
     log_format = config["access_log_format"]
     for atom in ("%(h)s", "%(r)s", "%(q)s", "%(f)s", "%(a)s", "%(u)s", "}i)s"):
         assert atom not in log_format, atom  # no address, query string, referrer, agent or header

@@ -25,12 +25,12 @@ def _settings(tmp_path, url: str = "", environment: str = "production") -> Setti
 
 @pytest.mark.parametrize(("argv", "environ", "expected"), [
     (["/usr/bin/pytest", "-w", "4"], {}, None),
-    (["/srv/venv/bin/gunicorn", "intake_api:create_app()"], {}, 1),
-    (["/srv/venv/bin/gunicorn", "-w", "4", "intake_api:create_app()"], {}, 4),
-    (["/srv/venv/bin/gunicorn", "-w4", "intake_api:create_app()"], {}, 4),
-    ([GUNICORN_MAIN, "--workers=3", "-b", ":8000", "intake_api:create_app()"], {}, 3),
-    (["/srv/venv/bin/gunicorn", "intake_api:create_app()"], {"GUNICORN_CMD_ARGS": "--workers 5 --threads 2"}, 5),
-    (["/srv/venv/bin/gunicorn", "intake_api:create_app()"], {"WEB_CONCURRENCY": "6"}, 6),
+    (["/srv/venv/bin/gunicorn", "intake_api.app:create_app()"], {}, 1),
+    (["/srv/venv/bin/gunicorn", "-w", "4", "intake_api.app:create_app()"], {}, 4),
+    (["/srv/venv/bin/gunicorn", "-w4", "intake_api.app:create_app()"], {}, 4),
+    ([GUNICORN_MAIN, "--workers=3", "-b", ":8000", "intake_api.app:create_app()"], {}, 3),
+    (["/srv/venv/bin/gunicorn", "intake_api.app:create_app()"], {"GUNICORN_CMD_ARGS": "--workers 5 --threads 2"}, 5),
+    (["/srv/venv/bin/gunicorn", "intake_api.app:create_app()"], {"WEB_CONCURRENCY": "6"}, 6),
     (["/srv/venv/bin/gunicorn", "-w", "2", "x:y"], {"GUNICORN_CMD_ARGS": "-w 5", "WEB_CONCURRENCY": "6"}, 2),
 ])  # fmt: skip
 def test_worker_count_is_read_as_gunicorn_reads_it(argv, environ, expected):
@@ -51,7 +51,7 @@ def test_development_only_warns(tmp_path, caplog):
 
 
 def test_outside_gunicorn_the_app_is_not_checked(tmp_path):
-    from intake_api import create_app
+    from intake_api.app import create_app
 
     assert create_app(_settings(tmp_path)).name == "intake_api"  # pytest's argv: not gunicorn
 
@@ -78,9 +78,9 @@ def test_workers_from_web_concurrency_are_refused_too(tmp_path):
 
 @pytest.mark.slow
 def test_gunicorn_without_the_deploy_config_refuses_too(tmp_path):
-    """The shape people type from memory: `gunicorn -w 2 'intake_api:create_app()'`."""
+    """The shape people type from memory: `gunicorn -w 2 'intake_api.app:create_app()'`."""
     result = subprocess.run(
-        [sys.executable, "-m", "gunicorn", "-w", "2", "-b", f"127.0.0.1:{free_port()}", "intake_api:create_app()"],
+        [sys.executable, "-m", "gunicorn", "-w", "2", "-b", f"127.0.0.1:{free_port()}", "intake_api.app:create_app()"],
         cwd=tmp_path, env=_sqlite_env(tmp_path, "production"), capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert result.returncode != 0

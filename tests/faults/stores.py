@@ -24,7 +24,7 @@ from flask import Flask
 from sqlalchemy import Engine
 from werkzeug.datastructures import MultiDict
 
-from intake_api import create_app
+from intake_api.app import create_app
 from intake_api.runtime import Runtime, build_runtime
 from intake_api.settings import Settings
 from models import db

@@ -20,8 +20,9 @@ import pytest
 from sqlmodel import select
 
 from intake_api import broadcasts
+from intake_api.app import default_senders
 from intake_api.runtime import Runtime, build_runtime
-from intake_api.scheduler import Leadership, default_senders, tick_through_outages
+from intake_api.scheduler import Leadership, tick_through_outages
 from intake_api.settings import Settings
 from intake_api.store_outage import StoreOutage
 from intake_api.subscriptions import subscribe

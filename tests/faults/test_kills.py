@@ -283,7 +283,7 @@ def test_the_reply_sender_killed_mid_send_is_replaced_and_the_replies_go_out(dat
             _webhook(server, first.text("/start"))  # a worker builds the channel and takes the reply lease
             _wait(lambda: api.messages_per_chat()[str(first.user_id)] >= 1, "no reply to the first chat")
             stack.enter_context(_scheduler(env, tmp_path, "scheduler"))  # its sender stands by
-            holder = _rows(engine, "SELECT holder FROM scheduler_lease WHERE name = 'telegram-replies'")[0][0]
+            holder = _rows(engine, "SELECT holder FROM lease WHERE name = 'telegram-replies'")[0][0]
             api.chat = str(second.user_id)
             _webhook(server, second.text("/start"))  # two replies queued: a greeting, then the questions
             _webhook(server, second.text("/help"))
@@ -293,7 +293,7 @@ def test_the_reply_sender_killed_mid_send_is_replaced_and_the_replies_go_out(dat
             api.release.set()
             _wait(lambda: not _rows(engine, "SELECT id FROM chat_reply"), "queued replies were not sent within a minute")
             assert time.monotonic() - killed < WITHIN
-            new_holder = _rows(engine, "SELECT holder FROM scheduler_lease WHERE name = 'telegram-replies'")[0][0]
+            new_holder = _rows(engine, "SELECT holder FROM lease WHERE name = 'telegram-replies'")[0][0]
             assert new_holder != holder
     finally:
         engine.dispose()

@@ -14,9 +14,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import Session, select
 
+from intake_api.app import default_senders
 from intake_api.policies.delivery import POLICIES, Kind
 from intake_api.runtime import build_runtime
-from intake_api.scheduler import default_senders, send_due_digests
+from intake_api.scheduler import send_due_digests
 from intake_api.subscriptions import cadence_to_cron, subscribe
 from models import DigestDelivery, DigestSubscription
 from tests.fakes.loopback import TIMEOUT

@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bots.slack.app import outbound_client
+from bots.slack.client import outbound_client
 from bots.slack.moderation_feed import post_new_inputs
 from intake_api.moderation import set_review_channel
 from intake_api.policies.authorization import OPERATOR

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import redis
 
-from intake_api import create_app
+from intake_api.app import create_app
 from intake_api.runtime import build_runtime
 from intake_api.settings import Settings
 from models.migrate import upgrade

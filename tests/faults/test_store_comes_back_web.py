@@ -126,7 +126,7 @@ def black_hole() -> Iterator[int]:
 def test_a_store_that_never_answers_is_a_503_with_the_form_after_the_connect_timeout(
     black_hole: int, tmp_path: Path
 ) -> None:
-    from intake_api import create_app
+    from intake_api.app import create_app
     from intake_api.settings import Settings
 
     url = f"postgresql://postgres@127.0.0.1:{black_hole}/hung?connect_timeout=2"

@@ -94,7 +94,7 @@ def test_serve_on_sqlite_runs_the_scheduler_in_the_same_process(tmp_path: Path):
 @pytest.mark.slow
 @pytest.mark.postgres
 def test_app_factory_runs_under_gunicorn_with_two_workers(postgres_url, tmp_path):
-    """The production shape: `gunicorn 'intake_api:create_app()'` on a migrated PostgreSQL store."""
+    """The production shape: `gunicorn 'intake_api.app:create_app()'` on a migrated PostgreSQL store."""
     env = _clean_env(INTAKE_DATABASE_URL=postgres_url, INTAKE_SECRET_KEY="k", INTAKE_ENVIRONMENT="production")
     with gunicorn(env, tmp_path) as url:
         assert httpx.get(f"{url}/healthz").json() == {"status": "ok", "database": "ok"}

@@ -9,6 +9,7 @@ import pytest
 from sqlmodel import Session, select
 
 from bots.slack.blocks import digest_blocks
+from intake_api.app import default_senders
 from intake_api.digest_email import render_digest_email
 from intake_api.digests import digest_for
 from intake_api.i18n import gettext
@@ -17,7 +18,6 @@ from intake_api.reports import build_report
 from intake_api.scheduler import (
     DigestSenders,
     Leadership,
-    default_senders,
     due_periods,
     send_due_digests,
     tick,

@@ -11,7 +11,8 @@ from urllib.parse import urlencode
 import pytest
 from slack_sdk.signature import SignatureVerifier
 
-from intake_api import create_app, log_privacy
+from intake_api import log_privacy
+from intake_api.app import create_app
 from intake_api.log_privacy import RedactingFilter, redact
 from intake_api.runtime import build_runtime
 from intake_api.staff import add_staff, issue_token

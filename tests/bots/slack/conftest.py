@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 import pytest
 from slack_sdk.signature import SignatureVerifier
 
-from intake_api import create_app
+from intake_api.app import create_app
 from intake_api.runtime import build_runtime
 from intake_api.staff import add_staff
 from tests.fakes.slack_api import BOT_TOKEN, FakeSlackApi

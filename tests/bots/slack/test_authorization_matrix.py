@@ -18,8 +18,8 @@ import pytest
 from sqlmodel import Session, select
 
 from bots.slack.listeners.commands import SUBCOMMANDS
-from intake_api import runtime_of
 from intake_api.i18n import gettext
+from intake_api.runtime import runtime_of
 from intake_api.staff import add_staff
 from intake_api.subscriptions import list_subscriptions
 from models import RegionalReview, Submission
@@ -177,7 +177,7 @@ MATRIX: dict[tuple[str, str | None], tuple[Case, dict[str, bool]]] = {
 def world(slack_runtime, slack_api) -> World:  # type: ignore[no-untyped-def]
     slack_api.add_user("UOTHER", email="other@un.example", locale="pt-BR")
     add_staff(slack_runtime.engine, email="other@un.example", role="organiser", reviews=["unece"])
-    from intake_api import create_app
+    from intake_api.app import create_app
     from intake_api.moderation import moderate as set_status
     from intake_api.policies.authorization import OPERATOR
 

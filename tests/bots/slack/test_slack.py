@@ -109,7 +109,7 @@ def test_outsiders_cannot_capture(slack, slack_api):
 def _posted_input(slack, slack_api, service, review="escwa"):  # type: ignore[no-untyped-def]
     assert slack.command(f"channel {review}", user="UADMIN", channel="CMOD").status_code == 200
     receipt = service.submit_input(input_answers(review=review), channel="web", message_id=f"w-{review}", locale="en")
-    from bots.slack.app import web_client
+    from bots.slack.client import web_client
     from bots.slack.moderation_feed import post_new_inputs
 
     assert post_new_inputs(service_runtime(slack), web_client(service_runtime(slack))) == 1
@@ -117,7 +117,7 @@ def _posted_input(slack, slack_api, service, review="escwa"):  # type: ignore[no
 
 
 def service_runtime(slack):  # type: ignore[no-untyped-def]
-    from intake_api import runtime_of
+    from intake_api.runtime import runtime_of
 
     return runtime_of(slack.client.application)
 
@@ -129,7 +129,7 @@ def test_new_inputs_are_posted_once_with_moderation_buttons(slack, slack_api, se
     buttons = [e["action_id"] for e in posted["blocks"][-1]["elements"]]
     assert buttons == ["mod_reviewed", "mod_flag", "mod_include", "mod_tag"]
     assert receipt in json.dumps(posted["blocks"])
-    from bots.slack.app import web_client
+    from bots.slack.client import web_client
     from bots.slack.moderation_feed import post_new_inputs
 
     assert post_new_inputs(service_runtime(slack), web_client(service_runtime(slack))) == 0

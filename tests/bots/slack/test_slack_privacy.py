@@ -6,7 +6,7 @@ import json
 
 from sqlmodel import Session, select
 
-from bots.slack.app import web_client
+from bots.slack.client import web_client
 from bots.slack.moderation_feed import post_new_inputs
 from intake_api.i18n import gettext
 from models import AuditEntry, Submission

@@ -10,7 +10,7 @@ import pytest
 
 from bots.telegram.app import build_telegram_app
 from bots.telegram.channel import TelegramChannel
-from intake_api import create_app
+from intake_api.app import create_app
 from intake_api.runtime import build_runtime
 from tests.fakes.bot_api import TOKEN, FakeBotApi
 

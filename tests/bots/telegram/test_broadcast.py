@@ -18,7 +18,7 @@ from intake_api.i18n import gettext
 from intake_api.privacy import withdraw_contributor_consent
 from models import BroadcastDelivery, ChatContact, OutboundFailure
 from models.base import utcnow
-from models.digest import SchedulerLease
+from models.lease import Lease as LeaseRow
 from tests.conftest import count_rows
 from tests.factories import input_answers
 from tests.fakes.bot_api import TOKEN, FakeBotApi, Limits
@@ -202,8 +202,8 @@ def test_another_text_while_one_is_unfinished_is_refused(service, runtime):
 def test_one_sender_at_a_time_and_a_dead_one_is_replaced(runtime):
     def held_by(holder: str, *, for_seconds: int) -> None:
         with Session(runtime.engine) as session:
-            session.merge(SchedulerLease(name=broadcasts.LEASE_NAME, holder=holder,
-                                         expires_at=utcnow() + timedelta(seconds=for_seconds)))  # fmt: skip
+            session.merge(LeaseRow(name=broadcasts.LEASE_NAME, holder=holder,
+                                   expires_at=utcnow() + timedelta(seconds=for_seconds)))  # fmt: skip
             session.commit()
 
     lease = broadcasts.SenderLease(runtime.engine)

@@ -169,7 +169,8 @@ def test_failed_processing_is_retried_not_dropped(telegram_app, post, engine, mo
 def test_the_scheduler_retries_a_failed_update_when_no_other_arrives(telegram_app, telegram_runtime, post, engine,
                                                                       bot_api, monkeypatch):  # fmt: skip
     from bots.telegram.conversation import Conversation
-    from intake_api.scheduler import Leadership, default_senders, tick
+    from intake_api.app import default_senders
+    from intake_api.scheduler import Leadership, tick
     from models.base import utcnow
 
     user = TelegramUser(80_007)

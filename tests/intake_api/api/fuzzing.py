@@ -21,7 +21,7 @@ from pathlib import Path
 
 from werkzeug.serving import WSGIRequestHandler, make_server
 
-from intake_api import create_app
+from intake_api.app import create_app
 from intake_api.runtime import Runtime, build_runtime
 from intake_api.settings import Settings
 from intake_api.staff import add_staff, issue_token

@@ -22,10 +22,10 @@ from markdown_it import MarkdownIt
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from intake_api import create_app
+from intake_api.app import create_app, default_senders
 from intake_api.reports import FORMATS, build_report, render_report
 from intake_api.runtime import Runtime, build_runtime
-from intake_api.scheduler import default_senders, send_due_digests
+from intake_api.scheduler import send_due_digests
 from intake_api.settings import Settings
 from intake_api.staff import add_staff, issue_token
 from intake_api.subscriptions import subscribe
@@ -120,7 +120,7 @@ def every_output(runtime: Runtime, api: FakeSlackApi) -> Outputs:
         files[f"api.{fmt}"] = answer.get_data()
 
     # The moderation feed, as the scheduler runs it.
-    from bots.slack.app import web_client
+    from bots.slack.client import web_client
     from bots.slack.moderation_feed import post_new_inputs
 
     assert slack.command(f"channel {REVIEW}", user="UADMIN", channel=MODERATION_CHANNEL).status_code == 200

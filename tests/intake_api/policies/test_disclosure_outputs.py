@@ -25,7 +25,7 @@ import pytest
 from sqlalchemy import Engine, text
 from sqlmodel import Session, select
 
-from intake_api import create_app
+from intake_api.app import create_app
 from intake_api.i18n import language_label
 from intake_api.reports.render import Labels
 from intake_api.staff import add_staff, issue_token

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from flask import Blueprint, Flask, request
 
-from intake_api import create_app
+from intake_api.app import create_app
 from intake_api.policies import methods
 from intake_api.policies.methods import SafeMethodsCarryNoBody, UnguardedRoute, changes_state
 from intake_api.web.security import guard_state_changes

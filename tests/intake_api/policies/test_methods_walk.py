@@ -24,7 +24,7 @@ import pytest
 from sqlalchemy import Engine, select
 from sqlmodel import SQLModel
 
-from intake_api import AUTHENTICATED_BLUEPRINTS, create_app
+from intake_api.app import AUTHENTICATED_BLUEPRINTS, create_app
 from intake_api.policies.methods import SAFE_METHODS, STATE_CHANGING_METHODS
 from intake_api.runtime import build_runtime
 from tests.factories import input_answers

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from intake_api import create_app
+from intake_api.app import create_app
 from intake_api.settings import Settings
 
 

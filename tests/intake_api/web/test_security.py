@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import pytest
 
-from intake_api import create_app
+from intake_api.app import create_app
 from intake_api.i18n import gettext
 from intake_api.settings import Settings
 from tests.factories import input_answers

@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bots.slack.envelope import NotASlackRequest, read_body
-from intake_api import create_app
+from intake_api.app import create_app
 from intake_api.runtime import build_runtime
 from intake_api.staff import add_staff
 from tests.bots.slack.conftest import SIGNING_SECRET, Slack, good_capture
