@@ -14,11 +14,11 @@ import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session
+from sqlmodel import Session, col, or_, select
 
 from intake_api.crypto import KeyRing
 from intake_api.i18n import DEFAULT_LOCALE, LOCALES, gettext
@@ -54,6 +54,7 @@ MAX_MESSAGE_ID_LENGTH = 128
 # Channels where only staff record intakes: a call without the acting staff member is refused.
 STAFF_CHANNELS = frozenset({"slack", "api"})
 _STORE_ATTEMPTS = 5
+Record = TypeVar("Record", Pledge, Practice, Registration)
 
 
 @dataclass(frozen=True)
@@ -374,6 +375,17 @@ class IntakeService:
     def reviews(self) -> list[RegionalReview]:
         with read_session(self.engine) as session:
             return crud.list_reviews(session)
+
+    def records(self, model: type[Record], *, reviews: list[str], unassigned: bool = False) -> list[Record]:
+        """Records of one kind in ``reviews``, oldest first, for staff.
+
+        ``unassigned`` adds those in no review (a pledge or practice may name none),
+        which only administrators may read.
+        """
+        review = col(model.review_slug)
+        scope = or_(review.in_(reviews), review.is_(None)) if unassigned else review.in_(reviews)
+        with read_session(self.engine) as session:
+            return list(session.exec(select(model).where(scope).order_by(col(model.id))))
 
 
 def redacted(questionnaire: Questionnaire, answers: dict[str, Any]) -> dict[str, Any]:

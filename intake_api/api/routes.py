@@ -16,7 +16,6 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, g, jsonify, request, stream_with_context
 from flask.typing import ResponseReturnValue
-from sqlmodel import col, or_, select
 
 from intake_api import runtime_of
 from intake_api.api import parameters, schemas
@@ -24,17 +23,14 @@ from intake_api.api.errors import ApiError, init_blueprint
 from intake_api.api.openapi import openapi_document
 from intake_api.api.validation import check, json_object
 from intake_api.exports import STREAMS, WRITERS, ExportFilter, iter_rows
-from intake_api.moderation import InputView, find_input, list_inputs, update_input
+from intake_api.moderation import InputView
 from intake_api.participation import GROUPS as STATS_GROUPS
 from intake_api.policies.authorization import Action, NotAllowed, may, reviews_for
-from intake_api.privacy import erase_record, review_of, withdraw_consent
 from intake_api.redaction import redact
 from intake_api.reports import build_report, render_report
 from intake_api.service import IdempotencyConflict, InvalidAnswers
 from intake_api.staff import staff_for_token
 from intake_api.stats import review_stats
-from models import crud
-from models.db import read_session, write_session
 from models.pledge import Pledge
 from models.practice import Practice
 from models.reference import REVIEW_SLUGS, minor_age_groups
@@ -86,9 +82,7 @@ def _scope(action: Action) -> tuple[list[str], bool]:
 
 
 def _audit(action: str, **detail: Any) -> None:
-    with write_session(runtime_of(current_app).engine) as session:
-        crud.write_audit(session, actor=f"staff:{_staff().id}", action=action, subject_type="api",
-                         subject_id=None, detail=detail)  # fmt: skip
+    runtime_of(current_app).privacy.record_access(actor=f"staff:{_staff().id}", action=action, detail=detail)
 
 
 def _timestamp(moment: datetime) -> str:
@@ -129,8 +123,9 @@ def list_submissions() -> ResponseReturnValue:
     reviews, _ = _scope(Action.READ_INPUTS)
     status = parameters.choice("status", schemas.ALL_STATUSES)
     since, limit, after = parameters.since(), parameters.page_size(), parameters.cursor()
-    rows = list_inputs(runtime_of(current_app).engine, reviews=reviews, after_id=after, limit=limit + 1,
-                       status=status, since=since)  # fmt: skip
+    rows = runtime_of(current_app).moderation.list_inputs(
+        reviews=reviews, after_id=after, limit=limit + 1, status=status, since=since
+    )
     page = rows[:limit]
     _audit("inputs.listed", reviews=reviews, count=len(page))
     next_cursor = parameters.encode_cursor(page[-1].id) if len(rows) > limit else None
@@ -140,7 +135,7 @@ def list_submissions() -> ResponseReturnValue:
 @bp.get("/submissions/<receipt>")
 @authenticated
 def get_submission(receipt: str) -> ResponseReturnValue:
-    view = find_input(runtime_of(current_app).engine, receipt=parameters.receipt(receipt, inputs_only=True))
+    view = runtime_of(current_app).moderation.find_input(receipt=parameters.receipt(receipt, inputs_only=True))
     if view is None or not may(_staff(), Action.READ_INPUTS, view.review_slug):
         raise ApiError(404, "not_found", _NOT_YOURS)
     _audit("input.read", receipt=receipt)
@@ -154,8 +149,9 @@ def update_submission(receipt: str) -> ResponseReturnValue:
     receipt = parameters.receipt(receipt, inputs_only=True)
     body = check(json_object(), schemas.INPUT_UPDATE)
     try:
-        view = update_input(runtime_of(current_app).engine, receipt=receipt, actor=_staff(),
-                            status=body.get("status"), objectives=_integers(body.get("objectives")))  # fmt: skip
+        view = runtime_of(current_app).moderation.update_input(
+            receipt=receipt, actor=_staff(), status=body.get("status"), objectives=_integers(body.get("objectives"))
+        )
     except NotAllowed:
         raise ApiError(404, "not_found", _NOT_YOURS) from None
     return jsonify(_input_json(view))
@@ -172,8 +168,8 @@ def erase_submission(receipt: str) -> ResponseReturnValue:
     """Erasure on the author's request, by receipt of any record: administrators only, audited."""
     if not may(_staff(), Action.ERASE, None):
         raise ApiError(403, "forbidden", "Only administrators can erase records.")
-    if not erase_record(runtime_of(current_app).engine, receipt=parameters.receipt(receipt),
-                        actor=f"staff:{_staff().id}"):  # fmt: skip
+    erased = runtime_of(current_app).privacy.erase_record(receipt=parameters.receipt(receipt), actor=f"staff:{_staff().id}")
+    if not erased:
         raise ApiError(404, "not_found", "Nothing is stored under this receipt.")
     return "", 204
 
@@ -184,11 +180,11 @@ def withdraw_submission_consent(receipt: str) -> ResponseReturnValue:
     """A consent withdrawn on the contributor's behalf; takes effect in every later report."""
     receipt = parameters.receipt(receipt)
     body = check(json_object(), schemas.CONSENT_WITHDRAWAL)
-    engine = runtime_of(current_app).engine
-    if not may(_staff(), Action.WITHDRAW_CONSENT, review_of(engine, receipt=receipt)):
+    runtime = runtime_of(current_app)
+    if not may(_staff(), Action.WITHDRAW_CONSENT, runtime.privacy.review_of(receipt=receipt)):
         raise ApiError(404, "not_found", _NOT_YOURS)  # also when there is no such record
-    if not withdraw_consent(engine, receipt=receipt, consent=body["consent"], channel="api",
-                            actor=f"staff:{_staff().id}"):  # fmt: skip
+    actor = f"staff:{_staff().id}"
+    if not runtime.consent.withdraw(receipt=receipt, consent=body["consent"], channel="api", actor=actor):
         raise ApiError(404, "not_found", _NOT_YOURS)
     return jsonify(receipt=receipt, consent=body["consent"], granted=False)
 
@@ -273,17 +269,11 @@ def _chunks(spool: Any) -> Iterator[bytes]:
             yield chunk
 
 
-def _in_scope(column: Any, reviews: list[str], unassigned: bool) -> Any:
-    return or_(col(column).in_(reviews), col(column).is_(None)) if unassigned else col(column).in_(reviews)
-
-
 @bp.get("/pledges")
 @authenticated
 def pledges() -> ResponseReturnValue:
     reviews, unassigned = _scope(Action.READ_INPUTS)
-    with read_session(runtime_of(current_app).engine) as session:
-        rows = session.exec(select(Pledge).where(_in_scope(Pledge.review_slug, reviews, unassigned))
-                            .order_by(col(Pledge.id))).all()  # fmt: skip
+    rows = runtime_of(current_app).service.records(Pledge, reviews=reviews, unassigned=unassigned)
     items = [{"receipt": p.receipt, "review": p.review_slug, "organisation": _masked(p.organisation),
               "stakeholder_group": p.stakeholder_group, "country": p.country, "title": _masked(p.title),
               "text": _masked(p.text), "objectives": p.objectives, "created_at": _timestamp(p.created_at)}
@@ -295,9 +285,7 @@ def pledges() -> ResponseReturnValue:
 @authenticated
 def practices() -> ResponseReturnValue:
     reviews, unassigned = _scope(Action.READ_INPUTS)
-    with read_session(runtime_of(current_app).engine) as session:
-        rows = session.exec(select(Practice).where(_in_scope(Practice.review_slug, reviews, unassigned))
-                            .order_by(col(Practice.id))).all()  # fmt: skip
+    rows = runtime_of(current_app).service.records(Practice, reviews=reviews, unassigned=unassigned)
     items = [{"receipt": p.receipt, "review": p.review_slug, "title": _masked(p.title),
               "description": _masked(p.description), "objectives": p.objectives, "countries": p.countries,
               "organisation": _masked(p.organisation), "partners": _masked(p.partners), "link": p.link,
@@ -311,9 +299,7 @@ def registrations() -> ResponseReturnValue:
     """Names and needs are decrypted for organisers of the review; the read is audited."""
     reviews, _ = _scope(Action.READ_REGISTRATIONS)
     runtime = runtime_of(current_app)
-    with read_session(runtime.engine) as session:
-        rows = session.exec(select(Registration).where(col(Registration.review_slug).in_(reviews))
-                            .order_by(col(Registration.id))).all()  # fmt: skip
+    rows = runtime.service.records(Registration, reviews=reviews)
     items = [{
         "receipt": r.receipt, "review": r.review_slug,
         "name": runtime.keys.decrypt(r.name, context="registration.name"),

@@ -12,7 +12,6 @@ from slack_sdk import WebClient
 from bots.slack.blocks import MODERATION_BUTTONS, moderation_message, tag_modal
 from bots.slack.context import SlackContext
 from intake_api.i18n import gettext
-from intake_api.moderation import find_input, moderate
 from intake_api.policies.authorization import Action, NotAllowed, may, refusal
 
 _ACTIONS = {"mod_reviewed": "reviewed", "mod_flag": "flag", "mod_include": "include"}
@@ -29,8 +28,9 @@ def register(app: App, context: SlackContext) -> None:
         try:
             if staff is None:
                 raise NotAllowed(action["value"])
-            updated = moderate(context.runtime.engine, receipt=action["value"],
-                               action=_ACTIONS[action["action_id"]], actor=staff)  # fmt: skip
+            updated = context.runtime.moderation.moderate(
+                receipt=action["value"], action=_ACTIONS[action["action_id"]], actor=staff
+            )
         except NotAllowed:
             _refuse(context, client, channel, user, refusal(staff, Action.MODERATE))
             return
@@ -44,7 +44,7 @@ def register(app: App, context: SlackContext) -> None:
         ack()
         user, channel = body["user"]["id"], body["channel"]["id"]
         staff = context.staff(client, user)
-        found = find_input(context.runtime.engine, receipt=action["value"]) if staff is not None else None
+        found = context.runtime.moderation.find_input(receipt=action["value"]) if staff is not None else None
         if found is None or not may(staff, Action.MODERATE, found.review_slug):
             _refuse(context, client, channel, user, refusal(staff, Action.MODERATE))
             return

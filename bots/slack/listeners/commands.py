@@ -10,11 +10,10 @@ from slack_sdk import WebClient
 
 from bots.slack.blocks import capture_modal, digest_blocks, help_text_for
 from bots.slack.context import SlackContext
+from intake_api.consent import WITHDRAWABLE
 from intake_api.digests import digest_for
 from intake_api.i18n import gettext
-from intake_api.moderation import set_review_channel
 from intake_api.policies.authorization import Action, NotAllowed, authorize, refusal, reviews_for
-from intake_api.privacy import WITHDRAWABLE, erase_for_staff, withdraw_for_staff
 from intake_api.subscriptions import cadence_to_cron, subscribe
 from models.base import utcnow
 from models.reference import REVIEW_SLUGS
@@ -76,8 +75,9 @@ def _review_command(ack: Ack, context: SlackContext, client: WebClient, command:
     try:
         authorize(staff, action, slug)
         if sub in ("channel", "safeguarding"):
-            set_review_channel(context.runtime.engine, review_slug=slug, channel_id=command["channel_id"],
-                               actor=staff, safeguarding=sub == "safeguarding")  # fmt: skip
+            context.runtime.moderation.set_review_channel(
+                review_slug=slug, channel_id=command["channel_id"], actor=staff, safeguarding=sub == "safeguarding"
+            )
         elif sub == "subscribe":
             ack(text=_subscribe(context, client, command["user_id"], staff, slug, words[1:],
                                 command["channel_id"], locale))  # fmt: skip
@@ -107,7 +107,7 @@ def _post_digest(ack: Ack, context: SlackContext, client: WebClient, staff: Staf
 def _privacy_request(context: SlackContext, staff: StaffMember | None, sub: str, words: list[str],
                      locale: str) -> str:  # fmt: skip
     """`/gcm erase RECEIPT` (administrators) and `/gcm withdraw RECEIPT quote|contact|message`."""
-    engine = context.runtime.engine
+    runtime = context.runtime
     action = Action.ERASE if sub == "erase" else Action.WITHDRAW_CONSENT
     if staff is None:
         return gettext(locale, refusal(staff, action))
@@ -116,13 +116,13 @@ def _privacy_request(context: SlackContext, staff: StaffMember | None, sub: str,
         if sub == "erase":
             if not receipt:
                 return gettext(locale, "Usage: /gcm erase RECEIPT")
-            found = erase_for_staff(engine, receipt=receipt, staff=staff)
+            found = runtime.privacy.erase_for_staff(receipt=receipt, staff=staff)
             done = gettext(locale, "%(receipt)s is erased, with its consents and its moderation message.", receipt=receipt)
         else:
             consent = words[1] if len(words) > 1 else ""
             if not receipt or consent not in WITHDRAWABLE:
                 return gettext(locale, "Usage: /gcm withdraw RECEIPT quote|contact|message")
-            found = withdraw_for_staff(engine, receipt=receipt, consent=consent, staff=staff, channel="slack")
+            found = runtime.consent.withdraw_for_staff(receipt=receipt, consent=consent, staff=staff, channel="slack")
             done = gettext(locale, "Consent withdrawn for %(receipt)s: %(consent)s.", receipt=receipt, consent=consent)
     except NotAllowed:
         return gettext(locale, refusal(staff, action))

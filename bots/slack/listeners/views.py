@@ -14,7 +14,7 @@ from bots.slack.context import SlackContext
 from bots.slack.moderation_feed import post_new_inputs
 from bots.slack.payloads import metadata_locale, selected_numbers, view_metadata
 from intake_api.i18n import gettext
-from intake_api.moderation import InvalidObjectives, tag_objectives
+from intake_api.moderation import InvalidObjectives
 from intake_api.policies.authorization import Action, NotAllowed, refusal
 from intake_api.service import IdempotencyConflict, InvalidAnswers
 from models.reference import N_
@@ -60,9 +60,13 @@ def register(app: App, context: SlackContext) -> None:
         try:
             if staff is None or chosen is None or offered is None or ticked is None:
                 raise NotAllowed(str(metadata.get("receipt")))
-            updated = tag_objectives(context.runtime.engine, receipt=str(metadata.get("receipt")),
-                                     objectives=chosen, actor=staff, accepted=sorted(set(ticked)),
-                                     rejected=[n for n in offered if n not in ticked])  # fmt: skip
+            updated = context.runtime.moderation.tag_objectives(
+                receipt=str(metadata.get("receipt")),
+                objectives=chosen,
+                actor=staff,
+                accepted=sorted(set(ticked)),
+                rejected=[n for n in offered if n not in ticked],
+            )
         except NotAllowed:
             locale = context.locale_of(client, user)
             ack(response_action="errors", errors={"objectives": gettext(locale, refusal(staff, Action.MODERATE))})
