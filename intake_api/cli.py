@@ -400,8 +400,6 @@ def export(lazy: _LazyRuntime, fmt: str, review: str | None, since: object, loca
     from rich.console import Console
 
     from intake_api.exports import WRITERS, ExportFilter, count_rows, iter_rows
-    from models import crud
-    from models.db import write_session
 
     runtime = lazy.get()
     _ensure_schema(runtime)
@@ -419,9 +417,8 @@ def export(lazy: _LazyRuntime, fmt: str, review: str | None, since: object, loca
     finally:
         if output:
             sink.close()
-    with write_session(runtime.engine) as session:  # reads of personal data are audited
-        crud.write_audit(session, actor="cli", action="inputs.exported", subject_type="export", subject_id=None,
-                         detail={"format": fmt, "review": review, "rows": written})  # fmt: skip
+    runtime.privacy.record_access(actor="cli", action="inputs.exported", subject_type="export",
+                                  detail={"format": fmt, "review": review, "rows": written})
     click.echo(f"{written} inputs exported", err=True)
 
 

@@ -219,10 +219,12 @@ class Privacy:
             found = find_record(session, receipt)
             return getattr(found[1], "review_slug", None) if found is not None else None
 
-    def record_access(self, *, actor: str, action: str, detail: dict[str, Any]) -> None:
+    def record_access(self, *, actor: str, action: str, subject_type: str, detail: dict[str, Any]) -> None:
         """Keep in the audit log that staff read or exported personal data: who, what, never the data."""
         with write_session(self.engine) as session:
-            crud.write_audit(session, actor=actor, action=action, subject_type="api", subject_id=None, detail=detail)
+            crud.write_audit(
+                session, actor=actor, action=action, subject_type=subject_type, subject_id=None, detail=detail
+            )
 
     def reveal_original(self, *, receipt: str, reason: str, staff: StaffMember) -> str | None:
         """The words of an input as written, for an administrator when the law requires it.

@@ -82,7 +82,9 @@ def _scope(action: Action) -> tuple[list[str], bool]:
 
 
 def _audit(action: str, **detail: Any) -> None:
-    runtime_of(current_app).privacy.record_access(actor=f"staff:{_staff().id}", action=action, detail=detail)
+    runtime_of(current_app).privacy.record_access(
+        actor=f"staff:{_staff().id}", action=action, subject_type="api", detail=detail
+    )
 
 
 def _timestamp(moment: datetime) -> str:
