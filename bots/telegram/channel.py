@@ -21,7 +21,7 @@ from telegram import Update
 
 from bots.slack.moderation_feed import post_soon
 from bots.telegram.client import BotClient
-from bots.telegram.conversation import Conversation, Incoming, Ports, Reply
+from bots.telegram.conversation import CHANNEL, Conversation, Incoming, Ports, Reply
 from bots.telegram.inbound_limit import SLOW_DOWN, InboundLimit, Verdict
 from bots.telegram.replies import Call, ReplySender, reply_calls
 from intake_api.chat_outbox import ChatOutbox
@@ -34,7 +34,6 @@ from intake_api.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
-CHANNEL = "telegram"
 RETRY_AFTER = timedelta(seconds=30)
 RETRY_CHECK_EVERY = 5.0  # seconds: how often incoming updates also look for failed ones
 

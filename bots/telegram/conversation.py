@@ -338,7 +338,7 @@ class Conversation:
         answers = {**state.data["answers"], "consent_store": True}
         try:
             receipt = self.ports.service.submit_input(
-                answers, channel="telegram", message_id=f"draft:{state.data['draft']}",
+                answers, channel=CHANNEL, message_id=f"draft:{state.data['draft']}",
                 locale=state.locale, platform_user_id=self.ports.platform_user_id,
             )  # fmt: skip
         except InvalidAnswers as refused:
