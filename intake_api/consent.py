@@ -61,7 +61,8 @@ class Consent:
                     locale=locale,
                 )
                 contact.chat_id = self.keys.encrypt(str(chat_id), context=CHAT_ID_CONTEXT)
-                contact.locale, contact.submission_id, contact.granted_at = locale, record.id, utcnow()
+                contact.locale = locale
+                contact.submission_id, contact.granted_at = record.id, utcnow()
                 session.add(contact)
             elif contact is not None:
                 session.delete(contact)
@@ -102,7 +103,9 @@ class Consent:
             _withdraw_audited(session, *found, consent, channel, actor)
             return True
 
-    def withdraw_for_staff(self, *, receipt: str, consent: str, staff: StaffMember, channel: str) -> bool:
+    def withdraw_for_staff(
+        self, *, receipt: str, consent: str, staff: StaffMember, channel: str
+    ) -> bool:
         """A withdrawal a contributor asked staff to make; only staff of the record's review."""
         with write_session(self.engine) as session:
             found = find_record(session, receipt)
@@ -114,16 +117,22 @@ class Consent:
             _withdraw_audited(session, *found, consent, channel, audit_actor(staff))
             return True
 
-    def withdraw_for_contributor(self, *, channel: str, platform_user_id: str | int, consent: str) -> int:
+    def withdraw_for_contributor(
+        self, *, channel: str, platform_user_id: str | int, consent: str
+    ) -> int:
         """Withdraw a consent for everything a chat contributor sent; returns the records changed."""
         _check(consent)
         pseudonym = self.keys.pseudonym(channel, platform_user_id)
         with write_session(self.engine) as session:
-            contributor = session.exec(select(Contributor).where(Contributor.pseudonym == pseudonym)).first()
+            contributor = session.exec(
+                select(Contributor).where(Contributor.pseudonym == pseudonym)
+            ).first()
             if contributor is None:
                 return 0
             if consent == "message":
-                changed = _forget_chat_contacts(session, contributor_id=contributor.id or 0, channel=channel)
+                changed = _forget_chat_contacts(
+                    session, contributor_id=contributor.id or 0, channel=channel
+                )
             else:
                 changed = sum(
                     _withdraw(session, kind, record, consent, channel)
@@ -164,7 +173,10 @@ def _withdraw(session: Session, kind: str, record: IntakeRecord, consent: str, c
         if not isinstance(record, Submission) or record.contributor_id is None:
             return 0
         return _forget_chat_contacts(
-            session, contributor_id=record.contributor_id, channel=channel, review_slug=record.review_slug
+            session,
+            contributor_id=record.contributor_id,
+            channel=channel,
+            review_slug=record.review_slug,
         )
     if consent == "quote":
         if not isinstance(record, Submission) or not record.consent_quote:
@@ -206,7 +218,8 @@ def _message_answered(session: Session, submission_id: int) -> bool:
 def _contact(session: Session, contributor_id: int, review_slug: str) -> ChatContact | None:
     return session.exec(
         select(ChatContact).where(
-            col(ChatContact.contributor_id) == contributor_id, col(ChatContact.review_slug) == review_slug
+            col(ChatContact.contributor_id) == contributor_id,
+            col(ChatContact.review_slug) == review_slug,
         )
     ).first()
 
@@ -233,5 +246,7 @@ def _forget_chat_contacts(
             )
         )
     if contacts:
-        session.execute(delete(ChatContact).where(col(ChatContact.id).in_([c.id for c in contacts])))
+        session.execute(
+            delete(ChatContact).where(col(ChatContact.id).in_([c.id for c in contacts]))
+        )
     return len(contacts)
