@@ -406,8 +406,6 @@ def export(lazy: _LazyRuntime, fmt: str, review: str | None, since: object, loca
     from rich.console import Console
 
     from intake_api.exports import WRITERS, ExportFilter, count_rows, iter_rows
-    from models import crud
-    from models.db import write_session
 
     runtime = lazy.get()
     _ensure_schema(runtime)
@@ -425,9 +423,8 @@ def export(lazy: _LazyRuntime, fmt: str, review: str | None, since: object, loca
     finally:
         if output:
             sink.close()
-    with write_session(runtime.engine) as session:  # reads of personal data are audited
-        crud.write_audit(session, actor="cli", action="inputs.exported", subject_type="export", subject_id=None,
-                         detail={"format": fmt, "review": review, "rows": written})  # fmt: skip
+    runtime.privacy.record_access(actor="cli", action="inputs.exported", subject_type="export",
+                                  detail={"format": fmt, "review": review, "rows": written})
     click.echo(f"{written} inputs exported", err=True)
 
 
@@ -475,20 +472,16 @@ def purge(lazy: _LazyRuntime, dry_run: bool) -> None:
     """
     from rich.console import Console
 
-    from intake_api.retention import plan
-    from intake_api.retention import purge as run_purge
-
     runtime = lazy.get()
     _ensure_schema(runtime)
-    policy = runtime.retention_policy
-    due = plan(runtime.engine, policy)
+    due = runtime.retention.plan()
     for name, count in due.items():
         click.echo(f"{name:32} {count:>8} {'would go' if dry_run else 'due'}")
     if dry_run:
         return
     with Progress(console=Console(stderr=True)) as progress:
         task = progress.add_task("Purging", total=sum(due.values()) or 1)
-        done = run_purge(runtime.engine, policy, progress=lambda _step, n: progress.advance(task, n))
+        done = runtime.retention.purge(progress=lambda _step, n: progress.advance(task, n))
     click.echo(f"purged {sum(done.values())} rows")
 
 
@@ -527,13 +520,12 @@ def dedupe(lazy: _LazyRuntime) -> None:
 def erase(lazy: _LazyRuntime, receipt: str, yes: bool) -> None:
     """Erase one input, pledge, practice or registration by its receipt code (audited)."""
     from intake_api.policies.authorization import OPERATOR
-    from intake_api.privacy import erase_for_staff
 
     runtime = lazy.get()
     _ensure_schema(runtime)
     if not yes:
         click.confirm(f"Erase {receipt}? This cannot be undone", abort=True)
-    if erase_for_staff(runtime.engine, receipt=receipt, staff=OPERATOR):
+    if runtime.privacy.erase_for_staff(receipt=receipt, staff=OPERATOR):
         click.echo(f"{receipt} erased")
     else:
         click.echo(f"nothing stored under {receipt}")
@@ -549,12 +541,11 @@ def original(lazy: _LazyRuntime, receipt: str, reason: str) -> None:
     Only for an administrator, when the law requires it; gone once retention has purged it.
     """
     from intake_api.policies.authorization import OPERATOR
-    from intake_api.privacy import reveal_original
 
     runtime = lazy.get()
     _ensure_schema(runtime)
     try:
-        text = reveal_original(runtime.engine, runtime.keys, receipt=receipt, reason=reason, staff=OPERATOR)
+        text = runtime.privacy.reveal_original(receipt=receipt, reason=reason, staff=OPERATOR)
     except ValueError as error:
         raise click.ClickException(str(error)) from None
     if text is None:
@@ -568,14 +559,13 @@ def original(lazy: _LazyRuntime, receipt: str, reason: str) -> None:
 @pass_runtime
 def retention(lazy: _LazyRuntime, review: str, days: int | None) -> None:
     """Days after REVIEW's consultation before its contact details are purged (none: the default)."""
-    from intake_api.retention import set_review_retention
     from models.reference import REVIEW_SLUGS
 
     if review not in REVIEW_SLUGS:
         raise click.ClickException(f"unknown review {review!r}; one of {', '.join(REVIEW_SLUGS)}")
     runtime = lazy.get()
     _ensure_schema(runtime)
-    set_review_retention(runtime.engine, review_slug=review, days=days, actor="cli")
+    runtime.retention.set_review_retention(review_slug=review, days=days, actor="cli")
     shown = days if days is not None else f"{runtime.settings.contact_retention_days} (default)"
     click.echo(f"{review.upper()}: contact details purged {shown} days after the consultation")
 

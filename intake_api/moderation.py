@@ -63,48 +63,193 @@ def _view(s: Submission) -> InputView:
                            if g.decision is None and g.objective_number not in s.objectives))  # fmt: skip
 
 
-def moderate(engine: Engine, *, receipt: str, action: str, actor: StaffMember) -> InputView:
-    """Set an input's status; refused with ``NotAllowed`` outside the actor's reviews."""
-    return update_input(engine, receipt=receipt, status=ACTIONS[action], actor=actor)
+class Moderation:
+    """What moderators do to inputs, and the Slack feed's claims on them, bound to the store."""
 
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
 
-def tag_objectives(
-    engine: Engine, *, receipt: str, objectives: list[int], actor: StaffMember,
-    accepted: list[int] | None = None, rejected: list[int] | None = None,
-) -> InputView:
-    """Add the objectives staff recognise in an input to those the contributor chose.
+    def moderate(self, *, receipt: str, action: str, actor: StaffMember) -> InputView:
+        """Set an input's status; refused with ``NotAllowed`` outside the actor's reviews."""
+        return self.update_input(receipt=receipt, status=ACTIONS[action], actor=actor)
 
-    ``accepted`` and ``rejected`` are staff's decisions on the suggested objectives:
-    accepted ones are added too; both are kept, for the acceptance rate.
-    """
-    return update_input(engine, receipt=receipt, objectives=objectives, accepted=accepted or [],
-                        rejected=rejected or [], actor=actor)  # fmt: skip
+    def tag_objectives(
+        self,
+        *,
+        receipt: str,
+        objectives: list[int],
+        actor: StaffMember,
+        accepted: list[int] | None = None,
+        rejected: list[int] | None = None,
+    ) -> InputView:
+        """Add the objectives staff recognise in an input to those the contributor chose.
 
+        ``accepted`` and ``rejected`` are staff's decisions on the suggested objectives:
+        accepted ones are added too; both are kept, for the acceptance rate.
+        """
+        return self.update_input(
+            receipt=receipt,
+            objectives=objectives,
+            accepted=accepted or [],
+            rejected=rejected or [],
+            actor=actor,
+        )
 
-def update_input(
-    engine: Engine, *, receipt: str, actor: StaffMember, status: str | None = None,
-    objectives: list[int] | None = None, accepted: list[int] | None = None,
-    rejected: list[int] | None = None,
-) -> InputView:  # fmt: skip
-    """Change an input's status and/or its objective tags, with their audit entries, in ONE transaction.
+    def update_input(
+        self,
+        *,
+        receipt: str,
+        actor: StaffMember,
+        status: str | None = None,
+        objectives: list[int] | None = None,
+        accepted: list[int] | None = None,
+        rejected: list[int] | None = None,
+    ) -> InputView:
+        """Change an input's status and/or its objective tags, with their audit entries, in ONE transaction.
 
-    The caller validates the whole request first; here either every change is stored
-    with its audit entry, or (on ``NotAllowed`` or any error) none is. ``status`` is one of
-    the statuses in ``ACTIONS``; ``objectives`` are tags added to those the contributor chose.
-    """
-    if status is not None and status not in ACTIONS.values():
-        raise ValueError(f"unknown status {status!r}")
-    numbers = [*(objectives or []), *(accepted or []), *(rejected or [])]
-    if any(type(n) is not int or n not in OBJECTIVE_NUMBERS for n in numbers):
-        raise InvalidObjectives("objectives are the numbers 1 to 23")
-    with write_session(engine) as session:
-        submission = _find(session, receipt, actor)
+        The caller validates the whole request first; here either every change is stored
+        with its audit entry, or (on ``NotAllowed`` or any error) none is. ``status`` is one of
+        the statuses in ``ACTIONS``; ``objectives`` are tags added to those the contributor chose.
+        """
+        if status is not None and status not in ACTIONS.values():
+            raise ValueError(f"unknown status {status!r}")
+        numbers = [*(objectives or []), *(accepted or []), *(rejected or [])]
+        if any(type(n) is not int or n not in OBJECTIVE_NUMBERS for n in numbers):
+            raise InvalidObjectives("objectives are the numbers 1 to 23")
+        with write_session(self.engine) as session:
+            submission = _find(session, receipt, actor)
+            if status is not None:
+                _set_status(session, submission, status, actor)
+            if objectives is not None or accepted or rejected:
+                _add_tags(
+                    session, submission, objectives or [], accepted or [], rejected or [], actor
+                )
+            session.flush()
+            return _view(submission)
+
+    def set_review_channel(
+        self, *, review_slug: str, channel_id: str, actor: StaffMember, safeguarding: bool = False
+    ) -> None:
+        """Where a review's new inputs are moderated, or (``safeguarding``) where urgent ones go."""
+        authorize(actor, Action.CONFIGURE_REVIEW, review_slug)
+        with write_session(self.engine) as session:
+            review = session.get(RegionalReview, review_slug)
+            if review is None:
+                raise NotAllowed(review_slug)
+            if safeguarding:
+                review.safeguarding_channel = channel_id
+            else:
+                review.slack_channel = channel_id
+            crud.write_audit(
+                session,
+                actor=audit_actor(actor),
+                action="review.safeguarding_channel_set" if safeguarding else "review.channel_set",
+                subject_type="review",
+                subject_id=None,
+                detail={"review": review_slug},
+            )
+
+    def claim_unposted(self, *, limit: int = 50, now: datetime | None = None) -> list[InputView]:
+        """Inputs not yet shown in Slack, urgent ones first, claimed by this process.
+
+        An urgent input goes to the review's safeguarding channel when it has one.
+        The claim (``slack_ts = 'posting'``) keeps two workers from posting the same input.
+        An input whose post failed waits for its next try (``delivery_failures``); one given
+        up on is left to staff (``gcm-intake failures``).
+        """
+        now = now or utcnow()
+        waiting = exists().where(
+            col(OutboundFailure.kind) == Kind.MODERATION.value,
+            col(OutboundFailure.ref)
+            == literal("submission:").concat(cast(col(Submission.id), String)),
+            col(OutboundFailure.failed_at).is_not(None) | (col(OutboundFailure.next_try_at) > now),
+        )
+        urgent = col(Submission.urgent_category).is_not(None)
+        target = case(
+            (
+                urgent & col(RegionalReview.safeguarding_channel).is_not(None),
+                RegionalReview.safeguarding_channel,
+            ),
+            else_=RegionalReview.slack_channel,
+        )
+        with read_session(self.engine) as session:
+            rows = session.exec(
+                select(Submission.id, target)
+                .join(RegionalReview, col(RegionalReview.slug) == col(Submission.review_slug))
+                .where(col(Submission.slack_ts).is_(None), target.is_not(None), ~waiting)
+                .order_by(urgent.desc(), col(Submission.id))
+                .limit(limit)
+            ).all()
+        claimed: list[InputView] = []
+        for submission_id, channel_id in rows:
+            with write_session(self.engine) as session:
+                result = session.execute(
+                    update(Submission)
+                    .where(col(Submission.id) == submission_id, col(Submission.slack_ts).is_(None))
+                    .values(slack_ts=_POSTING, slack_channel=channel_id)
+                )
+                if result.rowcount == 1:  # type: ignore[attr-defined]
+                    claimed.append(_view(session.get_one(Submission, submission_id)))
+        return claimed
+
+    def mark_posted(self, *, submission_id: int, channel_id: str, ts: str | None) -> None:
+        """Record the moderation message, or release the claim (``ts=None``) to try again later.
+
+        An input erased while its message was being posted has its message removed too.
+        """
+        with write_session(self.engine) as session:
+            submission = session.get(Submission, submission_id)
+            if submission is None:
+                if ts:
+                    session.add(SlackRemoval(channel=channel_id, ts=ts))
+                return
+            submission.slack_ts, submission.slack_channel = ts, channel_id if ts else None
+
+    def pending_removals(self, *, limit: int = 50) -> list[SlackRemoval]:
+        """Slack messages of erased inputs still to delete, oldest first."""
+        with read_session(self.engine) as session:
+            return list(
+                session.exec(select(SlackRemoval).order_by(col(SlackRemoval.id)).limit(limit))
+            )
+
+    def removal_done(self, *, removal_id: int) -> None:
+        with write_session(self.engine) as session:
+            session.execute(delete(SlackRemoval).where(col(SlackRemoval.id) == removal_id))
+
+    def find_input(self, *, receipt: str) -> InputView | None:
+        with read_session(self.engine) as session:
+            submission = session.exec(
+                select(Submission).where(Submission.receipt == receipt)
+            ).first()
+            return _view(submission) if submission else None
+
+    def list_inputs(
+        self,
+        *,
+        reviews: list[str],
+        after_id: int,
+        limit: int,
+        status: str | None = None,
+        since: datetime | None = None,
+    ) -> list[InputView]:
+        """A page of inputs of ``reviews`` with ids above ``after_id``, oldest first (keyset pagination).
+
+        Ids are never reused (AUTOINCREMENT on SQLite, sequences on PostgreSQL), so a page
+        boundary stays where it was while inputs arrive or are erased. An ``after_id`` beyond
+        the largest id the column can hold (PostgreSQL's integer) simply ends the list.
+        """
+        if after_id >= _LARGEST_ID.get(self.engine.dialect.name, 2**63 - 1):
+            return []
+        statement = select(Submission).where(
+            col(Submission.review_slug).in_(reviews), col(Submission.id) > after_id
+        )
         if status is not None:
-            _set_status(session, submission, status, actor)
-        if objectives is not None or accepted or rejected:
-            _add_tags(session, submission, objectives or [], accepted or [], rejected or [], actor)
-        session.flush()
-        return _view(submission)
+            statement = statement.where(col(Submission.status) == status)
+        if since is not None:
+            statement = statement.where(col(Submission.created_at) >= since)
+        with read_session(self.engine) as session:
+            rows = session.exec(statement.order_by(col(Submission.id)).limit(limit)).all()
+            return [_view(row) for row in rows]
 
 
 def _set_status(session: Session, submission: Submission, status: str, actor: StaffMember) -> None:
@@ -137,120 +282,11 @@ def _find(session: Session, receipt: str, actor: StaffMember) -> Submission:
     return submission
 
 
-def set_review_channel(
-    engine: Engine, *, review_slug: str, channel_id: str, actor: StaffMember, safeguarding: bool = False
-) -> None:
-    """Where a review's new inputs are moderated, or (``safeguarding``) where urgent ones go."""
-    authorize(actor, Action.CONFIGURE_REVIEW, review_slug)
-    with write_session(engine) as session:
-        review = session.get(RegionalReview, review_slug)
-        if review is None:
-            raise NotAllowed(review_slug)
-        if safeguarding:
-            review.safeguarding_channel = channel_id
-        else:
-            review.slack_channel = channel_id
-        crud.write_audit(session, actor=audit_actor(actor),
-                         action="review.safeguarding_channel_set" if safeguarding else "review.channel_set",
-                         subject_type="review", subject_id=None, detail={"review": review_slug})  # fmt: skip
-
-
 def post_ref(submission_id: int) -> str:
     """How the failure record names an input's moderation post: by id, nothing it says."""
     return f"submission:{submission_id}"
 
 
-def claim_unposted(engine: Engine, *, limit: int = 50, now: datetime | None = None) -> list[InputView]:
-    """Inputs not yet shown in Slack, urgent ones first, claimed by this process.
-
-    An urgent input goes to the review's safeguarding channel when it has one.
-    The claim (``slack_ts = 'posting'``) keeps two workers from posting the same input.
-    An input whose post failed waits for its next try (``delivery_failures``); one given
-    up on is left to staff (``gcm-intake failures``).
-    """
-    now = now or utcnow()
-    waiting = exists().where(
-        col(OutboundFailure.kind) == Kind.MODERATION.value,
-        col(OutboundFailure.ref) == literal("submission:").concat(cast(col(Submission.id), String)),
-        col(OutboundFailure.failed_at).is_not(None) | (col(OutboundFailure.next_try_at) > now),
-    )
-    urgent = col(Submission.urgent_category).is_not(None)
-    target = case(
-        (urgent & col(RegionalReview.safeguarding_channel).is_not(None), RegionalReview.safeguarding_channel),
-        else_=RegionalReview.slack_channel,
-    )
-    with read_session(engine) as session:
-        rows = session.exec(
-            select(Submission.id, target)
-            .join(RegionalReview, col(RegionalReview.slug) == col(Submission.review_slug))
-            .where(col(Submission.slack_ts).is_(None), target.is_not(None), ~waiting)
-            .order_by(urgent.desc(), col(Submission.id))
-            .limit(limit)
-        ).all()
-    claimed: list[InputView] = []
-    for submission_id, channel_id in rows:
-        with write_session(engine) as session:
-            result = session.execute(
-                update(Submission)
-                .where(col(Submission.id) == submission_id, col(Submission.slack_ts).is_(None))
-                .values(slack_ts=_POSTING, slack_channel=channel_id)
-            )
-            if result.rowcount == 1:  # type: ignore[attr-defined]
-                claimed.append(_view(session.get_one(Submission, submission_id)))
-    return claimed
-
-
-def mark_posted(engine: Engine, *, submission_id: int, channel_id: str, ts: str | None) -> None:
-    """Record the moderation message, or release the claim (``ts=None``) to try again later.
-
-    An input erased while its message was being posted has its message removed too.
-    """
-    with write_session(engine) as session:
-        submission = session.get(Submission, submission_id)
-        if submission is None:
-            if ts:
-                session.add(SlackRemoval(channel=channel_id, ts=ts))
-            return
-        submission.slack_ts, submission.slack_channel = ts, channel_id if ts else None
-
-
-def pending_removals(engine: Engine, *, limit: int = 50) -> list[SlackRemoval]:
-    """Slack messages of erased inputs still to delete, oldest first."""
-    with read_session(engine) as session:
-        return list(session.exec(select(SlackRemoval).order_by(col(SlackRemoval.id)).limit(limit)))
-
-
-def removal_done(engine: Engine, *, removal_id: int) -> None:
-    with write_session(engine) as session:
-        session.execute(delete(SlackRemoval).where(col(SlackRemoval.id) == removal_id))
-
-
-def find_input(engine: Engine, *, receipt: str) -> InputView | None:
-    with read_session(engine) as session:
-        submission = session.exec(select(Submission).where(Submission.receipt == receipt)).first()
-        return _view(submission) if submission else None
-
-
 _LARGEST_ID = {"postgresql": 2**31 - 1}  # the id column's type there; SQLite's integers have 64 bits
 
 
-def list_inputs(
-    engine: Engine, *, reviews: list[str], after_id: int, limit: int, status: str | None = None,
-    since: datetime | None = None,
-) -> list[InputView]:  # fmt: skip
-    """A page of inputs of ``reviews`` with ids above ``after_id``, oldest first (keyset pagination).
-
-    Ids are never reused (AUTOINCREMENT on SQLite, sequences on PostgreSQL), so a page
-    boundary stays where it was while inputs arrive or are erased. An ``after_id`` beyond
-    the largest id the column can hold (PostgreSQL's integer) simply ends the list.
-    """
-    if after_id >= _LARGEST_ID.get(engine.dialect.name, 2**63 - 1):
-        return []
-    statement = select(Submission).where(col(Submission.review_slug).in_(reviews), col(Submission.id) > after_id)
-    if status is not None:
-        statement = statement.where(col(Submission.status) == status)
-    if since is not None:
-        statement = statement.where(col(Submission.created_at) >= since)
-    with read_session(engine) as session:
-        rows = session.exec(statement.order_by(col(Submission.id)).limit(limit)).all()
-        return [_view(row) for row in rows]

@@ -59,23 +59,90 @@ class Policy:
     conversation_retention_days: int
 
 
-def set_review_retention(engine: Engine, *, review_slug: str, days: int | None, actor: str) -> None:
-    """A review's own retention period; None falls back to the deployment's setting."""
-    with write_session(engine) as session:
-        review = session.get_one(RegionalReview, review_slug)
-        review.contact_retention_days = days
-        crud.write_audit(session, actor=actor, action="review.retention_set", subject_type="review",
-                         subject_id=None, detail={"review": review_slug, "days": days})  # fmt: skip
+class Retention:
+    """The purge and its dry run, bound to the store and the deployment's retention policy."""
 
+    def __init__(self, engine: Engine, policy: Policy) -> None:
+        self.engine = engine
+        self.policy = policy
 
-def ended_reviews(engine: Engine, policy: Policy, today: date) -> list[str]:
-    """Reviews whose consultation ended more than their retention period ago."""
-    with read_session(engine) as session:
-        reviews = session.exec(select(RegionalReview)).all()
-    return [
-        r.slug for r in reviews
-        if today > r.consultation_on + timedelta(days=_days(r, policy))
-    ]  # fmt: skip
+    def set_review_retention(self, *, review_slug: str, days: int | None, actor: str) -> None:
+        """A review's own retention period; None falls back to the deployment's setting."""
+        with write_session(self.engine) as session:
+            review = session.get_one(RegionalReview, review_slug)
+            review.contact_retention_days = days
+            crud.write_audit(
+                session,
+                actor=actor,
+                action="review.retention_set",
+                subject_type="review",
+                subject_id=None,
+                detail={"review": review_slug, "days": days},
+            )
+
+    def ended_reviews(self, today: date) -> list[str]:
+        """Reviews whose consultation ended more than their retention period ago."""
+        with read_session(self.engine) as session:
+            reviews = session.exec(select(RegionalReview)).all()
+        return [
+            r.slug
+            for r in reviews
+            if today > r.consultation_on + timedelta(days=_days(r, self.policy))
+        ]
+
+    def plan(self, *, now: datetime | None = None) -> dict[str, int]:
+        """How many rows each step would change now: the dry run."""
+        now = now or utcnow()
+        with read_session(self.engine) as session:
+            return {
+                step.name: session.exec(
+                    select(func.count()).select_from(step.model).where(step.due)
+                ).one()
+                for step in self._steps(now)
+            }
+
+    def purge(
+        self,
+        *,
+        now: datetime | None = None,
+        batch: int = BATCH,
+        progress: Callable[[str, int], None] = lambda _step, _done: None,
+    ) -> dict[str, int]:
+        """Purge everything due, batch by batch; returns the rows changed per step."""
+        now = now or utcnow()
+        done: dict[str, int] = {}
+        for step in self._steps(now):
+            done[step.name] = 0
+            for count in self._batches(step, batch):
+                done[step.name] += count
+                progress(step.name, count)
+        with write_session(self.engine) as session:
+            crud.write_audit(
+                session,
+                actor="retention",
+                action="retention.purged",
+                subject_type="store",
+                subject_id=None,
+                detail=done,
+            )
+        return done
+
+    def _steps(self, now: datetime) -> list[Step]:
+        return steps(self.ended_reviews(now.date()), self.policy, now)
+
+    def _batches(self, step: Step, batch: int) -> Iterator[int]:
+        """Change due rows ``batch`` at a time, one committed transaction each."""
+        while True:
+            with write_session(self.engine) as session:
+                ids = session.exec(select(step.model.id).where(step.due).limit(batch)).all()
+                if not ids:
+                    return
+                where = col(step.model.id).in_(ids)
+                if step.change is None:
+                    session.execute(delete(step.model).where(where))
+                else:
+                    session.execute(update(step.model).where(where).values(**step.change))
+            yield len(ids)
 
 
 def _days(review: RegionalReview, policy: Policy) -> int:
@@ -84,8 +151,8 @@ def _days(review: RegionalReview, policy: Policy) -> int:
     return review.contact_retention_days
 
 
-def steps(engine: Engine, policy: Policy, now: datetime) -> list[Step]:
-    ended = ended_reviews(engine, policy, now.date())
+def steps(ended: list[str], policy: Policy, now: datetime) -> list[Step]:
+    """What is due now, given the reviews whose retention period is over."""
     plan = [
         Step(f"{model.__tablename__}.contact_email", model,  # type: ignore[attr-defined]
              col(model.review_slug).in_(ended) & col(model.contact_email).is_not(None),  # type: ignore[attr-defined]
@@ -112,50 +179,3 @@ def steps(engine: Engine, policy: Policy, now: datetime) -> list[Step]:
         Step("chat_reply.unsent", ChatReply, col(ChatReply.created_at) < now - REPLY_RETENTION, None),
     ]  # fmt: skip
     return plan
-
-
-def plan(engine: Engine, policy: Policy, *, now: datetime | None = None) -> dict[str, int]:
-    """How many rows each step would change now: the dry run."""
-    now = now or utcnow()
-    with read_session(engine) as session:
-        return {
-            step.name: session.exec(select(func.count()).select_from(step.model).where(step.due)).one()
-            for step in steps(engine, policy, now)
-        }
-
-
-def purge(
-    engine: Engine,
-    policy: Policy,
-    *,
-    now: datetime | None = None,
-    batch: int = BATCH,
-    progress: Callable[[str, int], None] = lambda _step, _done: None,
-) -> dict[str, int]:
-    """Purge everything due, batch by batch; returns the rows changed per step."""
-    now = now or utcnow()
-    done: dict[str, int] = {}
-    for step in steps(engine, policy, now):
-        done[step.name] = 0
-        for count in _batches(engine, step, batch):
-            done[step.name] += count
-            progress(step.name, count)
-    with write_session(engine) as session:
-        crud.write_audit(session, actor="retention", action="retention.purged",
-                         subject_type="store", subject_id=None, detail=done)  # fmt: skip
-    return done
-
-
-def _batches(engine: Engine, step: Step, batch: int) -> Iterator[int]:
-    """Change due rows ``batch`` at a time, one committed transaction each."""
-    while True:
-        with write_session(engine) as session:
-            ids = session.exec(select(step.model.id).where(step.due).limit(batch)).all()
-            if not ids:
-                return
-            where = col(step.model.id).in_(ids)
-            if step.change is None:
-                session.execute(delete(step.model).where(where))
-            else:
-                session.execute(update(step.model).where(where).values(**step.change))
-        yield len(ids)

@@ -1,4 +1,4 @@
-"""What every process needs, built once from the settings: store, keys, service."""
+"""What every process needs, built once from the settings: store, keys, and the services on them."""
 
 from __future__ import annotations
 
@@ -7,9 +7,12 @@ from dataclasses import dataclass
 from flask import Flask
 from sqlalchemy import Engine
 
+from intake_api.consent import Consent
 from intake_api.crypto import KeyRing
+from intake_api.moderation import Moderation
 from intake_api.notifier import StaffNotifier
-from intake_api.retention import Policy
+from intake_api.privacy import Privacy
+from intake_api.retention import Policy, Retention
 from intake_api.service import IntakeService
 from intake_api.settings import Settings
 from models.db import make_engine
@@ -23,10 +26,10 @@ class Runtime:
     engine: Engine
     keys: KeyRing
     service: IntakeService
-
-    @property
-    def retention_policy(self) -> Policy:
-        return Policy(self.settings.contact_retention_days, self.settings.conversation_retention_days)
+    privacy: Privacy
+    moderation: Moderation
+    consent: Consent
+    retention: Retention
 
     @property
     def notifier(self) -> StaffNotifier:
@@ -46,7 +49,18 @@ def build_runtime(settings: Settings | None = None) -> Runtime:
     settings = settings or Settings()
     engine = make_engine(settings.database_url)
     keys = KeyRing(settings.secret_key)
-    return Runtime(settings, engine, keys, IntakeService(engine, keys, digital_consent_age=settings.digital_consent_age))
+    return Runtime(
+        settings,
+        engine,
+        keys,
+        service=IntakeService(engine, keys, digital_consent_age=settings.digital_consent_age),
+        privacy=Privacy(engine, keys),
+        moderation=Moderation(engine),
+        consent=Consent(engine, keys),
+        retention=Retention(
+            engine, Policy(settings.contact_retention_days, settings.conversation_retention_days)
+        ),
+    )
 
 
 def runtime_of(app: Flask) -> Runtime:

@@ -39,7 +39,6 @@ from intake_api.digests import Digest, digest_for
 from intake_api.leases import Lease, LeaseHeld
 from intake_api.policies.availability import store_unavailable
 from intake_api.policies.delivery import Kind, Policy
-from intake_api.retention import purge
 from intake_api.runtime import Runtime
 from intake_api.store_outage import StoreOutage
 from models.base import utcnow
@@ -321,7 +320,7 @@ def tick(runtime: Runtime, leadership: Leadership, senders: DigestSenders, *, no
     sent = send_due_digests(runtime.engine, senders, now=now, consent_age=runtime.settings.digital_consent_age)
     if leadership.purged_on != now.date():
         # Once a day per leader; purging is idempotent, so a failover repeating it is harmless.
-        purge(runtime.engine, runtime.retention_policy, now=now)
+        runtime.retention.purge(now=now)
         leadership.purged_on = now.date()
     runtime.notifier.show_new_inputs(now)
     if telegram is not None and (channel := telegram.get()) is not None:

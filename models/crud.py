@@ -1,7 +1,11 @@
-"""Keyword-only persistence functions; the intake service composes them in one transaction.
+"""Keyword-only persistence functions, each on its caller's session, committing nothing.
 
-Routes, bot handlers and jobs never touch a session themselves: they call the
-service, which calls these.
+The core of ``intake_api`` opens the sessions: the services on the runtime
+(``IntakeService``, ``Privacy``, ``Consent``, ``Moderation``, ``Retention``), the
+store-bound classes (``Inbox``, ``ChatSessions``, ``ChatOutbox``) and the other core
+modules compose these in one transaction each. The scheduler's jobs and a few CLI
+commands open their own. Channels (web pages, the JSON API, the Telegram and Slack
+adapters) never open a session: they call the services.
 """
 
 from __future__ import annotations

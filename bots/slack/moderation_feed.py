@@ -20,13 +20,7 @@ from slack_sdk.errors import SlackApiError
 from bots.slack.blocks import moderation_message
 from bots.slack.client import outbound_client
 from intake_api import delivery_failures
-from intake_api.moderation import (
-    claim_unposted,
-    mark_posted,
-    pending_removals,
-    post_ref,
-    removal_done,
-)
+from intake_api.moderation import post_ref
 from intake_api.policies.delivery import Kind, Policy
 from intake_api.policies.encoding import slack_mrkdwn as esc
 from intake_api.policies.publication import Pointer
@@ -44,7 +38,7 @@ def post_new_inputs(runtime: Runtime, client: WebClient, *, now: datetime | None
     """
     remove_erased_inputs(runtime, client)
     posted = 0
-    for view in claim_unposted(runtime.engine, now=now):
+    for view in runtime.moderation.claim_unposted(now=now):
         channel = view.slack_channel or ""
         try:
             response = client.chat_postMessage(
@@ -52,11 +46,11 @@ def post_new_inputs(runtime: Runtime, client: WebClient, *, now: datetime | None
                 text=notification_text(Pointer(view.receipt, view.theme, view.urgent_category), view.review_slug),
             )  # fmt: skip
         except Exception as error:  # noqa: BLE001 - Slack refused, failed or was not reached: classified
-            mark_posted(runtime.engine, submission_id=view.id, channel_id=channel, ts=None)
+            runtime.moderation.mark_posted(submission_id=view.id, channel_id=channel, ts=None)
             delivery_failures.retry_or_give_up(runtime.engine, Kind.MODERATION, post_ref(view.id), error,
                                                now=now, policy=policy)  # fmt: skip
             continue
-        mark_posted(runtime.engine, submission_id=view.id, channel_id=channel, ts=response["ts"])
+        runtime.moderation.mark_posted(submission_id=view.id, channel_id=channel, ts=response["ts"])
         delivery_failures.delivered(runtime.engine, Kind.MODERATION, post_ref(view.id))
         posted += 1
     return posted
@@ -78,14 +72,14 @@ def notification_text(pointer: Pointer, review_slug: str) -> str:
 def remove_erased_inputs(runtime: Runtime, client: WebClient) -> int:
     """Delete the Slack messages of erased inputs; one already gone counts as done."""
     removed = 0
-    for removal in pending_removals(runtime.engine):
+    for removal in runtime.moderation.pending_removals():
         try:
             client.chat_delete(channel=removal.channel, ts=removal.ts)
         except SlackApiError as error:
             if error.response.get("error") not in ("message_not_found", "channel_not_found"):
                 log.warning("could not remove a message of an erased input: %s", error.response.get("error"))
                 continue
-        removal_done(runtime.engine, removal_id=removal.id or 0)
+        runtime.moderation.removal_done(removal_id=removal.id or 0)
         removed += 1
     return removed
 

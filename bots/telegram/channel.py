@@ -20,26 +20,19 @@ from sqlmodel import Session
 from telegram import Update
 
 from bots.telegram.client import BotClient
-from bots.telegram.conversation import Conversation, Incoming, Ports, Reply
+from bots.telegram.conversation import CHANNEL, Conversation, Incoming, Ports, Reply
 from bots.telegram.inbound_limit import SLOW_DOWN, InboundLimit, Verdict
 from bots.telegram.replies import Call, ReplySender, reply_calls
-from intake_api.chat_contacts import record_message_consent
 from intake_api.chat_outbox import ChatOutbox
 from intake_api.conversations import ChatSessions, ChatState, ConcurrentUpdate
 from intake_api.i18n import gettext, negotiate
 from intake_api.inbox import Inbox
 from intake_api.policies.availability import store_unavailable
-from intake_api.privacy import (
-    describe_contributor,
-    erase_contributor,
-    withdraw_contributor_consent,
-)
 from intake_api.referrals import help_after
 from intake_api.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
-CHANNEL = "telegram"
 RETRY_AFTER = timedelta(seconds=30)
 RETRY_CHECK_EVERY = 5.0  # seconds: how often incoming updates also look for failed ones
 
@@ -202,21 +195,14 @@ class TelegramChannel:
             self.inbox.done(delivery)
             return
         user_id, chat_id = parsed.user_id, parsed.chat_id or parsed.user_id
-        engine, keys = self.runtime.engine, self.runtime.keys
         ports = Ports(
-            service=self.runtime.service, platform_user_id=user_id,
-            describe=lambda: describe_contributor(
-                self.runtime.engine, self.runtime.keys, channel=CHANNEL, platform_user_id=user_id),
-            erase=lambda: self._erase(user_id),
-            stop_quotes=lambda: withdraw_contributor_consent(
-                self.runtime.engine, self.runtime.keys, channel=CHANNEL, platform_user_id=user_id,
-                consent="quote"),
-            messages=lambda receipt, granted, locale: record_message_consent(
-                engine, keys, receipt=receipt, chat_id=chat_id, granted=granted, channel=CHANNEL, locale=locale),
-            stop_messages=lambda: withdraw_contributor_consent(
-                engine, keys, channel=CHANNEL, platform_user_id=user_id, consent="message"),
+            service=self.runtime.service,
+            privacy=self.runtime.privacy,
+            consent=self.runtime.consent,
+            platform_user_id=user_id,
+            chat_id=chat_id,
             help_after=self._help_after,
-        )  # fmt: skip
+        )
         for _attempt in range(3):
             state = self.sessions.load(user_id)
             if state.data.get("last_update", -1) >= parsed.update_id:
@@ -267,6 +253,3 @@ class TelegramChannel:
     def _help_after(self, receipt: str, locale: str) -> list[str] | None:
         """Where to get help after an urgent input (staff were told by the service)."""
         return help_after(self.runtime.engine, receipt=receipt, locale=locale)
-
-    def _erase(self, user_id: int) -> int:
-        return erase_contributor(self.runtime.engine, self.runtime.keys, channel=CHANNEL, platform_user_id=user_id)

@@ -41,11 +41,12 @@ from bots.telegram.keyboards import (
     language_menu,
     question,
 )
+from intake_api.consent import Consent
 from intake_api.conversations import ChatState
 from intake_api.countries import match_country
 from intake_api.i18n import LOCALES, negotiate
 from intake_api.notices import MINORS_NOTICE, PRIVACY_NOTICE, PRIVACY_NOTICE_TITLE
-from intake_api.privacy import ContributorData
+from intake_api.privacy import ContributorData, Privacy
 from intake_api.questionnaire import AnswerError, Kind, Question
 from intake_api.service import IntakeService, InvalidAnswers
 from models.reference import N_, country_name
@@ -56,6 +57,7 @@ __all__ = ["COMMANDS", "STEPS", "Button", "Command", "Conversation", "Incoming",
 ADULTS_ONLY = ("consent_quote", "consent_message")
 PROFILE_KEYS = ("stakeholder_group", "country", "age_group", "gender")
 SUMMARY_TITLE = N_("Please check your input")
+CHANNEL = "telegram"
 
 
 class Step(StrEnum):
@@ -100,16 +102,13 @@ class Incoming:
 
 @dataclass
 class Ports:
-    """What the conversation may do in the store, all through the intake service."""
+    """What the conversation may do in the store, all through the core's services."""
 
     service: IntakeService
+    privacy: Privacy
+    consent: Consent
     platform_user_id: int
-    describe: Callable[[], ContributorData | None]
-    erase: Callable[[], int]
-    stop_quotes: Callable[[], int]
-    # (receipt, granted, locale): the answer to CONSENT_MESSAGE; a yes keeps this chat for the review
-    messages: Callable[[str, bool, str], object]
-    stop_messages: Callable[[], int]
+    chat_id: int  # kept (encrypted) for a review only when the person says we may write to them here
     help_after: Callable[[str, str], list[str] | None]  # (receipt, locale) -> where to get help, if urgent
 
 
@@ -187,8 +186,16 @@ class Conversation:
         buttons = ((button(_t(state, "I agree"), Action.AGREE), button(_t(state, "Not now"), Action.NOT_NOW)),)
         return [Reply("\n".join(lines), buttons, replace=replace)]
 
+    def _stored(self) -> ContributorData | None:
+        return self.ports.privacy.describe_contributor(channel=CHANNEL, platform_user_id=self.ports.platform_user_id)
+
+    def _withdraw(self, consent: str) -> int:
+        return self.ports.consent.withdraw_for_contributor(
+            channel=CHANNEL, platform_user_id=self.ports.platform_user_id, consent=consent
+        )
+
     def _my_data(self, state: ChatState) -> str:
-        data = self.ports.describe()
+        data = self._stored()
         if data is None:
             return _t(state, "We store nothing about you.")
         lines = [_t(state, "This is what we store about you:")]
@@ -220,7 +227,7 @@ class Conversation:
         if pressed is Action.NOT_NOW:
             state.step, state.data = Step.IDLE, {}
             return [Reply(_t(state, "That is fine. Nothing was stored. Send /new whenever you are ready."), replace=True)]
-        known = self.ports.describe()
+        known = self._stored()
         profile = {k: getattr(known, k) for k in PROFILE_KEYS} if known else {}
         if any(profile.values()):
             state.data["profile"] = profile  # skipped questions stay skipped
@@ -299,15 +306,15 @@ class Conversation:
         if pressed is Action.KEEP_CONSENTS:
             return [Reply(_t(state, "Nothing was changed."), replace=True)]
         if pressed is Action.STOP_MESSAGES:
-            self.ports.stop_messages()
+            self._withdraw("message")
             return [Reply(_t(state, "Done. We will not write to you here any more, and we deleted your chat ID."), replace=True)]
-        self.ports.stop_quotes()
+        self._withdraw("quote")
         return [Reply(_t(state, "Done. We will not quote any of your inputs in reports or digests."), replace=True)]
 
     def _delete_choice(self, state: ChatState, event: Incoming, pressed: Callback | None) -> list[Reply]:
         """After `/delete`: erase everything, or go back to where the person was."""
         if pressed is Action.ERASE:
-            erased = self.ports.erase()
+            erased = self.ports.privacy.erase_contributor(channel=CHANNEL, platform_user_id=self.ports.platform_user_id)
             state.step, state.data = Step.ERASED, {}
             return [Reply(_t(state, "Done. We erased everything we stored about you (%(count)s inputs).", count=erased), replace=True)]
         if pressed is Action.KEEP_DATA:
@@ -400,7 +407,7 @@ class Conversation:
         answers = {**state.data["answers"], "consent_store": True}
         try:
             receipt = self.ports.service.submit_input(
-                answers, channel="telegram", message_id=f"draft:{state.data['draft']}",
+                answers, channel=CHANNEL, message_id=f"draft:{state.data['draft']}",
                 locale=state.locale, platform_user_id=self.ports.platform_user_id,
             )  # fmt: skip
         except InvalidAnswers as refused:
@@ -413,7 +420,8 @@ class Conversation:
             _at_question(state, asked)
             return [Reply(first.message), ask(state, asked)]
         may_write = bool(answers.get("consent_message"))
-        self.ports.messages(receipt.code, may_write, state.locale)
+        self.ports.consent.record_message(receipt=receipt.code, chat_id=self.ports.chat_id, granted=may_write,
+                                          channel=CHANNEL, locale=state.locale)
         state.step, state.data = Step.IDLE, {}
         code = f"<code>{receipt.code}</code>"
         help_lines = self.ports.help_after(receipt.code, state.locale)
@@ -430,7 +438,7 @@ class Conversation:
 
     def _consents(self, state: ChatState) -> list[Reply]:
         """`/consent`: what we may do (quote the person, write to them here), with buttons to stop."""
-        data = self.ports.describe()
+        data = self._stored()
         if data is None:
             return [Reply(_t(state, "We store nothing about you."))]
         quoted = sum(1 for i in data.inputs if i.quote_allowed)

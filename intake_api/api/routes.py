@@ -22,18 +22,15 @@ from intake_api.api.errors import ApiError, init_blueprint
 from intake_api.api.openapi import openapi_document
 from intake_api.api.validation import check, json_object
 from intake_api.exports import STREAMS, WRITERS, ExportFilter, iter_records, iter_rows
-from intake_api.moderation import InputView, find_input, list_inputs, update_input
+from intake_api.moderation import InputView
 from intake_api.participation import GROUPS as STATS_GROUPS
 from intake_api.policies.authorization import Action, NotAllowed, may, reviews_for
-from intake_api.privacy import erase_record, review_of, withdraw_consent
 from intake_api.record_kinds import KINDS, ApiCollection, kind_named, timestamp
 from intake_api.reports import build_report, render_report
 from intake_api.runtime import runtime_of
 from intake_api.service import IdempotencyConflict, InvalidAnswers
 from intake_api.staff import staff_for_token
 from intake_api.stats import review_stats
-from models import crud
-from models.db import write_session
 from models.reference import REVIEW_SLUGS, minor_age_groups
 from models.staff import StaffMember
 
@@ -82,9 +79,9 @@ def _scope(action: Action) -> tuple[list[str], bool]:
 
 
 def _audit(action: str, **detail: Any) -> None:
-    with write_session(runtime_of(current_app).engine) as session:
-        crud.write_audit(session, actor=f"staff:{_staff().id}", action=action, subject_type="api",
-                         subject_id=None, detail=detail)  # fmt: skip
+    runtime_of(current_app).privacy.record_access(
+        actor=f"staff:{_staff().id}", action=action, subject_type="api", detail=detail
+    )
 
 
 def _input_json(view: InputView) -> dict[str, Any]:
@@ -115,8 +112,9 @@ def list_submissions() -> ResponseReturnValue:
     reviews, _ = _scope(Action.READ_INPUTS)
     status = parameters.choice("status", schemas.ALL_STATUSES)
     since, limit, after = parameters.since(), parameters.page_size(), parameters.cursor()
-    rows = list_inputs(runtime_of(current_app).engine, reviews=reviews, after_id=after, limit=limit + 1,
-                       status=status, since=since)  # fmt: skip
+    rows = runtime_of(current_app).moderation.list_inputs(
+        reviews=reviews, after_id=after, limit=limit + 1, status=status, since=since
+    )
     page = rows[:limit]
     _audit("inputs.listed", reviews=reviews, count=len(page))
     next_cursor = parameters.encode_cursor(page[-1].id) if len(rows) > limit else None
@@ -126,7 +124,7 @@ def list_submissions() -> ResponseReturnValue:
 @bp.get("/submissions/<receipt>")
 @authenticated
 def get_submission(receipt: str) -> ResponseReturnValue:
-    view = find_input(runtime_of(current_app).engine, receipt=parameters.receipt(receipt, inputs_only=True))
+    view = runtime_of(current_app).moderation.find_input(receipt=parameters.receipt(receipt, inputs_only=True))
     if view is None or not may(_staff(), Action.READ_INPUTS, view.review_slug):
         raise ApiError(404, "not_found", _NOT_YOURS)
     _audit("input.read", receipt=receipt)
@@ -140,8 +138,9 @@ def update_submission(receipt: str) -> ResponseReturnValue:
     receipt = parameters.receipt(receipt, inputs_only=True)
     body = check(json_object(), schemas.INPUT_UPDATE)
     try:
-        view = update_input(runtime_of(current_app).engine, receipt=receipt, actor=_staff(),
-                            status=body.get("status"), objectives=_integers(body.get("objectives")))  # fmt: skip
+        view = runtime_of(current_app).moderation.update_input(
+            receipt=receipt, actor=_staff(), status=body.get("status"), objectives=_integers(body.get("objectives"))
+        )
     except NotAllowed:
         raise ApiError(404, "not_found", _NOT_YOURS) from None
     return jsonify(_input_json(view))
@@ -158,8 +157,8 @@ def erase_submission(receipt: str) -> ResponseReturnValue:
     """Erasure on the author's request, by receipt of any record: administrators only, audited."""
     if not may(_staff(), Action.ERASE, None):
         raise ApiError(403, "forbidden", "Only administrators can erase records.")
-    if not erase_record(runtime_of(current_app).engine, receipt=parameters.receipt(receipt),
-                        actor=f"staff:{_staff().id}"):  # fmt: skip
+    erased = runtime_of(current_app).privacy.erase_record(receipt=parameters.receipt(receipt), actor=f"staff:{_staff().id}")
+    if not erased:
         raise ApiError(404, "not_found", "Nothing is stored under this receipt.")
     return "", 204
 
@@ -170,11 +169,11 @@ def withdraw_submission_consent(receipt: str) -> ResponseReturnValue:
     """A consent withdrawn on the contributor's behalf; takes effect in every later report."""
     receipt = parameters.receipt(receipt)
     body = check(json_object(), schemas.CONSENT_WITHDRAWAL)
-    engine = runtime_of(current_app).engine
-    if not may(_staff(), Action.WITHDRAW_CONSENT, review_of(engine, receipt=receipt)):
+    runtime = runtime_of(current_app)
+    if not may(_staff(), Action.WITHDRAW_CONSENT, runtime.privacy.review_of(receipt=receipt)):
         raise ApiError(404, "not_found", _NOT_YOURS)  # also when there is no such record
-    if not withdraw_consent(engine, receipt=receipt, consent=body["consent"], channel="api",
-                            actor=f"staff:{_staff().id}"):  # fmt: skip
+    actor = f"staff:{_staff().id}"
+    if not runtime.consent.withdraw(receipt=receipt, consent=body["consent"], channel="api", actor=actor):
         raise ApiError(404, "not_found", _NOT_YOURS)
     return jsonify(receipt=receipt, consent=body["consent"], granted=False)
 

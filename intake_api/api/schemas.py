@@ -15,11 +15,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from intake_api.consent import WITHDRAWABLE
 from intake_api.i18n import LOCALES
 from intake_api.moderation import ACTIONS
 from intake_api.participation import GROUPS as STATS_GROUPS
 from intake_api.policies.disclosure import HIDDEN_SYMBOL, SMALL_COUNT, SMALL_SYMBOL, Reason
-from intake_api.privacy import WITHDRAWABLE
 from intake_api.questionnaire import INPUT, TEXT_MAX, TEXT_MIN
 from intake_api.record_kinds import KINDS
 from models.reference import (

@@ -11,7 +11,7 @@ from flask import Blueprint, current_app, render_template, request
 from flask.typing import ResponseReturnValue
 
 from intake_api.policies.methods import changes_state
-from intake_api.privacy import RecordView, erase_record, open_record, withdraw_consent
+from intake_api.privacy import RecordView
 from intake_api.runtime import runtime_of
 from intake_api.web.security import guard_state_changes, no_store
 from models.reference import N_
@@ -36,23 +36,21 @@ def my_input() -> ResponseReturnValue:
     receipt, code = _typed_codes()
     action = request.form.get("action", "open")
     runtime = runtime_of(current_app)
-    record = open_record(runtime.engine, runtime.keys, receipt=receipt, access_code=code)
+    record = runtime.privacy.open_record(receipt=receipt, access_code=code)
     if record is None:
         return _page(receipt=receipt, code=code, error=NOT_FOUND, status=404)
     if action == "erase":
         return _page(record=record, code=code, confirm_erase=True, status=200)
     if action == "erase_confirmed":
-        erase_record(runtime.engine, receipt=record.receipt, actor="contributor:web")
+        runtime.privacy.erase_record(receipt=record.receipt, actor="contributor:web")
         return _page(done=DONE["erase"], status=200)
     if action == "stop_quote":
-        withdraw_consent(runtime.engine, receipt=record.receipt, consent="quote", channel="web",
-                         actor="contributor:web")  # fmt: skip
+        runtime.consent.withdraw(receipt=record.receipt, consent="quote", channel="web", actor="contributor:web")
     elif action == "forget_contact":
-        withdraw_consent(runtime.engine, receipt=record.receipt, consent="contact", channel="web",
-                         actor="contributor:web")  # fmt: skip
+        runtime.consent.withdraw(receipt=record.receipt, consent="contact", channel="web", actor="contributor:web")
     else:
         return _page(record=record, code=code, status=200)
-    fresh = open_record(runtime.engine, runtime.keys, receipt=record.receipt, access_code=code)
+    fresh = runtime.privacy.open_record(receipt=record.receipt, access_code=code)
     return _page(record=fresh, code=code, done=DONE[action], status=200)
 
 

@@ -14,7 +14,6 @@ import pytest
 
 from bots.slack.client import outbound_client
 from bots.slack.moderation_feed import post_new_inputs
-from intake_api.moderation import set_review_channel
 from intake_api.policies.authorization import OPERATOR
 from intake_api.policies.delivery import POLICIES, Kind
 from intake_api.runtime import build_runtime
@@ -40,7 +39,7 @@ POLICY = replace(POLICIES[Kind.MODERATION], deadline=timedelta(hours=1))
 def slack_runtime(settings, runtime, slack_api):  # type: ignore[no-untyped-def]
     configured = build_runtime(settings.model_copy(update={
         "slack_bot_token": BOT_TOKEN, "slack_signing_secret": "s", "slack_api_url": slack_api.base_url}))  # fmt: skip
-    set_review_channel(configured.engine, review_slug="escwa", channel_id="CMOD", actor=OPERATOR)
+    configured.moderation.set_review_channel(review_slug="escwa", channel_id="CMOD", actor=OPERATOR)
     yield configured
     configured.engine.dispose()
 

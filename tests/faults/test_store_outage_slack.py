@@ -21,7 +21,6 @@ from sqlmodel import Session, select
 from bots.slack.app import build_slack_app
 from bots.slack.listeners.commands import SUBCOMMANDS
 from intake_api.i18n import gettext
-from intake_api.moderation import moderate
 from intake_api.policies.authorization import OPERATOR
 from intake_api.policies.availability import NOT_STORED_CHAT, RETRY_AFTER_SECONDS
 from intake_api.subscriptions import list_subscriptions
@@ -111,7 +110,7 @@ def world(slack_runtime, slack_api, slack) -> World:  # type: ignore[no-untyped-
     service = slack_runtime.service
     receipt = service.submit_input(input_answers(review="escwa", consent_quote=True),
                                    channel="web", message_id="escwa-1", locale="en").code  # fmt: skip
-    moderate(slack_runtime.engine, receipt=receipt, action="flag", actor=OPERATOR)
+    slack_runtime.moderation.moderate(receipt=receipt, action="flag", actor=OPERATOR)
     return World(slack, slack_api, receipt)
 
 

@@ -22,7 +22,7 @@ from sqlalchemy import UniqueConstraint
 from sqlalchemy.exc import SAWarning
 from sqlmodel import Field, Session, SQLModel, select
 
-from intake_api import create_app
+from intake_api.app import create_app
 from intake_api.api.openapi import openapi_document
 from intake_api.crypto import KeyRing
 from intake_api.exports import iter_records, write_jsonl

@@ -42,23 +42,22 @@ def test_policy_language_is_left_alone(text):
 SECRET_TEXT = "Happy to speak at the consultation; my passport P1234567 is for the visa letter. Call me on +962 7 9123 4567 or write to amina@example.org."
 
 
-def test_staff_facing_outputs_show_the_masked_text(service, engine):
+def test_staff_facing_outputs_show_the_masked_text(service, engine, runtime):
     """Slack moderation and the API (InputView), digests, reports and exports never show the numbers."""
     from datetime import UTC, datetime, timedelta
 
     from intake_api.digests import digest_for
     from intake_api.exports import ExportFilter, iter_rows
-    from intake_api.moderation import find_input, moderate
     from intake_api.reports import build_report
     from intake_api.staff import add_staff
     from tests.factories import input_answers
 
     receipt = service.submit_input(input_answers(text=SECRET_TEXT), channel="web", message_id="r", locale="en").code
     admin = add_staff(engine, email="admin@un.example", role="admin", reviews=[])
-    moderate(engine, receipt=receipt, action="include", actor=admin)
+    runtime.moderation.moderate(receipt=receipt, action="include", actor=admin)
     now = datetime.now(UTC)
     shown = [
-        find_input(engine, receipt=receipt).text,
+        runtime.moderation.find_input(receipt=receipt).text,
         *(w for _, w in digest_for(engine, review_slug="escwa", since=now - timedelta(days=1), until=now + timedelta(minutes=1)).quotes),
         *(t for quotes in build_report(engine, review_slug="escwa").quotes.values() for _, t in quotes),
         *(row["text"] for row in iter_rows(engine, ExportFilter(), "en")),

@@ -13,7 +13,6 @@ import pytest
 from sqlalchemy import text
 
 from intake_api.i18n import gettext
-from intake_api.moderation import moderate
 from intake_api.policies.disclosure import Reason, Shown
 from intake_api.reports import FORMATS, build_report, render_report
 from intake_api.reports.charts import bar_chart_figure, bar_chart_svg
@@ -28,7 +27,7 @@ NOT_TO_QUOTE = "Please do not quote me: my employer keeps my passport and I fear
 
 
 @pytest.fixture
-def filled(service, engine):  # type: ignore[no-untyped-def]
+def filled(service, engine, runtime):  # type: ignore[no-untyped-def]
     """Eight inputs for ESCWA and one for each other review; two chosen for the report."""
     for n in range(6):
         service.submit_input(input_answers(theme="cooperation" if n % 2 else "governance", objectives=["6", "7"]),
@@ -42,7 +41,7 @@ def filled(service, engine):  # type: ignore[no-untyped-def]
             service.submit_input(input_answers(review=slug), channel="web", message_id=f"o-{slug}", locale="fr")
     admin = add_staff(engine, email="admin@un.example", role="admin", reviews=[])
     for receipt in (quoted.code, private.code):
-        moderate(engine, receipt=receipt, action="include", actor=admin)
+        runtime.moderation.moderate(receipt=receipt, action="include", actor=admin)
     service.submit_pledge({"organisation": "Ministry of Labour", "stakeholder_group": "government", "review": "escwa",
                            "title": "Fair recruitment", "text": "We pledge to end recruitment fees by 2027.",
                            "objectives": ["6"], "consent_store": "on"}, channel="web", message_id="p", locale="en")  # fmt: skip
@@ -177,13 +176,13 @@ def test_key_phrases_read_only_the_latest_inputs(service, engine, monkeypatch):
 
 
 @pytest.mark.parametrize(("consent_age", "quoted"), [("16", True), ("18", False)])
-def test_report_command_quotes_by_the_deployments_age_of_digital_consent(service, engine, database_url, tmp_path,
+def test_report_command_quotes_by_the_deployments_age_of_digital_consent(service, engine, runtime, database_url, tmp_path,
                                                                         consent_age, quoted):  # fmt: skip
     words = "Seventeen and working: apprenticeships must count toward a regular status."
     receipt = service.submit_input(input_answers(age_group="16_17", text=words, consent_quote="yes"), channel="web",
                                    message_id="teen", locale="en").code  # fmt: skip
     admin = add_staff(engine, email="admin@un.example", role="admin", reviews=[])
-    moderate(engine, receipt=receipt, action="include", actor=admin)
+    runtime.moderation.moderate(receipt=receipt, action="include", actor=admin)
     env = _clean_env(INTAKE_DATABASE_URL=database_url, INTAKE_SECRET_KEY="test-secret-key-not-for-production",
                      INTAKE_DIGITAL_CONSENT_AGE=consent_age)  # fmt: skip
     result = subprocess.run([sys.executable, "-m", "intake_api.cli", "report", "escwa", "--format", "md",

@@ -12,7 +12,6 @@ from slack_sdk import WebClient
 from bots.slack.blocks import MODERATION_BUTTONS, moderation_message, tag_modal
 from bots.slack.context import Refused, SlackContext, require_staff
 from intake_api.i18n import gettext
-from intake_api.moderation import find_input, moderate
 from intake_api.policies.authorization import Action, NotAllowed, authorize
 
 STATUS_ACTION = re.compile(r"^mod_(reviewed|flag|include)$")
@@ -30,8 +29,7 @@ def change_status(
     user, channel = body["user"]["id"], body["channel"]["id"]
     try:
         with require_staff(slack, client, user, Action.MODERATE) as staff:
-            updated = moderate(
-                slack.runtime.engine,
+            updated = slack.runtime.moderation.moderate(
                 receipt=action["value"],
                 action=_ACTIONS[action["action_id"]],
                 actor=staff,
@@ -53,7 +51,7 @@ def open_tagging(
     user, channel = body["user"]["id"], body["channel"]["id"]
     try:
         with require_staff(slack, client, user, Action.MODERATE) as staff:
-            found = find_input(slack.runtime.engine, receipt=action["value"])
+            found = slack.runtime.moderation.find_input(receipt=action["value"])
             if found is None:
                 raise NotAllowed(action["value"])
             authorize(staff, Action.MODERATE, found.review_slug)

@@ -17,11 +17,10 @@ from slack_sdk import WebClient
 
 from bots.slack.blocks import capture_modal, digest_blocks
 from bots.slack.context import Refused, SlackContext, require_staff
+from intake_api.consent import WITHDRAWABLE
 from intake_api.digests import digest_for
 from intake_api.i18n import gettext
-from intake_api.moderation import set_review_channel
 from intake_api.policies.authorization import Action, NotAllowed, authorize, reviews_for
-from intake_api.privacy import WITHDRAWABLE, erase_for_staff, withdraw_for_staff
 from intake_api.subscriptions import cadence_to_cron, subscribe
 from models.base import utcnow
 from models.reference import N_, REVIEW_SLUGS
@@ -141,9 +140,8 @@ def safeguard_here(call: Call, slug: str) -> None:
 
 
 def _set_channel(call: Call, slug: str, *, safeguarding: bool) -> None:
-    engine = call.slack.runtime.engine
-    set_review_channel(
-        engine, review_slug=slug, channel_id=call.channel_id, actor=call.staff, safeguarding=safeguarding
+    call.slack.runtime.moderation.set_review_channel(
+        review_slug=slug, channel_id=call.channel_id, actor=call.staff, safeguarding=safeguarding
     )
 
 
@@ -187,8 +185,7 @@ def withdraw(call: Call) -> None:
     if not receipt or consent not in WITHDRAWABLE:
         call.ack(text=gettext(call.locale, "Usage: /gcm withdraw RECEIPT quote|contact|message"))
         return
-    engine = call.slack.runtime.engine
-    found = withdraw_for_staff(engine, receipt=receipt, consent=consent, staff=call.staff, channel="slack")
+    found = call.slack.runtime.consent.withdraw_for_staff(receipt=receipt, consent=consent, staff=call.staff, channel="slack")
     done = gettext(call.locale, "Consent withdrawn for %(receipt)s: %(consent)s.", receipt=receipt, consent=consent)
     call.ack(text=done if found else _nothing_stored(call, receipt))
 
@@ -199,7 +196,7 @@ def erase(call: Call) -> None:
     if not receipt:
         call.ack(text=gettext(call.locale, "Usage: /gcm erase RECEIPT"))
         return
-    found = erase_for_staff(call.slack.runtime.engine, receipt=receipt, staff=call.staff)
+    found = call.slack.runtime.privacy.erase_for_staff(receipt=receipt, staff=call.staff)
     done = gettext(call.locale, "%(receipt)s is erased, with its consents and its moderation message.", receipt=receipt)
     call.ack(text=done if found else _nothing_stored(call, receipt))
 

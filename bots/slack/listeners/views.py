@@ -13,7 +13,7 @@ from bots.slack.blocks import CAPTURE_CALLBACK, TAG_CALLBACK, answers_from_view,
 from bots.slack.context import Refused, SlackContext, require_staff
 from bots.slack.payloads import metadata_locale, selected_numbers, view_metadata
 from intake_api.i18n import gettext
-from intake_api.moderation import InvalidObjectives, tag_objectives
+from intake_api.moderation import InvalidObjectives
 from intake_api.policies.authorization import Action, NotAllowed, refusal
 from intake_api.service import IdempotencyConflict, InvalidAnswers
 from models.reference import N_
@@ -66,8 +66,7 @@ def tag(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient,
         with require_staff(slack, client, user, Action.MODERATE) as staff:
             if chosen is None or offered is None or ticked is None:
                 raise NotAllowed(str(metadata.get("receipt")))
-            updated = tag_objectives(
-                slack.runtime.engine,
+            updated = slack.runtime.moderation.tag_objectives(
                 receipt=str(metadata.get("receipt")),
                 objectives=chosen,
                 actor=staff,

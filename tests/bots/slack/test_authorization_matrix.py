@@ -178,14 +178,13 @@ def world(slack_runtime, slack_api) -> World:  # type: ignore[no-untyped-def]
     slack_api.add_user("UOTHER", email="other@un.example", locale="pt-BR")
     add_staff(slack_runtime.engine, email="other@un.example", role="organiser", reviews=["unece"])
     from intake_api.app import create_app
-    from intake_api.moderation import moderate as set_status
     from intake_api.policies.authorization import OPERATOR
 
     app = create_app(runtime=slack_runtime)
     service = runtime_of(app).service
     receipt = service.submit_input(input_answers(review="escwa", text=SECRET_WORDS, consent_quote=True),
                                    channel="web", message_id="escwa-1", locale="en").code  # fmt: skip
-    set_status(slack_runtime.engine, receipt=receipt, action="flag", actor=OPERATOR)
+    slack_runtime.moderation.moderate(receipt=receipt, action="flag", actor=OPERATOR)
     return World(Slack(app.test_client()), slack_api, slack_runtime.engine, receipt)
 
 

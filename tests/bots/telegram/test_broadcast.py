@@ -13,9 +13,7 @@ from sqlmodel import Session, select
 from bots.telegram.broadcast import send_broadcast
 from bots.telegram.rate_limits import TelegramLimits
 from intake_api import broadcasts
-from intake_api.chat_contacts import record_message_consent
 from intake_api.i18n import gettext
-from intake_api.privacy import withdraw_contributor_consent
 from models import BroadcastDelivery, ChatContact, OutboundFailure
 from models.base import utcnow
 from models.lease import Lease as LeaseRow
@@ -40,8 +38,7 @@ def _people(service, runtime, ids: range, *, review: str = "escwa", agree: bool 
     for user_id in ids:
         receipt = service.submit_input(input_answers(review=review), channel="telegram", message_id=f"b{user_id}",
                                        locale=locale, platform_user_id=user_id).code  # fmt: skip
-        record_message_consent(runtime.engine, runtime.keys, receipt=receipt, chat_id=user_id, granted=agree,
-                               channel="telegram", locale=locale)  # fmt: skip
+        runtime.consent.record_message(receipt=receipt, chat_id=user_id, granted=agree, channel="telegram", locale=locale)
     return list(ids)
 
 
@@ -83,8 +80,7 @@ def test_reaches_exactly_the_consenting_contributors_of_that_review(service, run
     _people(service, runtime, range(70_450, 70_453), agree=False)  # said no
     _people(service, runtime, range(70_460, 70_463), review="eca")  # another review
     withdrew = _people(service, runtime, range(70_470, 70_471))
-    withdraw_contributor_consent(runtime.engine, runtime.keys, channel="telegram", platform_user_id=withdrew[0],
-                                 consent="message")  # fmt: skip
+    runtime.consent.withdraw_for_contributor(channel="telegram", platform_user_id=withdrew[0], consent="message")
     created = _create(runtime, {"*": MESSAGE, "fr": "La consultation régionale a lieu le 12 mars."})
     assert created.recipients == len(yes) + len(french) and not created.resumed
 
@@ -168,8 +164,7 @@ def test_a_crash_between_send_and_mark_sends_nothing_twice(service, runtime, flo
 def test_someone_who_withdraws_midway_is_skipped(service, runtime, flood_api):
     people = _people(service, runtime, range(70_701, 70_706))
     created = _create(runtime)
-    withdraw_contributor_consent(runtime.engine, runtime.keys, channel="telegram", platform_user_id=people[2],
-                                 consent="message")  # fmt: skip
+    runtime.consent.withdraw_for_contributor(channel="telegram", platform_user_id=people[2], consent="message")
     progress, totals = _send(runtime, flood_api, created.broadcast_id)
     assert str(people[2]) not in flood_api.messages_per_chat() and progress.skipped == 1
     assert totals == {"sent": 4, "skipped": 1}

@@ -10,7 +10,6 @@ from sqlmodel import Session, select
 
 from bots.telegram.app import build_telegram_app
 from bots.telegram.channel import CHANNEL
-from intake_api.privacy import erase_contributor
 from intake_api.runtime import build_runtime
 from models import ChatReply
 from tests.bots.telegram.conftest import TelegramUser
@@ -97,7 +96,6 @@ def test_replies_during_a_broadcast_share_the_bots_limit(process, limited_api, r
 
     from bots.telegram.broadcast import send_broadcast
     from intake_api import broadcasts
-    from intake_api.chat_contacts import record_message_consent
     from tests.factories import input_answers
     from tests.fakes.bot_api import TOKEN
 
@@ -105,8 +103,7 @@ def test_replies_during_a_broadcast_share_the_bots_limit(process, limited_api, r
     for user_id in recipients:
         receipt = service.submit_input(input_answers(review="escwa"), channel="telegram", message_id=f"s{user_id}",
                                        locale="en", platform_user_id=user_id).code  # fmt: skip
-        record_message_consent(runtime.engine, runtime.keys, receipt=receipt, chat_id=user_id, granted=True,
-                               channel="telegram", locale="en")  # fmt: skip
+        runtime.consent.record_message(receipt=receipt, chat_id=user_id, granted=True, channel="telegram", locale="en")
     created = broadcasts.create_broadcast(runtime.engine, runtime.keys, review_slug="escwa",
                                           messages={"*": "The consultation is on 12 March."}, groups=(), actor="test")
     sender = process(limited_api, rate=30)
@@ -144,7 +141,7 @@ def test_erasure_drops_replies_still_queued(process, bot_api, runtime, engine):
     stopped = process(bot_api, rate=1000, sending=False)
     stopped.handle(user.text("/help"))
     _numbered(stopped, range(920_002, 920_003), per_chat=1)  # someone else's
-    erase_contributor(engine, stopped.runtime.keys, channel=CHANNEL, platform_user_id=user.user_id)
+    stopped.runtime.privacy.erase_contributor(channel=CHANNEL, platform_user_id=user.user_id)
     with Session(engine) as session:
         keys = [row.chat_key for row in session.exec(select(ChatReply))]
     assert keys == [stopped.outbox.chat_key(920_002)]

@@ -41,12 +41,9 @@ def test_urgent_inputs_are_marked(api, service):  # noqa: F811
 
 
 def test_consent_to_messages_withdrawn_on_behalf_forgets_the_chat(api, service, engine, runtime):  # noqa: F811
-    from intake_api.chat_contacts import record_message_consent
-
     receipt = service.submit_input(input_answers(), channel="telegram", message_id="m", locale="en",
                                    platform_user_id=70_990).code  # fmt: skip
-    record_message_consent(engine, runtime.keys, receipt=receipt, chat_id=70_990, granted=True, channel="telegram",
-                           locale="en")  # fmt: skip
+    runtime.consent.record_message(receipt=receipt, chat_id=70_990, granted=True, channel="telegram", locale="en")
     response = api("post", f"/submissions/{receipt}/consents", who="escwa", json={"consent": "message", "granted": False})
     assert response.status_code == 200 and response.get_json()["consent"] == "message"
     assert count_rows(engine, "chat_contact") == 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from intake_api.digests import digest_for
-from intake_api.moderation import moderate
+from intake_api.moderation import Moderation
 from intake_api.reports import build_report, render_report
 from intake_api.staff import add_staff
 from tests.factories import input_answers
@@ -23,7 +23,7 @@ def _send(service, engine):  # type: ignore[no-untyped-def]
              "Los trabajadores migrantes pagan comisiones de contratación demasiado altas."]
     for n, text in enumerate(texts):
         receipt = service.submit_input(input_answers(text=text), channel="web", message_id=f"i{n}", locale="en").code
-        moderate(engine, receipt=receipt, action="include", actor=admin)
+        Moderation(engine).moderate(receipt=receipt, action="include", actor=admin)
 
 
 def test_report_counts_written_languages_and_shows_a_campaign_once(service, engine):

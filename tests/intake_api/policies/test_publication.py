@@ -15,7 +15,6 @@ from sqlalchemy import delete, update
 from sqlmodel import Session, col, select
 
 from intake_api.i18n import gettext
-from intake_api.moderation import moderate
 from intake_api.policies.publication import (
     MIN_CONTRIBUTORS,
     TEXT_NOT_SHOWN,
@@ -25,7 +24,6 @@ from intake_api.policies.publication import (
     public_line,
     publishable,
 )
-from intake_api.privacy import erase_record
 from intake_api.staff import add_staff
 from models.pledge import Pledge
 from models.practice import Practice
@@ -135,8 +133,9 @@ COMMON_SENTENCES = (
 )
 
 
-def _plant(service, engine) -> dict[str, str]:  # type: ignore[no-untyped-def]
+def _plant(runtime) -> dict[str, str]:  # type: ignore[no-untyped-def]
     """Store the planted inputs, pledge and practice; the receipts of the flagged and urgent ones."""
+    service, engine = runtime.service, runtime.engine
     admin = add_staff(engine, email="admin@un.example", role="admin", reviews=[])
     counter = iter(range(1000))
 
@@ -148,7 +147,7 @@ def _plant(service, engine) -> dict[str, str]:  # type: ignore[no-untyped-def]
                                        message_id=f"plant{next(counter)}", locale="en",
                                        platform_user_id=user).code  # fmt: skip
         if action:
-            moderate(engine, receipt=receipt, action=action, actor=admin)
+            runtime.moderation.moderate(receipt=receipt, action=action, actor=admin)
         return receipt
 
     submit(f"Youth councils should sit at the table when labour agreements are negotiated {PUBLIC_QUOTE}.")
@@ -156,7 +155,7 @@ def _plant(service, engine) -> dict[str, str]:  # type: ignore[no-untyped-def]
     submit("My story stays with you please: zqnoconsentword detention was long.", consent_quote="")
     flagged = submit("This is zqflaggedword abusive nonsense about officials.", action="flag")
     urgent = submit("My employer took my passport and I cannot leave the house zqurgentword.")
-    erase_record(engine, receipt=submit("Please publish zqerasedword my words about shelters."), actor="test")
+    runtime.privacy.erase_record(receipt=submit("Please publish zqerasedword my words about shelters."), actor="test")
     children = [submit(f"{marker}: {BODY}", age_group="13_15", consent_quote="")
                 for marker in ("zqchildcampa", "zqchildcampb", "zqchildcampc")]  # fmt: skip
     first = submit(f"zqcamperased: {BODY}")  # the group is known by this input's id, erased below
@@ -177,7 +176,7 @@ def _plant(service, engine) -> dict[str, str]:  # type: ignore[no-untyped-def]
         session.execute(update(Submission).where(col(Submission.receipt) == minor).values(consent_quote=True))
         session.commit()
     assert len({groups[r] for r in children}) == 1 and len({groups[r] for r in campaign}) == 1, groups
-    erase_record(engine, receipt=first, actor="test")
+    runtime.privacy.erase_record(receipt=first, actor="test")
     service.submit_pledge({"organisation": "Ministry of Labour", "stakeholder_group": "government", "review": REVIEW,
                            "title": "Fair recruitment", "text": "We pledge to end recruitment fees by 2027.",
                            "objectives": ["6"], "consent_store": "on"}, channel="web", message_id="pl", locale="en")  # fmt: skip
@@ -194,7 +193,7 @@ def _plant(service, engine) -> dict[str, str]:  # type: ignore[no-untyped-def]
 
 def test_no_output_shows_what_may_not_be_published(settings):
     with slack_runtime(settings) as (runtime, api):
-        pointers = _plant(runtime.service, runtime.engine)
+        pointers = _plant(runtime)
         texts = every_output(runtime, api).texts()
     leaks = [(output, marker, why) for output, text in texts.items() for marker, why in NEVER.items()
              if marker.casefold() in text.casefold()]  # fmt: skip

@@ -4,14 +4,6 @@ from __future__ import annotations
 
 from sqlmodel import Session, select
 
-from intake_api.chat_contacts import record_message_consent
-from intake_api.privacy import (
-    describe_contributor,
-    erase_contributor,
-    erase_record,
-    withdraw_consent,
-    withdraw_contributor_consent,
-)
 from models import ChatContact, ConsentRecord
 from tests.conftest import count_rows
 from tests.factories import input_answers
@@ -22,13 +14,12 @@ def _chat_input(service, runtime, user_id: int, review: str = "escwa") -> str:  
     """An input from Telegram whose author agreed to be written to about its review."""
     receipt = service.submit_input(input_answers(review=review), channel="telegram", message_id=f"c{user_id}{review}",
                                    locale="en", platform_user_id=user_id).code  # fmt: skip
-    assert record_message_consent(runtime.engine, runtime.keys, receipt=receipt, chat_id=user_id, granted=True,
-                                  channel="telegram", locale="en")  # fmt: skip
+    assert runtime.consent.record_message(receipt=receipt, chat_id=user_id, granted=True, channel="telegram", locale="en")
     return receipt
 
 
 def _kept_for(runtime, user_id: int) -> list[str]:  # type: ignore[no-untyped-def]
-    data = describe_contributor(runtime.engine, runtime.keys, channel="telegram", platform_user_id=user_id)
+    data = runtime.privacy.describe_contributor(channel="telegram", platform_user_id=user_id)
     return data.message_reviews if data else []
 
 
@@ -40,13 +31,13 @@ def test_the_chat_goes_with_every_withdrawal_and_erasure(service, engine, runtim
     _chat_input(service, runtime, 70_204)
     assert _kept_for(runtime, 70_203) == ["eca", "escwa"] and count_rows(engine, "chat_contact") == 5
 
-    assert withdraw_consent(engine, receipt=by_staff, consent="message", channel="slack", actor="staff:1")
+    assert runtime.consent.withdraw(receipt=by_staff, consent="message", channel="slack", actor="staff:1")
     assert _kept_for(runtime, 70_201) == []
-    assert erase_record(engine, receipt=erased, actor="contributor:web")
+    assert runtime.privacy.erase_record(receipt=erased, actor="contributor:web")
     assert _kept_for(runtime, 70_202) == []
-    assert withdraw_contributor_consent(engine, runtime.keys, channel="telegram", platform_user_id=70_203, consent="message") == 2
-    assert withdraw_contributor_consent(engine, runtime.keys, channel="telegram", platform_user_id=70_203, consent="message") == 0
-    assert erase_contributor(engine, runtime.keys, channel="telegram", platform_user_id=70_204) == 1
+    assert runtime.consent.withdraw_for_contributor(channel="telegram", platform_user_id=70_203, consent="message") == 2
+    assert runtime.consent.withdraw_for_contributor(channel="telegram", platform_user_id=70_203, consent="message") == 0
+    assert runtime.privacy.erase_contributor(channel="telegram", platform_user_id=70_204) == 1
     assert count_rows(engine, "chat_contact") == 0
     with Session(engine) as session:  # each withdrawal is on record, with its channel
         withdrawn = session.exec(select(ConsentRecord.channel).where(
@@ -59,5 +50,5 @@ def test_no_trace_of_the_encrypted_chat_after_erasure(file_runtime):  # noqa: F8
     with Session(file_runtime.engine) as session:
         sealed = session.exec(select(ChatContact.chat_id)).one()
     assert sealed in _file_bytes(file_runtime)
-    erase_contributor(file_runtime.engine, file_runtime.keys, channel="telegram", platform_user_id=70_205)
+    file_runtime.privacy.erase_contributor(channel="telegram", platform_user_id=70_205)
     assert sealed not in _file_bytes(file_runtime)

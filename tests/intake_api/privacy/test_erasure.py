@@ -10,7 +10,6 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import Session, select
 
-from intake_api.privacy import erase_contributor, erase_record, withdraw_contributor_consent
 from intake_api.runtime import build_runtime
 from intake_api.settings import Settings
 from models import AuditEntry, Submission
@@ -57,8 +56,8 @@ def test_no_trace_in_the_sqlite_file_after_vacuum(file_runtime):
     pseudonym = keys.pseudonym("telegram", 4242)
     assert MARKER.encode() in _file_bytes(file_runtime)
 
-    assert erase_contributor(file_runtime.engine, keys, channel="telegram", platform_user_id=4242) == 3
-    assert erase_record(file_runtime.engine, receipt=web, actor="contributor:web")
+    assert file_runtime.privacy.erase_contributor(channel="telegram", platform_user_id=4242) == 3
+    assert file_runtime.privacy.erase_record(receipt=web, actor="contributor:web")
 
     stored = _file_bytes(file_runtime)
     # "9555 01" and not "9555": four digits alone turn up in the microseconds of a timestamp.
@@ -70,15 +69,15 @@ def test_no_trace_in_the_sqlite_file_after_vacuum(file_runtime):
     assert "contributor.erased" in actions and "input.erased" in actions
 
 
-def test_erasure_is_idempotent_and_removes_the_slack_message(service, engine):
+def test_erasure_is_idempotent_and_removes_the_slack_message(service, engine, runtime):
     receipt = service.submit_input(input_answers(), channel="web", message_id="m", locale="en").code
     with Session(engine) as session:
         row = session.exec(select(Submission)).one()
         row.slack_channel, row.slack_ts = "CMOD", "1764000000.000001"
         session.add(row)
         session.commit()
-    assert erase_record(engine, receipt=receipt, actor="staff:1") is True
-    assert erase_record(engine, receipt=receipt, actor="staff:1") is False
+    assert runtime.privacy.erase_record(receipt=receipt, actor="staff:1") is True
+    assert runtime.privacy.erase_record(receipt=receipt, actor="staff:1") is False
     with engine.connect() as connection:
         assert connection.execute(text("SELECT channel, ts FROM slack_removal")).all() == [("CMOD", "1764000000.000001")]
     assert count_rows(engine, "submission") == 0 and count_rows(engine, "submission_objective") == 0
@@ -89,8 +88,8 @@ def test_withdrawing_quotes_for_a_chat_contributor_covers_all_their_inputs(servi
         service.submit_input(input_answers(), channel="telegram", message_id=f"q{n}", locale="en",
                              platform_user_id=77)  # fmt: skip
     other = service.submit_input(input_answers(), channel="telegram", message_id="o", locale="en", platform_user_id=78)
-    assert withdraw_contributor_consent(engine, runtime.keys, channel="telegram", platform_user_id=77, consent="quote") == 2
-    assert withdraw_contributor_consent(engine, runtime.keys, channel="telegram", platform_user_id=77, consent="quote") == 0
+    assert runtime.consent.withdraw_for_contributor(channel="telegram", platform_user_id=77, consent="quote") == 2
+    assert runtime.consent.withdraw_for_contributor(channel="telegram", platform_user_id=77, consent="quote") == 0
     with Session(engine) as session:
         quoted = session.exec(select(Submission.receipt).where(Submission.consent_quote == True)).all()  # noqa: E712
     assert quoted == [other.code]
@@ -98,15 +97,14 @@ def test_withdrawing_quotes_for_a_chat_contributor_covers_all_their_inputs(servi
 
 def test_original_is_sealed_and_revealed_only_with_a_reason(service, engine, runtime):
     from intake_api.policies.authorization import OPERATOR
-    from intake_api.privacy import reveal_original
 
     receipt = service.submit_input(input_answers(text=_text(5)), channel="web", message_id="s", locale="en").code
     with Session(engine) as session:
         stored = session.exec(select(Submission)).one()
     assert "9555" not in stored.text and b"9555" not in stored.text_original
     with pytest.raises(ValueError):
-        reveal_original(engine, runtime.keys, receipt=receipt, reason="", staff=OPERATOR)
-    revealed = reveal_original(engine, runtime.keys, receipt=receipt, reason="Court order 2027/14 in case of X", staff=OPERATOR)
+        runtime.privacy.reveal_original(receipt=receipt, reason="", staff=OPERATOR)
+    revealed = runtime.privacy.reveal_original(receipt=receipt, reason="Court order 2027/14 in case of X", staff=OPERATOR)
     assert revealed == _text(5)
     with Session(engine) as session:
         audit = session.exec(select(AuditEntry).where(AuditEntry.action == "input.original_revealed")).one()
@@ -115,12 +113,11 @@ def test_original_is_sealed_and_revealed_only_with_a_reason(service, engine, run
 
 def test_only_administrators_unseal_an_original(service, engine, runtime):
     from intake_api.policies.authorization import NotAllowed
-    from intake_api.privacy import reveal_original
     from intake_api.staff import add_staff
 
     receipt = service.submit_input(input_answers(text=_text(6)), channel="web", message_id="s6", locale="en").code
     organiser = add_staff(engine, email="org@un.example", role="organiser", reviews=["escwa"])
     with pytest.raises(NotAllowed):
-        reveal_original(engine, runtime.keys, receipt=receipt, reason="Court order 2027/14 in case of X", staff=organiser)
+        runtime.privacy.reveal_original(receipt=receipt, reason="Court order 2027/14 in case of X", staff=organiser)
     with Session(engine) as session:
         assert session.exec(select(AuditEntry).where(AuditEntry.action == "input.original_revealed")).all() == []

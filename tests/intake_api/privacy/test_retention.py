@@ -9,7 +9,7 @@ from click.testing import CliRunner
 from sqlmodel import Session, select
 
 from intake_api.cli import main
-from intake_api.retention import Policy, plan, purge
+from intake_api.retention import Policy, Retention
 from models import (
     BroadcastDelivery,
     ChatContact,
@@ -44,17 +44,17 @@ def _after_escwa_consultation(engine, days: int) -> datetime:  # type: ignore[no
 
 def test_nothing_is_due_before_the_retention_period_ends(service, engine):
     _fill(service)
-    assert sum(plan(engine, POLICY, now=_after_escwa_consultation(engine, 30)).values()) == 0
+    assert sum(Retention(engine, POLICY).plan(now=_after_escwa_consultation(engine, 30)).values()) == 0
 
 
 def test_purge_keeps_the_redacted_text_and_drops_contacts_originals_and_names(service, engine):
     _fill(service)
     now = _after_escwa_consultation(engine, 31)
-    due = plan(engine, POLICY, now=now)
+    due = Retention(engine, POLICY).plan(now=now)
     assert due["submission.contact_email"] == 7 and due["submission.text_original"] == 7
     assert due["registration.contact_email"] == 1 and due["registration.name_and_needs"] == 1
 
-    done = purge(engine, POLICY, now=now, batch=3)
+    done = Retention(engine, POLICY).purge(now=now, batch=3)
     assert done == due
     with Session(engine) as session:
         escwa = session.exec(select(Submission).where(Submission.review_slug == "escwa")).all()
@@ -64,13 +64,13 @@ def test_purge_keeps_the_redacted_text_and_drops_contacts_originals_and_names(se
     assert later.contact_email is not None  # its consultation is a week later: not due yet
     assert registration.name == b"" and registration.accessibility_needs is None
     assert registration.attendance_mode == "in_person"  # counts for the report stay
-    assert sum(plan(engine, POLICY, now=now).values()) == 0
+    assert sum(Retention(engine, POLICY).plan(now=now).values()) == 0
 
 
 def test_a_purge_that_crashes_midway_finishes_on_the_next_run(service, engine):
     _fill(service)
     now = _after_escwa_consultation(engine, 31)
-    due = plan(engine, POLICY, now=now)
+    due = Retention(engine, POLICY).plan(now=now)
     batches = []
 
     def crash_after_two(_step: str, count: int) -> None:
@@ -79,11 +79,11 @@ def test_a_purge_that_crashes_midway_finishes_on_the_next_run(service, engine):
             raise KeyboardInterrupt("power cut")
 
     with pytest.raises(KeyboardInterrupt):
-        purge(engine, POLICY, now=now, batch=2, progress=crash_after_two)
-    left = plan(engine, POLICY, now=now)
+        Retention(engine, POLICY).purge(now=now, batch=2, progress=crash_after_two)
+    left = Retention(engine, POLICY).plan(now=now)
     assert sum(left.values()) == sum(due.values()) - 4  # two committed batches of two
-    purge(engine, POLICY, now=now, batch=2)
-    assert sum(plan(engine, POLICY, now=now).values()) == 0
+    Retention(engine, POLICY).purge(now=now, batch=2)
+    assert sum(Retention(engine, POLICY).plan(now=now).values()) == 0
 
 
 def test_idle_conversations_go_after_the_retention_period(engine):
@@ -92,7 +92,7 @@ def test_idle_conversations_go_after_the_retention_period(engine):
         session.add(ChatSession(channel="telegram", pseudonym="a" * 64, step="q:text", data={"answers": {"text": "draft"}}, updated_at=old))
         session.add(ChatSession(channel="telegram", pseudonym="b" * 64, step="idle"))
         session.commit()
-    assert purge(engine, POLICY)["chat_session.idle"] == 1
+    assert Retention(engine, POLICY).purge()["chat_session.idle"] == 1
     with Session(engine) as session:
         assert [c.pseudonym[0] for c in session.exec(select(ChatSession))] == ["b"]
 
@@ -105,7 +105,7 @@ def test_replies_never_sent_go_after_a_day(engine):
                               created_at=datetime.now(UTC) - timedelta(days=2)))  # fmt: skip
         session.add(ChatReply(channel="telegram", chat_key="b" * 64, call=b"sealed"))
         session.commit()
-    assert purge(engine, POLICY)["chat_reply.unsent"] == 1
+    assert Retention(engine, POLICY).purge()["chat_reply.unsent"] == 1
     with Session(engine) as session:
         assert [r.chat_key[0] for r in session.exec(select(ChatReply))] == ["b"]
 
@@ -131,31 +131,28 @@ def test_cli_dry_run_shows_what_would_go_and_changes_nothing(runtime, service, e
 
 
 def test_a_review_can_keep_contacts_for_less_time(service, engine):
-    from intake_api.retention import set_review_retention
 
     _fill(service)
     now = _after_escwa_consultation(engine, 8)
-    assert plan(engine, POLICY, now=now)["submission.contact_email"] == 0
-    set_review_retention(engine, review_slug="escwa", days=7, actor="test")
-    assert plan(engine, POLICY, now=now)["submission.contact_email"] == 7
+    assert Retention(engine, POLICY).plan(now=now)["submission.contact_email"] == 0
+    Retention(engine, POLICY).set_review_retention(review_slug="escwa", days=7, actor="test")
+    assert Retention(engine, POLICY).plan(now=now)["submission.contact_email"] == 7
 
 
 def test_chats_kept_for_messages_go_with_the_contact_details(service, engine, runtime):
     from intake_api.broadcasts import create_broadcast
-    from intake_api.chat_contacts import record_message_consent
     from tests.factories import input_answers
 
     for n, review in enumerate(("escwa", "escwa", "unece")):
         receipt = service.submit_input(input_answers(review=review), channel="telegram", message_id=f"t{n}",
                                        locale="en", platform_user_id=70_300 + n).code  # fmt: skip
-        record_message_consent(engine, runtime.keys, receipt=receipt, chat_id=70_300 + n, granted=True,
-                               channel="telegram", locale="en")  # fmt: skip
+        runtime.consent.record_message(receipt=receipt, chat_id=70_300 + n, granted=True, channel="telegram", locale="en")
     create_broadcast(engine, runtime.keys, review_slug="escwa", messages={"*": "The consultation is on Monday."},
                      actor="test")  # fmt: skip
     now = _after_escwa_consultation(engine, 31)
-    due = plan(engine, POLICY, now=now)
+    due = Retention(engine, POLICY).plan(now=now)
     assert due["chat_contact.review_ended"] == 2 and due["broadcast_delivery.review_ended"] == 2
-    purge(engine, POLICY, now=now)
+    Retention(engine, POLICY).purge(now=now)
     with Session(engine) as session:
         assert [c.review_slug for c in session.exec(select(ChatContact))] == ["unece"]
         assert session.exec(select(BroadcastDelivery)).all() == []

@@ -66,13 +66,12 @@ def test_wrong_code_and_unknown_receipt_look_the_same(client, locale):
         assert receipt in body if response is wrong else True  # what was typed is kept
 
 
-def test_stop_quotes_takes_effect_in_the_next_report(client, engine):
-    from intake_api.moderation import moderate
+def test_stop_quotes_takes_effect_in_the_next_report(client, engine, runtime):
     from intake_api.staff import add_staff
 
     receipt, code, _ = send(client, consent_quote="on", text="Regular pathways for young workers must open now.")
     admin = add_staff(engine, email="admin@un.example", role="admin", reviews=[])
-    moderate(engine, receipt=receipt, action="include", actor=admin)  # staff chose it for the report
+    runtime.moderation.moderate(receipt=receipt, action="include", actor=admin)  # staff chose it for the report
     before = build_report(engine, review_slug="escwa").quotes
     assert any(receipt == r for quotes in before.values() for r, _ in quotes)
 
