@@ -23,16 +23,14 @@ from typing import Any
 from sqlalchemy import ColumnElement, Engine, delete, func, update
 from sqlmodel import col, select
 
+from intake_api.record_kinds import KINDS
 from models import crud
 from models.base import utcnow
 from models.broadcast import Broadcast, BroadcastDelivery, ChatContact
 from models.conversation import ChatSession
 from models.db import read_session, write_session
 from models.inbox import InboxEntry
-from models.intake_record import IntakeRecord
 from models.outbox import ChatReply
-from models.pledge import Pledge
-from models.practice import Practice
 from models.registration import Registration
 from models.review import RegionalReview
 from models.submission import Submission
@@ -40,7 +38,6 @@ from models.submission import Submission
 BATCH = 500
 DELIVERY_RETENTION = timedelta(days=30)  # long past any platform's redelivery window
 REPLY_RETENTION = timedelta(days=1)
-_RECORDS: tuple[type[IntakeRecord], ...] = (Submission, Pledge, Practice, Registration)
 
 
 @dataclass(frozen=True)
@@ -157,7 +154,7 @@ def steps(ended: list[str], policy: Policy, now: datetime) -> list[Step]:
         Step(f"{model.__tablename__}.contact_email", model,  # type: ignore[attr-defined]
              col(model.review_slug).in_(ended) & col(model.contact_email).is_not(None),  # type: ignore[attr-defined]
              {"contact_email": None})
-        for model in _RECORDS
+        for model in (kind.model for kind in KINDS.values())
     ]  # fmt: skip
     plan += [
         Step("submission.text_original", Submission,

@@ -20,7 +20,7 @@ from sqlmodel import Session
 from telegram import Update
 
 from bots.telegram.client import BotClient
-from bots.telegram.conversation import CHANNEL, Conversation, Incoming, Ports, Reply
+from bots.telegram.conversation import CHANNEL, Conversation, Incoming, Ports, Reply, Step
 from bots.telegram.inbound_limit import SLOW_DOWN, InboundLimit, Verdict
 from bots.telegram.replies import Call, ReplySender, reply_calls
 from intake_api.chat_outbox import ChatOutbox
@@ -213,7 +213,7 @@ class TelegramChannel:
                                 callback_query_id=parsed.callback_query_id)  # fmt: skip
 
             def settle(session: Session, state: ChatState = state, calls: list[Call] = calls) -> None:
-                if state.step != "erased":  # nothing of an erased person is kept, not even the conversation
+                if state.step != Step.ERASED:  # nothing of an erased person is kept, not even the conversation
                     state.data["last_update"] = parsed.update_id
                     self.sessions.save(state, session=session)
                 self.outbox.add(session, chat_id=chat_id, calls=calls)

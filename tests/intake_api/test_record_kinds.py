@@ -22,11 +22,11 @@ from sqlalchemy import UniqueConstraint
 from sqlalchemy.exc import SAWarning
 from sqlmodel import Field, Session, SQLModel, select
 
-from intake_api.app import create_app
 from intake_api.api.openapi import openapi_document
+from intake_api.app import create_app
 from intake_api.crypto import KeyRing
 from intake_api.exports import iter_records, write_jsonl
-from intake_api.privacy import erase_record, record_kind
+from intake_api.privacy import record_kind
 from intake_api.questionnaire import PLEDGE, REVIEW_CHOICES, Kind, Question, Questionnaire
 from intake_api.record_kinds import (
     KINDS,
@@ -206,7 +206,7 @@ def test_the_api_creates_and_lists_it_as_its_openapi_entries_say(trial, trial_cl
     assert trial_client.get("/api/v1/trials").status_code == 401
 
 
-def test_erasure_removes_it(trial, service, engine):
+def test_erasure_removes_it(trial, service, engine, runtime):
     receipt = service.submit(
         "trial",
         {"review": "eca", "title": "Trial to forget", "consent_store": True},
@@ -215,9 +215,9 @@ def test_erasure_removes_it(trial, service, engine):
         locale="en",
     ).code
     assert receipt.startswith("TQ-")
-    assert erase_record(engine, receipt=receipt, actor="test") is True
+    assert runtime.privacy.erase_record(receipt=receipt, actor="test") is True
     assert _rows(engine, trial.model) == []
-    assert erase_record(engine, receipt=receipt, actor="test") is False
+    assert runtime.privacy.erase_record(receipt=receipt, actor="test") is False
 
 
 def test_the_api_erases_it_by_receipt(trial, trial_client, service, engine, admin_token):

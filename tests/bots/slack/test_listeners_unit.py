@@ -18,7 +18,6 @@ from slack_bolt import BoltContext
 from bots.slack.context import CONTEXT_KEY, Refused, SlackContext, require_staff
 from bots.slack.listeners import actions, commands, events, shortcuts, views
 from intake_api.i18n import gettext
-from intake_api.moderation import find_input
 from intake_api.policies.authorization import (
     ADMINS_ONLY,
     NOT_STAFF,
@@ -254,7 +253,7 @@ def test_gcm_erase_by_an_administrator(ack, client, context, slack, receipt):
         "%(receipt)s is erased, with its consents and its moderation message.",
         receipt=receipt,
     )
-    assert find_input(slack.runtime.engine, receipt=receipt) is None
+    assert slack.runtime.moderation.find_input(receipt=receipt) is None
 
 
 # actions: moderation buttons
@@ -270,7 +269,7 @@ def test_a_status_button_moderates_and_rerenders_the_message(ack, client, contex
         and updated["text"] == receipt
         and "<@UORG>" in json.dumps(updated["blocks"])
     )
-    found = find_input(slack.runtime.engine, receipt=receipt)
+    found = slack.runtime.moderation.find_input(receipt=receipt)
     assert found is not None and found.status == "flagged"
 
 
@@ -339,7 +338,7 @@ def test_a_captured_input_is_stored_and_confirmed_without_posting_it(ack, client
     receipt = confirmation["text"].rsplit(" ", 1)[-1]
     assert (
         confirmation["user"] == "UORG"
-        and find_input(slack.runtime.engine, receipt=receipt) is not None
+        and slack.runtime.moderation.find_input(receipt=receipt) is not None
     )
     # the moderation feed posts it, after the acknowledgement
     assert client.sent("chat_postMessage") == []
@@ -384,7 +383,7 @@ def test_tagging_adds_the_objectives_and_rerenders_the_message(
         context=context,
     )
     ack.assert_called_once_with()
-    found = find_input(slack.runtime.engine, receipt=receipt)
+    found = slack.runtime.moderation.find_input(receipt=receipt)
     assert found is not None and 7 in found.objectives
     assert client.sent("chat_update")[0]["ts"] == "1.2"
 

@@ -175,6 +175,34 @@ class FakeService:
 
 
 @dataclass
+class FakePrivacy:
+    """The privacy service's side the conversation uses, recording what was asked of it."""
+
+    chat: Chat
+
+    def describe_contributor(self, **who: Any) -> ContributorData | None:
+        return self.chat.known
+
+    def erase_contributor(self, **who: Any) -> int:
+        self.chat.calls.append(("erase",))
+        return 2
+
+
+@dataclass
+class FakeConsent:
+    """The consent service's side the conversation uses, recording what was asked of it."""
+
+    chat: Chat
+
+    def record_message(self, *, receipt: str, granted: bool, locale: str, **where: Any) -> None:
+        self.chat.calls.append(("messages", receipt, granted, locale))
+
+    def withdraw_for_contributor(self, *, consent: str, **who: Any) -> int:
+        self.chat.calls.append(("stop_quotes",) if consent == "quote" else ("stop_messages",))
+        return 1
+
+
+@dataclass
 class Chat:
     """One person's conversation and what it did through its ports."""
 
@@ -187,14 +215,10 @@ class Chat:
     def ports(self) -> Ports:
         return Ports(
             service=self.service,  # type: ignore[arg-type]
+            privacy=FakePrivacy(self),  # type: ignore[arg-type]
+            consent=FakeConsent(self),  # type: ignore[arg-type]
             platform_user_id=7,
-            describe=lambda: self.known,
-            erase=lambda: self.calls.append(("erase",)) or 2,
-            stop_quotes=lambda: self.calls.append(("stop_quotes",)) or 1,
-            messages=lambda receipt, granted, locale: self.calls.append(
-                ("messages", receipt, granted, locale)
-            ),
-            stop_messages=lambda: self.calls.append(("stop_messages",)) or 1,
+            chat_id=7,
             help_after=lambda receipt, locale: self.urgent,
         )
 
