@@ -28,7 +28,9 @@ def _analysis(*, quick: bool = False, databases: Any = (), rounds: int = 5) -> N
     from bench import analysis
 
     with tempfile.TemporaryDirectory() as directory:
-        analysis.intake_per_input(Path(directory), rounds=rounds, per_round=20 if quick else analysis.PER_ROUND)
+        analysis.intake_per_input(
+            Path(directory), rounds=rounds, per_round=20 if quick else analysis.PER_ROUND
+        )
         analysis.batch(Path(directory), 2_000 if quick else 100_000, rounds=min(rounds, 3))
 
 
@@ -65,22 +67,35 @@ BENCHMARKS: dict[str, Callable[..., None]] = {
     "B6": _broadcast,
     "B6x": _during_broadcast,  # B1's and B4's p99 during a B6 broadcast vs alone: the two below
     "B6x-B1": _lazy("during_broadcast"),  # the form (bench/during_broadcast.py)
-    "B6x-B4": _lazy("webhook_during_broadcast"),  # the Telegram webhook (bench/webhook_during_broadcast.py)
+    "B6x-B4": _lazy(
+        "webhook_during_broadcast"
+    ),  # the Telegram webhook (bench/webhook_during_broadcast.py)
     "B7": _lazy("export"),
 }
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
+    parser = argparse.ArgumentParser(
+        prog="python -m bench",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--only", help="comma-separated ids: " + ",".join(BENCHMARKS))
-    parser.add_argument("--quick", action="store_true", help="tiny sizes and short runs (smoke test)")
+    parser.add_argument(
+        "--quick", action="store_true", help="tiny sizes and short runs (smoke test)"
+    )
     parser.add_argument("--databases", default=",".join(DATABASES), help="sqlite,postgresql")
-    parser.add_argument("--rounds", type=int, default=5, help="alternating rounds (medians of at least 5)")
+    parser.add_argument(
+        "--rounds", type=int, default=5, help="alternating rounds (medians of at least 5)"
+    )
     parser.add_argument("--json", type=Path, help="write every result here")
     args = parser.parse_args(argv)
     known = {name.upper(): name for name in BENCHMARKS}
-    chosen = [known.get(name.strip().upper(), name.strip()) for name in args.only.split(",")] if args.only else list(BENCHMARKS)
+    chosen = (
+        [known.get(name.strip().upper(), name.strip()) for name in args.only.split(",")]
+        if args.only
+        else list(BENCHMARKS)
+    )
     unknown = [name for name in chosen if name not in BENCHMARKS]
     if unknown:
         parser.error(f"unknown benchmark {', '.join(unknown)}; known: {', '.join(BENCHMARKS)}")
@@ -88,8 +103,11 @@ def main(argv: list[str] | None = None) -> int:
     if "postgresql" in databases and not postgres_available():
         print("PostgreSQL does not answer: measuring on SQLite only", flush=True)
         databases = [d for d in databases if d != "postgresql"]
-    print(f"python {platform.python_version()} · {platform.platform()} · {', '.join(chosen)} on "
-          f"{', '.join(databases)}{' (quick)' if args.quick else ''}", flush=True)  # fmt: skip
+    print(
+        f"python {platform.python_version()} · {platform.platform()} · {', '.join(chosen)} on "
+        f"{', '.join(databases)}{' (quick)' if args.quick else ''}",
+        flush=True,
+    )
     started = time.perf_counter()
     for name in chosen:
         print(f"== {name}", flush=True)

@@ -43,14 +43,18 @@ _DIGEST = (
     "SELECT duplicate_group, count(*) FROM submission WHERE review_slug = :r AND created_at >= :s AND created_at < :u AND duplicate_group IS NOT NULL GROUP BY duplicate_group ORDER BY count(*) DESC, duplicate_group LIMIT 5",
     "SELECT max(id) FROM submission",
     "SELECT review_slug, coalesce(language, locale), text FROM submission WHERE created_at >= :s AND created_at < :u AND id > (SELECT max(id) FROM submission) - 10000",
-)  # fmt: skip
+)
 
 _REPORT = (
     "SELECT min(created_at), max(created_at), count(*) FROM submission WHERE review_slug = :r",
-    *(f"SELECT {c}, count(*) FROM submission WHERE review_slug = :r GROUP BY {c} ORDER BY count(*) DESC, {c}"
-      for c in ("channel", "locale", "country", "theme")),
-    *(f"SELECT stakeholder_group, {c}, count(*) FROM submission WHERE review_slug = :r GROUP BY stakeholder_group, {c}"
-      for c in ("age_group", "gender", "channel")),
+    *(
+        f"SELECT {c}, count(*) FROM submission WHERE review_slug = :r GROUP BY {c} ORDER BY count(*) DESC, {c}"
+        for c in ("channel", "locale", "country", "theme")
+    ),
+    *(
+        f"SELECT stakeholder_group, {c}, count(*) FROM submission WHERE review_slug = :r GROUP BY stakeholder_group, {c}"
+        for c in ("age_group", "gender", "channel")
+    ),
     "SELECT o.objective_number, count(*) FROM submission_objective o JOIN submission s ON s.id = o.submission_id WHERE s.review_slug = :r GROUP BY o.objective_number ORDER BY o.objective_number",
     "SELECT receipt, theme, text, duplicate_group FROM submission WHERE review_slug = :r AND status = 'included' AND consent_quote = :true ORDER BY created_at",
     "SELECT organisation, title, objectives FROM pledge WHERE review_slug = :r ORDER BY id",
@@ -62,15 +66,17 @@ _REPORT = (
     "SELECT max(id) FROM submission",
     "SELECT review_slug, coalesce(language, locale), text FROM submission WHERE id > (SELECT max(id) FROM submission) - 10000",
     "SELECT g.decision, count(*) FROM objective_suggestion g JOIN submission s ON s.id = g.submission_id WHERE s.review_slug = :r AND g.decision IS NOT NULL GROUP BY g.decision",
-)  # fmt: skip
+)
 
 _STATS = (
     "SELECT slug FROM regional_review ORDER BY consultation_on",
     "SELECT review_slug, sum(CASE WHEN created_at >= :day THEN 1 ELSE 0 END), sum(CASE WHEN created_at >= :week THEN 1 ELSE 0 END), count(*) FROM submission GROUP BY review_slug",
     "SELECT review_slug, stakeholder_group, count(*) FROM submission GROUP BY review_slug, stakeholder_group ORDER BY count(*) DESC",
-    *(f"SELECT receipt, text FROM submission WHERE review_slug = '{slug}' AND status = 'flagged' ORDER BY updated_at DESC LIMIT 5"
-      for slug in ("eca", "eclac", "escap", "escwa", "unece")),
-)  # fmt: skip
+    *(
+        f"SELECT receipt, text FROM submission WHERE review_slug = '{slug}' AND status = 'flagged' ORDER BY updated_at DESC LIMIT 5"
+        for slug in ("eca", "eclac", "escap", "escwa", "unece")
+    ),
+)
 
 
 class RawStore:
@@ -88,7 +94,10 @@ class RawStore:
     def run(self, queries: Sequence[str], params: dict[str, Any]) -> int:
         values = {**params, "true": True}
         if self.sqlite:
-            values = {k: v.strftime("%Y-%m-%d %H:%M:%S.%f") if isinstance(v, datetime) else v for k, v in values.items()}
+            values = {
+                k: v.strftime("%Y-%m-%d %H:%M:%S.%f") if isinstance(v, datetime) else v
+                for k, v in values.items()
+            }
         fetched = 0
         cursor = self.connection.cursor()
         for query in queries:
@@ -120,26 +129,46 @@ def measure(kind: str, url: str, size: int, rounds: int) -> dict[str, Figure]:
     day = dataset.NOW.replace(hour=0, minute=0, second=0, microsecond=0)
     period = {"r": REVIEW, "s": since, "u": until}
     cases = {
-        "digest": (lambda: raw.run(_DIGEST, period),
-                   lambda: digest_for(engine, review_slug=REVIEW, since=since, until=until)),
-        "report": (lambda: raw.run(_REPORT, {"r": REVIEW}),
-                   lambda: build_report(engine, review_slug=REVIEW)),
-        "stats": (lambda: raw.run(_STATS, {"day": day, "week": dataset.NOW - timedelta(days=7)}),
-                  lambda: review_stats(engine, now=dataset.NOW)),
-    }  # fmt: skip
+        "digest": (
+            lambda: raw.run(_DIGEST, period),
+            lambda: digest_for(engine, review_slug=REVIEW, since=since, until=until),
+        ),
+        "report": (
+            lambda: raw.run(_REPORT, {"r": REVIEW}),
+            lambda: build_report(engine, review_slug=REVIEW),
+        ),
+        "stats": (
+            lambda: raw.run(_STATS, {"day": day, "week": dataset.NOW - timedelta(days=7)}),
+            lambda: review_stats(engine, now=dataset.NOW),
+        ),
+    }
     candidates: dict[str, Figure] = {}
     for name, (baseline, candidate) in cases.items():
-        base, cand = alternate(lambda b=baseline: _timed(b), lambda c=candidate: _timed(c), rounds=rounds)  # type: ignore[misc]
+        base, cand = alternate(
+            lambda b=baseline: _timed(b), lambda c=candidate: _timed(c), rounds=rounds
+        )  # type: ignore[misc]
         ratio_target = TARGET[kind]
-        report(f"B3 {name} {kind} {size:,} inputs", "s", base, cand, target=f"<= {ratio_target}x raw",
-               met=cand.median <= ratio_target * base.median, benchmark="B3", database=kind, size=size, case=name)  # fmt: skip
+        report(
+            f"B3 {name} {kind} {size:,} inputs",
+            "s",
+            base,
+            cand,
+            target=f"<= {ratio_target}x raw",
+            met=cand.median <= ratio_target * base.median,
+            benchmark="B3",
+            database=kind,
+            size=size,
+            case=name,
+        )
         candidates[name] = cand
     raw.close()
     engine.dispose()
     return candidates
 
 
-def run(*, quick: bool = False, databases: Sequence[str] = ("sqlite", "postgresql"), rounds: int = 5) -> None:
+def run(
+    *, quick: bool = False, databases: Sequence[str] = ("sqlite", "postgresql"), rounds: int = 5
+) -> None:
     small, large = (2_000, 20_000) if quick else (100_000, 1_000_000)
     for kind in databases:
         with database(kind) as url:
@@ -154,5 +183,7 @@ def run(*, quick: bool = False, databases: Sequence[str] = ("sqlite", "postgresq
             at_large = measure(kind, url, large, rounds)
             for name in at_small:
                 scale = at_large[name].median / at_small[name].median
-                note(f"B3 {name} {kind}: {large:,} / {small:,} time = {scale:.1f} (target <= {SCALE_TARGET:.0f}; "
-                     f"met {'yes' if scale <= SCALE_TARGET else 'no'})")  # fmt: skip
+                note(
+                    f"B3 {name} {kind}: {large:,} / {small:,} time = {scale:.1f} (target <= {SCALE_TARGET:.0f}; "
+                    f"met {'yes' if scale <= SCALE_TARGET else 'no'})"
+                )

@@ -35,8 +35,15 @@ _SENTENCE_END = re.compile(r"(?<=[.!?。！？؟])\s*")
 
 
 def _answers(text: str) -> dict[str, object]:
-    return {"review": "escwa", "stakeholder_group": "youth", "theme": "cooperation", "objectives": ["5"],
-            "text": text, "consent_store": "on", "consent_quote": "on"}  # fmt: skip
+    return {
+        "review": "escwa",
+        "stakeholder_group": "youth",
+        "theme": "cooperation",
+        "objectives": ["5"],
+        "text": text,
+        "consent_store": "on",
+        "consent_quote": "on",
+    }
 
 
 def distinct_texts(corpus: list[dict[str, str]], count: int) -> list[str]:
@@ -45,8 +52,13 @@ def distinct_texts(corpus: list[dict[str, str]], count: int) -> list[str]:
     by_locale: dict[str, list[list[str]]] = {}
     for entry in corpus:
         by_locale.setdefault(entry["locale"], []).append(_SENTENCE_END.split(entry["text"].strip()))
-    pairs = [" ".join(a[: max(1, len(a) // 2)] + b[max(1, len(b) // 2):])
-             for texts in by_locale.values() for a in texts for b in texts if a is not b and len(b) > 1]  # fmt: skip
+    pairs = [
+        " ".join(a[: max(1, len(a) // 2)] + b[max(1, len(b) // 2) :])
+        for texts in by_locale.values()
+        for a in texts
+        for b in texts
+        if a is not b and len(b) > 1
+    ]
     random.Random(2026).shuffle(pairs)
     pairs = list(dict.fromkeys(pairs))
     if len(pairs) < count:
@@ -63,10 +75,14 @@ def intake_per_input(directory: Path, *, rounds: int = 5, per_round: int = PER_R
         "copies of earlier inputs": [entry["text"] for entry in corpus],
     }
     for workload, texts in workloads.items():
-        _intake_per_input(directory / workload.replace(" ", "-"), texts, workload, rounds, per_round)
+        _intake_per_input(
+            directory / workload.replace(" ", "-"), texts, workload, rounds, per_round
+        )
 
 
-def _intake_per_input(directory: Path, texts: list[str], workload: str, rounds: int, per_round: int) -> None:
+def _intake_per_input(
+    directory: Path, texts: list[str], workload: str, rounds: int, per_round: int
+) -> None:
     directory.mkdir()
     engines = {}
     services = {}
@@ -82,15 +98,22 @@ def _intake_per_input(directory: Path, texts: list[str], workload: str, rounds: 
         for _ in range(per_round):
             n = next(counter)
             started = time.perf_counter()
-            services[analysis].submit_input(_answers(texts[n % len(texts)]), channel="web",
-                                            message_id=f"m{n}", locale="en")  # fmt: skip
+            services[analysis].submit_input(
+                _answers(texts[n % len(texts)]), channel="web", message_id=f"m{n}", locale="en"
+            )
             timings.append(time.perf_counter() - started)
         return statistics.median(timings) * 1000
 
     bare, full = alternate(lambda: one_round(False), lambda: one_round(True), rounds=rounds)
     added = full.median - bare.median
-    report(f"A intake per input, {workload} (median)", "ms", bare, full, target="analysis adds <= 2 ms",
-           met=added <= 2.0)  # fmt: skip
+    report(
+        f"A intake per input, {workload} (median)",
+        "ms",
+        bare,
+        full,
+        target="analysis adds <= 2 ms",
+        met=added <= 2.0,
+    )
     print(f"  analysis adds {added:.3f} ms per input (median of medians)", flush=True)
     for engine in engines.values():
         engine.dispose()
@@ -108,15 +131,30 @@ def batch(directory: Path, inputs: int, *, rounds: int = 3) -> None:
         words = texts[n % len(texts)].split()
         if n % 7:  # most texts differ a little, as real inputs do; every 7th is an exact copy
             rng.shuffle(words)
-        rows.append({"review_slug": "escwa", "text": " ".join(words), "receipt": f"IN-B{n:07d}", "channel": "web",
-                     "channel_message_id": f"b{n}", "locale": "en", "consent_store": True, "consent_quote": False,
-                     "consent_version": "bench", "status": "new"})  # fmt: skip
+        rows.append(
+            {
+                "review_slug": "escwa",
+                "text": " ".join(words),
+                "receipt": f"IN-B{n:07d}",
+                "channel": "web",
+                "channel_message_id": f"b{n}",
+                "locale": "en",
+                "consent_store": True,
+                "consent_quote": False,
+                "consent_version": "bench",
+                "status": "new",
+            }
+        )
     with engine.begin() as connection:
-        connection.execute(sql(
-            "INSERT INTO submission (review_slug, text, receipt, channel, channel_message_id, locale, consent_store, "
-            "consent_quote, consent_version, status, created_at, updated_at) VALUES (:review_slug, :text, :receipt, "
-            ":channel, :channel_message_id, :locale, :consent_store, :consent_quote, :consent_version, :status, "
-            "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"), rows)  # fmt: skip
+        connection.execute(
+            sql(
+                "INSERT INTO submission (review_slug, text, receipt, channel, channel_message_id, locale, consent_store, "
+                "consent_quote, consent_version, status, created_at, updated_at) VALUES (:review_slug, :text, :receipt, "
+                ":channel, :channel_message_id, :locale, :consent_store, :consent_quote, :consent_version, :status, "
+                "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+            ),
+            rows,
+        )
     print(f"  loaded {inputs} inputs in {time.perf_counter() - started:.1f} s", flush=True)
     del service
 
@@ -124,8 +162,10 @@ def batch(directory: Path, inputs: int, *, rounds: int = 3) -> None:
         started = time.perf_counter()
         with engine.begin() as connection:
             texts_read = connection.execute(sql("SELECT id, text FROM submission")).all()
-            connection.execute(sql("UPDATE submission SET duplicate_group = NULL WHERE id = :id"),
-                               [{"id": i} for i, _ in texts_read])  # fmt: skip
+            connection.execute(
+                sql("UPDATE submission SET duplicate_group = NULL WHERE id = :id"),
+                [{"id": i} for i, _ in texts_read],
+            )
         return time.perf_counter() - started
 
     def regroup() -> float:
@@ -138,12 +178,21 @@ def batch(directory: Path, inputs: int, *, rounds: int = 3) -> None:
         return elapsed
 
     base, cand = alternate(bare, regroup, rounds=rounds)
-    report(f"B dedupe batch over {inputs} inputs", "s", base, cand, target="< 60 s on 2 cores", met=cand.median < 60)
+    report(
+        f"B dedupe batch over {inputs} inputs",
+        "s",
+        base,
+        cand,
+        target="< 60 s on 2 cores",
+        met=cand.median < 60,
+    )
     engine.dispose()
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--inputs", type=int, default=100_000)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as directory:

@@ -86,7 +86,9 @@ class Size:
         """Seconds, first message to last, under Telegram's limits (see the module docstring)."""
         per_group = len(MESSAGE)
         counts = [1] * self.chats + [per_group] * self.groups
-        return minimum_seconds(counts, set(range(self.chats, self.chats + self.groups)), TelegramLimits())
+        return minimum_seconds(
+            counts, set(range(self.chats, self.chats + self.groups)), TelegramLimits()
+        )
 
 
 FULL, QUICK = Size(3_000, 10), Size(300, 10)
@@ -97,8 +99,9 @@ def prepare(url: str, size: Size) -> None:
     engine = make_engine(url)
     upgrade(engine)
     with engine.connect() as connection:
-        present = connection.execute(select(func.count()).select_from(ChatContact)
-                                     .where(ChatContact.review_slug == REVIEW)).scalar_one()  # fmt: skip
+        present = connection.execute(
+            select(func.count()).select_from(ChatContact).where(ChatContact.review_slug == REVIEW)
+        ).scalar_one()
     if present >= size.chats:
         engine.dispose()
         return
@@ -106,18 +109,34 @@ def prepare(url: str, size: Size) -> None:
     chats = range(FIRST_CHAT, FIRST_CHAT + size.chats)
     now = utcnow()
     with engine.begin() as connection:
-        connection.execute(insert(Contributor), [
-            {"pseudonym": keys.pseudonym("telegram", chat), "channel": "telegram", "locale": LOCALES[n % len(LOCALES)],
-             "created_at": now, "last_seen_at": now}
-            for n, chat in enumerate(chats)
-        ])  # fmt: skip
+        connection.execute(
+            insert(Contributor),
+            [
+                {
+                    "pseudonym": keys.pseudonym("telegram", chat),
+                    "channel": "telegram",
+                    "locale": LOCALES[n % len(LOCALES)],
+                    "created_at": now,
+                    "last_seen_at": now,
+                }
+                for n, chat in enumerate(chats)
+            ],
+        )
         ids = dict(connection.execute(select(Contributor.pseudonym, Contributor.id)).all())
-        connection.execute(insert(ChatContact), [
-            {"contributor_id": ids[keys.pseudonym("telegram", chat)], "review_slug": REVIEW, "channel": "telegram",
-             "chat_id": keys.encrypt(str(chat), context=CHAT_ID_CONTEXT), "locale": LOCALES[n % len(LOCALES)],
-             "granted_at": now}
-            for n, chat in enumerate(chats)
-        ])  # fmt: skip
+        connection.execute(
+            insert(ChatContact),
+            [
+                {
+                    "contributor_id": ids[keys.pseudonym("telegram", chat)],
+                    "review_slug": REVIEW,
+                    "channel": "telegram",
+                    "chat_id": keys.encrypt(str(chat), context=CHAT_ID_CONTEXT),
+                    "locale": LOCALES[n % len(LOCALES)],
+                    "granted_at": now,
+                }
+                for n, chat in enumerate(chats)
+            ],
+        )
     engine.dispose()
 
 
@@ -127,7 +146,11 @@ def _command(folder: Path, round_number: int, size: Size) -> list[str]:
     for locale, text in MESSAGE.items():
         path = folder / f"message-{round_number}-{locale.strip('*') or 'as-written'}.txt"
         path.write_text(f"{text} ({round_number})", encoding="utf-8")
-        args += ["--message-file", str(path)] if locale == "*" else ["--translation", f"{locale}={path}"]
+        args += (
+            ["--message-file", str(path)]
+            if locale == "*"
+            else ["--translation", f"{locale}={path}"]
+        )
     for group in GROUPS[: size.groups]:
         args += ["--group", str(group)]
     return [sys.executable, "-m", "intake_api.cli", "broadcast", *args]
@@ -137,13 +160,23 @@ def one_round(url: str, size: Size, folder: Path, round_number: int) -> dict[str
     """One broadcast through the real command against a fresh enforcing fake; the figures."""
     api = FakeBotApi(Limits()).start()
     env = {k: v for k, v in os.environ.items() if not k.startswith("INTAKE_")}
-    env.update(INTAKE_DATABASE_URL=url, INTAKE_SECRET_KEY=SECRET, INTAKE_TELEGRAM_TOKEN=TOKEN,
-               INTAKE_TELEGRAM_API_URL=api.base_url)  # fmt: skip
+    env.update(
+        INTAKE_DATABASE_URL=url,
+        INTAKE_SECRET_KEY=SECRET,
+        INTAKE_TELEGRAM_TOKEN=TOKEN,
+        INTAKE_TELEGRAM_API_URL=api.base_url,
+    )
     try:
         print(SENDING, flush=True)
         started = time.perf_counter()
-        finished = subprocess.run(_command(folder, round_number, size), cwd=folder, env=env, capture_output=True,
-                                  text=True, timeout=600)  # fmt: skip
+        finished = subprocess.run(
+            _command(folder, round_number, size),
+            cwd=folder,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
         elapsed = time.perf_counter() - started
     finally:
         api.stop()
@@ -151,9 +184,13 @@ def one_round(url: str, size: Size, folder: Path, round_number: int) -> dict[str
         raise RuntimeError(f"broadcast failed:\n{finished.stdout}\n{finished.stderr[-3000:]}")
     received = api.messages_per_chat()
     times = [call.at for call in api.calls if call.method == "sendMessage"]
-    expected = {str(FIRST_CHAT + n): 1 for n in range(size.chats)} | {str(g): len(MESSAGE) for g in GROUPS[: size.groups]}
+    expected = {str(FIRST_CHAT + n): 1 for n in range(size.chats)} | {
+        str(g): len(MESSAGE) for g in GROUPS[: size.groups]
+    }
     return {
-        "seconds": elapsed, "span": max(times) - min(times), "messages": len(times),
+        "seconds": elapsed,
+        "span": max(times) - min(times),
+        "messages": len(times),
         "too_many_requests": api.too_many_requests,
         "twice": sum(1 for chat, count in received.items() if count > expected.get(chat, 0)),
         "missing": sum(1 for chat, count in expected.items() if received.get(chat, 0) < count),
@@ -161,20 +198,30 @@ def one_round(url: str, size: Size, folder: Path, round_number: int) -> dict[str
     }
 
 
-def measure(kind: str, size: Size, rounds: int, *, url: str | None = None, first_round: int = 1) -> list[dict[str, Any]]:
+def measure(
+    kind: str, size: Size, rounds: int, *, url: str | None = None, first_round: int = 1
+) -> list[dict[str, Any]]:
     """``rounds`` broadcasts on one store of ``kind`` (a new one, or ``url``); each prints its line."""
     runs = []
-    with (nullcontext(url) if url else database(kind)) as url, tempfile.TemporaryDirectory() as folder:
+    with (
+        nullcontext(url) if url else database(kind) as url,
+        tempfile.TemporaryDirectory() as folder,
+    ):
         prepare(url, size)
         for number in range(first_round, first_round + rounds):
             run = one_round(url, size, Path(folder), number)
-            print(f"  round {number}: {run['seconds']:.2f} s (span {run['span']:.2f} s), {run['messages']} messages, "
-                  f"{run['too_many_requests']} x 429, {run['twice']} twice, {run['missing']} missing", flush=True)  # fmt: skip
+            print(
+                f"  round {number}: {run['seconds']:.2f} s (span {run['span']:.2f} s), {run['messages']} messages, "
+                f"{run['too_many_requests']} x 429, {run['twice']} twice, {run['missing']} missing",
+                flush=True,
+            )
             runs.append(run)
     return runs
 
 
-def run(*, quick: bool = False, databases: Sequence[str] = ("sqlite",), rounds: int | None = None) -> None:
+def run(
+    *, quick: bool = False, databases: Sequence[str] = ("sqlite",), rounds: int | None = None
+) -> None:
     """B6 on each store kind; for ``python -m bench`` and ``main``."""
     size = QUICK if quick else FULL
     rounds = rounds or (5 if quick else 1)
@@ -187,11 +234,21 @@ def run(*, quick: bool = False, databases: Sequence[str] = ("sqlite",), rounds: 
         refused = sum(r["too_many_requests"] for r in runs)
         twice = sum(r["twice"] + r["missing"] for r in runs)
         met = candidate.median <= TARGET * minimum and refused == 0 and twice == 0
-        report(f"B6 broadcast {size.chats} chats + {size.groups} groups ({kind})", "s", baseline, candidate,
-               target=f"<= {TARGET}x the minimum, zero 429s", met=met, too_many_requests=refused,
-               span=span.median, messages=runs[0]["messages"])  # fmt: skip
-        note(f"span at the fake (first message to last): {span.median:.2f} s, {span.median / minimum:.3f}x the "
-             f"minimum; {refused} answered 429; {twice} reached twice or not at all; {runs[0]['summary']}")  # fmt: skip
+        report(
+            f"B6 broadcast {size.chats} chats + {size.groups} groups ({kind})",
+            "s",
+            baseline,
+            candidate,
+            target=f"<= {TARGET}x the minimum, zero 429s",
+            met=met,
+            too_many_requests=refused,
+            span=span.median,
+            messages=runs[0]["messages"],
+        )
+        note(
+            f"span at the fake (first message to last): {span.median:.2f} s, {span.median / minimum:.3f}x the "
+            f"minimum; {refused} answered 429; {twice} reached twice or not at all; {runs[0]['summary']}"
+        )
 
 
 def _figure(values: list[float]) -> Figure:
@@ -241,29 +298,61 @@ class BackgroundBroadcast:
             self.process.stdout.close()
 
 
-def run_broadcast_in_background(*, quick: bool = False, database_kind: str = "sqlite", url: str | None = None,
-                                round_number: int = 1) -> BackgroundBroadcast:  # fmt: skip
+def run_broadcast_in_background(
+    *,
+    quick: bool = False,
+    database_kind: str = "sqlite",
+    url: str | None = None,
+    round_number: int = 1,
+) -> BackgroundBroadcast:
     """Start one B6 round (3,000 chats, or 300 with ``quick``) in another process; see the module docstring.
 
     ``url``: broadcast from this store (contacts added the first time) instead of a new one;
     give each broadcast on one store its own ``round_number`` (its message text).
     """
-    command = [sys.executable, "-m", "bench.b6_broadcast", "--rounds", "1", "--json-round",
-               "--databases", database_kind, "--round-number", str(round_number),
-               *(["--url", url] if url else []), *(["--quick"] if quick else [])]  # fmt: skip
+    command = [
+        sys.executable,
+        "-m",
+        "bench.b6_broadcast",
+        "--rounds",
+        "1",
+        "--json-round",
+        "--databases",
+        database_kind,
+        "--round-number",
+        str(round_number),
+        *(["--url", url] if url else []),
+        *(["--quick"] if quick else []),
+    ]
     root = Path(__file__).resolve().parent.parent
-    process = subprocess.Popen(command, cwd=root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    process = subprocess.Popen(
+        command, cwd=root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
     return BackgroundBroadcast(process)
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="300 chats instead of 3,000 (minimum 12 s)")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="300 chats instead of 3,000 (minimum 12 s)"
+    )
     parser.add_argument("--rounds", type=int, help="repeated runs (default 5 with --quick, else 1)")
-    parser.add_argument("--databases", default="sqlite", help=f"comma-separated: {','.join(DATABASES)}")
-    parser.add_argument("--json-round", action="store_true", help="one round, its figures as a JSON line (background)")
-    parser.add_argument("--url", help="with --json-round: broadcast from this store instead of a new one")
-    parser.add_argument("--round-number", type=int, default=1, help="with --json-round: the round (message text)")
+    parser.add_argument(
+        "--databases", default="sqlite", help=f"comma-separated: {','.join(DATABASES)}"
+    )
+    parser.add_argument(
+        "--json-round",
+        action="store_true",
+        help="one round, its figures as a JSON line (background)",
+    )
+    parser.add_argument(
+        "--url", help="with --json-round: broadcast from this store instead of a new one"
+    )
+    parser.add_argument(
+        "--round-number", type=int, default=1, help="with --json-round: the round (message text)"
+    )
     args = parser.parse_args(argv)
     kinds = [k.strip() for k in args.databases.split(",") if k.strip()]
     if "postgresql" in kinds and not postgres_available():

@@ -57,7 +57,9 @@ def _settled(url: str, channel: str, wait: float = 15) -> tuple[int, int]:
     deadline = time.monotonic() + wait
     while True:
         stored = _count(url, f"SELECT count(*) FROM inbox_entry WHERE channel = '{channel}'")  # noqa: S608
-        done = _count(url, f"SELECT count(*) FROM inbox_entry WHERE channel = '{channel}' AND status = 'done'")  # noqa: S608
+        done = _count(
+            url, f"SELECT count(*) FROM inbox_entry WHERE channel = '{channel}' AND status = 'done'"
+        )  # noqa: S608
         if done == stored or time.monotonic() > deadline:
             time.sleep(1)  # the replies of the last one processed
             return stored, done
@@ -65,45 +67,77 @@ def _settled(url: str, channel: str, wait: float = 15) -> tuple[int, int]:
 
 
 def _env(url: str, instance: str, **extra: str) -> dict[str, str]:
-    return clean_env(INTAKE_DATABASE_URL=url, INTAKE_SECRET_KEY="bench-secret-key", INTAKE_INSTANCE_PATH=instance,
-                     **extra)  # fmt: skip
+    return clean_env(
+        INTAKE_DATABASE_URL=url,
+        INTAKE_SECRET_KEY="bench-secret-key",
+        INTAKE_INSTANCE_PATH=instance,
+        **extra,
+    )
 
 
 def telegram(kind: str, url: str, rounds: int, duration: float) -> None:
     with tempfile.TemporaryDirectory() as instance, fake_platform("telegram") as bot_api:
-        env = _env(url, instance, INTAKE_TELEGRAM_TOKEN=TELEGRAM_TOKEN, INTAKE_TELEGRAM_API_URL=bot_api.url,
-                   INTAKE_TELEGRAM_WEBHOOK_SECRET=TELEGRAM_SECRET)  # fmt: skip
-        with gunicorn("intake_api.app:create_app()", env) as app, gunicorn("bench.bare:app", clean_env()) as bare:
+        env = _env(
+            url,
+            instance,
+            INTAKE_TELEGRAM_TOKEN=TELEGRAM_TOKEN,
+            INTAKE_TELEGRAM_API_URL=bot_api.url,
+            INTAKE_TELEGRAM_WEBHOOK_SECRET=TELEGRAM_SECRET,
+        )
+        with (
+            gunicorn("intake_api.app:create_app()", env) as app,
+            gunicorn("bench.bare:app", clean_env()) as bare,
+        ):
             rounds_seen = iter(range(1, 10**6))
             distinct = 0
 
             def candidate() -> dict[str, float]:
                 nonlocal distinct
-                result = wrk(app.url + "/telegram/webhook", script="telegram.lua",
-                             args=(TELEGRAM_SECRET, str(next(rounds_seen))), connections=CONNECTIONS, duration=duration)  # fmt: skip
+                result = wrk(
+                    app.url + "/telegram/webhook",
+                    script="telegram.lua",
+                    args=(TELEGRAM_SECRET, str(next(rounds_seen))),
+                    connections=CONNECTIONS,
+                    duration=duration,
+                )
                 if result.errors:
                     raise RuntimeError(f"B4 webhook errors: {result.errors}\n{result.output}")
                 distinct += int(re.search(r"DISTINCT (\d+)", result.output).group(1))  # type: ignore[union-attr]
                 return {"rps": result.requests_per_s}
 
             def baseline() -> dict[str, float]:
-                result = wrk(bare.url + "/bare/json", script="telegram.lua", args=(TELEGRAM_SECRET, "0"),
-                             connections=CONNECTIONS, duration=duration)  # fmt: skip
+                result = wrk(
+                    bare.url + "/bare/json",
+                    script="telegram.lua",
+                    args=(TELEGRAM_SECRET, "0"),
+                    connections=CONNECTIONS,
+                    duration=duration,
+                )
                 return {"rps": result.requests_per_s}
 
             candidate()  # warm up: the bot client connects on the first update
             base, cand = alternate_many(baseline, candidate, rounds=rounds)
             stored, done = _settled(url, "telegram")
-            report(f"B4 Telegram webhook {kind}, 40 connections, 10% redeliveries", "updates/s", base["rps"],
-                   cand["rps"], target=">= 500/s and >= 40% of bare",
-                   met=cand["rps"].median >= 500 and cand["rps"].median >= 0.4 * base["rps"].median,
-                   benchmark="B4", database=kind, stored=stored, distinct=distinct)  # fmt: skip
+            report(
+                f"B4 Telegram webhook {kind}, 40 connections, 10% redeliveries",
+                "updates/s",
+                base["rps"],
+                cand["rps"],
+                target=">= 500/s and >= 40% of bare",
+                met=cand["rps"].median >= 500 and cand["rps"].median >= 0.4 * base["rps"].median,
+                benchmark="B4",
+                database=kind,
+                stored=stored,
+                distinct=distinct,
+            )
             replies = bot_api.calls("sendMessage")
             queued = _count(url, "SELECT count(*) FROM chat_reply")
-            note(f"stored inbox rows {stored:,}, distinct update ids wrk generated {distinct:,} (the last request "
-                 f"of a connection may be cut when wrk stops: at most {CONNECTIONS} fewer), {done:,} processed; "
-                 f"replies: {replies:,} sent and {queued:,} queued (sent at 30 a second, Telegram's limit), "
-                 f"2 per stored update: {'yes' if replies + queued == 2 * stored else 'NO'}")  # fmt: skip
+            note(
+                f"stored inbox rows {stored:,}, distinct update ids wrk generated {distinct:,} (the last request "
+                f"of a connection may be cut when wrk stops: at most {CONNECTIONS} fewer), {done:,} processed; "
+                f"replies: {replies:,} sent and {queued:,} queued (sent at 30 a second, Telegram's limit), "
+                f"2 per stored update: {'yes' if replies + queued == 2 * stored else 'NO'}"
+            )
 
 
 def _signed_lines(count: int, round_id: int, retry_share: float = 0.1) -> list[str]:
@@ -120,10 +154,21 @@ def _signed_lines(count: int, round_id: int, retry_share: float = 0.1) -> list[s
         if sent and rng.random() < retry_share:
             body, retry = sent[rng.randrange(max(0, len(sent) - 50), len(sent))], 1
         else:
-            body = json.dumps({"type": "event_callback", "team_id": "T1", "api_app_id": "A1",
-                               "event": {"type": "app_home_opened", "user": f"UBENCH{n % 50}", "channel": "D1",
-                                         "tab": "home"},
-                               "event_id": f"Ev{round_id:04d}{n:08d}", "event_time": int(timestamp)})  # fmt: skip
+            body = json.dumps(
+                {
+                    "type": "event_callback",
+                    "team_id": "T1",
+                    "api_app_id": "A1",
+                    "event": {
+                        "type": "app_home_opened",
+                        "user": f"UBENCH{n % 50}",
+                        "channel": "D1",
+                        "tab": "home",
+                    },
+                    "event_id": f"Ev{round_id:04d}{n:08d}",
+                    "event_time": int(timestamp),
+                }
+            )
             sent.append(body)
         signature = verifier.generate_signature(timestamp=timestamp, body=body)
         lines.append(f"{timestamp}\t{signature}\t{retry}\t{body}")
@@ -138,19 +183,34 @@ def slack(kind: str, url: str, rounds: int, duration: float) -> None:
         add_staff(engine, email=f"staff{n}@un.example", role="admin", reviews=[])
     engine.dispose()
     with tempfile.TemporaryDirectory() as instance, fake_platform("slack") as slack_api:
-        env = _env(url, instance, INTAKE_SLACK_BOT_TOKEN=SLACK_TOKEN, INTAKE_SLACK_SIGNING_SECRET=SLACK_SECRET,
-                   INTAKE_SLACK_API_URL=slack_api.url.rstrip("/") + "/")  # fmt: skip
+        env = _env(
+            url,
+            instance,
+            INTAKE_SLACK_BOT_TOKEN=SLACK_TOKEN,
+            INTAKE_SLACK_SIGNING_SECRET=SLACK_SECRET,
+            INTAKE_SLACK_API_URL=slack_api.url.rstrip("/") + "/",
+        )
         folder = Path(instance)
-        with gunicorn("intake_api.app:create_app()", env) as app, gunicorn("bench.bare:app", clean_env()) as bare:
+        with (
+            gunicorn("intake_api.app:create_app()", env) as app,
+            gunicorn("bench.bare:app", clean_env()) as bare,
+        ):
             rounds_seen = iter(range(1, 10**4))
-            per_round = int(duration * 1500)  # more than the app answers in a round: each line is sent once
+            per_round = int(
+                duration * 1500
+            )  # more than the app answers in a round: each line is sent once
 
             def candidate() -> dict[str, float]:
                 lines = _signed_lines(per_round, next(rounds_seen))
                 path = folder / "signed.txt"
                 path.write_text("\n".join(lines) + "\n")
-                result = wrk(app.url + "/slack/events", script="signed.lua", args=(str(path), str(WRK_THREADS)),
-                             connections=CONNECTIONS, duration=duration)  # fmt: skip
+                result = wrk(
+                    app.url + "/slack/events",
+                    script="signed.lua",
+                    args=(str(path), str(WRK_THREADS)),
+                    connections=CONNECTIONS,
+                    duration=duration,
+                )
                 if result.errors:
                     raise RuntimeError(f"B5 errors: {result.errors}\n{result.output}")
                 return {"rps": result.requests_per_s}
@@ -159,51 +219,86 @@ def slack(kind: str, url: str, rounds: int, duration: float) -> None:
                 lines = _signed_lines(per_round, 0)
                 path = folder / "bare.txt"
                 path.write_text("\n".join(lines) + "\n")
-                result = wrk(bare.url + "/bare/json", script="signed.lua", args=(str(path), str(WRK_THREADS)),
-                             connections=CONNECTIONS, duration=duration)  # fmt: skip
+                result = wrk(
+                    bare.url + "/bare/json",
+                    script="signed.lua",
+                    args=(str(path), str(WRK_THREADS)),
+                    connections=CONNECTIONS,
+                    duration=duration,
+                )
                 return {"rps": result.requests_per_s}
 
             candidate()
             base, cand = alternate_many(baseline, candidate, rounds=rounds)
-            report(f"B5 Slack events {kind}, 40 connections, 10% retries", "events/s", base["rps"], cand["rps"],
-                   target=">= 40% of bare", met=cand["rps"].median >= 0.4 * base["rps"].median,
-                   benchmark="B5", database=kind, metric="rps")  # fmt: skip
+            report(
+                f"B5 Slack events {kind}, 40 connections, 10% retries",
+                "events/s",
+                base["rps"],
+                cand["rps"],
+                target=">= 40% of bare",
+                met=cand["rps"].median >= 0.4 * base["rps"].median,
+                benchmark="B5",
+                database=kind,
+                metric="rps",
+            )
 
             def open_round(target_url: str, round_id: int) -> dict[str, float]:
                 lines = _signed_lines(int(ACK_RATE * duration), round_id)
 
                 def build(i: int) -> bytes:
                     timestamp, signature, retry, body = lines[i].split("\t", 3)
-                    headers = {"Content-Type": "application/json", "X-Slack-Request-Timestamp": timestamp,
-                               "X-Slack-Signature": signature}  # fmt: skip
+                    headers = {
+                        "Content-Type": "application/json",
+                        "X-Slack-Request-Timestamp": timestamp,
+                        "X-Slack-Signature": signature,
+                    }
                     if retry != "0":
-                        headers |= {"X-Slack-Retry-Num": retry, "X-Slack-Retry-Reason": "http_timeout"}
+                        headers |= {
+                            "X-Slack-Retry-Num": retry,
+                            "X-Slack-Retry-Reason": "http_timeout",
+                        }
                     return http_request("POST", target_url, body.encode(), headers)
 
                 result = open_loop(target_url, rate=ACK_RATE, duration=duration, build=build)
                 return {"p99": result.p99_ms, "errors": result.errors}
 
-            obase, ocand = alternate_many(lambda: open_round(bare.url + "/bare/json", 0),
-                                          lambda: open_round(app.url + "/slack/events", next(rounds_seen)),
-                                          rounds=rounds)  # fmt: skip
-            report(f"B5 Slack events {kind}, p99 ack at {ACK_RATE:.0f} events/s (open loop)", "ms", obase["p99"],
-                   ocand["p99"], target="< 300 ms", met=ocand["p99"].median < 300,
-                   benchmark="B5", database=kind, metric="p99")  # fmt: skip
+            obase, ocand = alternate_many(
+                lambda: open_round(bare.url + "/bare/json", 0),
+                lambda: open_round(app.url + "/slack/events", next(rounds_seen)),
+                rounds=rounds,
+            )
+            report(
+                f"B5 Slack events {kind}, p99 ack at {ACK_RATE:.0f} events/s (open loop)",
+                "ms",
+                obase["p99"],
+                ocand["p99"],
+                target="< 300 ms",
+                met=ocand["p99"].median < 300,
+                benchmark="B5",
+                database=kind,
+                metric="p99",
+            )
             stored, done = _settled(url, "slack")
             published = slack_api.calls("views.publish")
-            note(f"stored inbox rows {stored:,}, {done:,} processed, {published:,} App Home views published: "
-                 f"{'one per event, no duplicates' if published == stored == done else 'MISMATCH'} "
-                 f"(open-loop errors {ocand['errors'].high:.0f})")  # fmt: skip
+            note(
+                f"stored inbox rows {stored:,}, {done:,} processed, {published:,} App Home views published: "
+                f"{'one per event, no duplicates' if published == stored == done else 'MISMATCH'} "
+                f"(open-loop errors {ocand['errors'].high:.0f})"
+            )
 
 
-def run_telegram(*, quick: bool = False, databases: Sequence[str] = ("sqlite", "postgresql"), rounds: int = 5) -> None:
+def run_telegram(
+    *, quick: bool = False, databases: Sequence[str] = ("sqlite", "postgresql"), rounds: int = 5
+) -> None:
     for kind in databases:
         with database(kind) as url:
             dataset.create_store(url)
             telegram(kind, url, rounds, 2.0 if quick else 6.0)
 
 
-def run_slack(*, quick: bool = False, databases: Sequence[str] = ("sqlite", "postgresql"), rounds: int = 5) -> None:
+def run_slack(
+    *, quick: bool = False, databases: Sequence[str] = ("sqlite", "postgresql"), rounds: int = 5
+) -> None:
     for kind in databases:
         with database(kind) as url:
             dataset.create_store(url)

@@ -49,7 +49,9 @@ class Result:
 RESULTS: list[Result] = []
 
 
-def alternate(baseline: Callable[[], float], candidate: Callable[[], float], rounds: int = 5) -> tuple[Figure, Figure]:
+def alternate(
+    baseline: Callable[[], float], candidate: Callable[[], float], rounds: int = 5
+) -> tuple[Figure, Figure]:
     """Run baseline, candidate, baseline, ... ``rounds`` times each; each call returns one measurement."""
     base, cand = [], []
     for _ in range(rounds):
@@ -59,7 +61,9 @@ def alternate(baseline: Callable[[], float], candidate: Callable[[], float], rou
 
 
 def alternate_many(
-    baseline: Callable[[], dict[str, float]], candidate: Callable[[], dict[str, float]], rounds: int = 5
+    baseline: Callable[[], dict[str, float]],
+    candidate: Callable[[], dict[str, float]],
+    rounds: int = 5,
 ) -> tuple[dict[str, Figure], dict[str, Figure]]:
     """``alternate`` for runs that measure several things at once (req/s and p99 of one wrk run)."""
     base: list[dict[str, float]] = []
@@ -78,14 +82,24 @@ def _figures(runs: list[dict[str, float]]) -> dict[str, Figure]:
     return {key: _figure([run[key] for run in runs]) for key in runs[0]}
 
 
-def report(name: str, unit: str, baseline: Figure, candidate: Figure, *, target: str,
-           met: bool | None = None, **extra: Any) -> str:  # fmt: skip
+def report(
+    name: str,
+    unit: str,
+    baseline: Figure,
+    candidate: Figure,
+    *,
+    target: str,
+    met: bool | None = None,
+    **extra: Any,
+) -> str:
     """Print one comparison; ``met`` says whether the target is reached (None: not judged here)."""
     ratio = candidate.median / baseline.median if baseline.median else float("inf")
     verdict = "" if met is None else f" · met {'yes' if met else 'no'}"
-    line = (f"{name}: candidate {candidate.median:.3f} {unit} [{candidate.low:.3f}–{candidate.high:.3f}] · "
-            f"baseline {baseline.median:.3f} {unit} [{baseline.low:.3f}–{baseline.high:.3f}] · "
-            f"ratio {ratio:.2f} · target {target}{verdict}")  # fmt: skip
+    line = (
+        f"{name}: candidate {candidate.median:.3f} {unit} [{candidate.low:.3f}–{candidate.high:.3f}] · "
+        f"baseline {baseline.median:.3f} {unit} [{baseline.low:.3f}–{baseline.high:.3f}] · "
+        f"ratio {ratio:.2f} · target {target}{verdict}"
+    )
     print(line, flush=True)
     RESULTS.append(Result(name, unit, candidate, baseline, ratio, target, met, line, dict(extra)))
     return line

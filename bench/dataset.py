@@ -22,12 +22,50 @@ from models.reference import AGE_GROUPS, CHANNELS, GENDERS, REVIEW_SLUGS, STAKEH
 
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
 DAYS = 60
-COUNTRIES = ("JO", "LB", "EG", "MA", "KE", "NG", "SN", "MX", "CO", "GT", "PH", "ID", "BD", "TR", "DE", "IT", "ES", "US")
+COUNTRIES = (
+    "JO",
+    "LB",
+    "EG",
+    "MA",
+    "KE",
+    "NG",
+    "SN",
+    "MX",
+    "CO",
+    "GT",
+    "PH",
+    "ID",
+    "BD",
+    "TR",
+    "DE",
+    "IT",
+    "ES",
+    "US",
+)
 SUBMISSION_COLUMNS = (
-    "id", "receipt", "channel", "channel_message_id", "locale", "consent_store", "consent_version", "created_at",
-    "review_slug", "stakeholder_group", "age_group", "gender", "country", "theme", "text", "consent_quote", "status",
-    "updated_at", "urgent_category", "language", "language_confidence", "duplicate_group",
-)  # fmt: skip
+    "id",
+    "receipt",
+    "channel",
+    "channel_message_id",
+    "locale",
+    "consent_store",
+    "consent_version",
+    "created_at",
+    "review_slug",
+    "stakeholder_group",
+    "age_group",
+    "gender",
+    "country",
+    "theme",
+    "text",
+    "consent_quote",
+    "status",
+    "updated_at",
+    "urgent_category",
+    "language",
+    "language_confidence",
+    "duplicate_group",
+)
 VARIANTS = 3_000
 
 
@@ -47,26 +85,57 @@ def text_variants() -> list[tuple[str, str]]:
     return variants
 
 
-def rows(start: int, stop: int) -> Iterator[tuple[tuple[object, ...], list[int], tuple[int, str | None] | None]]:
+def rows(
+    start: int, stop: int
+) -> Iterator[tuple[tuple[object, ...], list[int], tuple[int, str | None] | None]]:
     """(submission row, objective numbers, suggestion) for inputs ``start`` <= i < ``stop`` (id i + 1)."""
     texts = text_variants()
-    groups, themes, ages, genders = list(STAKEHOLDER_GROUPS), list(THEMES), list(AGE_GROUPS), list(GENDERS)
+    groups, themes, ages, genders = (
+        list(STAKEHOLDER_GROUPS),
+        list(THEMES),
+        list(AGE_GROUPS),
+        list(GENDERS),
+    )
     channels = list(CHANNELS)
     for i in range(start, stop):
         rng = random.Random(i)
         language, text = texts[i % len(texts)]
         created = NOW - timedelta(seconds=rng.randrange(DAYS * 86_400))
         draw = rng.random()
-        status = "flagged" if draw < 0.02 else "included" if draw < 0.05 else "reviewed" if draw < 0.10 else "new"
+        status = (
+            "flagged"
+            if draw < 0.02
+            else "included"
+            if draw < 0.05
+            else "reviewed"
+            if draw < 0.10
+            else "new"
+        )
         channel = channels[rng.randrange(len(channels))]
         row = (
-            i + 1, f"IN-{i:09d}", channel, f"bench:{i}", language, True, "bench", created,
-            REVIEW_SLUGS[i % len(REVIEW_SLUGS)], groups[rng.randrange(len(groups))], ages[rng.randrange(3, len(ages))],
-            genders[rng.randrange(len(genders))], COUNTRIES[rng.randrange(len(COUNTRIES))],
-            themes[rng.randrange(len(themes))], text, rng.random() < 0.6, status, created,
-            "violence" if rng.random() < 0.005 else None, language, 0.9,
+            i + 1,
+            f"IN-{i:09d}",
+            channel,
+            f"bench:{i}",
+            language,
+            True,
+            "bench",
+            created,
+            REVIEW_SLUGS[i % len(REVIEW_SLUGS)],
+            groups[rng.randrange(len(groups))],
+            ages[rng.randrange(3, len(ages))],
+            genders[rng.randrange(len(genders))],
+            COUNTRIES[rng.randrange(len(COUNTRIES))],
+            themes[rng.randrange(len(themes))],
+            text,
+            rng.random() < 0.6,
+            status,
+            created,
+            "violence" if rng.random() < 0.005 else None,
+            language,
+            0.9,
             (i // 1700) * 1700 + 1 if i % 17 == 0 else None,  # campaigns of 100 in every review
-        )  # fmt: skip
+        )
         objectives = sorted(rng.sample(range(1, 24), rng.randint(1, 3)))
         suggestion = None
         if i % 10 == 0:
@@ -97,8 +166,10 @@ def _load_sqlite(path: str, start: int, stop: int) -> None:
     connection = sqlite3.connect(path, isolation_level=None)
     connection.execute("PRAGMA journal_mode=WAL")
     connection.execute("PRAGMA synchronous=OFF")
-    submission = (f"INSERT INTO submission ({', '.join(SUBMISSION_COLUMNS)}) "
-                  f"VALUES ({', '.join('?' * len(SUBMISSION_COLUMNS))})")  # fmt: skip
+    submission = (
+        f"INSERT INTO submission ({', '.join(SUBMISSION_COLUMNS)}) "
+        f"VALUES ({', '.join('?' * len(SUBMISSION_COLUMNS))})"
+    )
     connection.execute("BEGIN")
     batch: list[tuple[object, ...]] = []
     links: list[tuple[int, int]] = []
@@ -106,9 +177,15 @@ def _load_sqlite(path: str, start: int, stop: int) -> None:
 
     def flush() -> None:
         connection.executemany(submission, batch)
-        connection.executemany("INSERT INTO submission_objective (submission_id, objective_number) VALUES (?, ?)", links)
-        connection.executemany("INSERT INTO objective_suggestion (submission_id, objective_number, score, triggers, "
-                               "decision) VALUES (?, ?, ?, ?, ?)", suggestions)  # fmt: skip
+        connection.executemany(
+            "INSERT INTO submission_objective (submission_id, objective_number) VALUES (?, ?)",
+            links,
+        )
+        connection.executemany(
+            "INSERT INTO objective_suggestion (submission_id, objective_number, score, triggers, "
+            "decision) VALUES (?, ?, ?, ?, ?)",
+            suggestions,
+        )
         batch.clear(), links.clear(), suggestions.clear()
 
     for row, objectives, suggestion in rows(start, stop):
@@ -131,7 +208,9 @@ def _load_postgres(dsn: str, start: int, stop: int) -> None:
 
     with psycopg.connect(dsn) as connection:
         with connection.cursor() as cursor:
-            with cursor.copy(f"COPY submission ({', '.join(SUBMISSION_COLUMNS)}) FROM STDIN") as copy:
+            with cursor.copy(
+                f"COPY submission ({', '.join(SUBMISSION_COLUMNS)}) FROM STDIN"
+            ) as copy:
                 links: list[tuple[int, int]] = []
                 suggestions: list[tuple[int, int, float, str, str | None]] = []
                 for row, objectives, suggestion in rows(start, stop):
@@ -139,14 +218,20 @@ def _load_postgres(dsn: str, start: int, stop: int) -> None:
                     links.extend((row[0], n) for n in objectives)  # type: ignore[misc]
                     if suggestion:
                         suggestions.append((row[0], suggestion[0], 0.5, '["bench"]', suggestion[1]))  # type: ignore[arg-type]
-            with cursor.copy("COPY submission_objective (submission_id, objective_number) FROM STDIN") as copy:
+            with cursor.copy(
+                "COPY submission_objective (submission_id, objective_number) FROM STDIN"
+            ) as copy:
                 for link in links:
                     copy.write_row(link)
-            with cursor.copy("COPY objective_suggestion (submission_id, objective_number, score, triggers, decision) "
-                             "FROM STDIN") as copy:  # fmt: skip
+            with cursor.copy(
+                "COPY objective_suggestion (submission_id, objective_number, score, triggers, decision) "
+                "FROM STDIN"
+            ) as copy:
                 for suggestion_row in suggestions:
                     copy.write_row(suggestion_row)
-            cursor.execute("SELECT setval(pg_get_serial_sequence('submission', 'id'), (SELECT max(id) FROM submission))")
+            cursor.execute(
+                "SELECT setval(pg_get_serial_sequence('submission', 'id'), (SELECT max(id) FROM submission))"
+            )
         connection.commit()
         connection.autocommit = True
         connection.execute("VACUUM ANALYZE submission")

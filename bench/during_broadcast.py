@@ -81,7 +81,11 @@ def _processes() -> dict[int, tuple[float, int, str]]:
         try:
             head, _, rest = (entry / "stat").read_text().rpartition(")")
             fields = rest.split()
-            table[int(entry.name)] = ((int(fields[11]) + int(fields[12])) / tick, int(fields[1]), head.partition("(")[2])
+            table[int(entry.name)] = (
+                (int(fields[11]) + int(fields[12])) / tick,
+                int(fields[1]),
+                head.partition("(")[2],
+            )
         except (FileNotFoundError, ProcessLookupError, IndexError, ValueError):
             continue  # it ended meanwhile
     return table
@@ -114,7 +118,10 @@ class Shares:
         shares = {f"{name}_cores": 0.0 for name in [*self.parties, "postgres", "runner"]}
         for pid, (cpu, _parent, name) in after.items():
             used = cpu - self.before[pid][0] if pid in self.before else cpu
-            party = next((p for p, root in self.parties.items() if root and _descends(pid, root, after)), None)
+            party = next(
+                (p for p, root in self.parties.items() if root and _descends(pid, root, after)),
+                None,
+            )
             if party:
                 shares[f"{party}_cores"] += used
             elif name.startswith("postgres"):
@@ -129,7 +136,9 @@ class Shares:
 def schedule(rounds: int) -> list[list[str]]:
     """The order of the rounds: alone rounds ("A") around groups of rounds inside one broadcast ("D")."""
     broadcasts = math.ceil(rounds / PER_BROADCAST)
-    during = [rounds // broadcasts + (1 if b < rounds % broadcasts else 0) for b in range(broadcasts)]
+    during = [
+        rounds // broadcasts + (1 if b < rounds % broadcasts else 0) for b in range(broadcasts)
+    ]
     gaps = broadcasts + 1
     alone = [rounds // gaps + (1 if g < rounds % gaps else 0) for g in range(gaps)]
     order: list[list[str]] = []
@@ -141,16 +150,25 @@ def schedule(rounds: int) -> list[list[str]]:
 def measure(kind: str, url: str, rounds: int, quick: bool, maintain: bool = True) -> None:
     length, settle = (2.0, 1.0) if quick else (ROUND, SETTLE)
     size = QUICK if quick else FULL
-    with tempfile.TemporaryDirectory() as instance, \
-            gunicorn("intake_api.app:create_app()", app_env(url, instance) | {"INTAKE_SECRET_KEY": SECRET}) as app:  # fmt: skip
+    with (
+        tempfile.TemporaryDirectory() as instance,
+        gunicorn(
+            "intake_api.app:create_app()", app_env(url, instance) | {"INTAKE_SECRET_KEY": SECRET}
+        ) as app,
+    ):
         token, cookie = form_session(app.url)
         bodies = form_bodies()
         bodies_file = Path(instance) / "bodies.txt"
         bodies_file.write_text("\n".join(bodies) + "\n")
 
         def max_rate() -> float:
-            result = wrk(app.url + FORM, script="form.lua", args=(token, cookie, str(bodies_file)),
-                         connections=CONNECTIONS, duration=2.0 if quick else 6.0)  # fmt: skip
+            result = wrk(
+                app.url + FORM,
+                script="form.lua",
+                args=(token, cookie, str(bodies_file)),
+                connections=CONNECTIONS,
+                duration=2.0 if quick else 6.0,
+            )
             if result.errors:
                 raise RuntimeError(f"B6x form POSTs failed: {result.errors}\n{result.output}")
             return result.requests_per_s
@@ -158,8 +176,10 @@ def measure(kind: str, url: str, rounds: int, quick: bool, maintain: bool = True
         max_rate()  # warm up both workers
         maximum = _figure([max_rate() for _ in range(1 if quick else 3)])
         rate = maximum.median / 2
-        note(f"candidate's maximum (wrk -c {CONNECTIONS}): {maximum.median:.0f} req/s "
-             f"[{maximum.low:.0f}–{maximum.high:.0f}]; open loop at half of it: {rate:.0f} req/s, {length:.0f} s rounds")  # fmt: skip
+        note(
+            f"candidate's maximum (wrk -c {CONNECTIONS}): {maximum.median:.0f} req/s "
+            f"[{maximum.low:.0f}–{maximum.high:.0f}]; open loop at half of it: {rate:.0f} req/s, {length:.0f} s rounds"
+        )
 
         build = post_builder(app.url, token, cookie, bodies)
         counter = iter(range(1, 10**6))
@@ -169,9 +189,17 @@ def measure(kind: str, url: str, rounds: int, quick: bool, maintain: bool = True
             if maintain:
                 vacuum_analyze(url)
             shares = Shares({"server": app.process.pid, "broadcast": broadcast_pid})
-            result = open_loop(app.url, rate=rate, duration=length, build=lambda i: build(n * 10**7 + i))
-            return {"p99": result.p99_ms, "p50": result.p50_ms, "errors": result.errors,
-                    "late": result.late_sends_ms, "achieved": result.achieved, **shares.cores()}  # fmt: skip
+            result = open_loop(
+                app.url, rate=rate, duration=length, build=lambda i: build(n * 10**7 + i)
+            )
+            return {
+                "p99": result.p99_ms,
+                "p50": result.p50_ms,
+                "errors": result.errors,
+                "late": result.late_sends_ms,
+                "achieved": result.achieved,
+                **shares.cores(),
+            }
 
         alone: list[dict[str, float]] = []
         during: list[dict[str, float]] = []
@@ -179,31 +207,46 @@ def measure(kind: str, url: str, rounds: int, quick: bool, maintain: bool = True
         for number, step in enumerate(schedule(rounds), start=1):
             if step == ["A"]:
                 alone.append(one())
-                print(f"  alone: p99 {alone[-1]['p99']:.1f} ms, p50 {alone[-1]['p50']:.1f} ms, answered "
-                      f"{alone[-1]['achieved']:.0f}/s, {alone[-1]['errors']:.0f} errors; {_cpu(alone[-1])}", flush=True)  # fmt: skip
+                print(
+                    f"  alone: p99 {alone[-1]['p99']:.1f} ms, p50 {alone[-1]['p50']:.1f} ms, answered "
+                    f"{alone[-1]['achieved']:.0f}/s, {alone[-1]['errors']:.0f} errors; {_cpu(alone[-1])}",
+                    flush=True,
+                )
                 continue
-            background = run_broadcast_in_background(quick=quick, database_kind=kind, url=url, round_number=number)
+            background = run_broadcast_in_background(
+                quick=quick, database_kind=kind, url=url, round_number=number
+            )
             try:
                 if not background.wait_until_sending():
-                    raise RuntimeError("B6x: the broadcast did not start:\n" + "\n".join(background.lines[-20:]))
+                    raise RuntimeError(
+                        "B6x: the broadcast did not start:\n" + "\n".join(background.lines[-20:])
+                    )
                 launched = time.perf_counter()
                 time.sleep(settle)
                 for _ in step:
                     begun = time.perf_counter() - launched
                     figures = one(background.process.pid)
                     if background.process.poll() is not None:
-                        raise RuntimeError("B6x: the broadcast ended before the round did; use fewer or shorter rounds")
+                        raise RuntimeError(
+                            "B6x: the broadcast ended before the round did; use fewer or shorter rounds"
+                        )
                     during.append(figures)
-                    print(f"  during ({begun:.0f}–{time.perf_counter() - launched:.0f} s into the broadcast): p99 "
-                          f"{figures['p99']:.1f} ms, p50 {figures['p50']:.1f} ms, answered {figures['achieved']:.0f}/s, "
-                          f"{figures['errors']:.0f} errors; "
-                          f"{_cpu(figures)}", flush=True)  # fmt: skip
+                    print(
+                        f"  during ({begun:.0f}–{time.perf_counter() - launched:.0f} s into the broadcast): p99 "
+                        f"{figures['p99']:.1f} ms, p50 {figures['p50']:.1f} ms, answered {figures['achieved']:.0f}/s, "
+                        f"{figures['errors']:.0f} errors; "
+                        f"{_cpu(figures)}",
+                        flush=True,
+                    )
                 broadcasts.append(background.result())
             finally:
                 background.stop()
             sent = broadcasts[-1]
-            print(f"  broadcast: {sent['seconds']:.1f} s (minimum {sent['minimum']:.0f} s), "
-                  f"{sent['too_many_requests']} x 429, {sent['twice']} twice, {sent['missing']} missing", flush=True)  # fmt: skip
+            print(
+                f"  broadcast: {sent['seconds']:.1f} s (minimum {sent['minimum']:.0f} s), "
+                f"{sent['too_many_requests']} x 429, {sent['twice']} twice, {sent['missing']} missing",
+                flush=True,
+            )
 
         base, cand = _figures(alone), _figures(during)
         errors = base["errors"].high + cand["errors"].high
@@ -211,28 +254,53 @@ def measure(kind: str, url: str, rounds: int, quick: bool, maintain: bool = True
         # Judged only when every round kept up with the rate: a p99 of a growing queue is overload,
         # and overloaded alone rounds would make any "during" look fine.
         kept_up = errors == 0 and min(base["achieved"].low, cand["achieved"].low) >= KEPT_UP * rate
-        report(f"B6x form POST {kind}, p99 at {rate:.0f} req/s during a broadcast vs alone", "ms", base["p99"],
-               cand["p99"], target=f"<= {TARGET}x alone", met=kept_up and ratio <= TARGET, benchmark="B6x",
-               database=kind, metric="p99 during broadcast", rate=rate, maximum=maximum.median)  # fmt: skip
+        report(
+            f"B6x form POST {kind}, p99 at {rate:.0f} req/s during a broadcast vs alone",
+            "ms",
+            base["p99"],
+            cand["p99"],
+            target=f"<= {TARGET}x alone",
+            met=kept_up and ratio <= TARGET,
+            benchmark="B6x",
+            database=kind,
+            metric="p99 during broadcast",
+            rate=rate,
+            maximum=maximum.median,
+        )
         if not kept_up:
-            note(f"not judged met: some rounds did not keep up with {rate:.0f} req/s (answered as few as "
-                 f"{min(base['achieved'].low, cand['achieved'].low):.0f}/s, errors {errors:.0f}): their p99 is a queue")  # fmt: skip
-        note(f"p50: during {cand['p50'].median:.1f} ms, alone {base['p50'].median:.1f} ms; answered "
-             f"{cand['achieved'].median:.0f}/s during, {base['achieved'].median:.0f}/s alone; errors {cand['errors'].high:.0f} "
-             f"during, {base['errors'].high:.0f} alone; generator's own p99 lateness {cand['late'].median:.1f} ms during, "
-             f"{base['late'].median:.1f} ms alone")  # fmt: skip
-        note("cores used, median of the rounds: during " + _cpu({k: v.median for k, v in cand.items()})
-             + "; alone " + _cpu({k: v.median for k, v in base.items()}))  # fmt: skip
+            note(
+                f"not judged met: some rounds did not keep up with {rate:.0f} req/s (answered as few as "
+                f"{min(base['achieved'].low, cand['achieved'].low):.0f}/s, errors {errors:.0f}): their p99 is a queue"
+            )
+        note(
+            f"p50: during {cand['p50'].median:.1f} ms, alone {base['p50'].median:.1f} ms; answered "
+            f"{cand['achieved'].median:.0f}/s during, {base['achieved'].median:.0f}/s alone; errors {cand['errors'].high:.0f} "
+            f"during, {base['errors'].high:.0f} alone; generator's own p99 lateness {cand['late'].median:.1f} ms during, "
+            f"{base['late'].median:.1f} ms alone"
+        )
+        note(
+            "cores used, median of the rounds: during "
+            + _cpu({k: v.median for k, v in cand.items()})
+            + "; alone "
+            + _cpu({k: v.median for k, v in base.items()})
+        )
         seconds = _figure([b["seconds"] for b in broadcasts])
-        note(f"the broadcasts under that load ({size.chats} chats + {size.groups} groups, from the form's store): "
-             f"{seconds.median:.1f} s [{seconds.low:.1f}–{seconds.high:.1f}] against a {size.minimum:.0f} s minimum "
-             f"({seconds.median / size.minimum:.2f}x), {sum(b['too_many_requests'] for b in broadcasts)} x 429, "
-             f"{sum(b['twice'] + b['missing'] for b in broadcasts)} reached twice or not at all")  # fmt: skip
+        note(
+            f"the broadcasts under that load ({size.chats} chats + {size.groups} groups, from the form's store): "
+            f"{seconds.median:.1f} s [{seconds.low:.1f}–{seconds.high:.1f}] against a {size.minimum:.0f} s minimum "
+            f"({seconds.median / size.minimum:.2f}x), {sum(b['too_many_requests'] for b in broadcasts)} x 429, "
+            f"{sum(b['twice'] + b['missing'] for b in broadcasts)} reached twice or not at all"
+        )
 
 
 def _cpu(figures: dict[str, float]) -> str:
-    names = {"server_cores": "form server", "broadcast_cores": "broadcast", "postgres_cores": "PostgreSQL",
-             "runner_cores": "load generator", "other_cores": "other"}  # fmt: skip
+    names = {
+        "server_cores": "form server",
+        "broadcast_cores": "broadcast",
+        "postgres_cores": "PostgreSQL",
+        "runner_cores": "load generator",
+        "other_cores": "other",
+    }
     return "cores: " + ", ".join(f"{label} {figures[key]:.2f}" for key, label in names.items())
 
 
@@ -244,7 +312,9 @@ def _figures(runs: list[dict[str, float]]) -> dict[str, Figure]:
     return {key: _figure([run[key] for run in runs]) for key in runs[0]}
 
 
-def run(*, quick: bool = False, databases: Sequence[str] = ("sqlite", "postgresql"), rounds: int = 5) -> None:
+def run(
+    *, quick: bool = False, databases: Sequence[str] = ("sqlite", "postgresql"), rounds: int = 5
+) -> None:
     for kind in databases:
         with database(kind) as url:
             dataset.create_store(url)

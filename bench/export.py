@@ -32,11 +32,15 @@ BATCH = 2_000
 
 
 def _query(sqlite: bool) -> str:
-    objectives = ("(SELECT group_concat(objective_number, ',') FROM submission_objective o WHERE o.submission_id = s.id)"
-                  if sqlite else
-                  "(SELECT string_agg(objective_number::text, ',') FROM submission_objective o WHERE o.submission_id = s.id)")  # fmt: skip
-    return ("SELECT receipt, review_slug, created_at, channel, locale, stakeholder_group, country, age_group, gender, "
-            f"theme, {objectives}, text, consent_quote, status FROM submission s ORDER BY id")  # fmt: skip
+    objectives = (
+        "(SELECT group_concat(objective_number, ',') FROM submission_objective o WHERE o.submission_id = s.id)"
+        if sqlite
+        else "(SELECT string_agg(objective_number::text, ',') FROM submission_objective o WHERE o.submission_id = s.id)"
+    )
+    return (
+        "SELECT receipt, review_slug, created_at, channel, locale, stakeholder_group, country, age_group, gender, "
+        f"theme, {objectives}, text, consent_quote, status FROM submission s ORDER BY id"
+    )
 
 
 def raw_export(fmt: str, url: str, path: str) -> int:
@@ -68,8 +72,14 @@ def raw_export(fmt: str, url: str, path: str) -> int:
         while batch := cursor.fetchmany(BATCH):
             for row in batch:
                 written += 1
-                sheet.write_row(written, 0, [str(v) if v is not None and not isinstance(v, int | float | str) else v
-                                             for v in row])  # fmt: skip
+                sheet.write_row(
+                    written,
+                    0,
+                    [
+                        str(v) if v is not None and not isinstance(v, int | float | str) else v
+                        for v in row
+                    ],
+                )
         workbook.close()
     connection.close()
     return written
@@ -83,8 +93,13 @@ def _child(command: list[str], env: dict[str, str]) -> dict[str, float]:
     parent's peak over to a forked child, so every child looked as large as this runner.
     """
     started = time.perf_counter()
-    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                               cwd=Path(__file__).parent.parent)  # fmt: skip
+    process = subprocess.Popen(
+        command,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        cwd=Path(__file__).parent.parent,
+    )
     peak_kb = 0
     status = Path(f"/proc/{process.pid}/status")
     while process.poll() is None:
@@ -113,15 +128,35 @@ def measure(kind: str, url: str, size: int, rounds: int) -> None:
     with tempfile.TemporaryDirectory() as folder:
         for fmt in ("csv", "xlsx"):
             out = str(Path(folder) / f"export.{fmt}")
-            candidate = [sys.executable, "-m", "intake_api.cli", "export", "--format", fmt, "-o", out]
+            candidate = [
+                sys.executable,
+                "-m",
+                "intake_api.cli",
+                "export",
+                "--format",
+                fmt,
+                "-o",
+                out,
+            ]
             baseline = [sys.executable, "-m", "bench.export", "raw", fmt, url, out]
-            base, cand = alternate_many(lambda b=baseline: _child(b, env), lambda c=candidate: _child(c, env),  # type: ignore[misc]
-                                        rounds=rounds)  # fmt: skip
+            base, cand = alternate_many(
+                lambda b=baseline: _child(b, env),
+                lambda c=candidate: _child(c, env),  # type: ignore[misc]
+                rounds=rounds,
+            )
             limit = TIME_TARGET.get(fmt)
-            report(f"B7 export {fmt} {kind} {size:,} inputs, time", "s", base["seconds"], cand["seconds"],
-                   target=f"<= {limit}x raw" if limit else "(measured; no time target)",
-                   met=cand["seconds"].median <= limit * base["seconds"].median if limit else None,
-                   benchmark="B7", database=kind, format=fmt, size=size)  # fmt: skip
+            report(
+                f"B7 export {fmt} {kind} {size:,} inputs, time",
+                "s",
+                base["seconds"],
+                cand["seconds"],
+                target=f"<= {limit}x raw" if limit else "(measured; no time target)",
+                met=cand["seconds"].median <= limit * base["seconds"].median if limit else None,
+                benchmark="B7",
+                database=kind,
+                format=fmt,
+                size=size,
+            )
             _rss_line(fmt, kind, size, base["rss_mb"], cand["rss_mb"])
             if fmt == "csv" and limit and cand["seconds"].median > limit * base["seconds"].median:
                 _profile_csv(url)
@@ -138,20 +173,39 @@ def _profile_csv(url: str, rows: int = 50_000) -> None:
 
     engine = make_engine(url)
     some = itertools.islice(iter_rows(engine, ExportFilter(), "en"), rows)
-    note(f"profile of the first {rows:,} rows (tottime):\n"
-         + profile_top(lambda: write_csv(some, io.BytesIO(), "en", lambda n: None), lines=14, sort="tottime"))  # fmt: skip
+    note(
+        f"profile of the first {rows:,} rows (tottime):\n"
+        + profile_top(
+            lambda: write_csv(some, io.BytesIO(), "en", lambda n: None), lines=14, sort="tottime"
+        )
+    )
     engine.dispose()
 
 
 def _rss_line(fmt: str, kind: str, size: int, base: Figure, cand: Figure) -> None:
     from bench.common import note, report
 
-    report(f"B7 export {fmt} {kind} {size:,} inputs, peak RSS", "MB", base, cand, target=f"< {RSS_LIMIT_MB} MB",
-           met=cand.high < RSS_LIMIT_MB, benchmark="B7", database=kind, format=fmt, size=size, metric="rss")  # fmt: skip
-    note(f"largest peak RSS of the candidate over the runs: {cand.high:.0f} MB (baseline {base.high:.0f} MB)")
+    report(
+        f"B7 export {fmt} {kind} {size:,} inputs, peak RSS",
+        "MB",
+        base,
+        cand,
+        target=f"< {RSS_LIMIT_MB} MB",
+        met=cand.high < RSS_LIMIT_MB,
+        benchmark="B7",
+        database=kind,
+        format=fmt,
+        size=size,
+        metric="rss",
+    )
+    note(
+        f"largest peak RSS of the candidate over the runs: {cand.high:.0f} MB (baseline {base.high:.0f} MB)"
+    )
 
 
-def run(*, quick: bool = False, databases: Sequence[str] = ("sqlite", "postgresql"), rounds: int = 5) -> None:
+def run(
+    *, quick: bool = False, databases: Sequence[str] = ("sqlite", "postgresql"), rounds: int = 5
+) -> None:
     from bench import dataset
     from bench.common import database, note
 

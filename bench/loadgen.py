@@ -50,8 +50,15 @@ async def _exchange(host: str, port: int, request: bytes) -> int:
         writer.close()
 
 
-async def _one(host: str, port: int, request: bytes, due: float, latencies: list[float], late: list[float],
-               errors: list[int]) -> None:  # fmt: skip
+async def _one(
+    host: str,
+    port: int,
+    request: bytes,
+    due: float,
+    latencies: list[float],
+    late: list[float],
+    errors: list[int],
+) -> None:
     now = time.perf_counter()
     if due > now:
         await asyncio.sleep(due - now)
@@ -65,7 +72,9 @@ async def _one(host: str, port: int, request: bytes, due: float, latencies: list
     latencies.append((time.perf_counter() - due) * 1000)
 
 
-async def _run(url: str, rate: float, duration: float, build: Callable[[int], bytes]) -> OpenLoopResult:
+async def _run(
+    url: str, rate: float, duration: float, build: Callable[[int], bytes]
+) -> OpenLoopResult:
     parts = urlsplit(url)
     host, port = parts.hostname or "127.0.0.1", parts.port or 80
     count = int(rate * duration)
@@ -83,11 +92,20 @@ async def _run(url: str, rate: float, duration: float, build: Callable[[int], by
         tasks.append(asyncio.create_task(_one(host, port, request, due, latencies, late, errors)))
     await asyncio.gather(*tasks)
     elapsed = time.perf_counter() - start
-    return OpenLoopResult(rate, len(latencies) / elapsed, statistics.median(latencies), percentile(latencies, 0.99),
-                          count, len(errors), percentile(late, 0.99))  # fmt: skip
+    return OpenLoopResult(
+        rate,
+        len(latencies) / elapsed,
+        statistics.median(latencies),
+        percentile(latencies, 0.99),
+        count,
+        len(errors),
+        percentile(late, 0.99),
+    )
 
 
-def open_loop(url: str, *, rate: float, duration: float, build: Callable[[int], bytes]) -> OpenLoopResult:
+def open_loop(
+    url: str, *, rate: float, duration: float, build: Callable[[int], bytes]
+) -> OpenLoopResult:
     """Send ``rate * duration`` requests built by ``build(i)`` (raw HTTP/1.1 bytes) at ``rate`` per second.
 
     The event loop runs in a thread of its own, so a caller that has a loop running (a test
@@ -97,11 +115,17 @@ def open_loop(url: str, *, rate: float, duration: float, build: Callable[[int], 
         return pool.submit(lambda: asyncio.run(_run(url, rate, duration, build))).result()
 
 
-def http_request(method: str, url: str, body: bytes = b"", headers: dict[str, str] | None = None) -> bytes:
+def http_request(
+    method: str, url: str, body: bytes = b"", headers: dict[str, str] | None = None
+) -> bytes:
     """Raw HTTP/1.1 request bytes, with Connection: close."""
     parts = urlsplit(url)
     path = parts.path + (f"?{parts.query}" if parts.query else "")
-    lines = [f"{method} {path or '/'} HTTP/1.1", f"Host: {parts.netloc}", "Connection: close",
-             f"Content-Length: {len(body)}"]  # fmt: skip
+    lines = [
+        f"{method} {path or '/'} HTTP/1.1",
+        f"Host: {parts.netloc}",
+        "Connection: close",
+        f"Content-Length: {len(body)}",
+    ]
     lines += [f"{name}: {value}" for name, value in (headers or {}).items()]
     return ("\r\n".join(lines) + "\r\n\r\n").encode() + body

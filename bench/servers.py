@@ -40,14 +40,40 @@ class Server:
 
 
 @contextmanager
-def gunicorn(app: str, env: dict[str, str], *, workers: int = WORKERS, ready_path: str = "/healthz",
-             extra: tuple[str, ...] = ()) -> Iterator[Server]:  # fmt: skip
+def gunicorn(
+    app: str,
+    env: dict[str, str],
+    *,
+    workers: int = WORKERS,
+    ready_path: str = "/healthz",
+    extra: tuple[str, ...] = (),
+) -> Iterator[Server]:
     """``gunicorn -w WORKERS APP`` on a free loopback port until the block ends."""
     port = free_port()
-    command = [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}",
-               "--backlog", "2048", "--log-level", "warning", *extra, app]  # fmt: skip
-    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                               start_new_session=True, cwd=Path(__file__).parent.parent)  # fmt: skip
+    command = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "-w",
+        str(workers),
+        "-b",
+        f"127.0.0.1:{port}",
+        "--backlog",
+        "2048",
+        "--log-level",
+        "warning",
+        *extra,
+        app,
+    ]
+    process = subprocess.Popen(
+        command,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+        cwd=Path(__file__).parent.parent,
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         _wait(url + ready_path, process)
@@ -65,7 +91,9 @@ def _wait(url: str, process: subprocess.Popen, timeout: float = 60) -> None:  # 
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"the server exited early:\n{process.stderr.read() if process.stderr else ''}")
+            raise RuntimeError(
+                f"the server exited early:\n{process.stderr.read() if process.stderr else ''}"
+            )
         try:
             httpx.get(url, timeout=2)
             return
@@ -92,23 +120,46 @@ def _ms(value: str) -> float:
     return float(number) * _UNITS[unit]
 
 
-def wrk(url: str, *, script: str | None = None, args: tuple[str, ...] = (), connections: int = 40,
-        duration: float = 10, threads: int = WRK_THREADS, env: dict[str, str] | None = None) -> WrkResult:  # fmt: skip
+def wrk(
+    url: str,
+    *,
+    script: str | None = None,
+    args: tuple[str, ...] = (),
+    connections: int = 40,
+    duration: float = 10,
+    threads: int = WRK_THREADS,
+    env: dict[str, str] | None = None,
+) -> WrkResult:
     """One closed-loop wrk run; requests/s and latency percentiles (--latency)."""
-    command = ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{max(1, round(duration))}s", "--latency", "--timeout", "10s"]
+    command = [
+        "wrk",
+        "-t",
+        str(threads),
+        "-c",
+        str(connections),
+        "-d",
+        f"{max(1, round(duration))}s",
+        "--latency",
+        "--timeout",
+        "10s",
+    ]
     if script:
         command += ["-s", str(SCRIPTS / script)]
     command.append(url)
     if args:
         command += ["--", *args]
-    done = subprocess.run(command, capture_output=True, text=True, check=True, env=env, timeout=duration + 60)
+    done = subprocess.run(
+        command, capture_output=True, text=True, check=True, env=env, timeout=duration + 60
+    )
     out = done.stdout
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
     requests = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
     p50 = _ms(re.search(r"\s50%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
     p99 = _ms(re.search(r"\s99%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
     errors = 0
-    if found := re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out):
+    if found := re.search(
+        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out
+    ):
         errors += sum(int(n) for n in found.groups())
     if found := re.search(r"Non-2xx or 3xx responses: (\d+)", out):
         errors += int(found.group(1))
@@ -141,9 +192,14 @@ def fake_platform(kind: str) -> Iterator[FakePlatform]:
         "print(api.base_url, flush=True)\n"
         "for line in sys.stdin:\n"
         "    print(len(api.sent(line.strip())), flush=True)\n"
-    )  # fmt: skip
-    process = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
-                               cwd=Path(__file__).parent.parent)  # fmt: skip
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-c", code],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=Path(__file__).parent.parent,
+    )
     try:
         assert process.stdout is not None
         yield FakePlatform(process.stdout.readline().strip(), process)

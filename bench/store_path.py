@@ -38,9 +38,19 @@ def _texts() -> list[str]:
 
 
 def answers(text: str) -> dict[str, Any]:
-    return {"review": "escwa", "stakeholder_group": "youth", "country": "JO", "age_group": "18_24",
-            "gender": "woman", "theme": "cooperation", "objectives": ["3", "5"], "text": text,
-            "contact_email": "", "consent_store": "on", "consent_quote": "on"}  # fmt: skip
+    return {
+        "review": "escwa",
+        "stakeholder_group": "youth",
+        "country": "JO",
+        "age_group": "18_24",
+        "gender": "woman",
+        "theme": "cooperation",
+        "objectives": ["3", "5"],
+        "text": text,
+        "contact_email": "",
+        "consent_store": "on",
+        "consent_quote": "on",
+    }
 
 
 class RawInserts:
@@ -50,7 +60,12 @@ class RawInserts:
         self.sqlite = url.startswith("sqlite")
         if self.sqlite:
             self.connection: Any = sqlite3.connect(raw_dsn(url), isolation_level=None)
-            for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON", "secure_delete=ON"):
+            for pragma in (
+                "journal_mode=WAL",
+                "synchronous=NORMAL",
+                "foreign_keys=ON",
+                "secure_delete=ON",
+            ):
                 self.connection.execute(f"PRAGMA {pragma}")
         else:
             import psycopg
@@ -67,23 +82,39 @@ class RawInserts:
         cursor = self.connection.cursor()
         if self.sqlite:
             cursor.execute("BEGIN IMMEDIATE")
-        cursor.execute(self._sql(
-            "INSERT INTO submission (receipt, channel, channel_message_id, locale, consent_store, consent_version, "
-            "created_at, review_slug, stakeholder_group, age_group, gender, country, theme, text, consent_quote, "
-            "status, updated_at) VALUES (?, 'web', ?, 'en', ?, ?, ?, 'escwa', 'youth', '18_24', 'woman', 'JO', "
-            "'cooperation', ?, ?, 'new', ?) RETURNING id"),
-            (f"IN-R{n:011d}", f"raw:{n}", True, CONSENT_NOTICE_VERSION, now, text, True, now))  # fmt: skip
+        cursor.execute(
+            self._sql(
+                "INSERT INTO submission (receipt, channel, channel_message_id, locale, consent_store, consent_version, "
+                "created_at, review_slug, stakeholder_group, age_group, gender, country, theme, text, consent_quote, "
+                "status, updated_at) VALUES (?, 'web', ?, 'en', ?, ?, ?, 'escwa', 'youth', '18_24', 'woman', 'JO', "
+                "'cooperation', ?, ?, 'new', ?) RETURNING id"
+            ),
+            (f"IN-R{n:011d}", f"raw:{n}", True, CONSENT_NOTICE_VERSION, now, text, True, now),
+        )
         (submission_id,) = cursor.fetchone()
-        cursor.executemany(self._sql("INSERT INTO submission_objective (submission_id, objective_number) VALUES (?, ?)"),
-                           [(submission_id, 3), (submission_id, 5)])  # fmt: skip
-        cursor.executemany(self._sql(
-            "INSERT INTO consent_record (subject_type, subject_id, kind, granted, notice_version, locale, channel, "
-            "recorded_at) VALUES ('input', ?, ?, ?, ?, 'en', 'web', ?)"),
-            [(submission_id, "store", True, CONSENT_NOTICE_VERSION, now),
-             (submission_id, "quote", True, CONSENT_NOTICE_VERSION, now)])  # fmt: skip
-        cursor.execute(self._sql("INSERT INTO audit_entry (at, actor, action, subject_type, subject_id, detail) "
-                                 "VALUES (?, 'channel:web', 'input.created', 'input', ?, ?)"),
-                       (now, submission_id, json.dumps({})))  # fmt: skip
+        cursor.executemany(
+            self._sql(
+                "INSERT INTO submission_objective (submission_id, objective_number) VALUES (?, ?)"
+            ),
+            [(submission_id, 3), (submission_id, 5)],
+        )
+        cursor.executemany(
+            self._sql(
+                "INSERT INTO consent_record (subject_type, subject_id, kind, granted, notice_version, locale, channel, "
+                "recorded_at) VALUES ('input', ?, ?, ?, ?, 'en', 'web', ?)"
+            ),
+            [
+                (submission_id, "store", True, CONSENT_NOTICE_VERSION, now),
+                (submission_id, "quote", True, CONSENT_NOTICE_VERSION, now),
+            ],
+        )
+        cursor.execute(
+            self._sql(
+                "INSERT INTO audit_entry (at, actor, action, subject_type, subject_id, detail) "
+                "VALUES (?, 'channel:web', 'input.created', 'input', ?, ?)"
+            ),
+            (now, submission_id, json.dumps({})),
+        )
         if self.sqlite:
             cursor.execute("COMMIT")
         else:
@@ -105,7 +136,9 @@ def measure(kind: str, url: str, per_round: int, rounds: int, analysis: bool) ->
         started = time.perf_counter()
         for _ in range(per_round):
             n = next(_counter)
-            service.submit_input(answers(texts[n % len(texts)]), channel="web", message_id=f"b2:{n}", locale="en")
+            service.submit_input(
+                answers(texts[n % len(texts)]), channel="web", message_id=f"b2:{n}", locale="en"
+            )
         return per_round / (time.perf_counter() - started)
 
     def baseline() -> float:
@@ -118,19 +151,34 @@ def measure(kind: str, url: str, per_round: int, rounds: int, analysis: bool) ->
     candidate()  # warm up: imports, lexicons, language models, prepared statements
     base, cand = alternate(baseline, candidate, rounds=rounds)
     label = "analysis on" if analysis else "analysis=False"
-    report(f"B2 store path {kind}, {label}", "inputs/s", base, cand, target=f">= {TARGET}x raw",
-           met=cand.median >= TARGET * base.median, benchmark="B2", database=kind, analysis=analysis)  # fmt: skip
+    report(
+        f"B2 store path {kind}, {label}",
+        "inputs/s",
+        base,
+        cand,
+        target=f">= {TARGET}x raw",
+        met=cand.median >= TARGET * base.median,
+        benchmark="B2",
+        database=kind,
+        analysis=analysis,
+    )
     if cand.median < TARGET * base.median:
+
         def some() -> None:
             for _ in range(50):
                 n = next(_counter)
-                service.submit_input(answers(texts[n % len(texts)]), channel="web", message_id=f"b2:{n}", locale="en")
+                service.submit_input(
+                    answers(texts[n % len(texts)]), channel="web", message_id=f"b2:{n}", locale="en"
+                )
+
         note("profile of 50 inputs (tottime):\n" + profile_top(some, lines=15, sort="tottime"))
     raw.close()
     engine.dispose()
 
 
-def run(*, quick: bool = False, databases: Sequence[str] = ("sqlite", "postgresql"), rounds: int = 5) -> None:
+def run(
+    *, quick: bool = False, databases: Sequence[str] = ("sqlite", "postgresql"), rounds: int = 5
+) -> None:
     per_round = 20 if quick else 300
     for kind in databases:
         with database(kind) as url:

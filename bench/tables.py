@@ -12,7 +12,15 @@ from pathlib import Path
 
 
 def _figure(value: dict[str, float], unit: str) -> str:
-    digits = 0 if value["median"] >= 100 else 1 if value["median"] >= 10 else 2 if value["median"] >= 1 else 3
+    digits = (
+        0
+        if value["median"] >= 100
+        else 1
+        if value["median"] >= 10
+        else 2
+        if value["median"] >= 1
+        else 3
+    )
     return f"{value['median']:.{digits}f} {unit} [{value['low']:.{digits}f}–{value['high']:.{digits}f}]"
 
 
@@ -20,15 +28,24 @@ def tables(paths: list[Path]) -> str:
     by_benchmark: dict[str, list[dict[str, object]]] = defaultdict(list)
     for path in paths:
         for result in json.loads(path.read_text()):
-            by_benchmark[str(result["extra"].get("benchmark", result["name"].split()[0]))].append(result)
+            by_benchmark[str(result["extra"].get("benchmark", result["name"].split()[0]))].append(
+                result
+            )
     out: list[str] = []
     for benchmark in sorted(by_benchmark):
-        out += [f"### {benchmark}", "", "| what | candidate | baseline | ratio | target | met |", "|---|---|---|---|---|---|"]
+        out += [
+            f"### {benchmark}",
+            "",
+            "| what | candidate | baseline | ratio | target | met |",
+            "|---|---|---|---|---|---|",
+        ]
         for r in by_benchmark[benchmark]:
             met = {True: "yes", False: "no", None: "–"}[r["met"]]  # type: ignore[index]
             name = str(r["name"]).removeprefix(f"{benchmark} ")
-            out.append(f"| {name} | {_figure(r['candidate'], str(r['unit']))} | "  # type: ignore[arg-type]
-                       f"{_figure(r['baseline'], str(r['unit']))} | {float(r['ratio']):.2f} | {r['target']} | {met} |")  # type: ignore[arg-type]  # fmt: skip
+            out.append(
+                f"| {name} | {_figure(r['candidate'], str(r['unit']))} | "  # type: ignore[arg-type]
+                f"{_figure(r['baseline'], str(r['unit']))} | {float(r['ratio']):.2f} | {r['target']} | {met} |"
+            )  # type: ignore[arg-type]
         out.append("")
     return "\n".join(out)
 

@@ -37,11 +37,18 @@ P99_TARGET = 3.0
 FORM = "/en/inputs/new"
 _HIDDEN = re.compile(r'<input type="hidden" name="(csrf_token)" value="([^"]*)">')
 ANSWERS: dict[str, Any] = {
-    "review": "escwa", "stakeholder_group": "youth", "country": "JO", "age_group": "18_24", "gender": "woman",
-    "theme": "priorities_gaps", "objectives": ["3", "5"], "contact_email": "", "consent_store": "on",
+    "review": "escwa",
+    "stakeholder_group": "youth",
+    "country": "JO",
+    "age_group": "18_24",
+    "gender": "woman",
+    "theme": "priorities_gaps",
+    "objectives": ["3", "5"],
+    "contact_email": "",
+    "consent_store": "on",
     "consent_quote": "on",
     "text": "Young migrants need clear information about regular pathways before they leave, and decent work when they arrive.",
-}  # fmt: skip
+}
 
 
 def form_session(base: str) -> tuple[str, str]:
@@ -54,7 +61,10 @@ def form_session(base: str) -> tuple[str, str]:
 
 def form_bodies() -> list[str]:
     """Form bodies with varied texts (the demo corpus, reshuffled): no two inputs the same."""
-    return [urlencode({**ANSWERS, "text": text}, doseq=True) for _language, text in dataset.text_variants()]
+    return [
+        urlencode({**ANSWERS, "text": text}, doseq=True)
+        for _language, text in dataset.text_variants()
+    ]
 
 
 def post_builder(base: str, token: str, cookie: str, bodies: list[str]) -> Callable[[int], bytes]:
@@ -64,29 +74,44 @@ def post_builder(base: str, token: str, cookie: str, bodies: list[str]) -> Calla
     def build(i: int) -> bytes:
         key = f"{run_id}{i:024x}"
         data = f"{bodies[i % len(bodies)]}&csrf_token={token}&submission_key={key}"
-        return http_request("POST", base + FORM, data.encode(),
-                            {"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie})  # fmt: skip
+        return http_request(
+            "POST",
+            base + FORM,
+            data.encode(),
+            {"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie},
+        )
 
     return build
 
 
 def app_env(url: str, instance: str) -> dict[str, str]:
-    return clean_env(INTAKE_DATABASE_URL=url, INTAKE_SECRET_KEY="bench-secret-key", INTAKE_INSTANCE_PATH=instance,
-                     INTAKE_RATELIMIT_ENABLED="false")  # fmt: skip
+    return clean_env(
+        INTAKE_DATABASE_URL=url,
+        INTAKE_SECRET_KEY="bench-secret-key",
+        INTAKE_INSTANCE_PATH=instance,
+        INTAKE_RATELIMIT_ENABLED="false",
+    )
 
 
 def measure(kind: str, url: str, rounds: int, duration: float) -> None:
-    with tempfile.TemporaryDirectory() as instance, \
-            gunicorn("intake_api.app:create_app()", app_env(url, instance)) as app, \
-            gunicorn("bench.bare:app", clean_env()) as bare:  # fmt: skip
+    with (
+        tempfile.TemporaryDirectory() as instance,
+        gunicorn("intake_api.app:create_app()", app_env(url, instance)) as app,
+        gunicorn("bench.bare:app", clean_env()) as bare,
+    ):
         token, cookie = form_session(app.url)
         bodies = form_bodies()
         bodies_file = Path(instance) / "bodies.txt"
         bodies_file.write_text("\n".join(bodies) + "\n")
 
         def candidate() -> dict[str, float]:
-            result = wrk(app.url + FORM, script="form.lua", args=(token, cookie, str(bodies_file)), connections=CONNECTIONS,
-                         duration=duration)  # fmt: skip
+            result = wrk(
+                app.url + FORM,
+                script="form.lua",
+                args=(token, cookie, str(bodies_file)),
+                connections=CONNECTIONS,
+                duration=duration,
+            )
             if result.errors:
                 raise RuntimeError(f"B1 form POSTs failed: {result.errors}\n{result.output}")
             return {"rps": result.requests_per_s, "p99": result.p99_ms}
@@ -97,10 +122,20 @@ def measure(kind: str, url: str, rounds: int, duration: float) -> None:
 
         candidate()  # warm up both workers (imports, templates, language data)
         base, cand = alternate_many(baseline, candidate, rounds=rounds)
-        report(f"B1 form POST {kind}, max rate (wrk -c {CONNECTIONS})", "req/s", base["rps"], cand["rps"],
-               target=f">= {RATE_TARGET:.0%} of bare", met=cand["rps"].median >= RATE_TARGET * base["rps"].median,
-               benchmark="B1", database=kind, metric="rps")  # fmt: skip
-        note(f"closed-loop p99 (wrk): candidate {cand['p99'].median:.1f} ms, bare {base['p99'].median:.1f} ms")
+        report(
+            f"B1 form POST {kind}, max rate (wrk -c {CONNECTIONS})",
+            "req/s",
+            base["rps"],
+            cand["rps"],
+            target=f">= {RATE_TARGET:.0%} of bare",
+            met=cand["rps"].median >= RATE_TARGET * base["rps"].median,
+            benchmark="B1",
+            database=kind,
+            metric="rps",
+        )
+        note(
+            f"closed-loop p99 (wrk): candidate {cand['p99'].median:.1f} ms, bare {base['p99'].median:.1f} ms"
+        )
 
         rate = base["rps"].median / 2
         build_post = post_builder(app.url, token, cookie, bodies)
@@ -108,34 +143,57 @@ def measure(kind: str, url: str, rounds: int, duration: float) -> None:
 
         def open_candidate() -> dict[str, float]:
             n = next(rounds_seen)
-            result = open_loop(app.url, rate=rate, duration=duration,
-                               build=lambda i: build_post(n * 10**7 + i))  # fmt: skip
-            return {"p99": result.p99_ms, "errors": result.errors, "late": result.late_sends_ms,
-                    "achieved": result.achieved}  # fmt: skip
+            result = open_loop(
+                app.url, rate=rate, duration=duration, build=lambda i: build_post(n * 10**7 + i)
+            )
+            return {
+                "p99": result.p99_ms,
+                "errors": result.errors,
+                "late": result.late_sends_ms,
+                "achieved": result.achieved,
+            }
 
         def open_baseline() -> dict[str, float]:
             request = http_request("GET", bare.url + "/bare")
             result = open_loop(bare.url, rate=rate, duration=duration, build=lambda i: request)
-            return {"p99": result.p99_ms, "errors": result.errors, "late": result.late_sends_ms,
-                    "achieved": result.achieved}  # fmt: skip
+            return {
+                "p99": result.p99_ms,
+                "errors": result.errors,
+                "late": result.late_sends_ms,
+                "achieved": result.achieved,
+            }
 
         obase, ocand = alternate_many(open_baseline, open_candidate, rounds=rounds)
         # Met only when the candidate kept up with the rate (no timeouts or refusals); a bare p99
         # inflated by the generator's own saturation cannot make an overloaded candidate pass.
         kept_up = ocand["errors"].high == 0 and cand["rps"].median >= rate
-        report(f"B1 form POST {kind}, p99 at {rate:.0f} req/s (half the bare max, open loop)", "ms",
-               obase["p99"], ocand["p99"], target=f"<= {P99_TARGET:.0f}x bare p99",
-               met=kept_up and ocand["p99"].median <= P99_TARGET * obase["p99"].median,
-               benchmark="B1", database=kind, metric="p99", rate=rate)  # fmt: skip
+        report(
+            f"B1 form POST {kind}, p99 at {rate:.0f} req/s (half the bare max, open loop)",
+            "ms",
+            obase["p99"],
+            ocand["p99"],
+            target=f"<= {P99_TARGET:.0f}x bare p99",
+            met=kept_up and ocand["p99"].median <= P99_TARGET * obase["p99"].median,
+            benchmark="B1",
+            database=kind,
+            metric="p99",
+            rate=rate,
+        )
         if not kept_up:
-            note(f"the candidate's maximum ({cand['rps'].median:.0f} req/s) is below the offered {rate:.0f} req/s: "
-                 "its queue grows until requests time out (10 s), so this p99 measures overload")  # fmt: skip
-        note(f"open loop: answered {ocand['achieved'].median:.0f}/s (bare {obase['achieved'].median:.0f}/s), "
-             f"errors {ocand['errors'].high:.0f} (bare {obase['errors'].high:.0f}), generator's own p99 lateness "
-             f"{ocand['late'].median:.1f} ms (bare run {obase['late'].median:.1f} ms)")  # fmt: skip
+            note(
+                f"the candidate's maximum ({cand['rps'].median:.0f} req/s) is below the offered {rate:.0f} req/s: "
+                "its queue grows until requests time out (10 s), so this p99 measures overload"
+            )
+        note(
+            f"open loop: answered {ocand['achieved'].median:.0f}/s (bare {obase['achieved'].median:.0f}/s), "
+            f"errors {ocand['errors'].high:.0f} (bare {obase['errors'].high:.0f}), generator's own p99 lateness "
+            f"{ocand['late'].median:.1f} ms (bare run {obase['late'].median:.1f} ms)"
+        )
 
 
-def run(*, quick: bool = False, databases: Sequence[str] = ("sqlite", "postgresql"), rounds: int = 5) -> None:
+def run(
+    *, quick: bool = False, databases: Sequence[str] = ("sqlite", "postgresql"), rounds: int = 5
+) -> None:
     duration = 2.0 if quick else 6.0
     for kind in databases:
         with database(kind) as url:

@@ -84,12 +84,22 @@ logconfig_dict = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"private": {"()": "intake_api.log_privacy.RedactingFilter"}},
-    "formatters": {"plain": {"format": "%(asctime)s [%(process)d] %(levelname)s %(name)s: %(message)s"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s [%(process)d] %(levelname)s %(name)s: %(message)s"}
+    },
     "handlers": {
-        "stderr": {"class": "logging.StreamHandler", "stream": "ext://sys.stderr",
-                   "formatter": "plain", "filters": ["private"]},
-        "stdout": {"class": "logging.StreamHandler", "stream": "ext://sys.stdout",
-                   "formatter": "plain", "filters": ["private"]},
+        "stderr": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stderr",
+            "formatter": "plain",
+            "filters": ["private"],
+        },
+        "stdout": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stdout",
+            "formatter": "plain",
+            "filters": ["private"],
+        },
     },
     # The app's own records (intake_api, bots, models) go to stderr with gunicorn's.
     "root": {"level": "INFO", "handlers": ["stderr"]},

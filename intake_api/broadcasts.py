@@ -51,7 +51,9 @@ from models.delivery import OutboundFailure
 from models.reference import N_
 
 ANY_LOCALE = "*"  # the message as staff wrote it, for every locale without its own text
-FOOTER = N_("You receive this because you agreed to hear from the organisers about this regional review. Send /consent to stop.")
+FOOTER = N_(
+    "You receive this because you agreed to hear from the organisers about this regional review. Send /consent to stop."
+)
 GROUP_CONTEXT = "broadcast_delivery.group_chat"
 LEASE_NAME = "telegram-broadcast"
 LEASE_SECONDS = 30
@@ -98,15 +100,25 @@ def broadcast_key(review_slug: str, messages: dict[str, str], groups: Sequence[i
 def count_recipients(engine: Engine, *, review_slug: str) -> int:
     """How many contributors agreed to hear about this review, for a dry run."""
     with read_session(engine) as session:
-        return int(session.exec(
-            select(func.count()).select_from(ChatContact).where(col(ChatContact.review_slug) == review_slug)
-        ).one())  # fmt: skip
+        return int(
+            session.exec(
+                select(func.count())
+                .select_from(ChatContact)
+                .where(col(ChatContact.review_slug) == review_slug)
+            ).one()
+        )
 
 
 def create_broadcast(
-    engine: Engine, keys: KeyRing, *, review_slug: str, messages: dict[str, str],
-    groups: Sequence[int | str] = (), actor: str, abandon_unfinished: bool = False,
-) -> Created:  # fmt: skip
+    engine: Engine,
+    keys: KeyRing,
+    *,
+    review_slug: str,
+    messages: dict[str, str],
+    groups: Sequence[int | str] = (),
+    actor: str,
+    abandon_unfinished: bool = False,
+) -> Created:
     """The broadcast of these texts, with its recipients fixed now; or the same one, to resume.
 
     Raises ``BroadcastInProgress`` when a different broadcast to the review is
@@ -118,11 +130,16 @@ def create_broadcast(
     with write_session(engine) as session:
         existing = session.exec(select(Broadcast).where(col(Broadcast.key) == key)).first()
         if existing is not None:
-            return Created(existing.id or 0, review_slug, _rows(session, existing.id or 0), resumed=True)
-        for unfinished in session.exec(select(Broadcast).where(
-            col(Broadcast.review_slug) == review_slug, col(Broadcast.finished_at).is_(None),
-            col(Broadcast.abandoned_at).is_(None),
-        )):  # fmt: skip
+            return Created(
+                existing.id or 0, review_slug, _rows(session, existing.id or 0), resumed=True
+            )
+        for unfinished in session.exec(
+            select(Broadcast).where(
+                col(Broadcast.review_slug) == review_slug,
+                col(Broadcast.finished_at).is_(None),
+                col(Broadcast.abandoned_at).is_(None),
+            )
+        ):
             left = _left(session, unfinished.id or 0)
             if not left:
                 unfinished.finished_at = utcnow()
@@ -134,38 +151,83 @@ def create_broadcast(
         session.add(broadcast)
         session.flush()
         # One row per consenting contributor, in one statement (thousands at once).
-        session.execute(insert(BroadcastDelivery).from_select(
-            ["broadcast_id", "recipient", "contributor_id", "locale", "status", "parts_sent", "attempts"],
-            core_select(literal(broadcast.id), literal("contributor:").concat(cast(col(ChatContact.contributor_id), String)),
-                        col(ChatContact.contributor_id), col(ChatContact.locale), literal("pending"), literal(0), literal(0))
-            .where(col(ChatContact.review_slug) == review_slug),
-        ))  # fmt: skip
+        session.execute(
+            insert(BroadcastDelivery).from_select(
+                [
+                    "broadcast_id",
+                    "recipient",
+                    "contributor_id",
+                    "locale",
+                    "status",
+                    "parts_sent",
+                    "attempts",
+                ],
+                core_select(
+                    literal(broadcast.id),
+                    literal("contributor:").concat(cast(col(ChatContact.contributor_id), String)),
+                    col(ChatContact.contributor_id),
+                    col(ChatContact.locale),
+                    literal("pending"),
+                    literal(0),
+                    literal(0),
+                ).where(col(ChatContact.review_slug) == review_slug),
+            )
+        )
         for chat in dict.fromkeys(str(g) for g in groups):
-            session.add(BroadcastDelivery(
-                broadcast_id=broadcast.id or 0, recipient=f"group:{keys.pseudonym('telegram-group', chat)}",
-                group_chat=keys.encrypt(chat, context=GROUP_CONTEXT), locale=ANY_LOCALE,
-            ))  # fmt: skip
+            session.add(
+                BroadcastDelivery(
+                    broadcast_id=broadcast.id or 0,
+                    recipient=f"group:{keys.pseudonym('telegram-group', chat)}",
+                    group_chat=keys.encrypt(chat, context=GROUP_CONTEXT),
+                    locale=ANY_LOCALE,
+                )
+            )
         session.flush()
-        crud.write_audit(session, actor=actor, action="broadcast.created", subject_type="broadcast",
-                         subject_id=broadcast.id, detail={"review": review_slug, "groups": len(groups)})  # fmt: skip
-        return Created(broadcast.id or 0, review_slug, _rows(session, broadcast.id or 0), resumed=False)
+        crud.write_audit(
+            session,
+            actor=actor,
+            action="broadcast.created",
+            subject_type="broadcast",
+            subject_id=broadcast.id,
+            detail={"review": review_slug, "groups": len(groups)},
+        )
+        return Created(
+            broadcast.id or 0, review_slug, _rows(session, broadcast.id or 0), resumed=False
+        )
 
 
 def _rows(session: Session, broadcast_id: int) -> int:
-    return int(session.exec(select(func.count()).select_from(BroadcastDelivery).where(
-        col(BroadcastDelivery.broadcast_id) == broadcast_id)).one())  # fmt: skip
+    return int(
+        session.exec(
+            select(func.count())
+            .select_from(BroadcastDelivery)
+            .where(col(BroadcastDelivery.broadcast_id) == broadcast_id)
+        ).one()
+    )
 
 
 def _left(session: Session, broadcast_id: int) -> int:
-    return int(session.exec(select(func.count()).select_from(BroadcastDelivery).where(
-        col(BroadcastDelivery.broadcast_id) == broadcast_id,
-        col(BroadcastDelivery.status).in_(("pending", "sending")))).one())  # fmt: skip
+    return int(
+        session.exec(
+            select(func.count())
+            .select_from(BroadcastDelivery)
+            .where(
+                col(BroadcastDelivery.broadcast_id) == broadcast_id,
+                col(BroadcastDelivery.status).in_(("pending", "sending")),
+            )
+        ).one()
+    )
 
 
 def _abandon(session: Session, broadcast: Broadcast) -> None:
-    session.execute(update(BroadcastDelivery).where(
-        col(BroadcastDelivery.broadcast_id) == broadcast.id, col(BroadcastDelivery.status) == "pending",
-    ).values(status="skipped", error="abandoned"))  # fmt: skip
+    session.execute(
+        update(BroadcastDelivery)
+        .where(
+            col(BroadcastDelivery.broadcast_id) == broadcast.id,
+            col(BroadcastDelivery.status) == "pending",
+        )
+        .values(status="skipped", error="abandoned")
+    )
     broadcast.abandoned_at = utcnow()
     session.add(broadcast)
 
@@ -178,19 +240,38 @@ def recover(engine: Engine, broadcast_id: int, *, retry_uncertain: bool = False)
     """
     with write_session(engine) as session:
         mine = col(BroadcastDelivery.broadcast_id) == broadcast_id
-        crashed = session.exec(select(BroadcastDelivery).where(mine, col(BroadcastDelivery.status) == "sending")).all()
-        left = session.execute(update(BroadcastDelivery).where(
-            mine, col(BroadcastDelivery.status) == "sending").values(status="uncertain", error="crashed"))  # fmt: skip
+        crashed = session.exec(
+            select(BroadcastDelivery).where(mine, col(BroadcastDelivery.status) == "sending")
+        ).all()
+        left = session.execute(
+            update(BroadcastDelivery)
+            .where(mine, col(BroadcastDelivery.status) == "sending")
+            .values(status="uncertain", error="crashed")
+        )
         for row in crashed:  # a handful: the calls in flight when the sender died
-            delivery_failures.give_up(session, Kind.BROADCAST, delivery_ref(row.id or 0), "uncertain crashed",
-                                      attempts=row.attempts, first_tried_at=row.claimed_at)  # fmt: skip
+            delivery_failures.give_up(
+                session,
+                Kind.BROADCAST,
+                delivery_ref(row.id or 0),
+                "uncertain crashed",
+                attempts=row.attempts,
+                first_tried_at=row.claimed_at,
+            )
         if retry_uncertain:
-            uncertain = core_select(literal("broadcast_delivery:").concat(cast(col(BroadcastDelivery.id), String))).where(
-                mine, col(BroadcastDelivery.status) == "uncertain")  # fmt: skip
-            session.execute(delete(OutboundFailure).where(  # tried again: no longer given up on
-                col(OutboundFailure.kind) == Kind.BROADCAST.value, col(OutboundFailure.ref).in_(uncertain)))  # fmt: skip
-            session.execute(update(BroadcastDelivery).where(
-                mine, col(BroadcastDelivery.status) == "uncertain").values(status="pending", error=None))  # fmt: skip
+            uncertain = core_select(
+                literal("broadcast_delivery:").concat(cast(col(BroadcastDelivery.id), String))
+            ).where(mine, col(BroadcastDelivery.status) == "uncertain")
+            session.execute(
+                delete(OutboundFailure).where(  # tried again: no longer given up on
+                    col(OutboundFailure.kind) == Kind.BROADCAST.value,
+                    col(OutboundFailure.ref).in_(uncertain),
+                )
+            )
+            session.execute(
+                update(BroadcastDelivery)
+                .where(mine, col(BroadcastDelivery.status) == "uncertain")
+                .values(status="pending", error=None)
+            )
         return int(left.rowcount or 0)  # type: ignore[attr-defined]
 
 
@@ -198,14 +279,30 @@ def pending_targets(engine: Engine, broadcast_id: int) -> list[Target]:
     """What is left to send, in the order the rows were made; texts in each recipient's language."""
     with read_session(engine) as session:
         broadcast = session.get_one(Broadcast, broadcast_id)
-        rows = session.exec(select(
-            col(BroadcastDelivery.id), BroadcastDelivery.group_chat, BroadcastDelivery.locale, BroadcastDelivery.parts_sent,
-        ).where(col(BroadcastDelivery.broadcast_id) == broadcast_id, col(BroadcastDelivery.status) == "pending")
-         .order_by(col(BroadcastDelivery.id))).all()  # fmt: skip
+        rows = session.exec(
+            select(
+                col(BroadcastDelivery.id),
+                BroadcastDelivery.group_chat,
+                BroadcastDelivery.locale,
+                BroadcastDelivery.parts_sent,
+            )
+            .where(
+                col(BroadcastDelivery.broadcast_id) == broadcast_id,
+                col(BroadcastDelivery.status) == "pending",
+            )
+            .order_by(col(BroadcastDelivery.id))
+        ).all()
     grouped = group_texts(broadcast.messages)
-    private = {locale: (text_for(broadcast.messages, locale),) for locale in {row[2] for row in rows}}
+    private = {
+        locale: (text_for(broadcast.messages, locale),) for locale in {row[2] for row in rows}
+    }
     return [
-        Target(delivery_id or 0, group_chat is not None, grouped if group_chat is not None else private[locale], parts_sent)
+        Target(
+            delivery_id or 0,
+            group_chat is not None,
+            grouped if group_chat is not None else private[locale],
+            parts_sent,
+        )
         for delivery_id, group_chat, locale, parts_sent in rows
     ]
 
@@ -218,7 +315,10 @@ def text_for(messages: dict[str, str], locale: str) -> str:
 
 def group_texts(messages: dict[str, str]) -> tuple[str, ...]:
     """A group is read in many languages: each text staff gave, once, without a footer."""
-    ordered = [messages[ANY_LOCALE], *(messages[locale] for locale in LOCALES if locale in messages)]
+    ordered = [
+        messages[ANY_LOCALE],
+        *(messages[locale] for locale in LOCALES if locale in messages),
+    ]
     return tuple(dict.fromkeys(text.strip() for text in ordered))
 
 
@@ -233,17 +333,28 @@ def claim(engine: Engine, keys: KeyRing, delivery_id: int) -> int | str | None:
             select(BroadcastDelivery.status, BroadcastDelivery.group_chat, ChatContact.chat_id)
             .select_from(BroadcastDelivery)
             .join(Broadcast, col(Broadcast.id) == BroadcastDelivery.broadcast_id)
-            .outerjoin(ChatContact, and_(col(ChatContact.contributor_id) == BroadcastDelivery.contributor_id,
-                                         col(ChatContact.review_slug) == Broadcast.review_slug))
+            .outerjoin(
+                ChatContact,
+                and_(
+                    col(ChatContact.contributor_id) == BroadcastDelivery.contributor_id,
+                    col(ChatContact.review_slug) == Broadcast.review_slug,
+                ),
+            )
             .where(col(BroadcastDelivery.id) == delivery_id)
-        ).first()  # fmt: skip
+        ).first()
         if found is None or found[0] != "pending":
             return None
         status, group_chat, sealed = found
         if group_chat is None and sealed is None:
             _set(session, delivery_id, status="skipped", error="withdrawn")
             return None
-        _set(session, delivery_id, status="sending", attempts=BroadcastDelivery.attempts + 1, claimed_at=utcnow())
+        _set(
+            session,
+            delivery_id,
+            status="sending",
+            attempts=BroadcastDelivery.attempts + 1,
+            claimed_at=utcnow(),
+        )
         if group_chat is not None:
             return keys.decrypt(group_chat, context=GROUP_CONTEXT)
         return int(keys.decrypt(sealed, context=CHAT_ID_CONTEXT))
@@ -253,7 +364,14 @@ def acknowledged(engine: Engine, delivery_id: int, *, parts_sent: int, done: boo
     """Telegram accepted a part: the row is ``sent``, or ``pending`` for its next part."""
     with write_session(engine) as session:
         if done:
-            _set(session, delivery_id, status="sent", parts_sent=parts_sent, sent_at=utcnow(), error=None)
+            _set(
+                session,
+                delivery_id,
+                status="sent",
+                parts_sent=parts_sent,
+                sent_at=utcnow(),
+                error=None,
+            )
         else:
             _set(session, delivery_id, status="pending", parts_sent=parts_sent)
 
@@ -264,8 +382,15 @@ def released(engine: Engine, delivery_id: int, *, error: str) -> None:
         _set(session, delivery_id, status="pending", error=error[:40])
 
 
-def settled(engine: Engine, delivery_id: int, *, status: str, error: str, forget_chat: bool = False,
-            give_up: BaseException | None = None) -> None:  # fmt: skip
+def settled(
+    engine: Engine,
+    delivery_id: int,
+    *,
+    status: str,
+    error: str,
+    forget_chat: bool = False,
+    give_up: BaseException | None = None,
+) -> None:
     """A final outcome other than sent: ``failed`` (refused, or the deadline passed), ``uncertain`` (may have gone).
 
     ``forget_chat``: Telegram says the person blocked the bot or left; a chat
@@ -278,15 +403,23 @@ def settled(engine: Engine, delivery_id: int, *, status: str, error: str, forget
             row = session.get_one(BroadcastDelivery, delivery_id)
             cause = delivery_failures.cause_of(give_up)
             delivery_failures.give_up(
-                session, Kind.BROADCAST, delivery_ref(delivery_id), f"uncertain {cause}" if status == "uncertain" else give_up,
-                attempts=row.attempts, first_tried_at=row.claimed_at)  # fmt: skip
+                session,
+                Kind.BROADCAST,
+                delivery_ref(delivery_id),
+                f"uncertain {cause}" if status == "uncertain" else give_up,
+                attempts=row.attempts,
+                first_tried_at=row.claimed_at,
+            )
         if forget_chat:
             row = session.get_one(BroadcastDelivery, delivery_id)
             broadcast = session.get_one(Broadcast, row.broadcast_id)
             if row.contributor_id is not None:
-                session.execute(delete(ChatContact).where(
-                    col(ChatContact.contributor_id) == row.contributor_id,
-                    col(ChatContact.review_slug) == broadcast.review_slug))  # fmt: skip
+                session.execute(
+                    delete(ChatContact).where(
+                        col(ChatContact.contributor_id) == row.contributor_id,
+                        col(ChatContact.review_slug) == broadcast.review_slug,
+                    )
+                )
 
 
 def delivery_ref(delivery_id: int) -> str:
@@ -295,7 +428,9 @@ def delivery_ref(delivery_id: int) -> str:
 
 
 def _set(session: Session, delivery_id: int, **values: object) -> None:
-    session.execute(update(BroadcastDelivery).where(col(BroadcastDelivery.id) == delivery_id).values(**values))
+    session.execute(
+        update(BroadcastDelivery).where(col(BroadcastDelivery.id) == delivery_id).values(**values)
+    )
 
 
 def finish(engine: Engine, broadcast_id: int) -> dict[str, int]:
@@ -303,17 +438,30 @@ def finish(engine: Engine, broadcast_id: int) -> dict[str, int]:
     with write_session(engine) as session:
         counts = status_counts(session, broadcast_id)
         broadcast = session.get_one(Broadcast, broadcast_id)
-        if not counts.get("pending") and not counts.get("sending") and broadcast.finished_at is None:
+        if (
+            not counts.get("pending")
+            and not counts.get("sending")
+            and broadcast.finished_at is None
+        ):
             broadcast.finished_at = utcnow()
             session.add(broadcast)
-            crud.write_audit(session, actor="broadcast", action="broadcast.finished", subject_type="broadcast",
-                             subject_id=broadcast_id, detail=counts)  # fmt: skip
+            crud.write_audit(
+                session,
+                actor="broadcast",
+                action="broadcast.finished",
+                subject_type="broadcast",
+                subject_id=broadcast_id,
+                detail=counts,
+            )
         return counts
 
 
 def status_counts(session: Session, broadcast_id: int) -> dict[str, int]:
-    rows = session.exec(select(BroadcastDelivery.status, func.count()).where(
-        col(BroadcastDelivery.broadcast_id) == broadcast_id).group_by(col(BroadcastDelivery.status))).all()  # fmt: skip
+    rows = session.exec(
+        select(BroadcastDelivery.status, func.count())
+        .where(col(BroadcastDelivery.broadcast_id) == broadcast_id)
+        .group_by(col(BroadcastDelivery.status))
+    ).all()
     return {status: int(count) for status, count in rows}
 
 

@@ -21,10 +21,13 @@ CHAT_ID_CONTEXT = "chat_contact.chat_id"
 
 def message_reviews(session: Session, *, contributor_id: int) -> list[str]:
     """The reviews a contributor agreed to be written to about, for `/mydata` and `/consent`."""
-    return list(session.exec(
-        select(ChatContact.review_slug).where(col(ChatContact.contributor_id) == contributor_id)
-        .order_by(col(ChatContact.review_slug))
-    ).all())  # fmt: skip
+    return list(
+        session.exec(
+            select(ChatContact.review_slug)
+            .where(col(ChatContact.contributor_id) == contributor_id)
+            .order_by(col(ChatContact.review_slug))
+        ).all()
+    )
 
 
 def chat_id_of(keys: KeyRing, contact: ChatContact) -> int:

@@ -42,23 +42,31 @@ class PendingCall:
 
 
 class ChatOutbox:
-    def __init__(self, engine: Engine, keys: KeyRing, channel: str, *, policy: Policy | None = None) -> None:
+    def __init__(
+        self, engine: Engine, keys: KeyRing, channel: str, *, policy: Policy | None = None
+    ) -> None:
         self.engine = engine
         self.keys = keys
         self.channel = channel
-        self.policy = policy or POLICIES[Kind.REPLY]  # a reply older than its deadline answers nobody waiting
+        self.policy = (
+            policy or POLICIES[Kind.REPLY]
+        )  # a reply older than its deadline answers nobody waiting
 
     def chat_key(self, chat_id: int | str) -> str:
         """The chat's pseudonym: for a private chat, the same as its contributor's."""
         return self.keys.pseudonym(self.channel, chat_id)
 
-    def add(self, session: Session, *, chat_id: int | str, calls: list[tuple[str, dict[str, Any]]]) -> None:
+    def add(
+        self, session: Session, *, chat_id: int | str, calls: list[tuple[str, dict[str, Any]]]
+    ) -> None:
         """Queue a chat's calls, in order, inside the caller's transaction."""
         if not calls:
             return
         key = self.chat_key(chat_id)
-        rows = [new_row(ChatReply, channel=self.channel, chat_key=key, call=self._seal(method, params))
-                for method, params in calls]  # fmt: skip
+        rows = [
+            new_row(ChatReply, channel=self.channel, chat_key=key, call=self._seal(method, params))
+            for method, params in calls
+        ]
         session.execute(insert(ChatReply), rows)  # ids in list order: the chat's order
 
     def next_calls(self, *, busy: set[str], limit: int) -> list[PendingCall]:
@@ -70,11 +78,18 @@ class ChatOutbox:
         """
         earlier = aliased(ChatReply)
         query = (
-            select(ChatReply).where(col(ChatReply.channel) == self.channel)
+            select(ChatReply)
+            .where(col(ChatReply.channel) == self.channel)
             .where(or_(col(ChatReply.not_before).is_(None), col(ChatReply.not_before) <= utcnow()))
-            .where(~exists().where(col(earlier.chat_key) == col(ChatReply.chat_key), col(earlier.id) < col(ChatReply.id)))
-            .order_by(col(ChatReply.id)).limit(limit)
-        )  # fmt: skip
+            .where(
+                ~exists().where(
+                    col(earlier.chat_key) == col(ChatReply.chat_key),
+                    col(earlier.id) < col(ChatReply.id),
+                )
+            )
+            .order_by(col(ChatReply.id))
+            .limit(limit)
+        )
         if busy:
             query = query.where(col(ChatReply.chat_key).not_in(busy))
         with read_session(self.engine) as session:
@@ -82,12 +97,21 @@ class ChatOutbox:
 
     def has_pending(self) -> bool:
         with read_session(self.engine) as session:
-            return session.exec(select(ChatReply.id).where(col(ChatReply.channel) == self.channel)).first() is not None
+            return (
+                session.exec(
+                    select(ChatReply.id).where(col(ChatReply.channel) == self.channel)
+                ).first()
+                is not None
+            )
 
     def replace(self, call_id: int, method: str, params: dict[str, Any]) -> None:
         """Another call in its place and turn (an edit that can no longer be made becomes a message)."""
         with write_session(self.engine) as session:
-            session.execute(update(ChatReply).where(col(ChatReply.id) == call_id).values(call=self._seal(method, params)))
+            session.execute(
+                update(ChatReply)
+                .where(col(ChatReply.id) == call_id)
+                .values(call=self._seal(method, params))
+            )
 
     def sent(self, call_id: int) -> None:
         with write_session(self.engine) as session:
@@ -106,10 +130,16 @@ class ChatOutbox:
             if row is None:
                 return False
             attempts = row.attempts + (1 if counts else 0)
-            created = row.created_at if row.created_at.tzinfo else row.created_at.replace(tzinfo=utcnow().tzinfo)
+            created = (
+                row.created_at
+                if row.created_at.tzinfo
+                else row.created_at.replace(tzinfo=utcnow().tzinfo)
+            )
             after = timedelta(seconds=self.policy.delay(max(attempts, 1), hint=verdict.retry_after))
             if not verdict.transient or utcnow() + after > created + self.policy.deadline:
-                self._give_up(session, row, error, attempts=row.attempts + 1, first=created)  # this try too
+                self._give_up(
+                    session, row, error, attempts=row.attempts + 1, first=created
+                )  # this try too
                 return False
             row.attempts, row.not_before = attempts, utcnow() + after
         if counts:
@@ -123,13 +153,29 @@ class ChatOutbox:
             if row is not None:
                 self._give_up(session, row, error, attempts=row.attempts + 1, first=row.created_at)
 
-    def _give_up(self, session: Session, row: ChatReply, error: BaseException, *, attempts: int, first: datetime) -> None:
-        delivery_failures.give_up(session, Kind.REPLY, f"chat_reply:{row.id}", error, attempts=attempts,
-                                  first_tried_at=first)  # fmt: skip
+    def _give_up(
+        self,
+        session: Session,
+        row: ChatReply,
+        error: BaseException,
+        *,
+        attempts: int,
+        first: datetime,
+    ) -> None:
+        delivery_failures.give_up(
+            session,
+            Kind.REPLY,
+            f"chat_reply:{row.id}",
+            error,
+            attempts=attempts,
+            first_tried_at=first,
+        )
         session.delete(row)
 
     def _seal(self, method: str, params: dict[str, Any]) -> bytes:
-        return self.keys.encrypt(json.dumps({"method": method, "params": params}), context=self._context)
+        return self.keys.encrypt(
+            json.dumps({"method": method, "params": params}), context=self._context
+        )
 
     @property
     def _context(self) -> str:

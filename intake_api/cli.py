@@ -60,11 +60,17 @@ pass_runtime = click.make_pass_decorator(_LazyRuntime)
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
 @click.option("--threads", default=8, show_default=True, type=int, help="Worker threads.")
-@click.option("--scheduler/--no-scheduler", "with_scheduler", default=None,
-              help="Run the scheduler (digests, moderation feed, purge) in this process "
-                   "[default: on SQLite yes, on PostgreSQL no: run `gcm-intake scheduler`].")  # fmt: skip
+@click.option(
+    "--scheduler/--no-scheduler",
+    "with_scheduler",
+    default=None,
+    help="Run the scheduler (digests, moderation feed, purge) in this process "
+    "[default: on SQLite yes, on PostgreSQL no: run `gcm-intake scheduler`].",
+)
 @pass_runtime
-def serve(lazy: _LazyRuntime, host: str, port: int, threads: int, with_scheduler: bool | None) -> None:
+def serve(
+    lazy: _LazyRuntime, host: str, port: int, threads: int, with_scheduler: bool | None
+) -> None:
     """Run the web service (forms, webhooks, API) in one process, and on SQLite the scheduler."""
     import waitress
 
@@ -74,16 +80,29 @@ def serve(lazy: _LazyRuntime, host: str, port: int, threads: int, with_scheduler
     runtime = lazy.get()
     runtime.settings.log_disabled_channels()
     _ensure_schema(runtime)
-    jobs = build_scheduler(runtime, blocking=False, senders=default_senders(runtime),
-                           telegram=webhook_telegram(runtime)) if (
-        runtime.uses_sqlite if with_scheduler is None else with_scheduler) else None  # fmt: skip
+    jobs = (
+        build_scheduler(
+            runtime,
+            blocking=False,
+            senders=default_senders(runtime),
+            telegram=webhook_telegram(runtime),
+        )
+        if (runtime.uses_sqlite if with_scheduler is None else with_scheduler)
+        else None
+    )
     if jobs is not None:
         jobs.start()
-    click.echo(f"gcm-intake {__version__} on http://{host}:{port}/ (Ctrl+C to stop)"
-               + (", with the scheduler" if jobs is not None else ""))  # fmt: skip
+    click.echo(
+        f"gcm-intake {__version__} on http://{host}:{port}/ (Ctrl+C to stop)"
+        + (", with the scheduler" if jobs is not None else "")
+    )
     try:
         waitress.serve(
-            create_app(runtime=runtime), host=host, port=port, threads=threads, ident="gcm-intake",
+            create_app(runtime=runtime),
+            host=host,
+            port=port,
+            threads=threads,
+            ident="gcm-intake",
             **_waitress_proxy_options(runtime.settings.proxy_hops),
         )
     finally:
@@ -167,8 +186,12 @@ def demo(lazy: _LazyRuntime, count: int, seed: int) -> None:
 
 
 @main.command()
-@click.option("--set-webhook", "webhook_url", metavar="URL",
-              help="Register URL (ending in /telegram/webhook) with Telegram instead of polling.")
+@click.option(
+    "--set-webhook",
+    "webhook_url",
+    metavar="URL",
+    help="Register URL (ending in /telegram/webhook) with Telegram instead of polling.",
+)
 @pass_runtime
 def telegram(lazy: _LazyRuntime, webhook_url: str | None) -> None:
     """Run the Telegram bot by long polling (for local use without a public URL)."""
@@ -219,8 +242,12 @@ def scheduler(lazy: _LazyRuntime) -> None:
     runtime = lazy.get()
     runtime.settings.log_disabled_channels()
     _ensure_schema(runtime)
-    jobs = build_scheduler(runtime, blocking=False, senders=default_senders(runtime),
-                           telegram=webhook_telegram(runtime))
+    jobs = build_scheduler(
+        runtime,
+        blocking=False,
+        senders=default_senders(runtime),
+        telegram=webhook_telegram(runtime),
+    )
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     jobs.start()
@@ -241,7 +268,13 @@ def staff() -> None:
 @staff.command("add")
 @click.argument("email")
 @click.option("--role", type=click.Choice(["admin", "organiser"]), required=True)
-@click.option("--review", "reviews", multiple=True, metavar="SLUG", help="A review an organiser covers (repeatable).")
+@click.option(
+    "--review",
+    "reviews",
+    multiple=True,
+    metavar="SLUG",
+    help="A review an organiser covers (repeatable).",
+)
 @pass_runtime
 def staff_add(lazy: _LazyRuntime, email: str, role: str, reviews: tuple[str, ...]) -> None:
     """Add a staff member, or change their role and reviews."""
@@ -295,17 +328,27 @@ def slack_post(lazy: _LazyRuntime) -> None:
 
     runtime = lazy.get()
     if not runtime.settings.slack_enabled:
-        raise click.ClickException("INTAKE_SLACK_BOT_TOKEN and INTAKE_SLACK_SIGNING_SECRET are not set")
+        raise click.ClickException(
+            "INTAKE_SLACK_BOT_TOKEN and INTAKE_SLACK_SIGNING_SECRET are not set"
+        )
     click.echo(f"posted {post_new_inputs(runtime, outbound_client(runtime))} inputs")
 
 
 @main.group(invoke_without_command=True)
-@click.option("--print", "print_id", type=int, metavar="SUBSCRIPTION", help="Show a subscription's next digest.")
+@click.option(
+    "--print",
+    "print_id",
+    type=int,
+    metavar="SUBSCRIPTION",
+    help="Show a subscription's next digest.",
+)
 @click.option("--review", metavar="SLUG", help="Show the last seven days' digest of a review.")
 @click.option("--send", is_flag=True, help="Send every digest that is due now.")
 @click.option("--locale", default="en", show_default=True)
 @click.pass_context
-def digest(ctx: click.Context, print_id: int | None, review: str | None, send: bool, locale: str) -> None:
+def digest(
+    ctx: click.Context, print_id: int | None, review: str | None, send: bool, locale: str
+) -> None:
     """Show or send digests; manage subscriptions (subscribe, list, unsubscribe)."""
     if ctx.invoked_subcommand is not None:
         return
@@ -322,8 +365,12 @@ def digest(ctx: click.Context, print_id: int | None, review: str | None, send: b
     _ensure_schema(runtime)
     now = utcnow()
     if send:
-        sent = send_due_digests(runtime.engine, default_senders(runtime), now=now,
-                                consent_age=runtime.settings.digital_consent_age)  # fmt: skip
+        sent = send_due_digests(
+            runtime.engine,
+            default_senders(runtime),
+            now=now,
+            consent_age=runtime.settings.digital_consent_age,
+        )
         click.echo(f"sent {sent} digests")
         return
     if print_id is not None:
@@ -336,23 +383,44 @@ def digest(ctx: click.Context, print_id: int | None, review: str | None, send: b
     else:
         click.echo(ctx.get_help())
         return
-    digests = [digest_for(runtime.engine, review_slug=s, since=now - timedelta(days=7), until=now,
-                          consent_age=runtime.settings.digital_consent_age) for s in slugs]
+    digests = [
+        digest_for(
+            runtime.engine,
+            review_slug=s,
+            since=now - timedelta(days=7),
+            until=now,
+            consent_age=runtime.settings.digital_consent_age,
+        )
+        for s in slugs
+    ]
     click.echo(render_digest_email(digests, locale)[1])
 
 
 @digest.command("subscribe")
 @click.option("--review", "reviews", multiple=True, required=True, metavar="SLUG")
-@click.option("--cadence", default="weekly", show_default=True, help="daily, weekly, or a crontab expression.")
-@click.option("--at", default="08:00", show_default=True, help="Time of day for daily/weekly (HH:MM).")
+@click.option(
+    "--cadence", default="weekly", show_default=True, help="daily, weekly, or a crontab expression."
+)
+@click.option(
+    "--at", default="08:00", show_default=True, help="Time of day for daily/weekly (HH:MM)."
+)
 @click.option("--day", default="mon", show_default=True, help="Day for weekly (mon..sun).")
 @click.option("--timezone", default="UTC", show_default=True)
 @click.option("--locale", default="en", show_default=True)
 @click.option("--slack-channel", metavar="CHANNEL_ID")
 @click.option("--email", "emails", multiple=True, metavar="ADDRESS")
 @pass_runtime
-def digest_subscribe(lazy: _LazyRuntime, reviews: tuple[str, ...], cadence: str, at: str, day: str,
-                     timezone: str, locale: str, slack_channel: str | None, emails: tuple[str, ...]) -> None:  # fmt: skip
+def digest_subscribe(
+    lazy: _LazyRuntime,
+    reviews: tuple[str, ...],
+    cadence: str,
+    at: str,
+    day: str,
+    timezone: str,
+    locale: str,
+    slack_channel: str | None,
+    emails: tuple[str, ...],
+) -> None:
     """Subscribe a Slack channel and/or e-mail addresses to reviews' digests."""
     from intake_api.subscriptions import cadence_to_cron, subscribe
 
@@ -360,13 +428,21 @@ def digest_subscribe(lazy: _LazyRuntime, reviews: tuple[str, ...], cadence: str,
     _ensure_schema(runtime)
     try:
         subscription = subscribe(
-            runtime.engine, reviews=list(reviews), cron=cadence_to_cron(cadence, at, day), timezone=timezone,
-            locale=locale, slack_channel=slack_channel, emails=list(emails), actor="cli",
-        )  # fmt: skip
+            runtime.engine,
+            reviews=list(reviews),
+            cron=cadence_to_cron(cadence, at, day),
+            timezone=timezone,
+            locale=locale,
+            slack_channel=slack_channel,
+            emails=list(emails),
+            actor="cli",
+        )
     except ValueError as error:
         raise click.ClickException(str(error)) from error
-    click.echo(f"subscription {subscription.id}: {', '.join(subscription.reviews)} at '{subscription.cron}' "
-               f"({subscription.timezone}), {subscription.locale}")  # fmt: skip
+    click.echo(
+        f"subscription {subscription.id}: {', '.join(subscription.reviews)} at '{subscription.cron}' "
+        f"({subscription.timezone}), {subscription.locale}"
+    )
 
 
 @digest.command("list")
@@ -393,13 +469,24 @@ def digest_unsubscribe(lazy: _LazyRuntime, subscription_id: int) -> None:
 
 
 @main.command()
-@click.option("--format", "fmt", type=click.Choice(["csv", "xlsx", "jsonl"]), default="csv", show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(["csv", "xlsx", "jsonl"]), default="csv", show_default=True
+)
 @click.option("--review", metavar="SLUG", help="Only this regional review.")
-@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="Only inputs received from this date (UTC).")
+@click.option(
+    "--since", type=click.DateTime(["%Y-%m-%d"]), help="Only inputs received from this date (UTC)."
+)
 @click.option("--locale", default="en", show_default=True, help="Language of headers and labels.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="File to write (default: stdout).")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, writable=True),
+    help="File to write (default: stdout).",
+)
 @pass_runtime
-def export(lazy: _LazyRuntime, fmt: str, review: str | None, since: object, locale: str, output: str | None) -> None:
+def export(
+    lazy: _LazyRuntime, fmt: str, review: str | None, since: object, locale: str, output: str | None
+) -> None:
     """Export inputs, streamed in constant memory, with a progress bar on the terminal."""
     from datetime import UTC, datetime
 
@@ -409,7 +496,9 @@ def export(lazy: _LazyRuntime, fmt: str, review: str | None, since: object, loca
 
     runtime = lazy.get()
     _ensure_schema(runtime)
-    where = ExportFilter(review=review, since=since.replace(tzinfo=UTC) if isinstance(since, datetime) else None)
+    where = ExportFilter(
+        review=review, since=since.replace(tzinfo=UTC) if isinstance(since, datetime) else None
+    )
     total = count_rows(runtime.engine, where)
     if output:
         sink: BinaryIO = Path(output).open("wb")  # noqa: SIM115 - closed below
@@ -418,22 +507,40 @@ def export(lazy: _LazyRuntime, fmt: str, review: str | None, since: object, loca
     try:
         with Progress(console=Console(stderr=True), transient=False) as progress:
             task = progress.add_task(f"Exporting {fmt}", total=total)
-            written = WRITERS[fmt](iter_rows(runtime.engine, where, locale), sink, locale,
-                                   lambda n: progress.advance(task, n))  # fmt: skip
+            written = WRITERS[fmt](
+                iter_rows(runtime.engine, where, locale),
+                sink,
+                locale,
+                lambda n: progress.advance(task, n),
+            )
     finally:
         if output:
             sink.close()
-    runtime.privacy.record_access(actor="cli", action="inputs.exported", subject_type="export",
-                                  detail={"format": fmt, "review": review, "rows": written})
+    runtime.privacy.record_access(
+        actor="cli",
+        action="inputs.exported",
+        subject_type="export",
+        detail={"format": fmt, "review": review, "rows": written},
+    )
     click.echo(f"{written} inputs exported", err=True)
 
 
 @main.command()
 @click.argument("review", metavar="REVIEW")
-@click.option("--format", "fmt", type=click.Choice(["md", "html", "csv", "xlsx", "docx"]), default="html",
-              show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["md", "html", "csv", "xlsx", "docx"]),
+    default="html",
+    show_default=True,
+)
 @click.option("--locale", default="en", show_default=True, help="Language of the report.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="File to write (default: stdout).")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, writable=True),
+    help="File to write (default: stdout).",
+)
 @pass_runtime
 def report(lazy: _LazyRuntime, review: str, fmt: str, locale: str, output: str | None) -> None:
     """Build the summary report of a regional review for the Network Coordinator."""
@@ -451,7 +558,9 @@ def report(lazy: _LazyRuntime, review: str, fmt: str, locale: str, output: str |
     _ensure_schema(runtime)
     with Progress(console=Console(stderr=True)) as progress:
         task = progress.add_task(f"Report {review.upper()} ({fmt}, {locale})", total=2)
-        data = build_report(runtime.engine, review_slug=review, consent_age=runtime.settings.digital_consent_age)
+        data = build_report(
+            runtime.engine, review_slug=review, consent_age=runtime.settings.digital_consent_age
+        )
         progress.advance(task)
         body = render_report(data, fmt, locale)
         progress.advance(task)
@@ -505,12 +614,16 @@ def dedupe(lazy: _LazyRuntime) -> None:
     _ensure_schema(runtime)
     with read_session(runtime.engine) as session:
         total = session.exec(select(func.count()).select_from(Submission)).one()
-        unsigned = session.exec(select(func.count()).select_from(Submission).where(col(Submission.minhash).is_(None))).one()
+        unsigned = session.exec(
+            select(func.count()).select_from(Submission).where(col(Submission.minhash).is_(None))
+        ).one()
     with Progress(console=Console(stderr=True)) as progress:
         task = progress.add_task("Signing and indexing inputs", total=(total + unsigned) or 1)
         summary = regroup_all(runtime.engine, progress=lambda n: progress.advance(task, n))
-    click.echo(f"{summary['inputs']} inputs, {summary['groups']} groups of near-identical texts "
-               f"holding {summary['in_groups']} inputs ({summary['signed']} newly signed)")
+    click.echo(
+        f"{summary['inputs']} inputs, {summary['groups']} groups of near-identical texts "
+        f"holding {summary['in_groups']} inputs ({summary['signed']} newly signed)"
+    )
 
 
 @main.command()
@@ -549,7 +662,9 @@ def original(lazy: _LazyRuntime, receipt: str, reason: str) -> None:
     except ValueError as error:
         raise click.ClickException(str(error)) from None
     if text is None:
-        raise click.ClickException(f"no sealed original for {receipt} (nothing was masked, or it was purged)")
+        raise click.ClickException(
+            f"no sealed original for {receipt} (nothing was masked, or it was purged)"
+        )
     click.echo(text)
 
 
@@ -595,22 +710,56 @@ def referral(lazy: _LazyRuntime, review: str, country: str, text: str) -> None:
 
 
 @main.command()
-@click.option("--review", required=True, metavar="SLUG", help="The regional review whose contributors are written to.")
-@click.option("--message-file", required=True, type=click.Path(exists=True, dir_okay=False),
-              help="The message (plain text), sent as written.")
-@click.option("--translation", "translations", multiple=True, metavar="LOCALE=FILE",
-              help="The message in one language, for contributors who chose it (repeatable).")
-@click.option("--group", "groups", multiple=True, metavar="CHAT_ID",
-              help="Also post to a Telegram group or channel the bot is in: -100... or @name (repeatable).")
+@click.option(
+    "--review",
+    required=True,
+    metavar="SLUG",
+    help="The regional review whose contributors are written to.",
+)
+@click.option(
+    "--message-file",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False),
+    help="The message (plain text), sent as written.",
+)
+@click.option(
+    "--translation",
+    "translations",
+    multiple=True,
+    metavar="LOCALE=FILE",
+    help="The message in one language, for contributors who chose it (repeatable).",
+)
+@click.option(
+    "--group",
+    "groups",
+    multiple=True,
+    metavar="CHAT_ID",
+    help="Also post to a Telegram group or channel the bot is in: -100... or @name (repeatable).",
+)
 @click.option("--dry-run", is_flag=True, help="Show who would get what; send nothing.")
-@click.option("--retry-uncertain", is_flag=True,
-              help="Send again what a crash left uncertain (it may reach some twice).")
-@click.option("--abandon-unfinished", is_flag=True, help="Stop an unfinished broadcast of other text to this review.")
+@click.option(
+    "--retry-uncertain",
+    is_flag=True,
+    help="Send again what a crash left uncertain (it may reach some twice).",
+)
+@click.option(
+    "--abandon-unfinished",
+    is_flag=True,
+    help="Stop an unfinished broadcast of other text to this review.",
+)
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 @pass_runtime
-def broadcast(lazy: _LazyRuntime, review: str, message_file: str, translations: tuple[str, ...],
-              groups: tuple[str, ...], dry_run: bool, retry_uncertain: bool, abandon_unfinished: bool,
-              yes: bool) -> None:  # fmt: skip
+def broadcast(
+    lazy: _LazyRuntime,
+    review: str,
+    message_file: str,
+    translations: tuple[str, ...],
+    groups: tuple[str, ...],
+    dry_run: bool,
+    retry_uncertain: bool,
+    abandon_unfinished: bool,
+    yes: bool,
+) -> None:
     """Write to the Telegram contributors of a review who agreed to hear about it.
 
     Only those who said yes to messages about this review; a footer in each
@@ -632,7 +781,9 @@ def broadcast(lazy: _LazyRuntime, review: str, message_file: str, translations: 
     for item in translations:
         locale, _, path = item.partition("=")
         if locale not in LOCALES or not path:
-            raise click.BadParameter(f"{item!r}: use LOCALE=FILE, LOCALE one of {', '.join(LOCALES)}")
+            raise click.BadParameter(
+                f"{item!r}: use LOCALE=FILE, LOCALE one of {', '.join(LOCALES)}"
+            )
         messages[locale] = _read_message(path)
     chats = [_group_chat(g) for g in groups]
     runtime = lazy.get()
@@ -642,52 +793,102 @@ def broadcast(lazy: _LazyRuntime, review: str, message_file: str, translations: 
         raise click.ClickException("INTAKE_TELEGRAM_TOKEN is not set")
     count = broadcasts.count_recipients(runtime.engine, review_slug=review)
     if dry_run:
-        click.echo(f"{count} contributors of {review.upper()} agreed to messages; {len(chats)} groups")
+        click.echo(
+            f"{count} contributors of {review.upper()} agreed to messages; {len(chats)} groups"
+        )
         for locale in LOCALES:
             click.echo(f"--- {locale}\n{broadcasts.text_for(messages, locale)}")
         return
     if not yes:
-        click.confirm(f"Send to {count} contributors of {review.upper()} and {len(chats)} groups?", abort=True)
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # a line per message would bury the progress bar
+        click.confirm(
+            f"Send to {count} contributors of {review.upper()} and {len(chats)} groups?", abort=True
+        )
+    logging.getLogger("httpx").setLevel(
+        logging.WARNING
+    )  # a line per message would bury the progress bar
     try:
-        created = broadcasts.create_broadcast(runtime.engine, runtime.keys, review_slug=review, messages=messages,
-                                              groups=chats, actor="cli", abandon_unfinished=abandon_unfinished)  # fmt: skip
+        created = broadcasts.create_broadcast(
+            runtime.engine,
+            runtime.keys,
+            review_slug=review,
+            messages=messages,
+            groups=chats,
+            actor="cli",
+            abandon_unfinished=abandon_unfinished,
+        )
     except broadcasts.BroadcastInProgress as busy:
         raise click.ClickException(
             f"broadcast #{busy.broadcast_id} to {review.upper()} is unfinished ({busy.left} left): run it again "
-            "with its own message files, or add --abandon-unfinished") from None  # fmt: skip
-    click.echo(f"broadcast #{created.broadcast_id} to {review.upper()}: {created.recipients} recipients"
-               + (" (resuming)" if created.resumed else ""))  # fmt: skip
+            "with its own message files, or add --abandon-unfinished"
+        ) from None
+    click.echo(
+        f"broadcast #{created.broadcast_id} to {review.upper()}: {created.recipients} recipients"
+        + (" (resuming)" if created.resumed else "")
+    )
     with Progress(console=Console(stderr=True)) as progress:
         task = progress.add_task("Sending", total=None)
 
         def show(sent: Sent) -> None:
-            progress.update(task, total=sent.total or 1, completed=sent.done,
-                            description=f"Sending ({sent.too_many_requests} x 429)")  # fmt: skip
+            progress.update(
+                task,
+                total=sent.total or 1,
+                completed=sent.done,
+                description=f"Sending ({sent.too_many_requests} x 429)",
+            )
 
         try:
-            run, totals = send_broadcast(runtime.engine, runtime.keys, token=settings.telegram_token,
-                                         base_url=settings.telegram_api_url, broadcast_id=created.broadcast_id,
-                                         retry_uncertain=retry_uncertain, on_progress=show)  # fmt: skip
+            run, totals = send_broadcast(
+                runtime.engine,
+                runtime.keys,
+                token=settings.telegram_token,
+                base_url=settings.telegram_api_url,
+                broadcast_id=created.broadcast_id,
+                retry_uncertain=retry_uncertain,
+                on_progress=show,
+            )
         except broadcasts.SenderBusy as busy:
-            raise click.ClickException(f"another broadcast is being sent ({busy}); try again when it ends") from None
-    click.echo(f"this run: {run.sent} reached, {run.failed} failed, {run.skipped} withdrew, "
-               f"{run.uncertain} uncertain, {run.too_many_requests} answered 429")  # fmt: skip
+            raise click.ClickException(
+                f"another broadcast is being sent ({busy}); try again when it ends"
+            ) from None
+    click.echo(
+        f"this run: {run.sent} reached, {run.failed} failed, {run.skipped} withdrew, "
+        f"{run.uncertain} uncertain, {run.too_many_requests} answered 429"
+    )
     click.echo("in all: " + ", ".join(f"{totals.get(s, 0)} {s}" for s in broadcasts.FINAL))
     if totals.get("uncertain"):
-        click.echo("uncertain: a crash came between sending and Telegram's answer; they are not sent again "
-                   "unless you add --retry-uncertain (some may then get it twice)")  # fmt: skip
+        click.echo(
+            "uncertain: a crash came between sending and Telegram's answer; they are not sent again "
+            "unless you add --retry-uncertain (some may then get it twice)"
+        )
 
 
 @main.command()
-@click.option("--limit", default=30, show_default=True, type=int, help="How many recent failures to list.")
-@click.option("--kind", type=click.Choice(["reply", "broadcast", "moderation", "digest", "email"]),
-              help="Only this kind of message.")  # fmt: skip
-@click.option("--retry", "retry_id", type=int, metavar="ID",
-              help="Have a failed moderation post or digest tried again at the next run.")
-@click.option("--forget-before", "forget_days", type=int, metavar="DAYS", help="Delete failures older than DAYS days.")
+@click.option(
+    "--limit", default=30, show_default=True, type=int, help="How many recent failures to list."
+)
+@click.option(
+    "--kind",
+    type=click.Choice(["reply", "broadcast", "moderation", "digest", "email"]),
+    help="Only this kind of message.",
+)
+@click.option(
+    "--retry",
+    "retry_id",
+    type=int,
+    metavar="ID",
+    help="Have a failed moderation post or digest tried again at the next run.",
+)
+@click.option(
+    "--forget-before",
+    "forget_days",
+    type=int,
+    metavar="DAYS",
+    help="Delete failures older than DAYS days.",
+)
 @pass_runtime
-def failures(lazy: _LazyRuntime, limit: int, kind: str | None, retry_id: int | None, forget_days: int | None) -> None:
+def failures(
+    lazy: _LazyRuntime, limit: int, kind: str | None, retry_id: int | None, forget_days: int | None
+) -> None:
     """Outbound messages given up on (and those still being retried), and counts by kind.
 
     Replies, broadcasts, moderation posts, digests and e-mails that could not be sent
@@ -708,8 +909,10 @@ def failures(lazy: _LazyRuntime, limit: int, kind: str | None, retry_id: int | N
     if retry_id is not None:
         row = delivery_failures.try_again(engine, retry_id)
         if row is None:
-            raise click.ClickException(f"no failed moderation post or digest #{retry_id} (replies and broadcasts "
-                                       "cannot be tried again from here; see broadcast --retry-uncertain)")  # fmt: skip
+            raise click.ClickException(
+                f"no failed moderation post or digest #{retry_id} (replies and broadcasts "
+                "cannot be tried again from here; see broadcast --retry-uncertain)"
+            )
         click.echo(f"{row.kind} {row.ref} will be tried again at the next run")
         return
     if forget_days is not None:
@@ -724,16 +927,29 @@ def failures(lazy: _LazyRuntime, limit: int, kind: str | None, retry_id: int | N
     for name in sorted(counts):
         summary.add_row(name, str(counts[name]["failed"]), str(counts[name]["retrying"]))
     console.print(summary if counts else "No outbound message failed or is being retried.")
-    rows = [r for r in delivery_failures.recent(engine, limit=limit) if kind is None or r.kind == kind]
+    rows = [
+        r for r in delivery_failures.recent(engine, limit=limit) if kind is None or r.kind == kind
+    ]
     if not rows:
         return
     table = Table(title="Recent failures")
     for column in ("id", "kind", "ref", "cause", "attempts", "first tried", "failed at"):
         table.add_column(column)
     for row in rows:
-        failed = f"{row.failed_at:%Y-%m-%d %H:%M}" if row.failed_at else f"retrying (next {row.next_try_at:%H:%M})"
-        table.add_row(str(row.id), row.kind, row.ref, row.cause, str(row.attempts),
-                      f"{row.first_tried_at:%Y-%m-%d %H:%M}", failed)  # fmt: skip
+        failed = (
+            f"{row.failed_at:%Y-%m-%d %H:%M}"
+            if row.failed_at
+            else f"retrying (next {row.next_try_at:%H:%M})"
+        )
+        table.add_row(
+            str(row.id),
+            row.kind,
+            row.ref,
+            row.cause,
+            str(row.attempts),
+            f"{row.first_tried_at:%Y-%m-%d %H:%M}",
+            failed,
+        )
     console.print(table)
 
 

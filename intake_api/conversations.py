@@ -47,11 +47,17 @@ class ChatSessions:
 
     def load(self, platform_user_id: str | int) -> ChatState:
         pseudonym = self.pseudonym(platform_user_id)
-        columns = (col(ChatSession.locale), col(ChatSession.step), col(ChatSession.data), col(ChatSession.version))
+        columns = (
+            col(ChatSession.locale),
+            col(ChatSession.step),
+            col(ChatSession.data),
+            col(ChatSession.version),
+        )
         with self.engine.connect() as connection:  # Core: one row, no ORM identity map to build
             row = connection.execute(
                 core_select(*columns).where(
-                    col(ChatSession.channel) == self.channel, col(ChatSession.pseudonym) == pseudonym
+                    col(ChatSession.channel) == self.channel,
+                    col(ChatSession.pseudonym) == pseudonym,
                 )
             ).first()
         if row is None:
@@ -72,10 +78,16 @@ class ChatSessions:
 
     def _save(self, session: Session, state: ChatState) -> None:
         if not state.known:
-            session.add(ChatSession(
-                channel=self.channel, pseudonym=state.pseudonym, locale=state.locale,
-                step=state.step, data=state.data, version=1,
-            ))  # fmt: skip
+            session.add(
+                ChatSession(
+                    channel=self.channel,
+                    pseudonym=state.pseudonym,
+                    locale=state.locale,
+                    step=state.step,
+                    data=state.data,
+                    version=1,
+                )
+            )
             try:
                 session.flush()
             except IntegrityError as exc:
@@ -89,9 +101,12 @@ class ChatSessions:
                     ChatSession.version == state.version,  # type: ignore[arg-type]
                 )
                 .values(
-                    locale=state.locale, step=state.step, data=state.data,
-                    version=state.version + 1, updated_at=utcnow(),
-                )  # fmt: skip
+                    locale=state.locale,
+                    step=state.step,
+                    data=state.data,
+                    version=state.version + 1,
+                    updated_at=utcnow(),
+                )
             )
             if result.rowcount != 1:  # type: ignore[attr-defined]
                 raise ConcurrentUpdate

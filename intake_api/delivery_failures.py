@@ -50,27 +50,50 @@ def retried(kind: Kind, error: BaseException) -> None:
     failures.outbound_retry(kind.value, error)
 
 
-def give_up(session: Session, kind: Kind, ref: str, error: BaseException | str, *, attempts: int,
-            first_tried_at: datetime | None, now: datetime | None = None) -> None:  # fmt: skip
+def give_up(
+    session: Session,
+    kind: Kind,
+    ref: str,
+    error: BaseException | str,
+    *,
+    attempts: int,
+    first_tried_at: datetime | None,
+    now: datetime | None = None,
+) -> None:
     """Record ``kind`` ``ref`` as failed, in the caller's transaction; log it once and count it."""
     now = now or utcnow()
-    row = session.exec(select(OutboundFailure).where(
-        col(OutboundFailure.kind) == kind.value, col(OutboundFailure.ref) == ref)).first()  # fmt: skip
+    row = session.exec(
+        select(OutboundFailure).where(
+            col(OutboundFailure.kind) == kind.value, col(OutboundFailure.ref) == ref
+        )
+    ).first()
     if row is None:
-        row = OutboundFailure(kind=kind.value, ref=ref, cause="", first_tried_at=first_tried_at or now)
+        row = OutboundFailure(
+            kind=kind.value, ref=ref, cause="", first_tried_at=first_tried_at or now
+        )
     row.cause, row.attempts, row.failed_at, row.next_try_at = cause_of(error), attempts, now, None
     session.add(row)
     failures.outbound_give_up(kind.value, ref, error)
 
 
-def retry_or_give_up(engine: Engine, kind: Kind, ref: str, error: BaseException, *, now: datetime | None = None,
-                     policy: Policy | None = None) -> Decision:  # fmt: skip
+def retry_or_give_up(
+    engine: Engine,
+    kind: Kind,
+    ref: str,
+    error: BaseException,
+    *,
+    now: datetime | None = None,
+    policy: Policy | None = None,
+) -> Decision:
     """Note a failed try of a message whose retry state lives here; when to try next, or given up."""
     now, policy = now or utcnow(), policy or POLICIES[kind]
     verdict = classify(error)
     with write_session(engine) as session:
-        row = session.exec(select(OutboundFailure).where(
-            col(OutboundFailure.kind) == kind.value, col(OutboundFailure.ref) == ref)).first()  # fmt: skip
+        row = session.exec(
+            select(OutboundFailure).where(
+                col(OutboundFailure.kind) == kind.value, col(OutboundFailure.ref) == ref
+            )
+        ).first()
         first = _aware(row.first_tried_at) if row is not None else now
         attempts = (row.attempts if row is not None else 0) + 1
         delay = timedelta(seconds=policy.delay(attempts, hint=verdict.retry_after))
@@ -78,7 +101,9 @@ def retry_or_give_up(engine: Engine, kind: Kind, ref: str, error: BaseException,
             give_up(session, kind, ref, error, attempts=attempts, first_tried_at=first, now=now)
             return Decision(None)
         if row is None:
-            row = OutboundFailure(kind=kind.value, ref=ref, cause=verdict.cause[:64], first_tried_at=now)
+            row = OutboundFailure(
+                kind=kind.value, ref=ref, cause=verdict.cause[:64], first_tried_at=now
+            )
         row.cause, row.attempts, row.next_try_at = verdict.cause[:64], attempts, now + delay
         session.add(row)
     failures.outbound_retry(kind.value, error)
@@ -87,42 +112,72 @@ def retry_or_give_up(engine: Engine, kind: Kind, ref: str, error: BaseException,
 
 def state(engine: Engine, kind: Kind, ref: str) -> OutboundFailure | None:
     with read_session(engine) as session:
-        return session.exec(select(OutboundFailure).where(
-            col(OutboundFailure.kind) == kind.value, col(OutboundFailure.ref) == ref)).first()  # fmt: skip
+        return session.exec(
+            select(OutboundFailure).where(
+                col(OutboundFailure.kind) == kind.value, col(OutboundFailure.ref) == ref
+            )
+        ).first()
 
 
 def waiting(row: OutboundFailure | None, now: datetime) -> bool:
     """True when the message was given up on, or its next try is not due yet."""
     if row is None:
         return False
-    return row.failed_at is not None or (row.next_try_at is not None and _aware(row.next_try_at) > now)
+    return row.failed_at is not None or (
+        row.next_try_at is not None and _aware(row.next_try_at) > now
+    )
 
 
 def delivered(engine: Engine, kind: Kind, ref: str) -> None:
     """It went: forget its retry state."""
     with write_session(engine) as session:
-        session.execute(delete(OutboundFailure).where(
-            col(OutboundFailure.kind) == kind.value, col(OutboundFailure.ref) == ref,
-            col(OutboundFailure.failed_at).is_(None)))  # fmt: skip
+        session.execute(
+            delete(OutboundFailure).where(
+                col(OutboundFailure.kind) == kind.value,
+                col(OutboundFailure.ref) == ref,
+                col(OutboundFailure.failed_at).is_(None),
+            )
+        )
 
 
-def recent(engine: Engine, *, limit: int = 50, include_retrying: bool = True) -> list[OutboundFailure]:
+def recent(
+    engine: Engine, *, limit: int = 50, include_retrying: bool = True
+) -> list[OutboundFailure]:
     """Given-up messages, newest first, then those still being retried."""
     with read_session(engine) as session:
-        failed = list(session.exec(select(OutboundFailure).where(col(OutboundFailure.failed_at).is_not(None))
-                                   .order_by(col(OutboundFailure.failed_at).desc()).limit(limit)))  # fmt: skip
-        trying = list(session.exec(select(OutboundFailure).where(col(OutboundFailure.failed_at).is_(None))
-                                   .order_by(col(OutboundFailure.id)).limit(limit))) if include_retrying else []  # fmt: skip
+        failed = list(
+            session.exec(
+                select(OutboundFailure)
+                .where(col(OutboundFailure.failed_at).is_not(None))
+                .order_by(col(OutboundFailure.failed_at).desc())
+                .limit(limit)
+            )
+        )
+        trying = (
+            list(
+                session.exec(
+                    select(OutboundFailure)
+                    .where(col(OutboundFailure.failed_at).is_(None))
+                    .order_by(col(OutboundFailure.id))
+                    .limit(limit)
+                )
+            )
+            if include_retrying
+            else []
+        )
     return failed + trying
 
 
 def counts(engine: Engine, *, since: datetime | None = None) -> dict[str, Counter[str]]:
     """Per kind: how many were given up on (``failed``, since ``since``) and how many are being retried."""
     with read_session(engine) as session:
-        query = select(OutboundFailure.kind, col(OutboundFailure.failed_at).is_(None), func.count()).group_by(
-            col(OutboundFailure.kind), col(OutboundFailure.failed_at).is_(None))  # fmt: skip
+        query = select(
+            OutboundFailure.kind, col(OutboundFailure.failed_at).is_(None), func.count()
+        ).group_by(col(OutboundFailure.kind), col(OutboundFailure.failed_at).is_(None))
         if since is not None:
-            query = query.where((col(OutboundFailure.failed_at) >= since) | col(OutboundFailure.failed_at).is_(None))
+            query = query.where(
+                (col(OutboundFailure.failed_at) >= since) | col(OutboundFailure.failed_at).is_(None)
+            )
         rows = session.exec(query).all()
     result: dict[str, Counter[str]] = {}
     for kind, retrying, count in rows:
@@ -144,9 +199,12 @@ def try_again(engine: Engine, failure_id: int) -> OutboundFailure | None:
             return None
         if row.kind in (Kind.DIGEST, Kind.EMAIL):  # the period waits for its missing channel again
             subscription_id = int(row.ref.split(" ")[0].split(":")[1])
-            for delivery in session.exec(select(DigestDelivery).where(
+            for delivery in session.exec(
+                select(DigestDelivery).where(
                     col(DigestDelivery.subscription_id) == subscription_id,
-                    col(DigestDelivery.status) == "failed")):  # fmt: skip
+                    col(DigestDelivery.status) == "failed",
+                )
+            ):
                 if period_ref(subscription_id, delivery.period_end) == row.ref:
                     delivery.status = "retrying"
                     session.add(delivery)
@@ -157,7 +215,9 @@ def try_again(engine: Engine, failure_id: int) -> OutboundFailure | None:
 def forget_before(engine: Engine, moment: datetime) -> int:
     """Delete give-ups recorded before ``moment`` (they name ids only; kept for as long as staff need)."""
     with write_session(engine) as session:
-        result = session.execute(delete(OutboundFailure).where(col(OutboundFailure.failed_at) < moment))
+        result = session.execute(
+            delete(OutboundFailure).where(col(OutboundFailure.failed_at) < moment)
+        )
         return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 

@@ -48,7 +48,9 @@ def load_demo(service: IntakeService, *, count: int, seed: int) -> DemoSummary:
         task = progress.add_task("Loading demo inputs", total=count)
         for number in range(count):
             entry = corpus[number % len(corpus)] if number < len(corpus) else rng.choice(corpus)
-            channel = rng.choices(list(_CHANNEL_WEIGHTS), weights=list(_CHANNEL_WEIGHTS.values()))[0]
+            channel = rng.choices(list(_CHANNEL_WEIGHTS), weights=list(_CHANNEL_WEIGHTS.values()))[
+                0
+            ]
             receipt = service.submit_input(
                 _answers(entry, rng),
                 channel=channel,
@@ -111,28 +113,52 @@ def _load_other_forms(service: IntakeService, rng: random.Random, seed: int) -> 
     for slug in REVIEW_SLUGS:
         for i, (org, group, title, text, objectives) in enumerate(_PLEDGES):
             receipt = service.submit_pledge(
-                {"organisation": org, "stakeholder_group": group, "review": slug, "title": title,
-                 "text": text, "objectives": [str(n) for n in objectives], "consent_store": True},
-                channel="web", message_id=f"demo-{seed}-pledge-{slug}-{i}", locale="en",
-            )  # fmt: skip
+                {
+                    "organisation": org,
+                    "stakeholder_group": group,
+                    "review": slug,
+                    "title": title,
+                    "text": text,
+                    "objectives": [str(n) for n in objectives],
+                    "consent_store": True,
+                },
+                channel="web",
+                message_id=f"demo-{seed}-pledge-{slug}-{i}",
+                locale="en",
+            )
             stored += not receipt.duplicate
         for i, (title, description, objectives, countries) in enumerate(_PRACTICES):
             receipt = service.submit_practice(
-                {"title": title, "description": description, "review": slug,
-                 "objectives": [str(n) for n in objectives], "countries": countries,
-                 "consent_store": True},
-                channel="web", message_id=f"demo-{seed}-practice-{slug}-{i}", locale="en",
-            )  # fmt: skip
+                {
+                    "title": title,
+                    "description": description,
+                    "review": slug,
+                    "objectives": [str(n) for n in objectives],
+                    "countries": countries,
+                    "consent_store": True,
+                },
+                channel="web",
+                message_id=f"demo-{seed}-practice-{slug}-{i}",
+                locale="en",
+            )
             stored += not receipt.duplicate
         for i, name in enumerate(_NAMES):
             in_person = rng.random() < 0.5
             receipt = service.register(
-                {"review": slug, "name": name, "stakeholder_group": rng.choice(["migrant", "youth", "civil_society"]),
-                 "country": "KE", "contact_email": f"participant{i}@example.org",
-                 "attendance_mode": "in_person" if in_person else "virtual",
-                 "travel_support": in_person and i % 3 == 0,
-                 "travel_reason": "Our organisation cannot cover the flight.", "consent_store": True},
-                channel="web", message_id=f"demo-{seed}-registration-{slug}-{i}", locale="en",
-            )  # fmt: skip
+                {
+                    "review": slug,
+                    "name": name,
+                    "stakeholder_group": rng.choice(["migrant", "youth", "civil_society"]),
+                    "country": "KE",
+                    "contact_email": f"participant{i}@example.org",
+                    "attendance_mode": "in_person" if in_person else "virtual",
+                    "travel_support": in_person and i % 3 == 0,
+                    "travel_reason": "Our organisation cannot cover the flight.",
+                    "consent_store": True,
+                },
+                channel="web",
+                message_id=f"demo-{seed}-registration-{slug}-{i}",
+                locale="en",
+            )
             stored += not receipt.duplicate
     return stored

@@ -46,7 +46,9 @@ def check_workers(settings: Settings, workers: int) -> None:
     )
 
 
-def gunicorn_workers(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int | None:
+def gunicorn_workers(
+    argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None
+) -> int | None:
     """How many workers gunicorn starts, read as gunicorn reads them; None outside gunicorn.
 
     The command line wins over ``GUNICORN_CMD_ARGS``, which wins over ``WEB_CONCURRENCY``.

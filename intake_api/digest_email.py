@@ -65,23 +65,33 @@ def render_digest_email(digests: list[Digest], locale: str) -> tuple[str, str, s
     names = ", ".join(d.review_slug.upper() for d in digests)
     subject = gettext(locale, "GCM regional review digest: %(reviews)s", reviews=names)
     context = {
-        "digests": digests, "locale": locale, "dir": text_direction(locale), "subject": subject,
-        "groups": STAKEHOLDER_GROUPS, "channels": CHANNELS, "themes": THEMES,
-        "objectives": {o.number: o.short for o in OBJECTIVES}, "urgent_labels": SAFEGUARDING_LABELS,
+        "digests": digests,
+        "locale": locale,
+        "dir": text_direction(locale),
+        "subject": subject,
+        "groups": STAKEHOLDER_GROUPS,
+        "channels": CHANNELS,
+        "themes": THEMES,
+        "objectives": {o.number: o.short for o in OBJECTIVES},
+        "urgent_labels": SAFEGUARDING_LABELS,
         "text_not_shown": TEXT_NOT_SHOWN,
-    }  # fmt: skip
+    }
     env = _environment(locale)
     text = env.get_template("digest.txt").render(context)
     html = env.get_template("digest.html").render(context)
     return subject, text, html
 
 
-def email_sender(smtp_url: str, *, timeout: float = 30) -> Callable[[list[str], list[Digest], str], None]:
+def email_sender(
+    smtp_url: str, *, timeout: float = 30
+) -> Callable[[list[str], list[Digest], str], None]:
     """The scheduler's e-mail digest sender (``DigestSenders.email``); ``timeout``: seconds per message."""
     from intake_api.mailer import send_email
 
     def to_email(addresses: list[str], digests: list[Digest], locale: str) -> None:
         subject, body_text, body_html = render_digest_email(digests, locale)
-        send_email(smtp_url, to=addresses, subject=subject, text=body_text, html=body_html, timeout=timeout)
+        send_email(
+            smtp_url, to=addresses, subject=subject, text=body_text, html=body_html, timeout=timeout
+        )
 
     return to_email

@@ -48,7 +48,14 @@ from models.registration import Registration
 from models.submission import Submission, SubmissionObjective
 
 # Groups the Network commits to hear from ("including migrant and youth representatives").
-EXPECTED_GROUPS = ("migrant", "youth", "diaspora", "civil_society", "trade_union", "local_authority")
+EXPECTED_GROUPS = (
+    "migrant",
+    "youth",
+    "diaspora",
+    "civil_society",
+    "trade_union",
+    "local_authority",
+)
 QUOTES = 3
 URGENT = 10  # urgent inputs of the period, and older ones nobody has reviewed yet
 
@@ -61,8 +68,13 @@ class Gap:
 
 # The breakdowns of the period's new inputs a digest lists (each adds up to "New inputs"),
 # by the keys of the report's tables (``participation.declare_inputs``).
-LISTS = {"group": "group", "channel": CHANNEL_TOTALS, "language": "language", "theme": "theme",
-         "objective": "objective"}  # fmt: skip
+LISTS = {
+    "group": "group",
+    "channel": CHANNEL_TOTALS,
+    "language": "language",
+    "theme": "theme",
+    "objective": "objective",
+}
 LISTED = 8  # rows a breakdown lists, shown counts first
 CAMPAIGNS_LISTED = 5
 
@@ -92,7 +104,10 @@ class Digest:
         """A breakdown's rows as (category, shown count): at most ``LISTED``, shown counts largest
         first and hidden ones after them (``Disclosure.ordered``), zeros left out."""
         codes = self._keys(dimension)
-        return [(codes[key], shown) for key, shown in self.counts.ordered(codes, drop_zeros=True)[:LISTED]]
+        return [
+            (codes[key], shown)
+            for key, shown in self.counts.ordered(codes, drop_zeros=True)[:LISTED]
+        ]
 
     def all_small(self, dimension: str) -> bool:
         """Whether a breakdown is one line (``participation.EVERY``): every count of it is small,
@@ -107,16 +122,26 @@ class Digest:
         """The first campaigns as (words or None, shown count), in an order that ranks no hidden
         count. All of the report's are counted (the same publication when the period holds
         every input), fewer listed."""
-        words: dict[Hashable, str | None] = {("campaign", i): w for i, w in enumerate(self.campaigns)}
+        words: dict[Hashable, str | None] = {
+            ("campaign", i): w for i, w in enumerate(self.campaigns)
+        }
         return [(words[key], shown) for key, shown in self.counts.ordered(words)[:CAMPAIGNS_LISTED]]
 
     def footnotes(self, locale: str) -> list[str]:
         """What the symbols in this digest mean, in ``locale``."""
-        return [gettext(locale, note, small=SMALL_COUNT, symbol=HIDDEN_SYMBOL) for note in self.counts.footnotes()]
+        return [
+            gettext(locale, note, small=SMALL_COUNT, symbol=HIDDEN_SYMBOL)
+            for note in self.counts.footnotes()
+        ]
 
 
-def digest_counts(participation: Participation, *, objectives: Mapping[int, int], campaigns: Sequence[int],
-                  records: Mapping[str, int]) -> tuple[Disclosure, dict[str, tuple[Hashable, ...]]]:  # fmt: skip
+def digest_counts(
+    participation: Participation,
+    *,
+    objectives: Mapping[int, int],
+    campaigns: Sequence[int],
+    records: Mapping[str, int],
+) -> tuple[Disclosure, dict[str, tuple[Hashable, ...]]]:
     """Every count of a digest as one publication, and what readers see of each: the report's
     tables over the period (the digest lists some of them), then the digest's own counts."""
     publication = Publication()
@@ -129,7 +154,12 @@ def digest_counts(participation: Participation, *, objectives: Mapping[int, int]
 
 
 def digest_for(
-    engine: Engine, *, review_slug: str, since: datetime, until: datetime, consent_age: int | None = None
+    engine: Engine,
+    *,
+    review_slug: str,
+    since: datetime,
+    until: datetime,
+    consent_age: int | None = None,
 ) -> Digest:
     """Everything new for ``review_slug`` in [since, until), and who is still missing.
 
@@ -156,9 +186,12 @@ def digest_for(
         ).all()
         urgent = session.exec(
             select(Submission.receipt, Submission.theme, Submission.urgent_category)
-            .where(col(Submission.review_slug) == review_slug, col(Submission.urgent_category).is_not(None),
-                   col(Submission.created_at) < until,
-                   (col(Submission.created_at) >= since) | (col(Submission.status) == "new"))
+            .where(
+                col(Submission.review_slug) == review_slug,
+                col(Submission.urgent_category).is_not(None),
+                col(Submission.created_at) < until,
+                (col(Submission.created_at) >= since) | (col(Submission.status) == "new"),
+            )
             .order_by(col(Submission.created_at).desc())
             .limit(URGENT)
         ).all()
@@ -168,38 +201,75 @@ def digest_for(
             .order_by(col(Submission.created_at).desc())
             .limit(QUOTES * 10)
         ).all()
-        quotes = [(r, t) for r, t, _g in one_per_group(candidates, {r: g for r, _t, g in candidates})][:QUOTES]
-        seen_groups = set(session.exec(
-            select(Submission.stakeholder_group).where(col(Submission.review_slug) == review_slug).distinct()
-        ).all())  # fmt: skip
+        quotes = [
+            (r, t) for r, t, _g in one_per_group(candidates, {r: g for r, _t, g in candidates})
+        ][:QUOTES]
+        seen_groups = set(
+            session.exec(
+                select(Submission.stakeholder_group)
+                .where(col(Submission.review_slug) == review_slug)
+                .distinct()
+            ).all()
+        )
 
         def count(model):  # type: ignore[no-untyped-def]
             return session.exec(
-                select(func.count()).select_from(model).where(
-                    col(model.review_slug) == review_slug, col(model.created_at) >= since,
-                    col(model.created_at) < until)
-            ).one()  # fmt: skip
+                select(func.count())
+                .select_from(model)
+                .where(
+                    col(model.review_slug) == review_slug,
+                    col(model.created_at) >= since,
+                    col(model.created_at) < until,
+                )
+            ).one()
 
-        registrations = dict(session.exec(
-            select(Registration.travel_support, func.count()).where(
-                col(Registration.review_slug) == review_slug, col(Registration.created_at) >= since,
-                col(Registration.created_at) < until).group_by(col(Registration.travel_support))
-        ).all())  # fmt: skip
+        registrations = dict(
+            session.exec(
+                select(Registration.travel_support, func.count())
+                .where(
+                    col(Registration.review_slug) == review_slug,
+                    col(Registration.created_at) >= since,
+                    col(Registration.created_at) < until,
+                )
+                .group_by(col(Registration.travel_support))
+            ).all()
+        )
 
         repeated = campaigns(session, in_period, audience=Audience.DIGEST, consent_age=consent_age)
         counts, categories = digest_counts(
-            participation, objectives={int(n): c for n, c in by_objective}, campaigns=[n for _w, n in repeated],
-            records={"pledges": count(Pledge), "practices": count(Practice),
-                     "registrations": sum(registrations.values()), "travel": registrations.get(True, 0)})  # fmt: skip
+            participation,
+            objectives={int(n): c for n, c in by_objective},
+            campaigns=[n for _w, n in repeated],
+            records={
+                "pledges": count(Pledge),
+                "practices": count(Practice),
+                "registrations": sum(registrations.values()),
+                "travel": registrations.get(True, 0),
+            },
+        )
         return Digest(
-            review_slug=review_slug, since=since, until=until, counts=counts, categories=categories,
+            review_slug=review_slug,
+            since=since,
+            until=until,
+            counts=counts,
+            categories=categories,
             flagged=[Pointer(*row) for row in flagged],
             urgent=[Pointer(*row) for row in urgent],
             quotes=[(r, public_line(t, 280)) for r, t in quotes],
-            gaps=[Gap(N_("No inputs yet from this group: %(group)s"), g) for g in EXPECTED_GROUPS
-                  if g not in seen_groups],
+            gaps=[
+                Gap(N_("No inputs yet from this group: %(group)s"), g)
+                for g in EXPECTED_GROUPS
+                if g not in seen_groups
+            ],
             campaigns=[words for words, _n in repeated],
-            key_phrases=distinctive_phrases(session, review_slug, [col(Submission.created_at) >= since,
-                                                                   col(Submission.created_at) < until,
-                                                                   latest_inputs(session)], top=6),
-        )  # fmt: skip
+            key_phrases=distinctive_phrases(
+                session,
+                review_slug,
+                [
+                    col(Submission.created_at) >= since,
+                    col(Submission.created_at) < until,
+                    latest_inputs(session),
+                ],
+                top=6,
+            ),
+        )

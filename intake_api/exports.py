@@ -72,27 +72,51 @@ def iter_rows(engine: Engine, where: ExportFilter, locale: str) -> Iterator[dict
     objectives = _objectives_list(engine.dialect.name)
     statement = (
         select(  # type: ignore[call-overload,misc]
-            Submission.receipt, Submission.review_slug, Submission.created_at, Submission.channel,
-               Submission.locale, Submission.stakeholder_group, Submission.country, Submission.age_group,
-               Submission.gender, Submission.theme, objectives, Submission.text, Submission.consent_quote,
-               Submission.status)  # fmt: skip
+            Submission.receipt,
+            Submission.review_slug,
+            Submission.created_at,
+            Submission.channel,
+            Submission.locale,
+            Submission.stakeholder_group,
+            Submission.country,
+            Submission.age_group,
+            Submission.gender,
+            Submission.theme,
+            objectives,
+            Submission.text,
+            Submission.consent_quote,
+            Submission.status,
+        )
         .where(*_conditions(where))
         .order_by(col(Submission.id))
     )
     labels = _Labels(locale)
     with engine.connect() as connection:
-        result = connection.execution_options(stream_results=True, yield_per=BATCH).execute(statement)
+        result = connection.execution_options(stream_results=True, yield_per=BATCH).execute(
+            statement
+        )
         for row in result:
             yield {
-                "receipt": row[0], "review": row[1], "created_at": row[2].isoformat(timespec="seconds"),
-                "channel": row[3], "locale": row[4], "stakeholder_group": row[5] or "",
+                "receipt": row[0],
+                "review": row[1],
+                "created_at": row[2].isoformat(timespec="seconds"),
+                "channel": row[3],
+                "locale": row[4],
+                "stakeholder_group": row[5] or "",
                 "stakeholder_group_label": labels.group(row[5]) if row[5] else "",
-                "country": row[6] or "", "country_name": labels.country(row[6]) if row[6] else "",
-                "age_group": row[7] or "", "gender": row[8] or "", "theme": row[9] or "",
+                "country": row[6] or "",
+                "country_name": labels.country(row[6]) if row[6] else "",
+                "age_group": row[7] or "",
+                "gender": row[8] or "",
+                "theme": row[9] or "",
                 "theme_label": labels.theme(row[9]) if row[9] else "",
-                "objectives": ";".join(sorted((row[10] or "").split(","), key=lambda n: int(n) if n else 0)).strip(";"),
-                "text": redact(row[11]), "consent_quote": bool(row[12]), "status": row[13],
-            }  # fmt: skip
+                "objectives": ";".join(
+                    sorted((row[10] or "").split(","), key=lambda n: int(n) if n else 0)
+                ).strip(";"),
+                "text": redact(row[11]),
+                "consent_quote": bool(row[12]),
+                "status": row[13],
+            }
 
 
 def iter_records(
@@ -204,26 +228,39 @@ class _Counter:
         self.progress(self.count % BATCH)
 
 
-def write_csv(rows: Iterator[dict[str, Any]], out: IO[bytes], locale: str, progress: Callable[[int], None]) -> int:
+def write_csv(
+    rows: Iterator[dict[str, Any]], out: IO[bytes], locale: str, progress: Callable[[int], None]
+) -> int:
     counter = _Counter(rows, progress)
     for chunk in csv_chunks(iter(counter), locale):
         out.write(chunk)
     return counter.count
 
 
-def write_jsonl(rows: Iterator[dict[str, Any]], out: IO[bytes], locale: str, progress: Callable[[int], None]) -> int:
+def write_jsonl(
+    rows: Iterator[dict[str, Any]], out: IO[bytes], locale: str, progress: Callable[[int], None]
+) -> int:
     counter = _Counter(rows, progress)
     for chunk in jsonl_chunks(iter(counter), locale):
         out.write(chunk)
     return counter.count
 
 
-def write_xlsx(rows: Iterator[dict[str, Any]], out: IO[bytes], locale: str, progress: Callable[[int], None]) -> int:
+def write_xlsx(
+    rows: Iterator[dict[str, Any]], out: IO[bytes], locale: str, progress: Callable[[int], None]
+) -> int:
     """xlsxwriter in constant-memory mode: each row is flushed to disk as it is written."""
     import xlsxwriter
 
-    workbook = xlsxwriter.Workbook(out, {"constant_memory": True, "strings_to_formulas": False,
-                                         "strings_to_urls": False, "in_memory": False})  # fmt: skip
+    workbook = xlsxwriter.Workbook(
+        out,
+        {
+            "constant_memory": True,
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+            "in_memory": False,
+        },
+    )
     sheet = workbook.add_worksheet(gettext(locale, "Inputs")[:31])
     bold = workbook.add_format({"bold": True})
     sheet.write_row(0, 0, [spreadsheet_cell(h) for h in headers(locale)], bold)
@@ -240,5 +277,6 @@ def write_xlsx(rows: Iterator[dict[str, Any]], out: IO[bytes], locale: str, prog
 Writer = Callable[[Iterator[dict[str, Any]], IO[bytes], str, Callable[[int], None]], int]
 WRITERS: dict[str, Writer] = {"csv": write_csv, "xlsx": write_xlsx, "jsonl": write_jsonl}
 STREAMS: dict[str, Callable[[Iterator[dict[str, Any]], str], Iterator[bytes]]] = {
-    "csv": csv_chunks, "jsonl": jsonl_chunks,
+    "csv": csv_chunks,
+    "jsonl": jsonl_chunks,
 }

@@ -21,21 +21,25 @@ log = logging.getLogger(__name__)
 MULTIPROCESS = bool(os.environ.get("PROMETHEUS_MULTIPROC_DIR"))
 
 SERVER_ERRORS = Counter(
-    "gcm_intake_http_server_errors", "Requests answered with a 5xx, by route pattern, status and cause.",
+    "gcm_intake_http_server_errors",
+    "Requests answered with a 5xx, by route pattern, status and cause.",
     ["route", "status", "cause"],
-)  # fmt: skip
+)
 STORE_UNAVAILABLE = Counter(
-    "gcm_intake_store_unavailable", "Times the store could not be reached or written, by where it was needed.",
+    "gcm_intake_store_unavailable",
+    "Times the store could not be reached or written, by where it was needed.",
     ["where"],
-)  # fmt: skip
+)
 OUTBOUND_RETRIES = Counter(
-    "gcm_intake_outbound_retries", "Outbound messages tried again after a failure, by kind (reply, broadcast, moderation, digest, email).",
+    "gcm_intake_outbound_retries",
+    "Outbound messages tried again after a failure, by kind (reply, broadcast, moderation, digest, email).",
     ["kind", "cause"],
-)  # fmt: skip
+)
 OUTBOUND_GIVE_UPS = Counter(
-    "gcm_intake_outbound_give_ups", "Outbound messages given up on and recorded as failed, by kind.",
+    "gcm_intake_outbound_give_ups",
+    "Outbound messages given up on and recorded as failed, by kind.",
     ["kind", "cause"],
-)  # fmt: skip
+)
 
 
 def cause_of(error: BaseException) -> str:
@@ -58,7 +62,9 @@ def short_cause(error: BaseException) -> str:
     return type(current).__name__
 
 
-def store_unavailable(where: str, ident: str, error: BaseException, *, then: str = "answered 503, nothing stored") -> None:
+def store_unavailable(
+    where: str, ident: str, error: BaseException, *, then: str = "answered 503, nothing stored"
+) -> None:
     """Log once (a warning: the service did what it should) and count a store outage met.
 
     ``then``: what was done about it (a request answers 503; a background loop waits).

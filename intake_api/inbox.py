@@ -44,7 +44,10 @@ class Inbox:
         sealed = self.keys.encrypt(json.dumps(payload), context=f"inbox.{self.channel}")
         values = {"channel": self.channel, "delivery_id": delivery_id, "payload": sealed}
         with write_session(self.engine) as session:
-            return crud.insert_new(session, InboxEntry, values, unique=["channel", "delivery_id"]) is not None
+            return (
+                crud.insert_new(session, InboxEntry, values, unique=["channel", "delivery_id"])
+                is not None
+            )
 
     def claim(self, delivery_id: str) -> bool:
         """True when this delivery still needs processing (not done, attempts left)."""
@@ -70,7 +73,10 @@ class Inbox:
         with write_session(self.engine) as session:
             session.execute(
                 update(InboxEntry)
-                .where(col(InboxEntry.channel) == self.channel, col(InboxEntry.delivery_id) == delivery_id)
+                .where(
+                    col(InboxEntry.channel) == self.channel,
+                    col(InboxEntry.delivery_id) == delivery_id,
+                )
                 .values(status="done", payload=None, processed_at=utcnow())
             )
             if then is not None:

@@ -52,9 +52,15 @@ class Lease:
         with write_session(self.engine) as session:
             lease = session.get(LeaseRow, self.name)
             if lease is None:
-                session.add(LeaseRow(name=self.name, holder=self.holder, expires_at=self._expiry(now)))
+                session.add(
+                    LeaseRow(name=self.name, holder=self.holder, expires_at=self._expiry(now))
+                )
                 return
-            expires = lease.expires_at if lease.expires_at.tzinfo else lease.expires_at.replace(tzinfo=now.tzinfo)
+            expires = (
+                lease.expires_at
+                if lease.expires_at.tzinfo
+                else lease.expires_at.replace(tzinfo=now.tzinfo)
+            )
             if lease.holder != self.holder and expires > now and alive(lease.holder):
                 raise LeaseHeld(lease.holder)
             lease.holder, lease.expires_at = self.holder, self._expiry(now)
@@ -64,8 +70,11 @@ class Lease:
 
     def release(self) -> None:
         with write_session(self.engine) as session:
-            session.execute(delete(LeaseRow).where(
-                col(LeaseRow.name) == self.name, col(LeaseRow.holder) == self.holder))  # fmt: skip
+            session.execute(
+                delete(LeaseRow).where(
+                    col(LeaseRow.name) == self.name, col(LeaseRow.holder) == self.holder
+                )
+            )
 
     def _expiry(self, now: datetime) -> datetime:
         return now + timedelta(seconds=self.seconds)

@@ -27,13 +27,22 @@ SECRET = "[secret]"  # noqa: S105 - the mask, not a secret
 MIN_SECRET_LENGTH = 8  # shorter values ("k" in a test) would mask ordinary words
 
 _SECRET_SHAPES = (
-    (re.compile(r"(?<=/bot)\d+:[^/\s'\"?#]+"), SECRET),  # Bot API URLs: https://api.telegram.org/bot<token>/...
+    (
+        re.compile(r"(?<=/bot)\d+:[^/\s'\"?#]+"),
+        SECRET,
+    ),  # Bot API URLs: https://api.telegram.org/bot<token>/...
     (re.compile(r"\b\d{5,}:[A-Za-z0-9_-]{20,}"), SECRET),  # a Telegram bot token on its own
     (re.compile(r"\bxox[a-z]-[A-Za-z0-9-]+"), SECRET),  # Slack bot, user and refresh tokens
     (re.compile(r"\bxapp-[A-Za-z0-9-]+"), SECRET),  # Slack app-level tokens
     (re.compile(r"\bgcm_[A-Za-z0-9_-]{40,}"), SECRET),  # the JSON API's bearer tokens
-    (re.compile(r"(?i)\b(bearer)\s+[A-Za-z0-9._~+/=-]+"), rf"\1 {SECRET}"),  # any other bearer credential
-    (re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://[^:/@\s]*:)[^@\s/]+@"), rf"\1{SECRET}@"),  # scheme://user:pw@host
+    (
+        re.compile(r"(?i)\b(bearer)\s+[A-Za-z0-9._~+/=-]+"),
+        rf"\1 {SECRET}",
+    ),  # any other bearer credential
+    (
+        re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://[^:/@\s]*:)[^@\s/]+@"),
+        rf"\1{SECRET}@",
+    ),  # scheme://user:pw@host
 )
 _PERSONAL_DATA = (
     (re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"), "[email]"),
@@ -111,7 +120,9 @@ def log_uncaught_exceptions() -> None:
     """
     uncaught = logging.getLogger("gcm_intake.uncaught")
 
-    def main_thread(kind: type[BaseException], error: BaseException, trace: TracebackType | None) -> None:
+    def main_thread(
+        kind: type[BaseException], error: BaseException, trace: TracebackType | None
+    ) -> None:
         if issubclass(kind, KeyboardInterrupt):
             sys.__excepthook__(kind, error, trace)
             return
@@ -121,8 +132,12 @@ def log_uncaught_exceptions() -> None:
         if args.exc_type is SystemExit:
             return
         name = args.thread.name if args.thread is not None else "?"
-        uncaught.error("Uncaught %s in thread %s", args.exc_type.__name__, name,
-                       exc_info=(args.exc_type, args.exc_value or args.exc_type(), args.exc_traceback))  # fmt: skip
+        uncaught.error(
+            "Uncaught %s in thread %s",
+            args.exc_type.__name__,
+            name,
+            exc_info=(args.exc_type, args.exc_value or args.exc_type(), args.exc_traceback),
+        )
 
     sys.excepthook = main_thread
     threading.excepthook = other_thread

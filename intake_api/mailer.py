@@ -10,7 +10,9 @@ from urllib.parse import parse_qs, unquote, urlsplit
 SENDER_DEFAULT = "gcm-intake@localhost"
 
 
-def send_email(smtp_url: str, *, to: list[str], subject: str, text: str, html: str, timeout: float = 30) -> None:
+def send_email(
+    smtp_url: str, *, to: list[str], subject: str, text: str, html: str, timeout: float = 30
+) -> None:
     """Send one multipart (text + HTML) message; raises on SMTP errors, which the caller retries.
 
     One try: the caller (the scheduler) retries under the e-mail delivery policy and

@@ -56,11 +56,29 @@ class InputView:
 
 
 def _view(s: Submission) -> InputView:
-    return InputView(s.id or 0, s.receipt, s.review_slug, s.channel, s.locale, s.stakeholder_group,
-                     s.country, s.theme, s.objectives, redact(s.text), s.consent_quote, s.status,
-                     s.created_at, s.slack_channel, s.slack_ts, s.urgent_category,
-                     tuple((g.objective_number, g.score, tuple(g.triggers)) for g in s.suggestions
-                           if g.decision is None and g.objective_number not in s.objectives))  # fmt: skip
+    return InputView(
+        s.id or 0,
+        s.receipt,
+        s.review_slug,
+        s.channel,
+        s.locale,
+        s.stakeholder_group,
+        s.country,
+        s.theme,
+        s.objectives,
+        redact(s.text),
+        s.consent_quote,
+        s.status,
+        s.created_at,
+        s.slack_channel,
+        s.slack_ts,
+        s.urgent_category,
+        tuple(
+            (g.objective_number, g.score, tuple(g.triggers))
+            for g in s.suggestions
+            if g.decision is None and g.objective_number not in s.objectives
+        ),
+    )
 
 
 class Moderation:
@@ -254,23 +272,40 @@ class Moderation:
 
 def _set_status(session: Session, submission: Submission, status: str, actor: StaffMember) -> None:
     submission.status, submission.updated_at = status, utcnow()
-    crud.write_audit(session, actor=audit_actor(actor), action=f"input.{status}",
-                     subject_type="input", subject_id=submission.id)  # fmt: skip
+    crud.write_audit(
+        session,
+        actor=audit_actor(actor),
+        action=f"input.{status}",
+        subject_type="input",
+        subject_id=submission.id,
+    )
 
 
 def _add_tags(
-    session: Session, submission: Submission, objectives: list[int], accepted: list[int],
-    rejected: list[int], actor: StaffMember,
-) -> None:  # fmt: skip
+    session: Session,
+    submission: Submission,
+    objectives: list[int],
+    accepted: list[int],
+    rejected: list[int],
+    actor: StaffMember,
+) -> None:
     for suggestion in submission.suggestions:
         if suggestion.decision is None and suggestion.objective_number in {*accepted, *rejected}:
-            suggestion.decision = "accepted" if suggestion.objective_number in accepted else "rejected"
+            suggestion.decision = (
+                "accepted" if suggestion.objective_number in accepted else "rejected"
+            )
             suggestion.decided_at = utcnow()
     added = sorted((set(objectives) | set(accepted)) - set(submission.objectives))
     submission.objective_links.extend(SubmissionObjective(objective_number=n) for n in added)
     submission.updated_at = utcnow()
-    crud.write_audit(session, actor=audit_actor(actor), action="input.tagged", subject_type="input",
-                     subject_id=submission.id, detail={"objectives": added})  # fmt: skip
+    crud.write_audit(
+        session,
+        actor=audit_actor(actor),
+        action="input.tagged",
+        subject_type="input",
+        subject_id=submission.id,
+        detail={"objectives": added},
+    )
 
 
 def _find(session: Session, receipt: str, actor: StaffMember) -> Submission:
@@ -287,6 +322,6 @@ def post_ref(submission_id: int) -> str:
     return f"submission:{submission_id}"
 
 
-_LARGEST_ID = {"postgresql": 2**31 - 1}  # the id column's type there; SQLite's integers have 64 bits
-
-
+_LARGEST_ID = {
+    "postgresql": 2**31 - 1
+}  # the id column's type there; SQLite's integers have 64 bits

@@ -94,9 +94,17 @@ def consistent_read(engine: Engine) -> Iterator[Session]:
 def _column(dimension: str) -> Any:
     if dimension == "language":
         return func.coalesce(col(Submission.language), col(Submission.locale))
-    return col({"group": Submission.stakeholder_group, "age": Submission.age_group, "gender": Submission.gender,
-                "channel": Submission.channel, "locale": Submission.locale, "theme": Submission.theme,
-                "country": Submission.country}[dimension])  # fmt: skip
+    return col(
+        {
+            "group": Submission.stakeholder_group,
+            "age": Submission.age_group,
+            "gender": Submission.gender,
+            "channel": Submission.channel,
+            "locale": Submission.locale,
+            "theme": Submission.theme,
+            "country": Submission.country,
+        }[dimension]
+    )
 
 
 def _code(dimension: str, value: str | None) -> str:
@@ -107,7 +115,9 @@ def _code(dimension: str, value: str | None) -> str:
     return value
 
 
-def count_inputs(session: Session, dimensions: Sequence[str], where: Iterable[ColumnElement[bool]]) -> Counter[tuple[str, ...]]:
+def count_inputs(
+    session: Session, dimensions: Sequence[str], where: Iterable[ColumnElement[bool]]
+) -> Counter[tuple[str, ...]]:
     """Inputs matching ``where``, counted per combination of the ``dimensions``' categories,
     in one query: every margin taken from these rows adds up to the same total."""
     columns = [_column(d) for d in dimensions]
@@ -154,32 +164,51 @@ class Participation:
         if not categories:  # none counted: no input at all
             publication.add_count(TOTAL, 0)
             return
-        publication.add_breakdown(TOTAL, {(dimension, code): margin.get(code, 0) for code in categories})
+        publication.add_breakdown(
+            TOTAL, {(dimension, code): margin.get(code, 0) for code in categories}
+        )
 
-    def declare_crosstab(self, publication: Publication, rows: str, columns: str, *, column_totals: str | None) -> None:
+    def declare_crosstab(
+        self, publication: Publication, rows: str, columns: str, *, column_totals: str | None
+    ) -> None:
         """Cells ``(columns, row, column)``, row totals ``(rows, row)`` (shared by every crosstab
         of the same rows) and, if ``column_totals`` names them, ``(column_totals, column)``."""
-        publication.add_crosstab(columns, self.crosstab(rows, columns), rows=self.categories(rows),
-                                 columns=self.categories(columns), row_totals=rows, column_totals=column_totals,
-                                 total=TOTAL)  # fmt: skip
+        publication.add_crosstab(
+            columns,
+            self.crosstab(rows, columns),
+            rows=self.categories(rows),
+            columns=self.categories(columns),
+            row_totals=rows,
+            column_totals=column_totals,
+            total=TOTAL,
+        )
 
 
-def declare_inputs(publication: Publication, participation: Participation, *,
-                   objectives: Mapping[int, int]) -> dict[str, tuple[Hashable, ...]]:  # fmt: skip
+def declare_inputs(
+    publication: Publication, participation: Participation, *, objectives: Mapping[int, int]
+) -> dict[str, tuple[Hashable, ...]]:
     """Declares the tables of inputs (before any count of the output's own, so that the same
     inputs give the same tables, the same counts hidden); returns each dimension's categories.
 
     Keys: ``TOTAL``, ``("group", g)``, ``(crosstab, g, category)``, ``("by_channel", c)``,
     ``(one-way dimension, category)``, ``("objective", n)``."""
     for dimension in CROSSTABS:
-        participation.declare_crosstab(publication, "group", dimension,
-                                       column_totals=CHANNEL_TOTALS if dimension == "channel" else None)  # fmt: skip
+        participation.declare_crosstab(
+            publication,
+            "group",
+            dimension,
+            column_totals=CHANNEL_TOTALS if dimension == "channel" else None,
+        )
     for dimension in ONE_WAY:
         participation.declare_breakdown(publication, dimension)
     for number in OBJECTIVES:  # an input names several objectives: these add up to nothing, each
-        publication.add_count(("objective", number), objectives.get(number, 0))  # counts some of the inputs
+        publication.add_count(
+            ("objective", number), objectives.get(number, 0)
+        )  # counts some of the inputs
         publication.add_subset(("objective", number), TOTAL)
-    categories: dict[str, tuple[Hashable, ...]] = {d: participation.categories(d) for d in DIMENSIONS}
+    categories: dict[str, tuple[Hashable, ...]] = {
+        d: participation.categories(d) for d in DIMENSIONS
+    }
     return categories | {"objective": OBJECTIVES}
 
 

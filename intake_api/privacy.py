@@ -83,7 +83,9 @@ def find_record(session: Session, receipt: str) -> tuple[str, IntakeRecord] | No
     return (kind, record) if record is not None else None
 
 
-def contributor_records(session: Session, contributor_id: int | None) -> list[tuple[str, IntakeRecord]]:
+def contributor_records(
+    session: Session, contributor_id: int | None
+) -> list[tuple[str, IntakeRecord]]:
     """Every record one contributor sent, of every kind, with its kind."""
     return [
         (kind, record)
@@ -99,11 +101,15 @@ class Privacy:
         self.engine = engine
         self.keys = keys
 
-    def describe_contributor(self, *, channel: str, platform_user_id: str | int) -> ContributorData | None:
+    def describe_contributor(
+        self, *, channel: str, platform_user_id: str | int
+    ) -> ContributorData | None:
         """Everything stored about one chat contributor, for `/mydata`."""
         pseudonym = self.keys.pseudonym(channel, platform_user_id)
         with read_session(self.engine) as session:
-            contributor = session.exec(select(Contributor).where(Contributor.pseudonym == pseudonym)).first()
+            contributor = session.exec(
+                select(Contributor).where(Contributor.pseudonym == pseudonym)
+            ).first()
             if contributor is None:
                 return None
             inputs = session.exec(
@@ -112,7 +118,11 @@ class Privacy:
                 .order_by(col(Submission.created_at))
             ).all()
             others = sum(
-                len(session.exec(select(model.id).where(model.contributor_id == contributor.id)).all())
+                len(
+                    session.exec(
+                        select(model.id).where(model.contributor_id == contributor.id)
+                    ).all()
+                )
                 for model in (kind.model for kind in KINDS.values() if kind.model is not Submission)
             )
             return ContributorData(
@@ -123,7 +133,8 @@ class Privacy:
                 country=contributor.country,
                 first_seen=contributor.created_at,
                 inputs=[
-                    StoredInput(s.receipt, s.review_slug, s.created_at, s.status, s.consent_quote) for s in inputs
+                    StoredInput(s.receipt, s.review_slug, s.created_at, s.status, s.consent_quote)
+                    for s in inputs
                 ],
                 other_records=others,
                 message_reviews=message_reviews(session, contributor_id=contributor.id or 0),
@@ -138,20 +149,31 @@ class Privacy:
         pseudonym = self.keys.pseudonym(channel, platform_user_id)
         with write_session(self.engine) as session:
             session.execute(
-                delete(ChatSession).where(col(ChatSession.channel) == channel, col(ChatSession.pseudonym) == pseudonym)
+                delete(ChatSession).where(
+                    col(ChatSession.channel) == channel, col(ChatSession.pseudonym) == pseudonym
+                )
             )
             session.execute(  # replies still queued for this chat (a private chat's key is the person's)
-                delete(ChatReply).where(col(ChatReply.channel) == channel, col(ChatReply.chat_key) == pseudonym)
+                delete(ChatReply).where(
+                    col(ChatReply.channel) == channel, col(ChatReply.chat_key) == pseudonym
+                )
             )
-            contributor = session.exec(select(Contributor).where(Contributor.pseudonym == pseudonym)).first()
+            contributor = session.exec(
+                select(Contributor).where(Contributor.pseudonym == pseudonym)
+            ).first()
             if contributor is None:
                 return 0
-            for kept in (ChatContact, BroadcastDelivery):  # the encrypted chat and what was sent to it
+            for kept in (
+                ChatContact,
+                BroadcastDelivery,
+            ):  # the encrypted chat and what was sent to it
                 session.execute(delete(kept).where(col(kept.contributor_id) == contributor.id))
             records = contributor_records(session, contributor.id)
             for kind, record in records:
                 _delete_record(session, kind, record)
-            session.execute(delete(ConsentRecord).where(col(ConsentRecord.contributor_id) == contributor.id))
+            session.execute(
+                delete(ConsentRecord).where(col(ConsentRecord.contributor_id) == contributor.id)
+            )
             session.delete(contributor)
             crud.write_audit(
                 session,
@@ -199,7 +221,13 @@ class Privacy:
                 return False
             kind, record = found
             _delete_record(session, kind, record)
-            crud.write_audit(session, actor=actor, action=f"{kind}.erased", subject_type=kind, subject_id=record.id)
+            crud.write_audit(
+                session,
+                actor=actor,
+                action=f"{kind}.erased",
+                subject_type=kind,
+                subject_id=record.id,
+            )
             return True
 
     def erase_for_staff(self, *, receipt: str, staff: StaffMember) -> bool:
@@ -213,11 +241,18 @@ class Privacy:
             found = find_record(session, receipt)
             return getattr(found[1], "review_slug", None) if found is not None else None
 
-    def record_access(self, *, actor: str, action: str, subject_type: str, detail: dict[str, Any]) -> None:
+    def record_access(
+        self, *, actor: str, action: str, subject_type: str, detail: dict[str, Any]
+    ) -> None:
         """Keep in the audit log that staff read or exported personal data: who, what, never the data."""
         with write_session(self.engine) as session:
             crud.write_audit(
-                session, actor=actor, action=action, subject_type=subject_type, subject_id=None, detail=detail
+                session,
+                actor=actor,
+                action=action,
+                subject_type=subject_type,
+                subject_id=None,
+                detail=detail,
             )
 
     def reveal_original(self, *, receipt: str, reason: str, staff: StaffMember) -> str | None:
@@ -263,7 +298,9 @@ def _delete_record(session: Session, kind: str, record: IntakeRecord) -> None:
             )
         )
     session.execute(
-        delete(ConsentRecord).where(col(ConsentRecord.subject_type) == kind, col(ConsentRecord.subject_id) == record.id)
+        delete(ConsentRecord).where(
+            col(ConsentRecord.subject_type) == kind, col(ConsentRecord.subject_id) == record.id
+        )
     )
     if isinstance(record, Submission) and record.slack_channel and record.slack_ts:
         session.add(SlackRemoval(channel=record.slack_channel, ts=record.slack_ts))

@@ -482,16 +482,30 @@ def _travel_support_needs_reason(answers: Mapping[str, Any]) -> dict[str, Answer
     if not answers.get("travel_support"):
         return {}
     if answers.get("attendance_mode") != "in_person":
-        return {"travel_support": AnswerError(
-            "travel_needs_in_person", N_("Travel support is only for attending in person."))}
-    if answers.get("stakeholder_group") == "government" and answers.get("country") not in LEAST_DEVELOPED_COUNTRIES:
-        return {"travel_support": AnswerError(
-            "travel_not_eligible",
-            N_("Travel support for government participants is for least developed countries only."))}
+        return {
+            "travel_support": AnswerError(
+                "travel_needs_in_person", N_("Travel support is only for attending in person.")
+            )
+        }
+    if (
+        answers.get("stakeholder_group") == "government"
+        and answers.get("country") not in LEAST_DEVELOPED_COUNTRIES
+    ):
+        return {
+            "travel_support": AnswerError(
+                "travel_not_eligible",
+                N_(
+                    "Travel support for government participants is for least developed countries only."
+                ),
+            )
+        }
     if not answers.get("travel_reason"):
-        return {"travel_reason": AnswerError(
-            "required", N_("Please tell us briefly why you need travel support."))}
-    return {}  # fmt: skip
+        return {
+            "travel_reason": AnswerError(
+                "required", N_("Please tell us briefly why you need travel support.")
+            )
+        }
+    return {}
 
 
 REGISTRATION = Questionnaire("registration", (

@@ -17,12 +17,65 @@ import phonenumbers
 # Regions whose local number formats are tried for numbers written without a country code:
 # the countries most present in the five regional reviews.
 PHONE_REGIONS = (
-    "JO", "LB", "EG", "MA", "TN", "SA", "AE", "QA", "IQ", "SY", "SD", "YE", "BR", "MX", "CO", "VE", "AR", "PE",
-    "CL", "EC", "GT", "HT", "RU", "KZ", "UZ", "KG", "TJ", "UA", "CN", "PH", "ID", "IN", "BD", "NP", "PK", "LK",
-    "TH", "MY", "VN", "FR", "ES", "PT", "IT", "DE", "GB", "US", "KE", "NG", "ET", "SN", "ZA", "GH", "MZ", "AO",
-)  # fmt: skip
+    "JO",
+    "LB",
+    "EG",
+    "MA",
+    "TN",
+    "SA",
+    "AE",
+    "QA",
+    "IQ",
+    "SY",
+    "SD",
+    "YE",
+    "BR",
+    "MX",
+    "CO",
+    "VE",
+    "AR",
+    "PE",
+    "CL",
+    "EC",
+    "GT",
+    "HT",
+    "RU",
+    "KZ",
+    "UZ",
+    "KG",
+    "TJ",
+    "UA",
+    "CN",
+    "PH",
+    "ID",
+    "IN",
+    "BD",
+    "NP",
+    "PK",
+    "LK",
+    "TH",
+    "MY",
+    "VN",
+    "FR",
+    "ES",
+    "PT",
+    "IT",
+    "DE",
+    "GB",
+    "US",
+    "KE",
+    "NG",
+    "ET",
+    "SN",
+    "ZA",
+    "GH",
+    "MZ",
+    "AO",
+)
 
-PLACEHOLDERS = {kind: f"[{kind}]" for kind in ("email", "phone", "id", "iban", "url", "handle", "address")}
+PLACEHOLDERS = {
+    kind: f"[{kind}]" for kind in ("email", "phone", "id", "iban", "url", "handle", "address")
+}
 
 
 @dataclass(frozen=True)
@@ -47,7 +100,9 @@ _PERSONAL_HOSTS = re.compile(
 _HANDLE = re.compile(r"(?<![A-Za-z0-9_.@/])@[A-Za-z0-9_]{3,32}\b")
 _IBAN = re.compile(r"(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?\b")
 # Latin letters and digits only around a number: in Chinese or Arabic text it may touch a word.
-_PHONE_CANDIDATE = re.compile(r"(?<![A-Za-z0-9_/.,])(?:\+|00)?\(?\d[\d ()\-.]{6,}\d(?![A-Za-z0-9_/%])")
+_PHONE_CANDIDATE = re.compile(
+    r"(?<![A-Za-z0-9_/.,])(?:\+|00)?\(?\d[\d ()\-.]{6,}\d(?![A-Za-z0-9_/%])"
+)
 _ID_CUE = re.compile(
     r"(passport|passeport|pasaporte|passaporte|паспорт\w*|جواز(?: السفر)?|护照|身份证|"
     r"\bID\b|\bDNI\b|\bNIE\b|\bCPF\b|\bCURP\b|\bRUT\b|\bCIN\b|\bNIN\b|iqama|إقامة|هوية|بطاقة|"
@@ -58,7 +113,9 @@ _ID_CUE = re.compile(
     re.IGNORECASE,
 )
 # A number after its cue word: digit groups may be split by single spaces, words may not follow.
-_ID_TOKEN = re.compile(r"[A-Z]{0,3}-?\d[\dA-Z./-]*(?: \d[\dA-Z./-]*)*(?:\([0-9A]\))?", re.IGNORECASE)
+_ID_TOKEN = re.compile(
+    r"[A-Z]{0,3}-?\d[\dA-Z./-]*(?: \d[\dA-Z./-]*)*(?:\([0-9A]\))?", re.IGNORECASE
+)
 _STANDALONE_IDS = re.compile(
     r"\b784-\d{4}-\d{7}-\d\b"  # Emirates ID
     r"|\b\d{3}\.\d{3}\.\d{3}-\d{2}\b"  # Brazilian CPF
@@ -105,13 +162,21 @@ def find_personal_data(text: str) -> list[Span]:
         spans += [Span("email", m.start(), m.end()) for m in _EMAIL.finditer(text)]
         spans += [Span("handle", m.start(), m.end()) for m in _HANDLE.finditer(text)]
     if "/" in text or "www." in text.lower():
-        spans += [Span("url", m.start(), m.end()) for m in _URL.finditer(text) if _personal_url(m.group())]
+        spans += [
+            Span("url", m.start(), m.end()) for m in _URL.finditer(text) if _personal_url(m.group())
+        ]
     if digits >= 2:
-        spans += [Span("iban", m.start(), m.end()) for m in _IBAN.finditer(text) if _iban_checks(m.group())]
+        spans += [
+            Span("iban", m.start(), m.end())
+            for m in _IBAN.finditer(text)
+            if _iban_checks(m.group())
+        ]
     if digits >= _ID_DIGITS:
         spans += _identity_numbers(text)
     if digits:
-        spans += [Span("address", m.start(), _address_end(text, m.end())) for m in _ADDRESS.finditer(text)]
+        spans += [
+            Span("address", m.start(), _address_end(text, m.end())) for m in _ADDRESS.finditer(text)
+        ]
     if digits >= _PHONE_DIGITS[0]:
         spans += _phones(text)
     return _without_overlaps(spans)
@@ -154,13 +219,18 @@ def _iban_checks(candidate: str) -> bool:
     return int(digits) % 97 == 1
 
 
-_ID_DIGITS = 5  # the fewest digits of an identity number after its cue (standalone ones have 6 or more)
+_ID_DIGITS = (
+    5  # the fewest digits of an identity number after its cue (standalone ones have 6 or more)
+)
 _PHONE_DIGITS = (8, 15)
 
 
 def _identity_numbers(text: str) -> list[Span]:
-    spans = [Span("id", m.start(), m.end()) for m in _STANDALONE_IDS.finditer(text)
-             if sum(ch.isdigit() for ch in m.group()) >= 6]  # fmt: skip
+    spans = [
+        Span("id", m.start(), m.end())
+        for m in _STANDALONE_IDS.finditer(text)
+        if sum(ch.isdigit() for ch in m.group()) >= 6
+    ]
     for cue in _ID_CUE.finditer(text):
         window = text[cue.end() : cue.end() + 40]
         token = _ID_TOKEN.search(window)
@@ -178,7 +248,9 @@ def _phones(text: str) -> list[Span]:
     for match in _PHONE_CANDIDATE.finditer(text):
         candidate = match.group().strip(" .-")
         digits = sum(ch.isdigit() for ch in candidate)
-        if not _PHONE_DIGITS[0] <= digits <= _PHONE_DIGITS[1] or re.fullmatch(r"\d{1,4}[./-]\d{1,2}[./-]\d{1,4}", candidate):  # dates
+        if not _PHONE_DIGITS[0] <= digits <= _PHONE_DIGITS[1] or re.fullmatch(
+            r"\d{1,4}[./-]\d{1,2}[./-]\d{1,4}", candidate
+        ):  # dates
             continue
         if _is_phone(candidate):
             start = match.start() + match.group().index(candidate)
@@ -195,7 +267,9 @@ def _is_phone(candidate: str) -> bool:
             parsed = phonenumbers.parse(number, region)
         except phonenumbers.NumberParseException:
             continue
-        if phonenumbers.is_possible_number(parsed) and (international or phonenumbers.is_valid_number(parsed)):
+        if phonenumbers.is_possible_number(parsed) and (
+            international or phonenumbers.is_valid_number(parsed)
+        ):
             return True
     return False
 

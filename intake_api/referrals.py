@@ -17,7 +17,9 @@ from models.review import RegionalReview
 from models.submission import Submission
 
 
-def help_message(engine: Engine, *, review_slug: str | None, country: str | None, locale: str) -> list[str]:
+def help_message(
+    engine: Engine, *, review_slug: str | None, country: str | None, locale: str
+) -> list[str]:
     """The lines to send: a translated opening, then the review's referral or a default."""
     referral = None
     if review_slug:
@@ -32,8 +34,9 @@ def help_after(engine: Engine, *, receipt: str, locale: str) -> list[str] | None
     """The help message for the author of an urgent input; None for any other receipt."""
     with read_session(engine) as session:
         row = session.exec(
-            select(Submission.urgent_category, Submission.review_slug, Submission.country)
-            .where(Submission.receipt == receipt)
+            select(Submission.urgent_category, Submission.review_slug, Submission.country).where(
+                Submission.receipt == receipt
+            )
         ).first()
     if row is None or row[0] is None:
         return None
@@ -50,5 +53,11 @@ def set_referral(engine: Engine, *, review_slug: str, country: str, text: str, a
         else:
             referrals.pop(country, None)
         review.referrals = referrals
-        crud.write_audit(session, actor=actor, action="review.referral_set", subject_type="review",
-                         subject_id=None, detail={"review": review_slug, "country": country})  # fmt: skip
+        crud.write_audit(
+            session,
+            actor=actor,
+            action="review.referral_set",
+            subject_type="review",
+            subject_id=None,
+            detail={"review": review_slug, "country": country},
+        )

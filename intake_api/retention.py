@@ -151,28 +151,54 @@ def _days(review: RegionalReview, policy: Policy) -> int:
 def steps(ended: list[str], policy: Policy, now: datetime) -> list[Step]:
     """What is due now, given the reviews whose retention period is over."""
     plan = [
-        Step(f"{model.__tablename__}.contact_email", model,  # type: ignore[attr-defined]
-             col(model.review_slug).in_(ended) & col(model.contact_email).is_not(None),  # type: ignore[attr-defined]
-             {"contact_email": None})
+        Step(
+            f"{model.__tablename__}.contact_email",
+            model,  # type: ignore[attr-defined]
+            col(model.review_slug).in_(ended) & col(model.contact_email).is_not(None),  # type: ignore[attr-defined]
+            {"contact_email": None},
+        )
         for model in (kind.model for kind in KINDS.values())
-    ]  # fmt: skip
+    ]
     plan += [
-        Step("submission.text_original", Submission,
-             col(Submission.review_slug).in_(ended) & col(Submission.text_original).is_not(None),
-             {"text_original": None}),
-        Step("registration.name_and_needs", Registration,
-             col(Registration.review_slug).in_(ended) & (func.length(col(Registration.name)) > 0),
-             {"name": b"", "accessibility_needs": None, "travel_reason": None}),
-        Step("chat_contact.review_ended", ChatContact, col(ChatContact.review_slug).in_(ended), None),
-        Step("broadcast_delivery.review_ended", BroadcastDelivery,
-             col(BroadcastDelivery.broadcast_id).in_(
-                 select(Broadcast.id).where(col(Broadcast.review_slug).in_(ended))), None),
-        Step("chat_session.idle", ChatSession,
-             col(ChatSession.updated_at) < now - timedelta(days=policy.conversation_retention_days), None),
-        Step("inbox_entry.settled", InboxEntry,
-             (col(InboxEntry.status) == "done") & (col(InboxEntry.processed_at) < now - DELIVERY_RETENTION),
-             None),
+        Step(
+            "submission.text_original",
+            Submission,
+            col(Submission.review_slug).in_(ended) & col(Submission.text_original).is_not(None),
+            {"text_original": None},
+        ),
+        Step(
+            "registration.name_and_needs",
+            Registration,
+            col(Registration.review_slug).in_(ended) & (func.length(col(Registration.name)) > 0),
+            {"name": b"", "accessibility_needs": None, "travel_reason": None},
+        ),
+        Step(
+            "chat_contact.review_ended", ChatContact, col(ChatContact.review_slug).in_(ended), None
+        ),
+        Step(
+            "broadcast_delivery.review_ended",
+            BroadcastDelivery,
+            col(BroadcastDelivery.broadcast_id).in_(
+                select(Broadcast.id).where(col(Broadcast.review_slug).in_(ended))
+            ),
+            None,
+        ),
+        Step(
+            "chat_session.idle",
+            ChatSession,
+            col(ChatSession.updated_at) < now - timedelta(days=policy.conversation_retention_days),
+            None,
+        ),
+        Step(
+            "inbox_entry.settled",
+            InboxEntry,
+            (col(InboxEntry.status) == "done")
+            & (col(InboxEntry.processed_at) < now - DELIVERY_RETENTION),
+            None,
+        ),
         # A reply nobody sent within a day (Telegram switched off, say) answers nothing any more.
-        Step("chat_reply.unsent", ChatReply, col(ChatReply.created_at) < now - REPLY_RETENTION, None),
-    ]  # fmt: skip
+        Step(
+            "chat_reply.unsent", ChatReply, col(ChatReply.created_at) < now - REPLY_RETENTION, None
+        ),
+    ]
     return plan

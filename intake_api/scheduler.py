@@ -55,10 +55,13 @@ class PendingUpdates(Protocol):
 class LazyChannel(Protocol):
     def get(self) -> PendingUpdates | None: ...
 
+
 log = logging.getLogger(__name__)
 
 # One lock per database and schema, so separate deployments on one server do not collide.
-ADVISORY_LOCK_KEY = "hashtext(current_database() || '.' || current_schema() || '.gcm-intake-scheduler')"
+ADVISORY_LOCK_KEY = (
+    "hashtext(current_database() || '.' || current_schema() || '.gcm-intake-scheduler')"
+)
 LEASE_SECONDS = 120
 # A standby takes over at its next tick: at most this long after the leader died, so a
 # digest a dead leader left half-sent goes out within a minute (tests/faults/test_kills.py).
@@ -81,10 +84,13 @@ def due_periods(engine: Engine, *, now: datetime) -> list[DuePeriod]:
         subscriptions = session.exec(
             select(DigestSubscription).where(col(DigestSubscription.active).is_(True))
         ).all()
-        last_ends = dict(session.exec(
-            select(DigestDelivery.subscription_id, func.max(DigestDelivery.period_end))
-            .group_by(col(DigestDelivery.subscription_id))
-        ).all())  # fmt: skip
+        last_ends = dict(
+            session.exec(
+                select(
+                    DigestDelivery.subscription_id, func.max(DigestDelivery.period_end)
+                ).group_by(col(DigestDelivery.subscription_id))
+            ).all()
+        )
     for subscription in subscriptions:
         start = _aware(last_ends.get(subscription.id or 0) or subscription.created_at)
         end = _latest_fire(subscription, after=start, until=now)
@@ -94,7 +100,9 @@ def due_periods(engine: Engine, *, now: datetime) -> list[DuePeriod]:
     return due
 
 
-def _latest_fire(subscription: DigestSubscription, *, after: datetime, until: datetime) -> datetime | None:
+def _latest_fire(
+    subscription: DigestSubscription, *, after: datetime, until: datetime
+) -> datetime | None:
     trigger = CronTrigger.from_crontab(subscription.cron, timezone=subscription.timezone)
     step = timedelta(microseconds=1)
     fire = trigger.get_next_fire_time(None, after + step)
@@ -117,13 +125,19 @@ class DigestSenders:
     """Where digests go; each is None when that channel is not configured."""
 
     slack: Callable[[str, list[Digest], str], None] | None = None  # channel, digests, locale
-    email: Callable[[list[str], list[Digest], str], None] | None = None  # addresses, digests, locale
+    email: Callable[[list[str], list[Digest], str], None] | None = (
+        None  # addresses, digests, locale
+    )
 
 
 def send_due_digests(
-    engine: Engine, senders: DigestSenders, *, now: datetime, consent_age: int | None = None,
+    engine: Engine,
+    senders: DigestSenders,
+    *,
+    now: datetime,
+    consent_age: int | None = None,
     policies: dict[Kind, Policy] | None = None,
-) -> int:  # fmt: skip
+) -> int:
     """Claim and send every due period, and try again those whose retry is due; returns how many went out.
 
     ``consent_age``: the deployment's age of digital consent, so no younger contributor is quoted.
@@ -132,20 +146,27 @@ def send_due_digests(
     _release_stale_claims(engine, now=now)
     sent = 0
     for delivery_id, period in _retrying(engine):
-        sent += _attempt(engine, senders, delivery_id, period, consent_age, now=now, policies=policies or {})
+        sent += _attempt(
+            engine, senders, delivery_id, period, consent_age, now=now, policies=policies or {}
+        )
     for period in due_periods(engine, now=now):
         claim = _claim(engine, period)
         if claim is None:
             continue  # another scheduler has this period
-        sent += _attempt(engine, senders, claim, period, consent_age, now=now, policies=policies or {})
+        sent += _attempt(
+            engine, senders, claim, period, consent_age, now=now, policies=policies or {}
+        )
     return sent
 
 
 def _claim(engine: Engine, period: DuePeriod) -> int | None:
     try:
         with write_session(engine) as session:
-            delivery = DigestDelivery(subscription_id=period.subscription.id or 0,
-                                      period_start=period.start, period_end=period.end)  # fmt: skip
+            delivery = DigestDelivery(
+                subscription_id=period.subscription.id or 0,
+                period_start=period.start,
+                period_end=period.end,
+            )
             session.add(delivery)
             session.flush()
             return delivery.id
@@ -155,14 +176,26 @@ def _claim(engine: Engine, period: DuePeriod) -> int | None:
 
 def _retrying(engine: Engine) -> list[tuple[int, DuePeriod]]:
     with read_session(engine) as session:
-        rows = session.exec(select(DigestDelivery, DigestSubscription)
-                            .join(DigestSubscription, col(DigestSubscription.id) == DigestDelivery.subscription_id)
-                            .where(col(DigestDelivery.status) == "retrying")).all()  # fmt: skip
-    return [(d.id or 0, DuePeriod(sub, _aware(d.period_start), _aware(d.period_end))) for d, sub in rows]
+        rows = session.exec(
+            select(DigestDelivery, DigestSubscription)
+            .join(DigestSubscription, col(DigestSubscription.id) == DigestDelivery.subscription_id)
+            .where(col(DigestDelivery.status) == "retrying")
+        ).all()
+    return [
+        (d.id or 0, DuePeriod(sub, _aware(d.period_start), _aware(d.period_end))) for d, sub in rows
+    ]
 
 
-def _attempt(engine: Engine, senders: DigestSenders, delivery_id: int, period: DuePeriod, consent_age: int | None,
-             *, now: datetime, policies: dict[Kind, Policy]) -> int:  # fmt: skip
+def _attempt(
+    engine: Engine,
+    senders: DigestSenders,
+    delivery_id: int,
+    period: DuePeriod,
+    consent_age: int | None,
+    *,
+    now: datetime,
+    policies: dict[Kind, Policy],
+) -> int:
     """Send the period to each channel that does not have it yet and whose try is due; 1 once all have it."""
     subscription = period.subscription
     with read_session(engine) as session:
@@ -170,36 +203,73 @@ def _attempt(engine: Engine, senders: DigestSenders, delivery_id: int, period: D
     channels: list[tuple[Kind, str, Callable[[list[Digest]], None]]] = []
     if subscription.slack_channel and senders.slack and delivery.slack_sent_at is None:
         slack, channel = senders.slack, subscription.slack_channel
-        channels.append((Kind.DIGEST, "slack_sent_at", lambda digests: slack(channel, digests, subscription.locale)))
+        channels.append(
+            (
+                Kind.DIGEST,
+                "slack_sent_at",
+                lambda digests: slack(channel, digests, subscription.locale),
+            )
+        )
     if subscription.emails and senders.email and delivery.email_sent_at is None:
         email, addresses = senders.email, subscription.emails
-        channels.append((Kind.EMAIL, "email_sent_at", lambda digests: email(addresses, digests, subscription.locale)))
+        channels.append(
+            (
+                Kind.EMAIL,
+                "email_sent_at",
+                lambda digests: email(addresses, digests, subscription.locale),
+            )
+        )
     ref = delivery_failures.period_ref(subscription.id or 0, period.end)
     digests: list[Digest] | None = None
     retrying = failed = False
     for kind, column, send in channels:
         state = delivery_failures.state(engine, kind, ref)
-        if delivery_failures.waiting(state, now):
-            failed, retrying = failed or state.failed_at is not None, retrying or state.failed_at is None  # type: ignore[union-attr]
+        if state is not None and delivery_failures.waiting(state, now):
+            failed = failed or state.failed_at is not None
+            retrying = retrying or state.failed_at is None
             continue
-        if digests is None:  # a store failure here stops the tick; the claim is tried again (stale claims)
-            digests = [digest_for(engine, review_slug=slug, since=period.start, until=period.end,
-                                  consent_age=consent_age) for slug in subscription.reviews]  # fmt: skip
+        # a store failure here stops the tick; the claim is tried again (stale claims)
+        if digests is None:
+            digests = [
+                digest_for(
+                    engine,
+                    review_slug=slug,
+                    since=period.start,
+                    until=period.end,
+                    consent_age=consent_age,
+                )
+                for slug in subscription.reviews
+            ]
         try:
             send(digests)
         except Exception as error:  # noqa: BLE001 - classified: tried at a later tick, or recorded as failed
-            log.warning("digest %s for %s not sent by %s: %s", subscription.id, period.end, kind.value, type(error).__name__)
-            decision = delivery_failures.retry_or_give_up(engine, kind, ref, error, now=now, policy=policies.get(kind))
+            log.warning(
+                "digest %s for %s not sent by %s: %s",
+                subscription.id,
+                period.end,
+                kind.value,
+                type(error).__name__,
+            )
+            decision = delivery_failures.retry_or_give_up(
+                engine, kind, ref, error, now=now, policy=policies.get(kind)
+            )
             failed, retrying = failed or decision.gave_up, retrying or not decision.gave_up
             continue
         with write_session(engine) as session:
-            session.execute(update(DigestDelivery).where(col(DigestDelivery.id) == delivery_id).values({column: now}))
+            session.execute(
+                update(DigestDelivery)
+                .where(col(DigestDelivery.id) == delivery_id)
+                .values({column: now})
+            )
         if state is not None:
             delivery_failures.delivered(engine, kind, ref)
     status = "retrying" if retrying else "failed" if failed else "sent"
     with write_session(engine) as session:
-        session.execute(update(DigestDelivery).where(col(DigestDelivery.id) == delivery_id).values(
-            status=status, sent_at=now if status == "sent" else None))  # fmt: skip
+        session.execute(
+            update(DigestDelivery)
+            .where(col(DigestDelivery.id) == delivery_id)
+            .values(status=status, sent_at=now if status == "sent" else None)
+        )
     return 1 if status == "sent" else 0
 
 
@@ -229,7 +299,9 @@ def _retry_unsent_claims(engine: Engine, *, ended_before: datetime | None = None
     if ended_before is not None:
         conditions.append(col(DigestDelivery.period_end) < ended_before)
     with write_session(engine) as session:
-        result = session.execute(update(DigestDelivery).where(*conditions).values(status="retrying"))
+        result = session.execute(
+            update(DigestDelivery).where(*conditions).values(status="retrying")
+        )
     return int(getattr(result, "rowcount", 0) or 0)
 
 
@@ -253,14 +325,22 @@ class Leadership:
         ``took_over`` is True after the call that made it the leader.
         """
         try:
-            leads = self._advisory_lock() if self.engine.dialect.name == "postgresql" else self._lease(now)
+            leads = (
+                self._advisory_lock()
+                if self.engine.dialect.name == "postgresql"
+                else self._lease(now)
+            )
         except Exception:
             self._leading = None  # unknown until the store answers; then said again
             raise
         self.took_over = leads and not self._leading
         if leads != self._leading:
             # Said once per change, so an operator can see which scheduler works and which waits.
-            log.info("scheduler %s %s", self.holder, "leads" if leads else "stands by: another scheduler leads")
+            log.info(
+                "scheduler %s %s",
+                self.holder,
+                "leads" if leads else "stands by: another scheduler leads",
+            )
             self._leading = leads
         return leads
 
@@ -275,9 +355,11 @@ class Leadership:
                 if self._held:
                     self._connection.execute(text("SELECT 1"))
                 else:
-                    self._held = bool(self._connection.execute(
-                        text(f"SELECT pg_try_advisory_lock({ADVISORY_LOCK_KEY})")  # noqa: S608 - a constant
-                    ).scalar_one())  # fmt: skip
+                    self._held = bool(
+                        self._connection.execute(
+                            text(f"SELECT pg_try_advisory_lock({ADVISORY_LOCK_KEY})")  # noqa: S608 - a constant
+                        ).scalar_one()
+                    )
                 self._connection.commit()
                 return self._held
             except Exception:
@@ -298,7 +380,9 @@ class Leadership:
         if self._connection is not None:
             try:
                 if self._held:
-                    self._connection.execute(text(f"SELECT pg_advisory_unlock({ADVISORY_LOCK_KEY})"))  # noqa: S608
+                    self._connection.execute(
+                        text(f"SELECT pg_advisory_unlock({ADVISORY_LOCK_KEY})")
+                    )  # noqa: S608
                     self._connection.commit()
             except Exception:  # noqa: BLE001, S110 - invalidating below frees the lock anyway
                 pass
@@ -309,15 +393,23 @@ class Leadership:
         self._held = False
 
 
-def tick(runtime: Runtime, leadership: Leadership, senders: DigestSenders, *, now: datetime | None = None,
-         telegram: LazyChannel | None = None) -> int:  # fmt: skip
+def tick(
+    runtime: Runtime,
+    leadership: Leadership,
+    senders: DigestSenders,
+    *,
+    now: datetime | None = None,
+    telegram: LazyChannel | None = None,
+) -> int:
     """One run of the scheduler's work, if this process leads."""
     now = now or utcnow()
     if not leadership.acquire(now=now):
         return 0
     if leadership.took_over:
         release_orphaned_claims(runtime.engine)
-    sent = send_due_digests(runtime.engine, senders, now=now, consent_age=runtime.settings.digital_consent_age)
+    sent = send_due_digests(
+        runtime.engine, senders, now=now, consent_age=runtime.settings.digital_consent_age
+    )
     if leadership.purged_on != now.date():
         # Once a day per leader; purging is idempotent, so a failover repeating it is harmless.
         runtime.retention.purge(now=now)
@@ -330,8 +422,15 @@ def tick(runtime: Runtime, leadership: Leadership, senders: DigestSenders, *, no
     return sent
 
 
-def tick_through_outages(runtime: Runtime, leadership: Leadership, senders: DigestSenders, *, outage: StoreOutage,
-                         telegram: LazyChannel | None = None, now: datetime | None = None) -> int:  # fmt: skip
+def tick_through_outages(
+    runtime: Runtime,
+    leadership: Leadership,
+    senders: DigestSenders,
+    *,
+    outage: StoreOutage,
+    telegram: LazyChannel | None = None,
+    now: datetime | None = None,
+) -> int:
     """``tick``, with an unavailable store logged once per outage: the next tick tries again.
 
     The process is never restarted for it: the pool's connections are pinged before use,
@@ -363,8 +462,14 @@ def build_scheduler(  # type: ignore[no-untyped-def]
     leadership = Leadership(runtime.engine)
     scheduler = (BlockingScheduler if blocking else BackgroundScheduler)(timezone="UTC")
     scheduler.add_job(
-        tick_through_outages, IntervalTrigger(seconds=TICK_SECONDS), args=(runtime, leadership, senders), id="tick",
+        tick_through_outages,
+        IntervalTrigger(seconds=TICK_SECONDS),
+        args=(runtime, leadership, senders),
+        id="tick",
         kwargs={"telegram": telegram, "outage": StoreOutage("scheduler tick")},
-        coalesce=True, max_instances=1, next_run_time=utcnow(), misfire_grace_time=None,
-    )  # fmt: skip
+        coalesce=True,
+        max_instances=1,
+        next_run_time=utcnow(),
+        misfire_grace_time=None,
+    )
     return scheduler

@@ -202,11 +202,22 @@ class IntakeService:
         fingerprint = self.keys.fingerprint(_canonical(form.record_kind, clean))
         fields = form.fields(redacted(form.questionnaire, clean), clean, self.keys)
         fields["answers_fingerprint"] = fingerprint
-        analysis = analyse(fields["text"], locale) if form.model is Submission and self.analysis else None
+        analysis = (
+            analyse(fields["text"], locale) if form.model is Submission and self.analysis else None
+        )
         for _attempt in range(_STORE_ATTEMPTS):
             try:
-                receipt = self._store(form, clean, fields, analysis, channel, message_id, locale, pseudonym,
-                                      received_at)  # fmt: skip
+                receipt = self._store(
+                    form,
+                    clean,
+                    fields,
+                    analysis,
+                    channel,
+                    message_id,
+                    locale,
+                    pseudonym,
+                    received_at,
+                )
             except IntegrityError:
                 # A concurrent delivery of the same message won, or the receipt
                 # code collided: the next attempt finds the winner or draws anew.
@@ -257,21 +268,36 @@ class IntakeService:
             objectives = values.pop("objectives") if form.model is Submission else None
             if analysis is not None:
                 values |= _analysis_columns(analysis)
-            consents = _consents(form.record_kind, answers, provenance.get("contributor_id"), channel, locale)
+            consents = _consents(
+                form.record_kind, answers, provenance.get("contributor_id"), channel, locale
+            )
             record_id = crud.add_intake(
-                session, model=form.model, values=values, objectives=objectives, consents=consents,
-                actor=f"channel:{channel}", kind=form.record_kind,
-            )  # fmt: skip
+                session,
+                model=form.model,
+                values=values,
+                objectives=objectives,
+                consents=consents,
+                actor=f"channel:{channel}",
+                kind=form.record_kind,
+            )
             if record_id is None:  # stored before: the first receipt, and nothing new
-                existing = crud.find_by_message(session, form.model, channel=channel, message_id=message_id)
-                if existing is None:  # pragma: no cover - the conflict that skipped the insert is visible
+                existing = crud.find_by_message(
+                    session, form.model, channel=channel, message_id=message_id
+                )
+                # pragma: no cover - the conflict that skipped the insert is visible
+                if existing is None:
                     raise RuntimeError("a conflicting intake vanished")
                 if existing.answers_fingerprint not in (None, fields["answers_fingerprint"]):
                     raise IdempotencyConflict(form.record_kind, existing.receipt)
                 return _receipt(form.record_kind, existing.model_dump(), duplicate=True)
             if analysis is not None:
-                crud.add_suggestions(session, submission_id=record_id, suggestions=[
-                    (int(s.key), s.score, list(s.triggers)) for s in analysis.objectives])  # fmt: skip
+                crud.add_suggestions(
+                    session,
+                    submission_id=record_id,
+                    suggestions=[
+                        (int(s.key), s.score, list(s.triggers)) for s in analysis.objectives
+                    ],
+                )
                 join_group(session, record_id, analysis.signature)
             return _receipt(form.record_kind, values, duplicate=False)
 
@@ -308,7 +334,9 @@ class IntakeService:
 
     def receipt_exists(self, kind: str, receipt: str) -> bool:
         with read_session(self.engine) as session:
-            return crud.find_by_receipt(session, kind_named(kind).model, receipt=receipt) is not None
+            return (
+                crud.find_by_receipt(session, kind_named(kind).model, receipt=receipt) is not None
+            )
 
     def reviews(self) -> list[RegionalReview]:
         with read_session(self.engine) as session:
@@ -323,8 +351,10 @@ def redacted(questionnaire: Questionnaire, answers: dict[str, Any]) -> dict[str,
     organisation, needs and reason for travel support.
     """
     marked = questionnaire.redacted_keys
-    return {key: redact(value) if key in marked and isinstance(value, str) else value
-            for key, value in answers.items()}  # fmt: skip
+    return {
+        key: redact(value) if key in marked and isinstance(value, str) else value
+        for key, value in answers.items()
+    }
 
 
 def _canonical(kind: str, answers: dict[str, Any]) -> bytes:
@@ -347,9 +377,13 @@ def _analysis_columns(analysis: Analysis) -> dict[str, Any]:
 
 def _receipt(kind: str, record: Mapping[str, Any], *, duplicate: bool) -> Receipt:
     return Receipt(
-        kind, record["receipt"], duplicate, urgent=record.get("urgent_category"),
-        review_slug=record.get("review_slug"), country=record.get("country"),
-    )  # fmt: skip
+        kind,
+        record["receipt"],
+        duplicate,
+        urgent=record.get("urgent_category"),
+        review_slug=record.get("review_slug"),
+        country=record.get("country"),
+    )
 
 
 def _field_error(key: str, error: AnswerError, locale: str) -> FieldError:
@@ -366,7 +400,14 @@ def _consents(
     if answers.get("contact_email"):
         given["contact"] = True
     return [
-        {"contributor_id": contributor_id, "subject_type": kind, "kind": name, "granted": granted,
-         "notice_version": CONSENT_NOTICE_VERSION, "locale": locale, "channel": channel}
+        {
+            "contributor_id": contributor_id,
+            "subject_type": kind,
+            "kind": name,
+            "granted": granted,
+            "notice_version": CONSENT_NOTICE_VERSION,
+            "locale": locale,
+            "channel": channel,
+        }
         for name, granted in given.items()
-    ]  # fmt: skip
+    ]

@@ -78,8 +78,13 @@ class Settings(BaseSettings):
 
     def secret_values(self) -> list[str]:
         """Every secret these settings hold, for the logs to mask wherever one turns up."""
-        values = [self.secret_key, self.telegram_token, self.telegram_webhook_secret,
-                  self.slack_bot_token, self.slack_signing_secret]  # fmt: skip
+        values = [
+            self.secret_key,
+            self.telegram_token,
+            self.telegram_webhook_secret,
+            self.slack_bot_token,
+            self.slack_signing_secret,
+        ]
         for url in (self.smtp_url, self.database_url, self.ratelimit_storage_url):
             try:
                 password = urlsplit(url).password

@@ -36,8 +36,14 @@ def add_staff(engine: Engine, *, email: str, role: str, reviews: list[str]) -> S
         else:
             member.role, member.reviews, member.active = role, sorted(set(reviews)), True
         session.flush()
-        crud.write_audit(session, actor="cli", action="staff.saved", subject_type="staff",
-                         subject_id=member.id, detail={"role": role, "reviews": member.reviews})  # fmt: skip
+        crud.write_audit(
+            session,
+            actor="cli",
+            action="staff.saved",
+            subject_type="staff",
+            subject_id=member.id,
+            detail={"role": role, "reviews": member.reviews},
+        )
         return member
 
 
@@ -52,7 +58,9 @@ def staff_for_slack(
     """The staff member behind a Slack user, matched by e-mail the first time only."""
     pseudonym = keys.pseudonym("slack", slack_user_id)
     with read_session(engine) as session:
-        member = session.exec(select(StaffMember).where(StaffMember.slack_pseudonym == pseudonym)).first()
+        member = session.exec(
+            select(StaffMember).where(StaffMember.slack_pseudonym == pseudonym)
+        ).first()
     if member is not None:
         return member if member.active else None
     email = (email_of() or "").strip().lower()
@@ -78,7 +86,9 @@ def issue_token(engine: Engine, *, staff_id: int) -> str:
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     with write_session(engine) as session:
         session.add(ApiToken(staff_id=staff_id, token_hash=_hash(token)))
-        crud.write_audit(session, actor="cli", action="token.issued", subject_type="staff", subject_id=staff_id)
+        crud.write_audit(
+            session, actor="cli", action="token.issued", subject_type="staff", subject_id=staff_id
+        )
     return token
 
 
@@ -97,13 +107,19 @@ def staff_for_token(engine: Engine, token: str) -> StaffMember | None:
 
 def revoke_tokens(engine: Engine, *, email: str) -> int:
     with write_session(engine) as session:
-        member = session.exec(select(StaffMember).where(StaffMember.email == email.strip().lower())).first()
+        member = session.exec(
+            select(StaffMember).where(StaffMember.email == email.strip().lower())
+        ).first()
         if member is None:
             return 0
         tokens = session.exec(
-            select(ApiToken).where(col(ApiToken.staff_id) == member.id, col(ApiToken.revoked_at).is_(None))
+            select(ApiToken).where(
+                col(ApiToken.staff_id) == member.id, col(ApiToken.revoked_at).is_(None)
+            )
         ).all()
         for token in tokens:
             token.revoked_at = utcnow()
-        crud.write_audit(session, actor="cli", action="token.revoked", subject_type="staff", subject_id=member.id)
+        crud.write_audit(
+            session, actor="cli", action="token.revoked", subject_type="staff", subject_id=member.id
+        )
         return len(tokens)

@@ -50,7 +50,9 @@ class ReviewStats:
         return self.counts.all_small([("group", g) for g in GROUPS])
 
 
-def stats_disclosure(*, groups: Mapping[str, int], today: int, week: int, flagged: int) -> Disclosure:
+def stats_disclosure(
+    *, groups: Mapping[str, int], today: int, week: int, flagged: int
+) -> Disclosure:
     """What App Home and the API show of a review's counts: one publication, so both show the
     same. The total is the sum of the groups (inputs without one count as "unknown"); today's
     inputs are some of this week's, which are some of all, as flagged ones are."""
@@ -74,11 +76,15 @@ def review_stats(engine: Engine, *, now: datetime | None = None) -> list[ReviewS
     groups: dict[str, dict[str, int]] = {}
     recent: dict[str, list[int]] = {}
     with consistent_read(engine) as session:
-        reviews = session.exec(select(RegionalReview).order_by(col(RegionalReview.consultation_on))).all()
+        reviews = session.exec(
+            select(RegionalReview).order_by(col(RegionalReview.consultation_on))
+        ).all()
         group = col(Submission.stakeholder_group)
         for slug, code, n, today, week, flagged_count in session.exec(
             select(  # type: ignore[call-overload]  # sqlmodel types select() up to four columns
-                Submission.review_slug, group, func.count(),
+                Submission.review_slug,
+                group,
+                func.count(),
                 func.sum((col(Submission.created_at) >= start_of_day).cast(_int())),
                 func.sum((col(Submission.created_at) >= week_ago).cast(_int())),
                 func.sum((col(Submission.status) == "flagged").cast(_int())),
@@ -91,7 +97,12 @@ def review_stats(engine: Engine, *, now: datetime | None = None) -> list[ReviewS
                 totals[index] += value or 0
         flagged: dict[str, list[Pointer]] = {}
         for slug, receipt, theme, urgent in session.exec(
-            select(Submission.review_slug, Submission.receipt, Submission.theme, Submission.urgent_category)
+            select(
+                Submission.review_slug,
+                Submission.receipt,
+                Submission.theme,
+                Submission.urgent_category,
+            )
             .where(Submission.status == "flagged")
             .order_by(col(Submission.updated_at).desc())
         ):
@@ -100,9 +111,21 @@ def review_stats(engine: Engine, *, now: datetime | None = None) -> list[ReviewS
     result = []
     for r in reviews:
         today, week, flagged_count = recent.get(r.slug, [0, 0, 0])
-        counts = stats_disclosure(groups=groups.get(r.slug, {}), today=today, week=week, flagged=flagged_count)
-        result.append(ReviewStats(r.slug, r.region, r.commission, r.consultation_on, r.meeting_format, r.venue,
-                                  counts, flagged.get(r.slug, [])))  # fmt: skip
+        counts = stats_disclosure(
+            groups=groups.get(r.slug, {}), today=today, week=week, flagged=flagged_count
+        )
+        result.append(
+            ReviewStats(
+                r.slug,
+                r.region,
+                r.commission,
+                r.consultation_on,
+                r.meeting_format,
+                r.venue,
+                counts,
+                flagged.get(r.slug, []),
+            )
+        )
     return result
 
 

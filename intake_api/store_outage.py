@@ -34,7 +34,9 @@ _jitter = random.SystemRandom()
 class StoreOutage:
     """One loop's view of an outage: when it began, how long to wait next, and its two log lines."""
 
-    def __init__(self, where: str, *, first_delay: float = FIRST_DELAY, max_delay: float = MAX_DELAY) -> None:
+    def __init__(
+        self, where: str, *, first_delay: float = FIRST_DELAY, max_delay: float = MAX_DELAY
+    ) -> None:
         self.where = where
         self.first_delay, self.max_delay = first_delay, max_delay
         self.failures = 0
@@ -54,18 +56,31 @@ class StoreOutage:
             self.failures += 1
             delay = min(self.max_delay, self.first_delay * 2 ** (self.failures - 1))
         if first:
-            failures.store_unavailable(self.where, ident or "background", error, then="waiting to try again")
+            failures.store_unavailable(
+                self.where, ident or "background", error, then="waiting to try again"
+            )
         return delay * _jitter.uniform(0.5, 1.0)  # several loops do not all knock at once
 
     def recovered(self) -> None:
         with self._lock:
             began, self.began, self.failures = self.began, None, 0
         if began is not None:
-            log.info("store available again at %s after %.0f s; carrying on", self.where, time.monotonic() - began)
+            log.info(
+                "store available again at %s after %.0f s; carrying on",
+                self.where,
+                time.monotonic() - began,
+            )
 
 
-def survive_store_outage(where: str, call: Callable[[], T], *, ident: str = "", give_up_after: float | None = None,
-                         stop: threading.Event | None = None, outage: StoreOutage | None = None) -> T:  # fmt: skip
+def survive_store_outage(
+    where: str,
+    call: Callable[[], T],
+    *,
+    ident: str = "",
+    give_up_after: float | None = None,
+    stop: threading.Event | None = None,
+    outage: StoreOutage | None = None,
+) -> T:
     """``call()``, tried again while the store is unavailable.
 
     Raises the last error when ``give_up_after`` seconds have passed or ``stop`` is set,

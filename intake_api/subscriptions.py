@@ -32,9 +32,16 @@ def cadence_to_cron(cadence: str, at: str = "08:00", day: str = "mon") -> str:
 
 
 def subscribe(
-    engine: Engine, *, reviews: list[str], cron: str, timezone: str, locale: str,
-    slack_channel: str | None, emails: list[str], actor: str,
-) -> DigestSubscription:  # fmt: skip
+    engine: Engine,
+    *,
+    reviews: list[str],
+    cron: str,
+    timezone: str,
+    locale: str,
+    slack_channel: str | None,
+    emails: list[str],
+    actor: str,
+) -> DigestSubscription:
     if not reviews or any(r not in REVIEW_SLUGS for r in reviews):
         raise ValueError(f"reviews must be among {', '.join(REVIEW_SLUGS)}")
     if locale not in LOCALES:
@@ -48,13 +55,22 @@ def subscribe(
     CronTrigger.from_crontab(cron, timezone=timezone)
     with write_session(engine) as session:
         subscription = DigestSubscription(
-            reviews=sorted(set(reviews)), cron=cron, timezone=timezone, locale=locale,
-            slack_channel=slack_channel, emails=sorted({e.strip().lower() for e in emails}),
-        )  # fmt: skip
+            reviews=sorted(set(reviews)),
+            cron=cron,
+            timezone=timezone,
+            locale=locale,
+            slack_channel=slack_channel,
+            emails=sorted({e.strip().lower() for e in emails}),
+        )
         session.add(subscription)
         session.flush()
-        crud.write_audit(session, actor=actor, action="digest.subscribed", subject_type="digest",
-                         subject_id=subscription.id)  # fmt: skip
+        crud.write_audit(
+            session,
+            actor=actor,
+            action="digest.subscribed",
+            subject_type="digest",
+            subject_id=subscription.id,
+        )
         return subscription
 
 
@@ -72,6 +88,11 @@ def unsubscribe(engine: Engine, *, subscription_id: int, actor: str) -> bool:
         if subscription is None or not subscription.active:
             return False
         subscription.active = False
-        crud.write_audit(session, actor=actor, action="digest.unsubscribed", subject_type="digest",
-                         subject_id=subscription_id)  # fmt: skip
+        crud.write_audit(
+            session,
+            actor=actor,
+            action="digest.unsubscribed",
+            subject_type="digest",
+            subject_id=subscription_id,
+        )
         return True

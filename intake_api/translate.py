@@ -16,9 +16,20 @@ POT = LOCALES_DIR / f"{DOMAIN}.pot"
 # Our own gettext takes the locale first; N_ marks strings defined at import time.
 # Renderers bind the locale once: t(message) and _t(state, message).
 KEYWORDS = [
-    "-k", "_", "-k", "N_", "-k", "gettext:2", "-k", "ngettext:2,3", "-k", "t", "-k", "_t:2",
+    "-k",
+    "_",
+    "-k",
+    "N_",
+    "-k",
+    "gettext:2",
+    "-k",
+    "ngettext:2,3",
+    "-k",
+    "t",
+    "-k",
+    "_t:2",
     "--no-default-keywords",
-]  # fmt: skip
+]
 
 
 def _pybabel(*args: str) -> None:
@@ -35,10 +46,20 @@ def extract() -> None:
     """Collect every translatable string into locales/messages.pot."""
     with chdir(ROOT):  # relative paths in the catalog's location comments
         _pybabel(
-            "extract", "-F", "babel.cfg", *KEYWORDS, "--sort-by-file", "--no-wrap",
-            "--project", "gcm-intake", "--copyright-holder", "gcm-intake contributors",
-            "-o", str(POT.relative_to(ROOT)), ".",
-        )  # fmt: skip
+            "extract",
+            "-F",
+            "babel.cfg",
+            *KEYWORDS,
+            "--sort-by-file",
+            "--no-wrap",
+            "--project",
+            "gcm-intake",
+            "--copyright-holder",
+            "gcm-intake contributors",
+            "-o",
+            str(POT.relative_to(ROOT)),
+            ".",
+        )
 
 
 @translate.command()

@@ -51,9 +51,12 @@ def ensure_contributor(
 ) -> Contributor:
     """The contributor row for a pseudonym, created if new (safe under concurrent first contact)."""
     values = {
-        "pseudonym": pseudonym, "channel": channel, "locale": locale,
-        "created_at": utcnow(), "last_seen_at": utcnow(),
-    }  # fmt: skip
+        "pseudonym": pseudonym,
+        "channel": channel,
+        "locale": locale,
+        "created_at": utcnow(),
+        "last_seen_at": utcnow(),
+    }
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     session.execute(
         insert(Contributor).values(**values).on_conflict_do_nothing(index_elements=["pseudonym"])
@@ -95,9 +98,15 @@ def new_row(model: type[SQLModel], **values: Any) -> dict[str, Any]:
 
 
 def add_intake(
-    session: Session, *, model: type[IntakeRecord], values: dict[str, Any], objectives: list[int] | None,
-    consents: list[dict[str, Any]], actor: str, kind: str,
-) -> int | None:  # fmt: skip
+    session: Session,
+    *,
+    model: type[IntakeRecord],
+    values: dict[str, Any],
+    objectives: list[int] | None,
+    consents: list[dict[str, Any]],
+    actor: str,
+    kind: str,
+) -> int | None:
     """Store a record with its objectives, consent records and an audit entry; returns its id.
 
     None when the channel's message is stored already (a redelivery, a double click, or a
@@ -110,14 +119,31 @@ def add_intake(
         return None
     connection = session.connection()
     if objectives:
-        connection.execute(_ADD_OBJECTIVES, [{"submission_id": record_id, "objective_number": n} for n in objectives])
-    connection.execute(_ADD_CONSENTS, [new_row(ConsentRecord, **consent, subject_id=record_id) for consent in consents])
-    connection.execute(_ADD_AUDIT, new_row(AuditEntry, actor=actor, action=f"{kind}.created", subject_type=kind,
-                                           subject_id=record_id, detail={}))  # fmt: skip
+        connection.execute(
+            _ADD_OBJECTIVES,
+            [{"submission_id": record_id, "objective_number": n} for n in objectives],
+        )
+    connection.execute(
+        _ADD_CONSENTS,
+        [new_row(ConsentRecord, **consent, subject_id=record_id) for consent in consents],
+    )
+    connection.execute(
+        _ADD_AUDIT,
+        new_row(
+            AuditEntry,
+            actor=actor,
+            action=f"{kind}.created",
+            subject_type=kind,
+            subject_id=record_id,
+            detail={},
+        ),
+    )
     return int(record_id)
 
 
-def insert_new(session: Session, model: type[SQLModel], values: dict[str, Any], *, unique: list[str]) -> int | None:
+def insert_new(
+    session: Session, model: type[SQLModel], values: dict[str, Any], *, unique: list[str]
+) -> int | None:
     """Insert a row (model defaults filled in) unless one with the same ``unique`` columns exists.
 
     Its id, or None when the row was there: a redelivery costs no exception and, on
@@ -125,10 +151,16 @@ def insert_new(session: Session, model: type[SQLModel], values: dict[str, Any], 
     """
     table = model.__table__  # type: ignore[attr-defined]
     dialect_insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    row_id = session.connection().execute(
-        dialect_insert(table).values(new_row(model, **values))
-        .on_conflict_do_nothing(index_elements=unique).returning(table.c.id)
-    ).scalar_one_or_none()  # fmt: skip
+    row_id = (
+        session.connection()
+        .execute(
+            dialect_insert(table)
+            .values(new_row(model, **values))
+            .on_conflict_do_nothing(index_elements=unique)
+            .returning(table.c.id)
+        )
+        .scalar_one_or_none()
+    )
     return None if row_id is None else int(row_id)
 
 
@@ -141,9 +173,18 @@ def add_suggestions(
     more than the insert itself.
     """
     if suggestions:
-        session.connection().execute(_ADD_SUGGESTIONS, [
-            {"submission_id": submission_id, "objective_number": number, "score": score, "triggers": triggers}
-            for number, score, triggers in suggestions])  # fmt: skip
+        session.connection().execute(
+            _ADD_SUGGESTIONS,
+            [
+                {
+                    "submission_id": submission_id,
+                    "objective_number": number,
+                    "score": score,
+                    "triggers": triggers,
+                }
+                for number, score, triggers in suggestions
+            ],
+        )
 
 
 def write_audit(
@@ -156,9 +197,12 @@ def write_audit(
     detail: dict[str, Any] | None = None,
 ) -> AuditEntry:
     entry = AuditEntry(
-        actor=actor, action=action, subject_type=subject_type, subject_id=subject_id,
+        actor=actor,
+        action=action,
+        subject_type=subject_type,
+        subject_id=subject_id,
         detail=detail or {},
-    )  # fmt: skip
+    )
     session.add(entry)
     return entry
 

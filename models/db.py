@@ -24,7 +24,10 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         url = parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
     if parsed.get_backend_name() == "postgresql" and "connect_timeout" not in parsed.query:
         # An unreachable server fails a request (and /healthz) in seconds, not after TCP's minutes.
-        kwargs["connect_args"] = {"connect_timeout": PG_CONNECT_TIMEOUT_S, **kwargs.get("connect_args", {})}
+        kwargs["connect_args"] = {
+            "connect_timeout": PG_CONNECT_TIMEOUT_S,
+            **kwargs.get("connect_args", {}),
+        }
     return create_engine(url, pool_pre_ping=True, **kwargs)
 
 

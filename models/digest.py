@@ -32,7 +32,9 @@ class DigestDelivery(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("subscription_id", "period_end"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    subscription_id: int = Field(foreign_key="digest_subscription.id", index=True, ondelete="CASCADE")
+    subscription_id: int = Field(
+        foreign_key="digest_subscription.id", index=True, ondelete="CASCADE"
+    )
     period_start: datetime = Field(sa_type=Timestamp)
     period_end: datetime = Field(sa_type=Timestamp)
     status: str = Field(default="sending", max_length=16)  # sending, retrying, sent, failed

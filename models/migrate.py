@@ -37,7 +37,9 @@ def upgrade(engine: Engine) -> None:
             with connection.begin():
                 config.attributes["connection"] = connection
                 command.upgrade(config, "head")
-                if sqlite and (broken := connection.exec_driver_sql("PRAGMA foreign_key_check").all()):
+                if sqlite and (
+                    broken := connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+                ):
                     raise RuntimeError(f"migration left {len(broken)} rows pointing nowhere")
         finally:
             if sqlite:

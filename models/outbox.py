@@ -33,7 +33,9 @@ class ChatReply(SQLModel, table=True):
     """
 
     __tablename__ = "chat_reply"
-    __table_args__ = (Index("ix_chat_reply_chat_key_id", "chat_key", "id"),)  # a chat's calls, in order
+    __table_args__ = (
+        Index("ix_chat_reply_chat_key_id", "chat_key", "id"),
+    )  # a chat's calls, in order
 
     id: int | None = Field(default=None, primary_key=True)
     channel: str = Field(max_length=16)

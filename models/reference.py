@@ -108,7 +108,14 @@ AGE_GROUPS: dict[str, str] = {
 
 # The oldest age in each band, to compare with the age of digital consent.
 AGE_GROUP_OLDEST: dict[str, int] = {
-    "under_13": 12, "13_15": 15, "16_17": 17, "18_24": 24, "25_34": 34, "35_49": 49, "50_64": 64, "65_plus": 120,
+    "under_13": 12,
+    "13_15": 15,
+    "16_17": 17,
+    "18_24": 24,
+    "25_34": 34,
+    "35_49": 49,
+    "50_64": 64,
+    "65_plus": 120,
 }
 
 
@@ -184,6 +191,7 @@ COUNTRY_CODES: frozenset[str] = frozenset(
 def country_name(code: str, locale: str) -> str:
     """The country's name in the reader's language, from CLDR."""
     return Locale.parse(locale).territories.get(code, code)
+
 
 # UN list of least developed countries (44, as of December 2024), for travel support under
 # the Migration MPTF follow-up and review window (A/RES/73/195 paras 48-50).

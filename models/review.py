@@ -20,7 +20,9 @@ class RegionalReview(SQLModel, table=True):
     meeting_format: str = Field(max_length=16)
     venue: str = Field(max_length=120)
     slack_channel: str | None = Field(default=None, max_length=32)  # where new inputs are moderated
-    safeguarding_channel: str | None = Field(default=None, max_length=32)  # where urgent ones go at once
+    safeguarding_channel: str | None = Field(
+        default=None, max_length=32
+    )  # where urgent ones go at once
     # Days after the consultation before contact details and sealed originals are purged;
     # None uses INTAKE_CONTACT_RETENTION_DAYS.
     contact_retention_days: int | None = None

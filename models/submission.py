@@ -43,7 +43,9 @@ class TextBand(SQLModel, table=True):
     __tablename__ = "text_band"
 
     band: str = Field(max_length=24, primary_key=True)
-    submission_id: int = Field(foreign_key="submission.id", primary_key=True, ondelete="CASCADE", index=True)
+    submission_id: int = Field(
+        foreign_key="submission.id", primary_key=True, ondelete="CASCADE", index=True
+    )
 
 
 class Submission(IntakeRecord, table=True):
@@ -71,7 +73,9 @@ class Submission(IntakeRecord, table=True):
     language_confidence: float | None = None
     suggested_theme: str | None = Field(default=None, max_length=32)
     minhash: bytes | None = Field(default=None, sa_type=LargeBinary)
-    duplicate_group: int | None = Field(default=None, index=True)  # smallest id of its near-duplicates
+    duplicate_group: int | None = Field(
+        default=None, index=True
+    )  # smallest id of its near-duplicates
     updated_at: datetime = Field(default_factory=utcnow, sa_type=Timestamp)
     # The moderation message in Slack: "posting" while it is being sent, then its timestamp.
     slack_ts: str | None = Field(default=None, max_length=32, index=True)

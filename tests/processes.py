@@ -33,7 +33,9 @@ def wait_for(url: str, process: subprocess.Popen, timeout: float = 60) -> httpx.
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise AssertionError(f"the process exited early:\n{process.stdout.read() if process.stdout else ''}")
+            raise AssertionError(
+                f"the process exited early:\n{process.stdout.read() if process.stdout else ''}"
+            )
         try:
             return httpx.get(url, timeout=2)
         except httpx.TransportError:
@@ -44,12 +46,32 @@ def wait_for(url: str, process: subprocess.Popen, timeout: float = 60) -> httpx.
 @contextmanager
 def gunicorn(env: dict[str, str], cwd: Path, *, workers: int = 2) -> Iterator[str]:
     """`gunicorn 'intake_api.app:create_app()'` on a migrated store; yields its base URL."""
-    subprocess.run([*GCM_INTAKE, "db", "upgrade"], env=env, cwd=cwd, check=True, capture_output=True, timeout=120)
+    subprocess.run(
+        [*GCM_INTAKE, "db", "upgrade"],
+        env=env,
+        cwd=cwd,
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}", "intake_api.app:create_app()"],
-        cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "-w",
+            str(workers),
+            "-b",
+            f"127.0.0.1:{port}",
+            "intake_api.app:create_app()",
+        ],
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         wait_for(f"http://127.0.0.1:{port}/healthz", process)
         yield f"http://127.0.0.1:{port}"

@@ -18,8 +18,10 @@ ROOT = Path(__file__).resolve().parent.parent
 def test_wheel_contains_packages_catalogs_migrations_and_templates(tmp_path):
     subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path), str(ROOT)],
-        check=True, capture_output=True, timeout=300,
-    )  # fmt: skip
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
     wheel = next(tmp_path.glob("gcm_intake-*.whl"))
     names = set(zipfile.ZipFile(wheel).namelist())
     for locale in LOCALES:

@@ -64,7 +64,9 @@ def _once_per_event(inbox: Inbox) -> Callable[..., BoltResponse]:
     the middleware chain, so only the listener knows whether it succeeded.
     """
 
-    def middleware(req: BoltRequest, body: dict[str, Any], next: Callable[[], BoltResponse]) -> BoltResponse:  # noqa: A002
+    def middleware(
+        req: BoltRequest, body: dict[str, Any], next: Callable[[], BoltResponse]
+    ) -> BoltResponse:  # noqa: A002
         event_id = body.get("event_id") if body.get("type") == "event_callback" else None
         if event_id and not inbox.receive(event_id, body) and not _retry_runs(inbox, event_id, req):
             return BoltResponse(status=200, body="")
@@ -76,7 +78,9 @@ def _once_per_event(inbox: Inbox) -> Callable[..., BoltResponse]:
 def _retry_runs(inbox: Inbox, event_id: str, req: BoltRequest) -> bool:
     """Whether Slack's retry of an event seen before should run it (see ``_once_per_event``)."""
     first_answered = "http_error" in req.headers.get("x-slack-retry-reason", [])
-    return inbox.claim(event_id) if first_answered else inbox.claim_retry(event_id, stale_after=STALE)
+    return (
+        inbox.claim(event_id) if first_answered else inbox.claim_retry(event_id, stale_after=STALE)
+    )
 
 
 class LazySlack:

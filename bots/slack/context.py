@@ -42,7 +42,9 @@ class SlackContext:
     def of(context: BoltContext) -> SlackContext:
         """The SlackContext of the app that runs a listener, from bolt's ``context`` argument."""
         found = context[CONTEXT_KEY]
-        assert isinstance(found, SlackContext), "SlackContext.middleware() is the app's first middleware"
+        assert isinstance(found, SlackContext), (
+            "SlackContext.middleware() is the app's first middleware"
+        )
         return found
 
     def middleware(self) -> Callable[..., BoltResponse]:
@@ -108,7 +110,9 @@ class SlackContext:
             except SlackApiError:
                 return None
 
-        return staff_for_slack(self.runtime.engine, self.runtime.keys, slack_user_id=user_id, email_of=email_of)
+        return staff_for_slack(
+            self.runtime.engine, self.runtime.keys, slack_user_id=user_id, email_of=email_of
+        )
 
 
 class Refused(Exception):
@@ -121,7 +125,12 @@ class Refused(Exception):
 
 @contextmanager
 def require_staff(
-    slack: SlackContext, client: WebClient, user_id: str, action: Action, *, locale: str | None = None
+    slack: SlackContext,
+    client: WebClient,
+    user_id: str,
+    action: Action,
+    *,
+    locale: str | None = None,
 ) -> Iterator[StaffMember]:
     """The staff member behind ``user_id``, for a block that does ``action``.
 

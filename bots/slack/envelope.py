@@ -47,24 +47,65 @@ def read_body(raw: bytes, content_type: str | None) -> dict[str, Any]:
 # Fields of an envelope (the body, its event, an authorization) and the types Slack sends them in.
 _ID = (str,)
 _ENVELOPE: dict[str, tuple[type, ...]] = {
-    "type": _ID, "token": _ID, "team_id": _ID, "api_app_id": _ID, "event_id": _ID, "trigger_id": _ID,
-    "response_url": _ID, "command": _ID, "text": _ID, "user_id": _ID, "channel_id": _ID, "callback_id": _ID,
-    "action_id": _ID, "block_id": _ID, "value": _ID, "challenge": _ID, "thread_ts": _ID, "ts": _ID, "tab": _ID,
-    "subtype": _ID, "user_team": _ID, "channel_type": _ID, "bot_id": _ID, "function_execution_id": _ID,
-    "enterprise_id": (str, type(None)), "bot_access_token": _ID,
-    "team": (dict, str, type(None)), "user": (dict, str), "channel": (dict, str), "enterprise": (dict, str, type(None)),
-    "event": (dict,), "view": (dict,), "message": (dict,), "previous_message": (dict,), "item": (dict,),
-    "container": (dict,), "assistant_thread": (dict,), "function_data": (dict,), "workflow_step": (dict,),
-    "actions": (list,), "authorizations": (list,), "response_urls": (list,),
-}  # fmt: skip
+    "type": _ID,
+    "token": _ID,
+    "team_id": _ID,
+    "api_app_id": _ID,
+    "event_id": _ID,
+    "trigger_id": _ID,
+    "response_url": _ID,
+    "command": _ID,
+    "text": _ID,
+    "user_id": _ID,
+    "channel_id": _ID,
+    "callback_id": _ID,
+    "action_id": _ID,
+    "block_id": _ID,
+    "value": _ID,
+    "challenge": _ID,
+    "thread_ts": _ID,
+    "ts": _ID,
+    "tab": _ID,
+    "subtype": _ID,
+    "user_team": _ID,
+    "channel_type": _ID,
+    "bot_id": _ID,
+    "function_execution_id": _ID,
+    "enterprise_id": (str, type(None)),
+    "bot_access_token": _ID,
+    "team": (dict, str, type(None)),
+    "user": (dict, str),
+    "channel": (dict, str),
+    "enterprise": (dict, str, type(None)),
+    "event": (dict,),
+    "view": (dict,),
+    "message": (dict,),
+    "previous_message": (dict,),
+    "item": (dict,),
+    "container": (dict,),
+    "assistant_thread": (dict,),
+    "function_data": (dict,),
+    "workflow_step": (dict,),
+    "actions": (list,),
+    "authorizations": (list,),
+    "response_urls": (list,),
+}
 _REQUIRED_BY_TYPE = {
-    "event_callback": ("event", "event_id"), "view_submission": ("view", "user"), "view_closed": ("view", "user"),
-    "block_actions": ("actions", "user"), "interactive_message": ("actions", "user"),
-    "block_suggestion": ("action_id", "user"), "shortcut": ("callback_id", "user"),
-    "message_action": ("callback_id", "user"), "url_verification": ("challenge",),
-}  # fmt: skip
+    "event_callback": ("event", "event_id"),
+    "view_submission": ("view", "user"),
+    "view_closed": ("view", "user"),
+    "block_actions": ("actions", "user"),
+    "interactive_message": ("actions", "user"),
+    "block_suggestion": ("action_id", "user"),
+    "shortcut": ("callback_id", "user"),
+    "message_action": ("callback_id", "user"),
+    "url_verification": ("challenge",),
+}
 _ELEMENT: dict[str, tuple[type, ...]] = {
-    "type": _ID, "value": (str, type(None)), "selected_option": (dict, type(None)), "selected_options": (list,),
+    "type": _ID,
+    "value": (str, type(None)),
+    "selected_option": (dict, type(None)),
+    "selected_options": (list,),
 }
 
 
@@ -81,8 +122,10 @@ def _envelope_problem(body: dict[str, Any]) -> str | None:
         return "an interaction without its user"
     if "command" in body and not body.get("user_id"):
         return "a command without its user"
-    if "event" in body and body["event"].get("type") == "app_home_opened" and not (
-        isinstance(body["event"].get("user"), str) and body["event"]["user"]
+    if (
+        "event" in body
+        and body["event"].get("type") == "app_home_opened"
+        and not (isinstance(body["event"].get("user"), str) and body["event"]["user"])
     ):
         return "app_home_opened without its user"
     for name in ("event", "message", "previous_message", "item", "assistant_thread"):
@@ -94,14 +137,20 @@ def _envelope_problem(body: dict[str, Any]) -> str | None:
         return "event without type"
     for name in ("authorizations", "response_urls", "actions"):
         for item in body.get(name, ()):
-            problem = _fields_problem(item, name) if isinstance(item, dict) else f"{name} holds a non-object"
+            problem = (
+                _fields_problem(item, name)
+                if isinstance(item, dict)
+                else f"{name} holds a non-object"
+            )
             if problem:
                 return problem
     if any(not isinstance(action.get("action_id"), str) for action in body.get("actions", ())):
         return "action without action_id"
     if "view" not in body:
         return None
-    if body.get("type") in ("view_submission", "view_closed") and not isinstance(body["view"].get("type"), str):
+    if body.get("type") in ("view_submission", "view_closed") and not isinstance(
+        body["view"].get("type"), str
+    ):
         return "view without type"  # bolt's matchers read it
     return _view_problem(body["view"])
 
@@ -115,16 +164,28 @@ def _fields_problem(envelope: dict[str, Any], where: str) -> str | None:
         if name in envelope and not isinstance(envelope[name], types):
             return f"{where}.{name} of the wrong type"
     ids = [envelope.get(name) for name in _ID_FIELDS]
-    ids += [envelope[name].get("id", "") for name in ("team", "user", "channel", "enterprise")
-            if isinstance(envelope.get(name), dict)]  # fmt: skip
-    if not all(value is None or (isinstance(value, str) and _SLACK_ID.fullmatch(value)) for value in ids):
+    ids += [
+        envelope[name].get("id", "")
+        for name in ("team", "user", "channel", "enterprise")
+        if isinstance(envelope.get(name), dict)
+    ]
+    if not all(
+        value is None or (isinstance(value, str) and _SLACK_ID.fullmatch(value)) for value in ids
+    ):
         return f"{where} holds an id Slack would not send"
     return None
 
 
 def _view_problem(view: dict[str, Any]) -> str | None:
     """A modal as Slack sends it back: our private metadata and the state of its inputs."""
-    for name in ("id", "type", "callback_id", "private_metadata", "app_installed_team_id", "team_id"):
+    for name in (
+        "id",
+        "type",
+        "callback_id",
+        "private_metadata",
+        "app_installed_team_id",
+        "team_id",
+    ):
         if name in view and not isinstance(view[name], str):
             return f"view.{name} of the wrong type"
     metadata = view.get("private_metadata") or "{}"
@@ -133,14 +194,18 @@ def _view_problem(view: dict[str, Any]) -> str | None:
             return "view.private_metadata is not ours"
     except ValueError:  # not JSON, or nested too deep
         return "view.private_metadata is not ours"
-    if not isinstance(view.get("blocks", []), list) or not all(isinstance(b, dict) for b in view.get("blocks", [])):
+    if not isinstance(view.get("blocks", []), list) or not all(
+        isinstance(b, dict) for b in view.get("blocks", [])
+    ):
         return "view.blocks of the wrong type"
     state = view.get("state", {})
     values = state.get("values", {}) if isinstance(state, dict) else None
     if not isinstance(values, dict):
         return "view.state of the wrong type"
     for actions in values.values():
-        if not isinstance(actions, dict) or not all(isinstance(element, dict) for element in actions.values()):
+        if not isinstance(actions, dict) or not all(
+            isinstance(element, dict) for element in actions.values()
+        ):
             return "view.state.values of the wrong type"
         for element in actions.values():
             for name, types in _ELEMENT.items():

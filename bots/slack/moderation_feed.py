@@ -30,8 +30,13 @@ log = logging.getLogger(__name__)
 FEED_LOCALE = "en"
 
 
-def post_new_inputs(runtime: Runtime, client: WebClient, *, now: datetime | None = None,
-                    policy: Policy | None = None) -> int:  # fmt: skip
+def post_new_inputs(
+    runtime: Runtime,
+    client: WebClient,
+    *,
+    now: datetime | None = None,
+    policy: Policy | None = None,
+) -> int:
     """Post every input due to be shown, urgent first; a failed post is released for its next try.
 
     Messages of inputs erased since the last run are deleted first.
@@ -42,13 +47,17 @@ def post_new_inputs(runtime: Runtime, client: WebClient, *, now: datetime | None
         channel = view.slack_channel or ""
         try:
             response = client.chat_postMessage(
-                channel=channel, blocks=moderation_message(view, FEED_LOCALE),
-                text=notification_text(Pointer(view.receipt, view.theme, view.urgent_category), view.review_slug),
-            )  # fmt: skip
+                channel=channel,
+                blocks=moderation_message(view, FEED_LOCALE),
+                text=notification_text(
+                    Pointer(view.receipt, view.theme, view.urgent_category), view.review_slug
+                ),
+            )
         except Exception as error:  # noqa: BLE001 - Slack refused, failed or was not reached: classified
             runtime.moderation.mark_posted(submission_id=view.id, channel_id=channel, ts=None)
-            delivery_failures.retry_or_give_up(runtime.engine, Kind.MODERATION, post_ref(view.id), error,
-                                               now=now, policy=policy)  # fmt: skip
+            delivery_failures.retry_or_give_up(
+                runtime.engine, Kind.MODERATION, post_ref(view.id), error, now=now, policy=policy
+            )
             continue
         runtime.moderation.mark_posted(submission_id=view.id, channel_id=channel, ts=response["ts"])
         delivery_failures.delivered(runtime.engine, Kind.MODERATION, post_ref(view.id))
@@ -77,7 +86,9 @@ def remove_erased_inputs(runtime: Runtime, client: WebClient) -> int:
             client.chat_delete(channel=removal.channel, ts=removal.ts)
         except SlackApiError as error:
             if error.response.get("error") not in ("message_not_found", "channel_not_found"):
-                log.warning("could not remove a message of an erased input: %s", error.response.get("error"))
+                log.warning(
+                    "could not remove a message of an erased input: %s", error.response.get("error")
+                )
                 continue
         runtime.moderation.removal_done(removal_id=removal.id or 0)
         removed += 1

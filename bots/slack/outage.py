@@ -40,12 +40,19 @@ Headers = dict[str, str | Sequence[str]]
 _JSON: Headers = {"content-type": "application/json;charset=utf-8"}
 
 
-def answer_store_unavailable(error: BaseException, body: dict[str, Any], context: SlackContext,
-                             client: WebClient) -> BoltResponse:  # fmt: skip
+def answer_store_unavailable(
+    error: BaseException, body: dict[str, Any], context: SlackContext, client: WebClient
+) -> BoltResponse:
     """What Slack is answered when a listener (or the event middleware) met an unavailable store."""
     kind = _kind(body)
-    then = "answered 503 for Slack to retry" if kind == "event_callback" else "the user told to try again, nothing stored"
-    failures.store_unavailable(f"slack {kind}", f"{_listener(body)}, {_request()}", error, then=then)
+    then = (
+        "answered 503 for Slack to retry"
+        if kind == "event_callback"
+        else "the user told to try again, nothing stored"
+    )
+    failures.store_unavailable(
+        f"slack {kind}", f"{_listener(body)}, {_request()}", error, then=then
+    )
     if kind == "event_callback":
         return BoltResponse(status=503, body="", headers=_retry_after())
     if kind == "block_suggestion":
@@ -57,7 +64,9 @@ def answer_store_unavailable(error: BaseException, body: dict[str, Any], context
         block = _first_input_block(body.get("view") or {})
         if block is not None:
             return _json({"response_action": "errors", "errors": {block: message}})
-        return BoltResponse(status=503, body="", headers=_retry_after())  # Slack keeps the modal open
+        return BoltResponse(
+            status=503, body="", headers=_retry_after()
+        )  # Slack keeps the modal open
     _tell(client, body, message)  # buttons, shortcuts: Slack had nothing to show but our answer
     return BoltResponse(status=200, body="")
 
@@ -78,9 +87,14 @@ def _listener(body: dict[str, Any]) -> str:
     view: dict[str, Any] = body["view"] if isinstance(body.get("view"), dict) else {}
     actions: list[Any] = body["actions"] if isinstance(body.get("actions"), list) else []
     event: dict[str, Any] = body["event"] if isinstance(body.get("event"), dict) else {}
-    for name in (body.get("command"), body.get("callback_id"), view.get("callback_id"),
-                 actions[0].get("action_id") if actions and isinstance(actions[0], dict) else None,
-                 body.get("action_id"), event.get("type")):  # fmt: skip
+    for name in (
+        body.get("command"),
+        body.get("callback_id"),
+        view.get("callback_id"),
+        actions[0].get("action_id") if actions and isinstance(actions[0], dict) else None,
+        body.get("action_id"),
+        event.get("type"),
+    ):
         if isinstance(name, str) and name:
             return name[:60]
     return "unknown"
@@ -111,7 +125,11 @@ def _user(body: dict[str, Any]) -> str:
 def _first_input_block(view: dict[str, Any]) -> str | None:
     """The block an error can be shown on: the modal's first input (at its top, seen without scrolling)."""
     for block in view.get("blocks") or []:
-        if isinstance(block, dict) and block.get("type") == "input" and isinstance(block.get("block_id"), str):
+        if (
+            isinstance(block, dict)
+            and block.get("type") == "input"
+            and isinstance(block.get("block_id"), str)
+        ):
             return str(block["block_id"])
     values = (view.get("state") or {}).get("values") or {}
     return next(iter(values), None)  # Slack keys the state by input block

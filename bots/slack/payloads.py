@@ -37,7 +37,12 @@ def selected_numbers(options: Any) -> list[int] | None:
     numbers = []
     for option in options:
         value = option.get("value") if isinstance(option, dict) else None
-        if not isinstance(value, str) or not value.isascii() or not value.isdigit() or len(value) > 6:
+        if (
+            not isinstance(value, str)
+            or not value.isascii()
+            or not value.isdigit()
+            or len(value) > 6
+        ):
             return None
         numbers.append(int(value))
     return numbers

@@ -40,7 +40,10 @@ def slack_events() -> ResponseReturnValue:
     try:
         read_body(raw, request.headers.get("Content-Type"))
         bolt_request = to_bolt_request(request)
-    except (NotASlackRequest, UnicodeDecodeError) as refused:  # the latter: a query string that is not UTF-8
+    except (
+        NotASlackRequest,
+        UnicodeDecodeError,
+    ) as refused:  # the latter: a query string that is not UTF-8
         log.warning("Slack: refused a signed request that Slack would not send (%s)", refused)
         abort(400, description="Not a Slack request body.")
     return to_flask_response(lazy.get().dispatch(bolt_request))
@@ -51,7 +54,10 @@ def _signed(raw: bytes, secret: str) -> bool:
     at most five minutes away; bolt checks it again."""
     timestamp = request.headers.get("X-Slack-Request-Timestamp", "")
     signature = request.headers.get("X-Slack-Signature", "")
-    if not _TIMESTAMP.fullmatch(timestamp) or abs(time.time() - int(timestamp)) > SIGNATURE_WINDOW_S:
+    if (
+        not _TIMESTAMP.fullmatch(timestamp)
+        or abs(time.time() - int(timestamp)) > SIGNATURE_WINDOW_S
+    ):
         return False
     signed = b"v0:" + timestamp.encode() + b":" + raw
     expected = "v0=" + hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()

@@ -20,7 +20,9 @@ def build_telegram_app(runtime: Runtime) -> TelegramChannel | None:
     settings = runtime.settings
     if not settings.telegram_enabled:
         return None
-    channel = TelegramChannel(runtime, BotClient(settings.telegram_token, settings.telegram_api_url))
+    channel = TelegramChannel(
+        runtime, BotClient(settings.telegram_token, settings.telegram_api_url)
+    )
     channel.replies.start()  # stands by unless this process holds the deployment's reply lease
     return channel
 
@@ -56,5 +58,8 @@ def set_webhook(channel: TelegramChannel, url: str) -> None:
     if not secret:
         raise ValueError("INTAKE_TELEGRAM_WEBHOOK_SECRET must be set before registering a webhook")
     channel.client.call(
-        channel.client.bot.set_webhook, url=url, secret_token=secret, allowed_updates=ALLOWED_UPDATES
+        channel.client.bot.set_webhook,
+        url=url,
+        secret_token=secret,
+        allowed_updates=ALLOWED_UPDATES,
     )

@@ -62,7 +62,9 @@ MAX_IN_FLIGHT = 8
 CLAIM_AHEAD = 0.2  # seconds
 LEASE_RENEWAL = 10.0  # seconds
 SHARE_CHECK_EVERY = 1.0  # seconds between looks at whether replies to people are waiting
-STORE_PATIENCE = 300.0  # seconds a store call waits for the store to be back before the run stops (resumable)
+STORE_PATIENCE = (
+    300.0  # seconds a store call waits for the store to be back before the run stops (resumable)
+)
 # httpx errors raised before a request was written: Telegram cannot have delivered it.
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
@@ -103,10 +105,17 @@ class BroadcastSender:
     """Sends one broadcast's pending deliveries through ``bot``, under ``limits``."""
 
     def __init__(
-        self, engine: Engine, keys: KeyRing, bot: ExtBot, *, limits: TelegramLimits | None = None,
-        max_in_flight: int = MAX_IN_FLIGHT, on_progress: Callable[[Progress], None] | None = None,
-        clock: Callable[[], float] = time.monotonic, policy: Policy | None = None,
-    ) -> None:  # fmt: skip
+        self,
+        engine: Engine,
+        keys: KeyRing,
+        bot: ExtBot,
+        *,
+        limits: TelegramLimits | None = None,
+        max_in_flight: int = MAX_IN_FLIGHT,
+        on_progress: Callable[[Progress], None] | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        policy: Policy | None = None,
+    ) -> None:
         self.engine, self.keys, self.bot = engine, keys, bot
         self.policy = policy or POLICIES[Kind.BROADCAST]
         self.schedule = SendSchedule(limits or TelegramLimits())
@@ -114,7 +123,9 @@ class BroadcastSender:
         self.on_progress = on_progress or (lambda _progress: None)
         self.clock = clock
         self.progress = Progress()
-        self._ready: list[tuple[int, int, _Delivery]] = []  # (-parts left, order): long chains first
+        self._ready: list[
+            tuple[int, int, _Delivery]
+        ] = []  # (-parts left, order): long chains first
         self._waiting: list[tuple[float, int, _Delivery]] = []  # (allowed at, order)
         self._tasks: set[asyncio.Task[None]] = set()
         self._changed = asyncio.Event()
@@ -217,7 +228,9 @@ class BroadcastSender:
             # Not sent: the connection never opened, or the Bot API answered an error (a 5xx
             # with its JSON body, so no cause). A timeout or a reset may have delivered.
             answered = error.__cause__ is None and not isinstance(error, TimedOut)
-            return ("not_sent" if answered or isinstance(error.__cause__, _NOT_SENT) else "unknown"), error
+            return (
+                "not_sent" if answered or isinstance(error.__cause__, _NOT_SENT) else "unknown"
+            ), error
         except TelegramError as error:
             return "refused", error
         return "sent", None
@@ -233,7 +246,9 @@ class BroadcastSender:
             delivery.sent += 1
             self.progress.messages += 1
             done = delivery.left == 0
-            await self._db(broadcasts.acknowledged, self.engine, key, parts_sent=delivery.sent, done=done)
+            await self._db(
+                broadcasts.acknowledged, self.engine, key, parts_sent=delivery.sent, done=done
+            )
             if done:
                 self.progress.sent += 1
                 self.schedule.forget(key)
@@ -252,11 +267,22 @@ class BroadcastSender:
             wait = self.policy.delay(max(delivery.network_failures, 1), hint=hint)
             if now + wait > (delivery.first_try or now) + self.policy.deadline.total_seconds():
                 self.progress.failed += 1
-                await self._db(broadcasts.settled, self.engine, key, status="failed", error=type(error).__name__,
-                               give_up=error)  # fmt: skip
+                await self._db(
+                    broadcasts.settled,
+                    self.engine,
+                    key,
+                    status="failed",
+                    error=type(error).__name__,
+                    give_up=error,
+                )
                 return
             retried(Kind.BROADCAST, error)
-            await self._db(broadcasts.released, self.engine, key, error="429" if kind == "retry_after" else type(error).__name__)
+            await self._db(
+                broadcasts.released,
+                self.engine,
+                key,
+                error="429" if kind == "retry_after" else type(error).__name__,
+            )
             self._push_waiting(delivery, now + wait)
         elif kind == "stop":  # the token is wrong: nothing can be sent, and nothing was
             await self._db(broadcasts.released, self.engine, key, error=type(detail).__name__)
@@ -264,13 +290,26 @@ class BroadcastSender:
         elif kind == "unknown":
             # The request may have reached Telegram: at most once, so it is not tried again.
             self.progress.uncertain += 1
-            await self._db(broadcasts.settled, self.engine, key, status="uncertain", error=type(detail).__name__,
-                           give_up=detail)  # fmt: skip
+            await self._db(
+                broadcasts.settled,
+                self.engine,
+                key,
+                status="uncertain",
+                error=type(detail).__name__,
+                give_up=detail,
+            )
         else:
             self.progress.failed += 1
             forget = isinstance(detail, Forbidden) and not target.group
-            await self._db(broadcasts.settled, self.engine, key, status="failed", error=type(detail).__name__,
-                           forget_chat=forget, give_up=detail)  # fmt: skip
+            await self._db(
+                broadcasts.settled,
+                self.engine,
+                key,
+                status="failed",
+                error=type(detail).__name__,
+                forget_chat=forget,
+                give_up=detail,
+            )
 
     async def _db(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Store calls run in threads, so the loop keeps its timing while a commit waits.
@@ -281,15 +320,27 @@ class BroadcastSender:
         loop = asyncio.get_running_loop()
 
         def call() -> T:
-            return survive_store_outage("broadcast", lambda: function(*args, **kwargs), give_up_after=STORE_PATIENCE,
-                                        outage=self._outage)  # fmt: skip
+            return survive_store_outage(
+                "broadcast",
+                lambda: function(*args, **kwargs),
+                give_up_after=STORE_PATIENCE,
+                outage=self._outage,
+            )
 
         return await loop.run_in_executor(self._database, call)
 
 
-async def _send(engine: Engine, keys: KeyRing, token: str, base_url: str, broadcast_id: int,
-                limits: TelegramLimits | None, on_progress: Callable[[Progress], None] | None,
-                policy: Policy | None, read_timeout: float) -> Progress:  # fmt: skip
+async def _send(
+    engine: Engine,
+    keys: KeyRing,
+    token: str,
+    base_url: str,
+    broadcast_id: int,
+    limits: TelegramLimits | None,
+    on_progress: Callable[[Progress], None] | None,
+    policy: Policy | None,
+    read_timeout: float,
+) -> Progress:
     lease = broadcasts.SenderLease(engine)
     loop = asyncio.get_running_loop()
     await loop.run_in_executor(None, lease.acquire)
@@ -317,8 +368,12 @@ async def _send(engine: Engine, keys: KeyRing, token: str, base_url: str, broadc
     renewing = asyncio.create_task(keep_lease())
     sharing: asyncio.Task[None] | None = None
     try:
-        async with outbound_bot(token, base_url, connections=MAX_IN_FLIGHT + 2, read_timeout=read_timeout) as bot:
-            sender = BroadcastSender(engine, keys, bot, limits=limits, on_progress=on_progress, policy=policy)
+        async with outbound_bot(
+            token, base_url, connections=MAX_IN_FLIGHT + 2, read_timeout=read_timeout
+        ) as bot:
+            sender = BroadcastSender(
+                engine, keys, bot, limits=limits, on_progress=on_progress, policy=policy
+            )
             sharing = asyncio.create_task(share_with_replies(sender))
             return await sender.run(broadcast_id)
     finally:
@@ -329,10 +384,18 @@ async def _send(engine: Engine, keys: KeyRing, token: str, base_url: str, broadc
 
 
 def send_broadcast(
-    engine: Engine, keys: KeyRing, *, token: str, base_url: str, broadcast_id: int,
-    limits: TelegramLimits | None = None, retry_uncertain: bool = False,
-    on_progress: Callable[[Progress], None] | None = None, policy: Policy | None = None, read_timeout: float = 15,
-) -> tuple[Progress, dict[str, int]]:  # fmt: skip
+    engine: Engine,
+    keys: KeyRing,
+    *,
+    token: str,
+    base_url: str,
+    broadcast_id: int,
+    limits: TelegramLimits | None = None,
+    retry_uncertain: bool = False,
+    on_progress: Callable[[Progress], None] | None = None,
+    policy: Policy | None = None,
+    read_timeout: float = 15,
+) -> tuple[Progress, dict[str, int]]:
     """Send (or resume) a broadcast to the end; returns this run's counts and the totals per status.
 
     Raises ``broadcasts.SenderBusy`` when another process is sending.
@@ -344,5 +407,9 @@ def send_broadcast(
     except BaseException:
         lease.release()
         raise
-    progress = asyncio.run(_send(engine, keys, token, base_url, broadcast_id, limits, on_progress, policy, read_timeout))
+    progress = asyncio.run(
+        _send(
+            engine, keys, token, base_url, broadcast_id, limits, on_progress, policy, read_timeout
+        )
+    )
     return progress, broadcasts.finish(engine, broadcast_id)

@@ -84,7 +84,9 @@ def _parsed(update: Update) -> Parsed:
             raise NotAnUpdate("message_id")
         data = _optional_text(query.data, "callback data")
         event = Incoming("button", data or "", language)
-        return Parsed(update.update_id, chat.id, user.id, event, message_id, _text(query.id, "callback id"))
+        return Parsed(
+            update.update_id, chat.id, user.id, event, message_id, _text(query.id, "callback id")
+        )
     if update.edited_message is not None:
         return Parsed(update.update_id, None, None, None)  # edits are not read again
     message = update.message
@@ -125,8 +127,11 @@ class TelegramChannel:
         self.sessions = ChatSessions(runtime.engine, runtime.keys, CHANNEL)
         self.outbox = ChatOutbox(runtime.engine, runtime.keys, CHANNEL)
         self.replies = ReplySender(self.outbox, client, rate=runtime.settings.telegram_reply_rate)
-        self.inbound_limit = InboundLimit(runtime.settings.ratelimit_storage_url, runtime.keys,
-                                          enabled=runtime.settings.ratelimit_enabled)  # fmt: skip
+        self.inbound_limit = InboundLimit(
+            runtime.settings.ratelimit_storage_url,
+            runtime.keys,
+            enabled=runtime.settings.ratelimit_enabled,
+        )
         self._next_retry_check = 0.0
 
     def receive(self, payload: dict[str, Any]) -> bool:
@@ -209,11 +214,18 @@ class TelegramChannel:
                 self.inbox.done(delivery)  # this conversation has taken this update in already
                 return
             replies = Conversation(ports).handle(state, parsed.event)
-            calls = reply_calls(chat_id, replies, message_id=parsed.message_id,
-                                callback_query_id=parsed.callback_query_id)  # fmt: skip
+            calls = reply_calls(
+                chat_id,
+                replies,
+                message_id=parsed.message_id,
+                callback_query_id=parsed.callback_query_id,
+            )
 
-            def settle(session: Session, state: ChatState = state, calls: list[Call] = calls) -> None:
-                if state.step != Step.ERASED:  # nothing of an erased person is kept, not even the conversation
+            def settle(
+                session: Session, state: ChatState = state, calls: list[Call] = calls
+            ) -> None:
+                # nothing of an erased person is kept, not even the conversation
+                if state.step != Step.ERASED:
                     state.data["last_update"] = parsed.update_id
                     self.sessions.save(state, session=session)
                 self.outbox.add(session, chat_id=chat_id, calls=calls)
@@ -236,7 +248,9 @@ class TelegramChannel:
             return True
         calls: list[Call] = []
         if verdict is Verdict.NOTICE:
-            log.info("A Telegram chat is over its inbound limit: its updates are settled unread for a while")
+            log.info(
+                "A Telegram chat is over its inbound limit: its updates are settled unread for a while"
+            )
             state = self.sessions.load(parsed.user_id)
             locale = state.locale if state.known else negotiate(parsed.event.language_code)
             calls = reply_calls(parsed.chat_id, [Reply(gettext(locale, SLOW_DOWN))])

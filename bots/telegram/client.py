@@ -33,13 +33,18 @@ FIRST_RETRY_DELAY = 0.5  # seconds; doubled after each failure
 class BotClient:
     def __init__(self, token: str, base_url: str, *, read_timeout: float = 15) -> None:
         self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, name="telegram-bot", daemon=True)
+        self._thread = threading.Thread(
+            target=self._loop.run_forever, name="telegram-bot", daemon=True
+        )
         self._thread.start()
         self.bot = ExtBot(
-            token, base_url=base_url,
-            request=HTTPXRequest(connection_pool_size=16, connect_timeout=10, read_timeout=read_timeout),
+            token,
+            base_url=base_url,
+            request=HTTPXRequest(
+                connection_pool_size=16, connect_timeout=10, read_timeout=read_timeout
+            ),
             get_updates_request=HTTPXRequest(read_timeout=40),
-        )  # fmt: skip
+        )
         self.run(self.bot.initialize())
 
     def run(self, coroutine: Awaitable[T], timeout: float = 120) -> T:
@@ -53,10 +58,17 @@ class BotClient:
             try:
                 return self.run(method(**kwargs))
             except (TimedOut, NetworkError) as error:
-                if isinstance(error, BadRequest | Forbidden | RetryAfter) or attempt == NETWORK_RETRIES:
+                if (
+                    isinstance(error, BadRequest | Forbidden | RetryAfter)
+                    or attempt == NETWORK_RETRIES
+                ):
                     raise
-                log.warning("Bot API %s failed (%s); retrying in %.1fs",
-                            getattr(method, "__name__", "call"), type(error).__name__, delay)  # fmt: skip
+                log.warning(
+                    "Bot API %s failed (%s); retrying in %.1fs",
+                    getattr(method, "__name__", "call"),
+                    type(error).__name__,
+                    delay,
+                )
                 time.sleep(delay)
                 delay *= 2
         raise AssertionError("unreachable")
@@ -70,7 +82,9 @@ class BotClient:
             self._loop.close()
 
 
-def outbound_bot(token: str, base_url: str, *, connections: int, read_timeout: float = 15) -> ExtBot[None]:
+def outbound_bot(
+    token: str, base_url: str, *, connections: int, read_timeout: float = 15
+) -> ExtBot[None]:
     """A bot for sending in bulk, used as ``async with``: no rate limiter of its own.
 
     PTB's AIORateLimiter lets bursts of twice the limit through (leaky
@@ -79,10 +93,16 @@ def outbound_bot(token: str, base_url: str, *, connections: int, read_timeout: f
     (``bots.telegram.rate_limits``) and must see every 429 to honour it.
     """
     return ExtBot(
-        token, base_url=base_url,
-        request=HTTPXRequest(connection_pool_size=connections, connect_timeout=10, read_timeout=read_timeout,
-                             write_timeout=15, pool_timeout=10),
-    )  # fmt: skip
+        token,
+        base_url=base_url,
+        request=HTTPXRequest(
+            connection_pool_size=connections,
+            connect_timeout=10,
+            read_timeout=read_timeout,
+            write_timeout=15,
+            pool_timeout=10,
+        ),
+    )
 
 
 def split_message(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:

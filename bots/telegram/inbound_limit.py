@@ -28,7 +28,9 @@ log = logging.getLogger(__name__)
 
 CHAT_LIMIT = "30 per minute"
 NOTICE_LIMIT = "1 per minute"  # the polite reply, once a window
-SLOW_DOWN = N_("You are sending messages faster than I can read them. Please wait a minute, then send your last message again.")
+SLOW_DOWN = N_(
+    "You are sending messages faster than I can read them. Please wait a minute, then send your last message again."
+)
 
 
 class Verdict(enum.Enum):
@@ -38,7 +40,9 @@ class Verdict(enum.Enum):
 
 
 class InboundLimit:
-    def __init__(self, storage_url: str, keys: KeyRing, *, enabled: bool = True, limit: str = CHAT_LIMIT) -> None:
+    def __init__(
+        self, storage_url: str, keys: KeyRing, *, enabled: bool = True, limit: str = CHAT_LIMIT
+    ) -> None:
         self.enabled = enabled
         self.keys = keys
         self._limiter = FixedWindowRateLimiter(storage_from_string(storage_url))
@@ -60,7 +64,10 @@ class InboundLimit:
                 verdict = Verdict.DROP
         except Exception as error:  # noqa: BLE001 - the storage's own errors (Redis down, ...)
             if not self._storage_failed:
-                log.warning("Telegram inbound limit not counted (%s): chats are read meanwhile", type(error).__name__)
+                log.warning(
+                    "Telegram inbound limit not counted (%s): chats are read meanwhile",
+                    type(error).__name__,
+                )
             self._storage_failed = True
             return Verdict.READ
         if self._storage_failed:

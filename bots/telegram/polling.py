@@ -17,7 +17,9 @@ from intake_api.store_outage import StoreOutage
 log = logging.getLogger(__name__)
 
 FIRST_BACKOFF_S = 1.0
-MAX_BACKOFF_S = 30.0  # policies.availability.RETRY_AFTER_SECONDS: a restart or failover takes seconds
+MAX_BACKOFF_S = (
+    30.0  # policies.availability.RETRY_AFTER_SECONDS: a restart or failover takes seconds
+)
 
 
 def run_polling(channel: TelegramChannel, *, stop: threading.Event, timeout: int = 25) -> None:
@@ -42,7 +44,11 @@ def run_polling(channel: TelegramChannel, *, stop: threading.Event, timeout: int
         # The raw result: PTB's get_updates parses the whole batch with its own parser, which
         # does not validate and raises on one bad update; its do_api_request refuses known
         # methods. _post is the call both make, with PTB's error handling (429, 409, 5xx).
-        options: dict[str, Any] = {"timeout": timeout, "allowed_updates": ALLOWED_UPDATES, "offset": offset}
+        options: dict[str, Any] = {
+            "timeout": timeout,
+            "allowed_updates": ALLOWED_UPDATES,
+            "offset": offset,
+        }
         return await bot._post("getUpdates", options, read_timeout=timeout + 15)
 
     def take(payload: Any) -> None:
@@ -55,7 +61,9 @@ def run_polling(channel: TelegramChannel, *, stop: threading.Event, timeout: int
             new = False
         update_id = payload.get("update_id") if isinstance(payload, dict) else None
         if isinstance(update_id, int) and not isinstance(update_id, bool):
-            offset = max(offset or 0, update_id + 1)  # recorded (or refused): Telegram may forget it
+            offset = max(
+                offset or 0, update_id + 1
+            )  # recorded (or refused): Telegram may forget it
         if new:
             channel.process(payload, just_received=True)
 
@@ -63,7 +71,9 @@ def run_polling(channel: TelegramChannel, *, stop: threading.Event, timeout: int
     while not stop.is_set():
         try:
             if outage.ongoing:
-                channel.retry_pending(older_than=timedelta(0))  # what the outage left pending; raises while it lasts
+                channel.retry_pending(
+                    older_than=timedelta(0)
+                )  # what the outage left pending; raises while it lasts
             else:
                 channel.retry_pending_now_and_then()
             try:
@@ -81,7 +91,9 @@ def run_polling(channel: TelegramChannel, *, stop: threading.Event, timeout: int
         except Exception as error:
             if not store_unavailable(error):
                 raise
-            stop.wait(outage.failed(error, f"offset {offset}"))  # the offset stays before the update not recorded
+            stop.wait(
+                outage.failed(error, f"offset {offset}")
+            )  # the offset stays before the update not recorded
             continue
         outage.recovered()
     log.info("Telegram polling stopped")

@@ -37,8 +37,15 @@ class TelegramLimits:
 
     def scaled(self, factor: float) -> TelegramLimits:
         """The same limits with every window ``factor`` times as long (tests use 0.1)."""
-        return TelegramLimits(self.overall, self.overall_window * factor, self.chat_interval * factor,
-                              self.group, self.group_window * factor, self.spread, self.margin)  # fmt: skip
+        return TelegramLimits(
+            self.overall,
+            self.overall_window * factor,
+            self.chat_interval * factor,
+            self.group,
+            self.group_window * factor,
+            self.spread,
+            self.margin,
+        )
 
 
 # Of the bot's 30 messages a second, the part left to replies to people while a broadcast
@@ -123,7 +130,9 @@ class SendSchedule:
         self._group_answered.pop(chat, None)
 
 
-def minimum_seconds(messages_per_chat: list[int], groups: set[int], limits: TelegramLimits) -> float:
+def minimum_seconds(
+    messages_per_chat: list[int], groups: set[int], limits: TelegramLimits
+) -> float:
     """The least time from the first message's start to the last one's, under the limits.
 
     A lower bound that a schedule reaches when messages are interleaved well:
@@ -141,7 +150,9 @@ def minimum_seconds(messages_per_chat: list[int], groups: set[int], limits: Tele
             continue
         if index in groups:
             last = count - 1  # the message's index: bursts of `group`, one per interval within each
-            chat_bound = (last // limits.group) * max(limits.group_window, limits.group * limits.chat_interval)
+            chat_bound = (last // limits.group) * max(
+                limits.group_window, limits.group * limits.chat_interval
+            )
             chat_bound += (last % limits.group) * limits.chat_interval
         else:
             chat_bound = (count - 1) * limits.chat_interval

@@ -59,24 +59,37 @@ IDLE_POLL = 0.2  # seconds between looks at the outbox when nothing woke the sen
 SHARE_CHECK_EVERY = 1.0  # seconds between looks at whether a broadcast is sending
 MAX_IN_FLIGHT = 8
 UNPACED = frozenset({"answerCallbackQuery"})
-SETTLE_PATIENCE = 120.0  # seconds a reply's outcome waits for the store before it is left to be sent again
+SETTLE_PATIENCE = (
+    120.0  # seconds a reply's outcome waits for the store before it is left to be sent again
+)
 
 
-def reply_calls(chat_id: int, replies: list[Reply], *, message_id: int | None = None,
-                callback_query_id: str | None = None) -> list[Call]:  # fmt: skip
+def reply_calls(
+    chat_id: int,
+    replies: list[Reply],
+    *,
+    message_id: int | None = None,
+    callback_query_id: str | None = None,
+) -> list[Call]:
     """The Bot API calls that show a conversation's replies, in the order they must arrive."""
     calls: list[Call] = []
     if callback_query_id:
         notice = next((r.notice for r in replies if r.notice), None)
-        calls.append(("answerCallbackQuery", {"callback_query_id": callback_query_id, "text": notice}))
+        calls.append(
+            ("answerCallbackQuery", {"callback_query_id": callback_query_id, "text": notice})
+        )
     for reply in replies:
         if not reply.text:
             continue
         markup = _markup(reply)
         chunks = split_message(reply.text)
         for index, chunk in enumerate(chunks):
-            params: dict[str, Any] = {"chat_id": chat_id, "text": chunk, "parse_mode": ParseMode.HTML.value,
-                                      "reply_markup": markup if index == len(chunks) - 1 else None}  # fmt: skip
+            params: dict[str, Any] = {
+                "chat_id": chat_id,
+                "text": chunk,
+                "parse_mode": ParseMode.HTML.value,
+                "reply_markup": markup if index == len(chunks) - 1 else None,
+            }
             if reply.replace and message_id and len(chunks) == 1:
                 calls.append(("editMessageText", {**params, "message_id": message_id}))
             else:
@@ -93,8 +106,14 @@ def _markup(reply: Reply) -> list[list[dict[str, str]]] | None:
 class ReplySender:
     """Sends the outbox of one channel from a background thread, while this process holds the lease."""
 
-    def __init__(self, outbox: ChatOutbox, client: BotClient, *, rate: float = 30.0,
-                 max_in_flight: int = MAX_IN_FLIGHT) -> None:  # fmt: skip
+    def __init__(
+        self,
+        outbox: ChatOutbox,
+        client: BotClient,
+        *,
+        rate: float = 30.0,
+        max_in_flight: int = MAX_IN_FLIGHT,
+    ) -> None:
         self.outbox = outbox
         self.client = client
         self.lease = Lease(outbox.engine, LEASE_NAME, seconds=LEASE_SECONDS)
@@ -111,7 +130,9 @@ class ReplySender:
         self._holding = False
         self._renewed = self._tried = self._share_checked = self._last_start = float("-inf")
         self._broadcasting = False
-        self._pool = ThreadPoolExecutor(max_workers=max_in_flight, thread_name_prefix="telegram-reply")
+        self._pool = ThreadPoolExecutor(
+            max_workers=max_in_flight, thread_name_prefix="telegram-reply"
+        )
         self._thread: threading.Thread | None = None
         self._outage = StoreOutage("telegram reply sender")  # the loop's and the sends' alike
 
@@ -222,7 +243,9 @@ class ReplySender:
         self._share_checked = now
         self._broadcasting = held(self.outbox.engine, BROADCAST_LEASE)
         with self._lock:
-            self.schedule.limits = shared(self.limits, take=REPLY_SHARE) if self._broadcasting else self.limits
+            self.schedule.limits = (
+                shared(self.limits, take=REPLY_SHARE) if self._broadcasting else self.limits
+            )
 
     def _let_the_broadcast_make_room(self) -> None:
         """Replies after a quiet spell, during a broadcast: it leaves their share within a second
@@ -251,13 +274,20 @@ class ReplySender:
             answered = time.monotonic()
             if paced:
                 self.schedule.answered(call.chat_key, group=False, at=answered)
-                self._cooling[call.chat_key] = answered + self.limits.chat_interval + self.limits.margin
+                self._cooling[call.chat_key] = (
+                    answered + self.limits.chat_interval + self.limits.margin
+                )
             self.schedule.forget(call.chat_key)  # chats' windows are kept in ``_cooling``
         try:
             # A reply Telegram has must be recorded as sent, or it goes out again: wait out a
             # restart of the store (the chat's next reply waits meanwhile, in order).
-            survive_store_outage("telegram reply sender", lambda: self._settle(call, error),
-                                 give_up_after=SETTLE_PATIENCE, stop=self._stop, outage=self._outage)  # fmt: skip
+            survive_store_outage(
+                "telegram reply sender",
+                lambda: self._settle(call, error),
+                give_up_after=SETTLE_PATIENCE,
+                stop=self._stop,
+                outage=self._outage,
+            )
         except Exception as failure:  # noqa: BLE001 - the row stays and is sent again
             log.warning("reply not settled: %s", type(failure).__name__)
         finally:
@@ -269,12 +299,16 @@ class ReplySender:
         bot, params = self.client.bot, dict(call.params)
         if params.get("reply_markup") is not None:
             params["reply_markup"] = InlineKeyboardMarkup(
-                [[InlineKeyboardButton(b["text"], callback_data=b["callback_data"]) for b in row]
-                 for row in params["reply_markup"]])  # fmt: skip
+                [
+                    [InlineKeyboardButton(b["text"], callback_data=b["callback_data"]) for b in row]
+                    for row in params["reply_markup"]
+                ]
+            )
         methods: dict[str, Callable[..., Awaitable[Any]]] = {
-            "sendMessage": bot.send_message, "editMessageText": bot.edit_message_text,
+            "sendMessage": bot.send_message,
+            "editMessageText": bot.edit_message_text,
             "answerCallbackQuery": bot.answer_callback_query,
-        }  # fmt: skip
+        }
         method = methods[call.method]
         try:
             self.client.run(method(**params), timeout=60)
@@ -286,11 +320,17 @@ class ReplySender:
         if error is None:
             self.outbox.sent(call.id)
         elif isinstance(error, RetryAfter):
-            seconds = error.retry_after.total_seconds() if isinstance(error.retry_after, timedelta) else float(error.retry_after)
+            seconds = (
+                error.retry_after.total_seconds()
+                if isinstance(error.retry_after, timedelta)
+                else float(error.retry_after)
+            )
             log.warning("Telegram asked to wait %.0f s (429)", seconds)
             with self._lock:  # only the lease holder sends, so the pause lives here
                 self.schedule.pause_until(time.monotonic() + seconds)
-            self.outbox.retry_later(call, error, counts=False)  # the row waits as long, up to its deadline
+            self.outbox.retry_later(
+                call, error, counts=False
+            )  # the row waits as long, up to its deadline
         elif call.method == "editMessageText" and isinstance(error, BadRequest):
             if "not modified" in error.message.lower():
                 self.outbox.sent(call.id)  # it already shows this
@@ -298,8 +338,12 @@ class ReplySender:
                 params = {k: v for k, v in call.params.items() if k != "message_id"}
                 self.outbox.replace(call.id, "sendMessage", params)
         elif call.method == "answerCallbackQuery" and isinstance(error, BadRequest):
-            self.outbox.sent(call.id)  # the button press is too old to answer: nobody's button spins any more
-        elif isinstance(error, TimeoutError) or (isinstance(error, NetworkError) and not isinstance(error, BadRequest)):
+            self.outbox.sent(
+                call.id
+            )  # the button press is too old to answer: nobody's button spins any more
+        elif isinstance(error, TimeoutError) or (
+            isinstance(error, NetworkError) and not isinstance(error, BadRequest)
+        ):
             self.outbox.retry_later(call, error)  # or, past the deadline, recorded as failed
         else:  # Forbidden (blocked, left), BadRequest
             log.warning("Bot API %s refused: %s", call.method, type(error).__name__)

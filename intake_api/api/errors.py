@@ -36,8 +36,10 @@ def _api_error(error: ApiError) -> ResponseReturnValue:
 
 def _http_error(error: HTTPException) -> ResponseReturnValue:
     code = error.code or 500
-    response = jsonify(error=(error.name or "error").lower().replace(" ", "_"),
-                       message=error.description or error.name)  # fmt: skip
+    response = jsonify(
+        error=(error.name or "error").lower().replace(" ", "_"),
+        message=error.description or error.name,
+    )
     response.status_code = code
     for name, value in error.get_headers():  # Allow on 405, Retry-After on 429, ...
         if name.lower() != "content-type":
@@ -52,8 +54,15 @@ def _unexpected_error(error: Exception) -> ResponseReturnValue:
     """
     if store_unavailable(error):
         return store_unavailable_json(error)
-    log.error("API %s %s failed: %s", request.method, request.url_rule, failures.cause_of(error),
-              exc_info=error)  # fmt: skip
+    log.error(
+        "API %s %s failed: %s",
+        request.method,
+        request.url_rule,
+        failures.cause_of(error),
+        exc_info=error,
+    )
     failures.server_error(str(request.url_rule), 500, error)
-    return jsonify(error="internal_error",
-                   message="Something went wrong on our side; nothing was changed. Please try again later."), 500
+    return jsonify(
+        error="internal_error",
+        message="Something went wrong on our side; nothing was changed. Please try again later.",
+    ), 500

@@ -41,7 +41,9 @@ def page_size() -> int:
     if raw is None:
         return schemas.PAGE_DEFAULT
     if not _matches(schemas.LIMIT_PATTERN, raw) or not 1 <= int(raw) <= schemas.PAGE_MAX:
-        raise ApiError(400, "bad_request", f"limit must be a whole number from 1 to {schemas.PAGE_MAX}.")
+        raise ApiError(
+            400, "bad_request", f"limit must be a whole number from 1 to {schemas.PAGE_MAX}."
+        )
     return int(raw)
 
 
@@ -69,8 +71,12 @@ def since() -> datetime | None:
     raw = _one("since")
     if raw is None:
         return None
-    refused = ApiError(400, "bad_request", "since must be a date (2026-11-30) or a date and time with "
-                                           "its offset (2026-11-30T08:00:00Z).")  # fmt: skip
+    refused = ApiError(
+        400,
+        "bad_request",
+        "since must be a date (2026-11-30) or a date and time with "
+        "its offset (2026-11-30T08:00:00Z).",
+    )
     if not _matches(schemas.SINCE_PATTERN, raw):
         raise refused
     try:
@@ -82,12 +88,18 @@ def since() -> datetime | None:
     try:
         return moment.astimezone(UTC)
     except OverflowError:  # the first or last hours of the years 1 and 9999
-        return datetime.min.replace(tzinfo=UTC) if moment.year == 1 else datetime.max.replace(tzinfo=UTC)
+        return (
+            datetime.min.replace(tzinfo=UTC)
+            if moment.year == 1
+            else datetime.max.replace(tzinfo=UTC)
+        )
 
 
 def receipt(raw: str, *, inputs_only: bool = False) -> str:
     """A receipt as the API writes it; anything else names no record (404)."""
-    if not _matches(schemas.INPUT_RECEIPT_PATTERN if inputs_only else schemas.receipt_pattern(), raw):
+    if not _matches(
+        schemas.INPUT_RECEIPT_PATTERN if inputs_only else schemas.receipt_pattern(), raw
+    ):
         raise ApiError(404, "not_found", "No such record, or not in your reviews.")
     return raw
 
@@ -95,9 +107,12 @@ def receipt(raw: str, *, inputs_only: bool = False) -> str:
 def idempotency_key() -> str:
     values = request.headers.getlist("Idempotency-Key")
     if len(values) != 1 or not _matches(schemas.IDEMPOTENCY_KEY_PATTERN, values[0]):
-        raise ApiError(400, "idempotency_key_required",
-                       f"Send one Idempotency-Key header: 1 to {schemas.IDEMPOTENCY_KEY_MAX} visible ASCII "
-                       "characters, new for every new input.")  # fmt: skip
+        raise ApiError(
+            400,
+            "idempotency_key_required",
+            f"Send one Idempotency-Key header: 1 to {schemas.IDEMPOTENCY_KEY_MAX} visible ASCII "
+            "characters, new for every new input.",
+        )
     return values[0]
 
 

@@ -46,7 +46,11 @@ def authenticated(view: Callable[..., ResponseReturnValue]) -> Callable[..., Res
     @functools.wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> ResponseReturnValue:
         scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-        staff = staff_for_token(runtime_of(current_app).engine, token.strip()) if scheme.lower() == "bearer" else None
+        staff = (
+            staff_for_token(runtime_of(current_app).engine, token.strip())
+            if scheme.lower() == "bearer"
+            else None
+        )
         if staff is None:
             raise ApiError(401, "unauthorized", "A valid bearer token is required.")
         g.staff = staff
@@ -86,14 +90,24 @@ def _audit(action: str, **detail: Any) -> None:
 
 def _input_json(view: InputView) -> dict[str, Any]:
     return {
-        "receipt": view.receipt, "review": view.review_slug, "channel": view.channel, "locale": view.locale,
-        "stakeholder_group": view.stakeholder_group, "country": view.country, "theme": view.theme,
-        "objectives": view.objectives, "text": view.text, "may_quote": view.consent_quote,
+        "receipt": view.receipt,
+        "review": view.review_slug,
+        "channel": view.channel,
+        "locale": view.locale,
+        "stakeholder_group": view.stakeholder_group,
+        "country": view.country,
+        "theme": view.theme,
+        "objectives": view.objectives,
+        "text": view.text,
+        "may_quote": view.consent_quote,
         "urgent": view.urgent_category,
-        "suggested_objectives": [{"objective": n, "score": score, "triggers": list(words)}
-                                 for n, score, words in view.suggestions],
-        "status": view.status, "created_at": timestamp(view.created_at),
-    }  # fmt: skip
+        "suggested_objectives": [
+            {"objective": n, "score": score, "triggers": list(words)}
+            for n, score, words in view.suggestions
+        ],
+        "status": view.status,
+        "created_at": timestamp(view.created_at),
+    }
 
 
 @bp.get("/openapi.json")
@@ -124,7 +138,9 @@ def list_submissions() -> ResponseReturnValue:
 @bp.get("/submissions/<receipt>")
 @authenticated
 def get_submission(receipt: str) -> ResponseReturnValue:
-    view = runtime_of(current_app).moderation.find_input(receipt=parameters.receipt(receipt, inputs_only=True))
+    view = runtime_of(current_app).moderation.find_input(
+        receipt=parameters.receipt(receipt, inputs_only=True)
+    )
     if view is None or not may(_staff(), Action.READ_INPUTS, view.review_slug):
         raise ApiError(404, "not_found", _NOT_YOURS)
     _audit("input.read", receipt=receipt)
@@ -139,7 +155,10 @@ def update_submission(receipt: str) -> ResponseReturnValue:
     body = check(json_object(), schemas.INPUT_UPDATE)
     try:
         view = runtime_of(current_app).moderation.update_input(
-            receipt=receipt, actor=_staff(), status=body.get("status"), objectives=_integers(body.get("objectives"))
+            receipt=receipt,
+            actor=_staff(),
+            status=body.get("status"),
+            objectives=_integers(body.get("objectives")),
         )
     except NotAllowed:
         raise ApiError(404, "not_found", _NOT_YOURS) from None
@@ -157,7 +176,9 @@ def erase_submission(receipt: str) -> ResponseReturnValue:
     """Erasure on the author's request, by receipt of any record: administrators only, audited."""
     if not may(_staff(), Action.ERASE, None):
         raise ApiError(403, "forbidden", "Only administrators can erase records.")
-    erased = runtime_of(current_app).privacy.erase_record(receipt=parameters.receipt(receipt), actor=f"staff:{_staff().id}")
+    erased = runtime_of(current_app).privacy.erase_record(
+        receipt=parameters.receipt(receipt), actor=f"staff:{_staff().id}"
+    )
     if not erased:
         raise ApiError(404, "not_found", "Nothing is stored under this receipt.")
     return "", 204
@@ -173,7 +194,9 @@ def withdraw_submission_consent(receipt: str) -> ResponseReturnValue:
     if not may(_staff(), Action.WITHDRAW_CONSENT, runtime.privacy.review_of(receipt=receipt)):
         raise ApiError(404, "not_found", _NOT_YOURS)  # also when there is no such record
     actor = f"staff:{_staff().id}"
-    if not runtime.consent.withdraw(receipt=receipt, consent=body["consent"], channel="api", actor=actor):
+    if not runtime.consent.withdraw(
+        receipt=receipt, consent=body["consent"], channel="api", actor=actor
+    ):
         raise ApiError(404, "not_found", _NOT_YOURS)
     return jsonify(receipt=receipt, consent=body["consent"], granted=False)
 
@@ -192,17 +215,28 @@ def create_submission() -> ResponseReturnValue:
     locale = answers.pop("locale", "en")
     runtime = runtime_of(current_app)
     try:
-        receipt = runtime.service.submit_input(answers, channel="api", message_id=f"key:{_staff().id}:{key}",
-                                               locale=locale, staff=_staff())  # fmt: skip
+        receipt = runtime.service.submit_input(
+            answers,
+            channel="api",
+            message_id=f"key:{_staff().id}:{key}",
+            locale=locale,
+            staff=_staff(),
+        )
     except InvalidAnswers as refused:
-        raise ApiError(422, "invalid", "Some answers were refused.", errors=refused.by_field()) from None
+        raise ApiError(
+            422, "invalid", "Some answers were refused.", errors=refused.by_field()
+        ) from None
     except NotAllowed:
         raise ApiError(403, "forbidden", "Your role does not cover this regional review.") from None
     except IdempotencyConflict:
-        raise ApiError(422, "idempotency_key_reused",
-                       "This Idempotency-Key was used before with other answers; use a new key for a new input.",
-                       ) from None  # fmt: skip
-    return jsonify(receipt=receipt.code, duplicate=receipt.duplicate), 200 if receipt.duplicate else 201
+        raise ApiError(
+            422,
+            "idempotency_key_reused",
+            "This Idempotency-Key was used before with other answers; use a new key for a new input.",
+        ) from None
+    return jsonify(
+        receipt=receipt.code, duplicate=receipt.duplicate
+    ), 200 if receipt.duplicate else 201
 
 
 @bp.get("/reviews/<slug>/stats")
@@ -211,8 +245,11 @@ def stats(slug: str) -> ResponseReturnValue:
     """Counts as App Home shows them (``stats_disclosure``): each a Count object."""
     _review(slug, Action.READ_INPUTS)
     counts = next(s for s in review_stats(runtime_of(current_app).engine) if s.slug == slug).counts
-    return jsonify(review=slug, **{name: counts[name].as_json() for name in ("today", "week", "total", "flagged")},
-                   by_stakeholder_group={g: counts[("group", g)].as_json() for g in STATS_GROUPS})  # fmt: skip
+    return jsonify(
+        review=slug,
+        **{name: counts[name].as_json() for name in ("today", "week", "total", "flagged")},
+        by_stakeholder_group={g: counts[("group", g)].as_json() for g in STATS_GROUPS},
+    )
 
 
 @bp.get("/reviews/<slug>/report")
@@ -222,11 +259,18 @@ def report(slug: str) -> ResponseReturnValue:
     fmt = parameters.choice("format", schemas.REPORT_FORMATS, "html") or "html"
     locale = parameters.choice("locale", schemas.LOCALE["enum"], "en") or "en"
     runtime = runtime_of(current_app)
-    data = build_report(runtime.engine, review_slug=slug, consent_age=runtime.settings.digital_consent_age)
+    data = build_report(
+        runtime.engine, review_slug=slug, consent_age=runtime.settings.digital_consent_age
+    )
     body = render_report(data, fmt, locale)
     _audit("report.downloaded", review=slug, format=fmt)
-    return Response(body, headers={"Content-Type": schemas.MEDIA_TYPES[fmt],
-                                   "Content-Disposition": f'attachment; filename="gcm-{slug}-report.{fmt}"'})
+    return Response(
+        body,
+        headers={
+            "Content-Type": schemas.MEDIA_TYPES[fmt],
+            "Content-Disposition": f'attachment; filename="gcm-{slug}-report.{fmt}"',
+        },
+    )
 
 
 @bp.get("/exports/submissions")
@@ -239,7 +283,10 @@ def export_submissions() -> ResponseReturnValue:
     engine = runtime_of(current_app).engine
     _audit("inputs.exported", reviews=reviews, format=fmt)
     rows = (row for slug in reviews for row in iter_rows(engine, ExportFilter(review=slug), locale))
-    headers = {"Content-Type": schemas.MEDIA_TYPES[fmt], "Content-Disposition": f'attachment; filename="gcm-inputs.{fmt}"'}
+    headers = {
+        "Content-Type": schemas.MEDIA_TYPES[fmt],
+        "Content-Disposition": f'attachment; filename="gcm-inputs.{fmt}"',
+    }
     if fmt == "xlsx":  # a zip container: built in a temporary file, then sent
         spool = tempfile.TemporaryFile()
         WRITERS[fmt](rows, spool, locale, lambda n: None)
@@ -263,7 +310,9 @@ def _kind_routes(state: BlueprintSetupState) -> None:
         listing, create = _collection_views(kind.name, kind.api.endpoint)
         state.add_url_rule(kind.api.path, kind.api.endpoint, listing, methods=["GET"])
         if kind.api.new_schema is not None:
-            state.add_url_rule(kind.api.path, f"create_{kind.api.endpoint}", create, methods=["POST"])
+            state.add_url_rule(
+                kind.api.path, f"create_{kind.api.endpoint}", create, methods=["POST"]
+            )
 
 
 @functools.cache
@@ -274,8 +323,15 @@ def _collection_views(name: str, endpoint: str) -> tuple[RouteCallable, RouteCal
         api = _collection(name)
         reviews, unassigned = _scope(api.read)
         runtime = runtime_of(current_app)
-        items = list(iter_records(runtime.engine, runtime.keys, kind_named(name), reviews=reviews,
-                                  unassigned=unassigned and api.unassigned))
+        items = list(
+            iter_records(
+                runtime.engine,
+                runtime.keys,
+                kind_named(name),
+                reviews=reviews,
+                unassigned=unassigned and api.unassigned,
+            )
+        )
         if api.audit:
             _audit(api.audit, reviews=reviews, count=len(items))
         return jsonify(items=items)
@@ -287,17 +343,30 @@ def _collection_views(name: str, endpoint: str) -> tuple[RouteCallable, RouteCal
         locale = answers.pop("locale", "en")
         try:
             receipt = runtime_of(current_app).service.submit(
-                name, answers, channel="api", message_id=f"key:{_staff().id}:{key}", locale=locale,
+                name,
+                answers,
+                channel="api",
+                message_id=f"key:{_staff().id}:{key}",
+                locale=locale,
                 staff=_staff(),
             )
         except InvalidAnswers as refused:
-            raise ApiError(422, "invalid", "Some answers were refused.", errors=refused.by_field()) from None
+            raise ApiError(
+                422, "invalid", "Some answers were refused.", errors=refused.by_field()
+            ) from None
         except NotAllowed:
-            raise ApiError(403, "forbidden", "Your role does not cover this regional review.") from None
+            raise ApiError(
+                403, "forbidden", "Your role does not cover this regional review."
+            ) from None
         except IdempotencyConflict:
-            raise ApiError(422, "idempotency_key_reused",
-                           "This Idempotency-Key was used before with other answers; use a new key.") from None
-        return jsonify(receipt=receipt.code, duplicate=receipt.duplicate), 200 if receipt.duplicate else 201
+            raise ApiError(
+                422,
+                "idempotency_key_reused",
+                "This Idempotency-Key was used before with other answers; use a new key.",
+            ) from None
+        return jsonify(
+            receipt=receipt.code, duplicate=receipt.duplicate
+        ), 200 if receipt.duplicate else 201
 
     listing.__name__ = listing.__qualname__ = endpoint
     create.__name__ = create.__qualname__ = f"create_{endpoint}"

@@ -51,12 +51,16 @@ RECEIPT_PATTERN = receipt_pattern()
 INPUT_RECEIPT_PATTERN = f"^IN-{_CODE}-{_CODE}$"
 CURSOR_PATTERN = f"^[0-9a-z]{{1,{CURSOR_LENGTH}}}$"
 LIMIT_PATTERN = "^[0-9]{1,3}$"
-IDEMPOTENCY_KEY_PATTERN = f"^[!-~]{{1,{IDEMPOTENCY_KEY_MAX}}}$"  # visible ASCII, as UUIDs and ULIDs are
+IDEMPOTENCY_KEY_PATTERN = (
+    f"^[!-~]{{1,{IDEMPOTENCY_KEY_MAX}}}$"  # visible ASCII, as UUIDs and ULIDs are
+)
 # RFC 3339 full-date (a day the calendar has: leap years included), or date-time with an offset.
 _YEAR = "(000[1-9]|00[1-9][0-9]|0[1-9][0-9]{2}|[1-9][0-9]{3})"
 _LEAP_YEAR = "([0-9]{2}(0[48]|[2468][048]|[13579][26])|(0[48]|[2468][048]|[13579][26])00)"
-_DAY = (f"({_YEAR}-((0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])|(0[13-9]|1[0-2])-(29|30)|(0[13578]|1[02])-31)"
-        f"|{_LEAP_YEAR}-02-29)")
+_DAY = (
+    f"({_YEAR}-((0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])|(0[13-9]|1[0-2])-(29|30)|(0[13578]|1[02])-31)"
+    f"|{_LEAP_YEAR}-02-29)"
+)
 _TIME = "[Tt]([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]{1,9})?([Zz]|[+-]([01][0-9]|2[0-3]):[0-5][0-9])"
 SINCE_PATTERN = f"^{_DAY}({_TIME})?$"
 
@@ -65,11 +69,13 @@ ALL_STATUSES = list(SUBMISSION_STATUSES)
 REPORT_FORMATS = ["html", "md", "csv", "xlsx", "docx"]
 # Content-Type of each download, charset given once for text.
 MEDIA_TYPES = {
-    "csv": "text/csv; charset=utf-8", "jsonl": "application/x-ndjson; charset=utf-8",
+    "csv": "text/csv; charset=utf-8",
+    "jsonl": "application/x-ndjson; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "html": "text/html; charset=utf-8", "md": "text/markdown; charset=utf-8",
+    "html": "text/html; charset=utf-8",
+    "md": "text/markdown; charset=utf-8",
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-}  # fmt: skip
+}
 EXPORT_FORMATS = ["csv", "xlsx", "jsonl"]
 
 
@@ -78,7 +84,15 @@ def _escape(char: str) -> str:
 
 
 # What the questionnaire refuses as unreadable (intake_api.questionnaire._CONTROL) ...
-_CONTROL_CHARS = [*map(chr, range(0x00, 0x09)), "\x0b", "\x0c", *map(chr, range(0x0E, 0x20)), "\x7f", "\ufffe", "\uffff"]
+_CONTROL_CHARS = [
+    *map(chr, range(0x00, 0x09)),
+    "\x0b",
+    "\x0c",
+    *map(chr, range(0x0E, 0x20)),
+    "\x7f",
+    "\ufffe",
+    "\uffff",
+]
 # ... and what str.strip() removes around an answer.
 _SPACE_CHARS = [chr(c) for c in range(0x110000) if chr(c).isspace()]
 _CONTROL = "".join(map(_escape, _CONTROL_CHARS))
@@ -116,9 +130,11 @@ def _words_except(length: int, excluded: set[str]) -> str:
 
 # The special-use names e-mail validation refuses (email_validator.SPECIAL_USE_DOMAIN_NAMES).
 _SPECIAL_TLDS = {"arpa", "invalid", "local", "localhost", "onion", "test"}
-_TLD = "(" + "|".join(
-    _words_except(n, {w for w in _SPECIAL_TLDS if len(w) == n}) for n in range(2, 25)
-) + ")"
+_TLD = (
+    "("
+    + "|".join(_words_except(n, {w for w in _SPECIAL_TLDS if len(w) == n}) for n in range(2, 25))
+    + ")"
+)
 _ATEXT = "[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]"
 _LABEL = "[A-Za-z0-9]{1,20}(-[A-Za-z0-9]{1,20}){0,2}"
 # A plain ASCII address (dot-atom, host names, a letters-only top-level domain): a subset of
@@ -142,7 +158,11 @@ LOCALE = _enum(LOCALES)
 STAKEHOLDER_GROUP = _enum(STAKEHOLDER_GROUPS)
 THEME = _enum(THEMES)
 COUNTRY = _enum(sorted(COUNTRY_CODES))
-OBJECTIVE = {"type": "integer", "minimum": min(OBJECTIVE_NUMBERS), "maximum": max(OBJECTIVE_NUMBERS)}
+OBJECTIVE = {
+    "type": "integer",
+    "minimum": min(OBJECTIVE_NUMBERS),
+    "maximum": max(OBJECTIVE_NUMBERS),
+}
 TIMESTAMP = {"type": "string", "format": "date-time"}
 RECEIPT = {"type": "string", "pattern": RECEIPT_PATTERN}
 
@@ -156,24 +176,41 @@ def new_input(minor_age_groups: frozenset[str]) -> dict[str, Any]:
     objectives = INPUT["objectives"]
     minors = sorted(minor_age_groups)
     schema: dict[str, Any] = {
-        "type": "object", "additionalProperties": False,
+        "type": "object",
+        "additionalProperties": False,
         "required": ["review", "stakeholder_group", "theme", "text", "consent_store"],
         "properties": {
-            "review": REVIEW, "stakeholder_group": STAKEHOLDER_GROUP, "theme": THEME, "country": COUNTRY,
-            "age_group": _enum(AGE_GROUPS), "gender": _enum(GENDERS),
-            "objectives": {"type": "array", "items": OBJECTIVE, "uniqueItems": True,
-                           "maxItems": objectives.max_choices},
-            "text": {"type": "string", "minLength": TEXT_MIN, "maxLength": TEXT_MAX,
-                     "pattern": free_text_pattern(TEXT_MIN),
-                     "description": f"{TEXT_MIN} to {TEXT_MAX} characters besides surrounding white space; "
-                                    "no control characters."},
-            "contact_email": {"type": "string", "maxLength": 254, "pattern": EMAIL_PATTERN,
-                              "description": "A plain ASCII address; not kept for minors."},
+            "review": REVIEW,
+            "stakeholder_group": STAKEHOLDER_GROUP,
+            "theme": THEME,
+            "country": COUNTRY,
+            "age_group": _enum(AGE_GROUPS),
+            "gender": _enum(GENDERS),
+            "objectives": {
+                "type": "array",
+                "items": OBJECTIVE,
+                "uniqueItems": True,
+                "maxItems": objectives.max_choices,
+            },
+            "text": {
+                "type": "string",
+                "minLength": TEXT_MIN,
+                "maxLength": TEXT_MAX,
+                "pattern": free_text_pattern(TEXT_MIN),
+                "description": f"{TEXT_MIN} to {TEXT_MAX} characters besides surrounding white space; "
+                "no control characters.",
+            },
+            "contact_email": {
+                "type": "string",
+                "maxLength": 254,
+                "pattern": EMAIL_PATTERN,
+                "description": "A plain ASCII address; not kept for minors.",
+            },
             "consent_store": {"type": "boolean", "const": True},
             "consent_quote": {"type": "boolean"},
             "locale": LOCALE,
         },
-    }  # fmt: skip
+    }
     if minors:
         schema["anyOf"] = [
             {"not": {"required": ["contact_email"]}},
@@ -184,128 +221,268 @@ def new_input(minor_age_groups: frozenset[str]) -> dict[str, Any]:
 
 
 INPUT_UPDATE: dict[str, Any] = {
-    "type": "object", "additionalProperties": False, "minProperties": 1,
+    "type": "object",
+    "additionalProperties": False,
+    "minProperties": 1,
     "properties": {
         "status": _enum(STATUSES),
-        "objectives": {"type": "array", "items": OBJECTIVE, "uniqueItems": True,
-                       "maxItems": len(OBJECTIVE_NUMBERS)},
+        "objectives": {
+            "type": "array",
+            "items": OBJECTIVE,
+            "uniqueItems": True,
+            "maxItems": len(OBJECTIVE_NUMBERS),
+        },
     },
-}  # fmt: skip
+}
 
 CONSENT_WITHDRAWAL: dict[str, Any] = {
-    "type": "object", "additionalProperties": False, "required": ["consent", "granted"],
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["consent", "granted"],
     "properties": {"consent": _enum(WITHDRAWABLE), "granted": {"type": "boolean", "const": False}},
-}  # fmt: skip
+}
 
 ERROR: dict[str, Any] = {
-    "type": "object", "additionalProperties": False, "required": ["error", "message"],
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["error", "message"],
     "properties": {
-        "error": {"type": "string"}, "message": {"type": "string"},
-        "errors": {"type": "object", "additionalProperties": {"type": "string"},
-                   "description": "Refused answers, by field"},
-        "request_id": {"type": "string", "description": "The X-Request-Id of this request, for reporting it"},
+        "error": {"type": "string"},
+        "message": {"type": "string"},
+        "errors": {
+            "type": "object",
+            "additionalProperties": {"type": "string"},
+            "description": "Refused answers, by field",
+        },
+        "request_id": {
+            "type": "string",
+            "description": "The X-Request-Id of this request, for reporting it",
+        },
     },
-}  # fmt: skip
+}
 
 INPUT_OUT: dict[str, Any] = {
-    "type": "object", "additionalProperties": False,
-    "required": ["receipt", "review", "channel", "locale", "stakeholder_group", "country", "theme",
-                 "objectives", "text", "may_quote", "urgent", "suggested_objectives", "status", "created_at"],
+    "type": "object",
+    "additionalProperties": False,
+    "required": [
+        "receipt",
+        "review",
+        "channel",
+        "locale",
+        "stakeholder_group",
+        "country",
+        "theme",
+        "objectives",
+        "text",
+        "may_quote",
+        "urgent",
+        "suggested_objectives",
+        "status",
+        "created_at",
+    ],
     "properties": {
-        "receipt": {"type": "string", "pattern": INPUT_RECEIPT_PATTERN}, "review": REVIEW,
-        "channel": _enum(CHANNELS), "locale": LOCALE,
-        "stakeholder_group": _nullable(STAKEHOLDER_GROUP), "country": _nullable(COUNTRY),
-        "theme": _nullable(THEME), "objectives": {"type": "array", "items": OBJECTIVE},
-        "text": {"type": "string", "description": "Personal data masked"}, "may_quote": {"type": "boolean"},
+        "receipt": {"type": "string", "pattern": INPUT_RECEIPT_PATTERN},
+        "review": REVIEW,
+        "channel": _enum(CHANNELS),
+        "locale": LOCALE,
+        "stakeholder_group": _nullable(STAKEHOLDER_GROUP),
+        "country": _nullable(COUNTRY),
+        "theme": _nullable(THEME),
+        "objectives": {"type": "array", "items": OBJECTIVE},
+        "text": {"type": "string", "description": "Personal data masked"},
+        "may_quote": {"type": "boolean"},
         "urgent": {"type": ["string", "null"], "description": "Protection risk disclosed, if any"},
-        "suggested_objectives": {"type": "array", "description": "From the text, not yet decided by staff",
-                                 "items": {"type": "object", "additionalProperties": False,
-                                           "required": ["objective", "score", "triggers"],
-                                           "properties": {"objective": OBJECTIVE, "score": {"type": "number"},
-                                                          "triggers": {"type": "array",
-                                                                       "items": {"type": "string"}}}}},
-        "status": _enum(ALL_STATUSES), "created_at": TIMESTAMP,
+        "suggested_objectives": {
+            "type": "array",
+            "description": "From the text, not yet decided by staff",
+            "items": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["objective", "score", "triggers"],
+                "properties": {
+                    "objective": OBJECTIVE,
+                    "score": {"type": "number"},
+                    "triggers": {"type": "array", "items": {"type": "string"}},
+                },
+            },
+        },
+        "status": _enum(ALL_STATUSES),
+        "created_at": TIMESTAMP,
     },
-}  # fmt: skip
+}
 
 _STRING = {"type": "string"}
 _NULLABLE_STRING = {"type": ["string", "null"]}
 
 PLEDGE_OUT: dict[str, Any] = {
-    "type": "object", "additionalProperties": False,
-    "required": ["receipt", "review", "organisation", "stakeholder_group", "country", "title", "text",
-                 "objectives", "created_at"],
+    "type": "object",
+    "additionalProperties": False,
+    "required": [
+        "receipt",
+        "review",
+        "organisation",
+        "stakeholder_group",
+        "country",
+        "title",
+        "text",
+        "objectives",
+        "created_at",
+    ],
     "properties": {
-        "receipt": RECEIPT, "review": _nullable(REVIEW), "organisation": _STRING,
-        "stakeholder_group": _nullable(STAKEHOLDER_GROUP), "country": _nullable(COUNTRY),
-        "title": _STRING, "text": _STRING, "objectives": {"type": "array", "items": OBJECTIVE},
+        "receipt": RECEIPT,
+        "review": _nullable(REVIEW),
+        "organisation": _STRING,
+        "stakeholder_group": _nullable(STAKEHOLDER_GROUP),
+        "country": _nullable(COUNTRY),
+        "title": _STRING,
+        "text": _STRING,
+        "objectives": {"type": "array", "items": OBJECTIVE},
         "created_at": TIMESTAMP,
     },
-}  # fmt: skip
+}
 
 PRACTICE_OUT: dict[str, Any] = {
-    "type": "object", "additionalProperties": False,
-    "required": ["receipt", "review", "title", "description", "objectives", "countries", "organisation",
-                 "partners", "link", "created_at"],
+    "type": "object",
+    "additionalProperties": False,
+    "required": [
+        "receipt",
+        "review",
+        "title",
+        "description",
+        "objectives",
+        "countries",
+        "organisation",
+        "partners",
+        "link",
+        "created_at",
+    ],
     "properties": {
-        "receipt": RECEIPT, "review": _nullable(REVIEW), "title": _STRING, "description": _STRING,
-        "objectives": {"type": "array", "items": OBJECTIVE}, "countries": {"type": "array", "items": COUNTRY},
-        "organisation": _NULLABLE_STRING, "partners": _NULLABLE_STRING, "link": _NULLABLE_STRING,
+        "receipt": RECEIPT,
+        "review": _nullable(REVIEW),
+        "title": _STRING,
+        "description": _STRING,
+        "objectives": {"type": "array", "items": OBJECTIVE},
+        "countries": {"type": "array", "items": COUNTRY},
+        "organisation": _NULLABLE_STRING,
+        "partners": _NULLABLE_STRING,
+        "link": _NULLABLE_STRING,
         "created_at": TIMESTAMP,
     },
-}  # fmt: skip
+}
 
 REGISTRATION_OUT: dict[str, Any] = {
-    "type": "object", "additionalProperties": False,
-    "required": ["receipt", "review", "name", "organisation", "stakeholder_group", "country", "attendance_mode",
-                 "travel_support", "travel_reason", "accessibility_needs", "created_at"],
+    "type": "object",
+    "additionalProperties": False,
+    "required": [
+        "receipt",
+        "review",
+        "name",
+        "organisation",
+        "stakeholder_group",
+        "country",
+        "attendance_mode",
+        "travel_support",
+        "travel_reason",
+        "accessibility_needs",
+        "created_at",
+    ],
     "properties": {
-        "receipt": RECEIPT, "review": REVIEW, "name": _STRING, "organisation": _NULLABLE_STRING,
-        "stakeholder_group": _nullable(STAKEHOLDER_GROUP), "country": _nullable(COUNTRY),
-        "attendance_mode": _STRING, "travel_support": {"type": "boolean"}, "travel_reason": _NULLABLE_STRING,
-        "accessibility_needs": _NULLABLE_STRING, "created_at": TIMESTAMP,
+        "receipt": RECEIPT,
+        "review": REVIEW,
+        "name": _STRING,
+        "organisation": _NULLABLE_STRING,
+        "stakeholder_group": _nullable(STAKEHOLDER_GROUP),
+        "country": _nullable(COUNTRY),
+        "attendance_mode": _STRING,
+        "travel_support": {"type": "boolean"},
+        "travel_reason": _NULLABLE_STRING,
+        "accessibility_needs": _NULLABLE_STRING,
+        "created_at": TIMESTAMP,
     },
-}  # fmt: skip
+}
 
 # A count as the disclosure policy lets it be seen (``Shown.as_json``): the number, or, when
 # it is hidden, null with the symbol tables print and the reason.
 COUNT_OUT: dict[str, Any] = {
     "description": f"A count: null when hidden (below {SMALL_COUNT}, or hidden so that no small count can be "
-                   "worked out from the others), with what tables show and why.",
+    "worked out from the others), with what tables show and why.",
     "oneOf": [
-        {"type": "object", "additionalProperties": False, "required": ["count", "shown", "suppressed"],
-         "properties": {"count": {"type": "integer", "minimum": 0}, "shown": {"type": "string", "pattern": "^[0-9]+$"},
-                        "suppressed": {"type": "null"}}},
-        {"type": "object", "additionalProperties": False, "required": ["count", "shown", "suppressed"],
-         "properties": {"count": {"type": "null"}, "shown": _enum([SMALL_SYMBOL, HIDDEN_SYMBOL]),
-                        "suppressed": _enum(r.value for r in Reason if r not in (Reason.SHOWN, Reason.UNPUBLISHED))}},
+        {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["count", "shown", "suppressed"],
+            "properties": {
+                "count": {"type": "integer", "minimum": 0},
+                "shown": {"type": "string", "pattern": "^[0-9]+$"},
+                "suppressed": {"type": "null"},
+            },
+        },
+        {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["count", "shown", "suppressed"],
+            "properties": {
+                "count": {"type": "null"},
+                "shown": _enum([SMALL_SYMBOL, HIDDEN_SYMBOL]),
+                "suppressed": _enum(
+                    r.value for r in Reason if r not in (Reason.SHOWN, Reason.UNPUBLISHED)
+                ),
+            },
+        },
     ],
-}  # fmt: skip
+}
 
 STATS_OUT: dict[str, Any] = {
-    "type": "object", "additionalProperties": False,
+    "type": "object",
+    "additionalProperties": False,
     "required": ["review", "today", "week", "total", "by_stakeholder_group", "flagged"],
     "properties": {
-        "review": REVIEW, "today": COUNT_OUT, "week": COUNT_OUT, "total": COUNT_OUT, "flagged": COUNT_OUT,
-        "by_stakeholder_group": {"type": "object", "additionalProperties": False, "required": list(STATS_GROUPS),
-                                 "properties": {g: COUNT_OUT for g in STATS_GROUPS}},
+        "review": REVIEW,
+        "today": COUNT_OUT,
+        "week": COUNT_OUT,
+        "total": COUNT_OUT,
+        "flagged": COUNT_OUT,
+        "by_stakeholder_group": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": list(STATS_GROUPS),
+            "properties": {g: COUNT_OUT for g in STATS_GROUPS},
+        },
     },
-}  # fmt: skip
+}
 
 RECEIPT_OUT: dict[str, Any] = {
-    "type": "object", "additionalProperties": False, "required": ["receipt", "duplicate"],
-    "properties": {"receipt": {"type": "string", "pattern": INPUT_RECEIPT_PATTERN}, "duplicate": {"type": "boolean"}},
-}  # fmt: skip
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["receipt", "duplicate"],
+    "properties": {
+        "receipt": {"type": "string", "pattern": INPUT_RECEIPT_PATTERN},
+        "duplicate": {"type": "boolean"},
+    },
+}
 
 CONSENT_OUT: dict[str, Any] = {
-    "type": "object", "additionalProperties": False, "required": ["receipt", "consent", "granted"],
-    "properties": {"receipt": RECEIPT, "consent": _enum(WITHDRAWABLE), "granted": {"type": "boolean", "const": False}},
-}  # fmt: skip
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["receipt", "consent", "granted"],
+    "properties": {
+        "receipt": RECEIPT,
+        "consent": _enum(WITHDRAWABLE),
+        "granted": {"type": "boolean", "const": False},
+    },
+}
+
 
 def receipt_out(prefix: str) -> dict[str, Any]:
     """The answer to a creation in a kind's collection: its receipt, whose code starts ``prefix``."""
     pattern = f"^{prefix}-{_CODE}-{_CODE}$"
-    return {**RECEIPT_OUT, "properties": {**RECEIPT_OUT["properties"], "receipt": {"type": "string", "pattern": pattern}}}
+    return {
+        **RECEIPT_OUT,
+        "properties": {
+            **RECEIPT_OUT["properties"],
+            "receipt": {"type": "string", "pattern": pattern},
+        },
+    }
 
 
 # The items of the record kinds' collections, by the name their declarations give.

@@ -25,10 +25,15 @@ def json_object() -> dict[str, Any]:
     if request.mimetype != "application/json":
         raise ApiError(415, "unsupported_media_type", "Send the body as application/json.")
     try:
-        body = json.loads(request.get_data(cache=True), object_pairs_hook=_unique_keys,
-                          parse_constant=_no_constant)  # fmt: skip
+        body = json.loads(
+            request.get_data(cache=True),
+            object_pairs_hook=_unique_keys,
+            parse_constant=_no_constant,
+        )
     except (ValueError, RecursionError):
-        raise ApiError(400, "bad_request", "The body is not valid JSON (UTF-8, no repeated keys).") from None
+        raise ApiError(
+            400, "bad_request", "The body is not valid JSON (UTF-8, no repeated keys)."
+        ) from None
     if not isinstance(body, dict):
         raise ApiError(400, "bad_request", "Send one JSON object.")
     if _depth(body) > _MAX_DEPTH:
@@ -74,7 +79,9 @@ def _ecma_pattern(validator: Any, pattern: str, instance: Any, schema: dict[str,
 
 @cache
 def _compiled(pattern: str) -> re.Pattern[str]:
-    return re.compile(pattern[:-1] + r"\Z" if pattern.endswith("$") and not pattern.endswith("\\$") else pattern)
+    return re.compile(
+        pattern[:-1] + r"\Z" if pattern.endswith("$") and not pattern.endswith("\\$") else pattern
+    )
 
 
 _Validator = validators.extend(Draft202012Validator, {"pattern": _ecma_pattern})
@@ -120,7 +127,11 @@ def _sentence(error: ValidationError) -> str:
     template = _SENTENCES.get(str(error.validator), "is not valid.")
     expected = error.validator_value
     if error.validator == "type":
-        expected = "expected " + (" or ".join(expected) if isinstance(expected, list) else str(expected))
+        expected = "expected " + (
+            " or ".join(expected) if isinstance(expected, list) else str(expected)
+        )
     description = error.schema.get("description") if isinstance(error.schema, dict) else None
-    sentence = template.format(value=json.dumps(expected) if error.validator == "const" else expected)
+    sentence = template.format(
+        value=json.dumps(expected) if error.validator == "const" else expected
+    )
     return f"{sentence} {description}" if description and error.validator == "pattern" else sentence

@@ -22,4 +22,6 @@ def analyse(text: str, locale: str) -> Analysis:
     language = detect(text)
     locales = (language.code,) if language.code != UNDETERMINED else (locale,)
     themes = suggest(text, locales, section="themes", top=1)
-    return Analysis(language, suggest(text, locales), themes[0] if themes else None, signature(text))
+    return Analysis(
+        language, suggest(text, locales), themes[0] if themes else None, signature(text)
+    )

@@ -15,12 +15,24 @@ from lingua import Language, LanguageDetector, LanguageDetectorBuilder
 
 # ISO 639-1 code -> lingua language: the 7 locales, then the regions' other common languages.
 SUPPORTED: dict[str, Language] = {
-    "en": Language.ENGLISH, "fr": Language.FRENCH, "es": Language.SPANISH, "ar": Language.ARABIC,
-    "ru": Language.RUSSIAN, "zh": Language.CHINESE, "pt": Language.PORTUGUESE,
-    "sw": Language.SWAHILI, "hi": Language.HINDI, "bn": Language.BENGALI, "ur": Language.URDU,
-    "tl": Language.TAGALOG, "id": Language.INDONESIAN, "tr": Language.TURKISH, "fa": Language.PERSIAN,
-    "so": Language.SOMALI, "uk": Language.UKRAINIAN,
-}  # fmt: skip
+    "en": Language.ENGLISH,
+    "fr": Language.FRENCH,
+    "es": Language.SPANISH,
+    "ar": Language.ARABIC,
+    "ru": Language.RUSSIAN,
+    "zh": Language.CHINESE,
+    "pt": Language.PORTUGUESE,
+    "sw": Language.SWAHILI,
+    "hi": Language.HINDI,
+    "bn": Language.BENGALI,
+    "ur": Language.URDU,
+    "tl": Language.TAGALOG,
+    "id": Language.INDONESIAN,
+    "tr": Language.TURKISH,
+    "fa": Language.PERSIAN,
+    "so": Language.SOMALI,
+    "uk": Language.UKRAINIAN,
+}
 _CODE_OF = {language: code for code, language in SUPPORTED.items()}
 UNDETERMINED = "und"
 MIN_CONFIDENCE = 0.5

@@ -28,8 +28,10 @@ _BANDS = TextBand.__table__  # type: ignore[attr-defined]
 # Statements in the driver's own terms, "{}" for each parameter: at intake, composing
 # and compiling SQLAlchemy constructs (sixteen band literals, IN lists) cost more than
 # running them.
-_CANDIDATES = ("SELECT id, minhash, duplicate_group FROM submission WHERE id IN "
-               "(SELECT submission_id FROM text_band WHERE band IN ({}))")  # fmt: skip
+_CANDIDATES = (
+    "SELECT id, minhash, duplicate_group FROM submission WHERE id IN "
+    "(SELECT submission_id FROM text_band WHERE band IN ({}))"
+)
 _ADD_BANDS = "INSERT INTO text_band (band, submission_id) VALUES {}"
 _MEMBERS = "SELECT id FROM submission WHERE duplicate_group IN ({})"
 _SET_GROUP = "UPDATE submission SET duplicate_group = {} WHERE id IN ({})"
@@ -38,7 +40,8 @@ _SET_GROUP = "UPDATE submission SET duplicate_group = {} WHERE id IN ({})"
 # same members could deadlock. Held until the intake commits; SQLite's write lock
 # already does the same.
 _GROUPING_LOCK = text(
-    "SELECT pg_advisory_xact_lock(hashtext(current_database() || '.' || current_schema() || '.gcm-intake-grouping'))")
+    "SELECT pg_advisory_xact_lock(hashtext(current_database() || '.' || current_schema() || '.gcm-intake-grouping'))"
+)
 
 
 def join_group(session: Session, submission_id: int, minhash: bytes) -> int | None:
@@ -47,9 +50,13 @@ def join_group(session: Session, submission_id: int, minhash: bytes) -> int | No
     connection = session.connection()
     _lock_groups(connection)
     mark = _mark(connection)
-    candidates = connection.exec_driver_sql(_CANDIDATES.format(_marks(mark, len(keys))), tuple(keys)).all()
-    connection.exec_driver_sql(_ADD_BANDS.format(", ".join([f"({mark}, {mark})"] * len(keys))),
-                               tuple(v for key in keys for v in (key, submission_id)))  # fmt: skip
+    candidates = connection.exec_driver_sql(
+        _CANDIDATES.format(_marks(mark, len(keys))), tuple(keys)
+    ).all()
+    connection.exec_driver_sql(
+        _ADD_BANDS.format(", ".join([f"({mark}, {mark})"] * len(keys))),
+        tuple(v for key in keys for v in (key, submission_id)),
+    )
     close = _close(minhash, [row for row in candidates if row[1] is not None])
     if not close:
         return None
@@ -59,9 +66,14 @@ def join_group(session: Session, submission_id: int, minhash: bytes) -> int | No
     if groups == {group}:  # joining one group that keeps its id: only the newcomers change
         members = {submission_id, *(i for i, g in close if g is None)}
     elif groups:  # whole groups merge (two indexed lookups: an OR would scan the table)
-        members |= set(connection.exec_driver_sql(
-            _MEMBERS.format(_marks(mark, len(groups))), tuple(sorted(groups))).scalars())  # fmt: skip
-    connection.exec_driver_sql(_SET_GROUP.format(mark, _marks(mark, len(members))), (group, *sorted(members)))
+        members |= set(
+            connection.exec_driver_sql(
+                _MEMBERS.format(_marks(mark, len(groups))), tuple(sorted(groups))
+            ).scalars()
+        )
+    connection.exec_driver_sql(
+        _SET_GROUP.format(mark, _marks(mark, len(members))), (group, *sorted(members))
+    )
     return group
 
 
@@ -73,10 +85,15 @@ def _close(sig: bytes, candidates: list[Any]) -> list[tuple[int, int | None]]:
     """
     if not candidates:
         return []
-    matrix = np.frombuffer(b"".join(bytes(row[1]) for row in candidates), dtype="<u4").reshape(len(candidates), -1)
+    matrix = np.frombuffer(b"".join(bytes(row[1]) for row in candidates), dtype="<u4").reshape(
+        len(candidates), -1
+    )
     agree = (matrix == np.frombuffer(sig, dtype="<u4")).sum(axis=1)
-    return [(row[0], row[2]) for row, same in zip(candidates, agree.tolist(), strict=True)
-            if same >= NEEDED]  # fmt: skip
+    return [
+        (row[0], row[2])
+        for row, same in zip(candidates, agree.tolist(), strict=True)
+        if same >= NEEDED
+    ]
 
 
 def _mark(connection: Connection) -> str:
@@ -103,7 +120,9 @@ def _sign(texts: list[str]) -> list[bytes]:
     if workers == 1 or len(distinct) < 4 * PARALLEL_CHUNK:
         signed = [signature(t) for t in distinct]
     else:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
+        with ProcessPoolExecutor(
+            max_workers=workers, mp_context=multiprocessing.get_context("fork")
+        ) as pool:
             signed = list(pool.map(signature, distinct, chunksize=PARALLEL_CHUNK))
     by_text = dict(zip(distinct, signed, strict=True))
     return [by_text[t] for t in texts]
@@ -116,10 +135,14 @@ def _executemany(connection: Connection, statement: str, rows: list[tuple[Any, .
     the database's own work; ``{}`` marks each parameter in the driver's style.
     """
     if rows:
-        connection.exec_driver_sql(statement.format(*[_mark(connection)] * statement.count("{}")), rows)
+        connection.exec_driver_sql(
+            statement.format(*[_mark(connection)] * statement.count("{}")), rows
+        )
 
 
-def regroup_all(engine: Engine, progress: Callable[[int], None] = lambda _n: None) -> dict[str, int]:
+def regroup_all(
+    engine: Engine, progress: Callable[[int], None] = lambda _n: None
+) -> dict[str, int]:
     """Batch: sign inputs that lack a signature, rebuild bands and groups from scratch.
 
     Core statements and executemany throughout: the ORM's per-object work would
@@ -129,20 +152,30 @@ def regroup_all(engine: Engine, progress: Callable[[int], None] = lambda _n: Non
     while True:
         with read_session(engine) as session:
             rows = session.execute(
-                select(Submission.id, Submission.text).where(col(Submission.minhash).is_(None)).limit(BATCH)
+                select(Submission.id, Submission.text)
+                .where(col(Submission.minhash).is_(None))
+                .limit(BATCH)
             ).all()
         if rows:
             signatures = _sign([t for _, t in rows])
             with write_session(engine) as session:
-                _executemany(session.connection(), "UPDATE submission SET minhash = {} WHERE id = {}",
-                             [(sig, i) for (i, _), sig in zip(rows, signatures, strict=True)])  # fmt: skip
+                _executemany(
+                    session.connection(),
+                    "UPDATE submission SET minhash = {} WHERE id = {}",
+                    [(sig, i) for (i, _), sig in zip(rows, signatures, strict=True)],
+                )
         signed += len(rows)
         progress(len(rows))
         if len(rows) < BATCH:
             break
     with read_session(engine) as session:
-        items = [(i, s) for i, s in session.execute(
-            select(Submission.id, Submission.minhash).order_by(col(Submission.id))) if s]  # fmt: skip
+        items = [
+            (i, s)
+            for i, s in session.execute(
+                select(Submission.id, Submission.minhash).order_by(col(Submission.id))
+            )
+            if s
+        ]
     keys = [bands(sig) for _, sig in items]
     groups = components(items, keys)
     with write_session(engine) as session:
@@ -154,13 +187,27 @@ def regroup_all(engine: Engine, progress: Callable[[int], None] = lambda _n: Non
             index.drop(connection)
         for start in range(0, len(items), BATCH):
             chunk = range(start, min(start + BATCH, len(items)))
-            _executemany(connection, "INSERT INTO text_band (band, submission_id) VALUES ({}, {})",
-                         [(key, items[n][0]) for n in chunk for key in keys[n]])  # fmt: skip
+            _executemany(
+                connection,
+                "INSERT INTO text_band (band, submission_id) VALUES ({}, {})",
+                [(key, items[n][0]) for n in chunk for key in keys[n]],
+            )
             progress(len(chunk))
         for index in secondary:
             index.create(connection)
-        session.execute(update(Submission).where(col(Submission.duplicate_group).is_not(None)).values(duplicate_group=None))
-        _executemany(connection, "UPDATE submission SET duplicate_group = {} WHERE id = {}",
-                     [(group, member) for member, group in groups.items()])
-    return {"signed": signed, "inputs": len(items), "groups": len(set(groups.values())),
-            "in_groups": len(groups)}  # fmt: skip
+        session.execute(
+            update(Submission)
+            .where(col(Submission.duplicate_group).is_not(None))
+            .values(duplicate_group=None)
+        )
+        _executemany(
+            connection,
+            "UPDATE submission SET duplicate_group = {} WHERE id = {}",
+            [(group, member) for member, group in groups.items()],
+        )
+    return {
+        "signed": signed,
+        "inputs": len(items),
+        "groups": len(set(groups.values())),
+        "in_groups": len(groups),
+    }

@@ -30,8 +30,12 @@ CAMPAIGNS = 10
 
 
 def campaigns(
-    session: Session, where: Sequence[ColumnElement[bool]], *, audience: Audience,
-    consent_age: int | None = None, limit: int = CAMPAIGNS,
+    session: Session,
+    where: Sequence[ColumnElement[bool]],
+    *,
+    audience: Audience,
+    consent_age: int | None = None,
+    limit: int = CAMPAIGNS,
 ) -> list[tuple[str | None, int]]:
     """Groups of near-identical inputs: the words of one member that may be published, and how many.
 
@@ -40,20 +44,35 @@ def campaigns(
     """
     group = col(Submission.duplicate_group)
     rows = session.exec(
-        select(group, func.count()).where(*where, group.is_not(None)).group_by(group)
-        .having(func.count() > 1).order_by(func.count().desc(), group).limit(limit)
-    ).all()  # fmt: skip
+        select(group, func.count())
+        .where(*where, group.is_not(None))
+        .group_by(group)
+        .having(func.count() > 1)
+        .order_by(func.count().desc(), group)
+        .limit(limit)
+    ).all()
     if not rows:
         return []
-    shown = select(func.min(Submission.id)).where(
-        *where, group.in_([g for g, _ in rows]), publishable(audience=audience, consent_age=consent_age)
-    ).group_by(group)
-    texts = dict(session.exec(
-        select(Submission.duplicate_group, Submission.text).where(col(Submission.id).in_(shown))).all())  # fmt: skip
+    shown = (
+        select(func.min(Submission.id))
+        .where(
+            *where,
+            group.in_([g for g, _ in rows]),
+            publishable(audience=audience, consent_age=consent_age),
+        )
+        .group_by(group)
+    )
+    texts = dict(
+        session.exec(
+            select(Submission.duplicate_group, Submission.text).where(col(Submission.id).in_(shown))
+        ).all()
+    )
     return [(public_line(texts[g], 160) if g in texts else None, n) for g, n in rows]
 
 
-def one_per_group(rows: Sequence[tuple[Any, ...]], group_of: dict[str, int | None]) -> list[tuple[Any, ...]]:
+def one_per_group(
+    rows: Sequence[tuple[Any, ...]], group_of: dict[str, int | None]
+) -> list[tuple[Any, ...]]:
     """Keep the first row of each near-duplicate group (rows start with a receipt)."""
     seen: set[int] = set()
     kept = []
@@ -80,7 +99,10 @@ def acceptance(session: Session, where: Sequence[ColumnElement[bool]]) -> tuple[
 
 
 def distinctive_phrases(
-    session: Session, review_slug: str, where: Sequence[ColumnElement[bool]] = (), top: int = KEY_PHRASES
+    session: Session,
+    review_slug: str,
+    where: Sequence[ColumnElement[bool]] = (),
+    top: int = KEY_PHRASES,
 ) -> dict[str, list[str]]:
     """Per written language, the review's terms that other reviews use least (TF-IDF).
 
@@ -91,7 +113,11 @@ def distinctive_phrases(
     texts: dict[str, dict[str, list[Authored]]] = defaultdict(lambda: defaultdict(list))
     for slug, code, text, contributor, input_id in session.exec(
         select(  # type: ignore[call-overload]  # sqlmodel types select() up to four columns
-            Submission.review_slug, language, Submission.text, Submission.contributor_id, Submission.id
+            Submission.review_slug,
+            language,
+            Submission.text,
+            Submission.contributor_id,
+            Submission.id,
         ).where(*where, feeds_summaries())
     ):
         if code in KEY_PHRASE_LANGUAGES:

@@ -23,8 +23,15 @@ from stop_words import get_stop_words
 from intake_api.language.normalise import words
 from intake_api.policies.publication import MIN_CONTRIBUTORS
 
-_STOP_LANGUAGES = {"en": "english", "fr": "french", "es": "spanish", "ar": "arabic", "ru": "russian",
-                   "zh": "chinese", "pt": "portuguese"}  # fmt: skip
+_STOP_LANGUAGES = {
+    "en": "english",
+    "fr": "french",
+    "es": "spanish",
+    "ar": "arabic",
+    "ru": "russian",
+    "zh": "chinese",
+    "pt": "portuguese",
+}
 
 # A text and who wrote it (``publication.author_key``): a term counts once per author.
 Authored = tuple[str, str]
@@ -41,7 +48,9 @@ def terms(text: str, language: str) -> list[str]:
     stop = _stop_words(language)
     if language == "zh":
         han = [ch for ch in text if "\u4e00" <= ch <= "\u9fff"]
-        return [a + b for a, b in zip(han, han[1:], strict=False) if a not in stop and b not in stop]
+        return [
+            a + b for a, b in zip(han, han[1:], strict=False) if a not in stop and b not in stop
+        ]
     content = [w for w in words(text) if len(w) > 2 and w not in stop]
     return content + [f"{a} {b}" for a, b in zip(content, content[1:], strict=False)]
 
@@ -60,16 +69,25 @@ def key_phrases(
         for author, text in texts:
             for term in set(terms(text, language)):
                 used.setdefault(term, set()).add(author)
-    counts = {key: Counter({term: len(who) for term, who in used.items()}) for key, used in authors.items()}
+    counts = {
+        key: Counter({term: len(who) for term, who in used.items()})
+        for key, used in authors.items()
+    }
     n = len(counts)
     document_frequency = Counter(t for c in counts.values() for t in c)
     result: dict[str, list[tuple[str, float]]] = {}
     for key, counter in counts.items():
         scored = [
-            (term, round(count * math.log((1 + n) / (1 + document_frequency[term])) + count * 1e-3, 4))
-            for term, count in counter.items() if count >= MIN_CONTRIBUTORS
+            (
+                term,
+                round(count * math.log((1 + n) / (1 + document_frequency[term])) + count * 1e-3, 4),
+            )
+            for term, count in counter.items()
+            if count >= MIN_CONTRIBUTORS
         ]
-        scored.sort(key=lambda item: (-item[1], -item[0].count(" "), item[0]))  # phrases first at ties
+        scored.sort(
+            key=lambda item: (-item[1], -item[0].count(" "), item[0])
+        )  # phrases first at ties
         result[key] = _without_parts(scored)[:top]
     return result
 

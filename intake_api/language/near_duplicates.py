@@ -95,8 +95,10 @@ def _values(sig: bytes) -> np.ndarray:
 def bands(sig: bytes) -> list[str]:
     """The band keys under which a signature is indexed: "band:hash"."""
     values = _values(sig)
-    return [f"{b}:{mmh3.hash(values[b * ROWS:(b + 1) * ROWS].tobytes(), _SEED, signed=False):08x}"
-            for b in range(BANDS)]  # fmt: skip
+    return [
+        f"{b}:{mmh3.hash(values[b * ROWS : (b + 1) * ROWS].tobytes(), _SEED, signed=False):08x}"
+        for b in range(BANDS)
+    ]
 
 
 def similarity(a: bytes, b: bytes) -> float:
@@ -104,7 +106,9 @@ def similarity(a: bytes, b: bytes) -> float:
     return int(np.count_nonzero(_values(a) == _values(b))) / NUM_PERM
 
 
-def components(items: Iterable[tuple[int, bytes]], band_keys: list[list[str]] | None = None) -> dict[int, int]:
+def components(
+    items: Iterable[tuple[int, bytes]], band_keys: list[list[str]] | None = None
+) -> dict[int, int]:
     """Batch grouping: each id to the smallest id of its group, for groups of two or more.
 
     The same relation as at intake (share a band, similarity at least ``THRESHOLD``),
@@ -122,8 +126,10 @@ def components(items: Iterable[tuple[int, bytes]], band_keys: list[list[str]] | 
     if len(first) == len(items):
         return _components_of_distinct(items, band_keys)
     distinct = list(first.values())
-    grouped = _components_of_distinct([items[i] for i in distinct],
-                                      [band_keys[i] for i in distinct] if band_keys is not None else None)  # fmt: skip
+    grouped = _components_of_distinct(
+        [items[i] for i in distinct],
+        [band_keys[i] for i in distinct] if band_keys is not None else None,
+    )
     members: dict[int, list[int]] = {}
     for index in distinct:
         rep = items[index][0]
@@ -131,9 +137,13 @@ def components(items: Iterable[tuple[int, bytes]], band_keys: list[list[str]] | 
     return {m: min(ms) for ms in members.values() if len(ms) > 1 for m in ms}
 
 
-def _components_of_distinct(items: list[tuple[int, bytes]], band_keys: list[list[str]] | None) -> dict[int, int]:
+def _components_of_distinct(
+    items: list[tuple[int, bytes]], band_keys: list[list[str]] | None
+) -> dict[int, int]:
     ids = [item_id for item_id, _ in items]
-    matrix = np.frombuffer(b"".join(sig for _, sig in items), dtype="<u4").reshape(len(items), NUM_PERM)
+    matrix = np.frombuffer(b"".join(sig for _, sig in items), dtype="<u4").reshape(
+        len(items), NUM_PERM
+    )
     parent = list(range(len(items)))
     buckets: dict[str, list[int]] = {}
 
@@ -147,7 +157,9 @@ def _components_of_distinct(items: list[tuple[int, bytes]], band_keys: list[list
         keys = band_keys[index] if band_keys is not None else bands(sig)
         candidates = sorted({other for key in keys for other in buckets.get(key, ())})
         if candidates:
-            close = np.asarray(candidates)[(matrix[candidates] == matrix[index]).sum(axis=1) >= NEEDED]
+            close = np.asarray(candidates)[
+                (matrix[candidates] == matrix[index]).sum(axis=1) >= NEEDED
+            ]
             for other in close.tolist():
                 low, high = sorted((root(other), root(index)))
                 parent[high] = low

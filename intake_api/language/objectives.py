@@ -78,15 +78,26 @@ def _lexicon(locale: str, section: str) -> _Lexicon:
     for term in han:  # Chinese has no spaces: its two-character words play the same part
         for i in range(len(term.text) - 1):
             words[term.text[i : i + 2]].add(term.key)
-    return _Lexicon(locale, {k: tuple(v) for k, v in index.items()}, tuple(han),
-                    {w: tuple(sorted(keys)) for w, keys in words.items() if len(keys) <= MAX_SHARED})  # fmt: skip
+    return _Lexicon(
+        locale,
+        {k: tuple(v) for k, v in index.items()},
+        tuple(han),
+        {w: tuple(sorted(keys)) for w, keys in words.items() if len(keys) <= MAX_SHARED},
+    )
 
 
 @cache
 def _stop_stems(locale: str) -> frozenset[str]:
     from stop_words import get_stop_words
 
-    names = {"en": "english", "fr": "french", "es": "spanish", "ar": "arabic", "ru": "russian", "pt": "portuguese"}
+    names = {
+        "en": "english",
+        "fr": "french",
+        "es": "spanish",
+        "ar": "arabic",
+        "ru": "russian",
+        "pt": "portuguese",
+    }
     if locale not in names:
         return frozenset()
     return frozenset(stems(" ".join(get_stop_words(names[locale])), locale))
@@ -119,14 +130,20 @@ def _matches(text: str, lexicon: _Lexicon) -> dict[str, set[_Term]]:
     return found
 
 
-def suggest(text: str, locales: tuple[str, ...], *, section: str = "objectives", top: int = TOP) -> list[Suggestion]:
+def suggest(
+    text: str, locales: tuple[str, ...], *, section: str = "objectives", top: int = TOP
+) -> list[Suggestion]:
     """The ``top`` best-scoring objectives (or themes) for ``text`` read in ``locales``."""
     found: dict[str, set[_Term]] = defaultdict(set)
     for locale in dict.fromkeys(loc for loc in locales if loc in LOCALES):
         for key, terms in _matches(text, _lexicon(locale, section)).items():
             found[key] |= terms
     ranked = [
-        Suggestion(key, round(sum(t.weight or WORD_WEIGHT for t in terms), 2), tuple(sorted({t.text for t in terms})))
+        Suggestion(
+            key,
+            round(sum(t.weight or WORD_WEIGHT for t in terms), 2),
+            tuple(sorted({t.text for t in terms})),
+        )
         for key, terms in found.items()
     ]
     ranked.sort(key=lambda s: (-s.score, _order(s.key)))

@@ -28,10 +28,14 @@ class Action(StrEnum):
     CAPTURE = "inputs.capture"  # record an input on someone's behalf (Slack modal, partner API)
     WITHDRAW_CONSENT = "consent.withdraw"  # on a contributor's behalf
     READ_REGISTRATIONS = "registrations.read"  # names and needs of participants
-    CONFIGURE_REVIEW = "review.configure"  # moderation and safeguarding channels, digest subscriptions
+    CONFIGURE_REVIEW = (
+        "review.configure"  # moderation and safeguarding channels, digest subscriptions
+    )
     ERASE = "records.erase"  # on a contributor's request
     REVEAL_ORIGINAL = "original.reveal"  # the sealed words as written, when the law requires
-    READ_FAILURES = "failures.read"  # outbound messages given up on, across reviews (App Home count)
+    READ_FAILURES = (
+        "failures.read"  # outbound messages given up on, across reviews (App Home count)
+    )
 
 
 ADMIN_ONLY = frozenset({Action.ERASE, Action.REVEAL_ORIGINAL, Action.READ_FAILURES})
@@ -74,9 +78,13 @@ def reviews_for(staff: StaffMember | None, action: Action) -> list[str]:
 
 
 # What a refused person is told, by why they were refused (msgids: every channel translates them).
-NOT_STAFF = N_("Sorry, only Network staff registered with gcm-intake can do this. Please ask an administrator.")
+NOT_STAFF = N_(
+    "Sorry, only Network staff registered with gcm-intake can do this. Please ask an administrator."
+)
 OUTSIDE_REVIEW = N_("Sorry, your role does not cover this regional review.")
-ADMINS_ONLY = N_("Sorry, only administrators can erase inputs, and staff only act on their own reviews.")
+ADMINS_ONLY = N_(
+    "Sorry, only administrators can erase inputs, and staff only act on their own reviews."
+)
 
 
 def refusal(staff: StaffMember | None, action: Action) -> str:

@@ -25,8 +25,12 @@ RETRY_AFTER_SECONDS = 30  # a PostgreSQL restart or failover takes seconds; a lo
 NOT_STORED_TITLE = N_("We cannot store anything just now")
 NOT_STORED_ADVICE = N_("Nothing was lost that you saw a receipt for. Please try again in a minute.")
 # Shown above a form re-shown with everything typed in it.
-NOT_STORED_FORM = N_("We could not store your answers just now, so nothing was stored yet. Everything you typed is kept below: please send it again in a minute.")
-NOT_STORED_CHAT = N_("We could not store this just now, so nothing was stored yet. Please try again in a minute.")
+NOT_STORED_FORM = N_(
+    "We could not store your answers just now, so nothing was stored yet. Everything you typed is kept below: please send it again in a minute."
+)
+NOT_STORED_CHAT = N_(
+    "We could not store this just now, so nothing was stored yet. Please try again in a minute."
+)
 NOT_STORED_JSON = "The store is unavailable for a moment; nothing was stored. Retry after the Retry-After seconds."
 
 # SQLite says "unavailable" only in its messages; these are the ones that pass with time.
@@ -47,7 +51,10 @@ _PG_UNAVAILABLE = (
     psycopg.errors.DiskFull,  # 53100
     psycopg.errors.TooManyConnections,  # 53300
 )
-_POOL_UNAVAILABLE = (sa_exc.TimeoutError, sa_exc.DisconnectionError)  # pool exhausted; connection lost
+_POOL_UNAVAILABLE = (
+    sa_exc.TimeoutError,
+    sa_exc.DisconnectionError,
+)  # pool exhausted; connection lost
 
 
 def store_unavailable(error: BaseException) -> bool:
@@ -59,7 +66,9 @@ def store_unavailable(error: BaseException) -> bool:
             return True
         if isinstance(cause, _PG_UNAVAILABLE):
             return True
-        if isinstance(cause, sqlite3.OperationalError) and str(cause).lower().startswith(_SQLITE_UNAVAILABLE):
+        if isinstance(cause, sqlite3.OperationalError) and str(cause).lower().startswith(
+            _SQLITE_UNAVAILABLE
+        ):
             return True
     return False
 

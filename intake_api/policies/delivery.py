@@ -50,7 +50,9 @@ class Policy:
     cap: float
     deadline: timedelta
 
-    def delay(self, attempt: int, *, hint: float | None = None, rng: random.Random | None = None) -> float:
+    def delay(
+        self, attempt: int, *, hint: float | None = None, rng: random.Random | None = None
+    ) -> float:
         """The wait before try ``attempt + 1`` (``attempt`` failures so far, from 1): full jitter, at least ``hint``."""
         ceiling = min(self.cap, self.first * 2 ** max(0, attempt - 1))
         jittered = (rng or random).uniform(0, ceiling)
@@ -68,7 +70,9 @@ POLICIES: dict[Kind, Policy] = {
 }
 
 # Slack's own errors (HTTP 200, ok: false) that pass with time.
-_SLACK_TRANSIENT = frozenset({"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"})
+_SLACK_TRANSIENT = frozenset(
+    {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
+)
 
 
 @dataclass(frozen=True)
@@ -82,7 +86,9 @@ def classify(error: BaseException) -> Verdict:
     """Whether ``error`` is worth another try, the wait it asks for, and its cause for the record."""
     if isinstance(error, RetryAfter):
         wait = error.retry_after
-        return Verdict(True, wait.total_seconds() if isinstance(wait, timedelta) else float(wait), "429")
+        return Verdict(
+            True, wait.total_seconds() if isinstance(wait, timedelta) else float(wait), "429"
+        )
     if isinstance(error, Forbidden | BadRequest | InvalidToken | ChatMigrated | Conflict):
         return Verdict(False, None, type(error).__name__)
     if isinstance(error, NetworkError):  # TimedOut, a reset, or a 5xx answer
@@ -93,8 +99,12 @@ def classify(error: BaseException) -> Verdict:
         return Verdict(400 <= error.smtp_code < 500, None, f"SMTP {error.smtp_code}")
     if isinstance(error, smtplib.SMTPRecipientsRefused):
         codes = [code for code, _ in error.recipients.values()]
-        return Verdict(all(400 <= code < 500 for code in codes), None, f"SMTP {min(codes, default=550)}")
-    if isinstance(error, OSError | http.client.HTTPException):  # refused, reset, timed out, disconnected
+        return Verdict(
+            all(400 <= code < 500 for code in codes), None, f"SMTP {min(codes, default=550)}"
+        )
+    if isinstance(
+        error, OSError | http.client.HTTPException
+    ):  # refused, reset, timed out, disconnected
         return Verdict(True, None, type(error).__name__)
     return Verdict(False, None, type(error).__name__)
 
@@ -111,4 +121,6 @@ def _slack(error: SlackApiError) -> Verdict:
         return Verdict(True, retry_after, "429")
     if status >= 500:
         return Verdict(True, retry_after, f"HTTP {status}")
-    return Verdict(code in _SLACK_TRANSIENT, retry_after, f"slack {code}" if code else f"HTTP {status}")
+    return Verdict(
+        code in _SLACK_TRANSIENT, retry_after, f"slack {code}" if code else f"HTTP {status}"
+    )

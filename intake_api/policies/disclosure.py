@@ -60,8 +60,12 @@ SMALL_SYMBOL = f"<{SMALL_COUNT}"
 HIDDEN_SYMBOL = "x"
 
 # What the footnotes say (msgids; format with small=SMALL_COUNT, symbol=HIDDEN_SYMBOL).
-SMALL_NOTE = N_('Counts below %(small)s are shown as "<%(small)s" so that no one can be singled out.')
-HIDDEN_NOTE = N_('Counts marked "%(symbol)s" are hidden too, so that no count below %(small)s can be worked out from the totals, other tables or charts.')
+SMALL_NOTE = N_(
+    'Counts below %(small)s are shown as "<%(small)s" so that no one can be singled out.'
+)
+HIDDEN_NOTE = N_(
+    'Counts marked "%(symbol)s" are hidden too, so that no count below %(small)s can be worked out from the totals, other tables or charts.'
+)
 
 # Nodes one search for a second table may visit; past it, the count gets another complement.
 SEARCH_EFFORT = 4000
@@ -76,10 +80,14 @@ class Reason(StrEnum):
 
     SHOWN = "shown"
     SMALL = "small"  # 1 to 4: "<5"
-    SMALL_BREAKDOWN = "small_breakdown"  # in a breakdown whose counts are all below 5, zeros too: "x", 0 to 4
+    SMALL_BREAKDOWN = (
+        "small_breakdown"  # in a breakdown whose counts are all below 5, zeros too: "x", 0 to 4
+    )
     COMPLEMENT = "complement"  # 5 or more, hidden so that no small count can be worked out: "x"
     WITHHELD = "withheld"  # tied to counts that even their symbols would give away: "x", 1 or more
-    UNPUBLISHED = "unpublished"  # what a part leaves of its whole (``add_subset``): never shown, 0 or more
+    UNPUBLISHED = (
+        "unpublished"  # what a part leaves of its whole (``add_subset``): never shown, 0 or more
+    )
 
 
 @dataclass(frozen=True)
@@ -103,8 +111,11 @@ class Shown:
 
     def as_json(self) -> dict[str, int | str | None]:
         """The API's shape for a count: ``{"count": 12, "shown": "12", "suppressed": null}``."""
-        return {"count": self.number, "shown": self.text,
-                "suppressed": None if self.reason is Reason.SHOWN else self.reason.value}  # fmt: skip
+        return {
+            "count": self.number,
+            "shown": self.text,
+            "suppressed": None if self.reason is Reason.SHOWN else self.reason.value,
+        }
 
 
 def size_band(count: int) -> int:
@@ -185,8 +196,10 @@ class Publication:
         if not parts or total in parts or len(set(parts)) != len(parts):
             raise ValueError(f"{total!r}: a sum needs distinct parts other than its total")
         if sum(self._counts[k] for k in parts) != self._counts[total]:
-            raise ValueError(f"{total!r} is {self._counts[total]}, its parts add up to "
-                             f"{sum(self._counts[k] for k in parts)}: count them from the same rows")  # fmt: skip
+            raise ValueError(
+                f"{total!r} is {self._counts[total]}, its parts add up to "
+                f"{sum(self._counts[k] for k in parts)}: count them from the same rows"
+            )
         signature = (total, frozenset(parts))
         if signature not in self._seen_sums:
             self._seen_sums.add(signature)
@@ -200,7 +213,9 @@ class Publication:
             raise ValueError(f"undeclared counts: {missing!r}")
         rest = Rest(whole, part)
         self._unpublished.add(rest)
-        self.add_count(rest, self._counts[whole] - self._counts[part])  # refuses a part larger than its whole
+        self.add_count(
+            rest, self._counts[whole] - self._counts[part]
+        )  # refuses a part larger than its whole
         self.add_sum(whole, [part, rest])
 
     def add_breakdown(self, total: Key, parts: Mapping[Key, int]) -> None:
@@ -210,9 +225,17 @@ class Publication:
         self.add_count(total, sum(parts.values()))
         self.add_sum(total, parts)
 
-    def add_crosstab(self, name: str, counts: Mapping[Hashable, Mapping[Hashable, int]], *,
-                     rows: Iterable[Hashable], columns: Iterable[Hashable], row_totals: str,
-                     column_totals: str | None, total: Key) -> None:  # fmt: skip
+    def add_crosstab(
+        self,
+        name: str,
+        counts: Mapping[Hashable, Mapping[Hashable, int]],
+        *,
+        rows: Iterable[Hashable],
+        columns: Iterable[Hashable],
+        row_totals: str,
+        column_totals: str | None,
+        total: Key,
+    ) -> None:
         """A two-way table with its margins.
 
         Cells are keyed ``(name, row, column)`` (absent ones count 0), row totals
@@ -222,15 +245,26 @@ class Publication:
         """
         rows, columns = list(rows), list(columns)
         for row in rows:
-            cells: dict[Key, int] = {(name, row, column): counts.get(row, {}).get(column, 0) for column in columns}
+            cells: dict[Key, int] = {
+                (name, row, column): counts.get(row, {}).get(column, 0) for column in columns
+            }
             self.add_breakdown((row_totals, row), cells)
-        self.add_breakdown(total, {(row_totals, row): self._counts[(row_totals, row)] for row in rows})
+        self.add_breakdown(
+            total, {(row_totals, row): self._counts[(row_totals, row)] for row in rows}
+        )
         if column_totals is not None:
             for column in columns:
-                self.add_breakdown((column_totals, column),
-                                   {(name, row, column): self._counts[(name, row, column)] for row in rows})  # fmt: skip
-            self.add_breakdown(total, {(column_totals, column): self._counts[(column_totals, column)]
-                                       for column in columns})  # fmt: skip
+                self.add_breakdown(
+                    (column_totals, column),
+                    {(name, row, column): self._counts[(name, row, column)] for row in rows},
+                )
+            self.add_breakdown(
+                total,
+                {
+                    (column_totals, column): self._counts[(column_totals, column)]
+                    for column in columns
+                },
+            )
 
 
 class Disclosure(Mapping[Key, Shown]):
@@ -271,9 +305,14 @@ class Disclosure(Mapping[Key, Shown]):
     def footnotes(self) -> tuple[str, ...]:
         """The msgids that explain this output's symbols (format with small=, symbol=)."""
         reasons = {shown.reason for shown in self._shown.values()} - {Reason.UNPUBLISHED}
-        return tuple(note for note, used in ((SMALL_NOTE, Reason.SMALL in reasons),
-                                             (HIDDEN_NOTE, bool(reasons - {Reason.SHOWN, Reason.SMALL})))
-                     if used)  # fmt: skip
+        return tuple(
+            note
+            for note, used in (
+                (SMALL_NOTE, Reason.SMALL in reasons),
+                (HIDDEN_NOTE, bool(reasons - {Reason.SHOWN, Reason.SMALL})),
+            )
+            if used
+        )
 
 
 def disclose(publication: Publication) -> Disclosure:
@@ -285,14 +324,24 @@ def disclose(publication: Publication) -> Disclosure:
     sums = [(index[total], [index[part] for part in parts]) for total, parts in publication.sums]
     suppression = _Suppression(values, sums, {index[key] for key in publication.unpublished})
     suppression.run()
-    symbols = {Reason.SMALL: SMALL_SYMBOL, Reason.SMALL_BREAKDOWN: HIDDEN_SYMBOL, Reason.COMPLEMENT: HIDDEN_SYMBOL,
-               Reason.WITHHELD: HIDDEN_SYMBOL, Reason.UNPUBLISHED: HIDDEN_SYMBOL}  # fmt: skip
+    symbols = {
+        Reason.SMALL: SMALL_SYMBOL,
+        Reason.SMALL_BREAKDOWN: HIDDEN_SYMBOL,
+        Reason.COMPLEMENT: HIDDEN_SYMBOL,
+        Reason.WITHHELD: HIDDEN_SYMBOL,
+        Reason.UNPUBLISHED: HIDDEN_SYMBOL,
+    }
     shown = {}
     for cell, key in enumerate(keys):
         reason = suppression.reason[cell]
-        shown[key] = (Shown(str(values[cell]), values[cell], reason) if reason is Reason.SHOWN
-                      else Shown(symbols[reason], None, reason))  # fmt: skip
-    implied = tuple(Comparison(keys[a], keys[b], strict) for a, b, strict in suppression.comparisons)
+        shown[key] = (
+            Shown(str(values[cell]), values[cell], reason)
+            if reason is Reason.SHOWN
+            else Shown(symbols[reason], None, reason)
+        )
+    implied = tuple(
+        Comparison(keys[a], keys[b], strict) for a, b, strict in suppression.comparisons
+    )
     return Disclosure(shown, implied)
 
 
@@ -302,7 +351,9 @@ _UNBOUNDED = 1 << 62
 class _Suppression:
     """The algorithm on numbered cells: cell i counts values[i]; a sum is a total and its parts."""
 
-    def __init__(self, values: list[int], sums: list[tuple[int, list[int]]], unpublished: set[int]) -> None:
+    def __init__(
+        self, values: list[int], sums: list[tuple[int, list[int]]], unpublished: set[int]
+    ) -> None:
         self.values = values
         # Each sum as signed terms (its total -1, its parts +1) that add up to 0.
         self.terms = [[(total, -1), *((part, 1) for part in parts)] for total, parts in sums]
@@ -318,8 +369,12 @@ class _Suppression:
         self.low, self.high = list(values), list(values)  # what a reader knows of each count
         # What the choice of complements implied: size_band(smaller) <= size_band(larger) - strict.
         self.comparisons: list[tuple[int, int, bool]] = []
-        self.band_below: list[list[tuple[int, bool]]] = [[] for _ in values]  # cell's band <= other's
-        self.band_above: list[list[tuple[int, bool]]] = [[] for _ in values]  # cell's band >= other's
+        self.band_below: list[list[tuple[int, bool]]] = [
+            [] for _ in values
+        ]  # cell's band <= other's
+        self.band_above: list[list[tuple[int, bool]]] = [
+            [] for _ in values
+        ]  # cell's band >= other's
         self.linked: list[list[tuple[int, int, bool]]] = [[] for _ in values]  # such, both hidden
         self._effort = 0
         self.withheld_around: set[int] = set()  # every count tied to a withheld one
@@ -377,14 +432,24 @@ class _Suppression:
         were compared with it are now compared with a hidden count."""
         self.reason[cell] = reason
         self.hidden[cell] = True
-        compared = bool(self.band_below[cell] or self.band_above[cell])  # a candidate once: 5 or more
-        self.low[cell] = {Reason.SMALL: 1, Reason.SMALL_BREAKDOWN: 0, Reason.COMPLEMENT: SMALL_COUNT,
-                          Reason.WITHHELD: SMALL_COUNT if compared else 1, Reason.UNPUBLISHED: 0}[reason]  # fmt: skip
+        compared = bool(
+            self.band_below[cell] or self.band_above[cell]
+        )  # a candidate once: 5 or more
+        self.low[cell] = {
+            Reason.SMALL: 1,
+            Reason.SMALL_BREAKDOWN: 0,
+            Reason.COMPLEMENT: SMALL_COUNT,
+            Reason.WITHHELD: SMALL_COUNT if compared else 1,
+            Reason.UNPUBLISHED: 0,
+        }[reason]
         self._bound_above(cell)
         for smaller, strict in self.band_above[cell]:
             self._bound_above(smaller)
             # A search moves counts by MAX_MOVE at most: a comparison it cannot break is left out.
-            if size_band(self.values[smaller] + MAX_MOVE) > size_band(max(self.values[cell] - MAX_MOVE, SMALL_COUNT)) - strict:
+            if (
+                size_band(self.values[smaller] + MAX_MOVE)
+                > size_band(max(self.values[cell] - MAX_MOVE, SMALL_COUNT)) - strict
+            ):
                 self.linked[smaller].append((smaller, cell, strict))
                 self.linked[cell].append((smaller, cell, strict))
 
@@ -441,7 +506,11 @@ class _Suppression:
             reached: list[int] = []
             for hidden in frontier:
                 for k, _sign in self.member_of[hidden]:
-                    pool = [other for other, _ in self.terms[k] if not self.hidden[other] and self.values[other] > 0]
+                    pool = [
+                        other
+                        for other, _ in self.terms[k]
+                        if not self.hidden[other] and self.values[other] > 0
+                    ]
                     for other, _ in self.terms[k]:
                         if self.hidden[other] and other not in seen:
                             seen.add(other)
@@ -458,7 +527,9 @@ class _Suppression:
     def _pick(self, pool: list[int]) -> int:
         """Cells inside tables before totals, then the lowest size band, then the first declared;
         a reader who knows this learns how the chosen count's band compares with the others'."""
-        chosen = min(pool, key=lambda cell: (self.is_total[cell], size_band(self.values[cell]), cell))
+        chosen = min(
+            pool, key=lambda cell: (self.is_total[cell], size_band(self.values[cell]), cell)
+        )
         for other in pool:
             if other != chosen and self.is_total[other] == self.is_total[chosen]:
                 strict = other < chosen  # it came first and still lost: a higher band
@@ -501,22 +572,28 @@ class _Suppression:
             return False
         return self.low[cell] <= self.values[cell] + moved <= self.high[cell]
 
-    def _next_moves(self, moves: dict[int, int], unbalanced: dict[int, int]) -> list[tuple[int, int]] | None:
+    def _next_moves(
+        self, moves: dict[int, int], unbalanced: dict[int, int]
+    ) -> list[tuple[int, int]] | None:
         """The moves that would mend the most constrained disagreement (a sum that no longer adds
         up, a comparison between hidden counts that no longer holds); None when all agree."""
         best: list[tuple[int, int]] | None = None
         for k, remainder in unbalanced.items():
             direction = 1 if remainder > 0 else -1
-            options = [(other, -sign * direction) for other, sign in self.terms[k]
-                       if self._may_move(other, -sign * direction, moves)]  # fmt: skip
+            options = [
+                (other, -sign * direction)
+                for other, sign in self.terms[k]
+                if self._may_move(other, -sign * direction, moves)
+            ]
             if len(options) <= 1:
                 return options
             if best is None or len(options) < len(best):
                 best = options
         for cell, moved in moves.items():
             for smaller, larger, strict in self.linked[cell]:
-                if (cell == smaller) == (moved > 0) and size_band(self.values[smaller] + moves.get(smaller, 0)) > (
-                        size_band(self.values[larger] + moves.get(larger, 0)) - strict):  # fmt: skip
+                if (cell == smaller) == (moved > 0) and size_band(
+                    self.values[smaller] + moves.get(smaller, 0)
+                ) > (size_band(self.values[larger] + moves.get(larger, 0)) - strict):
                     options = [m for m in ((smaller, -1), (larger, 1)) if self._may_move(*m, moves)]
                     if len(options) <= 1:
                         return options
@@ -538,8 +615,10 @@ class _Suppression:
         def closing(option: tuple[int, int]) -> tuple[int, int, int]:
             """Moves that mend other sums too first (they close a cycle), then simple cells."""
             other, step = option
-            gain = sum(abs(unbalanced.get(k, 0)) - abs(unbalanced.get(k, 0) + sign * step)
-                       for k, sign in self.member_of[other])  # fmt: skip
+            gain = sum(
+                abs(unbalanced.get(k, 0)) - abs(unbalanced.get(k, 0) + sign * step)
+                for k, sign in self.member_of[other]
+            )
             return (-gain, len(self.member_of[other]), other)
 
         for other, step in sorted(options, key=closing):
@@ -549,7 +628,9 @@ class _Suppression:
             self._move(other, -step, moves, unbalanced)
         return False
 
-    def _move(self, cell: int, step: int, moves: dict[int, int], unbalanced: dict[int, int]) -> None:
+    def _move(
+        self, cell: int, step: int, moves: dict[int, int], unbalanced: dict[int, int]
+    ) -> None:
         moved = moves.get(cell, 0) + step
         if moved:
             moves[cell] = moved

@@ -74,7 +74,9 @@ def _minors(consent_age: int | None) -> frozenset[str]:
     return minor_age_groups(STRICTEST_CONSENT_AGE if consent_age is None else consent_age)
 
 
-def may_publish(facts: Facts | Submission, *, audience: Audience, consent_age: int | None = None) -> bool:
+def may_publish(
+    facts: Facts | Submission, *, audience: Audience, consent_age: int | None = None
+) -> bool:
     """Whether the words of this input may be shown to ``audience``."""
     if not facts.consent_quote or facts.urgent_category is not None:
         return False

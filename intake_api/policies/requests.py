@@ -82,7 +82,9 @@ def _logged_as_is(request_id: str) -> bool:
 
 def answers_in_json(path: str) -> bool:
     """Machines call the API and the webhooks: they get JSON errors; people get pages."""
-    return any(path.startswith(prefix) or path == prefix.rstrip("/") for prefix in JSON_PATH_PREFIXES)
+    return any(
+        path.startswith(prefix) or path == prefix.rstrip("/") for prefix in JSON_PATH_PREFIXES
+    )
 
 
 def request_id() -> str:

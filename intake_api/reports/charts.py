@@ -36,7 +36,9 @@ def bar_chart_svg(pairs: list[tuple[str, Shown]], *, title: str, rtl: bool = Fal
     height = row * len(pairs) + 10
     rows = []
     for index, (full_label, shown) in enumerate(pairs):
-        label = full_label if len(full_label) <= LABEL_CHARS else full_label[: LABEL_CHARS - 1] + "…"
+        label = (
+            full_label if len(full_label) <= LABEL_CHARS else full_label[: LABEL_CHARS - 1] + "…"
+        )
         y = index * row + 5
         width = bar_width(shown, biggest)
         if rtl:  # labels on the right, bars growing leftwards
@@ -45,16 +47,21 @@ def bar_chart_svg(pairs: list[tuple[str, Shown]], *, title: str, rtl: bool = Fal
         else:
             label_x, bar_x = label_width - 8, label_width
             number_x, number_anchor = bar_x + (width or 0) + 6, "start"
-        bar = ("" if width is None else
-               f'<rect x="{bar_x}" y="{y + 4}" width="{width}" height="16" fill="{BAR_COLOUR}"></rect>')  # fmt: skip
+        bar = (
+            ""
+            if width is None
+            else f'<rect x="{bar_x}" y="{y + 4}" width="{width}" height="16" fill="{BAR_COLOUR}"></rect>'
+        )
         rows.append(
             f'<text x="{label_x}" y="{y + 16}" text-anchor="end" font-size="13">{escape(label)}</text>{bar}'
             f'<text x="{number_x}" y="{y + 16}" text-anchor="{number_anchor}" font-size="13">{escape(shown.text)}</text>'
         )
     # Geometry is laid out here, so the SVG itself stays left to right; text still shapes per script.
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{escape(title)}" direction="ltr" '
-            f'viewBox="0 0 {total_width} {height}" width="100%" style="max-width:{total_width}px;direction:ltr">'
-            f'<title>{escape(title)}</title>{"".join(rows)}</svg>')  # fmt: skip
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{escape(title)}" direction="ltr" '
+        f'viewBox="0 0 {total_width} {height}" width="100%" style="max-width:{total_width}px;direction:ltr">'
+        f"<title>{escape(title)}</title>{''.join(rows)}</svg>"
+    )
 
 
 def bar_chart_figure(pairs: list[tuple[str, Shown]]) -> Any:

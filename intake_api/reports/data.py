@@ -67,7 +67,9 @@ class ReportData:
     def listed(self, dimension: str, *, prefix: str | None = None) -> list[tuple[Hashable, Shown]]:
         """A one-way table's rows as (category, shown count): shown counts largest first, hidden
         ones after them, zeros left out (``Disclosure.ordered``)."""
-        codes: dict[Hashable, Hashable] = {(prefix or dimension, code): code for code in self.categories[dimension]}
+        codes: dict[Hashable, Hashable] = {
+            (prefix or dimension, code): code for code in self.categories[dimension]
+        }
         return [(codes[key], shown) for key, shown in self.counts.ordered(codes, drop_zeros=True)]
 
     def all_small(self, dimension: str) -> bool:
@@ -77,7 +79,9 @@ class ReportData:
 
     def repeated(self) -> list[tuple[str | None, Shown]]:
         """Campaigns as (words or None, shown count), in an order that ranks no hidden count."""
-        words: dict[Hashable, str | None] = {("campaign", i): w for i, w in enumerate(self.campaigns)}
+        words: dict[Hashable, str | None] = {
+            ("campaign", i): w for i, w in enumerate(self.campaigns)
+        }
         return [(words[key], shown) for key, shown in self.counts.ordered(words)]
 
     def cell(self, crosstab: str, row: Hashable, column: Hashable) -> Shown:
@@ -88,9 +92,15 @@ class ReportData:
         return [g for g in self.categories["group"] if self.counts[("group", g)].number != 0]
 
 
-def report_counts(participation: Participation, *, objectives: Mapping[int, int], campaigns: Sequence[int],
-                  registrations: Mapping[str, int], travel: int,
-                  suggestions: tuple[int, int]) -> tuple[Disclosure, dict[str, tuple[Hashable, ...]]]:  # fmt: skip
+def report_counts(
+    participation: Participation,
+    *,
+    objectives: Mapping[int, int],
+    campaigns: Sequence[int],
+    registrations: Mapping[str, int],
+    travel: int,
+    suggestions: tuple[int, int],
+) -> tuple[Disclosure, dict[str, tuple[Hashable, ...]]]:
     """Every count of a report as one publication, and what readers see of each."""
     publication = Publication()
     categories = declare_inputs(publication, participation, objectives=objectives)
@@ -98,7 +108,9 @@ def report_counts(participation: Participation, *, objectives: Mapping[int, int]
     for mode in MODES:
         publication.add_count(("registrations", mode), registrations.get(mode, 0))
     publication.add_count("travel", travel)
-    publication.add_subset("travel", ("registrations", "in_person"))  # travel support is for coming in person
+    publication.add_subset(
+        "travel", ("registrations", "in_person")
+    )  # travel support is for coming in person
     publication.add_count("suggestions_accepted", suggestions[0])
     publication.add_count("suggestions_decided", suggestions[1])
     categories["registrations"] = MODES
@@ -116,44 +128,75 @@ def build_report(engine: Engine, *, review_slug: str, consent_age: int | None = 
         review = session.get_one(RegionalReview, review_slug)
         participation = Participation(DIMENSIONS, count_inputs(session, DIMENSIONS, [of_review]))
         first, last = session.exec(
-            select(func.min(Submission.created_at), func.max(Submission.created_at)).where(of_review)
+            select(func.min(Submission.created_at), func.max(Submission.created_at)).where(
+                of_review
+            )
         ).one()
         objectives = session.exec(
             select(SubmissionObjective.objective_number, func.count())
             .join(Submission, col(Submission.id) == col(SubmissionObjective.submission_id))
-            .where(of_review).group_by(col(SubmissionObjective.objective_number))
-        ).all()  # fmt: skip
+            .where(of_review)
+            .group_by(col(SubmissionObjective.objective_number))
+        ).all()
         quotes: dict[str, list[tuple[str, str]]] = {}
         chosen = session.exec(
-            select(Submission.receipt, Submission.theme, Submission.text, Submission.duplicate_group)
+            select(
+                Submission.receipt, Submission.theme, Submission.text, Submission.duplicate_group
+            )
             .where(of_review, quotable)
             .order_by(col(Submission.created_at))
-        ).all()  # fmt: skip
+        ).all()
         for receipt, theme, text, _group in one_per_group(chosen, {r[0]: r[3] for r in chosen}):
             quotes.setdefault(theme or "unknown", []).append((receipt, public_text(text)))
-        pledges = [(public_line(p.organisation), public_line(p.title), p.objectives) for p in session.exec(
-            select(Pledge).where(col(Pledge.review_slug) == review_slug).order_by(col(Pledge.id)))]  # fmt: skip
-        practices = [(public_line(p.title), public_line(p.organisation), p.countries) for p in session.exec(
-            select(Practice).where(col(Practice.review_slug) == review_slug).order_by(col(Practice.id)))]  # fmt: skip
+        pledges = [
+            (public_line(p.organisation), public_line(p.title), p.objectives)
+            for p in session.exec(
+                select(Pledge)
+                .where(col(Pledge.review_slug) == review_slug)
+                .order_by(col(Pledge.id))
+            )
+        ]
+        practices = [
+            (public_line(p.title), public_line(p.organisation), p.countries)
+            for p in session.exec(
+                select(Practice)
+                .where(col(Practice.review_slug) == review_slug)
+                .order_by(col(Practice.id))
+            )
+        ]
         modes: dict[str, int] = {}
         travel = 0  # requests to come in person (the form asks it of them only)
         for mode, support, n in session.exec(
             select(Registration.attendance_mode, Registration.travel_support, func.count())
             .where(col(Registration.review_slug) == review_slug)
             .group_by(col(Registration.attendance_mode), col(Registration.travel_support))
-        ):  # fmt: skip
+        ):
             modes[mode] = modes.get(mode, 0) + n
             travel += n if support and mode == "in_person" else 0
-        repeated = campaigns(session, [of_review], audience=Audience.REPORT, consent_age=consent_age)
+        repeated = campaigns(
+            session, [of_review], audience=Audience.REPORT, consent_age=consent_age
+        )
         counts, categories = report_counts(
-            participation, objectives={int(n): c for n, c in objectives}, campaigns=[n for _w, n in repeated],
-            registrations=modes, travel=travel, suggestions=acceptance(session, [of_review]))  # fmt: skip
+            participation,
+            objectives={int(n): c for n, c in objectives},
+            campaigns=[n for _w, n in repeated],
+            registrations=modes,
+            travel=travel,
+            suggestions=acceptance(session, [of_review]),
+        )
         return ReportData(
-            review=review, generated_at=utcnow(), first_input=first, last_input=last, counts=counts,
-            categories=categories, quotes=quotes, pledges=pledges, practices=practices,
+            review=review,
+            generated_at=utcnow(),
+            first_input=first,
+            last_input=last,
+            counts=counts,
+            categories=categories,
+            quotes=quotes,
+            pledges=pledges,
+            practices=practices,
             campaigns=[words for words, _n in repeated],
             key_phrases=distinctive_phrases(session, review_slug, [latest_inputs(session)]),
-        )  # fmt: skip
+        )
 
 
 __all__ = ["CHANNEL_TOTALS", "DIMENSIONS", "TOTAL", "ReportData", "build_report", "report_counts"]

@@ -109,35 +109,72 @@ def tables(data: ReportData, labels: Labels) -> list[Table]:
     def crosstab(title: str, name: str, column_label: Callable[[str], str]) -> Table:
         columns = data.categories[name]
         header = [t("Stakeholder group"), *(column_label(str(c)) for c in columns)]
-        rows: list[list[Cell]] = [[labels.group(str(g)), *(data.cell(name, g, c) for c in columns)]
-                                  for g in data.group_rows()]  # fmt: skip
+        rows: list[list[Cell]] = [
+            [labels.group(str(g)), *(data.cell(name, g, c) for c in columns)]
+            for g in data.group_rows()
+        ]
         return Table(title, header, rows)
 
-    def one_way(title: str, heading: str, name: str, label: Callable[[str], str], every: str | None = None,
-                prefix: str | None = None) -> Table:  # fmt: skip
+    def one_way(
+        title: str,
+        heading: str,
+        name: str,
+        label: Callable[[str], str],
+        every: str | None = None,
+        prefix: str | None = None,
+    ) -> Table:
         """A one-way table; ``every`` labels its one line when every count is small and the
         categories are those counted (naming one would tell that it has an input)."""
         if every is not None and data.all_small(name):
-            return Table(title, [heading, t("Inputs")], [[t(every), Shown(HIDDEN_SYMBOL, None, Reason.SMALL_BREAKDOWN)]])
-        return Table(title, [heading, t("Inputs")],
-                     [[label(str(code)), shown] for code, shown in data.listed(name, prefix=prefix)])
+            return Table(
+                title,
+                [heading, t("Inputs")],
+                [[t(every), Shown(HIDDEN_SYMBOL, None, Reason.SMALL_BREAKDOWN)]],
+            )
+        return Table(
+            title,
+            [heading, t("Inputs")],
+            [[label(str(code)), shown] for code, shown in data.listed(name, prefix=prefix)],
+        )
 
     return [
-        one_way(t("Inputs by channel"), t("Channel"), "channel", labels.channel, prefix=CHANNEL_TOTALS),
+        one_way(
+            t("Inputs by channel"), t("Channel"), "channel", labels.channel, prefix=CHANNEL_TOTALS
+        ),
         one_way(t("Inputs by language"), t("Language"), "locale", labels.language),
         crosstab(t("Stakeholder group by age group"), "age", labels.age),
         crosstab(t("Stakeholder group by gender"), "gender", labels.gender),
         crosstab(t("Stakeholder group by channel"), "channel", labels.channel),
-        one_way(t("Inputs by country"), t("Country"), "country", labels.country, every=EVERY_COUNTRY),
+        one_way(
+            t("Inputs by country"), t("Country"), "country", labels.country, every=EVERY_COUNTRY
+        ),
         one_way(t("Inputs by discussion theme"), t("Discussion theme"), "theme", labels.theme),
-        Table(t("Inputs by GCM objective"), [t("GCM objective"), t("Inputs")],
-              [[labels.objective(int(str(n))), shown] for n, shown in data.listed("objective")]),
-        one_way(t("Inputs by language written"), t("Language"), "language", labels.language, every=EVERY_LANGUAGE),
-        Table(t("Repeated texts and campaigns"), [t("Text"), t("Inputs")],
-              [[words if words is not None else t(TEXT_NOT_SHOWN), shown] for words, shown in data.repeated()]),
-        Table(t("Key phrases"), [t("Language"), t("Distinctive terms, compared with the other regional reviews")],
-              [[labels.language(c), ", ".join(terms)] for c, terms in data.key_phrases.items()]),
-    ]  # fmt: skip
+        Table(
+            t("Inputs by GCM objective"),
+            [t("GCM objective"), t("Inputs")],
+            [[labels.objective(int(str(n))), shown] for n, shown in data.listed("objective")],
+        ),
+        one_way(
+            t("Inputs by language written"),
+            t("Language"),
+            "language",
+            labels.language,
+            every=EVERY_LANGUAGE,
+        ),
+        Table(
+            t("Repeated texts and campaigns"),
+            [t("Text"), t("Inputs")],
+            [
+                [words if words is not None else t(TEXT_NOT_SHOWN), shown]
+                for words, shown in data.repeated()
+            ],
+        ),
+        Table(
+            t("Key phrases"),
+            [t("Language"), t("Distinctive terms, compared with the other regional reviews")],
+            [[labels.language(c), ", ".join(terms)] for c, terms in data.key_phrases.items()],
+        ),
+    ]
 
 
 def _charts(data: ReportData, labels: Labels) -> dict[str, list[tuple[str, Shown]]]:
@@ -152,7 +189,10 @@ def _charts(data: ReportData, labels: Labels) -> dict[str, list[tuple[str, Shown
 def footnotes(data: ReportData, labels: Labels) -> list[tuple[str, str]]:
     """(symbol, what it means) for each symbol the report's counts use."""
     symbols = {SMALL_NOTE: SMALL_SYMBOL, HIDDEN_NOTE: HIDDEN_SYMBOL}
-    return [(symbols[note], labels.t(note, small=SMALL_COUNT, symbol=HIDDEN_SYMBOL)) for note in data.counts.footnotes()]
+    return [
+        (symbols[note], labels.t(note, small=SMALL_COUNT, symbol=HIDDEN_SYMBOL))
+        for note in data.counts.footnotes()
+    ]
 
 
 def _context(data: ReportData, locale: str) -> dict[str, Any]:
@@ -161,48 +201,82 @@ def _context(data: ReportData, locale: str) -> dict[str, Any]:
     review = data.review
     charts = _charts(data, labels)
     return {
-        "data": data, "labels": labels, "locale": locale, "dir": text_direction(locale),
+        "data": data,
+        "labels": labels,
+        "locale": locale,
+        "dir": text_direction(locale),
         "title": labels.t("Summary report: %(region)s", region=labels.t(review.region)),
         "commission": labels.t(review.commission),
         "consultation": f"{format_date(review.consultation_on, 'long', locale=locale)} · "
-                        f"{labels.t(MEETING_FORMATS[review.meeting_format])} · {review.venue}",
+        f"{labels.t(MEETING_FORMATS[review.meeting_format])} · {review.venue}",
         "generated": format_datetime(data.generated_at, "medium", locale=locale),
-        "period": (f"{format_date(data.first_input, 'long', locale=locale)} – "
-                   f"{format_date(data.last_input, 'long', locale=locale)}") if data.first_input and data.last_input else "—",
+        "period": (
+            f"{format_date(data.first_input, 'long', locale=locale)} – "
+            f"{format_date(data.last_input, 'long', locale=locale)}"
+        )
+        if data.first_input and data.last_input
+        else "—",
         "total": data.counts[TOTAL].text,
         "tables": tables(data, labels),
-        "theme_chart": bar_chart_svg(charts["theme"], title=labels.t("Inputs by discussion theme"), rtl=rtl),
-        "objective_chart": bar_chart_svg(charts["objective"], title=labels.t("Inputs by GCM objective"), rtl=rtl),
-        "group_chart": bar_chart_svg(charts["group"], title=labels.t("Inputs by stakeholder group"), rtl=rtl),
-        "registrations": [(labels.t(ATTENDANCE_MODES[str(m)]), data.counts[("registrations", m)])
-                          for m in data.categories["registrations"]],
+        "theme_chart": bar_chart_svg(
+            charts["theme"], title=labels.t("Inputs by discussion theme"), rtl=rtl
+        ),
+        "objective_chart": bar_chart_svg(
+            charts["objective"], title=labels.t("Inputs by GCM objective"), rtl=rtl
+        ),
+        "group_chart": bar_chart_svg(
+            charts["group"], title=labels.t("Inputs by stakeholder group"), rtl=rtl
+        ),
+        "registrations": [
+            (labels.t(ATTENDANCE_MODES[str(m)]), data.counts[("registrations", m)])
+            for m in data.categories["registrations"]
+        ],
         "travel": data.counts["travel"].text,
-        "suggestions": (data.counts["suggestions_accepted"].text, data.counts["suggestions_decided"].text),
+        "suggestions": (
+            data.counts["suggestions_accepted"].text,
+            data.counts["suggestions_decided"].text,
+        ),
         "footnotes": footnotes(data, labels),
-        "method_note": [labels.t(line, small=SMALL_COUNT, min=MIN_CONTRIBUTORS) for line in METHOD_NOTE],
-    }  # fmt: skip
+        "method_note": [
+            labels.t(line, small=SMALL_COUNT, min=MIN_CONTRIBUTORS) for line in METHOD_NOTE
+        ],
+    }
 
 
 @cache
 def _environment(locale: str, fmt: str) -> Environment:
     """HTML autoescaped; Markdown with every ``{{ ... }}`` escaped as Markdown text."""
     if fmt == "md":
-        env = Environment(loader=PackageLoader("intake_api", "templates/report"), autoescape=False,  # noqa: S701 - Markdown, escaped by finalize
-                          finalize=markdown_finalize, extensions=["jinja2.ext.i18n"])  # fmt: skip
+        env = Environment(
+            loader=PackageLoader("intake_api", "templates/report"),
+            autoescape=False,  # noqa: S701 - Markdown, escaped by finalize
+            finalize=markdown_finalize,
+            extensions=["jinja2.ext.i18n"],
+        )
         env.filters["quote"] = markdown_quote
     else:
-        env = Environment(loader=PackageLoader("intake_api", "templates/report"), autoescape=True,
-                          extensions=["jinja2.ext.i18n"])  # fmt: skip
+        env = Environment(
+            loader=PackageLoader("intake_api", "templates/report"),
+            autoescape=True,
+            extensions=["jinja2.ext.i18n"],
+        )
     env.install_gettext_translations(translations(locale), newstyle=True)  # type: ignore[attr-defined]
     return env
 
 
 def render_html(data: ReportData, locale: str) -> bytes:
-    return _environment(locale, "html").get_template("report.html").render(_context(data, locale)).encode()
+    return (
+        _environment(locale, "html")
+        .get_template("report.html")
+        .render(_context(data, locale))
+        .encode()
+    )
 
 
 def render_markdown(data: ReportData, locale: str) -> bytes:
-    return _environment(locale, "md").get_template("report.md").render(_context(data, locale)).encode()
+    return (
+        _environment(locale, "md").get_template("report.md").render(_context(data, locale)).encode()
+    )
 
 
 def render_csv(data: ReportData, locale: str) -> bytes:
@@ -232,8 +306,15 @@ def render_xlsx(data: ReportData, locale: str) -> bytes:
     import xlsxwriter
 
     buffer = io.BytesIO()
-    workbook = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False,
-                                            "strings_to_urls": False, "strings_to_numbers": False})  # fmt: skip
+    workbook = xlsxwriter.Workbook(
+        buffer,
+        {
+            "in_memory": True,
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+            "strings_to_numbers": False,
+        },
+    )
     bold = workbook.add_format({"bold": True})
     labels = Labels(locale)
     notes = footnotes(data, labels)
@@ -256,8 +337,14 @@ def render_xlsx(data: ReportData, locale: str) -> bytes:
         charted = [row for row in rows if isinstance(row[1], Shown) and row[1].number is not None]
         if index in XLSX_CHARTS and charted:  # shown counts come first: the chart stops at the last
             chart = workbook.add_chart({"type": "bar"})
-            chart.add_series({"name": title, "categories": [sheet.name, 2, 0, len(charted) + 1, 0],
-                              "values": [sheet.name, 2, 1, len(charted) + 1, 1], "fill": {"color": "#00528a"}})  # fmt: skip
+            chart.add_series(
+                {
+                    "name": title,
+                    "categories": [sheet.name, 2, 0, len(charted) + 1, 0],
+                    "values": [sheet.name, 2, 1, len(charted) + 1, 1],
+                    "fill": {"color": "#00528a"},
+                }
+            )
             chart.set_legend({"none": True})
             sheet.insert_chart(1, 3, chart, {"x_scale": 1.5, "y_scale": 1.5})
     workbook.close()
@@ -308,15 +395,27 @@ def render_docx(data: ReportData, locale: str) -> bytes:
 
 
 METHOD_NOTE = (
-    N_("Inputs were collected through web forms, a Telegram bot and Network staff in Slack, in seven languages, with the consent of each contributor."),
-    N_("Contributors are not named. Counts below %(small)s are shown as \"<%(small)s\" so that no one can be singled out."),
-    N_("Quotes appear only where the contributor agreed to be quoted and staff chose the input for the report."),
-    N_("Words of contributors younger than the age of digital consent, and words that disclose a protection risk, are never quoted."),
+    N_(
+        "Inputs were collected through web forms, a Telegram bot and Network staff in Slack, in seven languages, with the consent of each contributor."
+    ),
+    N_(
+        'Contributors are not named. Counts below %(small)s are shown as "<%(small)s" so that no one can be singled out.'
+    ),
+    N_(
+        "Quotes appear only where the contributor agreed to be quoted and staff chose the input for the report."
+    ),
+    N_(
+        "Words of contributors younger than the age of digital consent, and words that disclose a protection risk, are never quoted."
+    ),
     N_("Key phrases are terms used by at least %(min)s different contributors."),
 )
 
 FORMATS: dict[str, Callable[[ReportData, str], bytes]] = {
-    "html": render_html, "md": render_markdown, "csv": render_csv, "xlsx": render_xlsx, "docx": render_docx,
+    "html": render_html,
+    "md": render_markdown,
+    "csv": render_csv,
+    "xlsx": render_xlsx,
+    "docx": render_docx,
 }
 
 

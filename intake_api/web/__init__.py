@@ -32,9 +32,12 @@ def _init_jinja(app: Flask) -> None:
         newstyle=True,
     )
     app.jinja_env.globals.update(
-        LOCALES=LOCALES, language_name=language_name, current_locale=request_locale,
-        text_direction=lambda: text_direction(request_locale()), switch_language_url=_switch_url,
-    )  # fmt: skip
+        LOCALES=LOCALES,
+        language_name=language_name,
+        current_locale=request_locale,
+        text_direction=lambda: text_direction(request_locale()),
+        switch_language_url=_switch_url,
+    )
     register_filters(app)
 
 

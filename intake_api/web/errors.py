@@ -43,14 +43,25 @@ log = logging.getLogger(__name__)
 
 _MESSAGES = {
     400: (N_("Something in the request was not right"), N_("Please go back and try again.")),
-    403: (N_("This page is not open to you"), N_("If you think this is a mistake, please contact the organisers.")),
+    403: (
+        N_("This page is not open to you"),
+        N_("If you think this is a mistake, please contact the organisers."),
+    ),
     404: (N_("Page not found"), N_("The address may be mistyped, or the page may have moved.")),
-    405: (N_("This page cannot be used that way"), N_("Please go back and use the form on the page.")),
+    405: (
+        N_("This page cannot be used that way"),
+        N_("Please go back and use the form on the page."),
+    ),
     413: (N_("What you sent is too large"), N_("Please shorten your answers and send them again.")),
     429: (N_("Too many attempts"), N_("Please wait a minute, then try again.")),
-    500: (N_("Something went wrong on our side"), N_("Your answers were not lost if you saw a receipt code. Please try again in a few minutes.")),
+    500: (
+        N_("Something went wrong on our side"),
+        N_(
+            "Your answers were not lost if you saw a receipt code. Please try again in a few minutes."
+        ),
+    ),
     503: (NOT_STORED_TITLE, NOT_STORED_ADVICE),
-}  # fmt: skip
+}
 _JSON_500 = "Something went wrong on our side. Please try again later; quote the request_id if you report it."
 
 
@@ -64,7 +75,9 @@ def init_app(app: Flask) -> None:
 def error_page(status: int) -> ResponseReturnValue:
     g.locale = request_locale()
     title, advice = _MESSAGES.get(status, _MESSAGES[400 if status < 500 else 500])
-    page = render_template("error.html", status=status, title=title, advice=advice, request_id=request_id())
+    page = render_template(
+        "error.html", status=status, title=title, advice=advice, request_id=request_id()
+    )
     return page, status
 
 
@@ -92,8 +105,12 @@ def _unexpected_error(error: Exception) -> ResponseReturnValue:
         return store_unavailable_response(error)
     log.error(
         "Unexpected %s on %s %s, request %s; the caller got a 500\n%s",
-        failures.cause_of(error), request.method, _rule(), request_id(), "".join(traceback.format_tb(error.__traceback__)),
-    )  # fmt: skip
+        failures.cause_of(error),
+        request.method,
+        _rule(),
+        request_id(),
+        "".join(traceback.format_tb(error.__traceback__)),
+    )
     failures.server_error(_rule(), 500, error)
     return _http_error(InternalServerError())
 
@@ -119,7 +136,9 @@ def _send_request_id(response: Response) -> Response:
 
 def _expired_form(error: CSRFError) -> ResponseReturnValue:
     """Re-show the form with what was typed, instead of losing it to an expired token."""
-    expired = N_("Your session expired before the form was sent. Nothing was lost: please check your answers and send them again.")
+    expired = N_(
+        "Your session expired before the form was sent. Nothing was lost: please check your answers and send them again."
+    )
     return typed_again(expired, 400) or _http_error(error)
 
 

@@ -49,7 +49,9 @@ bp = Blueprint("forms", __name__)
 
 HONEYPOT = "website"
 IDEMPOTENCY_FIELD = "submission_key"
-RESENT_WITH_CHANGES = N_("This form was already sent once. Your changed answers are kept below: please check them and send them again as a new input.")
+RESENT_WITH_CHANGES = N_(
+    "This form was already sent once. Your changed answers are kept below: please check them and send them again as a new input."
+)
 POST_LIMIT = "20 per minute; 200 per hour"
 # Receipt pages, all four kinds together, per client: a person sees theirs a few times;
 # nobody needs to try receipt codes one after another.
@@ -96,7 +98,9 @@ def form_of(kind: RecordKind) -> FormView:
 
 def page_of(endpoint: str) -> FormView | None:
     """The form an endpoint shows, if it is one of the kinds' forms."""
-    kind = next((k for k in KINDS.values() if k.page and f"{bp.name}.{k.page.endpoint}" == endpoint), None)
+    kind = next(
+        (k for k in KINDS.values() if k.page and f"{bp.name}.{k.page.endpoint}" == endpoint), None
+    )
     return form_of(kind) if kind is not None else None
 
 
@@ -108,7 +112,9 @@ def _kind_routes(state: BlueprintSetupState) -> None:
             continue
         show, receipt = _views(kind.name, kind.page.endpoint, kind.page.receipt_endpoint)
         state.add_url_rule(kind.page.path, kind.page.endpoint, show, methods=["GET", "POST"])
-        state.add_url_rule(kind.page.receipt_path, kind.page.receipt_endpoint, receipt, methods=["GET"])
+        state.add_url_rule(
+            kind.page.receipt_path, kind.page.receipt_endpoint, receipt, methods=["GET"]
+        )
 
 
 @functools.cache
@@ -121,7 +127,11 @@ def _views(name: str, endpoint: str, receipt_endpoint: str) -> tuple[RouteCallab
         if slug is not None and slug not in REVIEW_SLUGS:
             abort(404)
         fixed = {"review": slug} if slug is not None else {}
-        preset = {} if changes_state(request.method) else {k: request.args.get(k, "") for k in page.preset}
+        preset = (
+            {}
+            if changes_state(request.method)
+            else {k: request.args.get(k, "") for k in page.preset}
+        )
         return _form_view(form, preset=preset, fixed=fixed)
 
     def receipt(receipt: str, **_url: Any) -> ResponseReturnValue:
@@ -143,8 +153,14 @@ def _form_view(
     if request.form.get(HONEYPOT):
         # A bot filled the invisible field: answer as if all went well, store nothing.
         fake = new_receipt(page.kind)
-        return no_store(render_template("receipt.html", page=page, receipt=fake,
-                                        access_code=runtime_of(current_app).keys.access_code(fake)))
+        return no_store(
+            render_template(
+                "receipt.html",
+                page=page,
+                receipt=fake,
+                access_code=runtime_of(current_app).keys.access_code(fake),
+            )
+        )
     try:
         receipt = runtime_of(current_app).service.submit(
             page.kind, answers, channel="web", message_id=_submission_key(), locale=g.locale
@@ -154,7 +170,9 @@ def _form_view(
     except IdempotencyConflict:
         # This form was sent before with other answers (the back button, then an edit): those
         # answers are kept for a new submission, never answered with the first receipt.
-        return render_form(page, answers=answers, form_error=RESENT_WITH_CHANGES, status=409, new_key=True)
+        return render_form(
+            page, answers=answers, form_error=RESENT_WITH_CHANGES, status=409, new_key=True
+        )
     _remember_sent(receipt.code)
     return redirect(
         url_for(page.receipt_endpoint, receipt=receipt.code, **fixed_url_args(fixed)), 303
@@ -175,13 +193,25 @@ def render_form(
     key = (None if new_key else request.form.get(IDEMPOTENCY_FIELD)) or uuid.uuid4().hex
     _session_secret()  # in the cookie before the form is sent: two racing clicks share it
     body = render_template(
-        "form.html", page=page, questions=_visible(page), answers=answers, errors=errors or {},
-        form_error=form_error, submission_key=key, hidden={k: answers.get(k) for k in page.hidden},
-        help_text=help_text, Kind=Kind, privacy_notice=page.notice,
+        "form.html",
+        page=page,
+        questions=_visible(page),
+        answers=answers,
+        errors=errors or {},
+        form_error=form_error,
+        submission_key=key,
+        hidden={k: answers.get(k) for k in page.hidden},
+        help_text=help_text,
+        Kind=Kind,
+        privacy_notice=page.notice,
         minors_notice_shown=page.notice is PRIVACY_NOTICE,
-        privacy_notice_title=PRIVACY_NOTICE_TITLE, review=review, meeting_formats=MEETING_FORMATS,
-        minors_notice=gettext(g.locale, MINORS_NOTICE, age=runtime_of(current_app).service.digital_consent_age),
-    )  # fmt: skip
+        privacy_notice_title=PRIVACY_NOTICE_TITLE,
+        review=review,
+        meeting_formats=MEETING_FORMATS,
+        minors_notice=gettext(
+            g.locale, MINORS_NOTICE, age=runtime_of(current_app).service.digital_consent_age
+        ),
+    )
     return no_store((body, status))
 
 
@@ -250,11 +280,17 @@ def _receipt_view(kind: str, typed: str) -> ResponseReturnValue:
     page = form_of(declared)
     runtime = runtime_of(current_app)
     mine = receipt in session.get(SENT_KEY, [])
-    return no_store(render_template(
-        "receipt.html", page=page, receipt=receipt,
-        access_code=runtime.keys.access_code(receipt) if mine else None,
-        help_lines=help_after(runtime.engine, receipt=receipt, locale=g.locale) if mine else None,
-    ))  # fmt: skip
+    return no_store(
+        render_template(
+            "receipt.html",
+            page=page,
+            receipt=receipt,
+            access_code=runtime.keys.access_code(receipt) if mine else None,
+            help_lines=help_after(runtime.engine, receipt=receipt, locale=g.locale)
+            if mine
+            else None,
+        )
+    )
 
 
 def _remember_sent(receipt: str) -> None:

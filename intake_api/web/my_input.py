@@ -23,7 +23,9 @@ NOT_FOUND = N_("We found nothing with this receipt code and access code. Please 
 DONE = {
     "stop_quote": N_("Done. We will not quote this input in any report or digest."),
     "forget_contact": N_("Done. Your e-mail address is deleted."),
-    "erase": N_("Done. What you sent is erased. Counts in reports already published stay as they are."),
+    "erase": N_(
+        "Done. What you sent is erased. Counts in reports already published stay as they are."
+    ),
 }
 
 
@@ -45,9 +47,13 @@ def my_input() -> ResponseReturnValue:
         runtime.privacy.erase_record(receipt=record.receipt, actor="contributor:web")
         return _page(done=DONE["erase"], status=200)
     if action == "stop_quote":
-        runtime.consent.withdraw(receipt=record.receipt, consent="quote", channel="web", actor="contributor:web")
+        runtime.consent.withdraw(
+            receipt=record.receipt, consent="quote", channel="web", actor="contributor:web"
+        )
     elif action == "forget_contact":
-        runtime.consent.withdraw(receipt=record.receipt, consent="contact", channel="web", actor="contributor:web")
+        runtime.consent.withdraw(
+            receipt=record.receipt, consent="contact", channel="web", actor="contributor:web"
+        )
     else:
         return _page(record=record, code=code, status=200)
     fresh = runtime.privacy.open_record(receipt=record.receipt, access_code=code)
@@ -61,7 +67,9 @@ def typed_again(message: str, status: int) -> ResponseReturnValue:
 
 
 def _typed_codes() -> tuple[str, str]:
-    return request.form.get("receipt", "").strip()[:32], request.form.get("access_code", "").strip()[:32]
+    return request.form.get("receipt", "").strip()[:32], request.form.get(
+        "access_code", ""
+    ).strip()[:32]
 
 
 def _page(
@@ -75,7 +83,12 @@ def _page(
     confirm_erase: bool = False,
 ) -> ResponseReturnValue:
     body = render_template(
-        "my_input.html", record=record, receipt=record.receipt if record else receipt, code=code,
-        error=error, done=done, confirm_erase=confirm_erase,
-    )  # fmt: skip
+        "my_input.html",
+        record=record,
+        receipt=record.receipt if record else receipt,
+        code=code,
+        error=error,
+        done=done,
+        confirm_erase=confirm_erase,
+    )
     return no_store((body, status))

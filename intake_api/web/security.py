@@ -25,16 +25,18 @@ MAX_REQUEST_BYTES = 256 * 1024  # the longest form is far below; anything bigger
 csrf = CSRFProtect()
 limiter = Limiter(get_remote_address, headers_enabled=True)
 
-CONTENT_SECURITY_POLICY = "; ".join((
-    "default-src 'self'",
-    "script-src 'self'",
-    "style-src 'self'",
-    "img-src 'self' data:",
-    "form-action 'self'",
-    "frame-ancestors 'none'",
-    "base-uri 'none'",
-    "object-src 'none'",
-))  # fmt: skip
+CONTENT_SECURITY_POLICY = "; ".join(
+    (
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+        "base-uri 'none'",
+        "object-src 'none'",
+    )
+)
 
 
 class BoundedJsonProvider(DefaultJSONProvider):
@@ -62,9 +64,11 @@ def init_app(app: Flask, settings: Settings) -> None:
     if settings.proxy_hops:
         # Behind a reverse proxy the client is in X-Forwarded-For; trust only our own hops.
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
-            app.wsgi_app, x_for=settings.proxy_hops, x_proto=settings.proxy_hops,
+            app.wsgi_app,
+            x_for=settings.proxy_hops,
+            x_proto=settings.proxy_hops,
             x_host=settings.proxy_hops,
-        )  # fmt: skip
+        )
     # The limiter's headers go on in an after_request of its own; these two hooks run just
     # before it (registered after it) and just after it (registered before it).
     app.after_request(_retry_after_as_answered)

@@ -22,9 +22,14 @@ from tests.processes import wait_for as _wait_for
 
 CHROMIUM = os.environ.get("INTAKE_TEST_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]  # fmt: skip
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def _require_chromium() -> None:
@@ -52,8 +57,12 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     port = _free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "intake_api.cli", "serve", "--port", str(port)],
-        cwd=directory, env=_clean_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )  # fmt: skip
+        cwd=directory,
+        env=_clean_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         _wait_for(f"http://127.0.0.1:{port}/healthz", process)
         yield LiveServer(f"http://127.0.0.1:{port}", directory)
@@ -81,7 +90,9 @@ def chromium() -> Iterator[object]:
 
 @pytest.fixture
 def page(chromium):  # type: ignore[no-untyped-def]
-    context = chromium.new_context(viewport={"width": 1024, "height": 900}, bypass_csp=True)  # to inject axe
+    context = chromium.new_context(
+        viewport={"width": 1024, "height": 900}, bypass_csp=True
+    )  # to inject axe
     page = context.new_page()
     yield page
     context.close()
@@ -89,7 +100,9 @@ def page(chromium):  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def phone(chromium):  # type: ignore[no-untyped-def]
-    context = chromium.new_context(viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True)
+    context = chromium.new_context(
+        viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True
+    )
     page = context.new_page()
     yield page
     context.close()
@@ -106,7 +119,12 @@ def axe_violations(page) -> list[dict]:  # type: ignore[no-untyped-def]
             values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']}})"""
     )
     return [
-        {"id": v["id"], "impact": v["impact"], "help": v["help"],
-         "nodes": [n["target"] for n in v["nodes"]][:5]}
-        for v in result["violations"] if v["impact"] in ("serious", "critical")
-    ]  # fmt: skip
+        {
+            "id": v["id"],
+            "impact": v["impact"],
+            "help": v["help"],
+            "nodes": [n["target"] for n in v["nodes"]][:5],
+        }
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]

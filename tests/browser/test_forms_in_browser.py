@@ -17,13 +17,18 @@ pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[2]
 # Set INTAKE_SCREENSHOTS_DIR=docs/screenshots (relative to the repository) to refresh the README's pictures.
-SCREENSHOTS = ROOT / os.environ["INTAKE_SCREENSHOTS_DIR"] if os.environ.get("INTAKE_SCREENSHOTS_DIR") else None
+SCREENSHOTS = (
+    ROOT / os.environ["INTAKE_SCREENSHOTS_DIR"]
+    if os.environ.get("INTAKE_SCREENSHOTS_DIR")
+    else None
+)
 
 
 def _stored(live_server, receipt: str) -> tuple:
     with sqlite3.connect(live_server.database) as connection:
         return connection.execute(
-            "SELECT review_slug, stakeholder_group, theme, text, locale FROM submission WHERE receipt = ?", (receipt,)
+            "SELECT review_slug, stakeholder_group, theme, text, locale FROM submission WHERE receipt = ?",
+            (receipt,),
         ).fetchone()
 
 
@@ -50,7 +55,13 @@ def test_submit_an_input_and_get_a_receipt(live_server, page, locale):
     assert page.get_attribute("html", "dir") == ("rtl" if locale == "ar" else "ltr")
     assert gettext(locale, "Thank you") in page.inner_text("h1")
     assert receipt in page.inner_text(".receipt-code")
-    assert _stored(live_server, receipt) == ("escwa", "youth", "cooperation", text_for(locale), locale)
+    assert _stored(live_server, receipt) == (
+        "escwa",
+        "youth",
+        "cooperation",
+        text_for(locale),
+        locale,
+    )
 
 
 def test_errors_keep_what_was_typed(live_server, page):
@@ -95,7 +106,8 @@ def test_register_with_travel_support(live_server, page):
     receipt = page.url.rsplit("/", 1)[1]
     with sqlite3.connect(live_server.database) as connection:
         row = connection.execute(
-            "SELECT review_slug, travel_support, country FROM registration WHERE receipt = ?", (receipt,)
+            "SELECT review_slug, travel_support, country FROM registration WHERE receipt = ?",
+            (receipt,),
         ).fetchone()
     assert row == ("eca", 1, "SN")
 
@@ -124,8 +136,16 @@ def test_phone_width_has_no_horizontal_scroll(live_server, phone):
         assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), path
 
 
-PUBLIC_PAGES = ["/", "/{}/", "/{}/inputs/new", "/{}/pledges/new", "/{}/practices/new",
-                "/{}/reviews/eca/register", "/{}/my-input", "/{}/no-such-page"]
+PUBLIC_PAGES = [
+    "/",
+    "/{}/",
+    "/{}/inputs/new",
+    "/{}/pledges/new",
+    "/{}/practices/new",
+    "/{}/reviews/eca/register",
+    "/{}/my-input",
+    "/{}/no-such-page",
+]
 
 
 @pytest.mark.parametrize("locale", ["en", "ar"])
@@ -166,16 +186,24 @@ def test_see_stop_quotes_and_erase_with_the_access_code(live_server, page, local
     assert "+962 7 9555 0147" in page.inner_text(".my-text")  # the author sees their own words
     assert axe_violations(page) == []
     page.click("button[value=stop_quote]")
-    assert gettext(locale, "Done. We will not quote this input in any report or digest.") in page.inner_text("main")
+    assert gettext(
+        locale, "Done. We will not quote this input in any report or digest."
+    ) in page.inner_text("main")
     page.click("button[value=erase]")
     page.click("button[value=erase_confirmed]")
     assert gettext(locale, "Erase what you sent?") not in page.inner_text("main")
     with sqlite3.connect(live_server.database) as connection:
-        assert connection.execute("SELECT count(*) FROM submission WHERE receipt = ?", (receipt,)).fetchone() == (0,)
+        assert connection.execute(
+            "SELECT count(*) FROM submission WHERE receipt = ?", (receipt,)
+        ).fetchone() == (0,)
 
 
-FORMS = {"input": "/{}/inputs/new?review=escwa", "pledge": "/{}/pledges/new",
-         "practice": "/{}/practices/new", "registration": "/{}/reviews/escwa/register"}
+FORMS = {
+    "input": "/{}/inputs/new?review=escwa",
+    "pledge": "/{}/pledges/new",
+    "practice": "/{}/practices/new",
+    "registration": "/{}/reviews/escwa/register",
+}
 
 
 @pytest.mark.parametrize("locale", ["en", "ar"])

@@ -34,10 +34,14 @@ private_postgres = outages.private_postgres  # the fault suite's fixture, for th
 TYPED = FORMS["input"].typed
 # Every radio button and check box the person ticks.
 BOXES = [
-    *(f"input[name={key}][value='{TYPED[key]}']" for key in ("review", "age_group", "gender", "theme")),
+    *(
+        f"input[name={key}][value='{TYPED[key]}']"
+        for key in ("review", "age_group", "gender", "theme")
+    ),
     *(f"input[name=objectives][value='{n}']" for n in TYPED["objectives"]),
-    "#field-consent_store", "#field-consent_quote",
-]  # fmt: skip
+    "#field-consent_store",
+    "#field-consent_quote",
+]
 
 
 @pytest.fixture
@@ -45,13 +49,23 @@ def served(private_postgres: PrivatePostgres, tmp_path: Path) -> Iterator[tuple[
     """The base URL of `gcm-intake serve` on a fresh database of the private server, and that database's URL."""
     with private_database(private_postgres) as url:
         env = clean_env(INTAKE_DATABASE_URL=url, INTAKE_SECRET_KEY=SECRET)
-        subprocess.run([*GCM_INTAKE, "db", "upgrade"], env=env, cwd=tmp_path, check=True, capture_output=True,
-                       timeout=120)  # fmt: skip
+        subprocess.run(
+            [*GCM_INTAKE, "db", "upgrade"],
+            env=env,
+            cwd=tmp_path,
+            check=True,
+            capture_output=True,
+            timeout=120,
+        )
         port = free_port()
         process = subprocess.Popen(
             [sys.executable, "-m", "intake_api.cli", "serve", "--port", str(port)],
-            cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-        )  # fmt: skip
+            cwd=tmp_path,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
         try:
             wait_for(f"http://127.0.0.1:{port}/healthz", process)
             yield f"http://127.0.0.1:{port}", url

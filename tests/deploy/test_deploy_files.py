@@ -32,8 +32,10 @@ COMPOSE: dict[str, Any] = yaml.safe_load((DEPLOY / "compose.yaml").read_text())
 SERVICES: dict[str, dict[str, Any]] = COMPOSE["services"]
 APP_IMAGE = {name for name, service in SERVICES.items() if "build" in service}
 SETTINGS = {f"INTAKE_{name.upper()}" for name in Settings.model_fields}
-UNITS = {"web": DEPLOY / "systemd" / "gcm-intake-web.service",
-         "scheduler": DEPLOY / "systemd" / "gcm-intake-scheduler.service"}  # fmt: skip
+UNITS = {
+    "web": DEPLOY / "systemd" / "gcm-intake-web.service",
+    "scheduler": DEPLOY / "systemd" / "gcm-intake-scheduler.service",
+}
 
 
 def _env_file(path: Path) -> dict[str, str]:
@@ -73,7 +75,9 @@ def _gunicorn_config() -> dict[str, Any]:
 
 
 def _dockerfile_gunicorn_conf() -> str:
-    copy = re.search(r"^COPY deploy/gunicorn\.conf\.py (\S+)$", (DEPLOY / "Dockerfile").read_text(), re.MULTILINE)
+    copy = re.search(
+        r"^COPY deploy/gunicorn\.conf\.py (\S+)$", (DEPLOY / "Dockerfile").read_text(), re.MULTILINE
+    )
     assert copy, "the Dockerfile copies deploy/gunicorn.conf.py"
     return copy.group(1)
 
@@ -85,7 +89,9 @@ def test_the_services_of_a_production_round():
     assert {"migrate", "app", "scheduler", "postgres", "redis"} <= set(SERVICES)
     assert {"migrate", "app", "scheduler"} <= APP_IMAGE
     build = SERVICES["app"]["build"]
-    assert (DEPLOY / build["context"] / build["dockerfile"]).resolve() == (DEPLOY / "Dockerfile").resolve()
+    assert (DEPLOY / build["context"] / build["dockerfile"]).resolve() == (
+        DEPLOY / "Dockerfile"
+    ).resolve()
 
 
 def test_every_command_is_a_real_one():
@@ -106,7 +112,9 @@ def test_every_intake_variable_is_a_real_setting():
     named = set()
     for name in APP_IMAGE:
         named |= set(SERVICES[name].get("environment", {}))
-    named |= set(_env_file(DEPLOY / "env.example")) | set(_env_file(DEPLOY / "systemd" / "gcm-intake.env.example"))
+    named |= set(_env_file(DEPLOY / "env.example")) | set(
+        _env_file(DEPLOY / "systemd" / "gcm-intake.env.example")
+    )
     unknown = {v for v in named if v.startswith("INTAKE_")} - SETTINGS
     assert not unknown, unknown
 
@@ -115,7 +123,9 @@ def test_interpolated_variables_are_in_the_example_env_file():
     text = (DEPLOY / "compose.yaml").read_text()
     interpolated = set(re.findall(r"\$\{([A-Z_]+)", text))
     assert interpolated and interpolated <= set(_env_file(DEPLOY / "env.example"))
-    assert all(service.get("env_file") == ".env" for name, service in SERVICES.items() if name in APP_IMAGE)
+    assert all(
+        service.get("env_file") == ".env" for name, service in SERVICES.items() if name in APP_IMAGE
+    )
 
 
 def test_app_and_scheduler_run_in_production_on_postgres_and_redis():
@@ -127,7 +137,9 @@ def test_app_and_scheduler_run_in_production_on_postgres_and_redis():
         limits = make_url(environment["INTAKE_RATELIMIT_STORAGE_URL"])
         assert limits.drivername == "redis" and limits.host == "redis", name
     app = SERVICES["app"]["environment"]
-    assert int(app["INTAKE_PROXY_HOPS"]) >= 1 and app["FORWARDED_ALLOW_IPS"]  # behind the host's TLS proxy
+    assert (
+        int(app["INTAKE_PROXY_HOPS"]) >= 1 and app["FORWARDED_ALLOW_IPS"]
+    )  # behind the host's TLS proxy
     assert int(app["WEB_CONCURRENCY"]) >= 2
 
 
@@ -135,7 +147,9 @@ def test_migration_runs_first_and_the_app_waits_for_healthy_services():
     assert SERVICES["migrate"]["depends_on"]["postgres"]["condition"] == "service_healthy"
     assert SERVICES["migrate"]["restart"] == "no"
     for name in ("app", "scheduler"):
-        assert SERVICES[name]["depends_on"]["migrate"]["condition"] == "service_completed_successfully", name
+        assert (
+            SERVICES[name]["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+        ), name
     assert SERVICES["app"]["depends_on"]["redis"]["condition"] == "service_healthy"
 
 
@@ -161,19 +175,31 @@ def test_telegram_by_webhook_with_its_secret():
     example = _env_file(DEPLOY / "env.example")
     assert {"INTAKE_TELEGRAM_TOKEN", "INTAKE_TELEGRAM_WEBHOOK_SECRET"} <= set(example)
     command = SERVICES["telegram-webhook"]["command"]
-    assert _resolves(command) and "--set-webhook" in command and command[-1].endswith("/telegram/webhook")
+    assert (
+        _resolves(command)
+        and "--set-webhook" in command
+        and command[-1].endswith("/telegram/webhook")
+    )
 
 
-@pytest.mark.skipif(shutil.which("docker-compose") is None, reason="docker-compose is not installed")
+@pytest.mark.skipif(
+    shutil.which("docker-compose") is None, reason="docker-compose is not installed"
+)
 def test_docker_compose_accepts_the_file(tmp_path):
     copy = tmp_path / "deploy"
     shutil.copytree(DEPLOY, copy)
     # docker-compose 1.29 (Debian's) predates the top-level `name`; it checks all the rest.
     compose = (copy / "compose.yaml").read_text()
     (copy / "compose.yaml").write_text(re.sub(r"^name: .*$", "", compose, flags=re.MULTILINE))
-    (copy / ".env").write_text((DEPLOY / "env.example").read_text().replace("POSTGRES_PASSWORD=", "POSTGRES_PASSWORD=x"))
-    result = subprocess.run(["docker-compose", "-f", str(copy / "compose.yaml"), "--profile", "setup", "config", "-q"],
-                            capture_output=True, text=True, timeout=60)  # fmt: skip
+    (copy / ".env").write_text(
+        (DEPLOY / "env.example").read_text().replace("POSTGRES_PASSWORD=", "POSTGRES_PASSWORD=x")
+    )
+    result = subprocess.run(
+        ["docker-compose", "-f", str(copy / "compose.yaml"), "--profile", "setup", "config", "-q"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 0, result.stderr
 
 
@@ -188,9 +214,15 @@ def test_dockerfile_copies_what_exists_and_runs_unprivileged():
     assert "'.[production]'" in dockerfile  # gunicorn comes with the package's production extra
     assert re.search(r"^USER (?!root)\S+$", dockerfile, re.MULTILINE)
     cmd = re.search(r"^CMD (\[.*\])$", dockerfile, re.MULTILINE)
-    assert cmd and yaml.safe_load(cmd.group(1))[:3] == ["gunicorn", "-c", _dockerfile_gunicorn_conf()]
+    assert cmd and yaml.safe_load(cmd.group(1))[:3] == [
+        "gunicorn",
+        "-c",
+        _dockerfile_gunicorn_conf(),
+    ]
     ignored = (ROOT / ".dockerignore").read_text().split()
-    assert ".venv*" in ignored and "**/.env" in ignored  # no virtualenv or secrets in the build context
+    assert (
+        ".venv*" in ignored and "**/.env" in ignored
+    )  # no virtualenv or secrets in the build context
 
 
 # systemd ---------------------------------------------------------------------------------
@@ -222,22 +254,47 @@ def test_units_start_the_real_commands_with_the_environment_file():
 @pytest.mark.parametrize("unit", UNITS)
 def test_units_are_hardened(unit):
     service = _unit(UNITS[unit])["Service"]
-    expected = {"NoNewPrivileges": "yes", "ProtectSystem": "strict", "ProtectHome": "yes", "PrivateTmp": "yes",
-                "PrivateDevices": "yes", "RestrictSUIDSGID": "yes", "CapabilityBoundingSet": "", "UMask": "0077"}  # fmt: skip
+    expected = {
+        "NoNewPrivileges": "yes",
+        "ProtectSystem": "strict",
+        "ProtectHome": "yes",
+        "PrivateTmp": "yes",
+        "PrivateDevices": "yes",
+        "RestrictSUIDSGID": "yes",
+        "CapabilityBoundingSet": "",
+        "UMask": "0077",
+    }
     assert {key: service.get(key) for key in expected} == expected
     assert "standby" in UNITS["scheduler"].read_text().lower()
 
 
-@pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="systemd-analyze is not installed")
+@pytest.mark.skipif(
+    shutil.which("systemd-analyze") is None, reason="systemd-analyze is not installed"
+)
 def test_systemd_accepts_the_units(tmp_path):
     bin_dir = Path(sys.executable).parent
     for path in UNITS.values():
-        (tmp_path / path.name).write_text(path.read_text().replace("/opt/gcm-intake/bin/", f"{bin_dir}/"))
+        (tmp_path / path.name).write_text(
+            path.read_text().replace("/opt/gcm-intake/bin/", f"{bin_dir}/")
+        )
     files = [str(tmp_path / p.name) for p in UNITS.values()]
-    verify = subprocess.run(["systemd-analyze", "verify", "--man=no", *files], capture_output=True, text=True, timeout=60)
-    assert verify.returncode == 0 and verify.stderr == "", verify.stderr  # unknown keys are only warnings
+    verify = subprocess.run(
+        ["systemd-analyze", "verify", "--man=no", *files],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert verify.returncode == 0 and verify.stderr == "", (
+        verify.stderr
+    )  # unknown keys are only warnings
     for file in files:
-        security = subprocess.run(["systemd-analyze", "security", "--offline=yes", file],
-                                  capture_output=True, text=True, timeout=60)  # fmt: skip
-        exposure = re.search(r"Overall exposure level for \S+: ([\d.]+)", security.stdout + security.stderr)
+        security = subprocess.run(
+            ["systemd-analyze", "security", "--offline=yes", file],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        exposure = re.search(
+            r"Overall exposure level for \S+: ([\d.]+)", security.stdout + security.stderr
+        )
         assert exposure and float(exposure.group(1)) <= 2.5, security.stdout[-500:]

@@ -14,8 +14,14 @@ pytestmark = pytest.mark.slow
 
 def test_db_upgrade_in_an_empty_folder_with_a_secret_key_creates_the_default_store(tmp_path):
     """With INTAKE_SECRET_KEY set nothing else creates ./instance: the store's folder must be made."""
-    done = subprocess.run([*GCM_INTAKE, "db", "upgrade"], cwd=tmp_path, capture_output=True, text=True, timeout=120,
-                          env=clean_env(INTAKE_SECRET_KEY="a-secret-key-for-a-fresh-folder"))  # fmt: skip
+    done = subprocess.run(
+        [*GCM_INTAKE, "db", "upgrade"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=clean_env(INTAKE_SECRET_KEY="a-secret-key-for-a-fresh-folder"),
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "store at revision" in done.stdout
     store = tmp_path / "instance" / "gcm_intake.db"
@@ -27,7 +33,13 @@ def test_db_upgrade_in_an_empty_folder_with_a_secret_key_creates_the_default_sto
 
 def test_db_upgrade_creates_the_folders_of_a_configured_sqlite_path(tmp_path):
     url = f"sqlite:///{tmp_path / 'data' / 'stores' / 'intake.db'}"
-    done = subprocess.run([*GCM_INTAKE, "db", "upgrade"], cwd=tmp_path, capture_output=True, text=True, timeout=120,
-                          env=clean_env(INTAKE_SECRET_KEY="k" * 32, INTAKE_DATABASE_URL=url))  # fmt: skip
+    done = subprocess.run(
+        [*GCM_INTAKE, "db", "upgrade"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=clean_env(INTAKE_SECRET_KEY="k" * 32, INTAKE_DATABASE_URL=url),
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     assert (tmp_path / "data" / "stores" / "intake.db").is_file()

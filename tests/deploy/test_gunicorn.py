@@ -48,21 +48,30 @@ def test_workers_timeouts_and_a_private_access_log(monkeypatch):
 @pytest.mark.slow
 @pytest.mark.postgres
 def test_two_workers_on_postgresql_answer_healthz_and_stop_cleanly(postgres_url, tmp_path):
-    env = clean_env(INTAKE_DATABASE_URL=postgres_url, INTAKE_SECRET_KEY="k", INTAKE_ENVIRONMENT="production")
+    env = clean_env(
+        INTAKE_DATABASE_URL=postgres_url, INTAKE_SECRET_KEY="k", INTAKE_ENVIRONMENT="production"
+    )
     migrate(env, tmp_path)
     with deployed(env, tmp_path, "-w", "2") as server:
         health = httpx.get(f"{server.url}/healthz?probe=1")
         assert health.status_code == 200
         assert health.json() == {"status": "ok", "database": "ok"}
         assert health.headers["Cache-Control"] == "no-store"
-        assert httpx.get(f"{server.url}/en/inputs/new?review=escwa&email=someone@mail.test").status_code == 200
+        assert (
+            httpx.get(
+                f"{server.url}/en/inputs/new?review=escwa&email=someone@mail.test"
+            ).status_code
+            == 200
+        )
         assert httpx.get(f"{server.url}/en/inputs/IN-7K3M-9QXR").status_code == 404
         # Without trusted proxies a client cannot claim HTTPS (no HSTS on plain HTTP).
         claimed = httpx.get(f"{server.url}/healthz", headers={"X-Forwarded-Proto": "https"})
         assert "Strict-Transport-Security" not in claimed.headers
         # Counters of both workers, added up through prometheus_client's multiprocess folder.
         metrics = httpx.get(f"{server.url}/metrics")
-        assert metrics.status_code == 200 and metrics.headers["Content-Type"].startswith("text/plain")
+        assert metrics.status_code == 200 and metrics.headers["Content-Type"].startswith(
+            "text/plain"
+        )
         assert server.stop() == 0
     output = server.output()
     assert output.count("Booting worker") == 2
@@ -77,8 +86,12 @@ def test_two_workers_on_postgresql_answer_healthz_and_stop_cleanly(postgres_url,
 @pytest.mark.slow
 @pytest.mark.postgres
 def test_behind_one_proxy_the_forwarded_scheme_is_read_once(postgres_url, tmp_path):
-    env = clean_env(INTAKE_DATABASE_URL=postgres_url, INTAKE_SECRET_KEY="k", INTAKE_ENVIRONMENT="production",
-                    INTAKE_PROXY_HOPS="1")  # fmt: skip
+    env = clean_env(
+        INTAKE_DATABASE_URL=postgres_url,
+        INTAKE_SECRET_KEY="k",
+        INTAKE_ENVIRONMENT="production",
+        INTAKE_PROXY_HOPS="1",
+    )
     migrate(env, tmp_path)
     with deployed(env, tmp_path, "-w", "1") as server:
         https = httpx.get(f"{server.url}/healthz", headers={"X-Forwarded-Proto": "https"})

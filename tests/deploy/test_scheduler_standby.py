@@ -19,7 +19,9 @@ pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 def _start(env: dict[str, str], cwd: Path, name: str) -> tuple[subprocess.Popen, Path]:  # type: ignore[type-arg]
     log = cwd / f"{name}.log"
     with log.open("w") as sink:
-        process = subprocess.Popen([*GCM_INTAKE, "scheduler"], cwd=cwd, env=env, stdout=sink, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            [*GCM_INTAKE, "scheduler"], cwd=cwd, env=env, stdout=sink, stderr=subprocess.STDOUT
+        )
     return process, log
 
 
@@ -32,7 +34,9 @@ def _wait_for_line(log: Path, process: subprocess.Popen, needle: str, timeout: f
 
 
 def test_second_scheduler_stands_by(postgres_url, tmp_path):
-    env = clean_env(INTAKE_DATABASE_URL=postgres_url, INTAKE_SECRET_KEY="k", INTAKE_ENVIRONMENT="production")
+    env = clean_env(
+        INTAKE_DATABASE_URL=postgres_url, INTAKE_SECRET_KEY="k", INTAKE_ENVIRONMENT="production"
+    )
     migrate(env, tmp_path)
     first, first_log = _start(env, tmp_path, "first")
     try:

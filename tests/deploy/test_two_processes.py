@@ -47,11 +47,14 @@ def bot_api() -> Iterator[FakeBotApi]:
 @pytest.fixture
 def two_processes(postgres_url, tmp_path, bot_api) -> Iterator[tuple[Server, Server]]:
     env = clean_env(
-        INTAKE_DATABASE_URL=postgres_url, INTAKE_SECRET_KEY="one-key-for-every-process",
-        INTAKE_ENVIRONMENT="production", INTAKE_PROXY_HOPS="1",
-        INTAKE_TELEGRAM_TOKEN=TOKEN, INTAKE_TELEGRAM_API_URL=bot_api.base_url,
+        INTAKE_DATABASE_URL=postgres_url,
+        INTAKE_SECRET_KEY="one-key-for-every-process",
+        INTAKE_ENVIRONMENT="production",
+        INTAKE_PROXY_HOPS="1",
+        INTAKE_TELEGRAM_TOKEN=TOKEN,
+        INTAKE_TELEGRAM_API_URL=bot_api.base_url,
         INTAKE_TELEGRAM_WEBHOOK_SECRET=WEBHOOK_SECRET,
-    )  # fmt: skip
+    )
     migrate(env, tmp_path)
     with ExitStack() as stack:
         first = stack.enter_context(deployed(env, tmp_path, "-w", "2", name="first"))
@@ -69,7 +72,11 @@ class Browser:
     cookies: dict[str, str] = field(default_factory=dict)
 
     def _headers(self, **extra: str) -> dict[str, str]:
-        headers = {"X-Forwarded-For": self.address, "X-Forwarded-Proto": "https", "X-Forwarded-Host": PUBLIC_HOST}
+        headers = {
+            "X-Forwarded-For": self.address,
+            "X-Forwarded-Proto": "https",
+            "X-Forwarded-Host": PUBLIC_HOST,
+        }
         if self.cookies:
             headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         return {**headers, **extra}
@@ -84,7 +91,9 @@ class Browser:
 
     def post(self, server: Server, path: str, data: dict[str, Any]) -> httpx.Response:
         referer = f"https://{PUBLIC_HOST}{path}"
-        return self._keep(httpx.post(f"{server.url}{path}", data=data, headers=self._headers(Referer=referer)))
+        return self._keep(
+            httpx.post(f"{server.url}{path}", data=data, headers=self._headers(Referer=referer))
+        )
 
 
 def _form(browser: Browser, server: Server, locale: str) -> dict[str, Any]:
@@ -111,8 +120,12 @@ class Alternating:
     def handle(self, update: dict[str, Any]) -> bool:
         server = self.servers[self.turn % 2]
         self.turn += 1
-        response = httpx.post(f"{server.url}/telegram/webhook", json=update, timeout=30,
-                              headers={"X-Telegram-Bot-Api-Secret-Token": WEBHOOK_SECRET})  # fmt: skip
+        response = httpx.post(
+            f"{server.url}/telegram/webhook",
+            json=update,
+            timeout=30,
+            headers={"X-Telegram-Bot-Api-Secret-Token": WEBHOOK_SECRET},
+        )
         assert response.status_code == 200, (response.status_code, response.text[:300])
         assert response.json() == {"ok": True, "duplicate": False}
         self.acknowledged.append(update["update_id"])
@@ -131,10 +144,16 @@ def _wait_for_replies_sent(engine: Any, timeout: float = 90) -> None:
         time.sleep(0.05)
 
 
-def _deliver_to_both(servers: tuple[Server, Server], update: dict[str, Any]) -> list[dict[str, Any]]:
+def _deliver_to_both(
+    servers: tuple[Server, Server], update: dict[str, Any]
+) -> list[dict[str, Any]]:
     def post(server: Server) -> dict[str, Any]:
-        response = httpx.post(f"{server.url}/telegram/webhook", json=update, timeout=30,
-                              headers={"X-Telegram-Bot-Api-Secret-Token": WEBHOOK_SECRET})  # fmt: skip
+        response = httpx.post(
+            f"{server.url}/telegram/webhook",
+            json=update,
+            timeout=30,
+            headers={"X-Telegram-Bot-Api-Secret-Token": WEBHOOK_SECRET},
+        )
         assert response.status_code == 200, response.status_code
         return dict(response.json())
 
@@ -152,7 +171,9 @@ def test_inputs_through_two_processes_are_stored_once_each(two_processes, bot_ap
     for number, locale in enumerate(LOCALES):
         browser = Browser(f"203.0.113.{number + 10}")
         shown_by, sent_to = servers[number % 2], servers[(number + 1) % 2]
-        receipt = _sent_receipt(browser.post(sent_to, f"/{locale}/inputs/new", _form(browser, shown_by, locale)), locale)
+        receipt = _sent_receipt(
+            browser.post(sent_to, f"/{locale}/inputs/new", _form(browser, shown_by, locale)), locale
+        )
         receipt_page = browser.get(shown_by, f"/{locale}/inputs/{receipt}")
         assert receipt_page.status_code == 200 and receipt in receipt_page.text
         web_receipts.append(receipt)
@@ -161,7 +182,9 @@ def test_inputs_through_two_processes_are_stored_once_each(two_processes, bot_ap
     browser = Browser("203.0.113.99")
     answers = _form(browser, first, "pt")
     with ThreadPoolExecutor(max_workers=2) as pool:
-        both = list(pool.map(lambda server: browser.post(server, "/pt/inputs/new", answers), servers))
+        both = list(
+            pool.map(lambda server: browser.post(server, "/pt/inputs/new", answers), servers)
+        )
     twice = {_sent_receipt(response, "pt") for response in both}
     assert len(twice) == 1, twice
     web_receipts.append(twice.pop())
@@ -170,8 +193,14 @@ def test_inputs_through_two_processes_are_stored_once_each(two_processes, bot_ap
     users = [TelegramUser(90_000 + n, locale) for n, locale in enumerate(["en", "ar", "zh"])]
     posters = [Alternating(servers) for _ in users]
     with ThreadPoolExecutor(max_workers=len(users)) as pool:
-        list(pool.map(lambda pair: converse(pair[0], pair[1], pair[1].language_code, text_for(pair[1].language_code)),
-                      zip(posters, users, strict=True)))  # fmt: skip
+        list(
+            pool.map(
+                lambda pair: converse(
+                    pair[0], pair[1], pair[1].language_code, text_for(pair[1].language_code)
+                ),
+                zip(posters, users, strict=True),
+            )
+        )
     # Each "send" tap is delivered to both processes at once: stored once, acknowledged by both.
     for user in users:
         answers_seen = _deliver_to_both(servers, send := user.tap("send"))
@@ -182,12 +211,23 @@ def test_inputs_through_two_processes_are_stored_once_each(two_processes, bot_ap
     try:
         _wait_for_replies_sent(engine)
         with engine.connect() as connection:
+
             def rows(sql: str) -> list[Any]:
                 return list(connection.execute(text(sql)))
 
-            stored = {r.receipt: r for r in rows("SELECT receipt, channel, review_slug, country, theme, locale, text FROM submission")}
-            objectives = rows("SELECT s.receipt, o.objective_number FROM submission_objective o JOIN submission s ON s.id = o.submission_id")
-            inbox = [r.delivery_id for r in rows("SELECT delivery_id FROM inbox_entry WHERE channel = 'telegram'")]
+            stored = {
+                r.receipt: r
+                for r in rows(
+                    "SELECT receipt, channel, review_slug, country, theme, locale, text FROM submission"
+                )
+            }
+            objectives = rows(
+                "SELECT s.receipt, o.objective_number FROM submission_objective o JOIN submission s ON s.id = o.submission_id"
+            )
+            inbox = [
+                r.delivery_id
+                for r in rows("SELECT delivery_id FROM inbox_entry WHERE channel = 'telegram'")
+            ]
             total = rows("SELECT count(*), count(DISTINCT receipt) FROM submission")[0]
     finally:
         engine.dispose()
@@ -199,13 +239,21 @@ def test_inputs_through_two_processes_are_stored_once_each(two_processes, bot_ap
     assert len(telegram) == len(users)
     for user in users:
         chat_texts = [c["text"] for c in bot_api.sent() if int(c["chat_id"]) == user.user_id] + [
-            c["text"] for c in bot_api.sent("editMessageText") if int(c["chat_id"]) == user.user_id]
+            c["text"] for c in bot_api.sent("editMessageText") if int(c["chat_id"]) == user.user_id
+        ]
         thanked = [t for t in chat_texts if "IN-" in t and RECEIPT.search(t)]
-        assert len(thanked) == 1, thanked  # thanked once, though the last tap reached both processes
+        assert len(thanked) == 1, (
+            thanked
+        )  # thanked once, though the last tap reached both processes
         receipt = RECEIPT.search(thanked[0]).group(0)  # type: ignore[union-attr]
         # The conversation went on across processes: answers given to each are all there.
         row = stored[receipt]
-        assert (row.channel, row.review_slug, row.country, row.theme) == ("telegram", "escwa", "JO", "cooperation")
+        assert (row.channel, row.review_slug, row.country, row.theme) == (
+            "telegram",
+            "escwa",
+            "JO",
+            "cooperation",
+        )
         assert row.locale == user.language_code and row.text == text_for(user.language_code)
         assert sorted(n for r, n in objectives if r == receipt) == [5, 7]
 

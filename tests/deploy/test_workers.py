@@ -14,25 +14,42 @@ from intake_api.settings import Settings
 from tests.deploy.servers import deployed, run_until_exit
 from tests.processes import clean_env, free_port
 
-GUNICORN_MAIN = "/venv/lib/python3.11/site-packages/gunicorn/__main__.py"  # argv[0] of `python -m gunicorn`
+GUNICORN_MAIN = (
+    "/venv/lib/python3.11/site-packages/gunicorn/__main__.py"  # argv[0] of `python -m gunicorn`
+)
 REFUSAL = "refusing to start 2 gunicorn workers on an SQLite store in production"
 
 
 def _settings(tmp_path, url: str = "", environment: str = "production") -> Settings:
-    return Settings(database_url=url or f"sqlite:///{tmp_path / 'x.db'}", instance_path=tmp_path,
-                    secret_key="k", environment=environment)  # fmt: skip
+    return Settings(
+        database_url=url or f"sqlite:///{tmp_path / 'x.db'}",
+        instance_path=tmp_path,
+        secret_key="k",
+        environment=environment,
+    )
 
 
-@pytest.mark.parametrize(("argv", "environ", "expected"), [
-    (["/usr/bin/pytest", "-w", "4"], {}, None),
-    (["/srv/venv/bin/gunicorn", "intake_api.app:create_app()"], {}, 1),
-    (["/srv/venv/bin/gunicorn", "-w", "4", "intake_api.app:create_app()"], {}, 4),
-    (["/srv/venv/bin/gunicorn", "-w4", "intake_api.app:create_app()"], {}, 4),
-    ([GUNICORN_MAIN, "--workers=3", "-b", ":8000", "intake_api.app:create_app()"], {}, 3),
-    (["/srv/venv/bin/gunicorn", "intake_api.app:create_app()"], {"GUNICORN_CMD_ARGS": "--workers 5 --threads 2"}, 5),
-    (["/srv/venv/bin/gunicorn", "intake_api.app:create_app()"], {"WEB_CONCURRENCY": "6"}, 6),
-    (["/srv/venv/bin/gunicorn", "-w", "2", "x:y"], {"GUNICORN_CMD_ARGS": "-w 5", "WEB_CONCURRENCY": "6"}, 2),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("argv", "environ", "expected"),
+    [
+        (["/usr/bin/pytest", "-w", "4"], {}, None),
+        (["/srv/venv/bin/gunicorn", "intake_api.app:create_app()"], {}, 1),
+        (["/srv/venv/bin/gunicorn", "-w", "4", "intake_api.app:create_app()"], {}, 4),
+        (["/srv/venv/bin/gunicorn", "-w4", "intake_api.app:create_app()"], {}, 4),
+        ([GUNICORN_MAIN, "--workers=3", "-b", ":8000", "intake_api.app:create_app()"], {}, 3),
+        (
+            ["/srv/venv/bin/gunicorn", "intake_api.app:create_app()"],
+            {"GUNICORN_CMD_ARGS": "--workers 5 --threads 2"},
+            5,
+        ),
+        (["/srv/venv/bin/gunicorn", "intake_api.app:create_app()"], {"WEB_CONCURRENCY": "6"}, 6),
+        (
+            ["/srv/venv/bin/gunicorn", "-w", "2", "x:y"],
+            {"GUNICORN_CMD_ARGS": "-w 5", "WEB_CONCURRENCY": "6"},
+            2,
+        ),
+    ],
+)
 def test_worker_count_is_read_as_gunicorn_reads_it(argv, environ, expected):
     assert gunicorn_workers(argv, environ) == expected
 
@@ -57,8 +74,11 @@ def test_outside_gunicorn_the_app_is_not_checked(tmp_path):
 
 
 def _sqlite_env(tmp_path, environment: str) -> dict[str, str]:
-    return clean_env(INTAKE_DATABASE_URL=f"sqlite:///{tmp_path / 'store.db'}", INTAKE_SECRET_KEY="k",
-                     INTAKE_ENVIRONMENT=environment)  # fmt: skip
+    return clean_env(
+        INTAKE_DATABASE_URL=f"sqlite:///{tmp_path / 'store.db'}",
+        INTAKE_SECRET_KEY="k",
+        INTAKE_ENVIRONMENT=environment,
+    )
 
 
 @pytest.mark.slow
@@ -80,18 +100,39 @@ def test_workers_from_web_concurrency_are_refused_too(tmp_path):
 def test_gunicorn_without_the_deploy_config_refuses_too(tmp_path):
     """The shape people type from memory: `gunicorn -w 2 'intake_api.app:create_app()'`."""
     result = subprocess.run(
-        [sys.executable, "-m", "gunicorn", "-w", "2", "-b", f"127.0.0.1:{free_port()}", "intake_api.app:create_app()"],
-        cwd=tmp_path, env=_sqlite_env(tmp_path, "production"), capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "-w",
+            "2",
+            "-b",
+            f"127.0.0.1:{free_port()}",
+            "intake_api.app:create_app()",
+        ],
+        cwd=tmp_path,
+        env=_sqlite_env(tmp_path, "production"),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode != 0
-    assert REFUSAL in result.stderr  # each worker says it, then gunicorn stops ("App failed to load")
+    assert (
+        REFUSAL in result.stderr
+    )  # each worker says it, then gunicorn stops ("App failed to load")
 
 
 @pytest.mark.slow
 def test_one_worker_on_sqlite_serves_in_production(tmp_path):
     env = _sqlite_env(tmp_path, "production")
-    subprocess.run([sys.executable, "-m", "intake_api.cli", "db", "upgrade"], env=env, cwd=tmp_path, check=True,
-                   capture_output=True, timeout=120)  # fmt: skip
+    subprocess.run(
+        [sys.executable, "-m", "intake_api.cli", "db", "upgrade"],
+        env=env,
+        cwd=tmp_path,
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
     with deployed(env, tmp_path, "-w", "1") as server:
         assert httpx.get(f"{server.url}/healthz").json() == {"status": "ok", "database": "ok"}
     assert "SQLite" not in server.output()

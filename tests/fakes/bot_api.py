@@ -41,7 +41,9 @@ BOT_USER = {"id": 123456, "is_bot": True, "first_name": "GCM Intake", "username"
 
 
 # Methods that send a message and so count against the flood limits.
-LIMITED_METHODS = frozenset({"sendMessage", "sendPhoto", "sendDocument", "copyMessage", "forwardMessage"})
+LIMITED_METHODS = frozenset(
+    {"sendMessage", "sendPhoto", "sendDocument", "copyMessage", "forwardMessage"}
+)
 
 
 @dataclass(frozen=True)
@@ -55,8 +57,13 @@ class Limits:
     group_window: float = 60.0
 
     def scaled(self, factor: float) -> Limits:
-        return Limits(self.overall, self.overall_window * factor, self.chat_interval * factor, self.group,
-                      self.group_window * factor)  # fmt: skip
+        return Limits(
+            self.overall,
+            self.overall_window * factor,
+            self.chat_interval * factor,
+            self.group,
+            self.group_window * factor,
+        )
 
 
 class FloodControl:
@@ -135,8 +142,15 @@ class FakeBotApi:
 
     # What tests do ----------------------------------------------------------
 
-    def fail_next(self, method: str, status: int | str = 500, *, retry_after: int | None = None, times: int = 1,
-                  delivered: bool = False) -> None:  # fmt: skip
+    def fail_next(
+        self,
+        method: str,
+        status: int | str = 500,
+        *,
+        retry_after: int | None = None,
+        times: int = 1,
+        delivered: bool = False,
+    ) -> None:
         """The next ``times`` calls of ``method`` fail: an HTTP status, ``RESET`` or ``TIMEOUT``."""
         with self._lock:
             queue = self._faults.setdefault(method, deque())
@@ -159,12 +173,18 @@ class FakeBotApi:
     def messages_per_chat(self) -> Counter[str]:
         """How many messages each chat received (accepted sendMessage calls)."""
         with self._lock:
-            return Counter(str(c.params.get("chat_id")) for c in self.calls if c.method == "sendMessage")
+            return Counter(
+                str(c.params.get("chat_id")) for c in self.calls if c.method == "sendMessage"
+            )
 
     def texts(self) -> list[str]:
         """Every text the bot showed: new messages and edited ones, in order."""
         with self._lock:
-            return [c.params.get("text", "") for c in self.calls if c.method in ("sendMessage", "editMessageText")]
+            return [
+                c.params.get("text", "")
+                for c in self.calls
+                if c.method in ("sendMessage", "editMessageText")
+            ]
 
     def last_buttons(self) -> list[list[dict[str, Any]]]:
         with self._lock:
@@ -190,17 +210,29 @@ class FakeBotApi:
                         self.calls.append(Call(method, params))
                     return status, {}
                 if status == 429:
-                    return 429, {"ok": False, "error_code": 429, "description": "Too Many Requests: retry later",
-                                 "parameters": {"retry_after": retry_after or 1}}
-                return status, {"ok": False, "error_code": status, "description": "Internal Server Error"}
+                    return 429, {
+                        "ok": False,
+                        "error_code": 429,
+                        "description": "Too Many Requests: retry later",
+                        "parameters": {"retry_after": retry_after or 1},
+                    }
+                return status, {
+                    "ok": False,
+                    "error_code": status,
+                    "description": "Internal Server Error",
+                }
             if self.flood is not None and method in LIMITED_METHODS:
                 wait = self.flood.admit(str(params.get("chat_id")), time.monotonic())
                 if wait is not None:
                     self.too_many_requests += 1
                     self.refused[str(params.get("chat_id"))] += 1
                     retry_after = max(1, math.ceil(wait))  # Telegram answers whole seconds
-                    return 429, {"ok": False, "error_code": 429, "parameters": {"retry_after": retry_after},
-                                 "description": f"Too Many Requests: retry after {retry_after}"}  # fmt: skip
+                    return 429, {
+                        "ok": False,
+                        "error_code": 429,
+                        "parameters": {"retry_after": retry_after},
+                        "description": f"Too Many Requests: retry after {retry_after}",
+                    }
             self.calls.append(Call(method, params))
         if method == "getUpdates":
             return 200, {"ok": True, "result": self._get_updates(params)}
@@ -228,8 +260,13 @@ class FakeBotApi:
             chat = str(params["chat_id"])
             chat_id = int(chat) if chat.lstrip("-").isdigit() else -1
             kind = "supergroup" if _is_group(chat) else "private"
-            return {"message_id": int(message_id), "date": int(time.time()), "text": params.get("text", ""),
-                    "chat": {"id": chat_id, "type": kind}, "from": BOT_USER}
+            return {
+                "message_id": int(message_id),
+                "date": int(time.time()),
+                "text": params.get("text", ""),
+                "chat": {"id": chat_id, "type": kind},
+                "from": BOT_USER,
+            }
         return True
 
 
@@ -250,7 +287,7 @@ def _handler(api: FakeBotApi) -> type[BaseHTTPRequestHandler]:
             if not path.startswith(prefix):
                 self._send(404, {"ok": False, "error_code": 404, "description": "Not Found"})
                 return
-            status, body = api.answer(path[len(prefix):], self._params())
+            status, body = api.answer(path[len(prefix) :], self._params())
             if status == TIMEOUT:
                 hold(api.hold_seconds)
             if status in (RESET, TIMEOUT):

@@ -52,13 +52,28 @@ class FakeSlackApi:
         self.loopback.stop()
 
     def add_user(self, user_id: str, *, email: str, locale: str = "en-US") -> None:
-        self.users[user_id] = {"id": user_id, "locale": locale, "tz": "Asia/Beirut", "profile": {"email": email}}
+        self.users[user_id] = {
+            "id": user_id,
+            "locale": locale,
+            "tz": "Asia/Beirut",
+            "profile": {"email": email},
+        }
 
-    def fail_next(self, method: str, status: int | str = 500, *, retry_after: int = 1, error: str | None = None,
-                  times: int = 1, delivered: bool = False) -> None:  # fmt: skip
+    def fail_next(
+        self,
+        method: str,
+        status: int | str = 500,
+        *,
+        retry_after: int = 1,
+        error: str | None = None,
+        times: int = 1,
+        delivered: bool = False,
+    ) -> None:
         """The next ``times`` calls of ``method`` fail: an HTTP status, ``RESET`` or ``TIMEOUT``."""
         with self._lock:
-            self._faults.setdefault(method, deque()).extend([(status, error or retry_after, delivered)] * times)
+            self._faults.setdefault(method, deque()).extend(
+                [(status, error or retry_after, delivered)] * times
+            )
 
     def heal(self) -> None:
         """Every fault still queued is forgotten: Slack is back."""
@@ -69,7 +84,9 @@ class FakeSlackApi:
         with self._lock:
             return [params for name, params in self.calls if name == method]
 
-    def answer(self, method: str, params: dict[str, Any]) -> tuple[int | str, dict[str, Any], dict[str, str]]:
+    def answer(
+        self, method: str, params: dict[str, Any]
+    ) -> tuple[int | str, dict[str, Any], dict[str, str]]:
         with self._lock:
             faults = self._faults.get(method)
             if faults:

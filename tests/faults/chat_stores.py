@@ -25,8 +25,12 @@ SQLITE_TEST_BUSY_TIMEOUT_MS = 200  # a writer gives up after this long instead o
 Outage = Callable[[], AbstractContextManager[None]]
 
 
-@pytest.fixture(params=[pytest.param(kind, marks=[pytest.mark.postgres] if kind.startswith("postgresql") else [])
-                        for kind in OUTAGES])  # fmt: skip
+@pytest.fixture(
+    params=[
+        pytest.param(kind, marks=[pytest.mark.postgres] if kind.startswith("postgresql") else [])
+        for kind in OUTAGES
+    ]
+)
 def outage_kind(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
     kind = str(request.param)
     if kind.startswith("sqlite"):

@@ -18,8 +18,12 @@ from tests.fakes.loopback import RESET, TIMEOUT
 from tests.fakes.slack_api import FakeSlackApi
 
 # Each way a platform fails that passes with time: an error answer, flood control, no answer, a reset.
-HTTP_FAULTS = [pytest.param(500, id="5xx"), pytest.param(429, id="429"), pytest.param(TIMEOUT, id="timeout"),
-               pytest.param(RESET, id="reset")]  # fmt: skip
+HTTP_FAULTS = [
+    pytest.param(500, id="5xx"),
+    pytest.param(429, id="429"),
+    pytest.param(TIMEOUT, id="timeout"),
+    pytest.param(RESET, id="reset"),
+]
 CLIENT_TIMEOUT = 0.5  # seconds a test's client waits for an answer
 HELD = 1.5  # seconds a TIMEOUT fault holds the answer: past the client's timeout
 

@@ -24,7 +24,9 @@ def wait_until_answers(url: str, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while True:
         try:
-            with psycopg.connect(url.replace("postgresql+psycopg", "postgresql"), connect_timeout=2) as connection:
+            with psycopg.connect(
+                url.replace("postgresql+psycopg", "postgresql"), connect_timeout=2
+            ) as connection:
                 connection.execute("SELECT 1")
             return
         except psycopg.Error:
@@ -38,7 +40,9 @@ class Outcome:
     started: float
     ended: float
     status: int | str  # a transport error's class name when there was no answer
-    resend: Callable[[], httpx.Response] | None = None  # a 503's request, to send again as the person would
+    resend: Callable[[], httpx.Response] | None = (
+        None  # a 503's request, to send again as the person would
+    )
     receipt: str | None = None
 
 
@@ -70,25 +74,44 @@ class Load:
         counts = {"form": 0, "api": 0, "health": 0}
         with self._lock:
             for outcome in self.outcomes:
-                if outcome.started >= since and (outcome.status in OK if ok else outcome.status == status):
+                if outcome.started >= since and (
+                    outcome.status in OK if ok else outcome.status == status
+                ):
                     counts[outcome.kind] += 1
         return counts
 
-    def wait_for(self, *, since: float, status: int | None = None, ok: bool = False, each: int = 1,
-                 timeout: float = 90) -> None:  # fmt: skip
+    def wait_for(
+        self,
+        *,
+        since: float,
+        status: int | None = None,
+        ok: bool = False,
+        each: int = 1,
+        timeout: float = 90,
+    ) -> None:
         deadline = time.monotonic() + timeout
         while min(self.seen(since=since, status=status, ok=ok).values()) < each:
-            assert time.monotonic() < deadline, (status, self.seen(since=since, status=status, ok=ok), self.statuses())
+            assert time.monotonic() < deadline, (
+                status,
+                self.seen(since=since, status=status, ok=ok),
+                self.statuses(),
+            )
             time.sleep(0.05)
 
     def statuses(self) -> dict[Any, int]:
         with self._lock:
             counts: dict[Any, int] = {}
             for outcome in self.outcomes:
-                counts[(outcome.kind, outcome.status)] = counts.get((outcome.kind, outcome.status), 0) + 1
+                counts[(outcome.kind, outcome.status)] = (
+                    counts.get((outcome.kind, outcome.status), 0) + 1
+                )
             return counts
 
-    def _loop(self, kind: str, one: Callable[[], tuple[Any, Callable[[], httpx.Response] | None, str | None]]) -> None:
+    def _loop(
+        self,
+        kind: str,
+        one: Callable[[], tuple[Any, Callable[[], httpx.Response] | None, str | None]],
+    ) -> None:
         for _ in range(5_000):  # bounded: a few minutes at most
             if self._stop.is_set():
                 return
@@ -98,7 +121,9 @@ class Load:
             except httpx.TransportError as error:
                 status, resend, receipt = type(error).__name__, None, None
             with self._lock:
-                self.outcomes.append(Outcome(kind, started, time.monotonic(), status, resend, receipt))
+                self.outcomes.append(
+                    Outcome(kind, started, time.monotonic(), status, resend, receipt)
+                )
             self._stop.wait(0.02)
 
     def _form(self) -> tuple[Any, Callable[[], httpx.Response] | None, str | None]:
@@ -114,7 +139,9 @@ class Load:
                 return browser.post("/en/inputs/new", data=data)
 
         sent = send()
-        receipt = sent.headers.get("Location", "").rsplit("/", 1)[-1] if sent.status_code == 303 else None
+        receipt = (
+            sent.headers.get("Location", "").rsplit("/", 1)[-1] if sent.status_code == 303 else None
+        )
         if sent.status_code == 503:
             assert sent.headers.get("Retry-After"), "a 503 without Retry-After"
             assert 'name="text"' in sent.text, "the form was not shown again"
@@ -122,13 +149,25 @@ class Load:
 
     def _api(self) -> tuple[Any, Callable[[], httpx.Response] | None, str | None]:
         key = uuid.uuid4().hex
-        body = {"review": "escwa", "stakeholder_group": "youth", "country": "JO", "age_group": "18_24",
-                "gender": "woman", "theme": "priorities_gaps", "objectives": [3, 5],
-                "text": input_answers()["text"], "consent_store": True, "consent_quote": True, "locale": "en"}  # fmt: skip
+        body = {
+            "review": "escwa",
+            "stakeholder_group": "youth",
+            "country": "JO",
+            "age_group": "18_24",
+            "gender": "woman",
+            "theme": "priorities_gaps",
+            "objectives": [3, 5],
+            "text": input_answers()["text"],
+            "consent_store": True,
+            "consent_quote": True,
+            "locale": "en",
+        }
         headers = {"Authorization": f"Bearer {self.api_token}", "Idempotency-Key": key}
 
         def send() -> httpx.Response:
-            return httpx.post(f"{self.base_url}/api/v1/submissions", json=body, headers=headers, timeout=30)
+            return httpx.post(
+                f"{self.base_url}/api/v1/submissions", json=body, headers=headers, timeout=30
+            )
 
         sent = send()
         receipt = sent.json().get("receipt") if sent.status_code in (200, 201) else None

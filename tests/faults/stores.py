@@ -49,32 +49,76 @@ class FormCase:
 
 
 FORMS = {
-    "input": FormCase("input", "submission", "/inputs/new", {
-        "review": "eca", "stakeholder_group": "diaspora", "country": "SD", "age_group": "25_34",
-        "gender": "other", "theme": "governance", "objectives": ["2", "7", "16"],
-        "text": "نحتاج إلى طرق آمنة وقانونية للهجرة، ومعلومات واضحة قبل السفر.\nSecond line: Ωmega 移民.",
-        "contact_email": EMAIL, "consent_store": "on", "consent_quote": "on",
-    }),
-    "pledge": FormCase("pledge", "pledge", "/pledges/new", {
-        "organisation": "Союз мигрантов Ташкента", "stakeholder_group": "trade_union", "country": "UZ",
-        "review": "unece", "title": "Обещание: ясные договоры", "objectives": ["6", "18", "22"],
-        "text": "Мы обещаем к 2027 году: контракты на родном языке каждого работника, без сборов.",
-        "contact_email": EMAIL, "consent_store": "on",
-    }),
-    "practice": FormCase("practice", "practice", "/practices/new", {
-        "title": "移民信息中心 · Centre d'accueil", "objectives": ["3", "15"], "countries": ["CN", "MN", "VN"],
-        "description": "我们在三个国家开设了信息中心，为出发前的移民提供关于正规途径、权利和服务的免费咨询。"
-                       " Résultats : 4 000 personnes conseillées.",
-        "organisation": "Réseau Ωméga", "partners": "Ассоциация «Путь», 移民之家", "link": "https://practice.example.net/ωmega",
-        "review": "escap", "contact_email": EMAIL, "consent_store": "on",
-    }),
-    "registration": FormCase("registration", "registration", "/reviews/escwa/register", {
-        "name": "أمل حداد", "organisation": "جمعية الأمل", "stakeholder_group": "civil_society", "country": "SD",
-        "contact_email": EMAIL, "attendance_mode": "in_person",
-        "accessibility_needs": "ترجمة إلى لغة الإشارة العربية، ومدخل بلا درج.", "travel_support": "on",
-        "travel_reason": "لا تغطي منظمتنا تكاليف السفر من الخرطوم.", "consent_store": "on",
-    }),
-}  # fmt: skip
+    "input": FormCase(
+        "input",
+        "submission",
+        "/inputs/new",
+        {
+            "review": "eca",
+            "stakeholder_group": "diaspora",
+            "country": "SD",
+            "age_group": "25_34",
+            "gender": "other",
+            "theme": "governance",
+            "objectives": ["2", "7", "16"],
+            "text": "نحتاج إلى طرق آمنة وقانونية للهجرة، ومعلومات واضحة قبل السفر.\nSecond line: Ωmega 移民.",
+            "contact_email": EMAIL,
+            "consent_store": "on",
+            "consent_quote": "on",
+        },
+    ),
+    "pledge": FormCase(
+        "pledge",
+        "pledge",
+        "/pledges/new",
+        {
+            "organisation": "Союз мигрантов Ташкента",
+            "stakeholder_group": "trade_union",
+            "country": "UZ",
+            "review": "unece",
+            "title": "Обещание: ясные договоры",
+            "objectives": ["6", "18", "22"],
+            "text": "Мы обещаем к 2027 году: контракты на родном языке каждого работника, без сборов.",
+            "contact_email": EMAIL,
+            "consent_store": "on",
+        },
+    ),
+    "practice": FormCase(
+        "practice",
+        "practice",
+        "/practices/new",
+        {
+            "title": "移民信息中心 · Centre d'accueil",
+            "objectives": ["3", "15"],
+            "countries": ["CN", "MN", "VN"],
+            "description": "我们在三个国家开设了信息中心，为出发前的移民提供关于正规途径、权利和服务的免费咨询。"
+            " Résultats : 4 000 personnes conseillées.",
+            "organisation": "Réseau Ωméga",
+            "partners": "Ассоциация «Путь», 移民之家",
+            "link": "https://practice.example.net/ωmega",
+            "review": "escap",
+            "contact_email": EMAIL,
+            "consent_store": "on",
+        },
+    ),
+    "registration": FormCase(
+        "registration",
+        "registration",
+        "/reviews/escwa/register",
+        {
+            "name": "أمل حداد",
+            "organisation": "جمعية الأمل",
+            "stakeholder_group": "civil_society",
+            "country": "SD",
+            "contact_email": EMAIL,
+            "attendance_mode": "in_person",
+            "accessibility_needs": "ترجمة إلى لغة الإشارة العربية، ومدخل بلا درج.",
+            "travel_support": "on",
+            "travel_reason": "لا تغطي منظمتنا تكاليف السفر من الخرطوم.",
+            "consent_store": "on",
+        },
+    ),
+}
 
 
 @dataclass
@@ -121,8 +165,11 @@ def _built(
     fault: Callable[[], AbstractContextManager[None]],
     settings: dict[str, Any],
 ) -> Iterator[OutageApp]:
-    runtime = build_runtime(Settings(database_url=url, instance_path=tmp_path / "instance", secret_key=SECRET,
-                                     **settings))  # fmt: skip
+    runtime = build_runtime(
+        Settings(
+            database_url=url, instance_path=tmp_path / "instance", secret_key=SECRET, **settings
+        )
+    )
     upgrade(runtime.engine)
     app = create_app(runtime=runtime)
     app.config.update(TESTING=True)

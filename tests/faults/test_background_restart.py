@@ -54,8 +54,12 @@ def store(private_postgres: PrivatePostgres) -> Iterator[str]:
 
 @pytest.fixture
 def private_runtime(store: str, smtp: SmtpServer, tmp_path) -> Iterator[Runtime]:  # type: ignore[no-untyped-def]
-    settings = Settings(database_url=store, secret_key="one-key-for-every-process", smtp_url=smtp.url,
-                        instance_path=tmp_path / "instance")  # fmt: skip
+    settings = Settings(
+        database_url=store,
+        secret_key="one-key-for-every-process",
+        smtp_url=smtp.url,
+        instance_path=tmp_path / "instance",
+    )
     runtime = build_runtime(settings)
     upgrade(runtime.engine)
     yield runtime
@@ -63,11 +67,25 @@ def private_runtime(store: str, smtp: SmtpServer, tmp_path) -> Iterator[Runtime]
 
 
 @pytest.mark.parametrize("mode", ["fast", "immediate"])
-def test_the_scheduler_sends_the_next_digest_after_a_restart(mode, private_postgres, private_runtime, smtp, caplog):
+def test_the_scheduler_sends_the_next_digest_after_a_restart(
+    mode, private_postgres, private_runtime, smtp, caplog
+):
     runtime = private_runtime
-    subscription = subscribe(runtime.engine, reviews=["escwa"], cron="* * * * *", timezone="UTC", locale="en",
-                             slack_channel=None, emails=["digests@example.org"], actor="test")  # fmt: skip
-    leadership, senders, outage = Leadership(runtime.engine), default_senders(runtime), StoreOutage("scheduler tick")
+    subscription = subscribe(
+        runtime.engine,
+        reviews=["escwa"],
+        cron="* * * * *",
+        timezone="UTC",
+        locale="en",
+        slack_channel=None,
+        emails=["digests@example.org"],
+        actor="test",
+    )
+    leadership, senders, outage = (
+        Leadership(runtime.engine),
+        default_senders(runtime),
+        StoreOutage("scheduler tick"),
+    )
 
     def minute(n: int) -> int:  # the tick as APScheduler runs it, n minutes after subscribing
         now = subscription.created_at + timedelta(minutes=n, seconds=1)
@@ -103,16 +121,26 @@ def telegram_api() -> Iterator[FakeBotApi]:
 
 
 @pytest.mark.parametrize("mode", ["fast", "immediate"])
-def test_a_broadcast_waits_through_a_restart_and_finishes(mode, private_postgres, private_runtime, telegram_api,
-                                                          tmp_path):  # fmt: skip
+def test_a_broadcast_waits_through_a_restart_and_finishes(
+    mode, private_postgres, private_runtime, telegram_api, tmp_path
+):
     runtime = private_runtime
     people = _people(runtime.service, runtime, range(72_001, 72_151))
-    env = clean_env(INTAKE_DATABASE_URL=runtime.settings.database_url, INTAKE_SECRET_KEY=runtime.settings.secret_key,
-                    INTAKE_TELEGRAM_TOKEN=TOKEN, INTAKE_TELEGRAM_API_URL=telegram_api.base_url)  # fmt: skip
+    env = clean_env(
+        INTAKE_DATABASE_URL=runtime.settings.database_url,
+        INTAKE_SECRET_KEY=runtime.settings.secret_key,
+        INTAKE_TELEGRAM_TOKEN=TOKEN,
+        INTAKE_TELEGRAM_API_URL=telegram_api.base_url,
+    )
     log = tmp_path / "broadcast.log"
     with log.open("w") as sink:
-        process = subprocess.Popen([*GCM_INTAKE, "broadcast", *_message_files(tmp_path), "--yes"], cwd=tmp_path,
-                                   env=env, stdout=sink, stderr=subprocess.STDOUT)  # fmt: skip
+        process = subprocess.Popen(
+            [*GCM_INTAKE, "broadcast", *_message_files(tmp_path), "--yes"],
+            cwd=tmp_path,
+            env=env,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+        )
     try:
         deadline = time.monotonic() + 60
         while sum(telegram_api.messages_per_chat().values()) < 15:

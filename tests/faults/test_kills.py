@@ -52,8 +52,12 @@ WITHIN = 60  # seconds: "back within a minute", as the README promises
 
 
 def _env(database_url: str, **extra: str) -> dict[str, str]:
-    return clean_env(INTAKE_DATABASE_URL=database_url, INTAKE_SECRET_KEY="one-key-for-every-process",
-                     INTAKE_RATELIMIT_ENABLED="false", **extra)  # fmt: skip
+    return clean_env(
+        INTAKE_DATABASE_URL=database_url,
+        INTAKE_SECRET_KEY="one-key-for-every-process",
+        INTAKE_RATELIMIT_ENABLED="false",
+        **extra,
+    )
 
 
 def _workers(master: subprocess.Popen) -> list[int]:  # type: ignore[type-arg]
@@ -96,8 +100,13 @@ def _waiting_on_the_lock(database_url: str) -> bool:
         return True
     engine = make_engine(database_url)
     try:
-        return bool(_rows(engine, "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
-                                  " AND query ILIKE '%submission%'")[0][0])  # fmt: skip
+        return bool(
+            _rows(
+                engine,
+                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+                " AND query ILIKE '%submission%'",
+            )[0][0]
+        )
     finally:
         engine.dispose()
 
@@ -114,7 +123,9 @@ def _receipt(response: httpx.Response) -> str:
     return response.headers["Location"].rsplit("/", 1)[-1]
 
 
-def test_a_worker_killed_mid_request_loses_nothing_and_stores_the_resent_form_once(database_url, tmp_path):
+def test_a_worker_killed_mid_request_loses_nothing_and_stores_the_resent_form_once(
+    database_url, tmp_path
+):
     env = _env(database_url)
     migrate(env, tmp_path)
     with ExitStack() as stack:
@@ -136,10 +147,15 @@ def test_a_worker_killed_mid_request_loses_nothing_and_stores_the_resent_form_on
             sending.join(timeout=60)
         assert isinstance(answered[0], httpx.TransportError), answered  # the browser got no answer
 
-        _wait(lambda: len(set(_workers(server.process)) - set(old)) == 2, "gunicorn did not start new workers")
+        _wait(
+            lambda: len(set(_workers(server.process)) - set(old)) == 2,
+            "gunicorn did not start new workers",
+        )
         _wait(lambda: _healthy(server), "the new workers do not answer")
         again = _receipt(browser.post("/en/inputs/new", data=answers))  # the person sends it again
-        assert _receipt(browser.post("/en/inputs/new", data=answers)) == again  # and once more: the same
+        assert (
+            _receipt(browser.post("/en/inputs/new", data=answers)) == again
+        )  # and once more: the same
         log = server.output()
 
     engine = make_engine(database_url)
@@ -147,7 +163,9 @@ def test_a_worker_killed_mid_request_loses_nothing_and_stores_the_resent_form_on
         stored = [r.receipt for r in _rows(engine, "SELECT receipt FROM submission")]
     finally:
         engine.dispose()
-    assert sorted(stored) == sorted([*before, again])  # nothing acknowledged lost, the resent form once
+    assert sorted(stored) == sorted(
+        [*before, again]
+    )  # nothing acknowledged lost, the resent form once
     assert "Traceback" not in log.replace("Perhaps out of memory?", "")
 
 
@@ -188,7 +206,9 @@ class _StallingSmtp:
     def url(self) -> str:
         return f"smtp://127.0.0.1:{self.controller.port}?from=digests%40gcm.example"
 
-    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:  # noqa: N802
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, options: Any
+    ) -> str:  # noqa: N802
         if not self.stalled.is_set():
             self.stalled.set()
             while not self.release.is_set():  # the sender is killed meanwhile
@@ -204,7 +224,9 @@ class _StallingSmtp:
 @contextmanager
 def _scheduler(env: dict[str, str], cwd: Path, name: str) -> Iterator[subprocess.Popen]:  # type: ignore[type-arg]
     with (cwd / f"{name}.log").open("w") as sink:
-        process = subprocess.Popen([*GCM_INTAKE, "scheduler"], cwd=cwd, env=env, stdout=sink, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            [*GCM_INTAKE, "scheduler"], cwd=cwd, env=env, stdout=sink, stderr=subprocess.STDOUT
+        )
     try:
         yield process
     finally:
@@ -221,19 +243,39 @@ def test_a_scheduler_killed_mid_digest_sends_that_period_once(back_by, database_
     smtp.controller.start()
     env = _env(database_url, INTAKE_SMTP_URL=smtp.url)
     migrate(env, tmp_path)
-    subscribed = subprocess.run([*GCM_INTAKE, "digest", "subscribe", "--review", "escwa", "--cadence", "*/5 * * * *",
-                                 "--email", "digests@example.org"], env=env, cwd=tmp_path, capture_output=True,
-                                text=True, timeout=60)  # fmt: skip
+    subscribed = subprocess.run(
+        [
+            *GCM_INTAKE,
+            "digest",
+            "subscribe",
+            "--review",
+            "escwa",
+            "--cadence",
+            "*/5 * * * *",
+            "--email",
+            "digests@example.org",
+        ],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert subscribed.returncode == 0, subscribed.stderr
     engine = make_engine(database_url)
     try:
-        with engine.begin() as connection:  # subscribed a while ago: a period is due at the first tick
-            connection.execute(text("UPDATE digest_subscription SET created_at = :at"),
-                               {"at": utcnow() - timedelta(minutes=7)})  # fmt: skip
+        # subscribed a while ago: a period is due at the first tick
+        with engine.begin() as connection:
+            connection.execute(
+                text("UPDATE digest_subscription SET created_at = :at"),
+                {"at": utcnow() - timedelta(minutes=7)},
+            )
         with ExitStack() as stack:
             first = stack.enter_context(_scheduler(env, tmp_path, "first"))
             _wait(smtp.stalled.is_set, "the scheduler never sent the digest")
-            assert [r.status for r in _rows(engine, "SELECT status FROM digest_delivery")] == ["sending"]
+            assert [r.status for r in _rows(engine, "SELECT status FROM digest_delivery")] == [
+                "sending"
+            ]
             if back_by == "standby":
                 stack.enter_context(_scheduler(env, tmp_path, "second"))
                 _wait(lambda: "stands by" in (tmp_path / "second.log").read_text(), "no standby")
@@ -244,9 +286,16 @@ def test_a_scheduler_killed_mid_digest_sends_that_period_once(back_by, database_
             if back_by == "restart":
                 stack.enter_context(_scheduler(env, tmp_path, "second"))  # as systemd restarts it
             _wait(lambda: smtp.accepted, f"the digest was not sent within a minute by a {back_by}")
-            _wait(lambda: [r.status for r in _rows(engine, "SELECT status FROM digest_delivery")] == ["sent"],
-                  "the period is not marked sent")  # fmt: skip
-            assert time.monotonic() - killed < WITHIN  # a standby takes over at its next tick (TICK_SECONDS)
+            _wait(
+                lambda: (
+                    [r.status for r in _rows(engine, "SELECT status FROM digest_delivery")]
+                    == ["sent"]
+                ),
+                "the period is not marked sent",
+            )
+            assert (
+                time.monotonic() - killed < WITHIN
+            )  # a standby takes over at its next tick (TICK_SECONDS)
         log = (tmp_path / "second.log").read_text()
     finally:
         engine.dispose()
@@ -264,47 +313,80 @@ class _StallingBotApi(FakeBotApi):
         self.stalled, self.release = threading.Event(), threading.Event()
 
     def answer(self, method: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
-        if method == "sendMessage" and str(params.get("chat_id")) == self.chat and not self.stalled.is_set():
+        if (
+            method == "sendMessage"
+            and str(params.get("chat_id")) == self.chat
+            and not self.stalled.is_set()
+        ):
             self.stalled.set()
-            self.release.wait(timeout=60)  # its sender is killed meanwhile; Telegram may still deliver it
+            self.release.wait(
+                timeout=60
+            )  # its sender is killed meanwhile; Telegram may still deliver it
         return super().answer(method, params)
 
 
-def test_the_reply_sender_killed_mid_send_is_replaced_and_the_replies_go_out(database_url, tmp_path):
+def test_the_reply_sender_killed_mid_send_is_replaced_and_the_replies_go_out(
+    database_url, tmp_path
+):
     api = _StallingBotApi().start()
-    env = _env(database_url, INTAKE_TELEGRAM_TOKEN=TOKEN, INTAKE_TELEGRAM_API_URL=api.base_url,
-               INTAKE_TELEGRAM_WEBHOOK_SECRET=WEBHOOK_SECRET, INTAKE_TELEGRAM_REPLY_RATE="1000")  # fmt: skip
+    env = _env(
+        database_url,
+        INTAKE_TELEGRAM_TOKEN=TOKEN,
+        INTAKE_TELEGRAM_API_URL=api.base_url,
+        INTAKE_TELEGRAM_WEBHOOK_SECRET=WEBHOOK_SECRET,
+        INTAKE_TELEGRAM_REPLY_RATE="1000",
+    )
     migrate(env, tmp_path)
     engine = make_engine(database_url)
     first, second = TelegramUser(7_200_001), TelegramUser(7_200_002)
     try:
         with ExitStack() as stack:
             server = stack.enter_context(deployed(env, tmp_path, "-w", "2", name="gunicorn"))
-            _webhook(server, first.text("/start"))  # a worker builds the channel and takes the reply lease
-            _wait(lambda: api.messages_per_chat()[str(first.user_id)] >= 1, "no reply to the first chat")
+            _webhook(
+                server, first.text("/start")
+            )  # a worker builds the channel and takes the reply lease
+            _wait(
+                lambda: api.messages_per_chat()[str(first.user_id)] >= 1,
+                "no reply to the first chat",
+            )
             stack.enter_context(_scheduler(env, tmp_path, "scheduler"))  # its sender stands by
             holder = _rows(engine, "SELECT holder FROM lease WHERE name = 'telegram-replies'")[0][0]
             api.chat = str(second.user_id)
-            _webhook(server, second.text("/start"))  # two replies queued: a greeting, then the questions
+            _webhook(
+                server, second.text("/start")
+            )  # two replies queued: a greeting, then the questions
             _webhook(server, second.text("/help"))
             _wait(api.stalled.is_set, "the reply was never sent")
-            os.kill(int(holder.split(":")[1]), signal.SIGKILL)  # the worker holding the lease, mid-call
+            os.kill(
+                int(holder.split(":")[1]), signal.SIGKILL
+            )  # the worker holding the lease, mid-call
             killed = time.monotonic()
             api.release.set()
-            _wait(lambda: not _rows(engine, "SELECT id FROM chat_reply"), "queued replies were not sent within a minute")
+            _wait(
+                lambda: not _rows(engine, "SELECT id FROM chat_reply"),
+                "queued replies were not sent within a minute",
+            )
             assert time.monotonic() - killed < WITHIN
-            new_holder = _rows(engine, "SELECT holder FROM lease WHERE name = 'telegram-replies'")[0][0]
+            new_holder = _rows(engine, "SELECT holder FROM lease WHERE name = 'telegram-replies'")[
+                0
+            ][0]
             assert new_holder != holder
     finally:
         engine.dispose()
         api.stop()
     texts = [p["text"] for p in api.sent() if str(p["chat_id"]) == str(second.user_id)]
     distinct = list(dict.fromkeys(texts))
-    assert len(distinct) >= 2 and any("/mydata" in t for t in distinct)  # every reply arrived, in order
+    assert len(distinct) >= 2 and any(
+        "/mydata" in t for t in distinct
+    )  # every reply arrived, in order
     assert len(texts) - len(distinct) <= 1  # at most the one in flight twice
 
 
 def _webhook(server: Server, update: dict[str, Any]) -> None:
-    response = httpx.post(f"{server.url}/telegram/webhook", json=update, timeout=30,
-                          headers={"X-Telegram-Bot-Api-Secret-Token": WEBHOOK_SECRET})  # fmt: skip
+    response = httpx.post(
+        f"{server.url}/telegram/webhook",
+        json=update,
+        timeout=30,
+        headers={"X-Telegram-Bot-Api-Secret-Token": WEBHOOK_SECRET},
+    )
     assert response.status_code == 200, (response.status_code, response.text[:300])

@@ -36,13 +36,23 @@ MAYBE_SENT = [pytest.param(TIMEOUT, id="timeout"), pytest.param(RESET, id="reset
 
 
 def _send(runtime, api: FakeBotApi, broadcast_id: int, policy: Policy, **options):  # type: ignore[no-untyped-def]
-    return send_broadcast(runtime.engine, runtime.keys, token=TOKEN, base_url=api.base_url, broadcast_id=broadcast_id,
-                          limits=TelegramLimits().scaled(FAST), policy=policy, read_timeout=CLIENT_TIMEOUT,
-                          **options)  # fmt: skip
+    return send_broadcast(
+        runtime.engine,
+        runtime.keys,
+        token=TOKEN,
+        base_url=api.base_url,
+        broadcast_id=broadcast_id,
+        limits=TelegramLimits().scaled(FAST),
+        policy=policy,
+        read_timeout=CLIENT_TIMEOUT,
+        **options,
+    )
 
 
 def _received(api: FakeBotApi) -> int:
-    return sum(MESSAGE in params["text"] for params in api.sent() if str(params["chat_id"]) == str(PERSON))
+    return sum(
+        MESSAGE in params["text"] for params in api.sent() if str(params["chat_id"]) == str(PERSON)
+    )
 
 
 def _status(runtime) -> str:  # type: ignore[no-untyped-def]
@@ -61,8 +71,9 @@ def test_a_recipient_is_reached_once_when_the_bot_api_is_back(service, runtime, 
 
 
 @pytest.mark.parametrize("fault", CERTAINLY_NOT_SENT)
-def test_a_recipient_failing_past_the_deadline_is_recorded_for_staff_and_never_sent(service, runtime, bot_api,
-                                                                                     fault, monkeypatch):  # fmt: skip
+def test_a_recipient_failing_past_the_deadline_is_recorded_for_staff_and_never_sent(
+    service, runtime, bot_api, fault, monkeypatch
+):
     _people(service, runtime, range(PERSON, PERSON + 1))
     created = _create(runtime)
     bot_api.fail_next("sendMessage", fault, retry_after=1, times=1000)
@@ -79,8 +90,9 @@ def test_a_recipient_failing_past_the_deadline_is_recorded_for_staff_and_never_s
 
 @pytest.mark.parametrize("delivered", [False, True], ids=["lost", "arrived"])
 @pytest.mark.parametrize("fault", MAYBE_SENT)
-def test_a_call_that_may_have_arrived_is_not_repeated_but_shown_to_staff(service, runtime, bot_api, fault,
-                                                                          delivered, monkeypatch):  # fmt: skip
+def test_a_call_that_may_have_arrived_is_not_repeated_but_shown_to_staff(
+    service, runtime, bot_api, fault, delivered, monkeypatch
+):
     _people(service, runtime, range(PERSON, PERSON + 1))
     created = _create(runtime)
     bot_api.fail_next("sendMessage", fault, delivered=delivered)

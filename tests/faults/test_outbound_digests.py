@@ -36,10 +36,17 @@ slack_api = outbound.slack_api  # the fixture, with answers held past the client
 
 CREATED = datetime(2026, 11, 30, 12, tzinfo=UTC)
 START = datetime(2026, 12, 1, 9, tzinfo=UTC)  # the first daily digest (08:00 UTC) is due
-TICK = timedelta(minutes=31)  # longer than the digest policies' cap: every retry is due at the next tick
-POLICIES_1H = {kind: replace(POLICIES[kind], deadline=timedelta(hours=1)) for kind in (Kind.DIGEST, Kind.EMAIL)}
-SMTP_FAULTS = [pytest.param("451 4.3.0 Try again later", id="4xx"), pytest.param(HOLD, id="timeout"),
-               pytest.param(DROP, id="dropped")]  # fmt: skip
+TICK = timedelta(
+    minutes=31
+)  # longer than the digest policies' cap: every retry is due at the next tick
+POLICIES_1H = {
+    kind: replace(POLICIES[kind], deadline=timedelta(hours=1)) for kind in (Kind.DIGEST, Kind.EMAIL)
+}
+SMTP_FAULTS = [
+    pytest.param("451 4.3.0 Try again later", id="4xx"),
+    pytest.param(HOLD, id="timeout"),
+    pytest.param(DROP, id="dropped"),
+]
 
 
 @pytest.fixture
@@ -51,12 +58,26 @@ def smtp() -> Iterator[SmtpServer]:
 
 @pytest.fixture
 def digest_runtime(settings, runtime, slack_api, smtp):  # type: ignore[no-untyped-def]
-    configured = build_runtime(settings.model_copy(update={
-        "slack_bot_token": BOT_TOKEN, "slack_signing_secret": "s", "slack_api_url": slack_api.base_url,
-        "smtp_url": smtp.url}))  # fmt: skip
-    subscription = subscribe(configured.engine, reviews=["escwa"], cron=cadence_to_cron("daily", "08:00"),
-                             timezone="UTC", locale="en", slack_channel="CDIGEST", emails=["organiser@un.example"],
-                             actor="test")  # fmt: skip
+    configured = build_runtime(
+        settings.model_copy(
+            update={
+                "slack_bot_token": BOT_TOKEN,
+                "slack_signing_secret": "s",
+                "slack_api_url": slack_api.base_url,
+                "smtp_url": smtp.url,
+            }
+        )
+    )
+    subscription = subscribe(
+        configured.engine,
+        reviews=["escwa"],
+        cron=cadence_to_cron("daily", "08:00"),
+        timezone="UTC",
+        locale="en",
+        slack_channel="CDIGEST",
+        emails=["organiser@un.example"],
+        actor="test",
+    )
     with Session(configured.engine) as session:
         row = session.get_one(DigestSubscription, subscription.id)
         row.created_at = CREATED
@@ -68,8 +89,10 @@ def digest_runtime(settings, runtime, slack_api, smtp):  # type: ignore[no-untyp
 
 def _ticks(runtime, count: int, *, first: int = 0) -> int:  # type: ignore[no-untyped-def]
     senders = default_senders(runtime, timeout=1)
-    return sum(send_due_digests(runtime.engine, senders, now=START + n * TICK, policies=POLICIES_1H)
-               for n in range(first, first + count))  # fmt: skip
+    return sum(
+        send_due_digests(runtime.engine, senders, now=START + n * TICK, policies=POLICIES_1H)
+        for n in range(first, first + count)
+    )
 
 
 def _slack_digests(api: FakeSlackApi) -> int:
@@ -83,8 +106,11 @@ def _statuses(runtime) -> list[str]:  # type: ignore[no-untyped-def]
 
 @pytest.mark.parametrize("fault", HTTP_FAULTS)
 def test_a_slack_digest_goes_once_when_slack_is_back_and_the_email_is_not_sent_again(
-    digest_runtime, slack_api, smtp, fault,
-):  # fmt: skip
+    digest_runtime,
+    slack_api,
+    smtp,
+    fault,
+):
     slack_api.fail_next("chat.postMessage", fault, retry_after=1, times=2)
     assert _ticks(digest_runtime, 4) == 1
     assert _slack_digests(slack_api) == 1 and len(smtp.messages) == 1
@@ -92,7 +118,9 @@ def test_a_slack_digest_goes_once_when_slack_is_back_and_the_email_is_not_sent_a
 
 
 @pytest.mark.parametrize("fault", SMTP_FAULTS)
-def test_an_email_digest_goes_once_when_the_smtp_server_is_back(digest_runtime, slack_api, smtp, fault):
+def test_an_email_digest_goes_once_when_the_smtp_server_is_back(
+    digest_runtime, slack_api, smtp, fault
+):
     smtp.fail_next(fault, times=2)
     assert _ticks(digest_runtime, 4) == 1
     assert len(smtp.messages) == 1 and _slack_digests(slack_api) == 1
@@ -100,34 +128,52 @@ def test_an_email_digest_goes_once_when_the_smtp_server_is_back(digest_runtime, 
 
 
 @pytest.mark.parametrize("server", ["slack", "smtp"])
-def test_a_digest_whose_answer_was_lost_arrives_at_most_twice(digest_runtime, slack_api, smtp, server):
+def test_a_digest_whose_answer_was_lost_arrives_at_most_twice(
+    digest_runtime, slack_api, smtp, server
+):
     if server == "slack":
         slack_api.fail_next("chat.postMessage", TIMEOUT, delivered=True)
     else:
         smtp.fail_next(HOLD, delivered=True)
     assert _ticks(digest_runtime, 3) == 1
-    assert (_slack_digests(slack_api), len(smtp.messages)) == ((2, 1) if server == "slack" else (1, 2))
+    assert (_slack_digests(slack_api), len(smtp.messages)) == (
+        (2, 1) if server == "slack" else (1, 2)
+    )
 
 
 @pytest.mark.parametrize("fault", HTTP_FAULTS)
 def test_a_slack_digest_failing_past_its_deadline_is_recorded_for_staff_and_never_sent(
-    digest_runtime, slack_api, smtp, fault, monkeypatch,
-):  # fmt: skip
+    digest_runtime,
+    slack_api,
+    smtp,
+    fault,
+    monkeypatch,
+):
     slack_api.fail_next("chat.postMessage", fault, retry_after=1, times=1000)
     assert _ticks(digest_runtime, 4) == 0  # 93 minutes: past the hour
     slack_api.heal()
     (failure,) = given_up(digest_runtime)
-    assert failure.kind == "digest" and failure.ref.startswith("subscription:") and failure.attempts >= 2
+    assert (
+        failure.kind == "digest"
+        and failure.ref.startswith("subscription:")
+        and failure.attempts >= 2
+    )
     assert failure.ref in staff_see(digest_runtime, monkeypatch)
     assert _statuses(digest_runtime) == ["failed"] and len(smtp.messages) == 1  # the e-mail went
     _ticks(digest_runtime, 3, first=4)
     assert _slack_digests(slack_api) == 0 and len(smtp.messages) == 1
 
 
-@pytest.mark.parametrize("fault", [*SMTP_FAULTS, pytest.param("554 5.7.1 Refused", id="5xx-refused")])
+@pytest.mark.parametrize(
+    "fault", [*SMTP_FAULTS, pytest.param("554 5.7.1 Refused", id="5xx-refused")]
+)
 def test_an_email_digest_failing_past_its_deadline_is_recorded_for_staff_and_never_sent(
-    digest_runtime, slack_api, smtp, fault, monkeypatch,
-):  # fmt: skip
+    digest_runtime,
+    slack_api,
+    smtp,
+    fault,
+    monkeypatch,
+):
     smtp.fail_next(fault, times=1000)
     assert _ticks(digest_runtime, 4) == 0
     smtp.heal()
@@ -140,8 +186,9 @@ def test_an_email_digest_failing_past_its_deadline_is_recorded_for_staff_and_nev
     assert len(smtp.messages) == 0 and _slack_digests(slack_api) == 1
 
 
-def test_staff_have_a_refused_email_digest_sent_again_without_repeating_slack(digest_runtime, slack_api, smtp,
-                                                                               monkeypatch):  # fmt: skip
+def test_staff_have_a_refused_email_digest_sent_again_without_repeating_slack(
+    digest_runtime, slack_api, smtp, monkeypatch
+):
     from click.testing import CliRunner
 
     from intake_api.cli import main

@@ -31,14 +31,23 @@ from tests.faults.outbound import (
 slack_api = outbound.slack_api  # the fixture, with answers held past the client's timeout
 
 START = datetime(2026, 12, 1, 9, tzinfo=UTC)
-TICK = timedelta(minutes=16)  # longer than the moderation policy's cap: every retry is due at the next tick
+TICK = timedelta(
+    minutes=16
+)  # longer than the moderation policy's cap: every retry is due at the next tick
 POLICY = replace(POLICIES[Kind.MODERATION], deadline=timedelta(hours=1))
 
 
 @pytest.fixture
 def slack_runtime(settings, runtime, slack_api):  # type: ignore[no-untyped-def]
-    configured = build_runtime(settings.model_copy(update={
-        "slack_bot_token": BOT_TOKEN, "slack_signing_secret": "s", "slack_api_url": slack_api.base_url}))  # fmt: skip
+    configured = build_runtime(
+        settings.model_copy(
+            update={
+                "slack_bot_token": BOT_TOKEN,
+                "slack_signing_secret": "s",
+                "slack_api_url": slack_api.base_url,
+            }
+        )
+    )
     configured.moderation.set_review_channel(review_slug="escwa", channel_id="CMOD", actor=OPERATOR)
     yield configured
     configured.engine.dispose()
@@ -55,7 +64,9 @@ def _posts(api: FakeSlackApi, receipt: str) -> int:
 
 
 def _input(runtime) -> str:  # type: ignore[no-untyped-def]
-    return runtime.service.submit_input(input_answers(review="escwa"), channel="web", message_id="m1", locale="en").code
+    return runtime.service.submit_input(
+        input_answers(review="escwa"), channel="web", message_id="m1", locale="en"
+    ).code
 
 
 @pytest.mark.parametrize("fault", HTTP_FAULTS)
@@ -76,14 +87,19 @@ def test_a_post_whose_answer_was_lost_shows_at_most_twice(slack_runtime, slack_a
 
 
 @pytest.mark.parametrize("fault", HTTP_FAULTS)
-def test_a_post_failing_past_its_deadline_is_recorded_for_staff_and_never_posted(slack_runtime, slack_api, fault,
-                                                                                  monkeypatch):  # fmt: skip
+def test_a_post_failing_past_its_deadline_is_recorded_for_staff_and_never_posted(
+    slack_runtime, slack_api, fault, monkeypatch
+):
     receipt = _input(slack_runtime)
     slack_api.fail_next("chat.postMessage", fault, retry_after=1, times=1000)
     _ticks(slack_runtime, 6)  # 80 minutes of ticks: past the hour
     slack_api.heal()
     (failure,) = given_up(slack_runtime)
-    assert failure.kind == "moderation" and failure.ref.startswith("submission:") and failure.attempts >= 2
+    assert (
+        failure.kind == "moderation"
+        and failure.ref.startswith("submission:")
+        and failure.attempts >= 2
+    )
     assert failure.ref in staff_see(slack_runtime, monkeypatch)
     _ticks(slack_runtime, 3)
     assert _posts(slack_api, receipt) == 0

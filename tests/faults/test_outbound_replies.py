@@ -39,7 +39,9 @@ def sender(runtime, bot_api):  # type: ignore[no-untyped-def]
 
     def start(policy: Policy) -> ReplySender:
         client = BotClient(TOKEN, bot_api.base_url, read_timeout=CLIENT_TIMEOUT)
-        replies = ReplySender(ChatOutbox(runtime.engine, runtime.keys, "telegram", policy=policy), client, rate=1000)
+        replies = ReplySender(
+            ChatOutbox(runtime.engine, runtime.keys, "telegram", policy=policy), client, rate=1000
+        )
         started.append((replies.start(), client))
         return replies
 
@@ -51,7 +53,9 @@ def sender(runtime, bot_api):  # type: ignore[no-untyped-def]
 
 def _reply(replies: ReplySender, text: str) -> None:
     with write_session(replies.outbox.engine) as session:
-        replies.outbox.add(session, chat_id=CHAT, calls=[("sendMessage", {"chat_id": CHAT, "text": text})])
+        replies.outbox.add(
+            session, chat_id=CHAT, calls=[("sendMessage", {"chat_id": CHAT, "text": text})]
+        )
     replies.kick()
 
 
@@ -70,17 +74,22 @@ def test_a_reply_arrives_once_when_the_bot_api_is_back(runtime, bot_api, sender,
 
 
 def test_a_reply_whose_answer_was_lost_arrives_at_most_twice(runtime, bot_api, sender):
-    bot_api.fail_next("sendMessage", TIMEOUT, delivered=True)  # Telegram had it; its answer never came
+    bot_api.fail_next(
+        "sendMessage", TIMEOUT, delivered=True
+    )  # Telegram had it; its answer never came
     replies = sender(QUICK)
     _reply(replies, "Thank you, your input is saved.")
     replies.drain(timeout=30)
-    assert _received(bot_api) == ["Thank you, your input is saved."] * 2  # at least once, as documented
+    assert (
+        _received(bot_api) == ["Thank you, your input is saved."] * 2
+    )  # at least once, as documented
     assert given_up(runtime) == []
 
 
 @pytest.mark.parametrize("fault", HTTP_FAULTS)
-def test_a_reply_failing_past_its_deadline_is_recorded_for_staff_and_never_sent(runtime, bot_api, sender, fault,
-                                                                                 monkeypatch):  # fmt: skip
+def test_a_reply_failing_past_its_deadline_is_recorded_for_staff_and_never_sent(
+    runtime, bot_api, sender, fault, monkeypatch
+):
     bot_api.fail_next("sendMessage", fault, retry_after=1, times=1000)
     replies = sender(SHORT)
     _reply(replies, "Thank you, your input is saved.")

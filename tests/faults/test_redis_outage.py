@@ -36,9 +36,22 @@ def private_redis(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]
         pytest.skip("redis-server is not installed: no private Redis to kill")
     port = free_port()
     process = subprocess.Popen(
-        [server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", str(tmp_path)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+        [
+            server,
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(tmp_path),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     url = f"redis://127.0.0.1:{port}/0"
     for _ in range(100):
         try:
@@ -57,13 +70,19 @@ def test_forms_are_stored_while_redis_is_down(
     private_redis: tuple[str, subprocess.Popen[bytes]], database_url: str, tmp_path: Path
 ) -> None:
     url, process = private_redis
-    settings = Settings(database_url=database_url, instance_path=tmp_path / "instance",
-                        secret_key="test-secret-key-not-for-production", ratelimit_storage_url=url)  # fmt: skip
+    settings = Settings(
+        database_url=database_url,
+        instance_path=tmp_path / "instance",
+        secret_key="test-secret-key-not-for-production",
+        ratelimit_storage_url=url,
+    )
     runtime = build_runtime(settings)
     upgrade(runtime.engine)
     client = create_app(runtime=runtime).test_client()
 
-    before = submit_form(client, "/en/inputs/new", input_answers(text="Sent while Redis counts the limits."))
+    before = submit_form(
+        client, "/en/inputs/new", input_answers(text="Sent while Redis counts the limits.")
+    )
     assert before.status_code == 303
 
     process.kill()

@@ -32,7 +32,9 @@ SENDERS = 4
 
 
 @pytest.fixture
-def store(private_postgres: PrivatePostgres, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[OutageApp]:
+def store(
+    private_postgres: PrivatePostgres, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[OutageApp]:
     with outage_app("postgresql-stopped", tmp_path, monkeypatch, private_postgres) as built:
         yield built
 
@@ -42,7 +44,9 @@ class Person:
 
     def __init__(self, store: OutageApp, number: int) -> None:
         self.client = store.app.test_client()
-        self.client.environ_base["REMOTE_ADDR"] = f"192.0.2.{number + 1}"  # each their own rate limit
+        self.client.environ_base["REMOTE_ADDR"] = (
+            f"192.0.2.{number + 1}"  # each their own rate limit
+        )
         self.url = "/en/inputs/new"
         self.unsent: list[Any] = []  # forms answered 503, re-shown: to send again
 
@@ -66,7 +70,9 @@ def test_a_restart_under_load_fails_no_request_after_it_and_every_form_is_stored
 ) -> None:
     people = [Person(store, n) for n in range(SENDERS)]
     with ThreadPoolExecutor(SENDERS) as pool:
-        assert set(pool.map(lambda person: person.send_new(), people)) == {303}  # the pool now holds connections
+        assert set(pool.map(lambda person: person.send_new(), people)) == {
+            303
+        }  # the pool now holds connections
         private_postgres.restart(mode)  # while nobody sends: every pooled connection is stale
         assert list(pool.map(lambda person: person.send_new(), people)) == [303] * SENDERS
 
@@ -130,11 +136,15 @@ def test_a_store_that_never_answers_is_a_503_with_the_form_after_the_connect_tim
     from intake_api.settings import Settings
 
     url = f"postgresql://postgres@127.0.0.1:{black_hole}/hung?connect_timeout=2"
-    runtime = build_runtime(Settings(database_url=url, instance_path=tmp_path / "instance", secret_key=SECRET))
+    runtime = build_runtime(
+        Settings(database_url=url, instance_path=tmp_path / "instance", secret_key=SECRET)
+    )
     try:
         client = create_app(runtime=runtime).test_client()
         form = read_page(client.get("/ar/practices/new").get_data(as_text=True)).post_form()
-        answer = client.post("/ar/practices/new", data={**dict(form.values), **FORMS["practice"].typed})
+        answer = client.post(
+            "/ar/practices/new", data={**dict(form.values), **FORMS["practice"].typed}
+        )
         assert answer.status_code == 503
         assert answer.headers["Retry-After"] == str(RETRY_AFTER_SECONDS)
         page = read_page(answer.get_data(as_text=True))

@@ -27,7 +27,10 @@ pytestmark = pytest.mark.slow
 
 SPEC = OpenAPI.from_dict(openapi_document())
 NEW_INPUT = {key: value for key, value in input_answers().items() if value != ""} | {
-    "consent_store": True, "consent_quote": True, "objectives": [3, 5]}  # fmt: skip
+    "consent_store": True,
+    "consent_quote": True,
+    "objectives": [3, 5],
+}
 
 # Every operation of the document, with what a partner system would send. The operation's
 # path placeholders: {input} an input's receipt, {pledge} a pledge's.
@@ -35,9 +38,17 @@ CALLS: dict[str, tuple[str, str, dict[str, Any] | None]] = {
     "listSubmissions": ("get", "/submissions?review=escwa", None),
     "createSubmission": ("post", "/submissions", NEW_INPUT),
     "getSubmission": ("get", "/submissions/{input}", None),
-    "updateSubmission": ("patch", "/submissions/{input}", {"status": "reviewed", "objectives": [7]}),
+    "updateSubmission": (
+        "patch",
+        "/submissions/{input}",
+        {"status": "reviewed", "objectives": [7]},
+    ),
     "eraseRecord": ("delete", "/submissions/{pledge}", None),
-    "withdrawConsent": ("post", "/submissions/{input}/consents", {"consent": "quote", "granted": False}),
+    "withdrawConsent": (
+        "post",
+        "/submissions/{input}/consents",
+        {"consent": "quote", "granted": False},
+    ),
     "reviewStats": ("get", "/reviews/escwa/stats", None),
     "reviewReport": ("get", "/reviews/escwa/report?format=md", None),
     "exportSubmissions": ("get", "/exports/submissions?review=escwa", None),
@@ -47,7 +58,13 @@ CALLS: dict[str, tuple[str, str, dict[str, Any] | None]] = {
 }
 WRITES = ("createSubmission", "updateSubmission", "eraseRecord", "withdrawConsent")
 # Reads of personal data are audited: with no audit entry written, there is no read either.
-AUDITED_READS = ("listSubmissions", "getSubmission", "reviewReport", "exportSubmissions", "listRegistrations")
+AUDITED_READS = (
+    "listSubmissions",
+    "getSubmission",
+    "reviewReport",
+    "exportSubmissions",
+    "listRegistrations",
+)
 
 
 class _Answered(WerkzeugOpenAPIRequest):
@@ -59,14 +76,22 @@ class _Answered(WerkzeugOpenAPIRequest):
 
 
 @pytest.fixture(params=OUTAGES)
-def store(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[OutageApp]:
-    server = request.getfixturevalue("private_postgres") if request.param.startswith("postgresql") else None
+def store(
+    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[OutageApp]:
+    server = (
+        request.getfixturevalue("private_postgres")
+        if request.param.startswith("postgresql")
+        else None
+    )
     with outage_app(request.param, tmp_path, monkeypatch, server) as built:
         yield built
 
 
 def test_every_operation_of_the_document_is_called():
-    documented = {op["operationId"] for path in openapi_document()["paths"].values() for op in path.values()}
+    documented = {
+        op["operationId"] for path in openapi_document()["paths"].values() for op in path.values()
+    }
     assert documented == set(CALLS)
 
 
@@ -74,30 +99,48 @@ def test_every_operation_declares_the_503_with_retry_after():
     document = openapi_document()
     for path in document["paths"].values():
         for operation in path.values():
-            assert operation["responses"]["503"] == {"$ref": "#/components/responses/StoreUnavailable"}
+            assert operation["responses"]["503"] == {
+                "$ref": "#/components/responses/StoreUnavailable"
+            }
     unavailable = document["components"]["responses"]["StoreUnavailable"]
     assert unavailable["headers"]["Retry-After"]["required"] is True
 
 
-def test_the_api_with_the_store_unavailable_answers_as_documented_and_stores_once_when_back(store: OutageApp):
+def test_the_api_with_the_store_unavailable_answers_as_documented_and_stores_once_when_back(
+    store: OutageApp,
+):
     engine, service = store.engine, store.runtime.service
     admin = add_staff(engine, email="admin@un.example", role="admin", reviews=[])
     headers = {"Authorization": f"Bearer {issue_token(engine, staff_id=admin.id)}"}
     receipts = {
-        "input": service.submit_input(input_answers(), channel="web", message_id="i", locale="en").code,
+        "input": service.submit_input(
+            input_answers(), channel="web", message_id="i", locale="en"
+        ).code,
         "pledge": service.submit_pledge(
-            {"organisation": "Союз", "stakeholder_group": "trade_union", "title": "Ясные договоры",
-             "text": "Контракты на родном языке каждого работника к 2027 году.", "objectives": ["6"],
-             "consent_store": "on"}, channel="web", message_id="p", locale="ru").code,
-    }  # fmt: skip
+            {
+                "organisation": "Союз",
+                "stakeholder_group": "trade_union",
+                "title": "Ясные договоры",
+                "text": "Контракты на родном языке каждого работника к 2027 году.",
+                "objectives": ["6"],
+                "consent_store": "on",
+            },
+            channel="web",
+            message_id="p",
+            locale="ru",
+        ).code,
+    }
     client = store.app.test_client()
 
     def call(operation: str, key: str = "partner-key-1") -> Any:
         method, path, body = CALLS[operation]
         response = getattr(client, method)(
-            "/api/v1" + path.format(**receipts), json=body,
-            headers={**headers, "Idempotency-Key": key} if operation == "createSubmission" else headers,
-        )  # fmt: skip
+            "/api/v1" + path.format(**receipts),
+            json=body,
+            headers={**headers, "Idempotency-Key": key}
+            if operation == "createSubmission"
+            else headers,
+        )
         SPEC.validate_response(_Answered(response.request), WerkzeugOpenAPIResponse(response))
         return response
 

@@ -33,8 +33,16 @@ from tests.faults import chat_stores
 
 # The fixtures of the Slack tests, on a store this module may take away.
 slack_api, slack_runtime, slack_app, slack = (
-    slack_fixtures.slack_api, slack_fixtures.slack_runtime, slack_fixtures.slack_app, slack_fixtures.slack)
-database_url, outage_kind, outage = chat_stores.database_url, chat_stores.outage_kind, chat_stores.outage
+    slack_fixtures.slack_api,
+    slack_fixtures.slack_runtime,
+    slack_fixtures.slack_app,
+    slack_fixtures.slack,
+)
+database_url, outage_kind, outage = (
+    chat_stores.database_url,
+    chat_stores.outage_kind,
+    chat_stores.outage,
+)
 
 OUTAGE_LOG = "store unavailable at slack"
 HOME = {"type": "app_home_opened", "user": "UORG", "channel": "D1", "tab": "home"}
@@ -54,30 +62,72 @@ Send = Callable[[World], Any]
 
 def _tag(world: World) -> Any:
     metadata = {"receipt": world.receipt, "channel": "CMOD", "ts": "1.1"}
-    return world.slack.interactive({
-        "type": "view_submission", "team": {"id": "T1"}, "user": {"id": "UORG"}, "api_app_id": "A1",
-        "view": {"id": "VT", "type": "modal", "callback_id": "gcm_tag_objectives", "team_id": "T1",
-                 "private_metadata": json.dumps(metadata), "blocks": [
-                     {"type": "input", "block_id": "objectives", "element": {"type": "multi_static_select"}}],
-                 "state": {"values": {"objectives": {"objectives": {
-                     "type": "multi_static_select", "selected_options": [{"value": "19"}]}}}}},
-    })  # fmt: skip
+    return world.slack.interactive(
+        {
+            "type": "view_submission",
+            "team": {"id": "T1"},
+            "user": {"id": "UORG"},
+            "api_app_id": "A1",
+            "view": {
+                "id": "VT",
+                "type": "modal",
+                "callback_id": "gcm_tag_objectives",
+                "team_id": "T1",
+                "private_metadata": json.dumps(metadata),
+                "blocks": [
+                    {
+                        "type": "input",
+                        "block_id": "objectives",
+                        "element": {"type": "multi_static_select"},
+                    }
+                ],
+                "state": {
+                    "values": {
+                        "objectives": {
+                            "objectives": {
+                                "type": "multi_static_select",
+                                "selected_options": [{"value": "19"}],
+                            }
+                        }
+                    }
+                },
+            },
+        }
+    )
 
 
 def _shortcut(world: World) -> Any:
-    return world.slack.interactive({"type": "message_action", "callback_id": "add_to_gcm_inputs", "trigger_id": "t1",
-                                    "user": {"id": "UORG"}, "channel": {"id": "CX"}, "team": {"id": "T1"},
-                                    "message": {"ts": "1.2", "text": "Notes from a session."}})  # fmt: skip
+    return world.slack.interactive(
+        {
+            "type": "message_action",
+            "callback_id": "add_to_gcm_inputs",
+            "trigger_id": "t1",
+            "user": {"id": "UORG"},
+            "channel": {"id": "CX"},
+            "team": {"id": "T1"},
+            "message": {"ts": "1.2", "text": "Notes from a session."},
+        }
+    )
 
 
 def _countries(world: World) -> Any:
-    return world.slack.interactive({"type": "block_suggestion", "action_id": "country", "block_id": "country",
-                                    "value": "Jord", "user": {"id": "UORG"}, "team": {"id": "T1"},
-                                    "view": {"id": "V1", "private_metadata": "{}"}})  # fmt: skip
+    return world.slack.interactive(
+        {
+            "type": "block_suggestion",
+            "action_id": "country",
+            "block_id": "country",
+            "value": "Jord",
+            "user": {"id": "UORG"},
+            "team": {"id": "T1"},
+            "view": {"id": "V1", "private_metadata": "{}"},
+        }
+    )
 
 
 def _gcm(text: str, user: str = "UORG") -> Send:
-    return lambda world: world.slack.command(text.format(receipt=world.receipt), user=user, channel="CNEW")
+    return lambda world: world.slack.command(
+        text.format(receipt=world.receipt), user=user, channel="CNEW"
+    )
 
 
 # (listener, /gcm subcommand or None): (the kind of answer Slack shows, the signed request)
@@ -91,7 +141,10 @@ CASES: dict[tuple[str, str | None], tuple[str, Send]] = {
     ("gcm", "erase"): ("command", _gcm("erase {receipt}", user="UADMIN")),
     ("gcm", "withdraw"): ("command", _gcm("withdraw {receipt} quote")),
     ("gcm", "help"): ("command", _gcm("help")),
-    ("change_status", None): ("ephemeral", lambda w: w.slack.block_action("mod_include", w.receipt)),
+    ("change_status", None): (
+        "ephemeral",
+        lambda w: w.slack.block_action("mod_include", w.receipt),
+    ),
     ("open_tagging", None): ("ephemeral", lambda w: w.slack.block_action("mod_tag", w.receipt)),
     ("capture", None): ("modal", lambda w: w.slack.view_submission("VCAP", good_capture())),
     ("tag", None): ("modal", _tag),
@@ -100,16 +153,29 @@ CASES: dict[tuple[str, str | None], tuple[str, Send]] = {
     ("publish_home", None): ("event", lambda w: w.slack.event(HOME, event_id="EvHome")),
 }
 STORE_FREE = {("gcm", "help"), ("countries", None)}  # Slack's own data and reference data only
-WRITES = {("gcm", "channel"), ("gcm", "safeguarding"), ("gcm", "subscribe"), ("gcm", "erase"), ("gcm", "withdraw"),
-          ("change_status", None), ("capture", None), ("tag", None), ("publish_home", None)}  # fmt: skip
+WRITES = {
+    ("gcm", "channel"),
+    ("gcm", "safeguarding"),
+    ("gcm", "subscribe"),
+    ("gcm", "erase"),
+    ("gcm", "withdraw"),
+    ("change_status", None),
+    ("capture", None),
+    ("tag", None),
+    ("publish_home", None),
+}
 LOCALE = {"UORG": "es", "UADMIN": "en"}  # es-LA and en-GB in Slack
 
 
 @pytest.fixture
 def world(slack_runtime, slack_api, slack) -> World:  # type: ignore[no-untyped-def]
     service = slack_runtime.service
-    receipt = service.submit_input(input_answers(review="escwa", consent_quote=True),
-                                   channel="web", message_id="escwa-1", locale="en").code  # fmt: skip
+    receipt = service.submit_input(
+        input_answers(review="escwa", consent_quote=True),
+        channel="web",
+        message_id="escwa-1",
+        locale="en",
+    ).code
     slack_runtime.moderation.moderate(receipt=receipt, action="flag", actor=OPERATOR)
     return World(slack, slack_api, receipt)
 
@@ -122,16 +188,23 @@ def _outage_lines(caplog: pytest.LogCaptureFixture) -> list[str]:
     return [r.getMessage() for r in caplog.records if r.getMessage().startswith(OUTAGE_LOG)]
 
 
-def test_every_listener_answers_an_outage_as_slack_shows_its_kind(world, slack_runtime, outage, outage_kind,
-                                                                   caplog):  # type: ignore[no-untyped-def]  # fmt: skip
-    registered = {listener.ack_function.__name__ for listener in build_slack_app(slack_runtime)._listeners}
+def test_every_listener_answers_an_outage_as_slack_shows_its_kind(
+    world, slack_runtime, outage, outage_kind, caplog
+):  # type: ignore[no-untyped-def]
+    registered = {
+        listener.ack_function.__name__ for listener in build_slack_app(slack_runtime)._listeners
+    }
     assert registered == {name for name, _sub in CASES}
     assert {sub for name, sub in CASES if name == "gcm"} == {*SUBCOMMANDS, "help"}
     engine = slack_runtime.engine
     met: set[tuple[str, str | None]] = set()
     with outage():
         for case, (kind, send) in CASES.items():
-            logged, shown, ephemeral = len(_outage_lines(caplog)), _shown(world.api), len(world.api.sent("chat.postEphemeral"))
+            logged, shown, ephemeral = (
+                len(_outage_lines(caplog)),
+                _shown(world.api),
+                len(world.api.sent("chat.postEphemeral")),
+            )
             response = send(world)
             assert response.status_code != 500, case
             if len(_outage_lines(caplog)) == logged:
@@ -144,14 +217,19 @@ def test_every_listener_answers_an_outage_as_slack_shows_its_kind(world, slack_r
             message = gettext(LOCALE[user], NOT_STORED_CHAT)
             told = world.api.sent("chat.postEphemeral")[ephemeral:]
             if kind == "event":
-                assert (response.status_code, response.headers["Retry-After"]) == (503, str(RETRY_AFTER_SECONDS))
+                assert (response.status_code, response.headers["Retry-After"]) == (
+                    503,
+                    str(RETRY_AFTER_SECONDS),
+                )
                 continue
             assert response.status_code == 200, case
             if kind == "command":
                 assert response.get_json() == {"response_type": "ephemeral", "text": message}, case
             elif kind == "modal":
                 answer = response.get_json()
-                assert answer["response_action"] == "errors" and list(answer["errors"].values()) == [message], case
+                assert answer["response_action"] == "errors" and list(
+                    answer["errors"].values()
+                ) == [message], case
             elif kind == "ephemeral":
                 assert [(m["user"], m["text"]) for m in told] == [(user, message)], case
             else:
@@ -165,12 +243,20 @@ def test_every_listener_answers_an_outage_as_slack_shows_its_kind(world, slack_r
     with Session(engine) as session:
         stored = session.exec(select(Submission)).one()
         review = session.get_one(RegionalReview, "escwa")
-    assert (stored.status, stored.consent_quote, 19 in stored.objectives) == ("flagged", True, False)
+    assert (stored.status, stored.consent_quote, 19 in stored.objectives) == (
+        "flagged",
+        True,
+        False,
+    )
     assert "CNEW" not in (review.slack_channel, review.safeguarding_channel)
 
 
-def test_a_modal_refused_for_the_outage_is_stored_once_when_sent_again(world, slack_runtime, outage):  # type: ignore[no-untyped-def]
-    values = good_capture(text="Los sindicatos piden contratos en el idioma de cada trabajador migrante.")
+def test_a_modal_refused_for_the_outage_is_stored_once_when_sent_again(
+    world, slack_runtime, outage
+):  # type: ignore[no-untyped-def]
+    values = good_capture(
+        text="Los sindicatos piden contratos en el idioma de cada trabajador migrante."
+    )
     with outage():
         refused = world.slack.view_submission("VCAP2", values)
     assert refused.get_json()["response_action"] == "errors"
@@ -179,8 +265,12 @@ def test_a_modal_refused_for_the_outage_is_stored_once_when_sent_again(world, sl
     assert world.slack.view_submission("VCAP2", values).status_code == 200
     assert count_rows(slack_runtime.engine, "submission") == 2
     with Session(slack_runtime.engine) as session:
-        (receipt,) = session.exec(select(Submission.receipt).where(Submission.receipt != world.receipt)).all()
-    assert sum(receipt in m["text"] for m in world.api.sent("chat.postEphemeral")) == 1  # confirmed once
+        (receipt,) = session.exec(
+            select(Submission.receipt).where(Submission.receipt != world.receipt)
+        ).all()
+    assert (
+        sum(receipt in m["text"] for m in world.api.sent("chat.postEphemeral")) == 1
+    )  # confirmed once
 
 
 def test_an_event_answered_503_for_the_outage_is_run_once_by_slacks_retry(world, outage):  # type: ignore[no-untyped-def]
@@ -188,7 +278,9 @@ def test_an_event_answered_503_for_the_outage_is_run_once_by_slacks_retry(world,
         first = world.slack.event(HOME, event_id="EvOut")
     assert first.status_code == 503
     assert world.api.sent("views.publish") == []
-    assert world.slack.event(HOME, event_id="EvOut", retry=1).status_code == 200  # Slack's retry: run now
+    assert (
+        world.slack.event(HOME, event_id="EvOut", retry=1).status_code == 200
+    )  # Slack's retry: run now
     assert world.slack.event(HOME, event_id="EvOut", retry=2).status_code == 200  # and not again
     assert len(world.api.sent("views.publish")) == 1
 

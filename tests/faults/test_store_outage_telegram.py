@@ -29,9 +29,16 @@ from tests.faults import chat_stores
 
 # The fixtures of the Telegram tests, on a store this module may take away.
 bot_api, telegram_settings, telegram_runtime, telegram_app = (
-    telegram_fixtures.bot_api, telegram_fixtures.telegram_settings, telegram_fixtures.telegram_runtime,
-    telegram_fixtures.telegram_app)
-database_url, outage_kind, outage = chat_stores.database_url, chat_stores.outage_kind, chat_stores.outage
+    telegram_fixtures.bot_api,
+    telegram_fixtures.telegram_settings,
+    telegram_fixtures.telegram_runtime,
+    telegram_fixtures.telegram_app,
+)
+database_url, outage_kind, outage = (
+    chat_stores.database_url,
+    chat_stores.outage_kind,
+    chat_stores.outage,
+)
 
 HEADERS = {"X-Telegram-Bot-Api-Secret-Token": WEBHOOK_SECRET}
 OUTAGE_LOG = "store unavailable at"
@@ -74,7 +81,9 @@ def _receipt_messages(engine, bot_api) -> int:  # type: ignore[no-untyped-def]
 
 def _outage_lines(caplog: pytest.LogCaptureFixture, where: str) -> list[str]:
     """The outage lines of one place (the reply sender, in the background, may log its own)."""
-    return [r.getMessage() for r in caplog.records if r.getMessage().startswith(f"{OUTAGE_LOG} {where}")]
+    return [
+        r.getMessage() for r in caplog.records if r.getMessage().startswith(f"{OUTAGE_LOG} {where}")
+    ]
 
 
 def test_an_update_the_webhook_could_not_record_is_answered_503_and_its_redelivery_processed_once(
@@ -107,14 +116,21 @@ def test_an_update_recorded_before_the_outage_uses_no_try_and_is_processed_once_
     _up_to_the_summary(post, user)
     send = user.tap("send")
     channel = telegram_app.extensions["telegram"].get()
-    assert channel.inbox.receive(str(send["update_id"]), send)  # recorded; its processing never ran (a crash)
+    assert channel.inbox.receive(
+        str(send["update_id"]), send
+    )  # recorded; its processing never ran (a crash)
     with outage():
         with pytest.raises(Exception) as met:  # noqa: B017, PT011 - whichever error the store gives
             channel.retry_pending(older_than=timedelta(0))  # the scheduler's retry, every minute
         assert store_unavailable(met.value)
-        assert post(send, drain=False).status_code == 503  # a redelivery meanwhile cannot be looked up either
+        assert (
+            post(send, drain=False).status_code == 503
+        )  # a redelivery meanwhile cannot be looked up either
     entry = _entry(engine, send)
-    assert entry is not None and (entry.status, entry.attempts) == ("pending", 0)  # the outage used no try
+    assert entry is not None and (entry.status, entry.attempts) == (
+        "pending",
+        0,
+    )  # the outage used no try
 
     assert post(send).get_json()["duplicate"] is True
     assert channel.retry_pending(older_than=timedelta(0)) == 1
@@ -142,7 +158,9 @@ def test_polling_keeps_its_offset_before_an_update_it_could_not_record_and_survi
 ):  # type: ignore[no-untyped-def]
     channel = build_telegram_app(telegram_runtime)
     stop = threading.Event()
-    poller = threading.Thread(target=run_polling, args=(channel,), kwargs={"stop": stop, "timeout": 1})
+    poller = threading.Thread(
+        target=run_polling, args=(channel,), kwargs={"stop": stop, "timeout": 1}
+    )
     poller.start()
     user = TelegramUser(90_007)
     try:
@@ -151,22 +169,40 @@ def test_polling_keeps_its_offset_before_an_update_it_could_not_record_and_survi
         second = user.text("/help")
         with outage():
             bot_api.push_update(second)
-            _wait_until(lambda: bool(_outage_lines(caplog, "telegram polling")), "the poller to meet the outage")
+            _wait_until(
+                lambda: bool(_outage_lines(caplog, "telegram polling")),
+                "the poller to meet the outage",
+            )
             time.sleep(4)  # a few tries while the store is away (1 s, then 2 s apart)
             offsets = [int(call.get("offset") or 0) for call in bot_api.sent("getUpdates")]
             assert max(offsets) <= second["update_id"]  # Telegram keeps what was not recorded
             assert poller.is_alive()
         _wait_until(lambda: _help_answers(bot_api) == 2, "the answer once the store is back")
-        _wait_until(lambda: (_entry(engine, second) or InboxEntry(channel="", delivery_id="")).status == "done",
-                    "the update settled")  # fmt: skip
-        _wait_until(lambda: any(int(call.get("offset") or 0) > second["update_id"]
-                                for call in bot_api.sent("getUpdates")), "the offset past it")  # fmt: skip
+        _wait_until(
+            lambda: (
+                (_entry(engine, second) or InboxEntry(channel="", delivery_id="")).status == "done"
+            ),
+            "the update settled",
+        )
+        _wait_until(
+            lambda: any(
+                int(call.get("offset") or 0) > second["update_id"]
+                for call in bot_api.sent("getUpdates")
+            ),
+            "the offset past it",
+        )
     finally:
         stop.set()
         poller.join(timeout=30)
         channel.close()
     assert not poller.is_alive()
     assert _help_answers(bot_api) == 2  # answered once, not once per try
-    assert len(_outage_lines(caplog, "telegram polling")) == 1  # logged once per outage, not per try (the reply sender logs its own)
-    (back,) = [r.getMessage() for r in caplog.records if "store available again at telegram polling" in r.getMessage()]
+    assert (
+        len(_outage_lines(caplog, "telegram polling")) == 1
+    )  # logged once per outage, not per try (the reply sender logs its own)
+    (back,) = [
+        r.getMessage()
+        for r in caplog.records
+        if "store available again at telegram polling" in r.getMessage()
+    ]
     assert int(back.split("after ")[1].split()[0]) >= 2

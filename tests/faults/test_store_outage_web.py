@@ -34,6 +34,7 @@ from tests.faults.stores import (
 
 pytestmark = pytest.mark.slow
 
+
 @pytest.fixture(params=OUTAGES)
 def store(
     request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch

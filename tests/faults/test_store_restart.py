@@ -43,10 +43,14 @@ def store(private_postgres: PrivatePostgres) -> Iterator[str]:
 
 def _served(stack: ExitStack, store: str, bot_api: FakeBotApi, cwd) -> tuple[Server, str]:  # type: ignore[no-untyped-def]
     env = clean_env(
-        INTAKE_DATABASE_URL=store, INTAKE_SECRET_KEY="one-key-for-every-process", INTAKE_RATELIMIT_ENABLED="false",
-        INTAKE_TELEGRAM_TOKEN=TOKEN, INTAKE_TELEGRAM_API_URL=bot_api.base_url,
-        INTAKE_TELEGRAM_WEBHOOK_SECRET=WEBHOOK_SECRET, INTAKE_TELEGRAM_REPLY_RATE="1000",
-    )  # fmt: skip
+        INTAKE_DATABASE_URL=store,
+        INTAKE_SECRET_KEY="one-key-for-every-process",
+        INTAKE_RATELIMIT_ENABLED="false",
+        INTAKE_TELEGRAM_TOKEN=TOKEN,
+        INTAKE_TELEGRAM_API_URL=bot_api.base_url,
+        INTAKE_TELEGRAM_WEBHOOK_SECRET=WEBHOOK_SECRET,
+        INTAKE_TELEGRAM_REPLY_RATE="1000",
+    )
     migrate(env, cwd)
     engine = make_engine(store)
     try:
@@ -57,19 +61,29 @@ def _served(stack: ExitStack, store: str, bot_api: FakeBotApi, cwd) -> tuple[Ser
     return stack.enter_context(deployed(env, cwd, "-w", "2", name="gunicorn")), token
 
 
-def _chat_replied(server: Server, bot_api: FakeBotApi, user: TelegramUser, timeout: float = 60) -> None:
+def _chat_replied(
+    server: Server, bot_api: FakeBotApi, user: TelegramUser, timeout: float = 60
+) -> None:
     """An update through the webhook, then its reply at the Bot API, from whichever worker sends."""
-    response = httpx.post(f"{server.url}/telegram/webhook", json=user.text("/help"), timeout=30,
-                          headers={"X-Telegram-Bot-Api-Secret-Token": WEBHOOK_SECRET})  # fmt: skip
+    response = httpx.post(
+        f"{server.url}/telegram/webhook",
+        json=user.text("/help"),
+        timeout=30,
+        headers={"X-Telegram-Bot-Api-Secret-Token": WEBHOOK_SECRET},
+    )
     assert response.status_code == 200, (response.status_code, response.text[:300])
     deadline = time.monotonic() + timeout
     while str(user.user_id) not in bot_api.messages_per_chat():
-        assert time.monotonic() < deadline, f"no reply to a chat after the restart\n{server.output()[-3000:]}"
+        assert time.monotonic() < deadline, (
+            f"no reply to a chat after the restart\n{server.output()[-3000:]}"
+        )
         time.sleep(0.05)
 
 
 @pytest.mark.parametrize("mode", ["fast", "immediate"])
-def test_requests_recover_after_a_restart_without_restarting_the_app(mode, private_postgres, store, bot_api, tmp_path):
+def test_requests_recover_after_a_restart_without_restarting_the_app(
+    mode, private_postgres, store, bot_api, tmp_path
+):
     with ExitStack() as stack:
         server, token = _served(stack, store, bot_api, tmp_path)
         _chat_replied(server, bot_api, TelegramUser(7_100_001))  # the reply sender holds its lease
@@ -95,13 +109,22 @@ def test_requests_recover_after_a_restart_without_restarting_the_app(mode, priva
         load.stop()
 
         outcomes = load.outcomes
-        unexpected = {(o.kind, o.status) for o in outcomes if o.status not in OK and o.status != 503}
+        unexpected = {
+            (o.kind, o.status) for o in outcomes if o.status not in OK and o.status != 503
+        }
         assert not unexpected, f"answers other than success or 503: {unexpected}\n{load.statuses()}"
         # After each restart: every request that started once the server answered, except
         # those in flight when the second outage began (they may get its 503).
-        after = [o for o in outcomes if o.started >= back_again or back <= o.started and o.ended < stopping]
-        failed = [(o.kind, o.status, round(o.started - back, 2), round(o.started - back_again, 2)) for o in after
-                  if o.status not in OK]  # fmt: skip
+        after = [
+            o
+            for o in outcomes
+            if o.started >= back_again or back <= o.started and o.ended < stopping
+        ]
+        failed = [
+            (o.kind, o.status, round(o.started - back, 2), round(o.started - back_again, 2))
+            for o in after
+            if o.status not in OK
+        ]
         assert after and not failed, failed
 
         # What got a 503 is sent again by the person or the partner system: stored once each.
@@ -110,8 +133,11 @@ def test_requests_recover_after_a_restart_without_restarting_the_app(mode, priva
             if outcome.resend is not None:
                 again = outcome.resend()
                 assert again.status_code in (201, 303), again.status_code
-                acknowledged.append(again.headers.get("Location", "").rsplit("/", 1)[-1]
-                                    if again.status_code == 303 else again.json()["receipt"])  # fmt: skip
+                acknowledged.append(
+                    again.headers.get("Location", "").rsplit("/", 1)[-1]
+                    if again.status_code == 303
+                    else again.json()["receipt"]
+                )
         server_log = server.output()
 
     engine = make_engine(store)
@@ -121,10 +147,14 @@ def test_requests_recover_after_a_restart_without_restarting_the_app(mode, priva
             queued = connection.execute(text("SELECT count(*) FROM chat_reply")).scalar_one()
     finally:
         engine.dispose()
-    assert sorted(stored) == sorted(set(acknowledged)), "a receipt given out is missing, or an input is stored twice"
+    assert sorted(stored) == sorted(set(acknowledged)), (
+        "a receipt given out is missing, or an input is stored twice"
+    )
     assert len(acknowledged) == len(set(acknowledged)) and queued == 0
     assert "Traceback" not in server_log, server_log[-5000:]
-    assert server_log.count("store unavailable at telegram reply sender") <= 2 * 2  # once per outage, per worker
+    assert (
+        server_log.count("store unavailable at telegram reply sender") <= 2 * 2
+    )  # once per outage, per worker
 
 
 class _running:

@@ -12,12 +12,20 @@ def snapshot(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
     """Every row of every table, in primary-key order."""
     with engine.connect() as connection:
         return {
-            table.name: [tuple(row) for row in connection.execute(select(table).order_by(*table.primary_key.columns))]
+            table.name: [
+                tuple(row)
+                for row in connection.execute(select(table).order_by(*table.primary_key.columns))
+            ]
             for table in SQLModel.metadata.sorted_tables
         }
 
 
-def changes(before: dict[str, list[tuple[Any, ...]]], after: dict[str, list[tuple[Any, ...]]]) -> dict[str, int]:
+def changes(
+    before: dict[str, list[tuple[Any, ...]]], after: dict[str, list[tuple[Any, ...]]]
+) -> dict[str, int]:
     """Tables whose rows differ, with how many rows were added or removed or changed."""
-    return {name: len(set(map(repr, after[name])) ^ set(map(repr, before[name])))
-            for name in before if before[name] != after[name]}
+    return {
+        name: len(set(map(repr, after[name])) ^ set(map(repr, before[name])))
+        for name in before
+        if before[name] != after[name]
+    }

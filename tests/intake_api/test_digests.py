@@ -33,7 +33,9 @@ MONDAY_8_BEIRUT = cadence_to_cron("weekly", "08:00", "mon")
 
 def _inputs(service, n: int = 3, **overrides) -> None:  # type: ignore[no-untyped-def]
     for i in range(n):
-        service.submit_input(input_answers(**overrides), channel="web", message_id=f"d{i}-{overrides}", locale="en")
+        service.submit_input(
+            input_answers(**overrides), channel="web", message_id=f"d{i}-{overrides}", locale="en"
+        )
 
 
 def _window():  # type: ignore[no-untyped-def]
@@ -43,8 +45,17 @@ def _window():  # type: ignore[no-untyped-def]
 
 def test_digest_counts_and_gaps(service, engine):
     _inputs(service, 2)
-    _inputs(service, 1, stakeholder_group="migrant", consent_quote="", theme="cooperation", objectives=["20"])
-    service.submit_input(input_answers(review="eca"), channel="web", message_id="other", locale="en")
+    _inputs(
+        service,
+        1,
+        stakeholder_group="migrant",
+        consent_quote="",
+        theme="cooperation",
+        objectives=["20"],
+    )
+    service.submit_input(
+        input_answers(review="eca"), channel="web", message_id="other", locale="en"
+    )
     since, until = _window()
     digest = digest_for(engine, review_slug="escwa", since=since, until=until)
     # Three new inputs (2 youth, 1 migrant, all by web form): every count is small; the groups
@@ -53,12 +64,27 @@ def test_digest_counts_and_gaps(service, engine):
     assert digest.counts["inputs"].text == "<5"
     assert {g: s.text for g, s in digest.listed("group")} == {"migrant": "x", "youth": "x"}
     assert digest.all_small("channel") and digest.all_small("theme")
-    assert [(o, s.text) for o, s in digest.listed("objective")] == [(3, "<5"), (5, "<5"), (20, "<5")]
-    assert len(digest.quotes) == 1  # the three inputs are one text: quoted once (the migrant did not consent)
-    assert [(words, shown.text) for words, shown in digest.repeated()] == [(digest.quotes[0][1], "<5")]
-    assert {g.group for g in digest.gaps} == {"diaspora", "civil_society", "trade_union", "local_authority"}
+    assert [(o, s.text) for o, s in digest.listed("objective")] == [
+        (3, "<5"),
+        (5, "<5"),
+        (20, "<5"),
+    ]
+    assert (
+        len(digest.quotes) == 1
+    )  # the three inputs are one text: quoted once (the migrant did not consent)
+    assert [(words, shown.text) for words, shown in digest.repeated()] == [
+        (digest.quotes[0][1], "<5")
+    ]
+    assert {g.group for g in digest.gaps} == {
+        "diaspora",
+        "civil_society",
+        "trade_union",
+        "local_authority",
+    }
     blocks = str(digest_blocks(digest, "en"))
-    assert "*New inputs:* &lt;5" in blocks and "• Each channel: x" in blocks and "• Youth: x" in blocks
+    assert (
+        "*New inputs:* &lt;5" in blocks and "• Each channel: x" in blocks and "• Youth: x" in blocks
+    )
     assert "Youth: 2" not in blocks and "Web form" not in blocks
 
 
@@ -70,16 +96,25 @@ def _sixteen(service) -> None:  # type: ignore[no-untyped-def]
     _inputs(service, 1, stakeholder_group="academia", gender="man")
 
 
-def test_digest_shows_counts_of_five_and_more_and_hides_what_would_give_a_small_one_away(service, engine):
+def test_digest_shows_counts_of_five_and_more_and_hides_what_would_give_a_small_one_away(
+    service, engine
+):
     _sixteen(service)
     since, until = _window()
     digest = digest_for(engine, review_slug="escwa", since=since, until=until)
     assert digest.counts["inputs"].text == "16"
-    assert {g: s.text for g, s in digest.listed("group")} == {"youth": "7", "diaspora": "6", "migrant": "<5",
-                                                             "academia": "<5"}  # fmt: skip
+    assert {g: s.text for g, s in digest.listed("group")} == {
+        "youth": "7",
+        "diaspora": "6",
+        "migrant": "<5",
+        "academia": "<5",
+    }
     # 16 minus governance's 6 and priorities' 8 would give cooperation's 2: priorities is hidden too.
-    assert {t: s.text for t, s in digest.listed("theme")} == {"governance": "6", "priorities_gaps": "x",
-                                                             "cooperation": "<5"}  # fmt: skip
+    assert {t: s.text for t, s in digest.listed("theme")} == {
+        "governance": "6",
+        "priorities_gaps": "x",
+        "cooperation": "<5",
+    }
     subject, text, html = render_digest_email([digest], "en")
     assert "New inputs: 16" in text and "Migrant or migrant-led organisation: <5" in text
     assert "Migrant or migrant-led organisation: &lt;5" in html
@@ -93,12 +128,20 @@ def test_a_digest_of_every_input_hides_what_the_report_hides(service, engine):
     since, until = _window()
     digest = digest_for(engine, review_slug="escwa", since=since, until=until)
     report = build_report(engine, review_slug="escwa")
-    listed = ["inputs", *(("group", g) for g in digest.categories["group"]),
-              *(("by_channel", c) for c in digest.categories["channel"]),
-              *(("language", c) for c in digest.categories["language"]),
-              *(("theme", c) for c in digest.categories["theme"]), *(("objective", n) for n in range(1, 24))]
+    listed = [
+        "inputs",
+        *(("group", g) for g in digest.categories["group"]),
+        *(("by_channel", c) for c in digest.categories["channel"]),
+        *(("language", c) for c in digest.categories["language"]),
+        *(("theme", c) for c in digest.categories["theme"]),
+        *(("objective", n) for n in range(1, 24)),
+    ]
     assert {k: digest.counts[k] for k in listed} == {k: report.counts[k] for k in listed}
-    assert {digest.counts[k].reason for k in listed} >= {Reason.SHOWN, Reason.SMALL, Reason.COMPLEMENT}
+    assert {digest.counts[k].reason for k in listed} >= {
+        Reason.SHOWN,
+        Reason.SMALL,
+        Reason.COMPLEMENT,
+    }
 
 
 @pytest.mark.parametrize("locale", ["en", "es", "ar"])
@@ -107,7 +150,9 @@ def test_slack_and_email_renderings_are_translated(service, engine, locale):
     since, until = _window()
     digest = digest_for(engine, review_slug="escwa", since=since, until=until)
     blocks = str(digest_blocks(digest, locale))
-    assert gettext(locale, "New inputs") in blocks and gettext(locale, "Participation gaps") in blocks
+    assert (
+        gettext(locale, "New inputs") in blocks and gettext(locale, "Participation gaps") in blocks
+    )
     subject, text, html = render_digest_email([digest], locale)
     assert "ESCWA" in subject and gettext(locale, "By stakeholder group") in text
     assert f'<html lang="{locale}" dir="{"rtl" if locale == "ar" else "ltr"}">' in html
@@ -115,8 +160,15 @@ def test_slack_and_email_renderings_are_translated(service, engine, locale):
 
 
 def _subscription(engine, *, created: datetime, **kwargs) -> DigestSubscription:  # type: ignore[no-untyped-def]
-    options = {"reviews": ["escwa"], "cron": MONDAY_8_BEIRUT, "timezone": "Asia/Beirut", "locale": "ar",
-               "slack_channel": "CDIGEST", "emails": [], "actor": "test"} | kwargs  # fmt: skip
+    options = {
+        "reviews": ["escwa"],
+        "cron": MONDAY_8_BEIRUT,
+        "timezone": "Asia/Beirut",
+        "locale": "ar",
+        "slack_channel": "CDIGEST",
+        "emails": [],
+        "actor": "test",
+    } | kwargs
     subscription = subscribe(engine, **options)
     with Session(engine) as session:
         row = session.get_one(DigestSubscription, subscription.id)
@@ -130,7 +182,9 @@ def _subscription(engine, *, created: datetime, **kwargs) -> DigestSubscription:
 class Recorder(DigestSenders):
     def __init__(self) -> None:
         self.sent: list[tuple[str, list, str]] = []
-        super().__init__(slack=lambda channel, digests, locale: self.sent.append((channel, digests, locale)))
+        super().__init__(
+            slack=lambda channel, digests, locale: self.sent.append((channel, digests, locale))
+        )
 
 
 def test_period_goes_out_once_and_downtime_is_coalesced(engine):
@@ -138,7 +192,9 @@ def test_period_goes_out_once_and_downtime_is_coalesced(engine):
     _subscription(engine, created=created)
     recorder = Recorder()
 
-    assert send_due_digests(engine, recorder, now=datetime(2026, 11, 8, tzinfo=UTC)) == 0  # before the first Monday
+    assert (
+        send_due_digests(engine, recorder, now=datetime(2026, 11, 8, tzinfo=UTC)) == 0
+    )  # before the first Monday
     # Down from the 8th to the 25th: two Mondays passed; one digest covers both.
     assert send_due_digests(engine, recorder, now=datetime(2026, 11, 25, tzinfo=UTC)) == 1
     assert send_due_digests(engine, recorder, now=datetime(2026, 11, 25, 1, tzinfo=UTC)) == 0
@@ -157,7 +213,9 @@ def test_a_failed_send_is_retried_on_the_next_tick(engine):
     assert send_due_digests(engine, failing, now=now) == 0
     assert count_rows(engine, "digest_delivery") == 1  # claimed, retrying
     recorder = Recorder()
-    assert send_due_digests(engine, recorder, now=now + timedelta(minutes=2)) == 1  # after the first delay
+    assert (
+        send_due_digests(engine, recorder, now=now + timedelta(minutes=2)) == 1
+    )  # after the first delay
     assert len(recorder.sent) == 1
     assert count_rows(engine, "outbound_failure") == 0  # nothing left retrying
 
@@ -185,34 +243,65 @@ def test_claims_are_unique_even_without_leadership(engine):
     recorder = Recorder()
     now = datetime(2026, 11, 10, tzinfo=UTC)
     (period,) = due_periods(engine, now=now)
-    assert send_due_digests(engine, recorder, now=now) + send_due_digests(engine, recorder, now=now) == 1
+    assert (
+        send_due_digests(engine, recorder, now=now) + send_due_digests(engine, recorder, now=now)
+        == 1
+    )
     with Session(engine) as session:
-        assert session.exec(select(DigestDelivery.period_end)).one().replace(tzinfo=UTC) == period.end
+        assert (
+            session.exec(select(DigestDelivery.period_end)).one().replace(tzinfo=UTC) == period.end
+        )
 
 
 def test_email_digest_through_a_real_smtp_server(runtime, engine, service):
     _inputs(service, 2)
     with SmtpServer() as smtp:
         runtime.settings.smtp_url = smtp.url
-        _subscription(engine, created=datetime.now(UTC) - timedelta(days=8), cron="0 * * * *", timezone="UTC",
-                      slack_channel=None, emails=["organiser@un.example"], locale="ar")  # fmt: skip
+        _subscription(
+            engine,
+            created=datetime.now(UTC) - timedelta(days=8),
+            cron="0 * * * *",
+            timezone="UTC",
+            slack_channel=None,
+            emails=["organiser@un.example"],
+            locale="ar",
+        )
         assert send_due_digests(engine, default_senders(runtime), now=datetime.now(UTC)) == 1
         (message,) = smtp.messages
     assert message["To"] == "organiser@un.example" and message["From"] == "digests@gcm.example"
     assert "ESCWA" in str(message["Subject"]) or "ESCWA" in message.get_all("Subject")[0]
-    parts = {part.get_content_type(): part.get_payload(decode=True).decode() for part in message.walk()
-             if part.get_content_type() in ("text/plain", "text/html")}  # fmt: skip
+    parts = {
+        part.get_content_type(): part.get_payload(decode=True).decode()
+        for part in message.walk()
+        if part.get_content_type() in ("text/plain", "text/html")
+    }
     assert gettext("ar", "New inputs") in parts["text/plain"]
     assert 'dir="rtl"' in parts["text/html"]
 
 
 def test_subscription_validation(engine):
     with pytest.raises(ValueError, match="reviews"):
-        subscribe(engine, reviews=["mars"], cron="0 8 * * *", timezone="UTC", locale="en", slack_channel="C",
-                  emails=[], actor="t")  # fmt: skip
+        subscribe(
+            engine,
+            reviews=["mars"],
+            cron="0 8 * * *",
+            timezone="UTC",
+            locale="en",
+            slack_channel="C",
+            emails=[],
+            actor="t",
+        )
     with pytest.raises(ValueError, match="time zone"):
-        subscribe(engine, reviews=["eca"], cron="0 8 * * *", timezone="Mars/Olympus", locale="en",
-                  slack_channel="C", emails=[], actor="t")  # fmt: skip
+        subscribe(
+            engine,
+            reviews=["eca"],
+            cron="0 8 * * *",
+            timezone="Mars/Olympus",
+            locale="en",
+            slack_channel="C",
+            emails=[],
+            actor="t",
+        )
     with pytest.raises(ValueError):
         cadence_to_cron("every full moon")
     assert cadence_to_cron("daily", "07:30") == "30 7 * * *"
@@ -230,11 +319,17 @@ def test_escwa_organiser_gets_one_weekly_digest_in_slack_and_by_email(runtime, e
             runtime.settings.slack_bot_token, runtime.settings.slack_signing_secret = BOT_TOKEN, "s"
             runtime.settings.slack_api_url = slack_api.base_url
             runtime.settings.__dict__.pop("slack_enabled", None)
-            _subscription(engine, created=datetime.now(UTC) - timedelta(days=8), emails=["organiser@un.example"])
+            _subscription(
+                engine,
+                created=datetime.now(UTC) - timedelta(days=8),
+                emails=["organiser@un.example"],
+            )
             leader = Leadership(engine, "only")
             now = datetime.now(UTC)
             assert tick(runtime, leader, default_senders(runtime), now=now) == 1
-            assert tick(runtime, leader, default_senders(runtime), now=now + timedelta(minutes=1)) == 0
+            assert (
+                tick(runtime, leader, default_senders(runtime), now=now + timedelta(minutes=1)) == 0
+            )
             leader.release()
             (message,) = smtp.messages
         posts = [p for p in slack_api.sent("chat.postMessage") if p.get("channel") == "CDIGEST"]
@@ -252,19 +347,47 @@ def test_digest_commands(runtime, database_url, tmp_path, service):
     from tests.processes import clean_env as _clean_env
 
     _inputs(service, 2)
-    env = _clean_env(INTAKE_DATABASE_URL=database_url, INTAKE_SECRET_KEY="test-secret-key-not-for-production")
+    env = _clean_env(
+        INTAKE_DATABASE_URL=database_url, INTAKE_SECRET_KEY="test-secret-key-not-for-production"
+    )
 
     def gcm(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "intake_api.cli", "digest", *args], env=env, cwd=tmp_path,
-                              capture_output=True, text=True, timeout=60)  # fmt: skip
+        return subprocess.run(
+            [sys.executable, "-m", "intake_api.cli", "digest", *args],
+            env=env,
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
 
-    made = gcm("subscribe", "--review", "escwa", "--cadence", "weekly", "--day", "mon", "--at", "08:00",
-               "--timezone", "Asia/Beirut", "--locale", "ar", "--email", "o@un.example")  # fmt: skip
+    made = gcm(
+        "subscribe",
+        "--review",
+        "escwa",
+        "--cadence",
+        "weekly",
+        "--day",
+        "mon",
+        "--at",
+        "08:00",
+        "--timezone",
+        "Asia/Beirut",
+        "--locale",
+        "ar",
+        "--email",
+        "o@un.example",
+    )
     assert made.returncode == 0 and "0 8 * * mon" in made.stdout
     assert "escwa\t0 8 * * mon\tAsia/Beirut\tar\to@un.example" in gcm("list").stdout
     shown = gcm("--print", "1").stdout
     assert "ESCWA" in shown and gettext("ar", "New inputs") in shown
     assert gettext("en", "By stakeholder group") in gcm("--review", "escwa").stdout
-    assert gcm("subscribe", "--review", "escwa", "--timezone", "Nowhere/Else", "--email", "x@y.org").returncode != 0
+    assert (
+        gcm(
+            "subscribe", "--review", "escwa", "--timezone", "Nowhere/Else", "--email", "x@y.org"
+        ).returncode
+        != 0
+    )
     assert "stopped" in gcm("unsubscribe", "1").stdout
     assert gcm("list").stdout == ""

@@ -24,14 +24,24 @@ from intake_api.policies.encoding import spreadsheet_cell as neutralise
 from tests.factories import input_answers
 from tests.processes import clean_env as _clean_env
 
-HOSTILE = "=HYPERLINK(\"http://evil.example\",\"click\") and other words"
+HOSTILE = '=HYPERLINK("http://evil.example","click") and other words'
 
 
 @pytest.fixture
 def stored(service):  # type: ignore[no-untyped-def]
-    service.submit_input(input_answers(text=HOSTILE, objectives=["12", "3"]), channel="web", message_id="e1", locale="en")
-    service.submit_input(input_answers("ar", review="eca", country="SN"), channel="telegram", message_id="e2",
-                         locale="ar", platform_user_id=9)  # fmt: skip
+    service.submit_input(
+        input_answers(text=HOSTILE, objectives=["12", "3"]),
+        channel="web",
+        message_id="e1",
+        locale="en",
+    )
+    service.submit_input(
+        input_answers("ar", review="eca", country="SN"),
+        channel="telegram",
+        message_id="e2",
+        locale="ar",
+        platform_user_id=9,
+    )
     return service
 
 
@@ -51,14 +61,19 @@ def test_csv_has_a_bom_localized_headers_codes_and_no_formulas(stored, engine):
     first = dict(zip(rows[0], rows[1], strict=True))
     assert first[gettext("fr", "Input")].startswith("'=HYPERLINK")
     assert first[gettext("fr", "GCM objectives (numbers)")] == "3;12"
-    assert first[gettext("fr", "Country (ISO code)")] == "JO" and first[gettext("fr", "Country")] == "Jordanie"
+    assert (
+        first[gettext("fr", "Country (ISO code)")] == "JO"
+        and first[gettext("fr", "Country")] == "Jordanie"
+    )
 
 
 def test_filters_and_jsonl(stored, engine):
     out = io.BytesIO()
     write_jsonl(iter_rows(engine, ExportFilter(review="eca"), "en"), out, "en", lambda n: None)
     (line,) = out.getvalue().decode().splitlines()
-    assert json.loads(line)["country"] == "SN" and count_rows(engine, ExportFilter(review="eca")) == 1
+    assert (
+        json.loads(line)["country"] == "SN" and count_rows(engine, ExportFilter(review="eca")) == 1
+    )
 
 
 def test_xlsx_opens_with_text_not_formulas(stored, engine, tmp_path):
@@ -73,10 +88,18 @@ def test_xlsx_opens_with_text_not_formulas(stored, engine, tmp_path):
 
 
 def test_export_command_with_progress(stored, database_url, tmp_path):
-    env = _clean_env(INTAKE_DATABASE_URL=database_url, INTAKE_SECRET_KEY="test-secret-key-not-for-production")
+    env = _clean_env(
+        INTAKE_DATABASE_URL=database_url, INTAKE_SECRET_KEY="test-secret-key-not-for-production"
+    )
     target = tmp_path / "out.csv"
-    result = subprocess.run([sys.executable, "-m", "intake_api.cli", "export", "--format", "csv", "-o", str(target)],
-                            env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120)  # fmt: skip
+    result = subprocess.run(
+        [sys.executable, "-m", "intake_api.cli", "export", "--format", "csv", "-o", str(target)],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr
     assert "Exporting csv" in result.stderr and "2 inputs exported" in result.stderr
     assert target.read_bytes().count(b"\n") == 3
@@ -87,15 +110,20 @@ def test_export_of_200k_rows_stays_under_a_memory_ceiling(tmp_path):
     """Measured in a child process: peak RSS of exporting 200,000 rows to CSV and XLSX."""
     script = tmp_path / "measure.py"
     script.write_text(MEASURE)
-    result = subprocess.run([sys.executable, str(script), str(tmp_path)], capture_output=True, text=True,
-                            timeout=900, env=_clean_env())  # fmt: skip
+    result = subprocess.run(
+        [sys.executable, str(script), str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=900,
+        env=_clean_env(),
+    )
     assert result.returncode == 0, result.stderr
     measured = json.loads(result.stdout.strip().splitlines()[-1])
     assert measured["rows"] == 200_000
     assert measured["growth_mb"] < 60, measured
 
 
-MEASURE = r'''
+MEASURE = r"""
 import json, resource, sqlite3, sys, uuid
 from pathlib import Path
 from models.db import make_engine
@@ -122,4 +150,4 @@ with open(folder / "big.xlsx", "wb") as out:
     write_xlsx(iter_rows(engine, ExportFilter(), "en"), out, "en", lambda k: None)
 after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 print(json.dumps({"rows": n, "growth_mb": (after - before) / 1024}))
-'''
+"""

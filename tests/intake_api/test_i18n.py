@@ -44,7 +44,14 @@ def test_accept_language_negotiation(header, expected):
 
 @pytest.mark.parametrize(
     ("tags", "expected"),
-    [(("es-419",), "es"), (("ar",), "ar"), (("uk",), "en"), ((None,), "en"), (("zh-TW",), "zh"), (("pt_PT",), "pt")],
+    [
+        (("es-419",), "es"),
+        (("ar",), "ar"),
+        (("uk",), "en"),
+        ((None,), "en"),
+        (("zh-TW",), "zh"),
+        (("pt_PT",), "pt"),
+    ],
 )
 def test_platform_language_codes(tags, expected):
     """Telegram sends `language_code` (IETF), Slack sends `locale` like `es-LA` or `pt-BR`."""
@@ -58,7 +65,13 @@ def test_only_arabic_is_right_to_left():
 
 def test_each_language_is_named_in_itself():
     assert [language_name(loc) for loc in LOCALES] == [
-        "English", "Français", "Español", "العربية", "Русский", "中文", "Português",
+        "English",
+        "Français",
+        "Español",
+        "العربية",
+        "Русский",
+        "中文",
+        "Português",
     ]
 
 
@@ -88,7 +101,11 @@ def test_catalog_is_complete_and_clean(locale):
             problems.append(f"untranslated: {msgid!r}")
         if message.fuzzy:
             problems.append(f"fuzzy: {msgid!r}")
-        wanted = set(PLACEHOLDER.findall(" ".join(message.id if isinstance(message.id, tuple) else (message.id,))))
+        wanted = set(
+            PLACEHOLDER.findall(
+                " ".join(message.id if isinstance(message.id, tuple) else (message.id,))
+            )
+        )
         for string in strings:
             if string and set(PLACEHOLDER.findall(string)) != wanted:
                 problems.append(f"placeholders differ: {msgid!r} -> {string!r}")
@@ -106,7 +123,11 @@ def test_compiled_catalog_matches_its_source(locale):
     """The shipped .mo is what `gcm-intake translate compile` makes of the .po."""
     with (LOCALES_DIR / locale / "LC_MESSAGES" / "messages.mo").open("rb") as handle:
         compiled = {_hashable(m.id): _hashable(m.string) for m in read_mo(handle) if m.id}
-    source = {_hashable(m.id): _hashable(m.string) for m in _po(locale) if m.id and m.string and not m.fuzzy}
+    source = {
+        _hashable(m.id): _hashable(m.string)
+        for m in _po(locale)
+        if m.id and m.string and not m.fuzzy
+    }
     assert compiled == source
 
 
@@ -118,4 +139,12 @@ def _hashable(value):  # type: ignore[no-untyped-def]
 @pytest.mark.parametrize("locale", [loc for loc in LOCALES if loc != "en"])
 def test_translations_are_really_translated(locale):
     assert gettext(locale, "Choose your language") != "Choose your language"
-    assert gettext(locale, "Please write at least %(min)s characters (you wrote %(count)s).", min=10, count=3).count("10") == 1
+    assert (
+        gettext(
+            locale,
+            "Please write at least %(min)s characters (you wrote %(count)s).",
+            min=10,
+            count=3,
+        ).count("10")
+        == 1
+    )

@@ -17,8 +17,17 @@ from models.reference import COUNTRY_CODES
 
 def test_input_questionnaire_uses_the_public_field_names():
     assert INPUT.keys == (
-        "review", "stakeholder_group", "country", "age_group", "gender", "theme", "objectives",
-        "text", "contact_email", "consent_store", "consent_quote",
+        "review",
+        "stakeholder_group",
+        "country",
+        "age_group",
+        "gender",
+        "theme",
+        "objectives",
+        "text",
+        "contact_email",
+        "consent_store",
+        "consent_quote",
     )
 
 
@@ -33,7 +42,11 @@ def test_every_question_has_a_label_and_every_choice_question_has_choices():
 def test_objectives_are_the_23_with_short_names_and_full_titles():
     options = INPUT["objectives"].options("en")
     assert [value for value, _, _ in options] == [str(n) for n in range(1, 24)]
-    assert options[19] == ("20", "Remittances", "Promote faster, safer and cheaper transfer of remittances and foster financial inclusion of migrants")
+    assert options[19] == (
+        "20",
+        "Remittances",
+        "Promote faster, safer and cheaper transfer of remittances and foster financial inclusion of migrants",
+    )
 
 
 def test_countries_are_the_249_iso_codes_sorted_by_localized_name():

@@ -34,15 +34,27 @@ def measure() -> dict[str, tuple[float, float]]:
                 wrong[span.kind] += 1
     kinds = set(found_right) | set(missed) | set(wrong)
     return {
-        kind: (found_right[kind] / max(1, found_right[kind] + missed[kind]),
-               found_right[kind] / max(1, found_right[kind] + wrong[kind]))
+        kind: (
+            found_right[kind] / max(1, found_right[kind] + missed[kind]),
+            found_right[kind] / max(1, found_right[kind] + wrong[kind]),
+        )
         for kind in sorted(kinds)
-    }  # fmt: skip
+    }
 
 
 def test_labelled_set_is_large_and_multilingual():
-    locales = Counter(json.loads(line)["locale"] for line in CASES.read_text(encoding="utf-8").splitlines())
-    assert sum(locales.values()) >= 200 and set(locales) == {"en", "fr", "es", "ar", "ru", "zh", "pt"}
+    locales = Counter(
+        json.loads(line)["locale"] for line in CASES.read_text(encoding="utf-8").splitlines()
+    )
+    assert sum(locales.values()) >= 200 and set(locales) == {
+        "en",
+        "fr",
+        "es",
+        "ar",
+        "ru",
+        "zh",
+        "pt",
+    }
 
 
 def test_recall_and_precision():

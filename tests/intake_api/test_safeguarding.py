@@ -92,4 +92,3 @@ def test_missing_accents_curly_quotes_and_other_digits_still_match(text, categor
 @pytest.mark.parametrize("text", ["", "   ", "Hello", "12345"])
 def test_empty_or_plain_text_is_not_flagged(text):
     assert assess(text) is None
-

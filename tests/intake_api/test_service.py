@@ -37,7 +37,9 @@ def test_input_is_stored_with_its_answers_and_consents(service, engine, locale):
         stored = session.exec(select(Submission)).one()
         assert stored.receipt == receipt.code
         assert (stored.review_slug, stored.stakeholder_group, stored.theme) == (
-            "escwa", "youth", "priorities_gaps",
+            "escwa",
+            "youth",
+            "priorities_gaps",
         )
         assert stored.objectives == [3, 5]
         assert stored.locale == locale and stored.status == "new"
@@ -50,8 +52,12 @@ def test_input_is_stored_with_its_answers_and_consents(service, engine, locale):
 
 
 def test_same_message_twice_returns_the_first_receipt_and_stores_nothing(service, engine):
-    first = service.submit_input(input_answers(), channel="telegram", message_id="update-7", locale="en")
-    again = service.submit_input(input_answers(), channel="telegram", message_id="update-7", locale="en")
+    first = service.submit_input(
+        input_answers(), channel="telegram", message_id="update-7", locale="en"
+    )
+    again = service.submit_input(
+        input_answers(), channel="telegram", message_id="update-7", locale="en"
+    )
 
     assert again.code == first.code and again.duplicate
     assert count_rows(engine, "submission") == 1
@@ -61,14 +67,19 @@ def test_same_message_twice_returns_the_first_receipt_and_stores_nothing(service
 
 def test_same_message_id_on_another_channel_is_another_input(service, engine):
     service.submit_input(input_answers(), channel="telegram", message_id="42", locale="en")
-    service.submit_input(input_answers(), channel="slack", message_id="42", locale="en", staff=OPERATOR)
+    service.submit_input(
+        input_answers(), channel="slack", message_id="42", locale="en", staff=OPERATOR
+    )
     assert count_rows(engine, "submission") == 2
 
 
 def test_twenty_concurrent_deliveries_store_one_row(service, engine):
     def deliver(_: int):
         return service.submit_input(
-            input_answers(), channel="telegram", message_id="update-99", locale="ar",
+            input_answers(),
+            channel="telegram",
+            message_id="update-99",
+            locale="ar",
             platform_user_id=555001,
         )
 
@@ -84,14 +95,22 @@ def test_twenty_concurrent_deliveries_store_one_row(service, engine):
 
 def test_concurrent_different_inputs_all_stored(service, engine):
     with ThreadPoolExecutor(max_workers=10) as pool:
-        receipts = list(pool.map(
-            lambda n: service.submit_input(input_answers(), channel="web", message_id=f"m{n}", locale="en"),
-            range(30),
-        ))
+        receipts = list(
+            pool.map(
+                lambda n: service.submit_input(
+                    input_answers(), channel="web", message_id=f"m{n}", locale="en"
+                ),
+                range(30),
+            )
+        )
     assert len({r.code for r in receipts}) == 30
     assert count_rows(engine, "submission") == 30
     with engine.connect() as connection:  # the same text, arriving together: still one group
-        groups = connection.execute(text("SELECT DISTINCT duplicate_group FROM submission")).scalars().all()
+        groups = (
+            connection.execute(text("SELECT DISTINCT duplicate_group FROM submission"))
+            .scalars()
+            .all()
+        )
     assert len(groups) == 1 and groups[0] is not None
 
 
@@ -120,30 +139,50 @@ INVALID = [
 ]
 
 
-@pytest.mark.parametrize(("field", "override", "code"), INVALID, ids=[f"{f}-{c}-{i}" for i, (f, _, c) in enumerate(INVALID)])
-def test_invalid_answer_gives_a_translated_field_error_and_stores_nothing(service, engine, field, override, code):
+@pytest.mark.parametrize(
+    ("field", "override", "code"),
+    INVALID,
+    ids=[f"{f}-{c}-{i}" for i, (f, _, c) in enumerate(INVALID)],
+)
+def test_invalid_answer_gives_a_translated_field_error_and_stores_nothing(
+    service, engine, field, override, code
+):
     with pytest.raises(InvalidAnswers) as refused:
-        service.submit_input(input_answers("fr", **override), channel="web", message_id="bad", locale="fr")
+        service.submit_input(
+            input_answers("fr", **override), channel="web", message_id="bad", locale="fr"
+        )
 
     errors = {e.field: e for e in refused.value.errors}
     assert errors[field].code == code
     assert errors[field].message  # a sentence in French, not a code
     assert errors[field].message != code
-    for table in ("submission", "submission_objective", "consent_record", "audit_entry", "contributor"):
+    for table in (
+        "submission",
+        "submission_objective",
+        "consent_record",
+        "audit_entry",
+        "contributor",
+    ):
         assert count_rows(engine, table) == 0, table
 
 
 def test_errors_are_in_the_contributors_language(service):
     with pytest.raises(InvalidAnswers) as refused:
-        service.submit_input(input_answers("ar", consent_store=""), channel="web", message_id="1", locale="ar")
+        service.submit_input(
+            input_answers("ar", consent_store=""), channel="web", message_id="1", locale="ar"
+        )
     message = refused.value.by_field()["consent_store"]
-    assert message == gettext("ar", "We can only keep your input with your consent. Please tick the box to agree.")
+    assert message == gettext(
+        "ar", "We can only keep your input with your consent. Please tick the box to agree."
+    )
     assert any("\u0600" <= ch <= "\u06ff" for ch in message)  # Arabic script
 
 
 def test_length_error_states_the_limit(service):
     with pytest.raises(InvalidAnswers) as refused:
-        service.submit_input(input_answers(text="z" * 6000), channel="web", message_id="1", locale="en")
+        service.submit_input(
+            input_answers(text="z" * 6000), channel="web", message_id="1", locale="en"
+        )
     assert "5000" in refused.value.by_field()["text"] and "6000" in refused.value.by_field()["text"]
 
 
@@ -156,9 +195,28 @@ def test_unknown_locale_falls_back_to_english(service, engine):
 
 def test_raw_platform_ids_never_reach_the_store(service, engine):
     telegram_id, slack_id = 987654321012, "U07SLACKUSER"
-    service.submit_input(input_answers(), channel="telegram", message_id="u1", locale="en", platform_user_id=telegram_id)
-    service.submit_input(input_answers(), channel="telegram", message_id="u2", locale="en", platform_user_id=telegram_id)
-    service.submit_input(input_answers(), channel="slack", message_id="v1", locale="en", platform_user_id=slack_id, staff=OPERATOR)
+    service.submit_input(
+        input_answers(),
+        channel="telegram",
+        message_id="u1",
+        locale="en",
+        platform_user_id=telegram_id,
+    )
+    service.submit_input(
+        input_answers(),
+        channel="telegram",
+        message_id="u2",
+        locale="en",
+        platform_user_id=telegram_id,
+    )
+    service.submit_input(
+        input_answers(),
+        channel="slack",
+        message_id="v1",
+        locale="en",
+        platform_user_id=slack_id,
+        staff=OPERATOR,
+    )
 
     assert count_rows(engine, "contributor") == 2
     dump = _all_text(engine)
@@ -167,15 +225,23 @@ def test_raw_platform_ids_never_reach_the_store(service, engine):
 
 
 def test_contributor_profile_is_remembered(service, engine):
-    service.submit_input(input_answers(), channel="telegram", message_id="u1", locale="ru", platform_user_id=1)
+    service.submit_input(
+        input_answers(), channel="telegram", message_id="u1", locale="ru", platform_user_id=1
+    )
     with Session(engine) as session:
         contributor = session.exec(select(Contributor)).one()
-    assert (contributor.stakeholder_group, contributor.country, contributor.locale) == ("youth", "JO", "ru")
+    assert (contributor.stakeholder_group, contributor.country, contributor.locale) == (
+        "youth",
+        "JO",
+        "ru",
+    )
 
 
 def test_contact_email_is_encrypted_at_rest(service, engine, runtime):
     address = "amina.k@example.org"
-    service.submit_input(input_answers(contact_email=address), channel="web", message_id="1", locale="en")
+    service.submit_input(
+        input_answers(contact_email=address), channel="web", message_id="1", locale="en"
+    )
 
     assert address not in _all_text(engine)
     assert "amina" not in _all_text(engine)
@@ -200,23 +266,47 @@ def test_contact_email_is_encrypted_at_rest(service, engine, runtime):
 
 def test_pledge_practice_and_registration_are_stored(service, engine, runtime):
     pledge = service.submit_pledge(
-        {"organisation": "Ministry of Labour", "stakeholder_group": "government", "title": "Fair recruitment",
-         "text": "We pledge to end recruitment fees for workers by 2027.", "objectives": ["6"],
-         "consent_store": "on"},
-        channel="web", message_id="p1", locale="en",
+        {
+            "organisation": "Ministry of Labour",
+            "stakeholder_group": "government",
+            "title": "Fair recruitment",
+            "text": "We pledge to end recruitment fees for workers by 2027.",
+            "objectives": ["6"],
+            "consent_store": "on",
+        },
+        channel="web",
+        message_id="p1",
+        locale="en",
     )
     practice = service.submit_practice(
-        {"title": "Mobile birth registration", "objectives": ["4"], "countries": ["ne", "TD"],
-         "description": "Mobile teams register births in border communities so that children get a legal identity.",
-         "link": "https://example.org/practice", "consent_store": "on"},
-        channel="web", message_id="p2", locale="fr",
+        {
+            "title": "Mobile birth registration",
+            "objectives": ["4"],
+            "countries": ["ne", "TD"],
+            "description": "Mobile teams register births in border communities so that children get a legal identity.",
+            "link": "https://example.org/practice",
+            "consent_store": "on",
+        },
+        channel="web",
+        message_id="p2",
+        locale="fr",
     )
     registration = service.register(
-        {"review": "eca", "name": "Tendai Moyo", "stakeholder_group": "youth", "country": "ZW",
-         "contact_email": "tendai@example.org", "attendance_mode": "in_person", "travel_support": "on",
-         "travel_reason": "Our youth group has no travel budget.", "accessibility_needs": "Wheelchair access",
-         "consent_store": "on"},
-        channel="web", message_id="p3", locale="en",
+        {
+            "review": "eca",
+            "name": "Tendai Moyo",
+            "stakeholder_group": "youth",
+            "country": "ZW",
+            "contact_email": "tendai@example.org",
+            "attendance_mode": "in_person",
+            "travel_support": "on",
+            "travel_reason": "Our youth group has no travel budget.",
+            "accessibility_needs": "Wheelchair access",
+            "consent_store": "on",
+        },
+        channel="web",
+        message_id="p3",
+        locale="en",
     )
     assert (pledge.code[:2], practice.code[:2], registration.code[:2]) == ("PL", "PR", "RG")
     with Session(engine) as session:
@@ -230,12 +320,23 @@ def test_pledge_practice_and_registration_are_stored(service, engine, runtime):
 
 
 def test_travel_support_needs_in_person_attendance_and_a_reason(service, engine):
-    base = {"review": "eca", "name": "A participant", "stakeholder_group": "youth", "country": "ZW",
-            "contact_email": "p@example.org", "consent_store": "on", "travel_support": "on"}
+    base = {
+        "review": "eca",
+        "name": "A participant",
+        "stakeholder_group": "youth",
+        "country": "ZW",
+        "contact_email": "p@example.org",
+        "consent_store": "on",
+        "travel_support": "on",
+    }
     with pytest.raises(InvalidAnswers) as virtual:
-        service.register({**base, "attendance_mode": "virtual"}, channel="web", message_id="r1", locale="es")
+        service.register(
+            {**base, "attendance_mode": "virtual"}, channel="web", message_id="r1", locale="es"
+        )
     with pytest.raises(InvalidAnswers) as no_reason:
-        service.register({**base, "attendance_mode": "in_person"}, channel="web", message_id="r2", locale="es")
+        service.register(
+            {**base, "attendance_mode": "in_person"}, channel="web", message_id="r2", locale="es"
+        )
     assert virtual.value.errors[0].code == "travel_needs_in_person"
     assert no_reason.value.by_field().keys() == {"travel_reason"}
     assert count_rows(engine, "registration") == 0
@@ -263,13 +364,22 @@ def _table_names(connection) -> list[str]:
 
 
 def test_government_travel_support_is_for_least_developed_countries(service, engine):
-    base = {"review": "eca", "name": "An official", "stakeholder_group": "government",
-            "contact_email": "o@example.org", "attendance_mode": "in_person", "travel_support": "on",
-            "travel_reason": "No budget line for regional meetings.", "consent_store": "on"}
+    base = {
+        "review": "eca",
+        "name": "An official",
+        "stakeholder_group": "government",
+        "contact_email": "o@example.org",
+        "attendance_mode": "in_person",
+        "travel_support": "on",
+        "travel_reason": "No budget line for regional meetings.",
+        "consent_store": "on",
+    }
     with pytest.raises(InvalidAnswers) as refused:
         service.register({**base, "country": "ZA"}, channel="web", message_id="g1", locale="en")
     assert refused.value.errors[0].code == "travel_not_eligible"
-    assert not service.register({**base, "country": "MW"}, channel="web", message_id="g2", locale="en").duplicate
+    assert not service.register(
+        {**base, "country": "MW"}, channel="web", message_id="g2", locale="en"
+    ).duplicate
     assert count_rows(engine, "registration") == 1
 
 
@@ -277,43 +387,75 @@ def test_government_travel_support_is_for_least_developed_countries(service, eng
 def test_minors_are_never_quoted_and_give_no_contact(service, engine, age_group):
     refused = pytest.raises(InvalidAnswers)
     with refused as error:
-        service.submit_input(input_answers("es", age_group=age_group, contact_email="kid@example.org"),
-                             channel="web", message_id="m1", locale="es")  # fmt: skip
+        service.submit_input(
+            input_answers("es", age_group=age_group, contact_email="kid@example.org"),
+            channel="web",
+            message_id="m1",
+            locale="es",
+        )
     assert error.value.errors[0].code == "minor_contact" and "16" in error.value.errors[0].message
-    service.submit_input(input_answers(age_group=age_group, consent_quote="on"), channel="web", message_id="m2", locale="en")
+    service.submit_input(
+        input_answers(age_group=age_group, consent_quote="on"),
+        channel="web",
+        message_id="m2",
+        locale="en",
+    )
     with Session(engine) as session:
         stored = session.exec(select(Submission)).one()
-        quote_consent = session.exec(select(ConsentRecord).where(ConsentRecord.kind == "quote")).one()
+        quote_consent = session.exec(
+            select(ConsentRecord).where(ConsentRecord.kind == "quote")
+        ).one()
     assert stored.consent_quote is False and quote_consent.granted is False
     assert stored.contact_email is None
 
 
 def test_sixteen_and_over_may_be_quoted(service, engine):
-    service.submit_input(input_answers(age_group="16_17", consent_quote="on"), channel="web", message_id="m3", locale="en")
+    service.submit_input(
+        input_answers(age_group="16_17", consent_quote="on"),
+        channel="web",
+        message_id="m3",
+        locale="en",
+    )
     with Session(engine) as session:
         assert session.exec(select(Submission.consent_quote)).one() is True
 
 
 def _pledge(**overrides):  # type: ignore[no-untyped-def]
-    return {"organisation": "Ministry of Labour", "stakeholder_group": "government", "title": "Fair recruitment",
-            "text": "We will abolish recruitment fees for migrant workers by 2027.", "objectives": ["6"],
-            "consent_store": "on", **overrides}  # fmt: skip
+    return {
+        "organisation": "Ministry of Labour",
+        "stakeholder_group": "government",
+        "title": "Fair recruitment",
+        "text": "We will abolish recruitment fees for migrant workers by 2027.",
+        "objectives": ["6"],
+        "consent_store": "on",
+        **overrides,
+    }
 
 
-@pytest.mark.parametrize(("submit", "answers", "changed"), [
-    ("submit_input", input_answers(), {"theme": "governance"}),
-    ("submit_input", input_answers(), {"text": input_answers()["text"] + " And work permits."}),
-    ("submit_pledge", _pledge(), {"title": "Fair recruitment now"}),
-])  # fmt: skip
-def test_a_message_id_used_again_with_other_answers_is_refused(service, engine, submit, answers, changed):
+@pytest.mark.parametrize(
+    ("submit", "answers", "changed"),
+    [
+        ("submit_input", input_answers(), {"theme": "governance"}),
+        ("submit_input", input_answers(), {"text": input_answers()["text"] + " And work permits."}),
+        ("submit_pledge", _pledge(), {"title": "Fair recruitment now"}),
+    ],
+)
+def test_a_message_id_used_again_with_other_answers_is_refused(
+    service, engine, submit, answers, changed
+):
     from intake_api.service import IdempotencyConflict
 
     first = getattr(service, submit)(answers, channel="web", message_id="key-1", locale="en")
     again = getattr(service, submit)(dict(answers), channel="web", message_id="key-1", locale="en")
     assert again.duplicate and again.code == first.code  # a redelivery: the same answers
-    before = {table: count_rows(engine, table) for table in ("submission", "pledge", "consent_record", "audit_entry")}
+    before = {
+        table: count_rows(engine, table)
+        for table in ("submission", "pledge", "consent_record", "audit_entry")
+    }
     with pytest.raises(IdempotencyConflict) as refused:
-        getattr(service, submit)({**answers, **changed}, channel="web", message_id="key-1", locale="en")
+        getattr(service, submit)(
+            {**answers, **changed}, channel="web", message_id="key-1", locale="en"
+        )
     assert refused.value.receipt == first.code  # for the channel's log, never shown to the sender
     assert {table: count_rows(engine, table) for table in before} == before
 
@@ -322,27 +464,63 @@ def test_records_stored_before_fingerprints_stay_duplicates(service, engine):
     first = service.submit_input(input_answers(), channel="web", message_id="old", locale="en")
     with engine.begin() as connection:
         connection.execute(text("UPDATE submission SET answers_fingerprint = NULL"))
-    again = service.submit_input(input_answers(theme="governance"), channel="web", message_id="old", locale="en")
+    again = service.submit_input(
+        input_answers(theme="governance"), channel="web", message_id="old", locale="en"
+    )
     assert again.duplicate and again.code == first.code
 
 
 def test_free_text_of_every_kind_is_stored_masked(service, engine):
     written = "Reach us at amina.k@example.org or +962 79 123 4567 any day."
-    service.submit_pledge(_pledge(title="Call +962 79 123 4567", text=written), channel="web", message_id="p",
-                          locale="en")  # fmt: skip
-    service.submit_practice({"title": "Clinic amina.k@example.org", "description": written * 2, "objectives": ["7"],
-                             "countries": ["JO"], "organisation": "Legal aid, +962 79 123 4567",
-                             "partners": "amina.k@example.org", "consent_store": "on"},
-                            channel="web", message_id="r", locale="en")  # fmt: skip
-    service.register({"review": "escwa", "name": "Rana K.", "stakeholder_group": "youth", "country": "AF",
-                      "contact_email": "rana@example.org", "attendance_mode": "in_person", "travel_support": "on",
-                      "travel_reason": written, "organisation": "amina.k@example.org", "consent_store": "on"},
-                     channel="web", message_id="g", locale="en")  # fmt: skip
+    service.submit_pledge(
+        _pledge(title="Call +962 79 123 4567", text=written),
+        channel="web",
+        message_id="p",
+        locale="en",
+    )
+    service.submit_practice(
+        {
+            "title": "Clinic amina.k@example.org",
+            "description": written * 2,
+            "objectives": ["7"],
+            "countries": ["JO"],
+            "organisation": "Legal aid, +962 79 123 4567",
+            "partners": "amina.k@example.org",
+            "consent_store": "on",
+        },
+        channel="web",
+        message_id="r",
+        locale="en",
+    )
+    service.register(
+        {
+            "review": "escwa",
+            "name": "Rana K.",
+            "stakeholder_group": "youth",
+            "country": "AF",
+            "contact_email": "rana@example.org",
+            "attendance_mode": "in_person",
+            "travel_support": "on",
+            "travel_reason": written,
+            "organisation": "amina.k@example.org",
+            "consent_store": "on",
+        },
+        channel="web",
+        message_id="g",
+        locale="en",
+    )
     with Session(engine) as session:
         pledge, practice = session.exec(select(Pledge)).one(), session.exec(select(Practice)).one()
         registration = session.exec(select(Registration)).one()
-    assert (pledge.title, pledge.text) == ("Call [phone]", "Reach us at [email] or [phone] any day.")
-    assert (practice.title, practice.organisation, practice.partners) == ("Clinic [email]", "Legal aid, [phone]", "[email]")
+    assert (pledge.title, pledge.text) == (
+        "Call [phone]",
+        "Reach us at [email] or [phone] any day.",
+    )
+    assert (practice.title, practice.organisation, practice.partners) == (
+        "Clinic [email]",
+        "Legal aid, [phone]",
+        "[email]",
+    )
     assert "[email]" in practice.description and "@" not in practice.description
     assert registration.travel_reason == "Reach us at [email] or [phone] any day."
     assert registration.organisation == "[email]"

@@ -45,7 +45,9 @@ def test_production_refuses_a_generated_secret(tmp_path, monkeypatch):
         Settings()
 
 
-def test_missing_channel_secrets_are_logged_once_each_and_crash_nothing(tmp_path, caplog, monkeypatch):
+def test_missing_channel_secrets_are_logged_once_each_and_crash_nothing(
+    tmp_path, caplog, monkeypatch
+):
     monkeypatch.chdir(tmp_path)
     with caplog.at_level(logging.INFO, logger="intake_api.settings"):
         Settings().log_disabled_channels()

@@ -13,8 +13,16 @@ from models.migrate import alembic_config, current_revision, upgrade
 from models.reference import OBJECTIVES, REVIEW_SLUGS
 
 TABLES = {
-    "regional_review", "objective", "contributor", "submission", "submission_objective", "pledge",
-    "practice", "registration", "consent_record", "audit_entry",
+    "regional_review",
+    "objective",
+    "contributor",
+    "submission",
+    "submission_objective",
+    "pledge",
+    "practice",
+    "registration",
+    "consent_record",
+    "audit_entry",
 }
 
 
@@ -26,7 +34,11 @@ def test_upgrade_from_empty_creates_every_table_and_seeds_reference_data(databas
     assert current_revision(engine) == head
     assert TABLES <= set(inspect(engine).get_table_names())
     with engine.connect() as connection:
-        slugs = connection.execute(text("SELECT slug FROM regional_review ORDER BY slug")).scalars().all()
+        slugs = (
+            connection.execute(text("SELECT slug FROM regional_review ORDER BY slug"))
+            .scalars()
+            .all()
+        )
         objectives = connection.execute(text("SELECT count(*) FROM objective")).scalar_one()
     assert tuple(slugs) == tuple(sorted(REVIEW_SLUGS))
     assert objectives == len(OBJECTIVES) == 23

@@ -39,7 +39,9 @@ def change_status(
         return
     done = f"{gettext('en', _LABELS[action['action_id']])} — <@{user}>"
     blocks = moderation_message(updated, "en", last_action=done)
-    client.chat_update(channel=channel, ts=body["message"]["ts"], text=updated.receipt, blocks=blocks)
+    client.chat_update(
+        channel=channel, ts=body["message"]["ts"], text=updated.receipt, blocks=blocks
+    )
 
 
 def open_tagging(

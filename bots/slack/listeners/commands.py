@@ -78,7 +78,11 @@ def gcm(ack: Ack, command: dict[str, Any], client: WebClient, context: BoltConte
 
 def help_text(locale: str) -> str:
     """The help, one line per subcommand of the table (the empty one is `/gcm new`'s alias)."""
-    lines = [f"`/gcm {sub.usage}` — {gettext(locale, sub.summary)}" for name, sub in SUBCOMMANDS.items() if name]
+    lines = [
+        f"`/gcm {sub.usage}` — {gettext(locale, sub.summary)}"
+        for name, sub in SUBCOMMANDS.items()
+        if name
+    ]
     return "\n".join((f"*{gettext(locale, HELP_TITLE)}*", *lines))
 
 
@@ -97,10 +101,16 @@ def for_review(handler: Callable[[Call, str], None]) -> Callable[[Call], None]:
     """A subcommand on one regional review: the one named, or the one moderated in this channel."""
 
     def run(call: Call) -> None:
-        slug = (call.words[0] if call.words else "") or _review_of_channel(call.slack, call.channel_id)
+        slug = (call.words[0] if call.words else "") or _review_of_channel(
+            call.slack, call.channel_id
+        )
         if slug not in REVIEW_SLUGS:
             reviews = ", ".join(REVIEW_SLUGS)
-            call.ack(text=gettext(call.locale, "Which regional review? Use one of: %(reviews)s", reviews=reviews))
+            call.ack(
+                text=gettext(
+                    call.locale, "Which regional review? Use one of: %(reviews)s", reviews=reviews
+                )
+            )
             return
         authorize(call.staff, call.action, slug)
         handler(call, slug)
@@ -129,14 +139,26 @@ def post_digest(call: Call, slug: str) -> None:
 def moderate_here(call: Call, slug: str) -> None:
     _set_channel(call, slug, safeguarding=False)
     review = slug.upper()
-    call.ack(text=gettext(call.locale, "New inputs for %(review)s will be posted in this channel for moderation.", review=review))
+    call.ack(
+        text=gettext(
+            call.locale,
+            "New inputs for %(review)s will be posted in this channel for moderation.",
+            review=review,
+        )
+    )
 
 
 @for_review
 def safeguard_here(call: Call, slug: str) -> None:
     _set_channel(call, slug, safeguarding=True)
     review = slug.upper()
-    call.ack(text=gettext(call.locale, "Inputs for %(review)s that disclose a protection risk will be posted in this channel at once.", review=review))
+    call.ack(
+        text=gettext(
+            call.locale,
+            "Inputs for %(review)s that disclose a protection risk will be posted in this channel at once.",
+            review=review,
+        )
+    )
 
 
 def _set_channel(call: Call, slug: str, *, safeguarding: bool) -> None:
@@ -185,8 +207,15 @@ def withdraw(call: Call) -> None:
     if not receipt or consent not in WITHDRAWABLE:
         call.ack(text=gettext(call.locale, "Usage: /gcm withdraw RECEIPT quote|contact|message"))
         return
-    found = call.slack.runtime.consent.withdraw_for_staff(receipt=receipt, consent=consent, staff=call.staff, channel="slack")
-    done = gettext(call.locale, "Consent withdrawn for %(receipt)s: %(consent)s.", receipt=receipt, consent=consent)
+    found = call.slack.runtime.consent.withdraw_for_staff(
+        receipt=receipt, consent=consent, staff=call.staff, channel="slack"
+    )
+    done = gettext(
+        call.locale,
+        "Consent withdrawn for %(receipt)s: %(consent)s.",
+        receipt=receipt,
+        consent=consent,
+    )
     call.ack(text=done if found else _nothing_stored(call, receipt))
 
 
@@ -197,7 +226,11 @@ def erase(call: Call) -> None:
         call.ack(text=gettext(call.locale, "Usage: /gcm erase RECEIPT"))
         return
     found = call.slack.runtime.privacy.erase_for_staff(receipt=receipt, staff=call.staff)
-    done = gettext(call.locale, "%(receipt)s is erased, with its consents and its moderation message.", receipt=receipt)
+    done = gettext(
+        call.locale,
+        "%(receipt)s is erased, with its consents and its moderation message.",
+        receipt=receipt,
+    )
     call.ack(text=done if found else _nothing_stored(call, receipt))
 
 
@@ -206,11 +239,16 @@ def _nothing_stored(call: Call, receipt: str) -> str:
 
 
 def _review_of_channel(slack: SlackContext, channel_id: str) -> str:
-    return next((r.slug for r in slack.runtime.service.reviews() if r.slack_channel == channel_id), "")
+    return next(
+        (r.slug for r in slack.runtime.service.reviews() if r.slack_channel == channel_id), ""
+    )
 
 
 _NEW = Subcommand(
-    "new", N_("record an input on behalf of a stakeholder or from a session"), Action.CAPTURE, open_capture
+    "new",
+    N_("record an input on behalf of a stakeholder or from a session"),
+    Action.CAPTURE,
+    open_capture,
 )
 # In the order of the help; "" (a bare `/gcm`) opens the capture modal too.
 SUBCOMMANDS: dict[str, Subcommand] = {

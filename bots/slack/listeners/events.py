@@ -19,7 +19,9 @@ from models.base import utcnow
 FAILURES_PERIOD = timedelta(days=7)
 
 
-def publish_home(body: dict[str, Any], event: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+def publish_home(
+    body: dict[str, Any], event: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
     """Counts per review in the user's language; each staff member sees only the reviews they may read.
 
     Not ``require_staff``: someone who may read no review is shown the refusal as their App Home.
@@ -35,9 +37,14 @@ def home_for(slack: SlackContext, client: WebClient, user: str) -> dict[str, Any
     readable = set(reviews_for(staff, Action.READ_INPUTS))
     if not readable:
         text = gettext(locale, refusal(staff, Action.READ_INPUTS))
-        return {"type": "home", "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]}
+        return {
+            "type": "home",
+            "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text}}],
+        }
     undelivered = 0
-    if may(staff, Action.READ_FAILURES, None):  # administrators: they can act on it (gcm-intake failures)
+    if may(
+        staff, Action.READ_FAILURES, None
+    ):  # administrators: they can act on it (gcm-intake failures)
         recent = delivery_failures.counts(slack.runtime.engine, since=utcnow() - FAILURES_PERIOD)
         undelivered = sum(kinds["failed"] for kinds in recent.values())
     stats = [s for s in review_stats(slack.runtime.engine) if s.slug in readable]

@@ -17,7 +17,9 @@ SHORTCUT_CALLBACK = "add_to_gcm_inputs"
 COUNTRY_FIELD = "country"
 
 
-def add_to_inputs(ack: Ack, shortcut: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+def add_to_inputs(
+    ack: Ack, shortcut: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
     """Open the capture modal with the message's text, for staff who may record inputs."""
     ack()
     slack = SlackContext.of(context)

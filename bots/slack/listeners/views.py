@@ -20,10 +20,14 @@ from models.reference import N_
 
 log = logging.getLogger(__name__)
 NOT_OBJECTIVES = N_("Please choose one of the options offered.")
-SAVED_BEFORE = N_("This form was saved already. Please close it and open a new one to record another input.")
+SAVED_BEFORE = N_(
+    "This form was saved already. Please close it and open a new one to record another input."
+)
 
 
-def capture(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+def capture(
+    ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
     """Store the input before acknowledging; refused answers are shown in the modal.
 
     Not ``require_staff``: the service checks the answers first, then whether the staff
@@ -46,7 +50,10 @@ def capture(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebCli
         ack(response_action="errors", errors=refused.by_field())
         return
     except NotAllowed:
-        ack(response_action="errors", errors={"review": gettext(locale, refusal(staff, Action.CAPTURE))})
+        ack(
+            response_action="errors",
+            errors={"review": gettext(locale, refusal(staff, Action.CAPTURE))},
+        )
         return
     except IdempotencyConflict:  # this modal was saved before with other answers
         ack(response_action="errors", errors={"text": gettext(locale, SAVED_BEFORE)})
@@ -56,7 +63,9 @@ def capture(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebCli
     _confirm(client, metadata.get("channel_id"), body["user"]["id"], saved)
 
 
-def tag(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+def tag(
+    ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
     """Add the ticked objectives to the input, for staff who may moderate its review."""
     slack = SlackContext.of(context)
     metadata = view_metadata(view)
@@ -77,21 +86,32 @@ def tag(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient,
         ack(response_action="errors", errors={"objectives": refused.text})
         return
     except InvalidObjectives:
-        ack(response_action="errors", errors={"objectives": gettext(slack.locale_of(client, user), NOT_OBJECTIVES)})
+        ack(
+            response_action="errors",
+            errors={"objectives": gettext(slack.locale_of(client, user), NOT_OBJECTIVES)},
+        )
         return
     ack()
     if metadata.get("channel") and metadata.get("ts"):
         blocks = moderation_message(updated, "en", last_action=f"<@{user}>")
-        client.chat_update(channel=metadata["channel"], ts=metadata["ts"], text=updated.receipt, blocks=blocks)
+        client.chat_update(
+            channel=metadata["channel"], ts=metadata["ts"], text=updated.receipt, blocks=blocks
+        )
 
 
-def _tag_answers(view: dict[str, Any]) -> tuple[list[int] | None, list[int] | None, list[int] | None]:
+def _tag_answers(
+    view: dict[str, Any],
+) -> tuple[list[int] | None, list[int] | None, list[int] | None]:
     """Objectives chosen, suggestions offered and suggestions ticked in the tag modal (None: not readable)."""
     state = (view.get("state") or {}).get("values") or {}
     chosen = ((state.get("objectives") or {}).get("objectives") or {}).get("selected_options")
     ticked = ((state.get("suggested") or {}).get("suggested") or {}).get("selected_options")
-    offered = [option for block in view.get("blocks") or [] if isinstance(block, dict)
-               and block.get("block_id") == "suggested" for option in (block.get("element") or {}).get("options") or []]  # fmt: skip
+    offered = [
+        option
+        for block in view.get("blocks") or []
+        if isinstance(block, dict) and block.get("block_id") == "suggested"
+        for option in (block.get("element") or {}).get("options") or []
+    ]
     return selected_numbers(chosen or []), selected_numbers(offered), selected_numbers(ticked or [])
 
 

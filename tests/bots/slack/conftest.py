@@ -31,11 +31,17 @@ def slack_api() -> Iterator[FakeSlackApi]:
 
 @pytest.fixture
 def slack_runtime(settings, runtime, slack_api):  # type: ignore[no-untyped-def]
-    slack_settings = settings.model_copy(update={
-        "slack_bot_token": BOT_TOKEN, "slack_signing_secret": SIGNING_SECRET, "slack_api_url": slack_api.base_url,
-    })  # fmt: skip
+    slack_settings = settings.model_copy(
+        update={
+            "slack_bot_token": BOT_TOKEN,
+            "slack_signing_secret": SIGNING_SECRET,
+            "slack_api_url": slack_api.base_url,
+        }
+    )
     slack_runtime = build_runtime(slack_settings)
-    add_staff(slack_runtime.engine, email="organiser@un.example", role="organiser", reviews=["escwa"])
+    add_staff(
+        slack_runtime.engine, email="organiser@un.example", role="organiser", reviews=["escwa"]
+    )
     add_staff(slack_runtime.engine, email="admin@un.example", role="admin", reviews=[])
     yield slack_runtime
     slack_runtime.engine.dispose()
@@ -48,48 +54,127 @@ class Slack:
         self.client = client
         self.verifier = SignatureVerifier(SIGNING_SECRET)
 
-    def post(self, body: str, content_type: str, *, age: int = 0, signature: str | None = None,
-             headers: dict[str, str] | None = None):  # type: ignore[no-untyped-def]  # fmt: skip
+    def post(
+        self,
+        body: str,
+        content_type: str,
+        *,
+        age: int = 0,
+        signature: str | None = None,
+        headers: dict[str, str] | None = None,
+    ):  # type: ignore[no-untyped-def]
         timestamp = str(int(time.time()) - age)
         signed = signature or self.verifier.generate_signature(timestamp=timestamp, body=body)
-        return self.client.post("/slack/events", data=body.encode(), headers={
-            "Content-Type": content_type, "X-Slack-Request-Timestamp": timestamp, "X-Slack-Signature": signed,
-            **(headers or {}),
-        })  # fmt: skip
+        return self.client.post(
+            "/slack/events",
+            data=body.encode(),
+            headers={
+                "Content-Type": content_type,
+                "X-Slack-Request-Timestamp": timestamp,
+                "X-Slack-Signature": signed,
+                **(headers or {}),
+            },
+        )
 
     def command(self, text: str, *, user: str = "UORG", channel: str = "CMOD", **kwargs: Any):  # type: ignore[no-untyped-def]
-        body = urlencode({"command": "/gcm", "text": text, "user_id": user, "channel_id": channel,
-                          "team_id": "T1", "trigger_id": f"trigger-{time.time_ns()}", "response_url": "https://hooks.example/x"})  # fmt: skip
+        body = urlencode(
+            {
+                "command": "/gcm",
+                "text": text,
+                "user_id": user,
+                "channel_id": channel,
+                "team_id": "T1",
+                "trigger_id": f"trigger-{time.time_ns()}",
+                "response_url": "https://hooks.example/x",
+            }
+        )
         return self.post(body, "application/x-www-form-urlencoded", **kwargs)
 
     def interactive(self, payload: dict[str, Any], **kwargs: Any):  # type: ignore[no-untyped-def]
         body = urlencode({"payload": json.dumps(payload)})
         return self.post(body, "application/x-www-form-urlencoded", **kwargs)
 
-    def view_submission(self, view_id: str, values: dict[str, Any], *, user: str = "UORG",
-                        metadata: dict[str, Any] | None = None, callback: str = "gcm_capture"):  # type: ignore[no-untyped-def]  # fmt: skip
-        return self.interactive({
-            "type": "view_submission", "team": {"id": "T1"}, "user": {"id": user}, "api_app_id": "A1",
-            "trigger_id": "t", "view": {"id": view_id, "type": "modal", "callback_id": callback, "team_id": "T1",
-                                        "private_metadata": json.dumps(metadata or {"channel_id": "CMOD", "locale": "es"}),
-                                        "state": {"values": values}},
-        })  # fmt: skip
+    def view_submission(
+        self,
+        view_id: str,
+        values: dict[str, Any],
+        *,
+        user: str = "UORG",
+        metadata: dict[str, Any] | None = None,
+        callback: str = "gcm_capture",
+    ):  # type: ignore[no-untyped-def]
+        return self.interactive(
+            {
+                "type": "view_submission",
+                "team": {"id": "T1"},
+                "user": {"id": user},
+                "api_app_id": "A1",
+                "trigger_id": "t",
+                "view": {
+                    "id": view_id,
+                    "type": "modal",
+                    "callback_id": callback,
+                    "team_id": "T1",
+                    "private_metadata": json.dumps(
+                        metadata or {"channel_id": "CMOD", "locale": "es"}
+                    ),
+                    "state": {"values": values},
+                },
+            }
+        )
 
-    def block_action(self, action_id: str, value: str, *, user: str = "UORG", channel: str = "CMOD",
-                     ts: str = "1764000000.000001"):  # type: ignore[no-untyped-def]  # fmt: skip
-        return self.interactive({
-            "type": "block_actions", "team": {"id": "T1"}, "user": {"id": user}, "api_app_id": "A1",
-            "trigger_id": "trigger-action", "channel": {"id": channel}, "container": {"type": "message"},
-            "message": {"ts": ts, "text": "input"},
-            "actions": [{"action_id": action_id, "block_id": f"moderate:{value}", "value": value, "type": "button"}],
-        })  # fmt: skip
+    def block_action(
+        self,
+        action_id: str,
+        value: str,
+        *,
+        user: str = "UORG",
+        channel: str = "CMOD",
+        ts: str = "1764000000.000001",
+    ):  # type: ignore[no-untyped-def]
+        return self.interactive(
+            {
+                "type": "block_actions",
+                "team": {"id": "T1"},
+                "user": {"id": user},
+                "api_app_id": "A1",
+                "trigger_id": "trigger-action",
+                "channel": {"id": channel},
+                "container": {"type": "message"},
+                "message": {"ts": ts, "text": "input"},
+                "actions": [
+                    {
+                        "action_id": action_id,
+                        "block_id": f"moderate:{value}",
+                        "value": value,
+                        "type": "button",
+                    }
+                ],
+            }
+        )
 
-    def event(self, event: dict[str, Any], *, event_id: str, retry: int | None = None,
-              reason: str = "http_error"):  # type: ignore[no-untyped-def]  # fmt: skip
+    def event(
+        self,
+        event: dict[str, Any],
+        *,
+        event_id: str,
+        retry: int | None = None,
+        reason: str = "http_error",
+    ):  # type: ignore[no-untyped-def]
         """``reason``: Slack's for a retry, ``http_error`` after an error answer, ``http_timeout`` after none in 3 s."""
-        body = json.dumps({"type": "event_callback", "team_id": "T1", "api_app_id": "A1", "event": event,
-                           "event_id": event_id, "event_time": int(time.time())})  # fmt: skip
-        headers = {"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": reason} if retry else None
+        body = json.dumps(
+            {
+                "type": "event_callback",
+                "team_id": "T1",
+                "api_app_id": "A1",
+                "event": event,
+                "event_id": event_id,
+                "event_time": int(time.time()),
+            }
+        )
+        headers = (
+            {"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": reason} if retry else None
+        )
         return self.post(body, "application/json", headers=headers)
 
 
@@ -108,11 +193,20 @@ def modal_values(**answers: Any) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for key, value in answers.items():
         if isinstance(value, list):
-            element = {"type": "multi_static_select", "selected_options": [{"value": v} for v in value]}
+            element = {
+                "type": "multi_static_select",
+                "selected_options": [{"value": v} for v in value],
+            }
         elif isinstance(value, bool):
-            element = {"type": "checkboxes", "selected_options": [{"value": "yes"}] if value else []}
+            element = {
+                "type": "checkboxes",
+                "selected_options": [{"value": "yes"}] if value else [],
+            }
         elif key in ("review", "stakeholder_group", "theme", "age_group", "gender", "source"):
-            element = {"type": "static_select", "selected_option": {"value": value} if value else None}
+            element = {
+                "type": "static_select",
+                "selected_option": {"value": value} if value else None,
+            }
         elif key == "country":
             element = {"type": "external_select", "selected_option": {"value": value}}
         else:
@@ -122,8 +216,16 @@ def modal_values(**answers: Any) -> dict[str, Any]:
 
 
 def good_capture(**overrides: Any) -> dict[str, Any]:
-    answers = {"source": "consultation", "review": "escwa", "stakeholder_group": "trade_union", "country": "JO",
-               "theme": "governance", "objectives": ["6", "22"], "consent_store": True, "consent_quote": False,
-               "text": "Los sindicatos piden la portabilidad de la seguridad social para los trabajadores migrantes."}  # fmt: skip
+    answers = {
+        "source": "consultation",
+        "review": "escwa",
+        "stakeholder_group": "trade_union",
+        "country": "JO",
+        "theme": "governance",
+        "objectives": ["6", "22"],
+        "consent_store": True,
+        "consent_quote": False,
+        "text": "Los sindicatos piden la portabilidad de la seguridad social para los trabajadores migrantes.",
+    }
     answers.update(overrides)
     return modal_values(**answers)

@@ -43,11 +43,17 @@ class World:
 
     def status(self) -> str:
         with Session(self.engine) as session:
-            return session.exec(select(Submission.status).where(Submission.receipt == self.receipt)).one()
+            return session.exec(
+                select(Submission.status).where(Submission.receipt == self.receipt)
+            ).one()
 
     def objectives(self) -> list[int]:
         with Session(self.engine) as session:
-            return session.exec(select(Submission).where(Submission.receipt == self.receipt)).one().objectives
+            return (
+                session.exec(select(Submission).where(Submission.receipt == self.receipt))
+                .one()
+                .objectives
+            )
 
     def replies(self, response: Any) -> str:
         ephemeral = " ".join(m["text"] for m in self.api.sent("chat.postEphemeral"))
@@ -77,7 +83,9 @@ def set_channel(kind: str) -> Case:
         world.slack.command(f"{kind} escwa", user=user, channel="CNEW")
         with Session(world.engine) as session:
             review = session.get_one(RegionalReview, "escwa")
-        return (review.safeguarding_channel if kind == "safeguarding" else review.slack_channel) == "CNEW"
+        return (
+            review.safeguarding_channel if kind == "safeguarding" else review.slack_channel
+        ) == "CNEW"
 
     return case
 
@@ -95,7 +103,9 @@ def erase(world: World, user: str) -> bool:
 def withdraw(world: World, user: str) -> bool:
     world.slack.command(f"withdraw {world.receipt} quote", user=user)
     with Session(world.engine) as session:
-        return not session.exec(select(Submission.consent_quote).where(Submission.receipt == world.receipt)).one()
+        return not session.exec(
+            select(Submission.consent_quote).where(Submission.receipt == world.receipt)
+        ).one()
 
 
 def gcm_help(world: World, user: str) -> bool:
@@ -119,30 +129,69 @@ def capture(world: World, user: str) -> bool:
 
 def tag(world: World, user: str) -> bool:
     metadata = {"receipt": world.receipt, "channel": "CMOD", "ts": "1.1"}
-    world.slack.interactive({"type": "view_submission", "team": {"id": "T1"}, "user": {"id": user}, "api_app_id": "A1",
-                             "view": {"id": "VT", "type": "modal", "callback_id": "gcm_tag_objectives", "team_id": "T1",
-                                      "private_metadata": json.dumps(metadata), "state": {"values": {"objectives": {
-                                          "objectives": {"type": "multi_static_select",
-                                                         "selected_options": [{"value": "19"}]}}}}}})  # fmt: skip
+    world.slack.interactive(
+        {
+            "type": "view_submission",
+            "team": {"id": "T1"},
+            "user": {"id": user},
+            "api_app_id": "A1",
+            "view": {
+                "id": "VT",
+                "type": "modal",
+                "callback_id": "gcm_tag_objectives",
+                "team_id": "T1",
+                "private_metadata": json.dumps(metadata),
+                "state": {
+                    "values": {
+                        "objectives": {
+                            "objectives": {
+                                "type": "multi_static_select",
+                                "selected_options": [{"value": "19"}],
+                            }
+                        }
+                    }
+                },
+            },
+        }
+    )
     return 19 in world.objectives()
 
 
 def shortcut(world: World, user: str) -> bool:
-    world.slack.interactive({"type": "message_action", "callback_id": "add_to_gcm_inputs", "trigger_id": "t1",
-                             "user": {"id": user}, "channel": {"id": "CX"}, "team": {"id": "T1"},
-                             "message": {"ts": "1.2", "text": "Notes from a session."}})  # fmt: skip
+    world.slack.interactive(
+        {
+            "type": "message_action",
+            "callback_id": "add_to_gcm_inputs",
+            "trigger_id": "t1",
+            "user": {"id": user},
+            "channel": {"id": "CX"},
+            "team": {"id": "T1"},
+            "message": {"ts": "1.2", "text": "Notes from a session."},
+        }
+    )
     return bool(world.api.sent("views.open"))
 
 
 def country_options(world: World, user: str) -> bool:
-    response = world.slack.interactive({"type": "block_suggestion", "action_id": "country", "block_id": "country",
-                                        "value": "Jord", "user": {"id": user}, "team": {"id": "T1"},
-                                        "view": {"id": "V1", "private_metadata": "{}"}})  # fmt: skip
+    response = world.slack.interactive(
+        {
+            "type": "block_suggestion",
+            "action_id": "country",
+            "block_id": "country",
+            "value": "Jord",
+            "user": {"id": user},
+            "team": {"id": "T1"},
+            "view": {"id": "V1", "private_metadata": "{}"},
+        }
+    )
     return any(o["value"] == "JO" for o in response.get_json()["options"])
 
 
 def app_home(world: World, user: str) -> bool:
-    world.slack.event({"type": "app_home_opened", "user": user, "channel": "D1", "tab": "home"}, event_id=f"Ev-{user}")
+    world.slack.event(
+        {"type": "app_home_opened", "user": user, "channel": "D1", "tab": "home"},
+        event_id=f"Ev-{user}",
+    )
     (published,) = world.api.sent("views.publish")
     return world.receipt in json.dumps(published["view"])
 
@@ -154,7 +203,10 @@ EVERYONE = dict.fromkeys(CALLERS, True)
 
 # (listener, /gcm subcommand or None): (the case, who it takes effect for)
 MATRIX: dict[tuple[str, str | None], tuple[Case, dict[str, bool]]] = {
-    ("gcm", ""): (lambda w, u: (w.slack.command("", user=u), bool(w.api.sent("views.open")))[1], STAFF),
+    ("gcm", ""): (
+        lambda w, u: (w.slack.command("", user=u), bool(w.api.sent("views.open")))[1],
+        STAFF,
+    ),
     ("gcm", "new"): (open_capture, STAFF),
     ("gcm", "digest"): (digest, BOTH),
     ("gcm", "channel"): (set_channel("channel"), BOTH),
@@ -182,8 +234,12 @@ def world(slack_runtime, slack_api) -> World:  # type: ignore[no-untyped-def]
 
     app = create_app(runtime=slack_runtime)
     service = runtime_of(app).service
-    receipt = service.submit_input(input_answers(review="escwa", text=SECRET_WORDS, consent_quote=True),
-                                   channel="web", message_id="escwa-1", locale="en").code  # fmt: skip
+    receipt = service.submit_input(
+        input_answers(review="escwa", text=SECRET_WORDS, consent_quote=True),
+        channel="web",
+        message_id="escwa-1",
+        locale="en",
+    ).code
     slack_runtime.moderation.moderate(receipt=receipt, action="flag", actor=OPERATOR)
     return World(Slack(app.test_client()), slack_api, slack_runtime.engine, receipt)
 
@@ -191,22 +247,39 @@ def world(slack_runtime, slack_api) -> World:  # type: ignore[no-untyped-def]
 def test_every_entry_point_has_a_rule(slack_runtime):
     from bots.slack.app import build_slack_app
 
-    listeners = {listener.ack_function.__name__ for listener in build_slack_app(slack_runtime)._listeners}
+    listeners = {
+        listener.ack_function.__name__ for listener in build_slack_app(slack_runtime)._listeners
+    }
     assert listeners == {name for name, _sub in MATRIX}
     assert {sub for name, sub in MATRIX if name == "gcm"} == {*SUBCOMMANDS, "help"}
 
 
 @pytest.mark.parametrize("caller", CALLERS)
-@pytest.mark.parametrize("entry", list(MATRIX), ids=lambda e: f"{e[0]}:{e[1]}" if e[1] is not None else e[0])
+@pytest.mark.parametrize(
+    "entry", list(MATRIX), ids=lambda e: f"{e[0]}:{e[1]}" if e[1] is not None else e[0]
+)
 def test_entry_point_for_caller(world: World, entry, caller):
     case, allowed = MATRIX[entry]
     user = USER[caller]
     took_effect = case(world, user)
     assert took_effect == allowed[caller], f"{entry} by {caller}"
-    seen = json.dumps([world.api.sent(m) for m in ("chat.postEphemeral", "chat.postMessage", "views.publish",
-                                                    "views.open", "chat.update")], ensure_ascii=False)  # fmt: skip
+    seen = json.dumps(
+        [
+            world.api.sent(m)
+            for m in (
+                "chat.postEphemeral",
+                "chat.postMessage",
+                "views.publish",
+                "views.open",
+                "chat.update",
+            )
+        ],
+        ensure_ascii=False,
+    )
     if not allowed[caller]:
-        assert "zanzibar" not in seen and world.receipt not in seen  # a refusal shows nothing of the input
+        assert (
+            "zanzibar" not in seen and world.receipt not in seen
+        )  # a refusal shows nothing of the input
 
 
 @pytest.mark.parametrize("caller", ["organiser", "other_organiser", "admin"])
@@ -215,11 +288,19 @@ def test_capture_modal_offers_only_the_reviews_the_caller_may_record_for(world: 
     (opened,) = world.api.sent("views.open")
     review = next(b for b in opened["view"]["blocks"] if b["block_id"] == "review")
     offered = [o["value"] for o in review["element"]["options"]]
-    assert offered == {"organiser": ["escwa"], "other_organiser": ["unece"], "admin": list(REVIEW_SLUGS)}[caller]
+    assert (
+        offered
+        == {"organiser": ["escwa"], "other_organiser": ["unece"], "admin": list(REVIEW_SLUGS)}[
+            caller
+        ]
+    )
 
 
 def test_app_home_of_an_organiser_shows_only_their_review(world: World):
-    world.slack.event({"type": "app_home_opened", "user": "UOTHER", "channel": "D1", "tab": "home"}, event_id="Ev-o")
+    world.slack.event(
+        {"type": "app_home_opened", "user": "UOTHER", "channel": "D1", "tab": "home"},
+        event_id="Ev-o",
+    )
     (published,) = world.api.sent("views.publish")
     text = json.dumps(published["view"], ensure_ascii=False)
     assert "UNECE" in text and "ESCWA" not in text and world.receipt not in text
@@ -229,6 +310,18 @@ def test_refusals_say_why_in_the_callers_language(world: World):
     reply = world.slack.command("digest escwa", user="UOTHER").get_data(as_text=True)
     assert gettext("pt", "Sorry, your role does not cover this regional review.") in reply
     reply = world.slack.command("erase " + world.receipt, user="UORG").get_data(as_text=True)
-    assert gettext("es", "Sorry, only administrators can erase inputs, and staff only act on their own reviews.") in reply
+    assert (
+        gettext(
+            "es",
+            "Sorry, only administrators can erase inputs, and staff only act on their own reviews.",
+        )
+        in reply
+    )
     reply = world.slack.command("digest escwa", user="UOUT").get_data(as_text=True)
-    assert gettext("fr", "Sorry, only Network staff registered with gcm-intake can do this. Please ask an administrator.") in reply
+    assert (
+        gettext(
+            "fr",
+            "Sorry, only Network staff registered with gcm-intake can do this. Please ask an administrator.",
+        )
+        in reply
+    )

@@ -17,8 +17,10 @@ from tests.factories import input_answers
 
 
 def test_url_verification(slack):
-    response = slack.post(json.dumps({"type": "url_verification", "challenge": "abc123", "token": "t"}),
-                          "application/json")  # fmt: skip
+    response = slack.post(
+        json.dumps({"type": "url_verification", "challenge": "abc123", "token": "t"}),
+        "application/json",
+    )
     assert response.status_code == 200 and response.get_json() == {"challenge": "abc123"}
 
 
@@ -31,7 +33,15 @@ def test_gcm_new_opens_the_capture_modal_in_the_users_language(slack, slack_api,
     assert view["title"]["text"] == gettext(locale, "GCM input")[:24]
     blocks = {b["block_id"]: b for b in view["blocks"]}
     assert list(blocks)[0] == "source"
-    assert {"review", "stakeholder_group", "country", "theme", "objectives", "text", "consent_store"} <= set(blocks)
+    assert {
+        "review",
+        "stakeholder_group",
+        "country",
+        "theme",
+        "objectives",
+        "text",
+        "consent_store",
+    } <= set(blocks)
     assert blocks["objectives"]["element"]["type"] == "multi_static_select"
     assert len(blocks["objectives"]["element"]["options"]) == 23
     assert blocks["country"]["element"]["type"] == "external_select"
@@ -48,7 +58,12 @@ def test_view_submission_stores_one_input_and_confirms(slack, slack_api, engine)
     assert response.status_code == 200 and not response.data
     with Session(engine) as session:
         stored = session.exec(select(Submission)).one()
-    assert (stored.channel, stored.source, stored.review_slug, stored.objectives) == ("slack", "consultation", "escwa", [6, 22])
+    assert (stored.channel, stored.source, stored.review_slug, stored.objectives) == (
+        "slack",
+        "consultation",
+        "escwa",
+        [6, 22],
+    )
     (confirmation,) = slack_api.sent("chat.postEphemeral")
     assert stored.receipt in confirmation["text"] and confirmation["user"] == "UORG"
 
@@ -72,43 +87,79 @@ def test_a_modal_saved_before_with_other_answers_is_refused_in_the_modal(slack, 
     assert slack.view_submission("V103", good_capture()).status_code == 200
     response = slack.view_submission("V103", good_capture(theme="cooperation"))
     assert response.get_json()["response_action"] == "errors"
-    assert gettext("es", "This form was saved already. Please close it and open a new one to record another input.") in response.get_json()["errors"]["text"]
+    assert (
+        gettext(
+            "es",
+            "This form was saved already. Please close it and open a new one to record another input.",
+        )
+        in response.get_json()["errors"]["text"]
+    )
     assert count_rows(engine, "submission") == 1
 
 
 @pytest.mark.parametrize("kwargs", [{"signature": "v0=deadbeef"}, {"age": 6 * 60}])
 def test_bad_signature_or_stale_timestamp_is_401(slack, engine, kwargs):
-    response = slack.post("payload=" + json.dumps({"type": "view_submission"}), "application/x-www-form-urlencoded", **kwargs)
+    response = slack.post(
+        "payload=" + json.dumps({"type": "view_submission"}),
+        "application/x-www-form-urlencoded",
+        **kwargs,
+    )
     assert response.status_code == 401
     assert count_rows(engine, "submission") == 0
 
 
 def test_message_shortcut_prefills_the_modal(slack, slack_api):
-    slack.interactive({"type": "message_action", "callback_id": "add_to_gcm_inputs", "trigger_id": "t1",
-                       "user": {"id": "UADMIN"}, "channel": {"id": "CX"}, "team": {"id": "T1"},
-                       "message": {"ts": "1.2", "text": "Notes from the Amman session on kafala reform."}})  # fmt: skip
+    slack.interactive(
+        {
+            "type": "message_action",
+            "callback_id": "add_to_gcm_inputs",
+            "trigger_id": "t1",
+            "user": {"id": "UADMIN"},
+            "channel": {"id": "CX"},
+            "team": {"id": "T1"},
+            "message": {"ts": "1.2", "text": "Notes from the Amman session on kafala reform."},
+        }
+    )
     (opened,) = slack_api.sent("views.open")
     text_block = next(b for b in opened["view"]["blocks"] if b["block_id"] == "text")
-    assert text_block["element"]["initial_value"] == "Notes from the Amman session on kafala reform."
+    assert (
+        text_block["element"]["initial_value"] == "Notes from the Amman session on kafala reform."
+    )
 
 
 def test_country_options_match_any_language(slack):
-    response = slack.interactive({"type": "block_suggestion", "action_id": "country", "block_id": "country",
-                                  "value": "Jordanie", "user": {"id": "UORG"}, "team": {"id": "T1"},
-                                  "view": {"id": "V1", "private_metadata": json.dumps({"locale": "ar"})}})  # fmt: skip
+    response = slack.interactive(
+        {
+            "type": "block_suggestion",
+            "action_id": "country",
+            "block_id": "country",
+            "value": "Jordanie",
+            "user": {"id": "UORG"},
+            "team": {"id": "T1"},
+            "view": {"id": "V1", "private_metadata": json.dumps({"locale": "ar"})},
+        }
+    )
     options = response.get_json()["options"]
-    assert options[0] == {"text": {"type": "plain_text", "text": "الأردن", "emoji": True}, "value": "JO"}
+    assert options[0] == {
+        "text": {"type": "plain_text", "text": "الأردن", "emoji": True},
+        "value": "JO",
+    }
 
 
 def test_outsiders_cannot_capture(slack, slack_api):
     response = slack.command("new", user="UOUT")
-    assert gettext("fr", "Sorry, only Network staff registered with gcm-intake can do this. Please ask an administrator.") in response.get_data(as_text=True)
+    assert gettext(
+        "fr",
+        "Sorry, only Network staff registered with gcm-intake can do this. Please ask an administrator.",
+    ) in response.get_data(as_text=True)
     assert slack_api.sent("views.open") == []
 
 
 def _posted_input(slack, slack_api, service, review="escwa"):  # type: ignore[no-untyped-def]
     assert slack.command(f"channel {review}", user="UADMIN", channel="CMOD").status_code == 200
-    receipt = service.submit_input(input_answers(review=review), channel="web", message_id=f"w-{review}", locale="en")
+    receipt = service.submit_input(
+        input_answers(review=review), channel="web", message_id=f"w-{review}", locale="en"
+    )
     from bots.slack.client import web_client
     from bots.slack.moderation_feed import post_new_inputs
 
@@ -156,7 +207,9 @@ def test_moderation_respects_roles(slack, slack_api, service, engine):
     slack.block_action("mod_flag", receipt, user="UOUT")  # not staff
     refusals = slack_api.sent("chat.postEphemeral")
     assert len(refusals) == 2
-    assert refusals[0]["text"] == gettext("es", "Sorry, your role does not cover this regional review.")
+    assert refusals[0]["text"] == gettext(
+        "es", "Sorry, your role does not cover this regional review."
+    )
     with Session(engine) as session:
         assert session.exec(select(Submission.status)).one() == "new"
 
@@ -166,11 +219,31 @@ def test_tag_objectives(slack, slack_api, service, engine):
     slack.block_action("mod_tag", receipt, user="UORG")
     (opened,) = slack_api.sent("views.open")
     metadata = json.loads(opened["view"]["private_metadata"])
-    slack.interactive({"type": "view_submission", "team": {"id": "T1"}, "user": {"id": "UORG"}, "api_app_id": "A1",
-                       "view": {"id": "VT", "type": "modal", "callback_id": "gcm_tag_objectives", "team_id": "T1",
-                                "private_metadata": json.dumps(metadata),
-                                "state": {"values": {"objectives": {"objectives": {
-                                    "type": "multi_static_select", "selected_options": [{"value": "7"}, {"value": "16"}]}}}}}})  # fmt: skip
+    slack.interactive(
+        {
+            "type": "view_submission",
+            "team": {"id": "T1"},
+            "user": {"id": "UORG"},
+            "api_app_id": "A1",
+            "view": {
+                "id": "VT",
+                "type": "modal",
+                "callback_id": "gcm_tag_objectives",
+                "team_id": "T1",
+                "private_metadata": json.dumps(metadata),
+                "state": {
+                    "values": {
+                        "objectives": {
+                            "objectives": {
+                                "type": "multi_static_select",
+                                "selected_options": [{"value": "7"}, {"value": "16"}],
+                            }
+                        }
+                    }
+                },
+            },
+        }
+    )
     with Session(engine) as session:
         assert session.exec(select(Submission)).one().objectives == [3, 5, 7, 16]
 
@@ -178,12 +251,34 @@ def test_tag_objectives(slack, slack_api, service, engine):
 def test_tags_that_are_not_objectives_are_refused_in_the_modal(slack, slack_api, service, engine):
     receipt = _posted_input(slack, slack_api, service)
     metadata = {"receipt": receipt, "channel": "CMOD", "ts": "1.1"}
-    response = slack.interactive({"type": "view_submission", "team": {"id": "T1"}, "user": {"id": "UORG"}, "api_app_id": "A1",
-                                  "view": {"id": "VT", "type": "modal", "callback_id": "gcm_tag_objectives", "team_id": "T1",
-                                           "private_metadata": json.dumps(metadata), "state": {"values": {"objectives": {
-                                               "objectives": {"type": "multi_static_select",
-                                                              "selected_options": [{"value": "7"}, {"value": "24"}]}}}}}})  # fmt: skip
-    assert response.get_json()["errors"]["objectives"] == gettext("es", "Please choose one of the options offered.")
+    response = slack.interactive(
+        {
+            "type": "view_submission",
+            "team": {"id": "T1"},
+            "user": {"id": "UORG"},
+            "api_app_id": "A1",
+            "view": {
+                "id": "VT",
+                "type": "modal",
+                "callback_id": "gcm_tag_objectives",
+                "team_id": "T1",
+                "private_metadata": json.dumps(metadata),
+                "state": {
+                    "values": {
+                        "objectives": {
+                            "objectives": {
+                                "type": "multi_static_select",
+                                "selected_options": [{"value": "7"}, {"value": "24"}],
+                            }
+                        }
+                    }
+                },
+            },
+        }
+    )
+    assert response.get_json()["errors"]["objectives"] == gettext(
+        "es", "Please choose one of the options offered."
+    )
     with Session(engine) as session:
         assert session.exec(select(Submission)).one().objectives == [3, 5]
 
@@ -191,7 +286,10 @@ def test_tags_that_are_not_objectives_are_refused_in_the_modal(slack, slack_api,
 def test_app_home_publishes_counts(slack, slack_api, service):
     for n in range(3):
         service.submit_input(input_answers(), channel="web", message_id=f"h{n}", locale="en")
-    slack.event({"type": "app_home_opened", "user": "UADMIN", "channel": "D1", "tab": "home"}, event_id="Ev1")
+    slack.event(
+        {"type": "app_home_opened", "user": "UADMIN", "channel": "D1", "tab": "home"},
+        event_id="Ev1",
+    )
     (published,) = slack_api.sent("views.publish")
     text = json.dumps(published["view"], ensure_ascii=False)
     # Three inputs: small counts, shown as "<5" (escaped for mrkdwn), and no group named.
@@ -200,23 +298,46 @@ def test_app_home_publishes_counts(slack, slack_api, service):
     assert "Counts below 5 are shown as" in text
     for n in range(3, 7):
         service.submit_input(input_answers(), channel="web", message_id=f"h{n}", locale="en")
-    slack.event({"type": "app_home_opened", "user": "UADMIN", "channel": "D1", "tab": "home"}, event_id="Ev1b")
+    slack.event(
+        {"type": "app_home_opened", "user": "UADMIN", "channel": "D1", "tab": "home"},
+        event_id="Ev1b",
+    )
     text = json.dumps(slack_api.sent("views.publish")[1]["view"], ensure_ascii=False)
-    assert "*Total*\\n7" in text and "*This week*\\n7" in text and "*Today*\\n7" in text and "Youth: 7" in text
+    assert (
+        "*Total*\\n7" in text
+        and "*This week*\\n7" in text
+        and "*Today*\\n7" in text
+        and "Youth: 7" in text
+    )
 
 
-def test_app_home_tells_administrators_how_many_messages_could_not_be_sent(slack, slack_api, engine):
+def test_app_home_tells_administrators_how_many_messages_could_not_be_sent(
+    slack, slack_api, engine
+):
     from intake_api.delivery_failures import give_up
     from intake_api.policies.delivery import Kind
     from models.db import write_session
 
     with write_session(engine) as session:
-        give_up(session, Kind.DIGEST, "subscription:1 period:2026-12-01T08:00Z", "HTTP 503", attempts=9,
-                first_tried_at=None)  # fmt: skip
+        give_up(
+            session,
+            Kind.DIGEST,
+            "subscription:1 period:2026-12-01T08:00Z",
+            "HTTP 503",
+            attempts=9,
+            first_tried_at=None,
+        )
     for user, event_id in (("UADMIN", "EvF1"), ("UORG", "EvF2")):
-        slack.event({"type": "app_home_opened", "user": user, "channel": "D1", "tab": "home"}, event_id=event_id)
-    admin, organiser = (json.dumps(p["view"], ensure_ascii=False) for p in slack_api.sent("views.publish"))
-    assert "1 message could not be sent in the last 7 days" in admin and "gcm-intake failures" in admin
+        slack.event(
+            {"type": "app_home_opened", "user": user, "channel": "D1", "tab": "home"},
+            event_id=event_id,
+        )
+    admin, organiser = (
+        json.dumps(p["view"], ensure_ascii=False) for p in slack_api.sent("views.publish")
+    )
+    assert (
+        "1 message could not be sent in the last 7 days" in admin and "gcm-intake failures" in admin
+    )
     assert "could not be sent" not in organiser  # they cannot act on it
 
 
@@ -310,11 +431,17 @@ def test_slack_user_ids_are_not_stored(slack, engine):
 def test_subscribe_from_slack(slack, engine):
     from intake_api.subscriptions import list_subscriptions
 
-    reply = slack.command("subscribe escwa daily 07:30", user="UORG", channel="CDIGEST").get_data(as_text=True)
+    reply = slack.command("subscribe escwa daily 07:30", user="UORG", channel="CDIGEST").get_data(
+        as_text=True
+    )
     assert "ESCWA" in reply
     (subscription,) = list_subscriptions(engine)
-    assert (subscription.cron, subscription.timezone, subscription.locale, subscription.slack_channel) == (
-        "30 7 * * *", "Asia/Beirut", "es", "CDIGEST")
+    assert (
+        subscription.cron,
+        subscription.timezone,
+        subscription.locale,
+        subscription.slack_channel,
+    ) == ("30 7 * * *", "Asia/Beirut", "es", "CDIGEST")
     refusal = slack.command("subscribe unece", user="UORG").get_data(as_text=True)
     assert gettext("es", "Sorry, your role does not cover this regional review.") in refusal
     assert len(list_subscriptions(engine)) == 1

@@ -41,13 +41,20 @@ def test_admin_erases_by_receipt_and_the_moderation_message_goes(slack, slack_ap
 def test_organisers_cannot_erase(slack, slack_api, service, engine):
     receipt = _posted_input(slack, slack_api, service)
     reply = slack.command(f"erase {receipt}", user="UORG").get_data(as_text=True)
-    assert gettext("es", "Sorry, only administrators can erase inputs, and staff only act on their own reviews.") in reply
+    assert (
+        gettext(
+            "es",
+            "Sorry, only administrators can erase inputs, and staff only act on their own reviews.",
+        )
+        in reply
+    )
     assert count_rows(engine, "submission") == 1
 
 
 def test_withdraw_on_behalf_of_a_contributor(slack, slack_api, service, engine):
-    receipt = service.submit_input(input_answers(contact_email="c@example.org"), channel="web", message_id="w",
-                                   locale="en").code  # fmt: skip
+    receipt = service.submit_input(
+        input_answers(contact_email="c@example.org"), channel="web", message_id="w", locale="en"
+    ).code
     slack.command(f"withdraw {receipt} quote", user="UORG")
     slack.command(f"withdraw {receipt} contact", user="UORG")
     with Session(engine) as session:
@@ -55,7 +62,9 @@ def test_withdraw_on_behalf_of_a_contributor(slack, slack_api, service, engine):
     assert stored.consent_quote is False and stored.contact_email is None
     usage = slack.command(f"withdraw {receipt} everything", user="UORG").get_data(as_text=True)
     assert "/gcm withdraw RECEIPT quote|contact|message" in usage
-    outside = service.submit_input(input_answers(review="unece"), channel="web", message_id="u", locale="en").code
+    outside = service.submit_input(
+        input_answers(review="unece"), channel="web", message_id="u", locale="en"
+    ).code
     refused = slack.command(f"withdraw {outside} quote", user="UORG").get_data(as_text=True)
     assert gettext("es", "Sorry, your role does not cover this regional review.") in refused
 
@@ -64,7 +73,9 @@ def test_urgent_inputs_go_to_the_safeguarding_channel_first(slack, slack_api, se
     slack.command("channel escwa", user="UADMIN", channel="CMOD")
     slack.command("safeguarding escwa", user="UADMIN", channel="CSAFE")
     service.submit_input(input_answers(), channel="web", message_id="plain", locale="en")
-    urgent = service.submit_input(input_answers(text=URGENT), channel="web", message_id="urgent", locale="en")
+    urgent = service.submit_input(
+        input_answers(text=URGENT), channel="web", message_id="urgent", locale="en"
+    )
     assert urgent.urgent is not None
     assert _feed(slack) == 2
     first, second = slack_api.sent("chat.postMessage")
@@ -75,11 +86,16 @@ def test_urgent_inputs_go_to_the_safeguarding_channel_first(slack, slack_api, se
 
 def test_digest_lists_urgent_inputs_first(slack, slack_api, service):
     service.submit_input(input_answers(), channel="web", message_id="plain", locale="en")
-    urgent = service.submit_input(input_answers(text=URGENT), channel="web", message_id="urgent", locale="en")
+    urgent = service.submit_input(
+        input_answers(text=URGENT), channel="web", message_id="urgent", locale="en"
+    )
     slack.command("digest escwa", user="UORG")
     (posted,) = slack_api.sent("chat.postMessage")
     sections = [json.dumps(b, ensure_ascii=False) for b in posted["blocks"]]
     first_urgent = next(i for i, s in enumerate(sections) if urgent.code in s)
     first_count = next(i for i, s in enumerate(sections) if gettext("es", "New inputs") in s)
     assert first_urgent < first_count
-    assert gettext("es", "Urgent: possible protection risks, please read first") in sections[first_urgent]
+    assert (
+        gettext("es", "Urgent: possible protection risks, please read first")
+        in sections[first_urgent]
+    )

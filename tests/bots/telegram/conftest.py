@@ -26,10 +26,14 @@ def bot_api() -> Iterator[FakeBotApi]:
 
 @pytest.fixture
 def telegram_settings(settings, bot_api):  # type: ignore[no-untyped-def]
-    return settings.model_copy(update={
-        "telegram_token": TOKEN, "telegram_api_url": bot_api.base_url,
-        "telegram_webhook_secret": WEBHOOK_SECRET, "telegram_reply_rate": 1000.0,
-    })  # fmt: skip
+    return settings.model_copy(
+        update={
+            "telegram_token": TOKEN,
+            "telegram_api_url": bot_api.base_url,
+            "telegram_webhook_secret": WEBHOOK_SECRET,
+            "telegram_reply_rate": 1000.0,
+        }
+    )
 
 
 @pytest.fixture
@@ -100,36 +104,78 @@ class TelegramUser:
         return {"update_id": next(_update_ids)}
 
     def _from(self) -> dict[str, Any]:
-        return {"id": self.user_id, "is_bot": False, "first_name": "Test", "language_code": self.language_code}
+        return {
+            "id": self.user_id,
+            "is_bot": False,
+            "first_name": "Test",
+            "language_code": self.language_code,
+        }
 
     def _chat(self) -> dict[str, Any]:
         return {"id": self.user_id, "type": "private", "first_name": "Test"}
 
     def text(self, text: str) -> dict[str, Any]:
-        message = {"message_id": next(_message_ids), "date": 1_764_000_000, "chat": self._chat(),
-                   "from": self._from(), "text": text}
+        message = {
+            "message_id": next(_message_ids),
+            "date": 1_764_000_000,
+            "chat": self._chat(),
+            "from": self._from(),
+            "text": text,
+        }
         if text.startswith("/"):
-            message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
+            message["entities"] = [
+                {"type": "bot_command", "offset": 0, "length": len(text.split()[0])}
+            ]
         return {**self._base(), "message": message}
 
     def tap(self, data: str, message_id: int = 1) -> dict[str, Any]:
-        return {**self._base(), "callback_query": {
-            "id": str(next(_update_ids)), "from": self._from(), "chat_instance": "ci", "data": data,
-            "message": {"message_id": message_id, "date": 1_764_000_000, "chat": self._chat(), "text": "…"},
-        }}  # fmt: skip
+        return {
+            **self._base(),
+            "callback_query": {
+                "id": str(next(_update_ids)),
+                "from": self._from(),
+                "chat_instance": "ci",
+                "data": data,
+                "message": {
+                    "message_id": message_id,
+                    "date": 1_764_000_000,
+                    "chat": self._chat(),
+                    "text": "…",
+                },
+            },
+        }
 
     def voice(self) -> dict[str, Any]:
-        return {**self._base(), "message": {
-            "message_id": next(_message_ids), "date": 1_764_000_000, "chat": self._chat(), "from": self._from(),
-            "voice": {"file_id": "v1", "file_unique_id": "u1", "duration": 3},
-        }}  # fmt: skip
+        return {
+            **self._base(),
+            "message": {
+                "message_id": next(_message_ids),
+                "date": 1_764_000_000,
+                "chat": self._chat(),
+                "from": self._from(),
+                "voice": {"file_id": "v1", "file_unique_id": "u1", "duration": 3},
+            },
+        }
 
     def sticker(self) -> dict[str, Any]:
-        return {**self._base(), "message": {
-            "message_id": next(_message_ids), "date": 1_764_000_000, "chat": self._chat(), "from": self._from(),
-            "sticker": {"file_id": "s1", "file_unique_id": "s1", "width": 512, "height": 512,
-                        "is_animated": False, "is_video": False, "type": "regular"},
-        }}  # fmt: skip
+        return {
+            **self._base(),
+            "message": {
+                "message_id": next(_message_ids),
+                "date": 1_764_000_000,
+                "chat": self._chat(),
+                "from": self._from(),
+                "sticker": {
+                    "file_id": "s1",
+                    "file_unique_id": "s1",
+                    "width": 512,
+                    "height": 512,
+                    "is_animated": False,
+                    "is_video": False,
+                    "type": "regular",
+                },
+            },
+        }
 
     def in_group(self, text: str) -> dict[str, Any]:
         update = self.text(text)

@@ -26,15 +26,27 @@ def telegram_api():  # type: ignore[no-untyped-def]
 
 
 def _env(runtime, api: FakeBotApi) -> dict[str, str]:  # type: ignore[no-untyped-def]
-    return {"INTAKE_DATABASE_URL": runtime.settings.database_url, "INTAKE_SECRET_KEY": runtime.settings.secret_key,
-            "INTAKE_TELEGRAM_TOKEN": TOKEN, "INTAKE_TELEGRAM_API_URL": api.base_url}  # fmt: skip
+    return {
+        "INTAKE_DATABASE_URL": runtime.settings.database_url,
+        "INTAKE_SECRET_KEY": runtime.settings.secret_key,
+        "INTAKE_TELEGRAM_TOKEN": TOKEN,
+        "INTAKE_TELEGRAM_API_URL": api.base_url,
+    }
 
 
 def _message_files(tmp_path):  # type: ignore[no-untyped-def]
     (tmp_path / "message.txt").write_text(MESSAGE + "\n", encoding="utf-8")
-    (tmp_path / "message.fr.txt").write_text("La consultation régionale a lieu le 12 mars.\n", encoding="utf-8")
-    return ["--review", "escwa", "--message-file", str(tmp_path / "message.txt"),
-            "--translation", f"fr={tmp_path / 'message.fr.txt'}"]  # fmt: skip
+    (tmp_path / "message.fr.txt").write_text(
+        "La consultation régionale a lieu le 12 mars.\n", encoding="utf-8"
+    )
+    return [
+        "--review",
+        "escwa",
+        "--message-file",
+        str(tmp_path / "message.txt"),
+        "--translation",
+        f"fr={tmp_path / 'message.fr.txt'}",
+    ]
 
 
 def test_dry_run_then_send_with_progress(service, runtime, telegram_api, tmp_path, monkeypatch):
@@ -45,7 +57,10 @@ def test_dry_run_then_send_with_progress(service, runtime, telegram_api, tmp_pat
 
     dry = CliRunner().invoke(main, [*args, "--dry-run"])
     assert dry.exit_code == 0, dry.output
-    assert "5 contributors of ESCWA agreed to messages; 1 groups" in dry.output and "--- fr" in dry.output
+    assert (
+        "5 contributors of ESCWA agreed to messages; 1 groups" in dry.output
+        and "--- fr" in dry.output
+    )
     assert telegram_api.sent() == []
 
     refused = CliRunner().invoke(main, args, input="n\n")
@@ -53,8 +68,14 @@ def test_dry_run_then_send_with_progress(service, runtime, telegram_api, tmp_pat
 
     sent = CliRunner().invoke(main, [*args, "--yes"])
     assert sent.exit_code == 0, sent.output
-    assert "6 recipients" in sent.output and "this run: 6 reached" in sent.output and "0 answered 429" in sent.output
-    assert telegram_api.messages_per_chat() == Counter({**{str(p): 1 for p in people}, "-1001234": 2})
+    assert (
+        "6 recipients" in sent.output
+        and "this run: 6 reached" in sent.output
+        and "0 answered 429" in sent.output
+    )
+    assert telegram_api.messages_per_chat() == Counter(
+        {**{str(p): 1 for p in people}, "-1001234": 2}
+    )
 
     again = CliRunner().invoke(main, [*args, "--yes"])
     assert "(resuming)" in again.output and "this run: 0 reached" in again.output
@@ -68,10 +89,23 @@ def test_bad_arguments_are_explained(runtime, tmp_path, monkeypatch):
     for args, why in (
         (["--review", "nowhere", "--message-file", str(tmp_path / "m.txt")], "unknown review"),
         (["--review", "eca", "--message-file", str(tmp_path / "empty.txt")], "is empty"),
-        (["--review", "eca", "--message-file", str(tmp_path / "m.txt"), "--translation", "xx=m.txt"], "LOCALE=FILE"),
-        (["--review", "eca", "--message-file", str(tmp_path / "m.txt"), "--group", "12345"], "negative"),
+        (
+            [
+                "--review",
+                "eca",
+                "--message-file",
+                str(tmp_path / "m.txt"),
+                "--translation",
+                "xx=m.txt",
+            ],
+            "LOCALE=FILE",
+        ),
+        (
+            ["--review", "eca", "--message-file", str(tmp_path / "m.txt"), "--group", "12345"],
+            "negative",
+        ),
         (["--review", "eca", "--message-file", str(tmp_path / "m.txt")], "INTAKE_TELEGRAM_TOKEN"),
-    ):  # fmt: skip
+    ):
         result = CliRunner().invoke(main, ["broadcast", *args, "--yes"])
         assert result.exit_code != 0 and why in result.output, (args, result.output)
 
@@ -82,7 +116,9 @@ def test_a_killed_broadcast_resumes_without_sending_twice(service, runtime, tele
     command = [*GCM_INTAKE, "broadcast", *_message_files(tmp_path), "--yes"]
     env = clean_env(**_env(runtime, telegram_api))
 
-    process = subprocess.Popen(command, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        command, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
     deadline = time.monotonic() + 60
     while sum(telegram_api.messages_per_chat().values()) < 15 and time.monotonic() < deadline:
         time.sleep(0.01)
@@ -91,13 +127,18 @@ def test_a_killed_broadcast_resumes_without_sending_twice(service, runtime, tele
     before = sum(telegram_api.messages_per_chat().values())
     assert 15 <= before < len(people)
 
-    finished = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    finished = subprocess.run(
+        command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120
+    )
     assert finished.returncode == 0, finished.stdout + finished.stderr
     received = telegram_api.messages_per_chat()
     assert max(received.values()) == 1  # nobody twice
     totals = broadcasts.summary(runtime.engine, 1)
     # In flight when killed (a handful at most): maybe received, not sent again (at most once).
-    assert totals["sent"] + totals.get("uncertain", 0) == len(people) and totals.get("uncertain", 0) <= MAX_IN_FLIGHT
+    assert (
+        totals["sent"] + totals.get("uncertain", 0) == len(people)
+        and totals.get("uncertain", 0) <= MAX_IN_FLIGHT
+    )
     assert len(people) - len(received) <= totals.get("uncertain", 0)
     assert f"{totals.get('uncertain', 0)} uncertain" in finished.stdout
     assert telegram_api.too_many_requests == 0

@@ -19,10 +19,16 @@ LIMIT = int(CHAT_LIMIT.split()[0])
 
 def _statuses(engine) -> dict[str, int]:  # type: ignore[no-untyped-def]
     with engine.connect() as connection:
-        return dict(connection.execute(text("SELECT status, count(*) FROM inbox_entry GROUP BY status")).all())
+        return dict(
+            connection.execute(
+                text("SELECT status, count(*) FROM inbox_entry GROUP BY status")
+            ).all()
+        )
 
 
-def test_a_flooding_chat_gets_one_polite_reply_and_the_rest_is_settled_unread(channel, bot_api, engine):
+def test_a_flooding_chat_gets_one_polite_reply_and_the_rest_is_settled_unread(
+    channel, bot_api, engine
+):
     flooder, other = TelegramUser(70_101, "fr"), TelegramUser(70_102, "ar")
     channel.handle(flooder.text("/start"))
     channel.handle(flooder.tap("lang:fr"))
@@ -33,7 +39,9 @@ def test_a_flooding_chat_gets_one_polite_reply_and_the_rest_is_settled_unread(ch
     assert read == answered_before + LIMIT - 2
     for _ in range(3 * LIMIT):
         assert channel.handle(flooder.text("/help"))  # acknowledged all the same
-    texts = [c["text"] for c in bot_api.sent("sendMessage") if str(c["chat_id"]) == str(flooder.user_id)]
+    texts = [
+        c["text"] for c in bot_api.sent("sendMessage") if str(c["chat_id"]) == str(flooder.user_id)
+    ]
     assert len(texts) == read + 1  # one polite reply, in the person's language, and nothing else
     assert texts[-1] == gettext("fr", SLOW_DOWN)
     assert _statuses(engine) == {"done": LIMIT + 3 * LIMIT}  # nothing left pending or retried
@@ -50,7 +58,9 @@ def test_a_new_chat_over_the_limit_is_told_in_its_telegram_language(channel, bot
     assert bot_api.texts().count(gettext("es", SLOW_DOWN)) == 1
 
 
-def test_the_count_is_shared_by_every_worker_through_redis(telegram_settings, telegram_runtime, bot_api):
+def test_the_count_is_shared_by_every_worker_through_redis(
+    telegram_settings, telegram_runtime, bot_api
+):
     require_redis()
     redis.Redis.from_url(REDIS_URL).flushdb()
     shared = telegram_runtime.settings.model_copy(update={"ratelimit_storage_url": REDIS_URL})
@@ -75,7 +85,10 @@ def test_the_count_is_shared_by_every_worker_through_redis(telegram_settings, te
 def test_no_limit_when_rate_limits_are_off_for_load_tests(telegram_runtime, bot_api):
     from dataclasses import replace
 
-    off = replace(telegram_runtime, settings=telegram_runtime.settings.model_copy(update={"ratelimit_enabled": False}))
+    off = replace(
+        telegram_runtime,
+        settings=telegram_runtime.settings.model_copy(update={"ratelimit_enabled": False}),
+    )
     channel = Answered(build_telegram_app(off))
     try:
         person = TelegramUser(70_105, "en")
@@ -90,8 +103,12 @@ def test_people_are_read_while_the_counting_storage_is_down(telegram_runtime, bo
     from dataclasses import replace
 
     caplog.set_level(logging.INFO)
-    down = replace(telegram_runtime,
-                   settings=telegram_runtime.settings.model_copy(update={"ratelimit_storage_url": "redis://127.0.0.1:1/0"}))  # fmt: skip
+    down = replace(
+        telegram_runtime,
+        settings=telegram_runtime.settings.model_copy(
+            update={"ratelimit_storage_url": "redis://127.0.0.1:1/0"}
+        ),
+    )
     channel = Answered(build_telegram_app(down))
     try:
         for _ in range(3):

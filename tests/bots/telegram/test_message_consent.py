@@ -25,12 +25,16 @@ def _contacts(engine) -> list[ChatContact]:  # type: ignore[no-untyped-def]
 
 def _message_consents(engine) -> list[tuple[bool, str, str, str]]:  # type: ignore[no-untyped-def]
     with Session(engine) as session:
-        rows = session.exec(select(ConsentRecord).where(ConsentRecord.kind == "message").order_by(ConsentRecord.id))
+        rows = session.exec(
+            select(ConsentRecord).where(ConsentRecord.kind == "message").order_by(ConsentRecord.id)
+        )
         return [(r.granted, r.notice_version, r.locale, r.channel) for r in rows]
 
 
 @pytest.mark.parametrize("locale", LOCALES)
-def test_yes_keeps_the_chat_encrypted_for_that_review_only(channel, bot_api, engine, telegram_runtime, locale):
+def test_yes_keeps_the_chat_encrypted_for_that_review_only(
+    channel, bot_api, engine, telegram_runtime, locale
+):
     user = TelegramUser(70_101, language_code=locale)
     converse(channel, user, locale, text_for(locale), may_write=True)
     question = next(t for t in bot_api.texts() if gettext(locale, CONSENT_MESSAGE.label) in t)
@@ -42,7 +46,12 @@ def test_yes_keeps_the_chat_encrypted_for_that_review_only(channel, bot_api, eng
     assert chat_id_of(telegram_runtime.keys, contact) == user.user_id
     assert str(user.user_id).encode() not in contact.chat_id  # encrypted, not in clear
     assert _message_consents(engine) == [(True, CONSENT_NOTICE_VERSION, locale, "telegram")]
-    assert gettext(locale, "We may write to you here about this regional review. Send /consent to stop.") in bot_api.texts()[-1]
+    assert (
+        gettext(
+            locale, "We may write to you here about this regional review. Send /consent to stop."
+        )
+        in bot_api.texts()[-1]
+    )
 
 
 def test_no_keeps_nothing_and_is_recorded(channel, bot_api, engine):
@@ -58,7 +67,9 @@ def test_a_send_retried_after_a_crash_records_the_answer_once(channel, engine, m
     user = TelegramUser(70_103)
     converse(channel, user, "en", text_for("en"), may_write=True)
     save = channel.sessions.save
-    monkeypatch.setattr(channel.sessions, "save", lambda state: (_ for _ in ()).throw(RuntimeError("crash")))
+    monkeypatch.setattr(
+        channel.sessions, "save", lambda state: (_ for _ in ()).throw(RuntimeError("crash"))
+    )
     channel.handle(user.tap("send"))  # stored and consented, but the conversation was not saved
     assert len(_contacts(engine)) == 1
     monkeypatch.setattr(channel.sessions, "save", save)
@@ -71,14 +82,24 @@ def test_mydata_shows_it_and_consent_stops_it(channel, bot_api, engine):
     user = TelegramUser(70_104, language_code="fr")
     converse(channel, user, "fr", text_for("fr"), may_write=True)
     channel.handle(user.tap("send"))
-    kept = gettext("fr", "Your chat ID, kept encrypted to write to you here about: %(reviews)s.", reviews="ESCWA")
+    kept = gettext(
+        "fr",
+        "Your chat ID, kept encrypted to write to you here about: %(reviews)s.",
+        reviews="ESCWA",
+    )
     channel.handle(user.text("/mydata"))
     assert kept in bot_api.texts()[-1]
 
     channel.handle(user.text("/consent"))
-    assert [row[0]["callback_data"] for row in bot_api.last_buttons()] == ["quotes:stop", "messages:stop", "quotes:keep"]
+    assert [row[0]["callback_data"] for row in bot_api.last_buttons()] == [
+        "quotes:stop",
+        "messages:stop",
+        "quotes:keep",
+    ]
     channel.handle(user.tap("messages:stop"))
-    assert bot_api.texts()[-1] == gettext("fr", "Done. We will not write to you here any more, and we deleted your chat ID.")
+    assert bot_api.texts()[-1] == gettext(
+        "fr", "Done. We will not write to you here any more, and we deleted your chat ID."
+    )
     assert _contacts(engine) == []
     assert [granted for granted, *_ in _message_consents(engine)] == [True, False]
     channel.handle(user.text("/mydata"))
@@ -91,9 +112,18 @@ def test_a_later_no_for_the_same_review_forgets_the_chat(channel, engine):
     user = TelegramUser(70_105)
     converse(channel, user, "en", text_for("en"), may_write=True)
     channel.handle(user.tap("send"))
-    for update in (user.text("/new"), user.tap("consent:yes"), user.tap("same:yes"), user.tap("a:escwa"),
-                   user.tap("a:governance"), user.tap("skip"), user.text("A second input about work permits."),
-                   user.tap("a:no"), user.tap("a:no"), user.tap("send")):  # fmt: skip
+    for update in (
+        user.text("/new"),
+        user.tap("consent:yes"),
+        user.tap("same:yes"),
+        user.tap("a:escwa"),
+        user.tap("a:governance"),
+        user.tap("skip"),
+        user.text("A second input about work permits."),
+        user.tap("a:no"),
+        user.tap("a:no"),
+        user.tap("send"),
+    ):
         channel.handle(update)
     assert _contacts(engine) == []
     assert [granted for granted, *_ in _message_consents(engine)] == [True, False]
@@ -111,13 +141,25 @@ def test_delete_erases_the_chat_too(channel, engine):
 
 def test_a_minor_is_not_asked(channel, bot_api, engine):
     user = TelegramUser(70_107)
-    for update in (user.text("/start"), user.tap("lang:en"), user.tap("consent:yes"), user.tap("a:eca"),
-                   user.tap("a:youth"), user.tap("skip"), user.tap("a:13_15"), user.tap("skip"),
-                   user.tap("a:cooperation"), user.tap("skip"), user.text("We want to study without leaving home.")):  # fmt: skip
+    for update in (
+        user.text("/start"),
+        user.tap("lang:en"),
+        user.tap("consent:yes"),
+        user.tap("a:eca"),
+        user.tap("a:youth"),
+        user.tap("skip"),
+        user.tap("a:13_15"),
+        user.tap("skip"),
+        user.tap("a:cooperation"),
+        user.tap("skip"),
+        user.text("We want to study without leaving home."),
+    ):
         channel.handle(update)
     assert gettext("en", "Please check your input") in bot_api.texts()[-1]
     assert not any(CONSENT_MESSAGE.label in t for t in bot_api.texts()[:-1])
     channel.handle(user.tap("send"))
     assert _contacts(engine) == []
     with engine.connect() as connection:
-        assert connection.execute(text("SELECT granted FROM consent_record WHERE kind = 'message'")).scalar_one() in (False, 0)
+        assert connection.execute(
+            text("SELECT granted FROM consent_record WHERE kind = 'message'")
+        ).scalar_one() in (False, 0)

@@ -21,29 +21,57 @@ pytestmark = pytest.mark.slow
 
 
 def _start(database_url: str, bot_api, tmp_path) -> subprocess.Popen:  # type: ignore[no-untyped-def]
-    env = _clean_env(INTAKE_DATABASE_URL=database_url, INTAKE_SECRET_KEY="polling-key",
-                     INTAKE_TELEGRAM_TOKEN=TOKEN, INTAKE_TELEGRAM_API_URL=bot_api.base_url,
-                     INTAKE_TELEGRAM_REPLY_RATE="1000")  # a chat's replies 30 ms apart, not 1 s  # fmt: skip
-    return subprocess.Popen([sys.executable, "-m", "intake_api.cli", "telegram"], cwd=tmp_path, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)  # fmt: skip
+    env = _clean_env(
+        INTAKE_DATABASE_URL=database_url,
+        INTAKE_SECRET_KEY="polling-key",
+        INTAKE_TELEGRAM_TOKEN=TOKEN,
+        INTAKE_TELEGRAM_API_URL=bot_api.base_url,
+        INTAKE_TELEGRAM_REPLY_RATE="1000",
+    )  # a chat's replies 30 ms apart, not 1 s
+    return subprocess.Popen(
+        [sys.executable, "-m", "intake_api.cli", "telegram"],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
 
 
 def _wait_for_replies(bot_api, count: int, timeout: float = 30) -> None:  # type: ignore[no-untyped-def]
     deadline = time.monotonic() + timeout
     while len(bot_api.texts()) < count:
         if time.monotonic() > deadline:
-            raise AssertionError(f"only {len(bot_api.texts())} replies of {count}: {bot_api.texts()[-3:]}")
+            raise AssertionError(
+                f"only {len(bot_api.texts())} replies of {count}: {bot_api.texts()[-3:]}"
+            )
         time.sleep(0.05)
 
 
-def test_polling_carries_a_conversation_through_a_crash(database_url, runtime, bot_api, tmp_path, engine):
+def test_polling_carries_a_conversation_through_a_crash(
+    database_url, runtime, bot_api, tmp_path, engine
+):
     upgrade(engine)
     user = TelegramUser(90_001, "fr")
-    first_half = [user.text("/start"), user.tap("lang:fr"), user.tap("consent:yes"), user.tap("a:unece"),
-                  user.tap("a:diaspora"), user.text("France"), user.tap("c:FR")]  # fmt: skip
-    second_half = [user.tap("skip"), user.tap("skip"), user.tap("a:governance"), user.tap("skip"),
-                   user.text("Les associations de la diaspora veulent être consultées."), user.tap("a:yes"),
-                   user.tap("a:no"), user.tap("send")]  # fmt: skip
+    first_half = [
+        user.text("/start"),
+        user.tap("lang:fr"),
+        user.tap("consent:yes"),
+        user.tap("a:unece"),
+        user.tap("a:diaspora"),
+        user.text("France"),
+        user.tap("c:FR"),
+    ]
+    second_half = [
+        user.tap("skip"),
+        user.tap("skip"),
+        user.tap("a:governance"),
+        user.tap("skip"),
+        user.text("Les associations de la diaspora veulent être consultées."),
+        user.tap("a:yes"),
+        user.tap("a:no"),
+        user.tap("send"),
+    ]
 
     process = _start(database_url, bot_api, tmp_path)
     try:
@@ -73,19 +101,40 @@ def test_polling_carries_a_conversation_through_a_crash(database_url, runtime, b
     assert "Traceback" not in output
     with Session(engine) as session:
         stored = session.exec(select(Submission)).one()
-    assert (stored.review_slug, stored.stakeholder_group, stored.country, stored.theme, stored.locale) == (
-        "unece", "diaspora", "FR", "governance", "fr")
+    assert (
+        stored.review_slug,
+        stored.stakeholder_group,
+        stored.country,
+        stored.theme,
+        stored.locale,
+    ) == ("unece", "diaspora", "FR", "governance", "fr")
     assert len(bot_api.texts()) > replies_before
     assert stored.receipt in bot_api.texts()[-1]
 
 
 def test_set_webhook_registers_the_url_with_the_secret(bot_api, tmp_path, database_url, runtime):
-    env = _clean_env(INTAKE_DATABASE_URL=database_url, INTAKE_SECRET_KEY="k", INTAKE_TELEGRAM_TOKEN=TOKEN,
-                     INTAKE_TELEGRAM_API_URL=bot_api.base_url, INTAKE_TELEGRAM_WEBHOOK_SECRET="s3cret")  # fmt: skip
+    env = _clean_env(
+        INTAKE_DATABASE_URL=database_url,
+        INTAKE_SECRET_KEY="k",
+        INTAKE_TELEGRAM_TOKEN=TOKEN,
+        INTAKE_TELEGRAM_API_URL=bot_api.base_url,
+        INTAKE_TELEGRAM_WEBHOOK_SECRET="s3cret",
+    )
     result = subprocess.run(
-        [sys.executable, "-m", "intake_api.cli", "telegram", "--set-webhook", "https://intake.example.org/telegram/webhook"],
-        env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "intake_api.cli",
+            "telegram",
+            "--set-webhook",
+            "https://intake.example.org/telegram/webhook",
+        ],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 0, result.stderr
     (call,) = bot_api.sent("setWebhook")
     assert call["url"] == "https://intake.example.org/telegram/webhook"
@@ -94,8 +143,14 @@ def test_set_webhook_registers_the_url_with_the_secret(bot_api, tmp_path, databa
 
 
 def test_telegram_command_without_token_explains_itself(tmp_path):
-    result = subprocess.run([sys.executable, "-m", "intake_api.cli", "telegram"], env=_clean_env(),
-                            cwd=tmp_path, capture_output=True, text=True, timeout=60)  # fmt: skip
+    result = subprocess.run(
+        [sys.executable, "-m", "intake_api.cli", "telegram"],
+        env=_clean_env(),
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode != 0 and "INTAKE_TELEGRAM_TOKEN" in result.stderr
 
 
@@ -111,11 +166,17 @@ def test_polling_skips_malformed_updates_and_keeps_reading(channel, bot_api, eng
     user = TelegramUser(90_011, "en")
     bad_text = user.text("hello")
     bad_text["message"]["text"] = {"bold": "hello"}
-    for update in ({"update_id": 1, "message": "garbage"}, {"update_id": 2, "callback_query": []}, bad_text,
-                   user.text("/start")):  # fmt: skip
+    for update in (
+        {"update_id": 1, "message": "garbage"},
+        {"update_id": 2, "callback_query": []},
+        bad_text,
+        user.text("/start"),
+    ):
         bot_api.push_update(update)
     stop = threading.Event()
-    poller = threading.Thread(target=run_polling, args=(channel.channel,), kwargs={"stop": stop, "timeout": 1})
+    poller = threading.Thread(
+        target=run_polling, args=(channel.channel,), kwargs={"stop": stop, "timeout": 1}
+    )
     poller.start()
     try:
         deadline = time.monotonic() + 20

@@ -36,7 +36,9 @@ def test_one_a_second_in_a_chat_and_twenty_a_minute_in_a_group():
     for n in range(20):
         schedule.started(float(n))
         schedule.answered("group", group=True, at=n + 0.1)
-    assert schedule.chat_ready_at("group", group=True) == pytest.approx(60.1)  # the first of the 20 leaves
+    assert schedule.chat_ready_at("group", group=True) == pytest.approx(
+        60.1
+    )  # the first of the 20 leaves
     assert schedule.chat_ready_at("never-sent", group=True) == float("-inf")
 
 

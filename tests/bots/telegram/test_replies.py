@@ -23,7 +23,11 @@ def _numbered(channel, chats: range, per_chat: int) -> None:  # type: ignore[no-
     with write_session(channel.runtime.engine) as session:
         for n in range(per_chat):
             for chat in chats:
-                channel.outbox.add(session, chat_id=chat, calls=[("sendMessage", {"chat_id": chat, "text": f"{chat}/{n}"})])
+                channel.outbox.add(
+                    session,
+                    chat_id=chat,
+                    calls=[("sendMessage", {"chat_id": chat, "text": f"{chat}/{n}"})],
+                )
 
 
 def _by_chat(api: FakeBotApi) -> dict[str, list[str]]:
@@ -54,7 +58,9 @@ def process(telegram_settings):  # type: ignore[no-untyped-def]
     started = []
 
     def start(api: FakeBotApi, *, rate: float, sending: bool = True):  # type: ignore[no-untyped-def]
-        settings = telegram_settings.model_copy(update={"telegram_api_url": api.base_url, "telegram_reply_rate": rate})
+        settings = telegram_settings.model_copy(
+            update={"telegram_api_url": api.base_url, "telegram_reply_rate": rate}
+        )
         channel = build_telegram_app(build_runtime(settings))
         started.append(channel)
         if not sending:
@@ -83,11 +89,17 @@ def test_two_processes_send_at_the_bots_pace_without_a_429(process, limited_api,
 
 def test_a_chats_replies_are_a_second_apart_without_a_429(process, limited_api, runtime):
     sender = process(limited_api, rate=30)
-    _numbered(sender, range(915_001, 915_003), per_chat=2)  # like a /start's two replies, two people
+    _numbered(
+        sender, range(915_001, 915_003), per_chat=2
+    )  # like a /start's two replies, two people
     sender.replies.drain(timeout=20)
     assert limited_api.too_many_requests == 0
     for chat in ("915001", "915002"):
-        times = [c.at for c in limited_api.calls if c.method == "sendMessage" and str(c.params["chat_id"]) == chat]
+        times = [
+            c.at
+            for c in limited_api.calls
+            if c.method == "sendMessage" and str(c.params["chat_id"]) == chat
+        ]
         assert len(times) == 2 and times[1] - times[0] >= 1.0  # Telegram's one a second in a chat
 
 
@@ -101,14 +113,34 @@ def test_replies_during_a_broadcast_share_the_bots_limit(process, limited_api, r
 
     recipients = range(950_001, 950_121)
     for user_id in recipients:
-        receipt = service.submit_input(input_answers(review="escwa"), channel="telegram", message_id=f"s{user_id}",
-                                       locale="en", platform_user_id=user_id).code  # fmt: skip
-        runtime.consent.record_message(receipt=receipt, chat_id=user_id, granted=True, channel="telegram", locale="en")
-    created = broadcasts.create_broadcast(runtime.engine, runtime.keys, review_slug="escwa",
-                                          messages={"*": "The consultation is on 12 March."}, groups=(), actor="test")
+        receipt = service.submit_input(
+            input_answers(review="escwa"),
+            channel="telegram",
+            message_id=f"s{user_id}",
+            locale="en",
+            platform_user_id=user_id,
+        ).code
+        runtime.consent.record_message(
+            receipt=receipt, chat_id=user_id, granted=True, channel="telegram", locale="en"
+        )
+    created = broadcasts.create_broadcast(
+        runtime.engine,
+        runtime.keys,
+        review_slug="escwa",
+        messages={"*": "The consultation is on 12 March."},
+        groups=(),
+        actor="test",
+    )
     sender = process(limited_api, rate=30)
-    broadcast = threading.Thread(target=send_broadcast, args=(runtime.engine, runtime.keys), kwargs={
-        "token": TOKEN, "base_url": limited_api.base_url, "broadcast_id": created.broadcast_id})  # fmt: skip
+    broadcast = threading.Thread(
+        target=send_broadcast,
+        args=(runtime.engine, runtime.keys),
+        kwargs={
+            "token": TOKEN,
+            "base_url": limited_api.base_url,
+            "broadcast_id": created.broadcast_id,
+        },
+    )
     broadcast.start()
     while len(limited_api.sent()) < 30:  # a second into the broadcast, people write in
         time.sleep(0.01)
@@ -121,7 +153,9 @@ def test_replies_during_a_broadcast_share_the_bots_limit(process, limited_api, r
     assert [per_chat[str(c)] for c in range(951_001, 951_011)] == [1] * 10
 
 
-def test_a_queued_reply_survives_a_crash_and_holds_nothing_in_clear(process, bot_api, runtime, engine):
+def test_a_queued_reply_survives_a_crash_and_holds_nothing_in_clear(
+    process, bot_api, runtime, engine
+):
     user = TelegramUser(5_550_222_333)
     stopped = process(bot_api, rate=1000, sending=False)
     stopped.handle(user.text("/help"))

@@ -26,18 +26,26 @@ LANGUAGES = st.sampled_from(["en", "fr", "ar", "zh-hans", "pt-br", "xx"]) | st.n
 def _valid_updates() -> st.SearchStrategy[dict[str, Any]]:
     def build(user_id: int, language: str | None, kind: str, value: str) -> dict[str, Any]:
         user = TelegramUser(user_id, language or "en")
-        update = {"text": user.text, "tap": user.tap, "voice": lambda _v: user.voice(),
-                  "group": user.in_group, "edited": user.edited}[kind](value)  # fmt: skip
+        update = {
+            "text": user.text,
+            "tap": user.tap,
+            "voice": lambda _v: user.voice(),
+            "group": user.in_group,
+            "edited": user.edited,
+        }[kind](value)
         if language is None:
             for part in ("message", "edited_message", "callback_query"):
                 if part in update:
                     update[part]["from"].pop("language_code", None)
         return update
 
-    return st.builds(build, USER_IDS, LANGUAGES, st.sampled_from(["text", "tap", "voice", "group", "edited"]),
-                     st.text(min_size=1, max_size=200))  # fmt: skip
-
-
+    return st.builds(
+        build,
+        USER_IDS,
+        LANGUAGES,
+        st.sampled_from(["text", "tap", "voice", "group", "edited"]),
+        st.text(min_size=1, max_size=200),
+    )
 
 
 def _parse_or_refuse(payload: Any) -> Parsed | None:
@@ -87,10 +95,13 @@ def test_valid_button_taps_are_still_read(user_id, data, message_id):
 
 
 @given(body=st.binary(max_size=400) | JSON.map(lambda v: json.dumps(v).encode()))
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 def test_the_webhook_acknowledges_any_body_without_a_500(telegram_app, engine, body):
-    response = telegram_app.test_client().post("/telegram/webhook", data=body,
-                                               headers={**HEADERS, "Content-Type": "application/json"})  # fmt: skip
+    response = telegram_app.test_client().post(
+        "/telegram/webhook", data=body, headers={**HEADERS, "Content-Type": "application/json"}
+    )
     assert response.status_code == 200, response.status_code
     answer = response.get_json()
     assert answer["ok"] is True

@@ -53,7 +53,11 @@ def test_wrong_or_missing_secret_is_403_and_stores_nothing(post, engine, headers
 
 
 MALFORMED = [
-    "not json", "[]", '{"no": "update_id"}', '{"update_id": "x"}', '{"update_id": true}',
+    "not json",
+    "[]",
+    '{"no": "update_id"}',
+    '{"update_id": "x"}',
+    '{"update_id": true}',
     '{"update_id": ' + "9" * 40 + "}",
     "[" * 50_000 + "]" * 50_000,  # JSON nested thousands deep
     '{"update_id": 5, "message": ' + '{"a": ' * 3000 + "1" + "}" * 3000 + "}",
@@ -61,18 +65,22 @@ MALFORMED = [
     ' "chat": {"id": 42, "type": "private"}, "from": {"id": 42, "is_bot": false, "first_name": "T"}}}',
     '{"update_id": 5, "message": {"message_id": 1, "date": 1e300, "text": "hi",'
     ' "chat": {"id": 42, "type": "private"}, "from": {"id": 42, "is_bot": false, "first_name": "T"}}}',
-    '{"update_id": 5, "message": "hello"}', '{"update_id": 5, "callback_query": []}',
+    '{"update_id": 5, "message": "hello"}',
+    '{"update_id": 5, "callback_query": []}',
     '{"update_id": 5, "message": {"message_id": 1, "date": 1764000000, "text": "/",'
     ' "chat": {"id": "42", "type": "private"}, "from": {"id": 42, "is_bot": false, "first_name": "T"}}}',
 ]
 
 
 @pytest.mark.parametrize("body", MALFORMED)
-def test_malformed_bodies_are_acknowledged_logged_once_and_never_read(telegram_app, engine, bot_api, caplog, body):
+def test_malformed_bodies_are_acknowledged_logged_once_and_never_read(
+    telegram_app, engine, bot_api, caplog, body
+):
     """Telegram would resend a refused update for hours, holding back the ones behind it."""
     caplog.set_level(logging.INFO)
     response = telegram_app.test_client().post(
-        "/telegram/webhook", data=body, headers={**HEADERS, "Content-Type": "application/json"})
+        "/telegram/webhook", data=body, headers={**HEADERS, "Content-Type": "application/json"}
+    )
     assert response.status_code == 200 and response.get_json() == {"ok": True, "ignored": True}
     assert count_rows(engine, "inbox_entry") == 0 and count_rows(engine, "submission") == 0
     ignored = [r for r in caplog.records if "not an update" in r.getMessage()]
@@ -83,12 +91,15 @@ def test_malformed_bodies_are_acknowledged_logged_once_and_never_read(telegram_a
 def test_oversized_body_is_413(telegram_app):
     body = json.dumps({"update_id": 1, "message": {"text": "x" * 300_000}})
     response = telegram_app.test_client().post(
-        "/telegram/webhook", data=body, headers={**HEADERS, "Content-Type": "application/json"})
+        "/telegram/webhook", data=body, headers={**HEADERS, "Content-Type": "application/json"}
+    )
     assert response.status_code == 413
 
 
 def test_webhook_is_404_when_telegram_is_off(client):
-    assert client.post("/telegram/webhook", json={"update_id": 1}, headers=HEADERS).status_code == 404
+    assert (
+        client.post("/telegram/webhook", json={"update_id": 1}, headers=HEADERS).status_code == 404
+    )
 
 
 def test_full_conversation_through_the_webhook(post, engine, bot_api):
@@ -114,17 +125,25 @@ def test_the_same_update_twice_stores_once(post, engine, bot_api):
 def test_concurrent_duplicate_deliveries_store_once(telegram_app, engine):
     user = TelegramUser(80_003)
     client = telegram_app.test_client()
-    _conversation_via_webhook(lambda u: client.post("/telegram/webhook", json=u, headers=HEADERS), user)
+    _conversation_via_webhook(
+        lambda u: client.post("/telegram/webhook", json=u, headers=HEADERS), user
+    )
     send = user.tap("send")
 
     def deliver(_):  # type: ignore[no-untyped-def]
-        return telegram_app.test_client().post("/telegram/webhook", json=send, headers=HEADERS).status_code
+        return (
+            telegram_app.test_client()
+            .post("/telegram/webhook", json=send, headers=HEADERS)
+            .status_code
+        )
 
     with ThreadPoolExecutor(max_workers=10) as pool:
         assert set(pool.map(deliver, range(10))) == {200}
     assert count_rows(engine, "submission") == 1
     with Session(engine) as session:
-        entry = session.exec(select(InboxEntry).where(InboxEntry.delivery_id == str(send["update_id"]))).one()
+        entry = session.exec(
+            select(InboxEntry).where(InboxEntry.delivery_id == str(send["update_id"]))
+        ).one()
     assert entry.status == "done" and entry.payload is None
 
 
@@ -152,7 +171,9 @@ def test_failed_processing_is_retried_not_dropped(telegram_app, post, engine, mo
 
     user = TelegramUser(80_006)
     original = Conversation.handle
-    monkeypatch.setattr(Conversation, "handle", lambda *a: (_ for _ in ()).throw(RuntimeError("db hiccup")))
+    monkeypatch.setattr(
+        Conversation, "handle", lambda *a: (_ for _ in ()).throw(RuntimeError("db hiccup"))
+    )
     assert post(user.text("/start")).status_code == 200  # stored, so acknowledged
     with Session(engine) as session:
         entry = session.exec(select(InboxEntry)).one()
@@ -161,13 +182,15 @@ def test_failed_processing_is_retried_not_dropped(telegram_app, post, engine, mo
 
     monkeypatch.setattr(Conversation, "handle", original)
     from datetime import timedelta
+
     assert telegram_app.extensions["telegram"].get().retry_pending(older_than=timedelta(0)) == 1
     with Session(engine) as session:
         assert session.exec(select(InboxEntry.status)).one() == "done"
 
 
-def test_the_scheduler_retries_a_failed_update_when_no_other_arrives(telegram_app, telegram_runtime, post, engine,
-                                                                      bot_api, monkeypatch):  # fmt: skip
+def test_the_scheduler_retries_a_failed_update_when_no_other_arrives(
+    telegram_app, telegram_runtime, post, engine, bot_api, monkeypatch
+):
     from bots.telegram.conversation import Conversation
     from intake_api.app import default_senders
     from intake_api.scheduler import Leadership, tick
@@ -175,11 +198,15 @@ def test_the_scheduler_retries_a_failed_update_when_no_other_arrives(telegram_ap
 
     user = TelegramUser(80_007)
     original = Conversation.handle
-    monkeypatch.setattr(Conversation, "handle", lambda *a: (_ for _ in ()).throw(RuntimeError("db hiccup")))
+    monkeypatch.setattr(
+        Conversation, "handle", lambda *a: (_ for _ in ()).throw(RuntimeError("db hiccup"))
+    )
     assert post(user.text("/start")).status_code == 200
     monkeypatch.setattr(Conversation, "handle", original)
     with engine.begin() as connection:  # received long enough ago to be retried
-        connection.execute(text("UPDATE inbox_entry SET received_at = :t"), {"t": utcnow() - timedelta(minutes=5)})
+        connection.execute(
+            text("UPDATE inbox_entry SET received_at = :t"), {"t": utcnow() - timedelta(minutes=5)}
+        )
     from bots.telegram.app import LazyTelegram
 
     lazy = LazyTelegram(telegram_runtime)
@@ -188,7 +215,9 @@ def test_the_scheduler_retries_a_failed_update_when_no_other_arrives(telegram_ap
         lazy.get().replies.drain()  # type: ignore[union-attr]
         with Session(engine) as session:
             assert session.exec(select(InboxEntry.status)).one() == "done"
-        assert {str(m["chat_id"]) for m in bot_api.sent()} == {str(user.user_id)}  # greeted after all
+        assert {str(m["chat_id"]) for m in bot_api.sent()} == {
+            str(user.user_id)
+        }  # greeted after all
     finally:
         channel = lazy.get()
         assert channel is not None
@@ -198,9 +227,19 @@ def test_the_scheduler_retries_a_failed_update_when_no_other_arrives(telegram_ap
 def test_no_handler_error_reaches_the_log(post, caplog):
     user = TelegramUser(80_007)
     with caplog.at_level(logging.WARNING):
-        for update in (user.voice(), user.sticker(), user.in_group("hi"), user.edited("x"), user.tap("nonsense"),
-                       user.tap("t:99"), user.tap("p:x"), user.text("/unknown"), user.tap("lang:xx"),
-                       user.text("🙂" * 5000), {"update_id": 99_999_999}):  # fmt: skip
+        for update in (
+            user.voice(),
+            user.sticker(),
+            user.in_group("hi"),
+            user.edited("x"),
+            user.tap("nonsense"),
+            user.tap("t:99"),
+            user.tap("p:x"),
+            user.text("/unknown"),
+            user.tap("lang:xx"),
+            user.text("🙂" * 5000),
+            {"update_id": 99_999_999},
+        ):
             assert post(update).status_code == 200
     assert [r for r in caplog.records if r.levelno >= logging.ERROR] == []
 

@@ -36,18 +36,45 @@ def seed(runtime: Runtime) -> dict[str, str]:
     """Records in two reviews, and a bearer token per role: admin, organiser of escwa."""
     service = runtime.service
     for n, review in enumerate(["escwa", "escwa", "unece"]):
-        service.submit_input(input_answers(review=review), channel="web", message_id=f"seed-{n}", locale="en")
-    service.submit_pledge({"organisation": "Ministry of Labour", "stakeholder_group": "government", "review": "escwa",
-                           "title": "Fair recruitment by 2027", "objectives": ["6"], "consent_store": "on",
-                           "text": "We will abolish recruitment fees for migrant workers by 2027."},
-                          channel="web", message_id="seed-pledge", locale="en")  # fmt: skip
-    service.register({"review": "escwa", "name": "Rana K.", "stakeholder_group": "youth", "country": "LB",
-                      "contact_email": "rana@example.org", "attendance_mode": "virtual", "consent_store": "on"},
-                     channel="web", message_id="seed-registration", locale="en")  # fmt: skip
+        service.submit_input(
+            input_answers(review=review), channel="web", message_id=f"seed-{n}", locale="en"
+        )
+    service.submit_pledge(
+        {
+            "organisation": "Ministry of Labour",
+            "stakeholder_group": "government",
+            "review": "escwa",
+            "title": "Fair recruitment by 2027",
+            "objectives": ["6"],
+            "consent_store": "on",
+            "text": "We will abolish recruitment fees for migrant workers by 2027.",
+        },
+        channel="web",
+        message_id="seed-pledge",
+        locale="en",
+    )
+    service.register(
+        {
+            "review": "escwa",
+            "name": "Rana K.",
+            "stakeholder_group": "youth",
+            "country": "LB",
+            "contact_email": "rana@example.org",
+            "attendance_mode": "virtual",
+            "consent_store": "on",
+        },
+        channel="web",
+        message_id="seed-registration",
+        locale="en",
+    )
     admin = add_staff(runtime.engine, email="admin@un.example", role="admin", reviews=[])
-    organiser = add_staff(runtime.engine, email="org@un.example", role="organiser", reviews=["escwa"])
-    return {"admin": issue_token(runtime.engine, staff_id=admin.id or 0),
-            "organiser": issue_token(runtime.engine, staff_id=organiser.id or 0)}  # fmt: skip
+    organiser = add_staff(
+        runtime.engine, email="org@un.example", role="organiser", reviews=["escwa"]
+    )
+    return {
+        "admin": issue_token(runtime.engine, staff_id=admin.id or 0),
+        "organiser": issue_token(runtime.engine, staff_id=organiser.id or 0),
+    }
 
 
 class _Quiet(WSGIRequestHandler):
@@ -58,11 +85,18 @@ class _Quiet(WSGIRequestHandler):
 @contextmanager
 def served_api(database_url: str, instance: Path) -> Iterator[tuple[str, dict[str, str]]]:
     """The app on a free loopback port: (its OpenAPI document's URL, tokens by role)."""
-    runtime = build_runtime(Settings(database_url=database_url, instance_path=instance,
-                                     secret_key="fuzzing-secret-key-not-for-production"))  # fmt: skip
+    runtime = build_runtime(
+        Settings(
+            database_url=database_url,
+            instance_path=instance,
+            secret_key="fuzzing-secret-key-not-for-production",
+        )
+    )
     upgrade(runtime.engine)
     tokens = seed(runtime)
-    server = make_server("127.0.0.1", 0, create_app(runtime=runtime), threaded=True, request_handler=_Quiet)
+    server = make_server(
+        "127.0.0.1", 0, create_app(runtime=runtime), threaded=True, request_handler=_Quiet
+    )
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -72,29 +106,63 @@ def served_api(database_url: str, instance: Path) -> Iterator[tuple[str, dict[st
         runtime.engine.dispose()
 
 
-def schemathesis(document: str, token: str, *, max_examples: int, max_time: int | None = None,
-                 seed: int | None = None, extra: list[str] | None = None) -> subprocess.CompletedProcess[str]:  # fmt: skip
+def schemathesis(
+    document: str,
+    token: str,
+    *,
+    max_examples: int,
+    max_time: int | None = None,
+    seed: int | None = None,
+    extra: list[str] | None = None,
+) -> subprocess.CompletedProcess[str]:
     """One run with every check, positive and negative data, every phase; its output kept."""
-    command = [sys.executable, "-m", "schemathesis.cli", "run", document, "--checks", "all", "--mode", "all",
-               "--header", f"Authorization: Bearer {token}", "--max-examples", str(max_examples),
-               "--workers", "1", "--no-color", "--suppress-health-check", "too_slow,filter_too_much"]  # fmt: skip
+    command = [
+        sys.executable,
+        "-m",
+        "schemathesis.cli",
+        "run",
+        document,
+        "--checks",
+        "all",
+        "--mode",
+        "all",
+        "--header",
+        f"Authorization: Bearer {token}",
+        "--max-examples",
+        str(max_examples),
+        "--workers",
+        "1",
+        "--no-color",
+        "--suppress-health-check",
+        "too_slow,filter_too_much",
+    ]
     if max_time:
         command += ["--max-time", str(max_time)]
     if seed is not None:
         command += ["--seed", str(seed)]
     command += extra or []
     environment = {**os.environ, "SCHEMATHESIS_HOOKS": HOOKS, "PYTHONPATH": str(ROOT)}
-    return subprocess.run(command, capture_output=True, text=True, cwd=ROOT, env=environment, check=False)  # noqa: S603
+    return subprocess.run(
+        command, capture_output=True, text=True, cwd=ROOT, env=environment, check=False
+    )  # noqa: S603
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--max-time", type=int, default=240, help="seconds per role")
     parser.add_argument("--max-examples", type=int, default=200, help="cases per operation")
-    parser.add_argument("--seed", type=int, default=int(os.environ.get("GCM_FUZZ_SEED", "20261203")),
-                        help="the same cases on every run unless changed (GCM_FUZZ_SEED)")
-    parser.add_argument("--backend", choices=["sqlite", "postgresql"], default="sqlite",
-                        help="a temporary SQLite file, or a fresh schema on INTAKE_TEST_POSTGRES")
+    parser.add_argument(
+        "--seed",
+        type=int,
+        default=int(os.environ.get("GCM_FUZZ_SEED", "20261203")),
+        help="the same cases on every run unless changed (GCM_FUZZ_SEED)",
+    )
+    parser.add_argument(
+        "--backend",
+        choices=["sqlite", "postgresql"],
+        default="sqlite",
+        help="a temporary SQLite file, or a fresh schema on INTAKE_TEST_POSTGRES",
+    )
     parser.add_argument("extra", nargs="*", help="more options for `schemathesis run` (after --)")
     args = parser.parse_args()
     import tempfile
@@ -109,9 +177,17 @@ def main() -> int:
         with served_api(url, Path(directory) / "instance") as (document, tokens):
             failed = False
             for role, token in tokens.items():
-                result = schemathesis(document, token, max_examples=args.max_examples, max_time=args.max_time,
-                                      seed=args.seed, extra=args.extra)
-                print(f"== Schemathesis as {role} on {args.backend}: exit {result.returncode}\n{result.stdout[-20000:]}{result.stderr[-5000:]}")
+                result = schemathesis(
+                    document,
+                    token,
+                    max_examples=args.max_examples,
+                    max_time=args.max_time,
+                    seed=args.seed,
+                    extra=args.extra,
+                )
+                print(
+                    f"== Schemathesis as {role} on {args.backend}: exit {result.returncode}\n{result.stdout[-20000:]}{result.stderr[-5000:]}"
+                )
                 failed |= result.returncode != 0
     return 1 if failed else 0
 

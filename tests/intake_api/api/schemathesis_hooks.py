@@ -22,6 +22,10 @@ _KEY = re.compile(IDEMPOTENCY_KEY_PATTERN.removesuffix("$") + r"\Z")
 def map_case(context: Any, case: Any) -> Any:
     """Every phase's cases pass here (the coverage phase does not run the per-part hooks)."""
     headers = case.headers
-    if headers and isinstance(headers.get("Idempotency-Key"), str) and _KEY.match(headers["Idempotency-Key"]):
+    if (
+        headers
+        and isinstance(headers.get("Idempotency-Key"), str)
+        and _KEY.match(headers["Idempotency-Key"])
+    ):
         headers["Idempotency-Key"] = uuid.uuid4().hex
     return case

@@ -25,7 +25,10 @@ SPEC = OpenAPI.from_dict(openapi_document())
 def tokens(engine):  # type: ignore[no-untyped-def]
     admin = add_staff(engine, email="admin@un.example", role="admin", reviews=[])
     organiser = add_staff(engine, email="org@un.example", role="organiser", reviews=["escwa"])
-    return {"admin": issue_token(engine, staff_id=admin.id), "escwa": issue_token(engine, staff_id=organiser.id)}
+    return {
+        "admin": issue_token(engine, staff_id=admin.id),
+        "escwa": issue_token(engine, staff_id=organiser.id),
+    }
 
 
 @pytest.fixture
@@ -57,7 +60,9 @@ def inputs(service):  # type: ignore[no-untyped-def]
     for n in range(7):
         service.submit_input(input_answers(), channel="web", message_id=f"a{n}", locale="en")
     for n in range(3):
-        service.submit_input(input_answers(review="unece"), channel="web", message_id=f"b{n}", locale="fr")
+        service.submit_input(
+            input_answers(review="unece"), channel="web", message_id=f"b{n}", locale="fr"
+        )
 
 
 def test_openapi_document_is_valid(client):
@@ -68,7 +73,9 @@ def test_openapi_document_is_valid(client):
 
 @pytest.mark.parametrize("header", [None, "Bearer nope", "Bearer gcm_unknown", "Basic abc"])
 def test_without_a_valid_token_401(api, client, header):
-    response = client.get("/api/v1/submissions", headers={"Authorization": header} if header else {})
+    response = client.get(
+        "/api/v1/submissions", headers={"Authorization": header} if header else {}
+    )
     assert response.status_code == 401 and response.get_json()["error"] == "unauthorized"
 
 
@@ -92,7 +99,14 @@ def test_pagination_is_stable_under_concurrent_inserts(api, inputs, service):
     page = api("get", "/submissions?limit=3").get_json()
     seen += [i["receipt"] for i in page["items"]]
     with ThreadPoolExecutor(4) as pool:
-        list(pool.map(lambda n: service.submit_input(input_answers(), channel="api", message_id=f"c{n}", locale="en", staff=OPERATOR), range(8)))
+        list(
+            pool.map(
+                lambda n: service.submit_input(
+                    input_answers(), channel="api", message_id=f"c{n}", locale="en", staff=OPERATOR
+                ),
+                range(8),
+            )
+        )
     while page["next_cursor"]:
         page = api("get", f"/submissions?limit=3&cursor={page['next_cursor']}").get_json()
         seen += [i["receipt"] for i in page["items"]]
@@ -109,7 +123,9 @@ def test_bad_parameters_are_400(api):
 def test_get_and_patch_an_input_is_audited(api, inputs, engine):
     receipt = api("get", "/submissions?limit=1").get_json()["items"][0]["receipt"]
     assert api("get", f"/submissions/{receipt}").get_json()["receipt"] == receipt
-    updated = api("patch", f"/submissions/{receipt}", json={"status": "included", "objectives": [16]}).get_json()
+    updated = api(
+        "patch", f"/submissions/{receipt}", json={"status": "included", "objectives": [16]}
+    ).get_json()
     assert updated["status"] == "included" and updated["objectives"] == [3, 5, 16]
     assert api("patch", f"/submissions/{receipt}", json={"status": "deleted"}).status_code == 422
     with Session(engine) as session:
@@ -119,9 +135,19 @@ def test_get_and_patch_an_input_is_audited(api, inputs, engine):
 
 def api_input(**overrides):  # type: ignore[no-untyped-def]
     """An input as a partner system posts it: the document's exact types."""
-    body = {"review": "escwa", "stakeholder_group": "youth", "country": "JO", "age_group": "18_24",
-            "gender": "woman", "theme": "priorities_gaps", "objectives": [3, 5], "text": input_answers()["text"],
-            "consent_store": True, "consent_quote": True, "locale": "es"}  # fmt: skip
+    body = {
+        "review": "escwa",
+        "stakeholder_group": "youth",
+        "country": "JO",
+        "age_group": "18_24",
+        "gender": "woman",
+        "theme": "priorities_gaps",
+        "objectives": [3, 5],
+        "text": input_answers()["text"],
+        "consent_store": True,
+        "consent_quote": True,
+        "locale": "es",
+    }
     return {**body, **overrides}
 
 
@@ -133,7 +159,9 @@ def test_partner_post_with_idempotency_key(api, engine):
     assert first.get_json()["receipt"] == again.get_json()["receipt"]
     assert count_rows(engine, "submission") == 1
     assert api("post", "/submissions", json=body).status_code == 400
-    refused = api("post", "/submissions", json={**body, "text": "x"}, headers={"Idempotency-Key": "k2"})
+    refused = api(
+        "post", "/submissions", json={**body, "text": "x"}, headers={"Idempotency-Key": "k2"}
+    )
     assert refused.status_code == 422 and "text" in refused.get_json()["errors"]
     assert count_rows(engine, "submission") == 1
     with Session(engine) as session:
@@ -143,7 +171,9 @@ def test_partner_post_with_idempotency_key(api, engine):
 def test_stats_report_and_export_downloads(api, inputs):
     stats = api("get", "/reviews/escwa/stats", who="escwa").get_json()
     assert stats["total"] == {"count": 7, "shown": "7", "suppressed": None}
-    assert {g: c["count"] for g, c in stats["by_stakeholder_group"].items() if c["count"]} == {"youth": 7}
+    assert {g: c["count"] for g, c in stats["by_stakeholder_group"].items() if c["count"]} == {
+        "youth": 7
+    }
     assert {c["shown"] for g, c in stats["by_stakeholder_group"].items() if g != "youth"} == {"0"}
     report = api("get", "/reviews/escwa/report?format=docx&locale=fr", who="escwa")
     assert report.status_code == 200 and report.data[:2] == b"PK"
@@ -159,29 +189,61 @@ def test_stats_report_and_export_downloads(api, inputs):
 
 
 def test_pledges_practices_registrations(api, service, engine):
-    service.register({"review": "escwa", "name": "Rana K.", "stakeholder_group": "youth", "country": "LB",
-                      "contact_email": "r@example.org", "attendance_mode": "virtual", "consent_store": "on"},
-                     channel="web", message_id="reg", locale="ar")  # fmt: skip
+    service.register(
+        {
+            "review": "escwa",
+            "name": "Rana K.",
+            "stakeholder_group": "youth",
+            "country": "LB",
+            "contact_email": "r@example.org",
+            "attendance_mode": "virtual",
+            "consent_store": "on",
+        },
+        channel="web",
+        message_id="reg",
+        locale="ar",
+    )
     registrations = api("get", "/registrations", who="escwa").get_json()["items"]
     assert registrations[0]["name"] == "Rana K."
     assert api("get", "/pledges").get_json() == {"items": []}
     assert api("get", "/practices?review=eca").get_json() == {"items": []}
     with Session(engine) as session:
-        assert session.exec(select(AuditEntry).where(AuditEntry.action == "registrations.read")).first()
+        assert session.exec(
+            select(AuditEntry).where(AuditEntry.action == "registrations.read")
+        ).first()
 
 
-@pytest.mark.parametrize(("since", "count"), [("2000-01-01", 10), ("2999-01-01", 0), ("0001-01-01T00:30:00+01:00", 10),
-                                              ("9999-12-31T23:00:00-05:00", 0), ("2000-02-29T10:00:00.123456789Z", 10)])  # fmt: skip
+@pytest.mark.parametrize(
+    ("since", "count"),
+    [
+        ("2000-01-01", 10),
+        ("2999-01-01", 0),
+        ("0001-01-01T00:30:00+01:00", 10),
+        ("9999-12-31T23:00:00-05:00", 0),
+        ("2000-02-29T10:00:00.123456789Z", 10),
+    ],
+)
 def test_since_filters_by_the_moment_given(api, inputs, since, count):
     page = api("get", f"/submissions?since={since.replace('+', '%2B')}&limit=500").get_json()
     assert len(page["items"]) == count
 
 
 def test_the_csv_export_says_its_charset_once(api, inputs):
-    assert api("get", "/exports/submissions?format=csv").headers["Content-Type"] == "text/csv; charset=utf-8"
-    assert api("get", "/reviews/escwa/report?format=md").headers["Content-Type"] == "text/markdown; charset=utf-8"
+    assert (
+        api("get", "/exports/submissions?format=csv").headers["Content-Type"]
+        == "text/csv; charset=utf-8"
+    )
+    assert (
+        api("get", "/reviews/escwa/report?format=md").headers["Content-Type"]
+        == "text/markdown; charset=utf-8"
+    )
 
 
-@pytest.mark.parametrize("cursor", ["zzzzzzzzzzzz", "ssgxhg8mxp", "2lkcb1"])  # ids beyond any stored (and any int4)
+@pytest.mark.parametrize(
+    "cursor", ["zzzzzzzzzzzz", "ssgxhg8mxp", "2lkcb1"]
+)  # ids beyond any stored (and any int4)
 def test_a_cursor_past_every_id_is_an_empty_last_page(api, inputs, cursor):
-    assert api("get", f"/submissions?cursor={cursor}").get_json() == {"items": [], "next_cursor": None}
+    assert api("get", f"/submissions?cursor={cursor}").get_json() == {
+        "items": [],
+        "next_cursor": None,
+    }

@@ -19,7 +19,9 @@ from tests.intake_api.api.fuzzing import schemathesis, served_api
 SECONDS = int(os.environ.get("GCM_FUZZ_SECONDS", "20"))
 
 
-@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+)
 def served(request, tmp_path_factory):  # type: ignore[no-untyped-def]
     directory = tmp_path_factory.mktemp("fuzz")
     with contextlib.ExitStack() as stack:

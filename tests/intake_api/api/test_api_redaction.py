@@ -16,20 +16,44 @@ PLANTED = f"Write to {EMAIL} or call {PHONE} about this, we will answer within t
 NOT_MASKED = {("registration", "name")}
 
 BASE = {
-    "input": {"review": "escwa", "stakeholder_group": "youth", "theme": "cooperation", "consent_store": "on"},
-    "pledge": {"stakeholder_group": "government", "review": "escwa", "objectives": ["6"], "consent_store": "on"},
-    "practice": {"objectives": ["7"], "countries": ["JO"], "review": "escwa", "consent_store": "on"},
-    "registration": {"review": "escwa", "name": "Rana K.", "stakeholder_group": "youth", "country": "AF",
-                     "contact_email": "rana@example.org", "attendance_mode": "in_person", "travel_support": "on",
-                     "consent_store": "on"},
-}  # fmt: skip
+    "input": {
+        "review": "escwa",
+        "stakeholder_group": "youth",
+        "theme": "cooperation",
+        "consent_store": "on",
+    },
+    "pledge": {
+        "stakeholder_group": "government",
+        "review": "escwa",
+        "objectives": ["6"],
+        "consent_store": "on",
+    },
+    "practice": {
+        "objectives": ["7"],
+        "countries": ["JO"],
+        "review": "escwa",
+        "consent_store": "on",
+    },
+    "registration": {
+        "review": "escwa",
+        "name": "Rana K.",
+        "stakeholder_group": "youth",
+        "country": "AF",
+        "contact_email": "rana@example.org",
+        "attendance_mode": "in_person",
+        "travel_support": "on",
+        "consent_store": "on",
+    },
+}
 
 
 def test_every_free_text_question_is_masked_or_exempt_for_a_reason():
     for name, questionnaire in QUESTIONNAIRES.items():
         for question in questionnaire.questions:
             if question.kind in (Kind.LINE, Kind.TEXT):
-                assert question.redact or (name, question.key) in NOT_MASKED, f"{name}.{question.key}"
+                assert question.redact or (name, question.key) in NOT_MASKED, (
+                    f"{name}.{question.key}"
+                )
 
 
 def _plant(service, kind: str) -> None:  # type: ignore[no-untyped-def]
@@ -38,8 +62,12 @@ def _plant(service, kind: str) -> None:  # type: ignore[no-untyped-def]
         limit = QUESTIONNAIRES[kind][key].max_length or len(PLANTED)
         answers[key] = (PLANTED + " " + "More detail follows. " * 4)[: max(limit, 60)][:limit]
         assert EMAIL in answers[key] and PHONE in answers[key]
-    submit = {"input": service.submit_input, "pledge": service.submit_pledge, "practice": service.submit_practice,
-              "registration": service.register}[kind]  # fmt: skip
+    submit = {
+        "input": service.submit_input,
+        "pledge": service.submit_pledge,
+        "practice": service.submit_practice,
+        "registration": service.register,
+    }[kind]
     submit(answers, channel="web", message_id=f"plant-{kind}", locale="en")
 
 
@@ -54,11 +82,20 @@ def test_planted_contact_details_are_nowhere_in_the_store(planted, engine):
     assert EMAIL not in rows and PHONE not in rows and "[email]" in rows and "[phone]" in rows
 
 
-@pytest.mark.parametrize("url", [
-    "/submissions", "/pledges", "/practices", "/registrations", "/exports/submissions?format=csv",
-    "/exports/submissions?format=jsonl", "/reviews/escwa/report?format=md", "/reviews/escwa/report?format=html",
-    "/reviews/escwa/report?format=csv",
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/submissions",
+        "/pledges",
+        "/practices",
+        "/registrations",
+        "/exports/submissions?format=csv",
+        "/exports/submissions?format=jsonl",
+        "/reviews/escwa/report?format=md",
+        "/reviews/escwa/report?format=html",
+        "/reviews/escwa/report?format=csv",
+    ],
+)
 def test_planted_contact_details_are_in_no_api_answer(planted, api, url):  # noqa: F811
     body = api("get", url).get_data(as_text=True)
     assert EMAIL not in body and PHONE not in body

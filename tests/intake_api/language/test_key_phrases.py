@@ -6,21 +6,34 @@ from intake_api.language.key_phrases import key_phrases
 from intake_api.policies.publication import MIN_CONTRIBUTORS
 
 TEXTS = {
-    "escwa": ["Kafala sponsorship ties domestic workers to one employer.",
-              "Domestic workers under kafala cannot change employer.",
-              "Recruitment fees are too high for domestic workers."],
-    "eca": ["Free movement protocol of the African Union must be ratified.",
-            "Recruitment fees are too high for young people.",
-            "The free movement protocol would help traders cross borders."],
-    "unece": ["Recruitment fees are too high everywhere.", "Seasonal workers need housing.",
-              "Seasonal workers face recruitment fees too."],
-}  # fmt: skip
+    "escwa": [
+        "Kafala sponsorship ties domestic workers to one employer.",
+        "Domestic workers under kafala cannot change employer.",
+        "Recruitment fees are too high for domestic workers.",
+    ],
+    "eca": [
+        "Free movement protocol of the African Union must be ratified.",
+        "Recruitment fees are too high for young people.",
+        "The free movement protocol would help traders cross borders.",
+    ],
+    "unece": [
+        "Recruitment fees are too high everywhere.",
+        "Seasonal workers need housing.",
+        "Seasonal workers face recruitment fees too.",
+    ],
+}
 
 
 def said_by_five(texts: dict[str, list[str]]) -> dict[str, list[tuple[str, str]]]:
     """Each text written by MIN_CONTRIBUTORS different people."""
-    return {key: [(f"{key}-{i}-{n}", text) for i, text in enumerate(found) for n in range(MIN_CONTRIBUTORS)]
-            for key, found in texts.items()}  # fmt: skip
+    return {
+        key: [
+            (f"{key}-{i}-{n}", text)
+            for i, text in enumerate(found)
+            for n in range(MIN_CONTRIBUTORS)
+        ]
+        for key, found in texts.items()
+    }
 
 
 DOCS = said_by_five(TEXTS)
@@ -38,7 +51,9 @@ def test_deterministic():
 
 
 def test_chinese_two_character_words():
-    docs = said_by_five({"escap": ["劳务中介收费太高", "劳务中介扣押护照"], "eca": ["汇款费用太高", "汇款很贵"]})
+    docs = said_by_five(
+        {"escap": ["劳务中介收费太高", "劳务中介扣押护照"], "eca": ["汇款费用太高", "汇款很贵"]}
+    )
     top = [t for t, _ in key_phrases(docs, "zh", top=3)["escap"]]
     assert {"中介", "劳务"} <= set(top) and "汇款" not in top
 

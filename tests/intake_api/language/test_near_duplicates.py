@@ -11,19 +11,29 @@ from intake_api.language.near_duplicates import THRESHOLD, components, signature
 from models import Submission
 from tests.factories import input_answers
 
-CAMPAIGN = ("We call on governments to end recruitment fees for migrant workers now. "
-            "Workers should never pay to work. Sign our petition for fair recruitment.")
-PARAPHRASED = ("We call on governments to end recruitment fees for migrant workers today. "
-               "Workers must never pay to work. Sign our petition for fair recruitment!")
-REORDERED = ("Sign our petition for fair recruitment. We call on governments to end recruitment "
-             "fees for migrant workers now. Workers should never pay to work.")
+CAMPAIGN = (
+    "We call on governments to end recruitment fees for migrant workers now. "
+    "Workers should never pay to work. Sign our petition for fair recruitment."
+)
+PARAPHRASED = (
+    "We call on governments to end recruitment fees for migrant workers today. "
+    "Workers must never pay to work. Sign our petition for fair recruitment!"
+)
+REORDERED = (
+    "Sign our petition for fair recruitment. We call on governments to end recruitment "
+    "fees for migrant workers now. Workers should never pay to work."
+)
 SIMILAR_POLICY = [
     "Recruitment fees charged to migrant workers should be abolished and agencies regulated by law.",
     "Governments must ban recruitment fees and make employers pay the cost of hiring migrant workers.",
     "Fair recruitment means no fees for workers, written contracts and inspections of recruitment agencies.",
 ]
-CAMPAIGN_AR = "نطالب الحكومات بإلغاء رسوم التوظيف المفروضة على العمال المهاجرين. لا يجب أن يدفع أحد ليعمل."
-CAMPAIGN_AR_COPY = "نطالب الحكومات بإلغاء رسوم التوظيف المفروضة على العمال المهاجرين! لا يجب أن يدفع أحد ليعمل"
+CAMPAIGN_AR = (
+    "نطالب الحكومات بإلغاء رسوم التوظيف المفروضة على العمال المهاجرين. لا يجب أن يدفع أحد ليعمل."
+)
+CAMPAIGN_AR_COPY = (
+    "نطالب الحكومات بإلغاء رسوم التوظيف المفروضة على العمال المهاجرين! لا يجب أن يدفع أحد ليعمل"
+)
 
 
 def test_copies_are_close_and_policy_statements_are_not():
@@ -49,13 +59,29 @@ def _groups(engine) -> dict[str, int | None]:  # type: ignore[no-untyped-def]
 
 
 def test_incremental_and_batch_agree(service, engine):
-    texts = [CAMPAIGN, SIMILAR_POLICY[0], PARAPHRASED, SIMILAR_POLICY[1], REORDERED, CAMPAIGN_AR,
-             SIMILAR_POLICY[2], CAMPAIGN_AR_COPY, CAMPAIGN]  # the last, an exact repeat from elsewhere
+    texts = [
+        CAMPAIGN,
+        SIMILAR_POLICY[0],
+        PARAPHRASED,
+        SIMILAR_POLICY[1],
+        REORDERED,
+        CAMPAIGN_AR,
+        SIMILAR_POLICY[2],
+        CAMPAIGN_AR_COPY,
+        CAMPAIGN,
+    ]  # the last, an exact repeat from elsewhere
     for n, text in enumerate(texts):
-        service.submit_input(input_answers(text=text), channel="web", message_id=f"d{n}", locale="en")
+        service.submit_input(
+            input_answers(text=text), channel="web", message_id=f"d{n}", locale="en"
+        )
     incremental = _groups(engine)
-    assert incremental[CAMPAIGN] is not None and incremental[CAMPAIGN] == incremental[PARAPHRASED] == incremental[REORDERED]
-    assert incremental[CAMPAIGN_AR] is not None and incremental[CAMPAIGN_AR] != incremental[CAMPAIGN]
+    assert (
+        incremental[CAMPAIGN] is not None
+        and incremental[CAMPAIGN] == incremental[PARAPHRASED] == incremental[REORDERED]
+    )
+    assert (
+        incremental[CAMPAIGN_AR] is not None and incremental[CAMPAIGN_AR] != incremental[CAMPAIGN]
+    )
     assert all(incremental[t] is None for t in SIMILAR_POLICY)
     summary = regroup_all(engine)
     assert _groups(engine) == incremental
@@ -64,7 +90,9 @@ def test_incremental_and_batch_agree(service, engine):
 
 def test_dedupe_command_shows_progress_and_groups(runtime, service, engine, monkeypatch):
     for n, text in enumerate([CAMPAIGN, PARAPHRASED, SIMILAR_POLICY[0]]):
-        service.submit_input(input_answers(text=text), channel="web", message_id=f"c{n}", locale="en")
+        service.submit_input(
+            input_answers(text=text), channel="web", message_id=f"c{n}", locale="en"
+        )
     monkeypatch.setenv("INTAKE_DATABASE_URL", runtime.settings.database_url)
     monkeypatch.setenv("INTAKE_SECRET_KEY", runtime.settings.secret_key)
     result = CliRunner().invoke(main, ["dedupe"])

@@ -18,7 +18,13 @@ import pytest
 from intake_api.language.analysis import analyse
 from intake_api.language.objectives import LOCALES
 
-CASES = [json.loads(line) for line in (Path(__file__).parents[2] / "data" / "objective_cases.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
+CASES = [
+    json.loads(line)
+    for line in (Path(__file__).parents[2] / "data" / "objective_cases.jsonl")
+    .read_text(encoding="utf-8")
+    .splitlines()
+    if line.strip()
+]
 BAR = 0.75
 MEAN_BAR = 0.8
 
@@ -36,7 +42,10 @@ def _accuracy() -> dict[str, tuple[float, float, float]]:
         if case.get("theme"):
             row[3] += 1
             row[4] += bool(found.theme) and found.theme.key == case["theme"]
-    return {loc: (r[1] / r[0], r[2] / r[0], r[4] / r[3] if r[3] else 0.0) for loc, r in sorted(tally.items())}
+    return {
+        loc: (r[1] / r[0], r[2] / r[0], r[4] / r[3] if r[3] else 0.0)
+        for loc, r in sorted(tally.items())
+    }
 
 
 def test_the_set_is_balanced():

@@ -39,10 +39,18 @@ SMALL = 5
 ROOM = 1000
 
 
-def _bounds(hidden: Mapping[Key, str], comparisons: list[tuple[Key, Key, bool]], cap: int) -> dict[Key, tuple[int, int]]:
+def _bounds(
+    hidden: Mapping[Key, str], comparisons: list[tuple[Key, Key, bool]], cap: int
+) -> dict[Key, tuple[int, int]]:
     """What each hidden count's reason says; a count in a comparison was a candidate, so 5 or more."""
-    priors = {"small": (1, SMALL - 1), "small_breakdown": (0, SMALL - 1), "complement": (SMALL, cap), "withheld": (1, cap),
-              "any": (0, cap), "unpublished": (0, cap)}
+    priors = {
+        "small": (1, SMALL - 1),
+        "small_breakdown": (0, SMALL - 1),
+        "complement": (SMALL, cap),
+        "withheld": (1, cap),
+        "any": (0, cap),
+        "unpublished": (0, cap),
+    }
     compared = {k for smaller, larger, _ in comparisons for k in (smaller, larger)}
     bounds = {}
     for key, reason in hidden.items():
@@ -86,8 +94,14 @@ def band_limits(band: int) -> tuple[int, int]:
     return SMALL * 2**band, SMALL * 2 ** (band + 1) - 1
 
 
-def integer_ranges(sums: Sums, shown: Mapping[Key, int], hidden: Mapping[Key, str],
-                   comparisons: Comparisons = (), *, cap: int | None = None) -> dict[Key, tuple[int, int]]:  # fmt: skip
+def integer_ranges(
+    sums: Sums,
+    shown: Mapping[Key, int],
+    hidden: Mapping[Key, str],
+    comparisons: Comparisons = (),
+    *,
+    cap: int | None = None,
+) -> dict[Key, tuple[int, int]]:
     """The smallest and largest whole value of every hidden count, given all a reader knows
     (and that no count exceeds ``cap``, by default far above anything the output allows)."""
     comparisons = list(comparisons)
@@ -102,14 +116,25 @@ def integer_ranges(sums: Sums, shown: Mapping[Key, int], hidden: Mapping[Key, st
 class _Program:
     """One group of hidden counts tied by sums, as an integer program."""
 
-    def __init__(self, group: list[Key], sums: Sums, shown: Mapping[Key, int],
-                 bounds: Mapping[Key, tuple[int, int]], comparisons: list[tuple[Key, Key, bool]], cap: int) -> None:  # fmt: skip
+    def __init__(
+        self,
+        group: list[Key],
+        sums: Sums,
+        shown: Mapping[Key, int],
+        bounds: Mapping[Key, tuple[int, int]],
+        comparisons: list[tuple[Key, Key, bool]],
+        cap: int,
+    ) -> None:
         self.column = {key: i for i, key in enumerate(group)}
         bands = band_of(cap) + 1
         # Each count compared with another hidden one also gets a band: one 0/1 flag per band.
-        pairs = [(s, g, strict) for s, g, strict in comparisons if s in self.column and g in self.column]
+        pairs = [
+            (s, g, strict) for s, g, strict in comparisons if s in self.column and g in self.column
+        ]
         banded = list(dict.fromkeys(k for s, g, _ in pairs for k in (s, g)))
-        flag = {(k, b): len(group) + j * bands + b for j, k in enumerate(banded) for b in range(bands)}
+        flag = {
+            (k, b): len(group) + j * bands + b for j, k in enumerate(banded) for b in range(bands)
+        }
         self.width = len(group) + len(flag)
         self.rows: list[np.ndarray] = []
         self.lower: list[float] = []
@@ -119,7 +144,9 @@ class _Program:
                 rest, coefficients = 0, {}
                 for key, sign in ((total, -1), *((p, 1) for p in parts)):
                     if key in self.column:
-                        coefficients[self.column[key]] = coefficients.get(self.column[key], 0) + sign
+                        coefficients[self.column[key]] = (
+                            coefficients.get(self.column[key], 0) + sign
+                        )
                     else:
                         rest += sign * shown[key]
                 self._constrain(coefficients, -rest, -rest)
@@ -129,11 +156,25 @@ class _Program:
             self.low[i], self.high[i] = bounds[key]
         for key in banded:
             self._constrain({flag[key, b]: 1 for b in range(bands)}, 1, 1)
-            self._constrain({self.column[key]: 1, **{flag[key, b]: -band_limits(b)[0] for b in range(bands)}}, 0, np.inf)
-            self._constrain({self.column[key]: 1, **{flag[key, b]: -band_limits(b)[1] for b in range(bands)}}, -np.inf, 0)
+            self._constrain(
+                {self.column[key]: 1, **{flag[key, b]: -band_limits(b)[0] for b in range(bands)}},
+                0,
+                np.inf,
+            )
+            self._constrain(
+                {self.column[key]: 1, **{flag[key, b]: -band_limits(b)[1] for b in range(bands)}},
+                -np.inf,
+                0,
+            )
         for smaller, larger, strict in pairs:
-            self._constrain({**{flag[smaller, b]: b for b in range(bands)},
-                             **{flag[larger, b]: -b for b in range(1, bands)}}, -np.inf, -int(strict))  # fmt: skip
+            self._constrain(
+                {
+                    **{flag[smaller, b]: b for b in range(bands)},
+                    **{flag[larger, b]: -b for b in range(1, bands)},
+                },
+                -np.inf,
+                -int(strict),
+            )
         for smaller, larger, strict in comparisons:
             if smaller in self.column and larger not in self.column:
                 band = band_of(shown[larger]) - int(strict)
@@ -149,7 +190,9 @@ class _Program:
         self.upper.append(high)
 
     def ranges(self) -> dict[Key, tuple[int, int]]:
-        constraints = [LinearConstraint(np.array(self.rows), self.lower, self.upper)] if self.rows else []
+        constraints = (
+            [LinearConstraint(np.array(self.rows), self.lower, self.upper)] if self.rows else []
+        )
         ranges = {}
         for key, i in self.column.items():
             found = []
@@ -158,18 +201,31 @@ class _Program:
                 objective[i] = direction
                 # HiGHS's presolve (scipy 1.17) reported a wrong optimum on a band-flag model
                 # (7 feasible, 8 "optimal"); without it the answers agree with brute force.
-                result = milp(objective, integrality=np.ones(self.width), bounds=Bounds(self.low, self.high),
-                              constraints=constraints, options={"presolve": False})  # fmt: skip
+                result = milp(
+                    objective,
+                    integrality=np.ones(self.width),
+                    bounds=Bounds(self.low, self.high),
+                    constraints=constraints,
+                    options={"presolve": False},
+                )
                 if result.status == 2:
-                    raise AssertionError(f"no table agrees with the output around {key!r}: a label lies")
+                    raise AssertionError(
+                        f"no table agrees with the output around {key!r}: a label lies"
+                    )
                 assert result.status == 0, result.message
                 found.append(round(result.x[i]))
             ranges[key] = (found[0], found[1])
         return ranges
 
 
-def enumerated_ranges(sums: Sums, shown: Mapping[Key, int], hidden: Mapping[Key, str],
-                      comparisons: Comparisons = (), *, cap: int = 45) -> dict[Key, tuple[int, int]]:  # fmt: skip
+def enumerated_ranges(
+    sums: Sums,
+    shown: Mapping[Key, int],
+    hidden: Mapping[Key, str],
+    comparisons: Comparisons = (),
+    *,
+    cap: int = 45,
+) -> dict[Key, tuple[int, int]]:
     """The same by trying every table of the hidden inner cells from 0 to ``cap``; for tables
     with at most four hidden inner cells (a value at ``cap`` means: and maybe more)."""
     comparisons = list(comparisons)
@@ -179,8 +235,11 @@ def enumerated_ranges(sums: Sums, shown: Mapping[Key, int], hidden: Mapping[Key,
     inner = [k for k in hidden if k not in totals]
     assert len(inner) <= 4, "too many hidden inner cells to try them all"
     axes = [np.arange(bounds[k][0], min(bounds[k][1], cap) + 1) for k in inner]
-    grid = (np.stack(np.meshgrid(*axes, indexing="ij"), axis=-1).reshape(-1, len(inner)) if axes
-            else np.zeros((1, 0), dtype=np.int64))  # fmt: skip
+    grid = (
+        np.stack(np.meshgrid(*axes, indexing="ij"), axis=-1).reshape(-1, len(inner))
+        if axes
+        else np.zeros((1, 0), dtype=np.int64)
+    )
     value = {k: np.full(len(grid), shown[k], dtype=np.int64) for k in shown if k not in totals}
     value.update({k: grid[:, i] for i, k in enumerate(inner)})
     while len(value) < len(keys):  # totals from their parts, bottom up
@@ -199,7 +258,9 @@ def enumerated_ranges(sums: Sums, shown: Mapping[Key, int], hidden: Mapping[Key,
         ok &= (value[key] >= low) & (value[key] <= high)
     edges = np.array([band_limits(b)[0] for b in range(band_of(10**9) + 2)])
     for smaller, larger, strict in comparisons:
-        ok &= np.searchsorted(edges, value[smaller], side="right") <= np.searchsorted(edges, value[larger], side="right") - int(strict)
+        ok &= np.searchsorted(edges, value[smaller], side="right") <= np.searchsorted(
+            edges, value[larger], side="right"
+        ) - int(strict)
     if not ok.any():
         raise AssertionError("no table agrees with the output: a label lies")
     return {k: (int(value[k][ok].min()), int(value[k][ok].max())) for k in hidden}

@@ -49,12 +49,16 @@ FORMULA_SIGNS = ("=", "+", "-", "@", "\t", "\r", "\n", "＝", "＋", "－", "＠
 
 def flat(text: str) -> str:
     """Text as any one-line rendering shows it: control characters gone, spaces collapsed."""
-    return " ".join("".join(ch for ch in text if ch in "\t\n\r" or unicodedata.category(ch) != "Cc").split())
+    return " ".join(
+        "".join(ch for ch in text if ch in "\t\n\r" or unicodedata.category(ch) != "Cc").split()
+    )
 
 
 # HTML and SVG ---------------------------------------------------------------------------
 
-_ACTIVE_TAGS = frozenset({"script", "iframe", "object", "embed", "img", "form", "base", "link", "frame"})
+_ACTIVE_TAGS = frozenset(
+    {"script", "iframe", "object", "embed", "img", "form", "base", "link", "frame"}
+)
 _SVG_TAGS = frozenset({"svg", "title", "text", "rect"})
 
 
@@ -116,14 +120,19 @@ def check_markdown(document: str) -> list[list[list[str]]]:
                 tables[-1][-1].append("")
         elif token.type == "inline":
             for child in token.children or []:
-                assert child.type not in ("html_inline", "link_open", "image"), (child.type, token.content)
+                assert child.type not in ("html_inline", "link_open", "image"), (
+                    child.type,
+                    token.content,
+                )
             if in_cell:
                 tables[-1][-1][-1] = _inline_text(token)
     return tables
 
 
 def _inline_text(token: Any) -> str:
-    return flat("".join(child.content if child.type == "text" else " " for child in token.children or []))
+    return flat(
+        "".join(child.content if child.type == "text" else " " for child in token.children or [])
+    )
 
 
 def markdown_shown(document: str) -> str:
@@ -173,8 +182,12 @@ def check_slack(payload: Any) -> str:
             if node.get("type") == "mrkdwn":
                 assert node.get("verbatim") is True, node
                 assert "<" not in node["text"], node["text"]
-                unquoted = "\n".join(line.removeprefix("> ") for line in node["text"].split("\n"))  # our quote marks
-                texts.append(unquoted.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&"))
+                unquoted = "\n".join(
+                    line.removeprefix("> ") for line in node["text"].split("\n")
+                )  # our quote marks
+                texts.append(
+                    unquoted.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+                )
             elif node.get("type") == "plain_text":
                 texts.append(node["text"])
             for value in node.values():

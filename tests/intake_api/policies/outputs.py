@@ -43,8 +43,13 @@ def readable(fmt: str, body: bytes) -> str:
     """A report file as the text a reader of that format sees (every cell, every paragraph)."""
     if fmt == "xlsx":
         workbook = openpyxl.load_workbook(io.BytesIO(body))
-        return "\n".join(str(cell.value) for sheet in workbook for row in sheet.iter_rows() for cell in row
-                         if cell.value is not None)  # fmt: skip
+        return "\n".join(
+            str(cell.value)
+            for sheet in workbook
+            for row in sheet.iter_rows()
+            for cell in row
+            if cell.value is not None
+        )
     if fmt == "docx":
         document = docx.Document(io.BytesIO(body))
         cells = [cell.text for table in document.tables for row in table.rows for cell in row.cells]
@@ -79,9 +84,15 @@ def slack_runtime(settings: Settings) -> Iterator[tuple[Runtime, FakeSlackApi]]:
     """A migrated store with Slack switched on against a fake Web API."""
     api = FakeSlackApi().start()
     api.add_user("UADMIN", email="admin@un.example", locale="en-GB")
-    runtime = build_runtime(settings.model_copy(update={
-        "slack_bot_token": BOT_TOKEN, "slack_signing_secret": SIGNING_SECRET, "slack_api_url": api.base_url,
-    }))  # fmt: skip
+    runtime = build_runtime(
+        settings.model_copy(
+            update={
+                "slack_bot_token": BOT_TOKEN,
+                "slack_signing_secret": SIGNING_SECRET,
+                "slack_api_url": api.base_url,
+            }
+        )
+    )
     upgrade(runtime.engine)
     try:
         yield runtime, api
@@ -91,8 +102,16 @@ def slack_runtime(settings: Settings) -> Iterator[tuple[Runtime, FakeSlackApi]]:
 
 
 def _digest_subscription(engine: Engine, emails: list[str]) -> None:
-    subscription = subscribe(engine, reviews=[REVIEW], cron="0 * * * *", timezone="UTC", locale="en",
-                             slack_channel=DIGEST_CHANNEL, emails=emails, actor="test")  # fmt: skip
+    subscription = subscribe(
+        engine,
+        reviews=[REVIEW],
+        cron="0 * * * *",
+        timezone="UTC",
+        locale="en",
+        slack_channel=DIGEST_CHANNEL,
+        emails=emails,
+        actor="test",
+    )
     with Session(engine) as session:
         row = session.get_one(DigestSubscription, subscription.id)
         row.created_at = datetime.now(UTC) - timedelta(days=2)
@@ -114,8 +133,10 @@ def every_output(runtime: Runtime, api: FakeSlackApi) -> Outputs:
     data = build_report(engine, review_slug=REVIEW)
     for fmt in FORMATS:
         files[f"report.{fmt}"] = render_report(data, fmt, "en")
-        answer = client.get(f"/api/v1/reviews/{REVIEW}/report?format={fmt}&locale=en",
-                            headers={"Authorization": f"Bearer {token}"})  # fmt: skip
+        answer = client.get(
+            f"/api/v1/reviews/{REVIEW}/report?format={fmt}&locale=en",
+            headers={"Authorization": f"Bearer {token}"},
+        )
         assert answer.status_code == 200, answer.get_data(as_text=True)
         files[f"api.{fmt}"] = answer.get_data()
 
@@ -123,22 +144,37 @@ def every_output(runtime: Runtime, api: FakeSlackApi) -> Outputs:
     from bots.slack.client import web_client
     from bots.slack.moderation_feed import post_new_inputs
 
-    assert slack.command(f"channel {REVIEW}", user="UADMIN", channel=MODERATION_CHANNEL).status_code == 200
+    assert (
+        slack.command(f"channel {REVIEW}", user="UADMIN", channel=MODERATION_CHANNEL).status_code
+        == 200
+    )
     post_new_inputs(runtime, web_client(runtime))
-    notifications = [p["text"] for p in api.sent("chat.postMessage") if p.get("channel") == MODERATION_CHANNEL]
+    notifications = [
+        p["text"] for p in api.sent("chat.postMessage") if p.get("channel") == MODERATION_CHANNEL
+    ]
 
     # Digests by Slack and e-mail, as the scheduler sends them (the period ends after now).
     with SmtpServer() as smtp:
         runtime.settings.smtp_url = smtp.url
         _digest_subscription(engine, ["organiser@un.example"])
-        assert send_due_digests(engine, default_senders(runtime), now=datetime.now(UTC) + timedelta(hours=2)) == 1
+        assert (
+            send_due_digests(
+                engine, default_senders(runtime), now=datetime.now(UTC) + timedelta(hours=2)
+            )
+            == 1
+        )
         (message,) = smtp.messages
-    email = {part.get_content_type(): part.get_payload(decode=True).decode() for part in message.walk()
-             if part.get_content_type() in ("text/plain", "text/html")}  # fmt: skip
+    email = {
+        part.get_content_type(): part.get_payload(decode=True).decode()
+        for part in message.walk()
+        if part.get_content_type() in ("text/plain", "text/html")
+    }
     slack_digest = [p for p in api.sent("chat.postMessage") if p.get("channel") == DIGEST_CHANNEL]
     assert len(slack_digest) == 1
 
-    slack.event({"type": "app_home_opened", "user": "UADMIN", "channel": "D1", "tab": "home"},
-                event_id=f"Ev{time.time_ns()}")  # fmt: skip
+    slack.event(
+        {"type": "app_home_opened", "user": "UADMIN", "channel": "D1", "tab": "home"},
+        event_id=f"Ev{time.time_ns()}",
+    )
     (home,) = api.sent("views.publish")
     return Outputs(files, slack_digest, email, home["view"], notifications)

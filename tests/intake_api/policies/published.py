@@ -31,14 +31,31 @@ Key = Hashable
 SYMBOLS = {"<5": "small", "x": "any"}  # what a symbol tells a reader who is not told why
 
 # The report's tables by title (English), and the chart that shows a table's counts.
-CROSSTABS = {"Stakeholder group by age group": "age", "Stakeholder group by gender": "gender",
-             "Stakeholder group by channel": "channel"}  # fmt: skip
-ONE_WAY = {"Inputs by channel": "by_channel", "Inputs by language": "locale", "Inputs by country": "country",
-           "Inputs by discussion theme": "theme", "Inputs by language written": "language"}  # fmt: skip
-ONE_LINE = {"Each country", "Each language", "Each stakeholder group", "Each channel", "Each discussion theme"}
+CROSSTABS = {
+    "Stakeholder group by age group": "age",
+    "Stakeholder group by gender": "gender",
+    "Stakeholder group by channel": "channel",
+}
+ONE_WAY = {
+    "Inputs by channel": "by_channel",
+    "Inputs by language": "locale",
+    "Inputs by country": "country",
+    "Inputs by discussion theme": "theme",
+    "Inputs by language written": "language",
+}
+ONE_LINE = {
+    "Each country",
+    "Each language",
+    "Each stakeholder group",
+    "Each channel",
+    "Each discussion theme",
+}
 SEPARATE = {"Inputs by GCM objective": "objective", "Repeated texts and campaigns": "campaign"}
-CHARTS = {"Inputs by stakeholder group": "group", "Inputs by discussion theme": "theme",
-          "Inputs by GCM objective": "objective"}  # fmt: skip
+CHARTS = {
+    "Inputs by stakeholder group": "group",
+    "Inputs by discussion theme": "theme",
+    "Inputs by GCM objective": "objective",
+}
 
 
 @dataclass
@@ -52,7 +69,10 @@ class Published:
         """A count as printed: a number, or a symbol (``reason`` when the output names it)."""
         text = text.strip()
         if text.isdigit():
-            assert self.symbols.get(key) is None and self.shown.get(key, int(text)) == int(text), (key, text)
+            assert self.symbols.get(key) is None and self.shown.get(key, int(text)) == int(text), (
+                key,
+                text,
+            )
             self.shown[key] = int(text)
             self.hidden.pop(key, None)
         else:
@@ -91,7 +111,9 @@ class ReportView:
     """A report as any format lays it out: tables by title, the charts, the lines with counts."""
 
     tables: dict[str, list[list[str]]] = field(default_factory=dict)  # title -> header, then rows
-    charts: dict[str, list[tuple[str, str, float | None]]] = field(default_factory=dict)  # (label, text, bar)
+    charts: dict[str, list[tuple[str, str, float | None]]] = field(
+        default_factory=dict
+    )  # (label, text, bar)
     total: str | None = None
     lines: dict[str, str] = field(default_factory=dict)  # "Online" -> "<5", ...
     chart_ranges: list[list[Any]] = field(default_factory=list)  # the XLSX charts' values
@@ -107,9 +129,11 @@ def _full_label(label: str, labels: list[str]) -> str:
 
 def report_published(view: ReportView) -> Published:
     p = Published()
-    rows_of = {"group": [row[0] for row in view.tables["Stakeholder group by channel"][1:]],
-               "theme": [row[0] for row in view.tables["Inputs by discussion theme"][1:]],
-               "objective": [row[0] for row in view.tables["Inputs by GCM objective"][1:]]}  # fmt: skip
+    rows_of = {
+        "group": [row[0] for row in view.tables["Stakeholder group by channel"][1:]],
+        "theme": [row[0] for row in view.tables["Inputs by discussion theme"][1:]],
+        "objective": [row[0] for row in view.tables["Inputs by GCM objective"][1:]],
+    }
     for title, rows in view.charts.items():
         for label, text, _bar in rows:
             dimension = CHARTS[title]
@@ -146,8 +170,13 @@ def report_published(view: ReportView) -> Published:
                 at_most(p, key, "inputs")  # an input names an objective once
     for label, text in view.lines.items():
         p.count(("line", label), text)
-    if ("line", "travel support requested") in p.shown or ("line", "travel support requested") in p.hidden:
-        at_most(p, ("line", "travel support requested"), ("line", "In person"))  # travel support is for in person
+    if ("line", "travel support requested") in p.shown or (
+        "line",
+        "travel support requested",
+    ) in p.hidden:
+        at_most(
+            p, ("line", "travel support requested"), ("line", "In person")
+        )  # travel support is for in person
     return p
 
 
@@ -216,11 +245,15 @@ class _Html(HTMLParser):
     def _chart(self) -> None:
         """Rows of label, bar (a rect on the same line, if any) and number, by their y."""
         texts = [a for tag, a in self.svg if tag == "text"]
-        bars = {float(a["y"] or 0) + 12: float(a["width"] or 0) for tag, a in self.svg if tag == "rect"}
+        bars = {
+            float(a["y"] or 0) + 12: float(a["width"] or 0) for tag, a in self.svg if tag == "rect"
+        }
         rows = []
         for label, number in zip(texts[::2], texts[1::2], strict=True):
             assert label["y"] == number["y"]
-            rows.append((label["content"] or "", number["content"] or "", bars.get(float(label["y"] or 0))))
+            rows.append(
+                (label["content"] or "", number["content"] or "", bars.get(float(label["y"] or 0)))
+            )
         self.view.charts[self.chart or ""] = rows
 
 
@@ -274,40 +307,59 @@ def read_xlsx(body: bytes) -> ReportView:
         for row in cells[1:]:
             if all(v is None for v in row):
                 break
-            table.append(["" if v is None else str(v) for v in row if v is not None or row.index(v) == 0])
+            table.append(
+                ["" if v is None else str(v) for v in row if v is not None or row.index(v) == 0]
+            )
         view.tables[str(cells[0][0])] = [r[: len(table[0])] for r in table]
     with zipfile.ZipFile(io.BytesIO(body)) as archive:
         for name in archive.namelist():
             if name.startswith("xl/charts/chart"):
                 xml = archive.read(name).decode()
-                for sheet, first, last in re.findall(r"<c:val><c:numRef><c:f>'?([^'!]+)'?!\$B\$(\d+):\$B\$(\d+)</c:f>", xml):
-                    view.chart_ranges.append([values[sheet][r - 1][1] for r in range(int(first), int(last) + 1)])
+                for sheet, first, last in re.findall(
+                    r"<c:val><c:numRef><c:f>'?([^'!]+)'?!\$B\$(\d+):\$B\$(\d+)</c:f>", xml
+                ):
+                    view.chart_ranges.append(
+                        [values[sheet][r - 1][1] for r in range(int(first), int(last) + 1)]
+                    )
     return view
 
 
 def read_docx(body: bytes) -> ReportView:
     view = ReportView()
     document = docx.Document(io.BytesIO(body))
-    titles = [p.text for p in document.paragraphs if p.style is not None and p.style.name == "Heading 2"]
+    titles = [
+        p.text for p in document.paragraphs if p.style is not None and p.style.name == "Heading 2"
+    ]
     for title, table in zip(titles, document.tables, strict=False):
         view.tables[title] = [[cell.text for cell in row.cells] for row in table.rows]
     _lines(view, [p.text for p in document.paragraphs])
     return view
 
 
-READERS = {"html": lambda b: read_html(b.decode()), "md": lambda b: read_markdown(b.decode()), "csv": read_csv,
-           "xlsx": read_xlsx, "docx": read_docx}  # fmt: skip
+READERS = {
+    "html": lambda b: read_html(b.decode()),
+    "md": lambda b: read_markdown(b.decode()),
+    "csv": read_csv,
+    "xlsx": read_xlsx,
+    "docx": read_docx,
+}
 
 
 # Digests, App Home, the API -------------------------------------------------------------------
 
-DIGEST_LISTS = {"By stakeholder group": "group", "By channel": "by_channel", "By language": "language",
-                "By discussion theme": "theme"}  # fmt: skip
+DIGEST_LISTS = {
+    "By stakeholder group": "group",
+    "By channel": "by_channel",
+    "By language": "language",
+    "By discussion theme": "theme",
+}
 DIGEST_LISTED = 8  # a digest lists the first eight of a breakdown
 HOME_LISTED = 6
 
 
-def _listed(p: Published, total: Key, dimension: str, rows: list[tuple[str, str]], cut: int) -> None:
+def _listed(
+    p: Published, total: Key, dimension: str, rows: list[tuple[str, str]], cut: int
+) -> None:
     """A breakdown of ``total`` as listed: when the list is full, the rest is unseen."""
     if len(rows) == 1 and rows[0][0] in ONE_LINE:
         return
@@ -324,7 +376,9 @@ def _bullets(lines: Iterable[str]) -> list[tuple[str, str]]:
     return [(m.group(1), m.group(2)) for m in map(_BULLET.match, lines) if m]
 
 
-def digest_published(new_inputs: str, lists: dict[str, list[tuple[str, str]]], records: dict[str, str]) -> Published:
+def digest_published(
+    new_inputs: str, lists: dict[str, list[tuple[str, str]]], records: dict[str, str]
+) -> Published:
     p = Published()
     p.count("inputs", new_inputs)
     for title, dimension in DIGEST_LISTS.items():
@@ -338,19 +392,27 @@ def digest_published(new_inputs: str, lists: dict[str, list[tuple[str, str]]], r
     return p
 
 
-_RECORDS = re.compile(r"Pledges:\*? (\S+) · \*?Practices:\*? (\S+) · \*?Registrations:\*? (\S+) "
-                      r"\(travel support requested: (\S+)\)")  # fmt: skip
+_RECORDS = re.compile(
+    r"Pledges:\*? (\S+) · \*?Practices:\*? (\S+) · \*?Registrations:\*? (\S+) "
+    r"\(travel support requested: (\S+)\)"
+)
 
 
 def _records(text: str) -> dict[str, str]:
     match = _RECORDS.search(text)
     assert match, text
-    return dict(zip(("Pledges", "Practices", "Registrations", "travel"), match.groups(), strict=True))
+    return dict(
+        zip(("Pledges", "Practices", "Registrations", "travel"), match.groups(), strict=True)
+    )
 
 
 def read_slack_digest(blocks: list[dict[str, Any]]) -> Published:
     """The digest's blocks: each titled list (``*Title*`` then bullets) and the counted lines."""
-    texts = [unescape_slack(b["text"]["text"]) for b in blocks if b.get("text", {}).get("type") == "mrkdwn"]
+    texts = [
+        unescape_slack(b["text"]["text"])
+        for b in blocks
+        if b.get("text", {}).get("type") == "mrkdwn"
+    ]
     texts += [unescape_slack(f["text"]) for b in blocks for f in b.get("fields", [])]
     lists: dict[str, list[tuple[str, str]]] = {}
     new_inputs = ""
@@ -404,14 +466,21 @@ def read_email_html(html: str) -> Published:
     blocks = [[line.strip() for line in block if line.strip()] for block in parser.blocks]
     blocks = [block for block in blocks if block]
     lists: dict[str, list[tuple[str, str]]] = {}
-    columns = blocks.index(["By stakeholder group"])  # three titles in a row, then their three cells
-    for title, cell in zip(blocks[columns : columns + 3], blocks[columns + 3 : columns + 6], strict=True):
+    columns = blocks.index(
+        ["By stakeholder group"]
+    )  # three titles in a row, then their three cells
+    for title, cell in zip(
+        blocks[columns : columns + 3], blocks[columns + 3 : columns + 6], strict=True
+    ):
         lists[title[0]] = _bullets(f"- {line}" for line in cell)
     for block in blocks:
         if block[0] in ("By discussion theme", "By GCM objective"):
             lists[block[0]] = _bullets(f"- {line}" for line in block[1:])
-    (new_inputs,) = [block[0].removeprefix("New inputs:").strip() for block in blocks
-                     if block[0].startswith("New inputs:")]  # fmt: skip
+    (new_inputs,) = [
+        block[0].removeprefix("New inputs:").strip()
+        for block in blocks
+        if block[0].startswith("New inputs:")
+    ]
     return digest_published(new_inputs, lists, _records(" ".join(" ".join(b) for b in blocks)))
 
 
@@ -430,16 +499,24 @@ def read_app_home(view: dict[str, Any]) -> dict[str, Published]:
             if match:
                 review = match.group(1).lower()
         if block.get("type") == "section" and "fields" in block:
-            fields = {f["text"].split("\n")[0].strip("*"): unescape_slack(f["text"].split("\n", 1)[1])
-                      for f in block["fields"]}  # fmt: skip
+            fields = {
+                f["text"].split("\n")[0].strip("*"): unescape_slack(f["text"].split("\n", 1)[1])
+                for f in block["fields"]
+            }
             p = Published()
             p.count("today", fields["Today"])
             p.count("week", fields["This week"])
             p.count("total", fields["Total"])
             at_most(p, "today", "week")
             at_most(p, "week", "total")
-            groups = [] if fields["By stakeholder group"] == "—" else [
-                tuple(item.rsplit(": ", 1)) for item in fields["By stakeholder group"].split(", ")]
+            groups = (
+                []
+                if fields["By stakeholder group"] == "—"
+                else [
+                    tuple(item.rsplit(": ", 1))
+                    for item in fields["By stakeholder group"].split(", ")
+                ]
+            )
             _listed(p, "total", "group", groups, HOME_LISTED)  # type: ignore[arg-type]
             published[review] = p
     return published

@@ -41,13 +41,22 @@ class World:
 
     def new_input(self, review: str = HERE) -> str:
         text = f"In {MARK[review]} the recruitment agencies keep our passports for months."
-        return self.runtime.service.submit_input(input_answers(review=review, text=text), channel="web",
-                                                 message_id=f"m{next(_keys)}", locale="en").code  # fmt: skip
+        return self.runtime.service.submit_input(
+            input_answers(review=review, text=text),
+            channel="web",
+            message_id=f"m{next(_keys)}",
+            locale="en",
+        ).code
 
 
 def _staff_input(review: str) -> dict[str, Any]:
-    return {"review": review, "stakeholder_group": "youth", "theme": "cooperation", "consent_store": True,
-            "text": f"A partner heard this in {MARK[review]}: employers should pay recruitment fees."}  # fmt: skip
+    return {
+        "review": review,
+        "stakeholder_group": "youth",
+        "theme": "cooperation",
+        "consent_store": True,
+        "text": f"A partner heard this in {MARK[review]}: employers should pay recruitment fees.",
+    }
 
 
 Request = Callable[[World], tuple[str, str, dict[str, Any]]]
@@ -73,44 +82,98 @@ def _get(url: str) -> Request:
 EXPECTATIONS: dict[tuple[str, str], list[Row]] = {
     ("get", "/submissions"): [
         Row(_get(f"/submissions?review={HERE}"), 200, 200, 403),
-        Row(_get("/submissions"), 200, 200, 200),  # each sees their own reviews only (checked below)
+        Row(
+            _get("/submissions"), 200, 200, 200
+        ),  # each sees their own reviews only (checked below)
     ],
     ("post", "/submissions"): [
-        Row(lambda w: ("post", "/submissions", {"json": _staff_input(HERE),
-                                                "headers": {"Idempotency-Key": f"k-{next(_keys)}"}}), 201, 201, 403),
+        Row(
+            lambda w: (
+                "post",
+                "/submissions",
+                {"json": _staff_input(HERE), "headers": {"Idempotency-Key": f"k-{next(_keys)}"}},
+            ),
+            201,
+            201,
+            403,
+        ),
         # The review as a list (it once reached another review): refused before anyone is asked.
-        Row(lambda w: ("post", "/submissions", {"json": {**_staff_input(HERE), "review": [ELSEWHERE, HERE]},
-                                                "headers": {"Idempotency-Key": f"k-{next(_keys)}"}}), 422, 422, 422),
+        Row(
+            lambda w: (
+                "post",
+                "/submissions",
+                {
+                    "json": {**_staff_input(HERE), "review": [ELSEWHERE, HERE]},
+                    "headers": {"Idempotency-Key": f"k-{next(_keys)}"},
+                },
+            ),
+            422,
+            422,
+            422,
+        ),
     ],
-    ("get", "/submissions/{receipt}"): [Row(lambda w: ("get", f"/submissions/{w.new_input()}", {}), 200, 200, 404)],
+    ("get", "/submissions/{receipt}"): [
+        Row(lambda w: ("get", f"/submissions/{w.new_input()}", {}), 200, 200, 404)
+    ],
     ("patch", "/submissions/{receipt}"): [
-        Row(lambda w: ("patch", f"/submissions/{w.new_input()}", {"json": {"status": "flagged", "objectives": [7]}}),
-            200, 200, 404),
+        Row(
+            lambda w: (
+                "patch",
+                f"/submissions/{w.new_input()}",
+                {"json": {"status": "flagged", "objectives": [7]}},
+            ),
+            200,
+            200,
+            404,
+        ),
     ],
-    ("delete", "/submissions/{receipt}"): [Row(lambda w: ("delete", f"/submissions/{w.new_input()}", {}), 204, 403, 403)],
+    ("delete", "/submissions/{receipt}"): [
+        Row(lambda w: ("delete", f"/submissions/{w.new_input()}", {}), 204, 403, 403)
+    ],
     ("post", "/submissions/{receipt}/consents"): [
-        Row(lambda w: ("post", f"/submissions/{w.new_input()}/consents", {"json": {"consent": "quote", "granted": False}}),
-            200, 200, 404),
+        Row(
+            lambda w: (
+                "post",
+                f"/submissions/{w.new_input()}/consents",
+                {"json": {"consent": "quote", "granted": False}},
+            ),
+            200,
+            200,
+            404,
+        ),
     ],
     ("get", "/reviews/{slug}/stats"): [Row(_get(f"/reviews/{HERE}/stats"), 200, 200, 403)],
-    ("get", "/reviews/{slug}/report"): [Row(_get(f"/reviews/{HERE}/report?format=md"), 200, 200, 403)],
+    ("get", "/reviews/{slug}/report"): [
+        Row(_get(f"/reviews/{HERE}/report?format=md"), 200, 200, 403)
+    ],
     ("get", "/exports/submissions"): [
         Row(_get(f"/exports/submissions?format=jsonl&review={HERE}"), 200, 200, 403),
         Row(_get("/exports/submissions?format=csv"), 200, 200, 200),
     ],
-    ("get", "/pledges"): [Row(_get(f"/pledges?review={HERE}"), 200, 200, 403), Row(_get("/pledges"), 200, 200, 200)],
-    ("get", "/practices"): [Row(_get(f"/practices?review={HERE}"), 200, 200, 403), Row(_get("/practices"), 200, 200, 200)],
-    ("get", "/registrations"): [
-        Row(_get(f"/registrations?review={HERE}"), 200, 200, 403), Row(_get("/registrations"), 200, 200, 200),
+    ("get", "/pledges"): [
+        Row(_get(f"/pledges?review={HERE}"), 200, 200, 403),
+        Row(_get("/pledges"), 200, 200, 200),
     ],
-}  # fmt: skip
+    ("get", "/practices"): [
+        Row(_get(f"/practices?review={HERE}"), 200, 200, 403),
+        Row(_get("/practices"), 200, 200, 200),
+    ],
+    ("get", "/registrations"): [
+        Row(_get(f"/registrations?review={HERE}"), 200, 200, 403),
+        Row(_get("/registrations"), 200, 200, 200),
+    ],
+}
 
 _METHODS = {"get", "put", "post", "patch", "delete", "head", "options", "trace"}
 
 
 def test_every_operation_of_the_document_has_expectations():
-    documented = {(method, path) for path, item in openapi_document()["paths"].items()
-                  for method in item if method in _METHODS}  # fmt: skip
+    documented = {
+        (method, path)
+        for path, item in openapi_document()["paths"].items()
+        for method in item
+        if method in _METHODS
+    }
     assert documented == set(EXPECTATIONS), "each API operation needs its rows in EXPECTATIONS"
 
 
@@ -118,43 +181,87 @@ def test_every_operation_of_the_document_has_expectations():
 def world(runtime: Runtime) -> World:
     engine, service = runtime.engine, runtime.service
     tokens: dict[str, str | None] = {"no_token": None, "unknown_token": "gcm_" + "x" * 43}
-    for role, staff_role, reviews in (("admin", "admin", []), ("organiser_here", "organiser", [HERE]),
-                                      ("organiser_elsewhere", "organiser", [ELSEWHERE]),
-                                      ("revoked_token", "admin", []), ("deactivated", "admin", [])):  # fmt: skip
+    for role, staff_role, reviews in (
+        ("admin", "admin", []),
+        ("organiser_here", "organiser", [HERE]),
+        ("organiser_elsewhere", "organiser", [ELSEWHERE]),
+        ("revoked_token", "admin", []),
+        ("deactivated", "admin", []),
+    ):
         member = add_staff(engine, email=f"{role}@un.example", role=staff_role, reviews=reviews)
         tokens[role] = issue_token(engine, staff_id=member.id or 0)
     revoke_tokens(engine, email="revoked_token@un.example")
     with Session(engine) as session:
-        member = session.exec(select(StaffMember).where(StaffMember.email == "deactivated@un.example")).one()
+        member = session.exec(
+            select(StaffMember).where(StaffMember.email == "deactivated@un.example")
+        ).one()
         member.active = False
         session.add(member)
         session.commit()
     world = World(runtime, tokens)
     for review in (HERE, ELSEWHERE):
         world.new_input(review)
-        service.submit_pledge({"organisation": f"{MARK[review]} council", "stakeholder_group": "local_authority",
-                               "review": review, "title": f"Safe housing in {MARK[review]}", "objectives": ["15"],
-                               "text": "We will open two shelters for migrant families by 2027.", "consent_store": "on"},
-                              channel="web", message_id=f"p-{review}", locale="en")  # fmt: skip
-        service.submit_practice({"title": f"Legal clinic of {MARK[review]}", "objectives": ["7"], "countries": ["JO"],
-                                 "description": "Volunteer lawyers advise migrant workers every week, for free, "
-                                                "in four languages, since 2019.", "consent_store": "on"} | {"review": review},
-                                channel="web", message_id=f"r-{review}", locale="en")  # fmt: skip
-        service.register({"review": review, "name": f"Rana of {MARK[review]}", "stakeholder_group": "youth",
-                          "country": "LB", "contact_email": "rana@example.org", "attendance_mode": "virtual",
-                          "consent_store": "on"}, channel="web", message_id=f"g-{review}", locale="en")  # fmt: skip
+        service.submit_pledge(
+            {
+                "organisation": f"{MARK[review]} council",
+                "stakeholder_group": "local_authority",
+                "review": review,
+                "title": f"Safe housing in {MARK[review]}",
+                "objectives": ["15"],
+                "text": "We will open two shelters for migrant families by 2027.",
+                "consent_store": "on",
+            },
+            channel="web",
+            message_id=f"p-{review}",
+            locale="en",
+        )
+        service.submit_practice(
+            {
+                "title": f"Legal clinic of {MARK[review]}",
+                "objectives": ["7"],
+                "countries": ["JO"],
+                "description": "Volunteer lawyers advise migrant workers every week, for free, "
+                "in four languages, since 2019.",
+                "consent_store": "on",
+            }
+            | {"review": review},
+            channel="web",
+            message_id=f"r-{review}",
+            locale="en",
+        )
+        service.register(
+            {
+                "review": review,
+                "name": f"Rana of {MARK[review]}",
+                "stakeholder_group": "youth",
+                "country": "LB",
+                "contact_email": "rana@example.org",
+                "attendance_mode": "virtual",
+                "consent_store": "on",
+            },
+            channel="web",
+            message_id=f"g-{review}",
+            locale="en",
+        )
     return world
 
 
 def _call(client, world: World, role: str, request: tuple[str, str, dict[str, Any]]):  # type: ignore[no-untyped-def]
     method, url, kwargs = request
     token = world.tokens[role]
-    headers = {**kwargs.pop("headers", {}), **({"Authorization": f"Bearer {token}"} if token else {})}
+    headers = {
+        **kwargs.pop("headers", {}),
+        **({"Authorization": f"Bearer {token}"} if token else {}),
+    }
     return getattr(client, method)(f"/api/v1{url}", headers=headers, **kwargs)
 
 
 def _visible_reviews(role: str) -> set[str]:
-    return {"admin": {HERE, ELSEWHERE}, "organiser_here": {HERE}, "organiser_elsewhere": {ELSEWHERE}}[role]
+    return {
+        "admin": {HERE, ELSEWHERE},
+        "organiser_here": {HERE},
+        "organiser_elsewhere": {ELSEWHERE},
+    }[role]
 
 
 @pytest.mark.parametrize("role", ROLES)

@@ -37,12 +37,18 @@ targets = st.none() | reviews
 @given(callers, actions, targets)
 def test_may_follows_the_two_roles(staff, action, review):
     expected = (
-        staff is not None and staff.active and (
+        staff is not None
+        and staff.active
+        and (
             (staff.role == "admin" and (review is None or review in REVIEW_SLUGS))
-            or (staff.role == "organiser" and action not in ADMIN_ONLY and review in REVIEW_SLUGS
-                and review in staff.reviews)
+            or (
+                staff.role == "organiser"
+                and action not in ADMIN_ONLY
+                and review in REVIEW_SLUGS
+                and review in staff.reviews
+            )
         )
-    )  # fmt: skip
+    )
     assert may(staff, action, review) is expected
 
 
@@ -71,7 +77,13 @@ def test_an_organiser_never_acts_outside_their_reviews_or_on_admin_actions(staff
 
 @given(callers, actions)
 def test_a_refusal_says_why(staff, action):
-    expected = NOT_STAFF if staff is None or not staff.active else ADMINS_ONLY if action in ADMIN_ONLY else OUTSIDE_REVIEW
+    expected = (
+        NOT_STAFF
+        if staff is None or not staff.active
+        else ADMINS_ONLY
+        if action in ADMIN_ONLY
+        else OUTSIDE_REVIEW
+    )
     assert refusal(staff, action) == expected
 
 

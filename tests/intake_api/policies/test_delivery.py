@@ -20,7 +20,9 @@ def test_delays_are_full_jitter_under_a_doubling_ceiling_up_to_the_cap():
     for attempt, ceiling in [(1, 1), (2, 2), (3, 4), (4, 8), (9, 8)]:
         delays = [policy.delay(attempt, rng=rng) for _ in range(500)]
         assert 0 <= min(delays) < ceiling / 10 and ceiling * 0.9 < max(delays) <= ceiling
-    assert min(policy.delay(1, hint=30, rng=rng) for _ in range(50)) == 30  # a Retry-After is waited at least
+    assert (
+        min(policy.delay(1, hint=30, rng=rng) for _ in range(50)) == 30
+    )  # a Retry-After is waited at least
 
 
 def test_every_kind_has_a_policy_whose_cap_fits_its_deadline():
@@ -29,17 +31,37 @@ def test_every_kind_has_a_policy_whose_cap_fits_its_deadline():
 
 
 def _slack(status: int, body: dict, headers: dict | None = None) -> SlackApiError:  # type: ignore[type-arg]
-    response = SlackResponse(client=None, http_verb="POST", api_url="u", req_args={}, data=body,
-                             headers=headers or {}, status_code=status)  # fmt: skip
+    response = SlackResponse(
+        client=None,
+        http_verb="POST",
+        api_url="u",
+        req_args={},
+        data=body,
+        headers=headers or {},
+        status_code=status,
+    )
     return SlackApiError("failed", response)
 
 
 def test_faults_that_pass_with_time_are_retried_and_refusals_are_not():
-    transient = [RetryAfter(3), TimedOut(), NetworkError("Bad Gateway"), ConnectionResetError(), TimeoutError(),
-                 _slack(500, {"ok": False, "error": "internal_error"}), _slack(429, {"ok": False}, {"Retry-After": "7"}),
-                 smtplib.SMTPResponseException(451, b"later"), smtplib.SMTPServerDisconnected()]  # fmt: skip
-    refused = [Forbidden("blocked"), BadRequest("chat not found"), _slack(200, {"ok": False, "error": "channel_not_found"}),
-               smtplib.SMTPResponseException(554, b"no"), ValueError()]  # fmt: skip
+    transient = [
+        RetryAfter(3),
+        TimedOut(),
+        NetworkError("Bad Gateway"),
+        ConnectionResetError(),
+        TimeoutError(),
+        _slack(500, {"ok": False, "error": "internal_error"}),
+        _slack(429, {"ok": False}, {"Retry-After": "7"}),
+        smtplib.SMTPResponseException(451, b"later"),
+        smtplib.SMTPServerDisconnected(),
+    ]
+    refused = [
+        Forbidden("blocked"),
+        BadRequest("chat not found"),
+        _slack(200, {"ok": False, "error": "channel_not_found"}),
+        smtplib.SMTPResponseException(554, b"no"),
+        ValueError(),
+    ]
     assert [classify(error).transient for error in transient] == [True] * len(transient)
     assert [classify(error).transient for error in refused] == [False] * len(refused)
     assert classify(RetryAfter(3)).retry_after == 3 and classify(transient[6]).retry_after == 7

@@ -56,7 +56,10 @@ def assert_protected(publication: Publication, disclosure: Disclosure) -> None:
         else:
             assert (shown.number, shown.text) == (count, str(count)), "a shown count is not exact"
         if count == 0:
-            assert not shown.hidden or shown.reason in (Reason.SMALL_BREAKDOWN, Reason.UNPUBLISHED), "zero stays 0"
+            assert not shown.hidden or shown.reason in (
+                Reason.SMALL_BREAKDOWN,
+                Reason.UNPUBLISHED,
+            ), "zero stays 0"
         if shown.reason is Reason.SMALL_BREAKDOWN:
             assert count < SMALL_COUNT
         if shown.reason is Reason.COMPLEMENT:
@@ -65,14 +68,21 @@ def assert_protected(publication: Publication, disclosure: Disclosure) -> None:
         assert band_of(true[c.smaller]) <= band_of(true[c.larger]) - int(c.strict)
     shown, hidden, comparisons = public_view(disclosure)
     # The reader with a pencil: a total minus the shown parts. No sum has exactly one hidden count.
-    secret = {k for k, reason in hidden.items() if reason != Reason.UNPUBLISHED.value or 0 < true[k] < SMALL_COUNT}
+    secret = {
+        k
+        for k, reason in hidden.items()
+        if reason != Reason.UNPUBLISHED.value or 0 < true[k] < SMALL_COUNT
+    }
     for total, parts in publication.sums:
         if any(k in secret for k in (total, *parts)):
-            assert sum(k in hidden for k in (total, *parts)) != 1, f"{total!r} minus its parts gives one away"
+            assert sum(k in hidden for k in (total, *parts)) != 1, (
+                f"{total!r} minus its parts gives one away"
+            )
     ranges = integer_ranges(publication.sums, shown, hidden, comparisons)
     for key, (low, high) in ranges.items():
         assert low <= true[key] <= high, f"{key!r}: the output rules out the truth"
-        if hidden[key] != Reason.UNPUBLISHED.value or 0 < true[key] < SMALL_COUNT:  # a rest of 5 or 0 is no secret
+        # a rest of 5 or 0 is no secret
+        if hidden[key] != Reason.UNPUBLISHED.value or 0 < true[key] < SMALL_COUNT:
             assert low < high, f"{key!r} is recovered: only {low} fits"
 
 
@@ -106,8 +116,15 @@ def two_way(draw: st.DrawFn, max_rows: int = 5, max_columns: int = 4) -> Publica
     columns = draw(st.integers(1, max_columns))
     table = {r: {c: draw(counts) for c in range(columns)} for r in range(rows)}
     publication = Publication()
-    publication.add_crosstab("cell", table, rows=range(rows), columns=range(columns),
-                             row_totals="row", column_totals="column", total="total")  # fmt: skip
+    publication.add_crosstab(
+        "cell",
+        table,
+        rows=range(rows),
+        columns=range(columns),
+        row_totals="row",
+        column_totals="column",
+        total="total",
+    )
     return described(publication)
 
 
@@ -121,8 +138,15 @@ def linked(draw: st.DrawFn) -> Publication:
     for t in range(draw(st.integers(2, 3))):
         columns = draw(st.integers(1, 3))
         table = {r: dict(enumerate(split(draw, group_totals[r], columns))) for r in range(rows)}
-        publication.add_crosstab(f"table{t}", table, rows=range(rows), columns=range(columns), row_totals="group",
-                                 column_totals=f"column{t}" if draw(st.booleans()) else None, total="total")  # fmt: skip
+        publication.add_crosstab(
+            f"table{t}",
+            table,
+            rows=range(rows),
+            columns=range(columns),
+            row_totals="group",
+            column_totals=f"column{t}" if draw(st.booleans()) else None,
+            total="total",
+        )
     for t in range(draw(st.integers(0, 2))):
         parts = split(draw, sum(group_totals), draw(st.integers(1, 4)))
         publication.add_breakdown("total", {(f"oneway{t}", i): n for i, n in enumerate(parts)})
@@ -164,7 +188,9 @@ def test_small_one_way_tables_resist_trying_every_table(publication: Publication
 
 @settings(max_examples=120, deadline=None)
 @given(two_way())
-def test_two_way_tables_with_margins_keep_every_hidden_count_uncertain(publication: Publication) -> None:
+def test_two_way_tables_with_margins_keep_every_hidden_count_uncertain(
+    publication: Publication,
+) -> None:
     assert_protected(publication, disclose(publication))
 
 
@@ -176,7 +202,9 @@ def test_small_two_way_tables_resist_trying_every_table(publication: Publication
 
 @settings(max_examples=100, deadline=None)
 @given(linked())
-def test_linked_tables_sharing_margins_keep_every_hidden_count_uncertain(publication: Publication) -> None:
+def test_linked_tables_sharing_margins_keep_every_hidden_count_uncertain(
+    publication: Publication,
+) -> None:
     assert_protected(publication, disclose(publication))
 
 
@@ -218,12 +246,23 @@ def test_the_same_counts_give_the_same_output(publication: Publication) -> None:
 def test_a_chart_gets_no_number_for_a_small_count() -> None:
     """The probe: bars beside a table printed 1, 2, 3, 4 where the table said "<5"."""
     publication = Publication()
-    publication.add_breakdown("inputs", {"priorities_gaps": 3, "cooperation": 20, "governance": 12, "progress": 0})
+    publication.add_breakdown(
+        "inputs", {"priorities_gaps": 3, "cooperation": 20, "governance": 12, "progress": 0}
+    )
     disclosure = disclose(publication)
-    bars = [(key, shown.number) for key, shown in disclosure.ordered(["priorities_gaps", "cooperation", "governance", "progress"])]
+    bars = [
+        (key, shown.number)
+        for key, shown in disclosure.ordered(
+            ["priorities_gaps", "cooperation", "governance", "progress"]
+        )
+    ]
     assert disclosure["priorities_gaps"] == Shown(SMALL_SYMBOL, None, Reason.SMALL)
-    assert ("priorities_gaps", None) in bars and all(n is None or n == 0 or n >= SMALL_COUNT for _, n in bars)
-    assert disclosure["governance"] == Shown(HIDDEN_SYMBOL, None, Reason.COMPLEMENT)  # else 35 - 20 - 12 = 3
+    assert ("priorities_gaps", None) in bars and all(
+        n is None or n == 0 or n >= SMALL_COUNT for _, n in bars
+    )
+    assert disclosure["governance"] == Shown(
+        HIDDEN_SYMBOL, None, Reason.COMPLEMENT
+    )  # else 35 - 20 - 12 = 3
     assert disclosure["inputs"].text == "35" and disclosure["progress"].text == "0"
     assert_protected(publication, disclosure)
 
@@ -257,9 +296,19 @@ def test_all_but_a_few_is_a_small_count_too() -> None:
 def test_a_row_total_no_longer_gives_back_the_one_small_cell_of_its_row() -> None:
     """The probe: a row of 3, 10, 12 with its total 25 showed "<5", 10, 12 and 25."""
     publication = Publication()
-    table = {"migrant": {"web": 3, "telegram": 10, "slack": 12}, "youth": {"web": 8, "telegram": 9, "slack": 30}}
-    publication.add_crosstab("group×channel", table, rows=table, columns=["web", "telegram", "slack"],
-                             row_totals="group", column_totals="channel", total="inputs")  # fmt: skip
+    table = {
+        "migrant": {"web": 3, "telegram": 10, "slack": 12},
+        "youth": {"web": 8, "telegram": 9, "slack": 30},
+    }
+    publication.add_crosstab(
+        "group×channel",
+        table,
+        rows=table,
+        columns=["web", "telegram", "slack"],
+        row_totals="group",
+        column_totals="channel",
+        total="inputs",
+    )
     disclosure = disclose(publication)
     row = [disclosure[("group×channel", "migrant", c)] for c in ("web", "telegram", "slack")]
     assert row[0].text == SMALL_SYMBOL
@@ -295,7 +344,10 @@ def test_what_the_choice_of_complements_tells_a_reader_is_taken_into_account() -
     assert [disclosure[k].text for k in ("a", "b", "c", "total")] == ["<5", "x", "5", "14"]
     assert [(c.smaller, c.larger, c.strict) for c in disclosure.implied] == [("b", "c", False)]
     shown, hidden, comparisons = public_view(disclosure)
-    assert integer_ranges(publication.sums, shown, hidden, comparisons) == {"a": (1, 4), "b": (5, 8)}
+    assert integer_ranges(publication.sums, shown, hidden, comparisons) == {
+        "a": (1, 4),
+        "b": (5, 8),
+    }
     assert_protected(publication, disclosure)
 
 
@@ -303,13 +355,27 @@ def test_a_group_whose_breakdowns_are_all_small_shows_none_of_them() -> None:
     """A group of 8: eight "<5" by age and two "<5" by gender would say 8 ones and 4 + 4."""
     publication = Publication()
     publication.add_breakdown("inputs", {("group", "youth"): 8, ("group", "migrant"): 60})
-    ages = {"youth": dict(enumerate([1, 1, 1, 1, 0, 1, 1, 1, 1])), "migrant": dict(enumerate([20, 30, 10, 0, 0, 0, 0, 0, 0]))}
+    ages = {
+        "youth": dict(enumerate([1, 1, 1, 1, 0, 1, 1, 1, 1])),
+        "migrant": dict(enumerate([20, 30, 10, 0, 0, 0, 0, 0, 0])),
+    }
     genders = {"youth": dict(enumerate([4, 4, 0])), "migrant": dict(enumerate([30, 25, 5]))}
     for name, table, width in (("age", ages, 9), ("gender", genders, 3)):
-        publication.add_crosstab(name, table, rows=["youth", "migrant"], columns=range(width), row_totals="group",
-                                 column_totals=None, total="inputs")  # fmt: skip
+        publication.add_crosstab(
+            name,
+            table,
+            rows=["youth", "migrant"],
+            columns=range(width),
+            row_totals="group",
+            column_totals=None,
+            total="inputs",
+        )
     disclosure = disclose(publication)
-    youth = [disclosure[(name, "youth", i)] for name, width in (("age", 9), ("gender", 3)) for i in range(width)]
+    youth = [
+        disclosure[(name, "youth", i)]
+        for name, width in (("age", 9), ("gender", 3))
+        for i in range(width)
+    ]
     assert {(s.text, s.reason) for s in youth} == {(HIDDEN_SYMBOL, Reason.SMALL_BREAKDOWN)}
     assert_protected(publication, disclosure)
 
@@ -320,11 +386,17 @@ def test_a_tiny_table_that_its_symbols_give_away_is_withheld() -> None:
     to hide, so every count tied to them shows "x" (1 or more), zeros still 0."""
     publication = Publication()
     publication.add_breakdown("inputs", {("group", 0): 6, ("group", 1): 1, ("group", 2): 1})
-    publication.add_breakdown(("group", 0), {("channel", 0, 0): 0, ("channel", 0, 1): 1, ("channel", 0, 2): 5})
+    publication.add_breakdown(
+        ("group", 0), {("channel", 0, 0): 0, ("channel", 0, 1): 1, ("channel", 0, 2): 5}
+    )
     publication.add_breakdown("inputs", {("language", 0): 4, ("language", 1): 4})
     disclosure = disclose(publication)
-    assert {disclosure[k].text for k in publication.counts if publication.counts[k]} == {HIDDEN_SYMBOL}
-    assert {disclosure[k].reason for k in publication.counts if publication.counts[k]} == {Reason.WITHHELD}
+    assert {disclosure[k].text for k in publication.counts if publication.counts[k]} == {
+        HIDDEN_SYMBOL
+    }
+    assert {disclosure[k].reason for k in publication.counts if publication.counts[k]} == {
+        Reason.WITHHELD
+    }
     assert disclosure[("channel", 0, 0)].text == "0"
     assert_protected(publication, disclosure)
 
@@ -332,12 +404,21 @@ def test_a_tiny_table_that_its_symbols_give_away_is_withheld() -> None:
 def test_the_breakdown_of_a_small_count_is_hidden_whole() -> None:
     """A group of 4 split 1, 1, 1, 1 (and 0) across ages: "<5" four times would say 1 each."""
     publication = Publication()
-    publication.add_breakdown(("group", "youth"), {("age", a): n for a, n in
-                                                   {"13_15": 1, "16_17": 1, "18_24": 1, "25_34": 1, "35_49": 0}.items()})  # fmt: skip
+    publication.add_breakdown(
+        ("group", "youth"),
+        {
+            ("age", a): n
+            for a, n in {"13_15": 1, "16_17": 1, "18_24": 1, "25_34": 1, "35_49": 0}.items()
+        },
+    )
     disclosure = disclose(publication)
     assert disclosure[("group", "youth")].text == SMALL_SYMBOL
-    assert {disclosure[k].text for k in publication.counts if k != ("group", "youth")} == {HIDDEN_SYMBOL}
-    assert {disclosure[k].reason for k in publication.counts if k != ("group", "youth")} == {Reason.SMALL_BREAKDOWN}
+    assert {disclosure[k].text for k in publication.counts if k != ("group", "youth")} == {
+        HIDDEN_SYMBOL
+    }
+    assert {disclosure[k].reason for k in publication.counts if k != ("group", "youth")} == {
+        Reason.SMALL_BREAKDOWN
+    }
     assert_protected(publication, disclosure)
 
 
@@ -345,13 +426,35 @@ def test_a_count_hidden_in_one_table_is_hidden_in_the_tables_that_share_it() -> 
     """The report's group counts head three cross-tables and a bar chart: one key, one answer."""
     groups = {"migrant": 40, "youth": 3, "academia": 9}
     publication = Publication()
-    by_age = {"migrant": {"18_24": 30, "25_34": 10}, "youth": {"18_24": 3}, "academia": {"25_34": 9}}
-    by_gender = {"migrant": {"woman": 22, "man": 18}, "youth": {"woman": 2, "man": 1}, "academia": {"woman": 9}}
+    by_age = {
+        "migrant": {"18_24": 30, "25_34": 10},
+        "youth": {"18_24": 3},
+        "academia": {"25_34": 9},
+    }
+    by_gender = {
+        "migrant": {"woman": 22, "man": 18},
+        "youth": {"woman": 2, "man": 1},
+        "academia": {"woman": 9},
+    }
     publication.add_breakdown("inputs", {("group", g): n for g, n in groups.items()})
-    publication.add_crosstab("age", by_age, rows=groups, columns=["18_24", "25_34"], row_totals="group",
-                             column_totals=None, total="inputs")  # fmt: skip
-    publication.add_crosstab("gender", by_gender, rows=groups, columns=["woman", "man"], row_totals="group",
-                             column_totals=None, total="inputs")  # fmt: skip
+    publication.add_crosstab(
+        "age",
+        by_age,
+        rows=groups,
+        columns=["18_24", "25_34"],
+        row_totals="group",
+        column_totals=None,
+        total="inputs",
+    )
+    publication.add_crosstab(
+        "gender",
+        by_gender,
+        rows=groups,
+        columns=["woman", "man"],
+        row_totals="group",
+        column_totals=None,
+        total="inputs",
+    )
     disclosure = disclose(publication)
     assert disclosure[("group", "youth")].text == SMALL_SYMBOL
     # 52 inputs minus migrant's 40 would give youth + academia = 12: academia's 9 goes too.
@@ -364,8 +467,15 @@ def test_a_zero_a_reader_can_tell_is_zero_stays_0() -> None:
     to a shown 0, so its two zeros are zeros for any reader and are shown as such."""
     publication = Publication()
     table = {0: {0: 0, 1: 0}, 1: {0: 1, 1: 4}}
-    publication.add_crosstab("cell", table, rows=[0, 1], columns=[0, 1], row_totals="row",
-                             column_totals="column", total="total")  # fmt: skip
+    publication.add_crosstab(
+        "cell",
+        table,
+        rows=[0, 1],
+        columns=[0, 1],
+        row_totals="row",
+        column_totals="column",
+        total="total",
+    )
     disclosure = disclose(publication)
     assert [disclosure[("cell", 0, c)].text for c in (0, 1)] == ["0", "0"]
     assert [disclosure[("cell", 1, c)].text for c in (0, 1)] == ["x", "x"]
@@ -396,9 +506,10 @@ def test_lists_are_ordered_without_ranking_hidden_counts() -> None:
     disclosure = disclose(publication)
     order = [key for key, _ in disclosure.ordered(["it", "es", "fr", "de", "pt", "nl"])]
     hidden = [key for key in ["it", "es", "fr", "de", "pt", "nl"] if disclosure[key].hidden]
-    assert order[-len(hidden):] == hidden  # hidden last, in the order given
+    assert order[-len(hidden) :] == hidden  # hidden last, in the order given
     assert [disclosure[k].number for k in order[: -len(hidden)]] == sorted(
-        (disclosure[k].number for k in order[: -len(hidden)]), reverse=True)  # fmt: skip
+        (disclosure[k].number for k in order[: -len(hidden)]), reverse=True
+    )
     assert "pt" not in [key for key, _ in disclosure.ordered(["it", "pt"], drop_zeros=True)]
 
 
@@ -418,15 +529,31 @@ def test_a_report_sized_publication_is_protected() -> None:
         return [bounds[i + 1] - bounds[i] for i in range(parts)]
 
     publication = Publication()
-    publication.add_crosstab("channel", by_channel, rows=groups, columns=channels, row_totals="group",
-                             column_totals="by_channel", total="inputs")  # fmt: skip
+    publication.add_crosstab(
+        "channel",
+        by_channel,
+        rows=groups,
+        columns=channels,
+        row_totals="group",
+        column_totals="by_channel",
+        total="inputs",
+    )
     for name, width in (("age", 9), ("gender", 4)):
         table = {g: dict(enumerate(cut(group_totals[g], width))) for g in groups}
-        publication.add_crosstab(name, table, rows=groups, columns=range(width), row_totals="group",
-                                 column_totals=None, total="inputs")  # fmt: skip
+        publication.add_crosstab(
+            name,
+            table,
+            rows=groups,
+            columns=range(width),
+            row_totals="group",
+            column_totals=None,
+            total="inputs",
+        )
     everyone = sum(group_totals.values())
     for name, width in (("language", 7), ("country", 25), ("theme", 5)):
-        publication.add_breakdown("inputs", {(name, i): n for i, n in enumerate(cut(everyone, width))})
+        publication.add_breakdown(
+            "inputs", {(name, i): n for i, n in enumerate(cut(everyone, width))}
+        )
     disclosure = disclose(publication)
     assert sum(s.reason is Reason.SMALL for s in disclosure.values()) > 50
     assert_protected(publication, disclosure)
@@ -450,14 +577,20 @@ def test_footnotes_explain_the_symbols_in_use() -> None:
     assert disclose(quiet).footnotes() == ()
 
 
-@pytest.mark.parametrize(("declare", "message"), [
-    (lambda p: p.add_count("a", -1), "whole number"),
-    (lambda p: p.add_count("a", True), "whole number"),
-    (lambda p: (p.add_count("a", 1), p.add_count("a", 2)), "declared as 1 and as 2"),
-    (lambda p: (p.add_count("t", 5), p.add_count("a", 2), p.add_sum("t", ["a"])), "count them from the same rows"),
-    (lambda p: p.add_sum("t", ["a"]), "undeclared"),
-    (lambda p: (p.add_count("t", 0), p.add_sum("t", [])), "distinct parts"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("declare", "message"),
+    [
+        (lambda p: p.add_count("a", -1), "whole number"),
+        (lambda p: p.add_count("a", True), "whole number"),
+        (lambda p: (p.add_count("a", 1), p.add_count("a", 2)), "declared as 1 and as 2"),
+        (
+            lambda p: (p.add_count("t", 5), p.add_count("a", 2), p.add_sum("t", ["a"])),
+            "count them from the same rows",
+        ),
+        (lambda p: p.add_sum("t", ["a"]), "undeclared"),
+        (lambda p: (p.add_count("t", 0), p.add_sum("t", [])), "distinct parts"),
+    ],
+)
 def test_inconsistent_counts_are_refused(declare, message: str) -> None:  # type: ignore[no-untyped-def]
     """Counts taken by separate queries while inputs arrive may disagree: suppressing them
     as if they added up would protect nothing, so the output must count from one set of rows."""
@@ -465,15 +598,18 @@ def test_inconsistent_counts_are_refused(declare, message: str) -> None:  # type
         declare(Publication())
 
 
-def test_the_attacker_finds_what_primary_suppression_alone_leaves(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_attacker_finds_what_primary_suppression_alone_leaves(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     """The attack works: with complements switched off, the probe's row is recovered."""
     import intake_api.policies.disclosure as disclosure_module
 
-    monkeypatch.setattr(disclosure_module._Suppression, "_has_second_value", lambda self, cell: True)
+    monkeypatch.setattr(
+        disclosure_module._Suppression, "_has_second_value", lambda self, cell: True
+    )
     publication = Publication()
     publication.add_breakdown("total", {"a": 3, "b": 10, "c": 12})
     disclosure = disclose(publication)
     shown, hidden, comparisons = public_view(disclosure)
     assert integer_ranges(publication.sums, shown, hidden, comparisons)["a"] == (3, 3)
     assert enumerated_ranges(publication.sums, shown, hidden, comparisons)["a"] == (3, 3)
-

@@ -50,13 +50,28 @@ OTHER_REVIEW = "eca"
 
 # Skewed like a review's first weeks: two big groups, a long tail of ones and twos.
 WEIGHTS = {
-    "group": {"migrant": 30, "youth": 22, "civil_society": 6, "diaspora": 3, "academia": 2, "trade_union": 2,
-              "media": 1, "nhri": 1, None: 2},
+    "group": {
+        "migrant": 30,
+        "youth": 22,
+        "civil_society": 6,
+        "diaspora": 3,
+        "academia": 2,
+        "trade_union": 2,
+        "media": 1,
+        "nhri": 1,
+        None: 2,
+    },
     "age": {"18_24": 25, "25_34": 30, "35_49": 12, "13_15": 2, "16_17": 3, "50_64": 2, None: 4},
     "gender": {"woman": 40, "man": 35, "other": 2, None: 5},
     "channel": {"web": 50, "telegram": 30, "slack": 6, "api": 2},
     "locale": {"ar": 45, "en": 30, "fr": 8, "es": 2, "ru": 1},
-    "theme": {"priorities_gaps": 30, "cooperation": 20, "governance": 6, "progress_monitoring": 2, None: 2},
+    "theme": {
+        "priorities_gaps": 30,
+        "cooperation": 20,
+        "governance": 6,
+        "progress_monitoring": 2,
+        None: 2,
+    },
     "country": {"JO": 30, "LB": 25, "EG": 8, "IQ": 3, "SY": 2, "YE": 1, "MA": 1, None: 3},
     "language": {None: 60, "ar": 10, "en": 8, "so": 2, "ti": 1},
 }
@@ -77,19 +92,35 @@ def plant(engine: Engine, *, seed: int, now: datetime, inputs: int = 140) -> Non
         rows = []
         for n in range(inputs + 12):
             review = REVIEW if n < inputs else OTHER_REVIEW
-            created = now - timedelta(days=rng.choice([0, 0, 1, 1, 2, 3, 4, 5, 6, 7, 8, 9]), hours=rng.randint(2, 20))
+            created = now - timedelta(
+                days=rng.choice([0, 0, 1, 1, 2, 3, 4, 5, 6, 7, 8, 9]), hours=rng.randint(2, 20)
+            )
             row = Submission(
-                receipt=f"IN-T{n:03d}", channel=_draw(rng, "channel"), channel_message_id=f"d{n}",
-                locale=_draw(rng, "locale"), consent_version="test", review_slug=review,
-                text=f"Input number {n} about recruitment fees and regular pathways.", consent_quote=rng.random() < 0.5,
-                stakeholder_group=_draw(rng, "group"), age_group=_draw(rng, "age"), gender=_draw(rng, "gender"),
-                theme=_draw(rng, "theme"), country=_draw(rng, "country"), language=_draw(rng, "language"),
-                status=rng.choice(["new", "reviewed", "included", "included", "flagged"] if n % 9 else ["flagged"]),
-                created_at=created, updated_at=created,
-            )  # fmt: skip
+                receipt=f"IN-T{n:03d}",
+                channel=_draw(rng, "channel"),
+                channel_message_id=f"d{n}",
+                locale=_draw(rng, "locale"),
+                consent_version="test",
+                review_slug=review,
+                text=f"Input number {n} about recruitment fees and regular pathways.",
+                consent_quote=rng.random() < 0.5,
+                stakeholder_group=_draw(rng, "group"),
+                age_group=_draw(rng, "age"),
+                gender=_draw(rng, "gender"),
+                theme=_draw(rng, "theme"),
+                country=_draw(rng, "country"),
+                language=_draw(rng, "language"),
+                status=rng.choice(
+                    ["new", "reviewed", "included", "included", "flagged"] if n % 9 else ["flagged"]
+                ),
+                created_at=created,
+                updated_at=created,
+            )
             session.add(row)
             session.flush()
-            for number in set(rng.choices(list(OBJECTIVE_WEIGHTS), weights=list(OBJECTIVE_WEIGHTS.values()), k=2)):
+            for number in set(
+                rng.choices(list(OBJECTIVE_WEIGHTS), weights=list(OBJECTIVE_WEIGHTS.values()), k=2)
+            ):
                 session.add(SubmissionObjective(submission_id=row.id, objective_number=number))
             rows.append(row)
         for members in (rows[0:2], rows[2:5], rows[5:12]):  # campaigns of 2, 3 and 7 inputs
@@ -97,17 +128,51 @@ def plant(engine: Engine, *, seed: int, now: datetime, inputs: int = 140) -> Non
                 row.duplicate_group = members[0].id
                 row.created_at = now - timedelta(hours=3)
         for n in range(9):
-            session.add(Registration(receipt=f"RG-T{n:03d}", channel="web", channel_message_id=f"g{n}", locale="en",
-                                     consent_version="test", review_slug=REVIEW, name=b"x",
-                                     attendance_mode="in_person" if n % 3 else "virtual", travel_support=n in (1, 2),
-                                     created_at=now - timedelta(hours=n)))  # fmt: skip
+            session.add(
+                Registration(
+                    receipt=f"RG-T{n:03d}",
+                    channel="web",
+                    channel_message_id=f"g{n}",
+                    locale="en",
+                    consent_version="test",
+                    review_slug=REVIEW,
+                    name=b"x",
+                    attendance_mode="in_person" if n % 3 else "virtual",
+                    travel_support=n in (1, 2),
+                    created_at=now - timedelta(hours=n),
+                )
+            )
         for n in range(2):
-            session.add(Pledge(receipt=f"PL-T{n:03d}", channel="web", channel_message_id=f"p{n}", locale="en",
-                               consent_version="test", review_slug=REVIEW, organisation="Ministry", title="Fair fees",
-                               text="We pledge.", objectives=[6], created_at=now - timedelta(hours=2)))  # fmt: skip
-        session.add(Practice(receipt="PR-T000", channel="web", channel_message_id="b0", locale="en",
-                             consent_version="test", review_slug=REVIEW, title="Practice", description="Done.",
-                             countries=["JO"], objectives=[6], created_at=now - timedelta(hours=2)))  # fmt: skip
+            session.add(
+                Pledge(
+                    receipt=f"PL-T{n:03d}",
+                    channel="web",
+                    channel_message_id=f"p{n}",
+                    locale="en",
+                    consent_version="test",
+                    review_slug=REVIEW,
+                    organisation="Ministry",
+                    title="Fair fees",
+                    text="We pledge.",
+                    objectives=[6],
+                    created_at=now - timedelta(hours=2),
+                )
+            )
+        session.add(
+            Practice(
+                receipt="PR-T000",
+                channel="web",
+                channel_message_id="b0",
+                locale="en",
+                consent_version="test",
+                review_slug=REVIEW,
+                title="Practice",
+                description="Done.",
+                countries=["JO"],
+                objectives=[6],
+                created_at=now - timedelta(hours=2),
+            )
+        )
         session.commit()
 
 
@@ -115,25 +180,47 @@ def plant(engine: Engine, *, seed: int, now: datetime, inputs: int = 140) -> Non
 
 LABELS = Labels("en")
 _AS_LABEL = {
-    "group": lambda c: LABELS.group(c or "unknown"), "age": lambda c: LABELS.age(c or "unknown"),
-    "gender": lambda c: LABELS.gender(c or "unknown"), "channel": lambda c: LABELS.channel(c or "unknown"),
-    "by_channel": lambda c: LABELS.channel(c or "unknown"), "theme": lambda c: LABELS.theme(c or "unknown"),
+    "group": lambda c: LABELS.group(c or "unknown"),
+    "age": lambda c: LABELS.age(c or "unknown"),
+    "gender": lambda c: LABELS.gender(c or "unknown"),
+    "channel": lambda c: LABELS.channel(c or "unknown"),
+    "by_channel": lambda c: LABELS.channel(c or "unknown"),
+    "theme": lambda c: LABELS.theme(c or "unknown"),
     "locale": lambda c: language_label(c, "en") if c else LABELS.t("Not given"),
     "language": lambda c: language_label(c, "en"),
-    "country": lambda c: LABELS.country(c or "unknown"), "objective": lambda n: LABELS.objective(int(n)),
-}  # fmt: skip
-_COLUMN = {"group": "stakeholder_group", "age": "age_group", "gender": "gender", "channel": "channel",
-           "by_channel": "channel", "theme": "theme", "locale": "locale", "country": "country",
-           "language": "coalesce(language, locale)"}  # fmt: skip
+    "country": lambda c: LABELS.country(c or "unknown"),
+    "objective": lambda n: LABELS.objective(int(n)),
+}
+_COLUMN = {
+    "group": "stakeholder_group",
+    "age": "age_group",
+    "gender": "gender",
+    "channel": "channel",
+    "by_channel": "channel",
+    "theme": "theme",
+    "locale": "locale",
+    "country": "country",
+    "language": "coalesce(language, locale)",
+}
 # Stored codes that are on no list are counted as not given.
-_KNOWN = {"group": STAKEHOLDER_GROUPS, "age": AGE_GROUPS, "gender": GENDERS, "channel": CHANNELS, "theme": THEMES}
+_KNOWN = {
+    "group": STAKEHOLDER_GROUPS,
+    "age": AGE_GROUPS,
+    "gender": GENDERS,
+    "channel": CHANNELS,
+    "theme": THEMES,
+}
 
 
 def _grouped(engine: Engine, columns: list[str], where: str, params: dict) -> list[tuple]:  # type: ignore[type-arg]
     select = ", ".join(_COLUMN[c] for c in columns)
     with engine.connect() as connection:
-        return list(connection.execute(text(
-            f"SELECT {select}, count(*) FROM submission WHERE {where} GROUP BY {select}"), params))  # noqa: S608  # fmt: skip
+        return list(
+            connection.execute(
+                text(f"SELECT {select}, count(*) FROM submission WHERE {where} GROUP BY {select}"),
+                params,
+            )
+        )  # noqa: S608
 
 
 def _label(dimension: str, code):  # type: ignore[no-untyped-def]
@@ -152,12 +239,18 @@ def truth(engine: Engine, where: str, params: dict) -> Counter:  # type: ignore[
         for group, code, n in _grouped(engine, ["group", dimension], where, params):
             counts[(dimension, _label("group", group), _label(dimension, code))] += n
     with engine.connect() as connection:
-        for number, n in connection.execute(text(
-            f"SELECT o.objective_number, count(*) FROM submission_objective o JOIN submission ON submission.id = "
-            f"o.submission_id WHERE {where} GROUP BY o.objective_number"), params):  # noqa: S608  # fmt: skip
+        for number, n in connection.execute(
+            text(
+                f"SELECT o.objective_number, count(*) FROM submission_objective o JOIN submission ON submission.id = "
+                f"o.submission_id WHERE {where} GROUP BY o.objective_number"
+            ),
+            params,
+        ):  # noqa: S608
             counts[("objective", _label("objective", number))] = n
     with engine.connect() as connection:
-        counts["inputs"] = connection.execute(text(f"SELECT count(*) FROM submission WHERE {where}"), params).scalar_one()  # noqa: S608
+        counts["inputs"] = connection.execute(
+            text(f"SELECT count(*) FROM submission WHERE {where}"), params
+        ).scalar_one()  # noqa: S608
     return counts
 
 
@@ -168,14 +261,22 @@ def check(name: str, published: read.Published, true: Counter) -> None:  # type:
         for rest in (p for p in parts if isinstance(p, tuple) and p[0] in ("rest", "rest of")):
             true[rest] = true[total] - sum(true[p] for p in parts if p != rest)
     for key, number in published.shown.items():
-        assert number == true[key], f"{name}: {key!r} printed as {number}, the store has {true[key]}"
+        assert number == true[key], (
+            f"{name}: {key!r} printed as {number}, the store has {true[key]}"
+        )
         assert not 0 < number < 5, f"{name}: {key!r} printed as {number}"
     for key, symbol in published.symbols.items():
-        assert symbol != "<5" or 0 < true[key] < 5, f"{name}: {key!r} is {true[key]}, printed {symbol}"
-    assert published.symbols and published.shown, f"{name}: the data should give it small counts to hide"
+        assert symbol != "<5" or 0 < true[key] < 5, (
+            f"{name}: {key!r} is {true[key]}, printed {symbol}"
+        )
+    assert published.symbols and published.shown, (
+        f"{name}: the data should give it small counts to hide"
+    )
     ranges = integer_ranges(published.sums, published.shown, published.hidden)
     for key, (low, high) in ranges.items():
-        assert low <= true[key] <= high, f"{name}: {key!r} = {true[key]} is outside what the output allows"
+        assert low <= true[key] <= high, (
+            f"{name}: {key!r} = {true[key]} is outside what the output allows"
+        )
         if key in published.symbols or 0 < true[key] < 5:
             assert low < high, f"{name}: {key!r} is recovered from the output: only {low} fits"
 
@@ -186,23 +287,36 @@ def assert_charts_hide_small_counts(name: str, view: read.ReportView) -> None:
     for title, rows in view.charts.items():
         numbers = {int(t): bar for _label, t, bar in rows if t.isdigit()}
         biggest = max(numbers, default=0)
-        scale = (numbers[biggest] or 0) / biggest if biggest else 0  # the longest bar's length per input
+        scale = (
+            (numbers[biggest] or 0) / biggest if biggest else 0
+        )  # the longest bar's length per input
         for label, number, bar in rows:
             assert number not in ("1", "2", "3", "4"), f"{name}: {title}: {label} = {number}"
             if number.isdigit():
                 expected = max(1, round(scale * int(number))) if int(number) else 0
-                assert bar is not None and abs(bar - expected) <= 1, (title, label, number, bar)  # rounding
+                assert bar is not None and abs(bar - expected) <= 1, (
+                    title,
+                    label,
+                    number,
+                    bar,
+                )  # rounding
             else:
-                assert number in read.SYMBOLS and bar is None, f"{name}: {title}: {label} has a bar for {number}"
+                assert number in read.SYMBOLS and bar is None, (
+                    f"{name}: {title}: {label} has a bar for {number}"
+                )
 
 
 def _other_lines(engine: Engine) -> Counter:  # type: ignore[type-arg]
     """Registrations by mode and travel support, as the report lists them."""
     counts: Counter = Counter()  # type: ignore[type-arg]
     with engine.connect() as connection:
-        for mode, travel, n in connection.execute(text(
-            "SELECT attendance_mode, travel_support, count(*) FROM registration WHERE review_slug = :r "
-            "GROUP BY attendance_mode, travel_support"), {"r": REVIEW}):  # fmt: skip
+        for mode, travel, n in connection.execute(
+            text(
+                "SELECT attendance_mode, travel_support, count(*) FROM registration WHERE review_slug = :r "
+                "GROUP BY attendance_mode, travel_support"
+            ),
+            {"r": REVIEW},
+        ):
             counts[("line", {"virtual": "Online", "in_person": "In person"}[mode])] += n
             counts[("line", "travel support requested")] += n if travel else 0
     return counts
@@ -210,9 +324,16 @@ def _other_lines(engine: Engine) -> Counter:  # type: ignore[type-arg]
 
 def _campaigns(engine: Engine, where: str, params: dict) -> list[int]:  # type: ignore[type-arg]
     with engine.connect() as connection:
-        return sorted(n for (n,) in connection.execute(text(
-            f"SELECT count(*) FROM submission WHERE {where} AND duplicate_group IS NOT NULL "
-            f"GROUP BY duplicate_group HAVING count(*) > 1"), params))  # noqa: S608  # fmt: skip
+        return sorted(
+            n
+            for (n,) in connection.execute(
+                text(
+                    f"SELECT count(*) FROM submission WHERE {where} AND duplicate_group IS NOT NULL "
+                    f"GROUP BY duplicate_group HAVING count(*) > 1"
+                ),
+                params,
+            )
+        )  # noqa: S608
 
 
 @pytest.mark.parametrize("seed", [14, 73])
@@ -226,8 +347,12 @@ def test_no_output_lets_a_reader_work_out_a_small_count(settings, seed):
         app.config.update(TESTING=True)
         client = app.test_client()
         token = issue_token(engine, staff_id=admin.id or 0)
-        stats = {slug: client.get(f"/api/v1/reviews/{slug}/stats", headers={"Authorization": f"Bearer {token}"})
-                 for slug in (REVIEW, OTHER_REVIEW)}  # fmt: skip
+        stats = {
+            slug: client.get(
+                f"/api/v1/reviews/{slug}/stats", headers={"Authorization": f"Bearer {token}"}
+            )
+            for slug in (REVIEW, OTHER_REVIEW)
+        }
         with Session(engine) as session:
             (delivery,) = session.exec(select(DigestDelivery)).all()
             period = {"r": REVIEW, "since": delivery.period_start, "until": delivery.period_end}
@@ -246,19 +371,30 @@ def test_no_output_lets_a_reader_work_out_a_small_count(settings, seed):
                 assert_charts_hide_small_counts(name, view)
             # Campaigns (repeated texts) add up to nothing: their counts, as a list, are the store's.
             campaigns = published.take("campaign")
-            assert sorted(int(n) for n in campaigns if n.isdigit()) == [n for n in report_campaigns if n >= 5], name
+            assert sorted(int(n) for n in campaigns if n.isdigit()) == [
+                n for n in report_campaigns if n >= 5
+            ], name
             assert campaigns.count("<5") == len([n for n in report_campaigns if n < 5]), name
             check(name, published, report_truth)
             for values in view.chart_ranges:  # XLSX charts draw numbers only, none of them small
-                assert values and all(isinstance(v, int) and not 0 < v < 5 for v in values), (name, values)
+                assert values and all(isinstance(v, int) and not 0 < v < 5 for v in values), (
+                    name,
+                    values,
+                )
         assert read.read_xlsx(outputs.files["report.xlsx"]).chart_ranges  # the charts are there
 
         # The digest, in Slack and by e-mail (both parts).
-        records = {("record", "Pledges"): 2, ("record", "Practices"): 1, ("record", "Registrations"): 9,
-                   ("record", "travel"): 2}  # fmt: skip
-        for name, published in (("slack digest", read.read_slack_digest(outputs.slack_digest[0]["blocks"])),
-                                ("e-mail text", read.read_email_text(outputs.email["text/plain"])),
-                                ("e-mail html", read.read_email_html(outputs.email["text/html"]))):  # fmt: skip
+        records = {
+            ("record", "Pledges"): 2,
+            ("record", "Practices"): 1,
+            ("record", "Registrations"): 9,
+            ("record", "travel"): 2,
+        }
+        for name, published in (
+            ("slack digest", read.read_slack_digest(outputs.slack_digest[0]["blocks"])),
+            ("e-mail text", read.read_email_text(outputs.email["text/plain"])),
+            ("e-mail html", read.read_email_html(outputs.email["text/html"])),
+        ):
             check(name, published, digest_truth + Counter(records))
 
         # App Home and the API's stats: the same counts, per review.
@@ -267,14 +403,24 @@ def test_no_output_lets_a_reader_work_out_a_small_count(settings, seed):
         now = datetime.now(UTC)
         today = now.replace(hour=0, minute=0, second=0, microsecond=0)
         for slug in (REVIEW, OTHER_REVIEW):
-            stats_truth = Counter({key: n for key, n in truth(engine, "review_slug = :r", {"r": slug}).items()
-                                   if isinstance(key, tuple) and key[0] == "group"})  # fmt: skip
+            stats_truth = Counter(
+                {
+                    key: n
+                    for key, n in truth(engine, "review_slug = :r", {"r": slug}).items()
+                    if isinstance(key, tuple) and key[0] == "group"
+                }
+            )
             with engine.connect() as connection:
-                for name, where in (("today", "created_at >= :t"), ("week", "created_at >= :w"), ("total", "1 = 1"),
-                                    ("flagged", "status = 'flagged'")):  # fmt: skip
-                    stats_truth[name] = connection.execute(text(
-                        f"SELECT count(*) FROM submission WHERE review_slug = :r AND {where}"),  # noqa: S608
-                        {"r": slug, "t": today, "w": now - timedelta(days=7)}).scalar_one()  # fmt: skip
+                for name, where in (
+                    ("today", "created_at >= :t"),
+                    ("week", "created_at >= :w"),
+                    ("total", "1 = 1"),
+                    ("flagged", "status = 'flagged'"),
+                ):
+                    stats_truth[name] = connection.execute(
+                        text(f"SELECT count(*) FROM submission WHERE review_slug = :r AND {where}"),  # noqa: S608
+                        {"r": slug, "t": today, "w": now - timedelta(days=7)},
+                    ).scalar_one()
             check(f"app home {slug}", homes[slug], stats_truth)
             assert stats[slug].status_code == 200
             api = read.read_api_stats(stats[slug].get_json(), group_labels)
@@ -284,5 +430,3 @@ def test_no_output_lets_a_reader_work_out_a_small_count(settings, seed):
                 assert api.shown.get(key, number) == number and key not in api.hidden, key
             for key in homes[slug].symbols:
                 assert key in api.hidden, key
-
-

@@ -71,11 +71,20 @@ def _only_text(document: str) -> list[str]:
     """The text of every inline run, failing on anything that is not plain text."""
     runs = []
     for token in _MD.parse(document):
-        assert token.type not in ("html_block", "html_inline", "code_block", "fence", "hr", "heading_open"), token
+        assert token.type not in (
+            "html_block",
+            "html_inline",
+            "code_block",
+            "fence",
+            "hr",
+            "heading_open",
+        ), token
         if token.type == "inline":
             for child in token.children or []:
                 assert child.type in ("text", "softbreak"), (child.type, document)
-            runs.append("".join(c.content if c.type == "text" else "\n" for c in token.children or []))
+            runs.append(
+                "".join(c.content if c.type == "text" else "\n" for c in token.children or [])
+            )
     return runs
 
 
@@ -111,7 +120,9 @@ def test_spreadsheet_cells_never_start_a_formula(value):
 
 
 def test_spreadsheet_cells_keep_other_values():
-    assert spreadsheet_cell(5) == 5 and spreadsheet_cell(None) is None and spreadsheet_cell("") == ""
+    assert (
+        spreadsheet_cell(5) == 5 and spreadsheet_cell(None) is None and spreadsheet_cell("") == ""
+    )
     assert spreadsheet_cell("plain") == "plain" and spreadsheet_cell("<5") == "<5"
 
 
@@ -145,29 +156,52 @@ def test_docx_text_always_fits_a_word_document(value):
 
 
 def _review(text: str) -> RegionalReview:
-    return RegionalReview(slug=REVIEW, commission=text, region=text, venue=text, opens_on=date(2026, 11, 2),
-                          closes_on=date(2027, 2, 1), consultation_on=date(2027, 3, 10), meeting_format="hybrid")  # fmt: skip
+    return RegionalReview(
+        slug=REVIEW,
+        commission=text,
+        region=text,
+        venue=text,
+        opens_on=date(2026, 11, 2),
+        closes_on=date(2027, 2, 1),
+        consultation_on=date(2027, 3, 10),
+        meeting_format="hybrid",
+    )
 
 
 def hostile_report() -> ReportData:
     """A report whose every free-text field holds the hostile strings."""
-    inputs = Participation(DIMENSIONS, {("youth", "18_24", "woman", "web", "en", "governance", "JO", "en"): 3})
-    counts, categories = report_counts(inputs, objectives={6: 3}, campaigns=[2] * len(HOSTILE) + [3],
-                                       registrations={"virtual": 2, "in_person": 1}, travel=1,
-                                       suggestions=(1, 2))  # fmt: skip
+    inputs = Participation(
+        DIMENSIONS, {("youth", "18_24", "woman", "web", "en", "governance", "JO", "en"): 3}
+    )
+    counts, categories = report_counts(
+        inputs,
+        objectives={6: 3},
+        campaigns=[2] * len(HOSTILE) + [3],
+        registrations={"virtual": 2, "in_person": 1},
+        travel=1,
+        suggestions=(1, 2),
+    )
     return ReportData(
-        review=_review(HOSTILE[0]), generated_at=datetime.now(UTC), first_input=datetime.now(UTC),
-        last_input=datetime.now(UTC), counts=counts, categories=categories,
+        review=_review(HOSTILE[0]),
+        generated_at=datetime.now(UTC),
+        first_input=datetime.now(UTC),
+        last_input=datetime.now(UTC),
+        counts=counts,
+        categories=categories,
         quotes={"governance": [(f"I-{n:04d}", h) for n, h in enumerate(HOSTILE)]},
-        pledges=[(h, h, [6]) for h in HOSTILE], practices=[(h, h, ["JO"]) for h in HOSTILE],
-        campaigns=[*HOSTILE, None], key_phrases={"en": list(HOSTILE)},
-    )  # fmt: skip
+        pledges=[(h, h, [6]) for h in HOSTILE],
+        practices=[(h, h, ["JO"]) for h in HOSTILE],
+        campaigns=[*HOSTILE, None],
+        key_phrases={"en": list(HOSTILE)},
+    )
 
 
 def test_the_report_in_every_format_keeps_hostile_strings_as_text():
     data = hostile_report()
-    expected_tables = [[[flat(c) for c in header], *[[flat(cell_text(c)) for c in row] for row in rows]]
-                       for _title, header, rows in tables(data, Labels("en"))]  # fmt: skip
+    expected_tables = [
+        [[flat(c) for c in header], *[[flat(cell_text(c)) for c in row] for row in rows]]
+        for _title, header, rows in tables(data, Labels("en"))
+    ]
     html = render_report(data, "html", "en").decode()
     shown = check_html(html)
     markdown = render_report(data, "md", "en").decode()
@@ -187,24 +221,63 @@ def test_the_report_in_every_format_keeps_hostile_strings_as_text():
 
 def _digest(text: str) -> Digest:
     now = datetime.now(UTC)
-    inputs = Participation(DIMENSIONS, {("youth", "18_24", "woman", "web", "en", "governance", "JO", "en"): 3})
-    counts, categories = digests.digest_counts(inputs, objectives={6: 3}, campaigns=[2, 3],
-                                               records={"pledges": 1, "practices": 1, "registrations": 0, "travel": 0})  # fmt: skip
+    inputs = Participation(
+        DIMENSIONS, {("youth", "18_24", "woman", "web", "en", "governance", "JO", "en"): 3}
+    )
+    counts, categories = digests.digest_counts(
+        inputs,
+        objectives={6: 3},
+        campaigns=[2, 3],
+        records={"pledges": 1, "practices": 1, "registrations": 0, "travel": 0},
+    )
     return Digest(
-        review_slug=REVIEW, since=now - timedelta(days=7), until=now, counts=counts, categories=categories,
-        flagged=[Pointer("I-FLAG", "governance")], urgent=[Pointer("I-URGE", None, "trafficking")],
-        quotes=[("I-0001", text)], campaigns=[text, None], key_phrases={"en": [text, "labour inspections"]},
-    )  # fmt: skip
+        review_slug=REVIEW,
+        since=now - timedelta(days=7),
+        until=now,
+        counts=counts,
+        categories=categories,
+        flagged=[Pointer("I-FLAG", "governance")],
+        urgent=[Pointer("I-URGE", None, "trafficking")],
+        quotes=[("I-0001", text)],
+        campaigns=[text, None],
+        key_phrases={"en": [text, "labour inspections"]},
+    )
 
 
 @pytest.mark.parametrize("text", HOSTILE)
 def test_slack_blocks_and_email_keep_hostile_strings_as_text(text):
-    stats = ReviewStats(REVIEW, text, text, date(2027, 3, 10), "hybrid", text,
-                        stats_disclosure(groups={"youth": 1}, today=1, week=1, flagged=1),
-                        [Pointer("I-FLAG", "governance")])  # fmt: skip
-    view = InputView(1, "I-0001", REVIEW, "web", "en", "youth", "JO", "governance", [6], text, True, "new",
-                     datetime.now(UTC), None, None)  # fmt: skip
-    for blocks in (digest_blocks(_digest(text), "en"), home_view([stats], "en"), moderation_message(view, "en")):
+    stats = ReviewStats(
+        REVIEW,
+        text,
+        text,
+        date(2027, 3, 10),
+        "hybrid",
+        text,
+        stats_disclosure(groups={"youth": 1}, today=1, week=1, flagged=1),
+        [Pointer("I-FLAG", "governance")],
+    )
+    view = InputView(
+        1,
+        "I-0001",
+        REVIEW,
+        "web",
+        "en",
+        "youth",
+        "JO",
+        "governance",
+        [6],
+        text,
+        True,
+        "new",
+        datetime.now(UTC),
+        None,
+        None,
+    )
+    for blocks in (
+        digest_blocks(_digest(text), "en"),
+        home_view([stats], "en"),
+        moderation_message(view, "en"),
+    ):
         assert flat(text) in check_slack(blocks)
     _subject, plain, html = render_digest_email([_digest(text)], "en")
     assert flat(text) in check_html(html) and flat(text) in flat(plain)
@@ -215,7 +288,11 @@ def test_slack_blocks_and_email_keep_hostile_strings_as_text(text):
 
 def _storable(engine) -> tuple[str, ...]:  # type: ignore[no-untyped-def]
     """The hostile strings a database can hold (PostgreSQL text refuses NUL; SQLite keeps it)."""
-    return tuple(t.replace("\x00", "") for t in HOSTILE) if engine.dialect.name == "postgresql" else HOSTILE
+    return (
+        tuple(t.replace("\x00", "") for t in HOSTILE)
+        if engine.dialect.name == "postgresql"
+        else HOSTILE
+    )
 
 
 def _plant_hostile(engine) -> None:  # type: ignore[no-untyped-def]
@@ -224,23 +301,61 @@ def _plant_hostile(engine) -> None:  # type: ignore[no-untyped-def]
         for n, text in enumerate(_storable(engine)):
             pair = []
             for copy in range(2):  # two near-identical inputs: a campaign as well as a quote
-                row = Submission(receipt=f"I-H{n:02d}{copy}", channel="api", channel_message_id=f"h{n}-{copy}",
-                                 locale="en", consent_version="test", review_slug=REVIEW, text=text,
-                                 consent_quote=True, age_group="25_34", status="included", theme="governance",
-                                 stakeholder_group="migrant", language="en")  # fmt: skip
+                row = Submission(
+                    receipt=f"I-H{n:02d}{copy}",
+                    channel="api",
+                    channel_message_id=f"h{n}-{copy}",
+                    locale="en",
+                    consent_version="test",
+                    review_slug=REVIEW,
+                    text=text,
+                    consent_quote=True,
+                    age_group="25_34",
+                    status="included",
+                    theme="governance",
+                    stakeholder_group="migrant",
+                    language="en",
+                )
                 session.add(row)
                 session.flush()
                 pair.append(row)
             for row in pair:
                 row.duplicate_group = pair[0].id
-            session.add(Pledge(receipt=f"P-H{n:02d}", channel="api", channel_message_id=f"p{n}", locale="en",
-                               consent_version="test", review_slug=REVIEW, organisation=text[:200],
-                               title=text[:200], text=text, objectives=[6]))  # fmt: skip
-            session.add(Practice(receipt=f"B-H{n:02d}", channel="api", channel_message_id=f"b{n}", locale="en",
-                                 consent_version="test", review_slug=REVIEW, title=text[:200], description=text,
-                                 organisation=text[:200], partners=text[:500], countries=["JO"], objectives=[6]))  # fmt: skip
-        session.execute(update(RegionalReview).where(col(RegionalReview.slug) == REVIEW)
-                        .values(venue=HOSTILE[7], region=HOSTILE[11], commission=HOSTILE[17]))  # fmt: skip
+            session.add(
+                Pledge(
+                    receipt=f"P-H{n:02d}",
+                    channel="api",
+                    channel_message_id=f"p{n}",
+                    locale="en",
+                    consent_version="test",
+                    review_slug=REVIEW,
+                    organisation=text[:200],
+                    title=text[:200],
+                    text=text,
+                    objectives=[6],
+                )
+            )
+            session.add(
+                Practice(
+                    receipt=f"B-H{n:02d}",
+                    channel="api",
+                    channel_message_id=f"b{n}",
+                    locale="en",
+                    consent_version="test",
+                    review_slug=REVIEW,
+                    title=text[:200],
+                    description=text,
+                    organisation=text[:200],
+                    partners=text[:500],
+                    countries=["JO"],
+                    objectives=[6],
+                )
+            )
+        session.execute(
+            update(RegionalReview)
+            .where(col(RegionalReview.slug) == REVIEW)
+            .values(venue=HOSTILE[7], region=HOSTILE[11], commission=HOSTILE[17])
+        )
         session.commit()
 
 
@@ -248,13 +363,22 @@ def test_hostile_strings_in_the_store_stay_text_in_every_output(settings):
     with slack_runtime(settings) as (runtime, api):
         _plant_hostile(runtime.engine)
         stored = _storable(runtime.engine)
-        expected_tables = [[[flat(c) for c in header], *[[flat(cell_text(c)) for c in row] for row in rows]]
-                           for _t, header, rows in tables(build_report(runtime.engine, review_slug=REVIEW), Labels("en"))]  # fmt: skip
+        expected_tables = [
+            [[flat(c) for c in header], *[[flat(cell_text(c)) for c in row] for row in rows]]
+            for _t, header, rows in tables(
+                build_report(runtime.engine, review_slug=REVIEW), Labels("en")
+            )
+        ]
         outputs = every_output(runtime, api)
         exported = {}
         for fmt, writer in (("csv", write_csv), ("xlsx", write_xlsx)):
             buffer = io.BytesIO()
-            writer(iter_rows(runtime.engine, ExportFilter(review=REVIEW), "en"), buffer, "en", lambda n: None)
+            writer(
+                iter_rows(runtime.engine, ExportFilter(review=REVIEW), "en"),
+                buffer,
+                "en",
+                lambda n: None,
+            )
             exported[fmt] = buffer.getvalue()
     for source in ("report", "api"):
         shown = check_html(outputs.files[f"{source}.html"].decode())
@@ -264,15 +388,24 @@ def test_hostile_strings_in_the_store_stay_text_in_every_output(settings):
         check_xlsx(outputs.files[f"{source}.xlsx"])
         word = flat(readable("docx", outputs.files[f"{source}.docx"]))
         for text in stored:  # shown, as redaction leaves it
-            assert flat(public_text(text)) in shown and flat(public_text(text)) in word, (source, text)
+            assert flat(public_text(text)) in shown and flat(public_text(text)) in word, (
+                source,
+                text,
+            )
             assert flat(public_text(text)) in markdown_shown(markdown), (source, text)
-    exported_cells = {c.removeprefix("'") for row in check_csv(exported["csv"].decode("utf-8-sig")) for c in row}
+    exported_cells = {
+        c.removeprefix("'") for row in check_csv(exported["csv"].decode("utf-8-sig")) for c in row
+    }
     check_xlsx(exported["xlsx"])
-    assert {redact(t) for t in stored} <= exported_cells  # staff exports: every input as stored, masked
+    assert {
+        redact(t) for t in stored
+    } <= exported_cells  # staff exports: every input as stored, masked
     for payload in outputs.slack_digest:
         check_slack(payload["blocks"])
         assert "<" not in payload["text"]
     check_slack(outputs.app_home)
     check_html(outputs.email["text/html"])
     assert outputs.notifications and all("<" not in text for text in outputs.notifications)
-    assert json.dumps(outputs.app_home).count("I-H") == 0  # App Home names no input here (none flagged)
+    assert (
+        json.dumps(outputs.app_home).count("I-H") == 0
+    )  # App Home names no input here (none flagged)

@@ -26,7 +26,11 @@ def _echo_app() -> Flask:
 
     @app.route("/echo", methods=["GET", "POST", "PUT"])
     def echo():  # type: ignore[no-untyped-def]
-        return {"form": request.form.to_dict(), "json": request.get_json(silent=True), "raw": request.get_data(as_text=True)}
+        return {
+            "form": request.form.to_dict(),
+            "json": request.get_json(silent=True),
+            "raw": request.get_data(as_text=True),
+        }
 
     app.wsgi_app = SafeMethodsCarryNoBody(app.wsgi_app)  # type: ignore[method-assign]
     return app
@@ -41,7 +45,11 @@ def test_head_reaches_the_get_view_without_a_body_and_answers_without_one():
     client = _echo_app().test_client()
     response = client.head("/echo", data={"action": "erase_confirmed"})
     assert response.status_code == 200 and response.data == b""
-    chunked = client.head("/echo", data=b'{"a": 1}', headers={"Content-Type": "application/json", "Transfer-Encoding": "chunked"})
+    chunked = client.head(
+        "/echo",
+        data=b'{"a": 1}',
+        headers={"Content-Type": "application/json", "Transfer-Encoding": "chunked"},
+    )
     assert chunked.status_code == 200
 
 
@@ -66,10 +74,17 @@ def test_an_app_with_an_unguarded_state_changing_route_is_refused(runtime):
     # The same route is accepted once guarded, or when its blueprint authenticates every call.
     assert methods.unguarded_routes(app, authenticated_blueprints=("rogue",)) == []
     guarded = Flask(__name__)
-    guarded.add_url_rule("/g", view_func=guard_state_changes("1 per minute")(lambda: "ok"), methods=["POST"], endpoint="g")
+    guarded.add_url_rule(
+        "/g",
+        view_func=guard_state_changes("1 per minute")(lambda: "ok"),
+        methods=["POST"],
+        endpoint="g",
+    )
     assert methods.unguarded_routes(guarded, authenticated_blueprints=()) == []
 
 
 def test_the_real_app_passes_the_start_up_check(runtime):
     app = create_app(runtime=runtime)
-    assert methods.unguarded_routes(app, authenticated_blueprints=("telegram", "slack", "api")) == []
+    assert (
+        methods.unguarded_routes(app, authenticated_blueprints=("telegram", "slack", "api")) == []
+    )

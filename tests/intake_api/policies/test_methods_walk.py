@@ -40,51 +40,99 @@ EVERY_METHOD = ("GET", "HEAD", "OPTIONS", *sorted(STATE_CHANGING_METHODS), *UNDE
 # What each route promises. A blueprint that authenticates every call (``blueprint.*``)
 # promises it for all its routes; every other route is named on its own.
 EXPECTED: dict[str, Kind] = {
-    "static": "page", "health.healthz": "page", "health.metrics": "page", "pages.choose_language": "page", "pages.home": "page",
-    "forms.new_input": "form", "forms.new_pledge": "form", "forms.new_practice": "form", "forms.register": "form",
+    "static": "page",
+    "health.healthz": "page",
+    "health.metrics": "page",
+    "pages.choose_language": "page",
+    "pages.home": "page",
+    "forms.new_input": "form",
+    "forms.new_pledge": "form",
+    "forms.new_practice": "form",
+    "forms.register": "form",
     "my_input.my_input": "form",
-    "forms.input_receipt": "receipt", "forms.pledge_receipt": "receipt", "forms.practice_receipt": "receipt",
+    "forms.input_receipt": "receipt",
+    "forms.pledge_receipt": "receipt",
+    "forms.practice_receipt": "receipt",
     "forms.registration_receipt": "receipt",
-    "telegram.*": "authenticated", "slack.*": "authenticated", "api.*": "authenticated",
-}  # fmt: skip
+    "telegram.*": "authenticated",
+    "slack.*": "authenticated",
+    "api.*": "authenticated",
+}
 # URL arguments by name (a planted record's receipt where one is named), per endpoint where they differ.
 ARGUMENTS = {"locale": "en", "slug": "eca", "filename": "site.css", "receipt": "{input}"}
-ARGUMENTS_OF = {"forms.pledge_receipt": {"receipt": "{pledge}"}, "forms.practice_receipt": {"receipt": "{practice}"},
-                "forms.registration_receipt": {"receipt": "{registration}"}}  # fmt: skip
+ARGUMENTS_OF = {
+    "forms.pledge_receipt": {"receipt": "{pledge}"},
+    "forms.practice_receipt": {"receipt": "{practice}"},
+    "forms.registration_receipt": {"receipt": "{registration}"},
+}
 
 
 def kind_of(endpoint: str) -> Kind:
     kind = EXPECTED.get(endpoint) or EXPECTED.get(endpoint.split(".")[0] + ".*")
-    assert kind is not None, f"route {endpoint!r} has no expectation in EXPECTED: say what it promises"
+    assert kind is not None, (
+        f"route {endpoint!r} has no expectation in EXPECTED: say what it promises"
+    )
     return kind
 
 
-PLEDGE = {"organisation": "Câmara Municipal", "stakeholder_group": "local_authority", "title": "Cidades acolhedoras",
-          "text": "Comprometemo-nos a abrir centros de informação para migrantes até 2027.",
-          "objectives": ["3", "16"], "consent_store": "on"}  # fmt: skip
-PRACTICE = {"title": "Mobile birth registration", "objectives": ["4"], "countries": ["NE", "TD"],
-            "description": "Mobile teams register births in border communities so that children get a legal identity.",
-            "partners": "UNICEF, local NGOs", "link": "https://example.org/practice", "consent_store": "on"}  # fmt: skip
-REGISTRATION = {"name": "Tendai Moyo", "stakeholder_group": "youth", "country": "MW", "contact_email": "tendai@example.org",
-                "attendance_mode": "virtual", "consent_store": "on", "review": "eca"}  # fmt: skip
+PLEDGE = {
+    "organisation": "Câmara Municipal",
+    "stakeholder_group": "local_authority",
+    "title": "Cidades acolhedoras",
+    "text": "Comprometemo-nos a abrir centros de informação para migrantes até 2027.",
+    "objectives": ["3", "16"],
+    "consent_store": "on",
+}
+PRACTICE = {
+    "title": "Mobile birth registration",
+    "objectives": ["4"],
+    "countries": ["NE", "TD"],
+    "description": "Mobile teams register births in border communities so that children get a legal identity.",
+    "partners": "UNICEF, local NGOs",
+    "link": "https://example.org/practice",
+    "consent_store": "on",
+}
+REGISTRATION = {
+    "name": "Tendai Moyo",
+    "stakeholder_group": "youth",
+    "country": "MW",
+    "contact_email": "tendai@example.org",
+    "attendance_mode": "virtual",
+    "consent_store": "on",
+    "review": "eca",
+}
 
 
 @pytest.fixture
 def walk_app(settings, runtime):  # type: ignore[no-untyped-def]
     """The app with every channel on (Telegram and Slack against their fakes), and one record of each kind."""
     bot_api, slack_api = FakeBotApi().start(), FakeSlackApi().start()
-    configured = build_runtime(settings.model_copy(update={
-        "telegram_token": TOKEN, "telegram_api_url": bot_api.base_url, "telegram_webhook_secret": "walk-webhook-secret",
-        "slack_bot_token": BOT_TOKEN, "slack_signing_secret": "walk-signing-secret", "slack_api_url": slack_api.base_url,
-    }))  # fmt: skip
+    configured = build_runtime(
+        settings.model_copy(
+            update={
+                "telegram_token": TOKEN,
+                "telegram_api_url": bot_api.base_url,
+                "telegram_webhook_secret": "walk-webhook-secret",
+                "slack_bot_token": BOT_TOKEN,
+                "slack_signing_secret": "walk-signing-secret",
+                "slack_api_url": slack_api.base_url,
+            }
+        )
+    )
     app = create_app(runtime=configured)
     app.config.update(TESTING=True)
     service = configured.service
     planted = {
-        kind: service.submit(kind, answers, channel="web", message_id=f"form:planted-{kind}", locale="en").code
-        for kind, answers in (("input", input_answers()), ("pledge", PLEDGE), ("practice", PRACTICE),
-                              ("registration", REGISTRATION))
-    }  # fmt: skip
+        kind: service.submit(
+            kind, answers, channel="web", message_id=f"form:planted-{kind}", locale="en"
+        ).code
+        for kind, answers in (
+            ("input", input_answers()),
+            ("pledge", PLEDGE),
+            ("practice", PRACTICE),
+            ("registration", REGISTRATION),
+        )
+    }
     yield app, planted
     if (channel := app.extensions["telegram"]._channel) is not None:
         channel.close()
@@ -104,16 +152,27 @@ def snapshot(engine: Engine) -> dict[str, list[str]]:
 
 def hostile_body(planted: dict[str, str], access_code: str) -> dict[str, object]:
     """Every field of every form, valid, plus an erasure of the planted input with its codes."""
-    return {**PLEDGE, **PRACTICE, **REGISTRATION, **input_answers(contact_email="tendai@example.org"),
-            "submission_key": "0" * 32, "receipt": planted["input"], "access_code": access_code,
-            "action": "erase_confirmed", "update_id": 9, "payload": '{"type": "view_submission"}'}  # fmt: skip
+    return {
+        **PLEDGE,
+        **PRACTICE,
+        **REGISTRATION,
+        **input_answers(contact_email="tendai@example.org"),
+        "submission_key": "0" * 32,
+        "receipt": planted["input"],
+        "access_code": access_code,
+        "action": "erase_confirmed",
+        "update_id": 9,
+        "payload": '{"type": "view_submission"}',
+    }
 
 
 def url_for_rule(rule, planted: dict[str, str]) -> str:  # type: ignore[no-untyped-def]
     values = {**ARGUMENTS, **ARGUMENTS_OF.get(rule.endpoint, {})}
     missing = set(rule.arguments) - set(values)
     assert not missing, f"{rule.rule}: ARGUMENTS gives no value for {missing}"
-    return rule.build({name: values[name].format_map(planted) for name in rule.arguments}, append_unknown=False)[1]
+    return rule.build(
+        {name: values[name].format_map(planted) for name in rule.arguments}, append_unknown=False
+    )[1]
 
 
 def test_every_rule_says_what_it_promises(walk_app):
@@ -131,11 +190,15 @@ def check_promises(app) -> None:  # type: ignore[no-untyped-def]
     """Each rule has an expectation, and declares only the methods its kind allows."""
     endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
     named = {key for key in EXPECTED if not key.endswith(".*")}
-    assert not named - endpoints, f"EXPECTED names routes that are gone: {sorted(named - endpoints)}"
+    assert not named - endpoints, (
+        f"EXPECTED names routes that are gone: {sorted(named - endpoints)}"
+    )
     for rule in app.url_map.iter_rules():
         kind, declared = kind_of(rule.endpoint), set(rule.methods or ())
         if kind in ("page", "receipt"):
-            assert declared <= SAFE_METHODS, f"{rule.rule} is a page but accepts {declared - SAFE_METHODS}"
+            assert declared <= SAFE_METHODS, (
+                f"{rule.rule} is a page but accepts {declared - SAFE_METHODS}"
+            )
         if kind == "form":
             assert declared & STATE_CHANGING_METHODS, f"{rule.rule} is a form that takes nothing"
         if kind == "authenticated":
@@ -168,7 +231,10 @@ def test_no_method_without_credentials_changes_the_store(walk_app, engine):
                 assert response.status_code == 405, f"{where}: {response.status_code}, not 405"
                 assert set(response.headers["Allow"].split(", ")) == allowed, where
                 is_json = response.mimetype == "application/json"
-                assert is_json == rule.rule.startswith(("/api/", "/telegram/", "/slack/")) or method == "HEAD", where
+                assert (
+                    is_json == rule.rule.startswith(("/api/", "/telegram/", "/slack/"))
+                    or method == "HEAD"
+                ), where
             elif method in STATE_CHANGING_METHODS:
                 # No token of any kind: a form refuses it (400), a channel does not know the caller.
                 refused = {400} if kind == "form" else {401, 403, 404}
@@ -219,8 +285,10 @@ def test_receipt_pages_are_rate_limited_for_get_and_head_together(walk_app):
     client = new_client(app)
     receipt_rules = [r for r in app.url_map.iter_rules() if kind_of(r.endpoint) == "receipt"]
     paths = itertools.cycle([url_for_rule(r, planted) for r in receipt_rules])
-    codes = [client.open(next(paths), method=method).status_code
-             for method in itertools.islice(itertools.cycle(["GET", "HEAD"]), 60)]  # fmt: skip
+    codes = [
+        client.open(next(paths), method=method).status_code
+        for method in itertools.islice(itertools.cycle(["GET", "HEAD"]), 60)
+    ]
     assert codes[0] == 200
     assert assert_limited(codes, answered=200) <= 30  # all four kinds of receipt share one limit
     # Someone else is not locked out by it.

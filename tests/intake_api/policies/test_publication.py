@@ -48,8 +48,12 @@ CONSENT_AGES = st.sampled_from([None, 13, 16, 18])
 def test_the_rule(audience):
     adult = Facts(consent_quote=True, age_group="25_34", status="included", urgent_category=None)
     assert may_publish(adult, audience=audience)
-    for refused in (Facts(False, "25_34", "included", None), Facts(True, "13_15", "included", None),
-                    Facts(True, "25_34", "flagged", None), Facts(True, "25_34", "included", "trafficking")):  # fmt: skip
+    for refused in (
+        Facts(False, "25_34", "included", None),
+        Facts(True, "13_15", "included", None),
+        Facts(True, "25_34", "flagged", None),
+        Facts(True, "25_34", "included", "trafficking"),
+    ):
         assert not may_publish(refused, audience=audience), refused
     assert may_publish(Facts(True, None, "included", None), audience=audience)  # age not given
     assert may_publish(Facts(True, "new", "new", None), audience=Audience.DIGEST)
@@ -59,7 +63,9 @@ def test_the_rule(audience):
 @pytest.mark.parametrize("age", [13, 16, 18])
 def test_age_of_digital_consent(age):
     for band in AGE_GROUPS:
-        allowed = may_publish(Facts(True, band, "included", None), audience=Audience.REPORT, consent_age=age)
+        allowed = may_publish(
+            Facts(True, band, "included", None), audience=Audience.REPORT, consent_age=age
+        )
         assert allowed is (band not in minor_age_groups(age)), (band, age)
     # Not told the deployment's age: the strictest, every band under 18.
     assert not may_publish(Facts(True, "16_17", "included", None), audience=Audience.REPORT)
@@ -70,21 +76,40 @@ def test_public_text_is_redacted_on_the_way_out():
     assert "[phone]" in line and "[email]" in line and "4567" not in line and "\n" not in line
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(rows=st.lists(facts, min_size=1, max_size=12), audience=st.sampled_from(list(Audience)), age=CONSENT_AGES)
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    rows=st.lists(facts, min_size=1, max_size=12),
+    audience=st.sampled_from(list(Audience)),
+    age=CONSENT_AGES,
+)
 def test_sql_condition_agrees_with_the_function(engine, rows, audience, age):
     """``publishable`` selects exactly the rows ``may_publish`` allows, on both databases."""
     with Session(engine) as session:
         session.execute(delete(Submission))
         for n, row in enumerate(rows):
-            session.add(Submission(
-                receipt=f"T-{n:04d}", channel="web", channel_message_id=f"twin{n}", locale="en",
-                consent_version="test", review_slug=REVIEW, text="A text.", consent_quote=row.consent_quote,
-                age_group=row.age_group, status=row.status, urgent_category=row.urgent_category,
-            ))  # fmt: skip
+            session.add(
+                Submission(
+                    receipt=f"T-{n:04d}",
+                    channel="web",
+                    channel_message_id=f"twin{n}",
+                    locale="en",
+                    consent_version="test",
+                    review_slug=REVIEW,
+                    text="A text.",
+                    consent_quote=row.consent_quote,
+                    age_group=row.age_group,
+                    status=row.status,
+                    urgent_category=row.urgent_category,
+                )
+            )
         session.commit()
-        selected = set(session.exec(select(Submission.receipt).where(
-            publishable(audience=audience, consent_age=age))).all())  # fmt: skip
+        selected = set(
+            session.exec(
+                select(Submission.receipt).where(publishable(audience=audience, consent_age=age))
+            ).all()
+        )
         stored = session.exec(select(Submission)).all()
         expected = {s.receipt for s in stored if may_publish(s, audience=audience, consent_age=age)}
         session.execute(delete(Submission))
@@ -94,8 +119,10 @@ def test_sql_condition_agrees_with_the_function(engine, rows, audience, age):
 
 # --- every output -----------------------------------------------------------------------
 
-BODY = ("Migrant domestic workers in this region wait months for their wages, cannot change employer "
-        "without permission and need labour inspections that visit private homes")  # fmt: skip
+BODY = (
+    "Migrant domestic workers in this region wait months for their wages, cannot change employer "
+    "without permission and need labour inspections that visit private homes"
+)
 NEVER = {  # marker -> why it must never appear
     "zqminorword": "a 13-15-year-old's input (consent to quote stored before the intake refused it)",
     "zqnoconsentword": "no consent to be quoted",
@@ -143,48 +170,102 @@ def _plant(runtime) -> dict[str, str]:  # type: ignore[no-untyped-def]
         answers = {"age_group": "25_34", **answers}
         channel = "telegram" if "platform_user_id" in answers else "web"
         user = answers.pop("platform_user_id", None)
-        receipt = service.submit_input(input_answers(text=text, **answers), channel=channel,
-                                       message_id=f"plant{next(counter)}", locale="en",
-                                       platform_user_id=user).code  # fmt: skip
+        receipt = service.submit_input(
+            input_answers(text=text, **answers),
+            channel=channel,
+            message_id=f"plant{next(counter)}",
+            locale="en",
+            platform_user_id=user,
+        ).code
         if action:
             runtime.moderation.moderate(receipt=receipt, action=action, actor=admin)
         return receipt
 
-    submit(f"Youth councils should sit at the table when labour agreements are negotiated {PUBLIC_QUOTE}.")
-    minor = submit("At school they say zqminorword we cannot join any youth council.", age_group="13_15")
+    submit(
+        f"Youth councils should sit at the table when labour agreements are negotiated {PUBLIC_QUOTE}."
+    )
+    minor = submit(
+        "At school they say zqminorword we cannot join any youth council.", age_group="13_15"
+    )
     submit("My story stays with you please: zqnoconsentword detention was long.", consent_quote="")
     flagged = submit("This is zqflaggedword abusive nonsense about officials.", action="flag")
     urgent = submit("My employer took my passport and I cannot leave the house zqurgentword.")
-    runtime.privacy.erase_record(receipt=submit("Please publish zqerasedword my words about shelters."), actor="test")
-    children = [submit(f"{marker}: {BODY}", age_group="13_15", consent_quote="")
-                for marker in ("zqchildcampa", "zqchildcampb", "zqchildcampc")]  # fmt: skip
+    runtime.privacy.erase_record(
+        receipt=submit("Please publish zqerasedword my words about shelters."), actor="test"
+    )
+    children = [
+        submit(f"{marker}: {BODY}", age_group="13_15", consent_quote="")
+        for marker in ("zqchildcampa", "zqchildcampb", "zqchildcampc")
+    ]
     first = submit(f"zqcamperased: {BODY}")  # the group is known by this input's id, erased below
-    campaign = [first, submit(f"zqcampnoconsent: {BODY}", consent_quote=""),
-                submit(f"zqcampflagged: {BODY}", action="flag"), submit(f"zqcampminor: {BODY}", age_group="13_15"),
-                submit(f"{PUBLIC_CAMPAIGN}: {BODY}")]  # fmt: skip
+    campaign = [
+        first,
+        submit(f"zqcampnoconsent: {BODY}", consent_quote=""),
+        submit(f"zqcampflagged: {BODY}", action="flag"),
+        submit(f"zqcampminor: {BODY}", age_group="13_15"),
+        submit(f"{PUBLIC_CAMPAIGN}: {BODY}"),
+    ]
     for n, sentence in enumerate(RARE_SENTENCES):  # four people: not enough for a key phrase
         submit(sentence, consent_quote="", age_group="35_49", country=["JO", "LB", "EG", "SY"][n])
     for n in range(6):  # one child, six inputs: still one contributor
-        submit(f"Our class {n} met the mayor and zqonechild asked for a safe school bus route number {n}.",
-               age_group="13_15", consent_quote="", platform_user_id=4242, action=None)  # fmt: skip
-    for sentence in COMMON_SENTENCES:  # eight people (more than the campaign): a key phrase, though none may be quoted
+        submit(
+            f"Our class {n} met the mayor and zqonechild asked for a safe school bus route number {n}.",
+            age_group="13_15",
+            consent_quote="",
+            platform_user_id=4242,
+            action=None,
+        )
+    # eight people (more than the campaign): a key phrase, though none may be quoted
+    for sentence in COMMON_SENTENCES:
         submit(sentence, consent_quote="")
     with Session(engine) as session:
-        groups = dict(session.exec(select(Submission.receipt, Submission.duplicate_group).where(
-            col(Submission.receipt).in_(children + campaign))).all())  # fmt: skip
+        groups = dict(
+            session.exec(
+                select(Submission.receipt, Submission.duplicate_group).where(
+                    col(Submission.receipt).in_(children + campaign)
+                )
+            ).all()
+        )
         # Stored before the intake refused consent to quote for children (and before redaction).
-        session.execute(update(Submission).where(col(Submission.receipt) == minor).values(consent_quote=True))
+        session.execute(
+            update(Submission).where(col(Submission.receipt) == minor).values(consent_quote=True)
+        )
         session.commit()
-    assert len({groups[r] for r in children}) == 1 and len({groups[r] for r in campaign}) == 1, groups
+    assert len({groups[r] for r in children}) == 1 and len({groups[r] for r in campaign}) == 1, (
+        groups
+    )
     runtime.privacy.erase_record(receipt=first, actor="test")
-    service.submit_pledge({"organisation": "Ministry of Labour", "stakeholder_group": "government", "review": REVIEW,
-                           "title": "Fair recruitment", "text": "We pledge to end recruitment fees by 2027.",
-                           "objectives": ["6"], "consent_store": "on"}, channel="web", message_id="pl", locale="en")  # fmt: skip
-    service.submit_practice({"title": "Legal clinic", "organisation": "Tamkeen", "review": REVIEW,
-                             "description": "A legal clinic for domestic workers, open every day of the week.",
-                             "objectives": ["6"], "countries": ["JO"], "consent_store": "on"},
-                            channel="web", message_id="pr", locale="en")  # fmt: skip
-    with Session(engine) as session:  # free text as partners wrote it, stored before intake redacted it
+    service.submit_pledge(
+        {
+            "organisation": "Ministry of Labour",
+            "stakeholder_group": "government",
+            "review": REVIEW,
+            "title": "Fair recruitment",
+            "text": "We pledge to end recruitment fees by 2027.",
+            "objectives": ["6"],
+            "consent_store": "on",
+        },
+        channel="web",
+        message_id="pl",
+        locale="en",
+    )
+    service.submit_practice(
+        {
+            "title": "Legal clinic",
+            "organisation": "Tamkeen",
+            "review": REVIEW,
+            "description": "A legal clinic for domestic workers, open every day of the week.",
+            "objectives": ["6"],
+            "countries": ["JO"],
+            "consent_store": "on",
+        },
+        channel="web",
+        message_id="pr",
+        locale="en",
+    )
+    with Session(
+        engine
+    ) as session:  # free text as partners wrote it, stored before intake redacted it
         session.execute(update(Pledge).values(title="Fair recruitment, ask pledger@ngo.example"))
         session.execute(update(Practice).values(title="Legal clinic, call +962 79 123 4567"))
         session.commit()
@@ -195,12 +276,25 @@ def test_no_output_shows_what_may_not_be_published(settings):
     with slack_runtime(settings) as (runtime, api):
         pointers = _plant(runtime)
         texts = every_output(runtime, api).texts()
-    leaks = [(output, marker, why) for output, text in texts.items() for marker, why in NEVER.items()
-             if marker.casefold() in text.casefold()]  # fmt: skip
+    leaks = [
+        (output, marker, why)
+        for output, text in texts.items()
+        for marker, why in NEVER.items()
+        if marker.casefold() in text.casefold()
+    ]
     assert not leaks, leaks
 
-    quoting = ["report.html", "report.md", "report.docx", "api.html", "api.md", "api.docx",
-               "slack digest", "e-mail text/plain", "e-mail text/html"]  # fmt: skip
+    quoting = [
+        "report.html",
+        "report.md",
+        "report.docx",
+        "api.html",
+        "api.md",
+        "api.docx",
+        "slack digest",
+        "e-mail text/plain",
+        "e-mail text/html",
+    ]
     for output in quoting:
         assert PUBLIC_QUOTE in texts[output], output
     for output in [*quoting, "report.csv", "report.xlsx", "api.csv", "api.xlsx"]:

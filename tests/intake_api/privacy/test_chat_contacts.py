@@ -12,9 +12,16 @@ from tests.intake_api.privacy.test_erasure import _file_bytes, file_runtime  # n
 
 def _chat_input(service, runtime, user_id: int, review: str = "escwa") -> str:  # type: ignore[no-untyped-def]
     """An input from Telegram whose author agreed to be written to about its review."""
-    receipt = service.submit_input(input_answers(review=review), channel="telegram", message_id=f"c{user_id}{review}",
-                                   locale="en", platform_user_id=user_id).code  # fmt: skip
-    assert runtime.consent.record_message(receipt=receipt, chat_id=user_id, granted=True, channel="telegram", locale="en")
+    receipt = service.submit_input(
+        input_answers(review=review),
+        channel="telegram",
+        message_id=f"c{user_id}{review}",
+        locale="en",
+        platform_user_id=user_id,
+    ).code
+    assert runtime.consent.record_message(
+        receipt=receipt, chat_id=user_id, granted=True, channel="telegram", locale="en"
+    )
     return receipt
 
 
@@ -29,19 +36,37 @@ def test_the_chat_goes_with_every_withdrawal_and_erasure(service, engine, runtim
     _chat_input(service, runtime, 70_203)
     _chat_input(service, runtime, 70_203, review="eca")
     _chat_input(service, runtime, 70_204)
-    assert _kept_for(runtime, 70_203) == ["eca", "escwa"] and count_rows(engine, "chat_contact") == 5
+    assert (
+        _kept_for(runtime, 70_203) == ["eca", "escwa"] and count_rows(engine, "chat_contact") == 5
+    )
 
-    assert runtime.consent.withdraw(receipt=by_staff, consent="message", channel="slack", actor="staff:1")
+    assert runtime.consent.withdraw(
+        receipt=by_staff, consent="message", channel="slack", actor="staff:1"
+    )
     assert _kept_for(runtime, 70_201) == []
     assert runtime.privacy.erase_record(receipt=erased, actor="contributor:web")
     assert _kept_for(runtime, 70_202) == []
-    assert runtime.consent.withdraw_for_contributor(channel="telegram", platform_user_id=70_203, consent="message") == 2
-    assert runtime.consent.withdraw_for_contributor(channel="telegram", platform_user_id=70_203, consent="message") == 0
+    assert (
+        runtime.consent.withdraw_for_contributor(
+            channel="telegram", platform_user_id=70_203, consent="message"
+        )
+        == 2
+    )
+    assert (
+        runtime.consent.withdraw_for_contributor(
+            channel="telegram", platform_user_id=70_203, consent="message"
+        )
+        == 0
+    )
     assert runtime.privacy.erase_contributor(channel="telegram", platform_user_id=70_204) == 1
     assert count_rows(engine, "chat_contact") == 0
     with Session(engine) as session:  # each withdrawal is on record, with its channel
-        withdrawn = session.exec(select(ConsentRecord.channel).where(
-            ConsentRecord.kind == "message", ConsentRecord.granted == False)).all()  # noqa: E712
+        withdrawn = session.exec(
+            select(ConsentRecord.channel).where(
+                ConsentRecord.kind == "message",
+                ConsentRecord.granted == False,  # noqa: E712
+            )
+        ).all()
     assert sorted(withdrawn) == ["slack", "telegram", "telegram"]
 
 

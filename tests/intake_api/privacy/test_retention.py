@@ -26,14 +26,36 @@ def _fill(service, n: int = 7) -> None:  # type: ignore[no-untyped-def]
     from tests.factories import input_answers
 
     for i in range(n):
-        service.submit_input(input_answers(contact_email=f"p{i}@example.org", text=f"Call me on +962 7 9555 01{i:02d} please, about work permits."),
-                             channel="web", message_id=f"r{i}", locale="en")  # fmt: skip
-    service.submit_input(input_answers(review="unece", contact_email="kept@example.org"), channel="web",
-                         message_id="unece", locale="en")  # fmt: skip
-    service.register({"review": "escwa", "name": "Leila Haddad", "stakeholder_group": "civil_society", "country": "LB",
-                      "contact_email": "leila@example.org", "attendance_mode": "in_person",
-                      "accessibility_needs": "Arabic interpretation", "consent_store": "on"},
-                     channel="web", message_id="reg", locale="en")  # fmt: skip
+        service.submit_input(
+            input_answers(
+                contact_email=f"p{i}@example.org",
+                text=f"Call me on +962 7 9555 01{i:02d} please, about work permits.",
+            ),
+            channel="web",
+            message_id=f"r{i}",
+            locale="en",
+        )
+    service.submit_input(
+        input_answers(review="unece", contact_email="kept@example.org"),
+        channel="web",
+        message_id="unece",
+        locale="en",
+    )
+    service.register(
+        {
+            "review": "escwa",
+            "name": "Leila Haddad",
+            "stakeholder_group": "civil_society",
+            "country": "LB",
+            "contact_email": "leila@example.org",
+            "attendance_mode": "in_person",
+            "accessibility_needs": "Arabic interpretation",
+            "consent_store": "on",
+        },
+        channel="web",
+        message_id="reg",
+        locale="en",
+    )
 
 
 def _after_escwa_consultation(engine, days: int) -> datetime:  # type: ignore[no-untyped-def]
@@ -44,7 +66,9 @@ def _after_escwa_consultation(engine, days: int) -> datetime:  # type: ignore[no
 
 def test_nothing_is_due_before_the_retention_period_ends(service, engine):
     _fill(service)
-    assert sum(Retention(engine, POLICY).plan(now=_after_escwa_consultation(engine, 30)).values()) == 0
+    assert (
+        sum(Retention(engine, POLICY).plan(now=_after_escwa_consultation(engine, 30)).values()) == 0
+    )
 
 
 def test_purge_keeps_the_redacted_text_and_drops_contacts_originals_and_names(service, engine):
@@ -60,7 +84,9 @@ def test_purge_keeps_the_redacted_text_and_drops_contacts_originals_and_names(se
         escwa = session.exec(select(Submission).where(Submission.review_slug == "escwa")).all()
         later = session.exec(select(Submission).where(Submission.review_slug == "unece")).one()
         registration = session.exec(select(Registration)).one()
-    assert all(s.contact_email is None and s.text_original is None and "[phone]" in s.text for s in escwa)
+    assert all(
+        s.contact_email is None and s.text_original is None and "[phone]" in s.text for s in escwa
+    )
     assert later.contact_email is not None  # its consultation is a week later: not due yet
     assert registration.name == b"" and registration.accessibility_needs is None
     assert registration.attendance_mode == "in_person"  # counts for the report stay
@@ -89,7 +115,15 @@ def test_a_purge_that_crashes_midway_finishes_on_the_next_run(service, engine):
 def test_idle_conversations_go_after_the_retention_period(engine):
     old = datetime.now(UTC) - timedelta(days=31)
     with Session(engine) as session:
-        session.add(ChatSession(channel="telegram", pseudonym="a" * 64, step="q:text", data={"answers": {"text": "draft"}}, updated_at=old))
+        session.add(
+            ChatSession(
+                channel="telegram",
+                pseudonym="a" * 64,
+                step="q:text",
+                data={"answers": {"text": "draft"}},
+                updated_at=old,
+            )
+        )
         session.add(ChatSession(channel="telegram", pseudonym="b" * 64, step="idle"))
         session.commit()
     assert Retention(engine, POLICY).purge()["chat_session.idle"] == 1
@@ -101,8 +135,14 @@ def test_replies_never_sent_go_after_a_day(engine):
     from models import ChatReply
 
     with Session(engine) as session:
-        session.add(ChatReply(channel="telegram", chat_key="a" * 64, call=b"sealed",
-                              created_at=datetime.now(UTC) - timedelta(days=2)))  # fmt: skip
+        session.add(
+            ChatReply(
+                channel="telegram",
+                chat_key="a" * 64,
+                call=b"sealed",
+                created_at=datetime.now(UTC) - timedelta(days=2),
+            )
+        )
         session.add(ChatReply(channel="telegram", chat_key="b" * 64, call=b"sealed"))
         session.commit()
     assert Retention(engine, POLICY).purge()["chat_reply.unsent"] == 1
@@ -127,7 +167,10 @@ def test_cli_dry_run_shows_what_would_go_and_changes_nothing(runtime, service, e
     result = CliRunner().invoke(main, ["purge"])
     assert result.exit_code == 0, result.output
     with Session(engine) as session:
-        assert all(s.contact_email is None for s in session.exec(select(Submission).where(Submission.review_slug == "escwa")))
+        assert all(
+            s.contact_email is None
+            for s in session.exec(select(Submission).where(Submission.review_slug == "escwa"))
+        )
 
 
 def test_a_review_can_keep_contacts_for_less_time(service, engine):
@@ -144,11 +187,23 @@ def test_chats_kept_for_messages_go_with_the_contact_details(service, engine, ru
     from tests.factories import input_answers
 
     for n, review in enumerate(("escwa", "escwa", "unece")):
-        receipt = service.submit_input(input_answers(review=review), channel="telegram", message_id=f"t{n}",
-                                       locale="en", platform_user_id=70_300 + n).code  # fmt: skip
-        runtime.consent.record_message(receipt=receipt, chat_id=70_300 + n, granted=True, channel="telegram", locale="en")
-    create_broadcast(engine, runtime.keys, review_slug="escwa", messages={"*": "The consultation is on Monday."},
-                     actor="test")  # fmt: skip
+        receipt = service.submit_input(
+            input_answers(review=review),
+            channel="telegram",
+            message_id=f"t{n}",
+            locale="en",
+            platform_user_id=70_300 + n,
+        ).code
+        runtime.consent.record_message(
+            receipt=receipt, chat_id=70_300 + n, granted=True, channel="telegram", locale="en"
+        )
+    create_broadcast(
+        engine,
+        runtime.keys,
+        review_slug="escwa",
+        messages={"*": "The consultation is on Monday."},
+        actor="test",
+    )
     now = _after_escwa_consultation(engine, 31)
     due = Retention(engine, POLICY).plan(now=now)
     assert due["chat_contact.review_ended"] == 2 and due["broadcast_delivery.review_ended"] == 2

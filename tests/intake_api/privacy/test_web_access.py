@@ -15,7 +15,9 @@ from tests.factories import input_answers
 from tests.web_helpers import hidden_fields, submit_form
 
 ACCESS = re.compile(r'class="access-code">([A-Z2-7-]+)<')
-WRITTEN = "Our shelter needs interpreters. Write to me at nadia.q@example.org or call +962 7 9555 0101."
+WRITTEN = (
+    "Our shelter needs interpreters. Write to me at nadia.q@example.org or call +962 7 9555 0101."
+)
 
 
 def send(client, locale="en", **answers):  # type: ignore[no-untyped-def]
@@ -44,9 +46,13 @@ def test_see_the_original_text_with_both_codes(client, engine):
     receipt, code, _ = send(client, text=WRITTEN, contact_email="nadia.q@example.org")
     with Session(engine) as session:
         stored = session.exec(select(Submission)).one()
-    assert "[email]" in stored.text and "nadia" not in stored.text and stored.text_original is not None
+    assert (
+        "[email]" in stored.text and "nadia" not in stored.text and stored.text_original is not None
+    )
 
-    page = my_input(client, receipt=receipt.lower().replace("-", " "), access_code=code.lower(), action="open")
+    page = my_input(
+        client, receipt=receipt.lower().replace("-", " "), access_code=code.lower(), action="open"
+    )
     assert page.status_code == 200
     body = page.get_data(as_text=True)
     assert "nadia.q@example.org" in body  # the author sees what they wrote
@@ -56,9 +62,13 @@ def test_see_the_original_text_with_both_codes(client, engine):
 @pytest.mark.parametrize("locale", ["en", "ar", "zh"])
 def test_wrong_code_and_unknown_receipt_look_the_same(client, locale):
     receipt, code, _ = send(client)
-    wrong = my_input(client, locale, receipt=receipt, access_code="AAAA-BBBB-CCCC-DDDD", action="open")
+    wrong = my_input(
+        client, locale, receipt=receipt, access_code="AAAA-BBBB-CCCC-DDDD", action="open"
+    )
     unknown = my_input(client, locale, receipt="IN-0000-0000", access_code=code, action="open")
-    message = gettext(locale, "We found nothing with this receipt code and access code. Please check both codes.")
+    message = gettext(
+        locale, "We found nothing with this receipt code and access code. Please check both codes."
+    )
     for response in (wrong, unknown):
         assert response.status_code == 404
         body = response.get_data(as_text=True)
@@ -69,9 +79,13 @@ def test_wrong_code_and_unknown_receipt_look_the_same(client, locale):
 def test_stop_quotes_takes_effect_in_the_next_report(client, engine, runtime):
     from intake_api.staff import add_staff
 
-    receipt, code, _ = send(client, consent_quote="on", text="Regular pathways for young workers must open now.")
+    receipt, code, _ = send(
+        client, consent_quote="on", text="Regular pathways for young workers must open now."
+    )
     admin = add_staff(engine, email="admin@un.example", role="admin", reviews=[])
-    runtime.moderation.moderate(receipt=receipt, action="include", actor=admin)  # staff chose it for the report
+    runtime.moderation.moderate(
+        receipt=receipt, action="include", actor=admin
+    )  # staff chose it for the report
     before = build_report(engine, review_slug="escwa").quotes
     assert any(receipt == r for quotes in before.values() for r, _ in quotes)
 
@@ -80,8 +94,11 @@ def test_stop_quotes_takes_effect_in_the_next_report(client, engine, runtime):
     after = build_report(engine, review_slug="escwa").quotes
     assert not any(receipt == r for quotes in after.values() for r, _ in quotes)
     with Session(engine) as session:
-        withdrawn = session.exec(select(ConsentRecord).where(ConsentRecord.kind == "quote")
-                                 .order_by(ConsentRecord.id.desc())).first()  # type: ignore[union-attr]
+        withdrawn = session.exec(
+            select(ConsentRecord)
+            .where(ConsentRecord.kind == "quote")
+            .order_by(ConsentRecord.id.desc())
+        ).first()  # type: ignore[union-attr]
     assert (withdrawn.granted, withdrawn.channel) == (False, "web")
 
 
@@ -105,20 +122,41 @@ def test_erase_asks_once_more_then_erases(client, engine):
 
 
 def test_guessing_is_rate_limited(client):
-    statuses = [my_input(client, receipt="IN-0000-0000", access_code=f"AAAA-{n:04d}", action="open").status_code
-                for n in range(12)]  # fmt: skip
+    statuses = [
+        my_input(
+            client, receipt="IN-0000-0000", access_code=f"AAAA-{n:04d}", action="open"
+        ).status_code
+        for n in range(12)
+    ]
     assert statuses[:10] == [404] * 10 and statuses[-1] == 429
 
 
 def test_registration_form_shows_its_own_notice(client):
     page = client.get("/fr/reviews/eca/register").get_data(as_text=True)
     assert gettext("fr", "They are stored encrypted; only the organisers see them.") in page
-    assert gettext("fr", "We store your answers to prepare the regional review of the Global Compact for Migration. We do not ask for your name.") not in page
+    assert (
+        gettext(
+            "fr",
+            "We store your answers to prepare the regional review of the Global Compact for Migration. We do not ask for your name.",
+        )
+        not in page
+    )
 
 
 def test_a_disclosure_on_the_web_gets_help_on_the_receipt_page(app, client, engine):
-    receipt, _code, page = send(client, "ar", text="My employer took my passport and I cannot leave the house.")
+    receipt, _code, page = send(
+        client, "ar", text="My employer took my passport and I cannot leave the house."
+    )
     assert gettext("ar", "You are not alone. If you are in danger, please seek help now.") in page
-    assert gettext("ar", "Local emergency services, IOM or UNHCR offices, and trusted organisations near you can help. Your input is marked for the organisers to read first.") in page
+    assert (
+        gettext(
+            "ar",
+            "Local emergency services, IOM or UNHCR offices, and trusted organisations near you can help. Your input is marked for the organisers to read first.",
+        )
+        in page
+    )
     stranger = app.test_client().get(f"/ar/inputs/{receipt}").get_data(as_text=True)
-    assert gettext("ar", "You are not alone. If you are in danger, please seek help now.") not in stranger
+    assert (
+        gettext("ar", "You are not alone. If you are in danger, please seek help now.")
+        not in stranger
+    )

@@ -33,13 +33,25 @@ def test_loads_bounded():
     assert issubclass(JsonTooDeep, ValueError)  # what every JSON reader already refuses as invalid
 
 
-@pytest.mark.parametrize(("path", "method"), [
-    ("/api/v1/submissions", "POST"), ("/api/v1/submissions/IN-0000-0000", "PATCH"),
-    ("/api/v1/submissions/IN-0000-0000/consents", "POST"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("path", "method"),
+    [
+        ("/api/v1/submissions", "POST"),
+        ("/api/v1/submissions/IN-0000-0000", "PATCH"),
+        ("/api/v1/submissions/IN-0000-0000/consents", "POST"),
+    ],
+)
 def test_json_nested_thousands_deep_is_a_400_in_json(client, admin_token, path, method):
-    response = client.open(path, method=method, data=DEEP, headers={
-        "Authorization": f"Bearer {admin_token}", "Content-Type": "application/json", "Idempotency-Key": "deep-1"})  # fmt: skip
+    response = client.open(
+        path,
+        method=method,
+        data=DEEP,
+        headers={
+            "Authorization": f"Bearer {admin_token}",
+            "Content-Type": "application/json",
+            "Idempotency-Key": "deep-1",
+        },
+    )
     assert response.status_code == 400
     assert response.is_json and response.get_json()["error"]
 
@@ -62,7 +74,9 @@ def test_a_strict_json_reader_answers_400_too(app, client):
     assert body["error"] == "bad_request" and body["request_id"] == response.headers["X-Request-Id"]
 
 
-@pytest.mark.parametrize("path", ["/api/v1/no/such/thing", "/api/v2/submissions", "/telegram/nope", "/slack/nope"])
+@pytest.mark.parametrize(
+    "path", ["/api/v1/no/such/thing", "/api/v2/submissions", "/telegram/nope", "/slack/nope"]
+)
 def test_unknown_machine_paths_are_404_in_json(client, path):
     response = client.get(path, headers={"Accept-Language": "fr"})
     assert response.status_code == 404 and response.is_json
@@ -71,13 +85,18 @@ def test_unknown_machine_paths_are_404_in_json(client, path):
     assert body["request_id"] == response.headers["X-Request-Id"]
 
 
-@pytest.mark.parametrize(("path", "allowed"), [
-    ("/api/v1/submissions", {"GET", "HEAD", "OPTIONS", "POST"}),
-    ("/telegram/webhook", {"POST", "OPTIONS"}),
-    ("/slack/events", {"POST", "OPTIONS"}),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("path", "allowed"),
+    [
+        ("/api/v1/submissions", {"GET", "HEAD", "OPTIONS", "POST"}),
+        ("/telegram/webhook", {"POST", "OPTIONS"}),
+        ("/slack/events", {"POST", "OPTIONS"}),
+    ],
+)
 @pytest.mark.parametrize("method", ["TRACE", "PUT", "PROPFIND"])
-def test_undeclared_methods_on_machine_paths_are_405_in_json_with_allow(client, path, allowed, method):
+def test_undeclared_methods_on_machine_paths_are_405_in_json_with_allow(
+    client, path, allowed, method
+):
     response = client.open(path, method=method)
     assert response.status_code == 405 and response.is_json
     assert response.get_json()["error"] == "method_not_allowed"
@@ -100,7 +119,15 @@ def test_machine_paths_get_json_for_too_large_bodies(app, client):
 
 def test_every_response_has_a_request_id(client):
     seen = set()
-    for path in ("/", "/en/", "/en/inputs/new", "/healthz", "/static/site.css", "/en/no/such", "/api/v1/x"):
+    for path in (
+        "/",
+        "/en/",
+        "/en/inputs/new",
+        "/healthz",
+        "/static/site.css",
+        "/en/no/such",
+        "/api/v1/x",
+    ):
         with client.get(path) as response:
             request_id = response.headers["X-Request-Id"]
         assert re.fullmatch(r"[0-9a-f]{16}", request_id), request_id
@@ -111,8 +138,18 @@ def test_every_response_has_a_request_id(client):
 
 
 def test_a_sane_incoming_request_id_is_kept_and_anything_else_replaced(client):
-    assert client.get("/en/", headers={"X-Request-Id": "nginx-5f2a9c01"}).headers["X-Request-Id"] == "nginx-5f2a9c01"
-    for insane in ("short", "x" * 65, "a b c d e f g h", "<script>alert(1)</script>", "amina@example.org", "id%0aforged"):
+    assert (
+        client.get("/en/", headers={"X-Request-Id": "nginx-5f2a9c01"}).headers["X-Request-Id"]
+        == "nginx-5f2a9c01"
+    )
+    for insane in (
+        "short",
+        "x" * 65,
+        "a b c d e f g h",
+        "<script>alert(1)</script>",
+        "amina@example.org",
+        "id%0aforged",
+    ):
         answered = client.get("/en/", headers={"X-Request-Id": insane}).headers["X-Request-Id"]
         assert answered != insane and re.fullmatch(r"[0-9a-f]{16}", answered)
     assert request_id_from(None) != request_id_from(None)
@@ -135,7 +172,9 @@ def _boom(app):  # type: ignore[no-untyped-def]
             raise ValueError(PERSONAL) from error
 
 
-def test_a_500_page_shows_the_request_id_and_the_log_has_it_once_without_personal_data(app, client, caplog):
+def test_a_500_page_shows_the_request_id_and_the_log_has_it_once_without_personal_data(
+    app, client, caplog
+):
     _boom(app)
     caplog.set_level(logging.INFO)
     response = client.get("/es/boom/IN-7K3M-9QXR")
@@ -148,8 +187,14 @@ def test_a_500_page_shows_the_request_id_and_the_log_has_it_once_without_persona
     errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
     assert len(errors) == 1
     logged = errors[0].getMessage() + (errors[0].exc_text or "")
-    assert request_id in logged and "builtins.RuntimeError" in logged and "/<locale>/boom/<receipt>" in logged
-    assert 'raise RuntimeError(f"{PERSONAL} ({receipt})")' in logged  # the code's frames, to find the fault
+    assert (
+        request_id in logged
+        and "builtins.RuntimeError" in logged
+        and "/<locale>/boom/<receipt>" in logged
+    )
+    assert (
+        'raise RuntimeError(f"{PERSONAL} ({receipt})")' in logged
+    )  # the code's frames, to find the fault
     for private in ("amina", "crossed at night", "7K3M", "example.org"):
         assert private not in logged and private not in caplog.text
 
@@ -159,7 +204,11 @@ def test_a_500_on_a_machine_path_is_json_with_the_request_id(app, client, caplog
     response = client.post("/api/v1/_boom", headers={"X-Request-Id": "partner-call-0001"})
     assert response.status_code == 500 and response.is_json
     body = response.get_json()
-    assert body == {"error": "internal_server_error", "message": body["message"], "request_id": "partner-call-0001"}
+    assert body == {
+        "error": "internal_server_error",
+        "message": body["message"],
+        "request_id": "partner-call-0001",
+    }
     assert "crossed" not in json.dumps(body)
     (logged,) = [r for r in caplog.records if r.levelno >= logging.ERROR]
     assert "partner-call-0001" in logged.getMessage()

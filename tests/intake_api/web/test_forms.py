@@ -21,8 +21,20 @@ def test_input_form_renders_every_question_in_the_locale(client, locale):
     page = response.get_data(as_text=True)
     assert response.status_code == 200
     assert f'<html lang="{locale}" dir="{"rtl" if locale == "ar" else "ltr"}">' in page
-    for field in ("review", "stakeholder_group", "country", "age_group", "gender", "theme",
-                  "objectives", "text", "contact_email", "consent_store", "consent_quote", "website"):
+    for field in (
+        "review",
+        "stakeholder_group",
+        "country",
+        "age_group",
+        "gender",
+        "theme",
+        "objectives",
+        "text",
+        "contact_email",
+        "consent_store",
+        "consent_quote",
+        "website",
+    ):
         assert f'name="{field}"' in page, field
     assert page.count('name="objectives"') == 23
     assert gettext(locale, "Share your input") in page
@@ -61,8 +73,13 @@ def test_submission_redirects_to_a_receipt_page(client, engine, locale):
 
 
 def test_errors_keep_every_answer_and_store_nothing(client, engine):
-    typed = input_answers("fr", text="court", consent_store="", objectives=["3", "24"],
-                          contact_email="pas-une-adresse")
+    typed = input_answers(
+        "fr",
+        text="court",
+        consent_store="",
+        objectives=["3", "24"],
+        contact_email="pas-une-adresse",
+    )
     response = submit_form(client, "/fr/inputs/new", typed)
     page = unescape(response.get_data(as_text=True))
     assert response.status_code == 422
@@ -75,7 +92,12 @@ def test_errors_keep_every_answer_and_store_nothing(client, engine):
     assert re.search(r'value="escwa" id="[^"]+"\s+checked', page)
     assert re.search(r'value="3" id="[^"]+"\s+checked', page)
     assert 'aria-describedby="help-text error-text" aria-invalid="true"' in page
-    assert gettext("fr", "We can only keep your input with your consent. Please tick the box to agree.") in page
+    assert (
+        gettext(
+            "fr", "We can only keep your input with your consent. Please tick the box to agree."
+        )
+        in page
+    )
 
 
 def test_double_click_stores_one_submission(client, engine):
@@ -93,12 +115,21 @@ def test_the_same_form_sent_again_with_changes_is_a_new_input_not_the_first_rece
     first = client.post("/es/inputs/new", data={**fields, **input_answers("es")})
     assert first.status_code == 303
     # Back to the form, change the text, send it again: the first receipt must not answer it.
-    changed = {**fields, **input_answers("es", text="Otra idea: ventanillas únicas para migrantes retornados.")}
+    changed = {
+        **fields,
+        **input_answers("es", text="Otra idea: ventanillas únicas para migrantes retornados."),
+    }
     again = client.post("/es/inputs/new", data=changed)
     body = unescape(again.get_data(as_text=True))
     assert again.status_code == 409 and "Location" not in again.headers
     assert first.headers["Location"].rsplit("/", 1)[1] not in body
-    assert gettext("es", "This form was already sent once. Your changed answers are kept below: please check them and send them again as a new input.") in body
+    assert (
+        gettext(
+            "es",
+            "This form was already sent once. Your changed answers are kept below: please check them and send them again as a new input.",
+        )
+        in body
+    )
     assert "ventanillas únicas" in body
     resent = client.post("/es/inputs/new", data={**changed, **hidden_fields(body)})
     assert resent.status_code == 303 and resent.headers["Location"] != first.headers["Location"]
@@ -106,14 +137,19 @@ def test_the_same_form_sent_again_with_changes_is_a_new_input_not_the_first_rece
 
 
 def test_honeypot_gets_a_normal_reply_and_stores_nothing(client, engine):
-    response = submit_form(client, "/en/inputs/new", {**input_answers(), "website": "http://spam.example"})
+    response = submit_form(
+        client, "/en/inputs/new", {**input_answers(), "website": "http://spam.example"}
+    )
     assert response.status_code == 200
     assert gettext("en", "Thank you") in response.get_data(as_text=True)
     assert count_rows(engine, "submission") == 0
 
 
 def test_expired_csrf_token_keeps_the_answers(client, engine):
-    data = {**input_answers("es", text="Mi aporte sobre la inclusión de jóvenes migrantes."), "csrf_token": "expired"}
+    data = {
+        **input_answers("es", text="Mi aporte sobre la inclusión de jóvenes migrantes."),
+        "csrf_token": "expired",
+    }
     response = client.post("/es/inputs/new", data=data)
     page = response.get_data(as_text=True)
     assert response.status_code == 400
@@ -130,11 +166,18 @@ def test_unknown_receipt_is_404(client):
 
 
 def test_pledge_form(client, engine):
-    response = submit_form(client, "/pt/pledges/new", {
-        "organisation": "Câmara Municipal", "stakeholder_group": "local_authority", "title": "Cidades acolhedoras",
-        "text": "Comprometemo-nos a abrir centros de informação para migrantes até 2027.",
-        "objectives": ["3", "16"], "consent_store": "on",
-    })  # fmt: skip
+    response = submit_form(
+        client,
+        "/pt/pledges/new",
+        {
+            "organisation": "Câmara Municipal",
+            "stakeholder_group": "local_authority",
+            "title": "Cidades acolhedoras",
+            "text": "Comprometemo-nos a abrir centros de informação para migrantes até 2027.",
+            "objectives": ["3", "16"],
+            "consent_store": "on",
+        },
+    )
     assert response.status_code == 303 and "/pt/pledges/PL-" in response.headers["Location"]
     assert client.get(response.headers["Location"]).status_code == 200
     with Session(engine) as session:
@@ -142,23 +185,40 @@ def test_pledge_form(client, engine):
 
 
 def test_practice_form(client, engine):
-    response = submit_form(client, "/en/practices/new", {
-        "title": "Mobile birth registration", "objectives": ["4"], "countries": ["NE", "TD"],
-        "description": "Mobile teams register births in border communities so that children get a legal identity.",
-        "partners": "UNICEF, local NGOs", "link": "https://example.org/practice", "consent_store": "on",
-    })  # fmt: skip
+    response = submit_form(
+        client,
+        "/en/practices/new",
+        {
+            "title": "Mobile birth registration",
+            "objectives": ["4"],
+            "countries": ["NE", "TD"],
+            "description": "Mobile teams register births in border communities so that children get a legal identity.",
+            "partners": "UNICEF, local NGOs",
+            "link": "https://example.org/practice",
+            "consent_store": "on",
+        },
+    )
     assert response.status_code == 303
     with Session(engine) as session:
         assert session.exec(select(Practice.countries)).one() == ["NE", "TD"]
 
 
 def test_registration_with_travel_support(client, engine):
-    response = submit_form(client, "/en/reviews/eca/register", {
-        "name": "Tendai Moyo", "stakeholder_group": "youth", "country": "MW",
-        "contact_email": "tendai@example.org", "attendance_mode": "in_person", "travel_support": "on",
-        "travel_reason": "Our youth group has no travel budget.", "consent_store": "on",
-        "review": "escwa",  # the URL decides the review, not a tampered field
-    })  # fmt: skip
+    response = submit_form(
+        client,
+        "/en/reviews/eca/register",
+        {
+            "name": "Tendai Moyo",
+            "stakeholder_group": "youth",
+            "country": "MW",
+            "contact_email": "tendai@example.org",
+            "attendance_mode": "in_person",
+            "travel_support": "on",
+            "travel_reason": "Our youth group has no travel budget.",
+            "consent_store": "on",
+            "review": "escwa",  # the URL decides the review, not a tampered field
+        },
+    )
     assert response.status_code == 303
     assert response.headers["Location"].startswith("/en/reviews/eca/registrations/RG-")
     assert client.get(response.headers["Location"]).status_code == 200
@@ -168,10 +228,19 @@ def test_registration_with_travel_support(client, engine):
 
 
 def test_registration_error_for_travel_support_without_reason(client, engine):
-    response = submit_form(client, "/ru/reviews/unece/register", {
-        "name": "Участник", "stakeholder_group": "academia", "country": "KZ", "contact_email": "p@example.org",
-        "attendance_mode": "in_person", "travel_support": "on", "consent_store": "on",
-    })  # fmt: skip
+    response = submit_form(
+        client,
+        "/ru/reviews/unece/register",
+        {
+            "name": "Участник",
+            "stakeholder_group": "academia",
+            "country": "KZ",
+            "contact_email": "p@example.org",
+            "attendance_mode": "in_person",
+            "travel_support": "on",
+            "consent_store": "on",
+        },
+    )
     assert response.status_code == 422
     assert 'value="Участник"' in response.get_data(as_text=True)
     assert count_rows(engine, "registration") == 0
@@ -181,7 +250,9 @@ def test_registration_for_unknown_review_is_404(client):
     assert client.get("/en/reviews/atlantis/register").status_code == 404
 
 
-@pytest.mark.parametrize("path", ["/{}/inputs/new", "/{}/pledges/new", "/{}/practices/new", "/{}/reviews/eca/register"])
+@pytest.mark.parametrize(
+    "path", ["/{}/inputs/new", "/{}/pledges/new", "/{}/practices/new", "/{}/reviews/eca/register"]
+)
 def test_language_switcher_keeps_the_page(client, path):
     page = client.get(path.format("en") + "?review=eca").get_data(as_text=True)
     assert f'href="{path.format("ar")}' in page
@@ -194,4 +265,11 @@ def test_countries_are_localized_and_sorted(client):
 
 def test_input_form_tells_minors_what_changes_for_them(client):
     page = unescape(client.get("/ar/inputs/new").get_data(as_text=True))
-    assert gettext("ar", "If you are younger than %(age)s, we keep no e-mail address and never quote your words, even without your name.", age=16) in page
+    assert (
+        gettext(
+            "ar",
+            "If you are younger than %(age)s, we keep no e-mail address and never quote your words, even without your name.",
+            age=16,
+        )
+        in page
+    )

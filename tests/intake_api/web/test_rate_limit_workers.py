@@ -17,9 +17,10 @@ def test_limit_is_shared_by_two_workers(tmp_path):
     require_redis()
     redis.Redis.from_url(REDIS_URL).flushdb()
     env = _clean_env(
-        INTAKE_DATABASE_URL=f"sqlite:///{tmp_path / 'store.db'}", INTAKE_SECRET_KEY="k",
+        INTAKE_DATABASE_URL=f"sqlite:///{tmp_path / 'store.db'}",
+        INTAKE_SECRET_KEY="k",
         INTAKE_RATELIMIT_STORAGE_URL=REDIS_URL,
-    )  # fmt: skip
+    )
     with gunicorn(env, tmp_path) as url:
         codes = []
         for _ in range(30):  # new connections, so both workers take turns

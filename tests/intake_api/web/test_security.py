@@ -76,20 +76,31 @@ def test_nothing_a_user_sends_gives_a_500(client):
     hostile = [
         {"text": "\x00\x01", "objectives": ["-1", "1e9", "🙂"], "country": "<script>"},
         {"review": ["eca", "escwa"], "consent_store": ["on", "off"], "submission_key": "../../etc"},
-        {"age_group": "x" * 10_000}, {"contact_email": "a@" + "b" * 300 + ".org"},
+        {"age_group": "x" * 10_000},
+        {"contact_email": "a@" + "b" * 300 + ".org"},
     ]
     for data in hostile:
-        response = client.post("/en/inputs/new", data={**hidden_fields(page), **input_answers(), **data})
+        response = client.post(
+            "/en/inputs/new", data={**hidden_fields(page), **input_answers(), **data}
+        )
         assert response.status_code < 500, data
 
 
 def test_proxy_fix_uses_the_forwarded_client_address(tmp_path):
-    app = create_app(Settings(instance_path=tmp_path, secret_key="k", proxy_hops=1, database_url=f"sqlite:///{tmp_path}/x.db"))
+    app = create_app(
+        Settings(
+            instance_path=tmp_path,
+            secret_key="k",
+            proxy_hops=1,
+            database_url=f"sqlite:///{tmp_path}/x.db",
+        )
+    )
     seen = []
 
     @app.get("/whoami")
     def whoami():
         from flask import request
+
         seen.append(request.remote_addr)
         return "ok"
 

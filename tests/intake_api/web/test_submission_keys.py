@@ -19,14 +19,20 @@ def test_a_key_planted_by_someone_else_never_leads_them_to_your_input(app, engin
     victim, attacker = app.test_client(), app.test_client()
     planted = "ab" * 16
     page = victim.post("/en/inputs/new", data={"submission_key": planted}).get_data(as_text=True)
-    assert hidden_fields(page)["submission_key"] == planted  # the key survives into the victim's form
-    sent = victim.post("/en/inputs/new", data={**hidden_fields(page), **input_answers(text=VICTIM_TEXT)})
+    assert (
+        hidden_fields(page)["submission_key"] == planted
+    )  # the key survives into the victim's form
+    sent = victim.post(
+        "/en/inputs/new", data={**hidden_fields(page), **input_answers(text=VICTIM_TEXT)}
+    )
     assert sent.status_code == 303
     victim_receipt_page = victim.get(sent.headers["Location"]).get_data(as_text=True)
     victim_code = ACCESS.search(victim_receipt_page).group(1)
 
     form = attacker.get("/en/inputs/new").get_data(as_text=True)
-    replay = attacker.post("/en/inputs/new", data={**hidden_fields(form), **input_answers(), "submission_key": planted})
+    replay = attacker.post(
+        "/en/inputs/new", data={**hidden_fields(form), **input_answers(), "submission_key": planted}
+    )
     assert replay.status_code == 303
     assert replay.headers["Location"] != sent.headers["Location"]
     assert count_rows(engine, "submission") == 2  # the attacker's answers are an input of their own
@@ -39,7 +45,10 @@ def test_a_key_planted_by_someone_else_never_leads_them_to_your_input(app, engin
 def test_a_double_click_still_stores_once(client, engine):
     page = client.get("/en/inputs/new").get_data(as_text=True)
     data = {**hidden_fields(page), **input_answers()}
-    first, second = client.post("/en/inputs/new", data=data), client.post("/en/inputs/new", data=data)
+    first, second = (
+        client.post("/en/inputs/new", data=data),
+        client.post("/en/inputs/new", data=data),
+    )
     assert first.status_code == second.status_code == 303
     assert first.headers["Location"] == second.headers["Location"]
     assert count_rows(engine, "submission") == 1
@@ -64,5 +73,11 @@ def test_the_same_key_from_two_sessions_is_two_submissions(app, engine):
     for _ in range(2):
         browser = app.test_client()
         page = browser.get("/en/inputs/new").get_data(as_text=True)
-        assert browser.post("/en/inputs/new", data={**hidden_fields(page), **input_answers(), "submission_key": key}).status_code == 303
+        assert (
+            browser.post(
+                "/en/inputs/new",
+                data={**hidden_fields(page), **input_answers(), "submission_key": key},
+            ).status_code
+            == 303
+        )
     assert count_rows(engine, "submission") == 2
