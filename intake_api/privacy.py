@@ -27,7 +27,7 @@ from models.contributor import Contributor
 from models.conversation import ChatSession
 from models.db import read_session, write_session
 from models.intake_record import IntakeRecord
-from models.outbox import ChatReply, SlackRemoval
+from models.outbox import ChatReply
 from models.staff import StaffMember
 from models.submission import Submission
 
@@ -289,19 +289,12 @@ def _written_text(record: IntakeRecord, keys: KeyRing) -> str | None:
 
 
 def _delete_record(session: Session, kind: str, record: IntakeRecord) -> None:
-    """Delete a record, its consent records, its Slack moderation message and the chat kept with it."""
-    if isinstance(record, Submission) and record.contributor_id is not None:
-        session.execute(
-            delete(ChatContact).where(
-                col(ChatContact.contributor_id) == record.contributor_id,
-                col(ChatContact.review_slug) == record.review_slug,
-            )
-        )
+    """Delete a record, its consent records and whatever its kind says goes with it."""
     session.execute(
         delete(ConsentRecord).where(
             col(ConsentRecord.subject_type) == kind, col(ConsentRecord.subject_id) == record.id
         )
     )
-    if isinstance(record, Submission) and record.slack_channel and record.slack_ts:
-        session.add(SlackRemoval(channel=record.slack_channel, ts=record.slack_ts))
+    if (traces := KINDS[kind].traces) is not None:
+        traces(session, record)
     session.delete(record)

@@ -15,13 +15,18 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy import delete
+from sqlmodel import Session, col
+
 from intake_api.crypto import KeyRing
 from intake_api.notices import PRIVACY_NOTICE, REGISTRATION_NOTICE
 from intake_api.policies.authorization import Action
 from intake_api.questionnaire import INPUT, PLEDGE, PRACTICE, REGISTRATION, Questionnaire
 from intake_api.redaction import redact
 from intake_api.safeguarding import assess
+from models.broadcast import ChatContact
 from models.intake_record import IntakeRecord
+from models.outbox import SlackRemoval
 from models.pledge import Pledge
 from models.practice import Practice
 from models.reference import N_
@@ -34,6 +39,8 @@ from models.submission import Submission
 FieldsBuilder = Callable[[dict[str, Any], dict[str, Any], KeyRing], dict[str, Any]]
 # A stored record as it may leave the store (API listings, exports): masked, decrypted for staff.
 Serialiser = Callable[[Any, KeyRing], dict[str, Any]]
+# What else goes when a record is erased, in the erasure's transaction (its consents always go).
+Traces = Callable[[Session, Any], None]
 
 
 @dataclass(frozen=True)
@@ -91,6 +98,7 @@ class RecordKind:
     serialise: Serialiser
     page: FormPage | None = None
     api: ApiCollection | None = None
+    traces: Traces | None = None  # erased with the record; see ``privacy``
 
 
 def timestamp(moment: datetime) -> str:
@@ -241,6 +249,20 @@ def _registration_json(record: Registration, keys: KeyRing) -> dict[str, Any]:
     }
 
 
+def _input_traces(session: Session, submission: Submission) -> None:
+    """An input leaves a kept chat (to write back about its review) and a Slack moderation
+    message behind; erasing the input erases the chat and queues the message's removal."""
+    if submission.contributor_id is not None:
+        session.execute(
+            delete(ChatContact).where(
+                col(ChatContact.contributor_id) == submission.contributor_id,
+                col(ChatContact.review_slug) == submission.review_slug,
+            )
+        )
+    if submission.slack_channel and submission.slack_ts:
+        session.add(SlackRemoval(channel=submission.slack_channel, ts=submission.slack_ts))
+
+
 INPUT_KIND = RecordKind(
     "input",
     INPUT,
@@ -260,6 +282,7 @@ INPUT_KIND = RecordKind(
         "input_receipt",
         preset=("review",),
     ),
+    traces=_input_traces,
 )
 PLEDGE_KIND = RecordKind(
     "pledge",
