@@ -55,7 +55,8 @@ class InputView:
     suggestions: tuple[tuple[int, float, tuple[str, ...]], ...] = ()
 
 
-def _view(s: Submission) -> InputView:
+def view_of(s: Submission) -> InputView:
+    """The input as moderators, the staff API and exports see it."""
     return InputView(
         s.id or 0,
         s.receipt,
@@ -143,7 +144,7 @@ class Moderation:
                     session, submission, objectives or [], accepted or [], rejected or [], actor
                 )
             session.flush()
-            return _view(submission)
+            return view_of(submission)
 
     def set_review_channel(
         self, *, review_slug: str, channel_id: str, actor: StaffMember, safeguarding: bool = False
@@ -207,7 +208,7 @@ class Moderation:
                     .values(slack_ts=_POSTING, slack_channel=channel_id)
                 )
                 if result.rowcount == 1:  # type: ignore[attr-defined]
-                    claimed.append(_view(session.get_one(Submission, submission_id)))
+                    claimed.append(view_of(session.get_one(Submission, submission_id)))
         return claimed
 
     def mark_posted(self, *, submission_id: int, channel_id: str, ts: str | None) -> None:
@@ -239,7 +240,7 @@ class Moderation:
             submission = session.exec(
                 select(Submission).where(Submission.receipt == receipt)
             ).first()
-            return _view(submission) if submission else None
+            return view_of(submission) if submission else None
 
     def list_inputs(
         self,
@@ -267,7 +268,7 @@ class Moderation:
             statement = statement.where(col(Submission.created_at) >= since)
         with read_session(self.engine) as session:
             rows = session.exec(statement.order_by(col(Submission.id)).limit(limit)).all()
-            return [_view(row) for row in rows]
+            return [view_of(row) for row in rows]
 
 
 def _set_status(session: Session, submission: Submission, status: str, actor: StaffMember) -> None:

@@ -19,6 +19,7 @@ from sqlalchemy import delete
 from sqlmodel import Session, col
 
 from intake_api.crypto import KeyRing
+from intake_api.moderation import InputView, view_of
 from intake_api.notices import PRIVACY_NOTICE, REGISTRATION_NOTICE
 from intake_api.policies.authorization import Action
 from intake_api.questionnaire import INPUT, PLEDGE, PRACTICE, REGISTRATION, Questionnaire
@@ -134,20 +135,31 @@ def _input_fields(
     )
 
 
-def _input_json(record: Submission, _keys: KeyRing) -> dict[str, Any]:
+def input_json(view: InputView) -> dict[str, Any]:
+    """An input as it leaves the store for staff: the API's answers and the kind's serialiser."""
     return {
-        "receipt": record.receipt,
-        "review": record.review_slug,
-        "channel": record.channel,
-        "locale": record.locale,
-        "stakeholder_group": record.stakeholder_group,
-        "country": record.country,
-        "theme": record.theme,
-        "text": masked(record.text),
-        "may_quote": record.consent_quote,
-        "status": record.status,
-        "created_at": timestamp(record.created_at),
+        "receipt": view.receipt,
+        "review": view.review_slug,
+        "channel": view.channel,
+        "locale": view.locale,
+        "stakeholder_group": view.stakeholder_group,
+        "country": view.country,
+        "theme": view.theme,
+        "objectives": view.objectives,
+        "text": view.text,
+        "may_quote": view.consent_quote,
+        "urgent": view.urgent_category,
+        "suggested_objectives": [
+            {"objective": n, "score": score, "triggers": list(words)}
+            for n, score, words in view.suggestions
+        ],
+        "status": view.status,
+        "created_at": timestamp(view.created_at),
     }
+
+
+def _input_json(record: Submission, _keys: KeyRing) -> dict[str, Any]:
+    return input_json(view_of(record))
 
 
 def _pledge_fields(

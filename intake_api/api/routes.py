@@ -22,10 +22,9 @@ from intake_api.api.errors import ApiError, init_blueprint
 from intake_api.api.openapi import openapi_document
 from intake_api.api.validation import check, json_object
 from intake_api.exports import STREAMS, WRITERS, ExportFilter, iter_records, iter_rows
-from intake_api.moderation import InputView
 from intake_api.participation import GROUPS as STATS_GROUPS
 from intake_api.policies.authorization import Action, NotAllowed, may, reviews_for
-from intake_api.record_kinds import KINDS, ApiCollection, kind_named, timestamp
+from intake_api.record_kinds import KINDS, ApiCollection, input_json, kind_named
 from intake_api.reports import build_report, render_report
 from intake_api.runtime import runtime_of
 from intake_api.service import IdempotencyConflict, InvalidAnswers
@@ -88,28 +87,6 @@ def _audit(action: str, **detail: Any) -> None:
     )
 
 
-def _input_json(view: InputView) -> dict[str, Any]:
-    return {
-        "receipt": view.receipt,
-        "review": view.review_slug,
-        "channel": view.channel,
-        "locale": view.locale,
-        "stakeholder_group": view.stakeholder_group,
-        "country": view.country,
-        "theme": view.theme,
-        "objectives": view.objectives,
-        "text": view.text,
-        "may_quote": view.consent_quote,
-        "urgent": view.urgent_category,
-        "suggested_objectives": [
-            {"objective": n, "score": score, "triggers": list(words)}
-            for n, score, words in view.suggestions
-        ],
-        "status": view.status,
-        "created_at": timestamp(view.created_at),
-    }
-
-
 @bp.get("/openapi.json")
 def openapi() -> ResponseReturnValue:
     return jsonify(openapi_document(_minors()))
@@ -132,7 +109,7 @@ def list_submissions() -> ResponseReturnValue:
     page = rows[:limit]
     _audit("inputs.listed", reviews=reviews, count=len(page))
     next_cursor = parameters.encode_cursor(page[-1].id) if len(rows) > limit else None
-    return jsonify(items=[_input_json(view) for view in page], next_cursor=next_cursor)
+    return jsonify(items=[input_json(view) for view in page], next_cursor=next_cursor)
 
 
 @bp.get("/submissions/<receipt>")
@@ -144,7 +121,7 @@ def get_submission(receipt: str) -> ResponseReturnValue:
     if view is None or not may(_staff(), Action.READ_INPUTS, view.review_slug):
         raise ApiError(404, "not_found", _NOT_YOURS)
     _audit("input.read", receipt=receipt)
-    return jsonify(_input_json(view))
+    return jsonify(input_json(view))
 
 
 @bp.patch("/submissions/<receipt>")
@@ -162,7 +139,7 @@ def update_submission(receipt: str) -> ResponseReturnValue:
         )
     except NotAllowed:
         raise ApiError(404, "not_found", _NOT_YOURS) from None
-    return jsonify(_input_json(view))
+    return jsonify(input_json(view))
 
 
 def _integers(values: list[Any] | None) -> list[int] | None:
