@@ -14,6 +14,7 @@ import shutil
 import sqlite3
 import subprocess
 import tempfile
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -113,14 +114,34 @@ class PrivatePostgres:
     def read_only(self) -> Iterator[None]:
         """Every transaction read-only, as on a standby or a full disk's emergency setting."""
         self.execute("ALTER SYSTEM SET default_transaction_read_only = on")
-        self.execute("SELECT pg_reload_conf()")
+        self._reload(read_only="on")
         try:
             yield
         finally:
             with psycopg.connect(self.url, autocommit=True, connect_timeout=5) as connection:
                 connection.execute("SET default_transaction_read_only = off")
                 connection.execute("ALTER SYSTEM RESET default_transaction_read_only")
-                connection.execute("SELECT pg_reload_conf()")
+            self._reload(read_only="off")
+
+    def _reload(self, *, read_only: str) -> None:
+        """Reload the configuration and wait until the server has taken it.
+
+        ``pg_reload_conf()`` only signals the server. A new session shows the setting once the
+        server has read it, and by then it has signalled the open sessions too, so the
+        application's pooled connections see it at their next statement, not a moment later.
+        """
+        self.execute("SELECT pg_reload_conf()")
+        deadline = time.monotonic() + 10
+        while True:
+            with psycopg.connect(self.url, autocommit=True, connect_timeout=5) as connection:
+                row = connection.execute("SHOW default_transaction_read_only").fetchone()
+            if row is not None and row[0] == read_only:
+                return
+            if time.monotonic() > deadline:
+                raise RuntimeError(
+                    f"the server did not take default_transaction_read_only={read_only}"
+                )
+            time.sleep(0.05)
 
     @contextmanager
     def stopped(self) -> Iterator[None]:
