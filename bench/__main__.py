@@ -71,6 +71,7 @@ BENCHMARKS: dict[str, Callable[..., None]] = {
         "webhook_during_broadcast"
     ),  # the Telegram webhook (bench/webhook_during_broadcast.py)
     "B7": _lazy("export"),
+    "B8": _lazy("hub_pages"),  # the public Hub's pages vs the same HTML as a static file
 }
 
 

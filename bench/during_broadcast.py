@@ -175,7 +175,9 @@ def measure(kind: str, url: str, rounds: int, quick: bool, maintain: bool = True
 
         max_rate()  # warm up both workers
         maximum = _figure([max_rate() for _ in range(1 if quick else 3)])
-        rate = maximum.median / 2
+        # At least one request a second: a machine too busy to answer wrk's short quick rounds
+        # still gets a latency measured instead of an empty round.
+        rate = max(maximum.median / 2, 1.0)
         note(
             f"candidate's maximum (wrk -c {CONNECTIONS}): {maximum.median:.0f} req/s "
             f"[{maximum.low:.0f}–{maximum.high:.0f}]; open loop at half of it: {rate:.0f} req/s, {length:.0f} s rounds"

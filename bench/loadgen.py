@@ -32,6 +32,8 @@ class OpenLoopResult:
 
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
+    if not ordered:
+        return float("nan")  # nothing measured, said as such rather than a crash
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
@@ -92,10 +94,11 @@ async def _run(
         tasks.append(asyncio.create_task(_one(host, port, request, due, latencies, late, errors)))
     await asyncio.gather(*tasks)
     elapsed = time.perf_counter() - start
+    nothing = float("nan")  # no request answered (or none sent): no latency to report
     return OpenLoopResult(
         rate,
         len(latencies) / elapsed,
-        statistics.median(latencies),
+        statistics.median(latencies) if latencies else nothing,
         percentile(latencies, 0.99),
         count,
         len(errors),

@@ -322,16 +322,18 @@ def slack() -> None:
 @slack.command("post")
 @pass_runtime
 def slack_post(lazy: _LazyRuntime) -> None:
-    """Post new inputs to their review's moderation channel (each input once)."""
+    """Post new inputs, pledges and practices to their review's moderation channel (each once)."""
     from bots.slack.client import outbound_client
-    from bots.slack.moderation_feed import post_new_inputs
+    from bots.slack.moderation_feed import post_new_inputs, post_new_items
 
     runtime = lazy.get()
     if not runtime.settings.slack_enabled:
         raise click.ClickException(
             "INTAKE_SLACK_BOT_TOKEN and INTAKE_SLACK_SIGNING_SECRET are not set"
         )
-    click.echo(f"posted {post_new_inputs(runtime, outbound_client(runtime))} inputs")
+    client = outbound_client(runtime)
+    click.echo(f"posted {post_new_inputs(runtime, client)} inputs")
+    click.echo(f"posted {post_new_items(runtime, client)} pledges and practices")
 
 
 @main.group(invoke_without_command=True)
@@ -642,6 +644,75 @@ def erase(lazy: _LazyRuntime, receipt: str, yes: bool) -> None:
         click.echo(f"{receipt} erased")
     else:
         click.echo(f"nothing stored under {receipt}")
+
+
+@main.command()
+@click.argument("receipts", nargs=-1, required=True, metavar="RECEIPT [RECEIPT...]")
+@pass_runtime
+def publish(lazy: _LazyRuntime, receipts: tuple[str, ...]) -> None:
+    """Publish pledges or practices on the Migration Network Hub (audited; needs their
+    author's consent to publish)."""
+    _set_published(lazy, receipts, published=True)
+
+
+@main.command()
+@click.argument("receipts", nargs=-1, required=True, metavar="RECEIPT [RECEIPT...]")
+@pass_runtime
+def unpublish(lazy: _LazyRuntime, receipts: tuple[str, ...]) -> None:
+    """Take pledges or practices off the Migration Network Hub (audited)."""
+    _set_published(lazy, receipts, published=False)
+
+
+def _set_published(lazy: _LazyRuntime, receipts: tuple[str, ...], *, published: bool) -> None:
+    """One line per receipt; exits 1 if any could not be changed (the others still are)."""
+    from intake_api.policies.authorization import OPERATOR, NotAllowed
+    from intake_api.publishing import NoConsentToPublish
+
+    runtime = lazy.get()
+    _ensure_schema(runtime)
+    failed = 0
+    for receipt in receipts:
+        try:
+            done = runtime.publishing.set_published(
+                receipt=receipt, actor=OPERATOR, channel="cli", published=published
+            )
+        except NotAllowed:
+            click.echo(f"{receipt}: no pledge or practice has this receipt", err=True)
+        except NoConsentToPublish:
+            click.echo(
+                f"{receipt}: not published: its author did not agree to publication, or withdrew it",
+                err=True,
+            )
+        else:
+            click.echo(f"{done.receipt}: {'published' if done.public else 'not published'}")
+            continue
+        failed += 1
+    if failed:
+        sys.exit(1)
+
+
+@main.command("publish-report")
+@click.argument("review", metavar="REVIEW")
+@click.option("--withdraw", is_flag=True, help="Take the report off the review's public page.")
+@pass_runtime
+def publish_report(lazy: _LazyRuntime, review: str, withdraw: bool) -> None:
+    """Publish REVIEW's summary report on its public page, or withdraw it (audited)."""
+    from intake_api.policies.authorization import OPERATOR
+    from models.reference import REVIEW_SLUGS
+
+    if review not in REVIEW_SLUGS:
+        raise click.ClickException(f"unknown review {review!r}; one of {', '.join(REVIEW_SLUGS)}")
+    runtime = lazy.get()
+    _ensure_schema(runtime)
+    published_at = runtime.publishing.publish_report(
+        review_slug=review, actor=OPERATOR, channel="cli", published=not withdraw
+    )
+    if published_at is None:
+        click.echo(f"{review.upper()}: summary report not public")
+    else:
+        click.echo(
+            f"{review.upper()}: summary report public since {published_at:%Y-%m-%d %H:%M} UTC"
+        )
 
 
 @main.command()

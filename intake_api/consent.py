@@ -1,4 +1,4 @@
-"""Consents given and withdrawn: to be quoted, to be contacted, to be written to in the chat.
+"""Consents given and withdrawn: to be quoted, contacted, written to in the chat, published.
 
 A withdrawal takes effect in the one store, so reports, digests and exports
 built afterwards no longer show what was withdrawn. Every answer and every
@@ -21,12 +21,13 @@ from models.base import utcnow
 from models.broadcast import ChatContact
 from models.consent import ConsentRecord
 from models.contributor import Contributor
-from models.db import write_session
+from models.db import read_session, write_session
 from models.intake_record import IntakeRecord
+from models.publishable import PublishableRecord
 from models.staff import StaffMember
 from models.submission import Submission
 
-WITHDRAWABLE = ("quote", "contact", "message")
+WITHDRAWABLE = ("quote", "contact", "message", "publish")
 
 
 class Consent:
@@ -67,13 +68,11 @@ class Consent:
             elif contact is not None:
                 session.delete(contact)
             session.add(
-                ConsentRecord(
-                    contributor_id=record.contributor_id,
-                    subject_type="input",
-                    subject_id=record.id,
+                input_consent(
+                    record.id,
+                    record.contributor_id,
                     kind="message",
                     granted=granted,
-                    notice_version=CONSENT_NOTICE_VERSION,
                     locale=locale,
                     channel=channel,
                 )
@@ -86,6 +85,31 @@ class Consent:
                 subject_id=record.id,
             )
             return True
+
+    def storage_agreed(self, *, channel: str, platform_user_id: str | int) -> bool:
+        """Whether this chat contributor agreed to storage under the current privacy notice.
+
+        True only while the contributor is kept (not erased) and their latest storage
+        consent on this channel is a "yes" to ``CONSENT_NOTICE_VERSION``: a notice
+        changed since is asked again.
+        """
+        pseudonym = self.keys.pseudonym(channel, platform_user_id)
+        with read_session(self.engine) as session:
+            contributor = crud.find_contributor(session, pseudonym=pseudonym)
+            if contributor is None:
+                return False
+            latest = session.exec(
+                select(ConsentRecord)
+                .where(
+                    ConsentRecord.contributor_id == contributor.id,
+                    ConsentRecord.kind == "store",
+                    ConsentRecord.channel == channel,
+                )
+                .order_by(col(ConsentRecord.recorded_at).desc(), col(ConsentRecord.id).desc())
+            ).first()
+            return bool(
+                latest and latest.granted and latest.notice_version == CONSENT_NOTICE_VERSION
+            )
 
     def withdraw(self, *, receipt: str, consent: str, channel: str, actor: str) -> bool:
         """Withdraw consent to be quoted, contacted or messaged for one record; False if there is none.
@@ -149,6 +173,22 @@ class Consent:
             return changed
 
 
+def input_consent(
+    record_id: int, contributor_id: int, *, kind: str, granted: bool, locale: str, channel: str
+) -> ConsentRecord:
+    """A consent given or refused for one input, under the current notice, after it was stored."""
+    return ConsentRecord(
+        contributor_id=contributor_id,
+        subject_type="input",
+        subject_id=record_id,
+        kind=kind,
+        granted=granted,
+        notice_version=CONSENT_NOTICE_VERSION,
+        locale=locale,
+        channel=channel,
+    )
+
+
 def _check(consent: str) -> None:
     if consent not in WITHDRAWABLE:
         raise ValueError(f"consent must be one of {WITHDRAWABLE}")
@@ -182,6 +222,11 @@ def _withdraw(session: Session, kind: str, record: IntakeRecord, consent: str, c
         if not isinstance(record, Submission) or not record.consent_quote:
             return 0
         record.consent_quote = False
+    elif consent == "publish":
+        if not isinstance(record, PublishableRecord) or not record.consent_publish:
+            return 0
+        record.consent_publish = False
+        record.published_at = None  # off the Hub, its open data and feeds at once
     else:
         if record.contact_email is None:
             return 0

@@ -2,6 +2,9 @@
 
 Entries come from ``data/demo_inputs*.json`` (written in the seven locales);
 channel message ids are deterministic, so loading twice stores nothing twice.
+About two pledges and practices in three agree to publication, and most of those are
+published on the Hub (through ``Publishing``, as the operator), with the summary reports
+of two reviews: a newcomer sees a living dashboard at once.
 """
 
 from __future__ import annotations
@@ -16,12 +19,15 @@ from typing import Any
 from rich.progress import Progress
 
 from intake_api.policies.authorization import OPERATOR
+from intake_api.publishing import Publishing
 from intake_api.service import STAFF_CHANNELS, IntakeService
 from models.reference import REVIEW_SLUGS
 
 DATA_DIR = Path(__file__).parent / "data"
 _CHANNEL_WEIGHTS = {"web": 45, "telegram": 35, "slack": 15, "api": 5}
 _CHAT_USERS = 120  # distinct demo Telegram and Slack users, so contributors recur
+# The reviews whose summary report the demo publishes on their public page.
+PUBLISHED_REPORTS = ("eca", "escap")
 
 
 @dataclass
@@ -69,6 +75,21 @@ def load_demo(service: IntakeService, *, count: int, seed: int) -> DemoSummary:
     return summary
 
 
+def _consents_to_publish(number: int) -> bool:
+    """Two items in three agree to publication (by their place, so the demo stays the same)."""
+    return number % 3 != 2
+
+
+def _published(number: int) -> bool:
+    """Staff published most of those that agreed: all but one in five."""
+    return _consents_to_publish(number) and number % 5 != 4
+
+
+def _publish(publishing: Publishing, receipt: str, number: int) -> None:
+    if _published(number):
+        publishing.publish(receipt=receipt, actor=OPERATOR, channel="demo")
+
+
 def _answers(entry: dict[str, Any], rng: random.Random) -> dict[str, Any]:
     return {
         "review": entry["review"],
@@ -109,9 +130,12 @@ _NAMES = ("Amina K.", "Luis R.", "Mei L.", "Olena S.", "Karim B.", "Ana P.", "Te
 
 
 def _load_other_forms(service: IntakeService, rng: random.Random, seed: int) -> int:
-    stored = 0
-    for slug in REVIEW_SLUGS:
+    stored, publishing = 0, Publishing(service.engine)
+    for slug in PUBLISHED_REPORTS:
+        publishing.publish_report(review_slug=slug, actor=OPERATOR, channel="demo")
+    for r, slug in enumerate(REVIEW_SLUGS):
         for i, (org, group, title, text, objectives) in enumerate(_PLEDGES):
+            number = r * len(_PLEDGES) + i
             receipt = service.submit_pledge(
                 {
                     "organisation": org,
@@ -121,13 +145,16 @@ def _load_other_forms(service: IntakeService, rng: random.Random, seed: int) -> 
                     "text": text,
                     "objectives": [str(n) for n in objectives],
                     "consent_store": True,
+                    "consent_publish": _consents_to_publish(number),
                 },
                 channel="web",
                 message_id=f"demo-{seed}-pledge-{slug}-{i}",
                 locale="en",
             )
             stored += not receipt.duplicate
+            _publish(publishing, receipt.code, number)
         for i, (title, description, objectives, countries) in enumerate(_PRACTICES):
+            number = r * len(_PRACTICES) + i
             receipt = service.submit_practice(
                 {
                     "title": title,
@@ -136,12 +163,14 @@ def _load_other_forms(service: IntakeService, rng: random.Random, seed: int) -> 
                     "objectives": [str(n) for n in objectives],
                     "countries": countries,
                     "consent_store": True,
+                    "consent_publish": _consents_to_publish(number),
                 },
                 channel="web",
                 message_id=f"demo-{seed}-practice-{slug}-{i}",
                 locale="en",
             )
             stored += not receipt.duplicate
+            _publish(publishing, receipt.code, number)
         for i, name in enumerate(_NAMES):
             in_person = rng.random() < 0.5
             receipt = service.register(

@@ -16,11 +16,19 @@ from babel.dates import format_datetime
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from intake_api.digests import Digest
-from intake_api.i18n import gettext, language_label, text_direction, translations
+from intake_api.i18n import (
+    gettext,
+    jinja_callables,
+    join_list,
+    language_label,
+    text_direction,
+    translations,
+)
 from intake_api.notices import SAFEGUARDING_LABELS
-from intake_api.participation import EVERY
-from intake_api.policies.disclosure import HIDDEN_SYMBOL
+from intake_api.participation import EVERY, category_label
+from intake_api.policies.disclosure import Reason, marker
 from intake_api.policies.publication import TEXT_NOT_SHOWN
+from intake_api.review_names import review_acronym, review_title
 from models.reference import CHANNELS, OBJECTIVES, STAKEHOLDER_GROUPS, THEMES
 
 
@@ -33,9 +41,11 @@ def _environment(locale: str) -> Environment:
         extensions=["jinja2.ext.i18n"],
     )
     env.install_gettext_translations(translations(locale), newstyle=True)  # type: ignore[attr-defined]
+    env.globals.update(jinja_callables(lambda: locale))
     env.filters["tr"] = lambda message: gettext(locale, message) if message else ""
     env.filters["when"] = lambda moment: format_datetime(moment, "medium", locale=locale)
     env.filters["language"] = lambda code: language_label(code, locale)
+    env.filters["review_title"] = lambda slug: review_title(locale, slug)
     env.globals["rows"] = _rows(locale)
     return env
 
@@ -44,25 +54,26 @@ def _rows(locale: str) -> Callable[[Digest, str], list[tuple[str, str]]]:
     """A breakdown's lines as (label, count as shown) in ``locale``: one line when all are small."""
     t = lambda message: gettext(locale, message)  # noqa: E731
     objectives = {o.number: o.short for o in OBJECTIVES}
-    labels: dict[str, Callable[[Any], str]] = {
-        "group": lambda g: t(STAKEHOLDER_GROUPS.get(g, "Not given")),
-        "channel": lambda c: t(CHANNELS.get(c, "Not given")),
-        "language": lambda c: language_label(c, locale),
-        "theme": lambda th: t(THEMES.get(th, "Not given")),
-        "objective": lambda n: f"{n}. {t(objectives[n])}",
-    }
+
+    def labelled_as(dimension: str, key: Any) -> str:
+        if dimension == "objective":
+            return f"{key}. {t(objectives[key])}"
+        return category_label(locale, dimension, key)
 
     def rows(digest: Digest, dimension: str) -> list[tuple[str, str]]:
         if dimension in EVERY and digest.all_small(dimension):
-            return [(t(EVERY[dimension]), HIDDEN_SYMBOL)]
-        return [(labels[dimension](key), shown.text) for key, shown in digest.listed(dimension)]
+            return [(t(EVERY[dimension]), marker(locale, Reason.SMALL_BREAKDOWN))]
+        return [
+            (labelled_as(dimension, key), shown.in_language(locale))
+            for key, shown in digest.listed(dimension)
+        ]
 
     return rows
 
 
 def render_digest_email(digests: list[Digest], locale: str) -> tuple[str, str, str]:
     """Subject, plain text and HTML of a digest covering one or more reviews."""
-    names = ", ".join(d.review_slug.upper() for d in digests)
+    names = join_list(locale, (review_acronym(locale, d.review_slug) for d in digests))
     subject = gettext(locale, "GCM regional review digest: %(reviews)s", reviews=names)
     context = {
         "digests": digests,

@@ -7,7 +7,7 @@ only where the contributor may be quoted in a digest, and flagged or urgent inpu
 named by receipt and category, never by their words. Its counts pass the disclosure
 policy here, as one publication: the report's tables over the period's new inputs (so a
 digest whose period holds every input hides what the report hides), of which it lists
-the groups, channels, languages, themes and objectives, then campaigns, pledges,
+the groups, age groups, channels, languages, themes and objectives, then campaigns, pledges,
 practices and registrations; the renderers print ``Digest.counts[key]`` only.
 """
 
@@ -20,9 +20,9 @@ from datetime import datetime
 from sqlalchemy import Engine, func
 from sqlmodel import col, select
 
-from intake_api.i18n import gettext
 from intake_api.language.insights import campaigns, distinctive_phrases, one_per_group
 from intake_api.participation import (
+    AGE_TOTALS,
     CHANNEL_TOTALS,
     DIMENSIONS,
     Participation,
@@ -32,12 +32,11 @@ from intake_api.participation import (
     declare_inputs,
 )
 from intake_api.policies.disclosure import (
-    HIDDEN_SYMBOL,
-    SMALL_COUNT,
     Disclosure,
     Publication,
     Shown,
     disclose,
+    footnote,
 )
 from intake_api.policies.publication import Audience, Pointer, public_line, publishable
 from intake_api.stats import latest_inputs
@@ -67,9 +66,11 @@ class Gap:
 
 
 # The breakdowns of the period's new inputs a digest lists (each adds up to "New inputs"),
-# by the keys of the report's tables (``participation.declare_inputs``).
+# by the keys of the report's tables (``participation.declare_inputs``); an answer not given
+# is a category of its own ("Not given"), so each list adds up.
 LISTS = {
     "group": "group",
+    "age": AGE_TOTALS,
     "channel": CHANNEL_TOTALS,
     "language": "language",
     "theme": "theme",
@@ -129,10 +130,7 @@ class Digest:
 
     def footnotes(self, locale: str) -> list[str]:
         """What the symbols in this digest mean, in ``locale``."""
-        return [
-            gettext(locale, note, small=SMALL_COUNT, symbol=HIDDEN_SYMBOL)
-            for note in self.counts.footnotes()
-        ]
+        return [footnote(locale, note) for note in self.counts.footnotes()]
 
 
 def digest_counts(

@@ -24,11 +24,12 @@ from sqlmodel import select as select_records
 
 from intake_api.crypto import KeyRing
 from intake_api.i18n import gettext
+from intake_api.participation import category_label
 from intake_api.policies.encoding import spreadsheet_cell
 from intake_api.record_kinds import RecordKind
 from intake_api.redaction import redact
 from models.db import read_session
-from models.reference import N_, STAKEHOLDER_GROUPS, THEMES, country_name
+from models.reference import N_
 from models.submission import Submission, SubmissionObjective
 
 BATCH = 2_000
@@ -103,13 +104,13 @@ def iter_rows(engine: Engine, where: ExportFilter, locale: str) -> Iterator[dict
                 "channel": row[3],
                 "locale": row[4],
                 "stakeholder_group": row[5] or "",
-                "stakeholder_group_label": labels.group(row[5]) if row[5] else "",
+                "stakeholder_group_label": labels.group(row[5]),
                 "country": row[6] or "",
-                "country_name": labels.country(row[6]) if row[6] else "",
+                "country_name": labels.country(row[6]),
                 "age_group": row[7] or "",
                 "gender": row[8] or "",
                 "theme": row[9] or "",
-                "theme_label": labels.theme(row[9]) if row[9] else "",
+                "theme_label": labels.theme(row[9]),
                 "objectives": ";".join(
                     sorted((row[10] or "").split(","), key=lambda n: int(n) if n else 0)
                 ).strip(";"),
@@ -133,31 +134,30 @@ def iter_records(
 
 
 class _Labels:
-    """Labels of codes in one locale, looked up once per export, not once per row.
+    """Labels of codes in one locale (``participation.label``: "Not given" for an answer not
+    given), looked up once per export, not once per row.
 
     (B7 profile: country names through Babel were a third of the time left per row.)
     """
 
     def __init__(self, locale: str) -> None:
         self.locale = locale
-        self._groups: dict[str, str] = {}
-        self._countries: dict[str, str] = {}
-        self._themes: dict[str, str] = {}
+        self._labels: dict[tuple[str, str | None], str] = {}
 
-    def group(self, code: str) -> str:
-        if code not in self._groups:
-            self._groups[code] = gettext(self.locale, STAKEHOLDER_GROUPS.get(code, "Other"))
-        return self._groups[code]
+    def _of(self, dimension: str, code: str | None) -> str:
+        key = (dimension, code or None)
+        if key not in self._labels:
+            self._labels[key] = category_label(self.locale, dimension, code)
+        return self._labels[key]
 
-    def country(self, code: str) -> str:
-        if code not in self._countries:
-            self._countries[code] = country_name(code, self.locale)
-        return self._countries[code]
+    def group(self, code: str | None) -> str:
+        return self._of("group", code)
 
-    def theme(self, code: str) -> str:
-        if code not in self._themes:
-            self._themes[code] = gettext(self.locale, THEMES[code])
-        return self._themes[code]
+    def country(self, code: str | None) -> str:
+        return self._of("country", code)
+
+    def theme(self, code: str | None) -> str:
+        return self._of("theme", code)
 
 
 def _conditions(where: ExportFilter) -> list[Any]:

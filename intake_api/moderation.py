@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import Engine, String, case, cast, delete, exists, literal, update
 from sqlmodel import Session, col, select
 
+from intake_api.i18n import DEFAULT_LOCALE, LOCALES
 from intake_api.policies.authorization import Action, NotAllowed, audit_actor, authorize
 from intake_api.policies.delivery import Kind
 from intake_api.redaction import redact
@@ -16,7 +17,7 @@ from models.base import utcnow
 from models.db import read_session, write_session
 from models.delivery import OutboundFailure
 from models.outbox import SlackRemoval
-from models.reference import OBJECTIVE_NUMBERS
+from models.reference import OBJECTIVE_NUMBERS, THEMES
 from models.review import RegionalReview
 from models.staff import StaffMember
 from models.submission import Submission, SubmissionObjective
@@ -24,6 +25,10 @@ from models.submission import Submission, SubmissionObjective
 
 class InvalidObjectives(ValueError):
     """A tag that is not one of the 23 GCM objectives; nothing was changed."""
+
+
+class InvalidTheme(ValueError):
+    """A theme that is not one of the framework note's four; nothing was changed."""
 
 
 # What a moderator can do, and the status it leads to.
@@ -53,6 +58,8 @@ class InputView:
     urgent_category: str | None = None
     # Objectives the text analysis suggests, not yet decided: (number, score, trigger words).
     suggestions: tuple[tuple[int, float, tuple[str, ...]], ...] = ()
+    # The theme the text analysis suggests, while no theme is set (contributors may skip it).
+    suggested_theme: str | None = None
 
 
 def view_of(s: Submission) -> InputView:
@@ -79,6 +86,7 @@ def view_of(s: Submission) -> InputView:
             for g in s.suggestions
             if g.decision is None and g.objective_number not in s.objectives
         ),
+        s.suggested_theme if s.theme is None else None,
     )
 
 
@@ -114,6 +122,18 @@ class Moderation:
             actor=actor,
         )
 
+    def set_theme(self, *, receipt: str, theme: str | None, actor: StaffMember) -> InputView:
+        """Confirm the suggested theme of an input (``theme=None``), or set another: contributors
+        may skip the theme, and the text analysis only suggests one. Audited, for staff who may
+        moderate; ``InvalidTheme`` when there is no suggestion to confirm."""
+        if theme is None:
+            with read_session(self.engine) as session:
+                found = _find(session, receipt, actor)
+                theme = found.suggested_theme or found.theme
+            if theme is None:
+                raise InvalidTheme("no theme suggested for this input")
+        return self.update_input(receipt=receipt, theme=theme, actor=actor)
+
     def update_input(
         self,
         *,
@@ -123,22 +143,29 @@ class Moderation:
         objectives: list[int] | None = None,
         accepted: list[int] | None = None,
         rejected: list[int] | None = None,
+        theme: str | None = None,
     ) -> InputView:
-        """Change an input's status and/or its objective tags, with their audit entries, in ONE transaction.
+        """Change an input's status, its objective tags and/or its theme, with their audit entries,
+        in ONE transaction.
 
         The caller validates the whole request first; here either every change is stored
         with its audit entry, or (on ``NotAllowed`` or any error) none is. ``status`` is one of
-        the statuses in ``ACTIONS``; ``objectives`` are tags added to those the contributor chose.
+        the statuses in ``ACTIONS``; ``objectives`` are tags added to those the contributor chose;
+        ``theme`` replaces the input's theme (``InvalidTheme`` if not one of ``THEMES``).
         """
         if status is not None and status not in ACTIONS.values():
             raise ValueError(f"unknown status {status!r}")
         numbers = [*(objectives or []), *(accepted or []), *(rejected or [])]
         if any(type(n) is not int or n not in OBJECTIVE_NUMBERS for n in numbers):
             raise InvalidObjectives("objectives are the numbers 1 to 23")
+        if theme is not None and theme not in THEMES:
+            raise InvalidTheme("themes are those of the framework note")
         with write_session(self.engine) as session:
             submission = _find(session, receipt, actor)
             if status is not None:
                 _set_status(session, submission, status, actor)
+            if theme is not None:
+                _set_theme(session, submission, theme, actor)
             if objectives is not None or accepted or rejected:
                 _add_tags(
                     session, submission, objectives or [], accepted or [], rejected or [], actor
@@ -147,26 +174,60 @@ class Moderation:
             return view_of(submission)
 
     def set_review_channel(
-        self, *, review_slug: str, channel_id: str, actor: StaffMember, safeguarding: bool = False
+        self,
+        *,
+        review_slug: str,
+        channel_id: str,
+        actor: StaffMember,
+        safeguarding: bool = False,
+        locale: str | None = None,
     ) -> None:
-        """Where a review's new inputs are moderated, or (``safeguarding``) where urgent ones go."""
+        """Where a review's new inputs are moderated, or (``safeguarding``) where urgent ones go.
+
+        ``locale`` is the language the channel's posts are in: staff of a region read their
+        feed in their language, and the audit says who chose it.
+        """
         authorize(actor, Action.CONFIGURE_REVIEW, review_slug)
+        if locale is not None and locale not in LOCALES:  # every channel that sets one is refused
+            raise ValueError(f"not a shipped locale: {locale!r}")
         with write_session(self.engine) as session:
             review = session.get(RegionalReview, review_slug)
             if review is None:
                 raise NotAllowed(review_slug)
             if safeguarding:
-                review.safeguarding_channel = channel_id
+                review.safeguarding_channel, review.safeguarding_locale = channel_id, locale
             else:
-                review.slack_channel = channel_id
+                review.slack_channel, review.slack_locale = channel_id, locale
             crud.write_audit(
                 session,
                 actor=audit_actor(actor),
                 action="review.safeguarding_channel_set" if safeguarding else "review.channel_set",
                 subject_type="review",
                 subject_id=None,
-                detail={"review": review_slug},
+                detail={"review": review_slug, "locale": locale},
             )
+
+    def channel_locale(self, view: InputView, channel_id: str) -> str:
+        """The language of an input's message in a review's channel: the one set for the channel.
+
+        The feed's post and its updates after a moderation action read it, so a message
+        keeps one language. An urgent input is in the safeguarding channel when the review
+        has one, even if that channel moderates the review's other inputs too. A channel
+        set before channels had languages posts in English.
+        """
+        with read_session(self.engine) as session:
+            review = session.get(RegionalReview, view.review_slug)
+            if review is None:
+                locale = None
+            elif view.urgent_category and channel_id == review.safeguarding_channel:
+                locale = review.safeguarding_locale
+            elif channel_id == review.slack_channel:
+                locale = review.slack_locale
+            elif channel_id == review.safeguarding_channel:
+                locale = review.safeguarding_locale
+            else:
+                locale = None
+        return locale or DEFAULT_LOCALE
 
     def claim_unposted(self, *, limit: int = 50, now: datetime | None = None) -> list[InputView]:
         """Inputs not yet shown in Slack, urgent ones first, claimed by this process.
@@ -279,6 +340,25 @@ def _set_status(session: Session, submission: Submission, status: str, actor: St
         action=f"input.{status}",
         subject_type="input",
         subject_id=submission.id,
+    )
+
+
+def _set_theme(session: Session, submission: Submission, theme: str, actor: StaffMember) -> None:
+    """The audit says whether staff confirmed the text analysis's suggestion or chose another."""
+    before = submission.theme
+    submission.theme, submission.updated_at = theme, utcnow()
+    crud.write_audit(
+        session,
+        actor=audit_actor(actor),
+        action="input.theme_set",
+        subject_type="input",
+        subject_id=submission.id,
+        detail={
+            "theme": theme,
+            "before": before,
+            "suggested": submission.suggested_theme,
+            "confirmed": theme == submission.suggested_theme,
+        },
     )
 
 

@@ -6,6 +6,8 @@ in the questionnaire whenever these words change.
 
 from __future__ import annotations
 
+from intake_api.i18n import plural
+from models.markers import NP_
 from models.reference import N_
 
 PRIVACY_NOTICE_TITLE = N_("How we handle your input")
@@ -37,12 +39,31 @@ PRIVACY_NOTICE: tuple[str, ...] = (
 )
 
 # For contributors younger than the age of digital consent (GDPR art. 8; configurable).
-MINORS_NOTICE = N_(
-    "If you are younger than %(age)s, we keep no e-mail address and never quote your words, even without your name."
+# Counted by the age ("16 лет", "16 سنة"): show them with ``i18n.plural(locale, msg, age, age=age)``.
+MINORS_NOTICE = NP_(
+    "If you are younger than %(age)s year, we keep no e-mail address and never quote your words, even without your name.",
+    "If you are younger than %(age)s years, we keep no e-mail address and never quote your words, even without your name.",
 )
-MINOR_CONTACT_REFUSED = N_(
-    "We do not keep e-mail addresses of people younger than %(age)s. Please leave this field empty."
+MINOR_CONTACT_REFUSED = NP_(
+    "We do not keep e-mail addresses of people younger than %(age)s year. Please leave this field empty.",
+    "We do not keep e-mail addresses of people younger than %(age)s years. Please leave this field empty.",
 )
+
+# Until an age group is given, an input is treated as a minor's for contact and quotes.
+CONTACT_NEEDS_AGE = N_(
+    "We keep an e-mail address only when we know your age group. Please choose your age group, or leave this field empty."
+)
+
+
+def minors_notice(locale: str, age: int) -> str:
+    """The notice for contributors under ``age``, with the noun counted by the age."""
+    return plural(locale, MINORS_NOTICE, age, age=age)
+
+
+def minor_contact_refused(locale: str, age: int) -> str:
+    """Why an e-mail address of someone under ``age`` is refused."""
+    return plural(locale, MINOR_CONTACT_REFUSED, age, age=age)
+
 
 # Registration asks for a name: it needs its own notice, true to what is kept.
 REGISTRATION_NOTICE: tuple[str, ...] = (

@@ -28,7 +28,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Engine, func
 from sqlmodel import Session, col, select
 
-from intake_api.i18n import LOCALES
+from intake_api.i18n import LOCALES, gettext, language_label
 from intake_api.policies.disclosure import Publication
 from models.db import read_session
 from models.reference import (
@@ -39,15 +39,21 @@ from models.reference import (
     OBJECTIVE_NUMBERS,
     STAKEHOLDER_GROUPS,
     THEMES,
+    country_name,
 )
 from models.submission import Submission
 
 UNKNOWN = "unknown"
+# What every output shows for ``UNKNOWN``: an answer not given (a chat asks the profile after
+# the receipt, and every profile question may be skipped), or one not on the list. One msgid,
+# in every table, chart, digest, page and export.
+NOT_GIVEN = N_("Not given")
 # The one line a breakdown prints when all of its counts are small (``Disclosure.all_small``):
 # where categories exist only when counted, listing a country would tell that someone there
 # wrote in; elsewhere a list of "x" says no more than this line.
 EVERY = {
     "group": N_("Each stakeholder group"),
+    "age": N_("Each age group"),
     "channel": N_("Each channel"),
     "theme": N_("Each discussion theme"),
     "country": N_("Each country"),
@@ -62,6 +68,9 @@ TOTAL = "inputs"  # the key of the number of inputs every breakdown adds up to
 DIMENSIONS = ("group", "age", "gender", "channel", "locale", "theme", "country", "language")
 CROSSTABS = ("age", "gender", "channel")
 CHANNEL_TOTALS = "by_channel"
+AGE_TOTALS = "by_age"
+# The crosstabs whose column totals are shown too ("Inputs by channel", "Inputs by age group").
+COLUMN_TOTALS = {"age": AGE_TOTALS, "channel": CHANNEL_TOTALS}
 ONE_WAY = ("locale", "theme", "country", "language")
 OBJECTIVES = tuple(sorted(OBJECTIVE_NUMBERS))
 
@@ -77,6 +86,34 @@ CATEGORIES: dict[str, tuple[str, ...] | None] = {
     "country": None,
     "language": None,  # as written, detected; the interface language where not analysed
 }
+
+
+# The labels of the categories with a fixed list (msgids); the others are named in
+# ``category_label``.
+LABELS: dict[str, Mapping[str, str]] = {
+    "group": STAKEHOLDER_GROUPS,
+    "age": AGE_GROUPS,
+    "gender": GENDERS,
+    "channel": CHANNELS,
+    "theme": THEMES,
+}
+
+
+def category_label(locale: str, dimension: str, code: Hashable | None) -> str:
+    """A category of ``dimension`` in the reader's language, ``NOT_GIVEN`` for an answer not
+    given (``UNKNOWN``, None, empty) or not on the list: the one place every output (report,
+    digests, App Home, moderation messages, exports) names a category."""
+    value = "" if code is None else str(code)
+    if not value or value == UNKNOWN:
+        return gettext(locale, NOT_GIVEN)
+    if dimension in LABELS:
+        table = LABELS[dimension]
+        return gettext(locale, table[value]) if value in table else gettext(locale, NOT_GIVEN)
+    if dimension == "country":
+        return country_name(value, locale) if len(value) == 2 else gettext(locale, NOT_GIVEN)
+    if dimension in ("locale", "language"):
+        return language_label(value, locale)
+    raise ValueError(f"no labels for {dimension!r}")
 
 
 @contextmanager
@@ -191,13 +228,14 @@ def declare_inputs(
     inputs give the same tables, the same counts hidden); returns each dimension's categories.
 
     Keys: ``TOTAL``, ``("group", g)``, ``(crosstab, g, category)``, ``("by_channel", c)``,
+    ``("by_age", a)``,
     ``(one-way dimension, category)``, ``("objective", n)``."""
     for dimension in CROSSTABS:
         participation.declare_crosstab(
             publication,
             "group",
             dimension,
-            column_totals=CHANNEL_TOTALS if dimension == "channel" else None,
+            column_totals=COLUMN_TOTALS.get(dimension),
         )
     for dimension in ONE_WAY:
         participation.declare_breakdown(publication, dimension)

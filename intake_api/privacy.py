@@ -18,6 +18,7 @@ from sqlmodel import Session, col, select
 from intake_api.chat_contacts import message_reviews
 from intake_api.crypto import KeyRing
 from intake_api.policies.authorization import Action, audit_actor, authorize
+from intake_api.policies.publication import item_is_public
 from intake_api.receipts import normalise_receipt
 from intake_api.record_kinds import KINDS, kind_of_receipt
 from models import crud
@@ -28,6 +29,7 @@ from models.conversation import ChatSession
 from models.db import read_session, write_session
 from models.intake_record import IntakeRecord
 from models.outbox import ChatReply
+from models.publishable import PublishableRecord
 from models.staff import StaffMember
 from models.submission import Submission
 
@@ -65,6 +67,9 @@ class RecordView:
     text: str | None  # as written, for an input; the title for a pledge or practice
     may_quote: bool | None  # None where quoting was never asked (pledges, registrations)
     has_contact: bool
+    # Consent to publish on the Hub: None where it is never asked (inputs, registrations).
+    may_publish: bool | None = None
+    published: bool = False  # on the Hub now (``item_is_public``)
 
 
 def record_kind(receipt: str) -> str | None:
@@ -107,9 +112,7 @@ class Privacy:
         """Everything stored about one chat contributor, for `/mydata`."""
         pseudonym = self.keys.pseudonym(channel, platform_user_id)
         with read_session(self.engine) as session:
-            contributor = session.exec(
-                select(Contributor).where(Contributor.pseudonym == pseudonym)
-            ).first()
+            contributor = crud.find_contributor(session, pseudonym=pseudonym)
             if contributor is None:
                 return None
             inputs = session.exec(
@@ -207,6 +210,10 @@ class Privacy:
                 text=_written_text(record, self.keys),
                 may_quote=record.consent_quote if isinstance(record, Submission) else None,
                 has_contact=record.contact_email is not None,
+                may_publish=record.consent_publish
+                if isinstance(record, PublishableRecord)
+                else None,
+                published=isinstance(record, PublishableRecord) and item_is_public(record),
             )
 
     def erase_record(self, *, receipt: str, actor: str) -> bool:

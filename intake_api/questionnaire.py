@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from functools import cache
 from typing import Any
@@ -19,16 +19,19 @@ from urllib.parse import urlsplit
 
 from email_validator import EmailNotValidError, validate_email
 
-from intake_api.i18n import collation_key, gettext
+from intake_api.i18n import collation_key, gettext, plural
+from models.markers import NC_, NP_, Plural
 from models.reference import (
     AGE_GROUPS,
     COUNTRY_CODES,
     GENDERS,
     LEAST_DEVELOPED_COUNTRIES,
     N_,
+    OBJECTIVE_PLAIN,
     OBJECTIVES,
     REGIONAL_REVIEWS,
     STAKEHOLDER_GROUPS,
+    THEME_PLAIN,
     THEMES,
     country_name,
 )
@@ -50,22 +53,44 @@ class Kind(StrEnum):
     CONSENT = "consent"  # an explicit agreement; a required one must be given
 
 
+class Part(StrEnum):
+    """Where a question is asked: what the input needs first, or about the person, after.
+
+    Core questions come first on every channel; a chat asks only the required ones before
+    the receipt (the optional ones, theme and objectives, are suggested to staff from the
+    text). Profile questions come after, each optional: on the web form under "Tell us more
+    about you", in a chat after the receipt, attached to the input already stored.
+    """
+
+    CORE = "core"
+    PROFILE = "profile"
+
+
 @dataclass(frozen=True)
 class Choice:
     value: str
     label: str  # msgid
     detail: str | None = None  # msgid of a longer description (an objective's full title)
+    plain: str | None = None  # msgid of the label a contributor reads, where ``label`` is jargon
 
 
 @dataclass(frozen=True)
 class AnswerError(Exception):
-    """Why one answer was refused: a msgid and its placeholders, translated when shown."""
+    """Why one answer was refused: a msgid and its placeholders, translated when shown.
+
+    A limit stated in the message ("at least 10 characters") is a ``Plural`` counted
+    by ``number``, so "10 символов" and "1 символ" both read right. Every channel
+    (web form, API, Telegram, Slack modal) shows the error through ``translated``.
+    """
 
     code: str
-    message: str
+    message: str | Plural
     params: Mapping[str, Any] = field(default_factory=dict)
+    number: int = 0  # the count that picks a Plural message's form
 
     def translated(self, locale: str) -> str:
+        if isinstance(self.message, Plural):
+            return plural(locale, self.message, self.number, **self.params)
         return gettext(locale, self.message, **self.params)
 
 
@@ -92,7 +117,7 @@ class Question:
     key: str
     kind: Kind
     label: str
-    help: str | None = None
+    help: str | Plural | None = None  # a Plural when it states the limit: counted by it
     required: bool = False
     choices: tuple[Choice, ...] = ()
     min_length: int = 0
@@ -102,19 +127,37 @@ class Question:
     # Free text that may carry personal data (an e-mail address, a phone number): stored
     # with it masked (intake_api.redaction), whatever the kind of record and the channel.
     redact: bool = False
+    part: Part = Part.CORE
+    plain: str | None = None  # msgid of the label a contributor reads, where ``label`` is jargon
 
-    def options(self, locale: str) -> list[tuple[str, str, str | None]]:
-        """(value, label, detail) in the reader's language, countries sorted by name."""
+    def options(self, locale: str, *, plain: bool = False) -> list[tuple[str, str, str | None]]:
+        """(value, label, detail) in the reader's language, countries sorted by name.
+
+        ``plain``: as a contributor reads them (a choice's plain label, with its official
+        label as the detail when it has no other); staff read the official labels.
+        """
         if self.kind in (Kind.COUNTRY, Kind.COUNTRIES):
             return list(_country_options(locale))
-        return [
-            (c.value, gettext(locale, c.label), gettext(locale, c.detail) if c.detail else None)
-            for c in self.choices
-        ]
+        return [_option(locale, c, plain=plain) for c in self.choices]
+
+    def shown_label(self, *, plain: bool = False) -> str:
+        """The msgid of the question's label: its plain one for a contributor, if it has one."""
+        return (self.plain or self.label) if plain else self.label
 
     def clean(self, raw: Any) -> Any:
         """The stored form of one raw answer, or ``AnswerError``."""
         return _CLEANERS[self.kind](self, raw)
+
+
+def _option(locale: str, choice: Choice, *, plain: bool) -> tuple[str, str, str | None]:
+    if plain and choice.plain:
+        return (
+            choice.value,
+            gettext(locale, choice.plain),
+            gettext(locale, choice.detail or choice.label),
+        )
+    detail = gettext(locale, choice.detail) if choice.detail else None
+    return (choice.value, gettext(locale, choice.label), detail)
 
 
 @cache
@@ -178,11 +221,19 @@ def _check_count(question: Question, count: int) -> None:
         raise _REQUIRED
     if count and count < question.min_choices:
         raise AnswerError(
-            "too_few", N_("Please choose at least %(min)s options."), {"min": question.min_choices}
+            "too_few",
+            NP_(
+                "Please choose at least %(min)s option.", "Please choose at least %(min)s options."
+            ),
+            {"min": question.min_choices},
+            question.min_choices,
         )
     if question.max_choices and count > question.max_choices:
         raise AnswerError(
-            "too_many", N_("Please choose at most %(max)s options."), {"max": question.max_choices}
+            "too_many",
+            NP_("Please choose at most %(max)s option.", "Please choose at most %(max)s options."),
+            {"max": question.max_choices},
+            question.max_choices,
         )
 
 
@@ -218,14 +269,23 @@ def _clean_text(question: Question, raw: Any) -> str | None:
     if question.max_length and longest > question.max_length:
         raise AnswerError(
             "too_long",
-            N_("Please keep this to %(max)s characters at most (you wrote %(count)s)."),
+            # The form follows the limit; "you wrote" states the other number as a label would.
+            NP_(
+                "Please keep this to %(max)s character at most (you wrote %(count)s).",
+                "Please keep this to %(max)s characters at most (you wrote %(count)s).",
+            ),
             {"max": question.max_length, "count": longest},
+            question.max_length,
         )
     if shortest < question.min_length:
         raise AnswerError(
             "too_short",
-            N_("Please write at least %(min)s characters (you wrote %(count)s)."),
+            NP_(
+                "Please write at least %(min)s character (you wrote %(count)s).",
+                "Please write at least %(min)s characters (you wrote %(count)s).",
+            ),
             {"min": question.min_length, "count": shortest},
+            question.min_length,
         )
     return value
 
@@ -342,6 +402,10 @@ class Questionnaire:
     def keys(self) -> tuple[str, ...]:
         return tuple(q.key for q in self.questions)
 
+    def part(self, part: Part) -> tuple[Question, ...]:
+        """The questions of one part, in their order."""
+        return tuple(q for q in self.questions if q.part is part)
+
     @property
     def redacted_keys(self) -> frozenset[str]:
         """The free-text answers stored with personal data masked."""
@@ -367,7 +431,12 @@ def _choices(labels: Mapping[str, str]) -> tuple[Choice, ...]:
 
 
 REVIEW_CHOICES = tuple(Choice(r.slug, r.region, r.commission) for r in REGIONAL_REVIEWS)
-OBJECTIVE_CHOICES = tuple(Choice(str(o.number), o.short, o.title) for o in OBJECTIVES)
+OBJECTIVE_CHOICES = tuple(
+    Choice(str(o.number), o.short, o.title, OBJECTIVE_PLAIN[o.number]) for o in OBJECTIVES
+)
+THEME_CHOICES = tuple(
+    Choice(value, label, plain=THEME_PLAIN[value]) for value, label in THEMES.items()
+)
 
 TEXT_MIN, TEXT_MAX = 10, 5_000
 
@@ -386,8 +455,16 @@ _country = Question(
 )  # fmt: skip
 _objectives = Question(
     "objectives", Kind.MULTIPLE, N_("GCM objectives"),
-    N_("Which of the 23 objectives of the Global Compact does your input speak to? Optional; choose up to %(max)s."),
-    choices=OBJECTIVE_CHOICES, max_choices=5,
+    NP_(
+        "Which of the 23 objectives of the Global Compact does your input speak to? Optional; choose up to %(max)s objective.",
+        "Which of the 23 objectives of the Global Compact does your input speak to? Optional; choose up to %(max)s objectives.",
+    ),
+    choices=OBJECTIVE_CHOICES, max_choices=5, plain=N_("What is your input about? (optional)"),
+)  # fmt: skip
+_profile_group = Question(
+    "stakeholder_group", Kind.SINGLE, N_("Who are you writing as?"),
+    N_("Choose the group that fits you or your organisation best. Optional."),
+    choices=_choices(STAKEHOLDER_GROUPS), part=Part.PROFILE,
 )  # fmt: skip
 _contact_email = Question(
     "contact_email", Kind.EMAIL, N_("E-mail address for follow-up"),
@@ -400,45 +477,65 @@ _consent_store = Question(
     required=True,
 )  # fmt: skip
 
+# Shown with the e-mail address and the quote consent: why an age group is needed first.
+CONTACT_HELP = N_(
+    "Optional. Only if you would like the organisers to contact you, and only with your age group given. It is stored encrypted."
+)
+QUOTE_HELP = N_("Optional. Only with your age group given.")
+# Pledges and practices are shown on the Hub only with this consent, and once staff publish them.
+PUBLISH_HELP = N_(
+    "Optional. Staff publish it after a check; your e-mail address is never shown. You can withdraw it at any time."
+)
+
+# Core first, what the input is and what it cannot be stored without; then, optional,
+# about the person. Contact and quotes come after the age group: until an adult age
+# group is given, the input is treated as a minor's (``IntakeService``, ``publication``).
 INPUT = Questionnaire("input", (
-    _review,
-    _stakeholder_group,
-    _country,
-    Question("age_group", Kind.SINGLE, N_("Age group"),
-             N_("Optional. It helps us hear from young people."), choices=_choices(AGE_GROUPS)),
-    Question("gender", Kind.SINGLE, N_("Gender"), N_("Optional."), choices=_choices(GENDERS)),
-    Question("theme", Kind.SINGLE, N_("Discussion theme"),
-             N_("The theme of the regional review your input fits best."),
-             required=True, choices=_choices(THEMES)),
-    _objectives,
     Question("text", Kind.TEXT, N_("Your input"),
-             N_("What works, what does not, and what should change? Between %(min)s and %(max)s characters."),
-             required=True, min_length=TEXT_MIN, max_length=TEXT_MAX, redact=True),
-    _contact_email,
+             NP_("What works, what does not, and what should change? Between %(min)s and %(max)s character.",
+                 "What works, what does not, and what should change? Between %(min)s and %(max)s characters."),
+             required=True, min_length=TEXT_MIN, max_length=TEXT_MAX, redact=True,
+             plain=N_("What would you like to tell the regional review?")),
+    _review,
+    Question("theme", Kind.SINGLE, N_("Discussion theme"),
+             N_("The theme of the regional review your input fits best. Optional."),
+             choices=THEME_CHOICES, plain=N_("Which topic is closest? (optional)")),
+    _objectives,
     _consent_store,
+    _profile_group,
+    replace(_country, part=Part.PROFILE),
+    Question("age_group", Kind.SINGLE, N_("Age group"),
+             N_("Optional. It helps us hear from young people."), choices=_choices(AGE_GROUPS),
+             part=Part.PROFILE),
+    Question("gender", Kind.SINGLE, N_("Gender"), N_("Optional."), choices=_choices(GENDERS),
+             part=Part.PROFILE),
+    replace(_contact_email, part=Part.PROFILE, help=CONTACT_HELP),
     Question("consent_quote", Kind.CONSENT,
              N_("You may quote my input, without my name, in the summary report."),
-             N_("Optional.")),
+             QUOTE_HELP, part=Part.PROFILE),
 ))  # fmt: skip
 
 CAPTURE_SOURCES = {
     "consultation": N_("Consultation session"),
     "email": N_("E-mail"),
     "interview": N_("Interview"),
-    "other": N_("Other"),
+    "other": NC_("answer option", "Other"),
 }
 
 # Staff recording an input on someone's behalf (Slack): the same questions, plus where
 # the input came from, and consent confirmed by the staff member.
+_NOT_CAPTURED = ("consent_store", "consent_quote", "contact_email")
 STAFF_INPUT = Questionnaire("staff_input", (
     Question("source", Kind.SINGLE, N_("Source"), N_("How you received this input."),
              required=True, choices=_choices(CAPTURE_SOURCES)),
-    *(q for q in INPUT.questions if q.key not in ("consent_store", "consent_quote", "contact_email")),
+    *(q for q in INPUT.part(Part.CORE) if q.key not in _NOT_CAPTURED),
     Question("consent_store", Kind.CONSENT,
              N_("The person agreed that this input is stored and used for the regional review."),
              required=True),
+    *(q for q in INPUT.part(Part.PROFILE) if q.key not in _NOT_CAPTURED),
     Question("consent_quote", Kind.CONSENT,
-             N_("The person agreed to be quoted, without their name, in the summary report.")),
+             N_("The person agreed to be quoted, without their name, in the summary report."),
+             QUOTE_HELP, part=Part.PROFILE),
 ))  # fmt: skip
 
 PLEDGE = Questionnaire("pledge", (
@@ -456,6 +553,9 @@ PLEDGE = Questionnaire("pledge", (
              choices=OBJECTIVE_CHOICES, max_choices=23),
     _contact_email,
     _consent_store,
+    Question("consent_publish", Kind.CONSENT,
+             N_("Publish this pledge on the Pledging Dashboard under the name of the Member State or organisation."),
+             PUBLISH_HELP),
 ))  # fmt: skip
 
 PRACTICE = Questionnaire("practice", (
@@ -473,9 +573,55 @@ PRACTICE = Questionnaire("practice", (
     Question("review", Kind.SINGLE, N_("Regional review"), N_("Optional."), choices=REVIEW_CHOICES),
     _contact_email,
     _consent_store,
+    Question("consent_publish", Kind.CONSENT,
+             N_("Publish this practice on the Migration Network Hub under the name of the organisation."),
+             PUBLISH_HELP),
 ))  # fmt: skip
 
-ATTENDANCE_MODES = {"virtual": N_("Online"), "in_person": N_("In person")}
+# Staff recording a pledge or a practice on someone's behalf (Slack): the same questions, the
+# consents confirmed by the staff member, and no help text that speaks to the person ("your").
+STAFF_CONTACT_HELP = N_(
+    "Optional. Only if the person would like the organisers to contact them. It is stored encrypted."
+)
+STAFF_PUBLISH_HELP = N_(
+    "Optional. Staff publish it after a check; the e-mail address is never shown. The person can withdraw this consent at any time."
+)
+
+
+def _for_staff(questionnaire: Questionnaire, name: str, labels: Mapping[str, str]) -> Questionnaire:
+    """``questionnaire`` worded for staff: the same keys, kinds and limits, so it stores the same
+    record; each consent labelled by ``labels`` as what the person agreed to."""
+    helps = {
+        "contact_email": STAFF_CONTACT_HELP,
+        "consent_store": None,
+        "consent_publish": STAFF_PUBLISH_HELP,
+    }
+    return replace(
+        questionnaire,
+        name=name,
+        questions=tuple(
+            replace(q, label=labels.get(q.key, q.label), help=helps.get(q.key, q.help))
+            for q in questionnaire.questions
+        ),
+    )
+
+
+STAFF_PLEDGE = _for_staff(PLEDGE, "staff_pledge", {
+    "consent_store": N_("The person agreed that this pledge is stored and used to prepare the regional review."),
+    "consent_publish": N_("The person agreed that this pledge is published on the Pledging Dashboard under the name of the Member State or organisation."),
+})  # fmt: skip
+STAFF_PRACTICE = _for_staff(PRACTICE, "staff_practice", {
+    "consent_store": N_("The person agreed that this practice is stored and used to prepare the regional review."),
+    "consent_publish": N_("The person agreed that this practice is published on the Migration Network Hub under the name of the organisation."),
+})  # fmt: skip
+# The questionnaire staff fill in for each kind of record they may capture.
+STAFF_VARIANTS: dict[str, Questionnaire] = {
+    "input": STAFF_INPUT,
+    "pledge": STAFF_PLEDGE,
+    "practice": STAFF_PRACTICE,
+}
+
+ATTENDANCE_MODES = {"virtual": N_("Online"), "in_person": NC_("how I attend", "In person")}
 
 
 def _travel_support_needs_reason(answers: Mapping[str, Any]) -> dict[str, AnswerError]:
@@ -538,7 +684,8 @@ CONSENT_MESSAGE = Question(
 )  # fmt: skip
 
 QUESTIONNAIRES: dict[str, Questionnaire] = {
-    q.name: q for q in (INPUT, STAFF_INPUT, PLEDGE, PRACTICE, REGISTRATION)
+    q.name: q
+    for q in (INPUT, STAFF_INPUT, PLEDGE, STAFF_PLEDGE, PRACTICE, STAFF_PRACTICE, REGISTRATION)
 }
 
 
@@ -547,15 +694,22 @@ def help_text(question: Question, locale: str) -> str | None:
     if not question.help:
         return None
     limit = question.max_length or question.max_choices
+    if isinstance(question.help, Plural):
+        return plural(locale, question.help, limit, min=question.min_length, max=limit)
     return gettext(locale, question.help, min=question.min_length, max=limit)
 
 
 def iter_labels(questionnaires: Iterable[Questionnaire] = QUESTIONNAIRES.values()) -> set[str]:
-    """Every msgid a questionnaire shows, for the catalog completeness test."""
+    """Every msgid a questionnaire shows, for the catalog completeness test.
+
+    A counted help text is listed by its singular msgid, a contextual label as the
+    ``Contextual`` it is, so the test can look both up as the catalog keys them.
+    """
     labels: set[str] = set()
     for questionnaire in questionnaires:
         for question in questionnaire.questions:
-            labels.update(filter(None, (question.label, question.help)))
+            hint = question.help.singular if isinstance(question.help, Plural) else question.help
+            labels.update(filter(None, (question.label, hint)))
             for choice in question.choices:
                 labels.update(filter(None, (choice.label, choice.detail)))
     return labels

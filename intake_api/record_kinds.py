@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import delete
 from sqlmodel import Session, col
 
+from intake_api.answer_schema import answers_schema
 from intake_api.crypto import KeyRing
 from intake_api.moderation import InputView, view_of
 from intake_api.notices import PRIVACY_NOTICE, REGISTRATION_NOTICE
@@ -30,6 +31,7 @@ from models.intake_record import IntakeRecord
 from models.outbox import SlackRemoval
 from models.pledge import Pledge
 from models.practice import Practice
+from models.publishable import PublishableRecord
 from models.reference import N_
 from models.registration import Registration
 from models.submission import Submission
@@ -62,6 +64,9 @@ class FormPage:
     preset: tuple[str, ...] = ()  # answers a link may preselect with the query string
     # The contributors' notice says no name is asked: true of every form but registration.
     notice: tuple[str, ...] = PRIVACY_NOTICE
+    # Questions and choices in the plain words written for a general public (the official
+    # titles one tap away): the input form, for migrants and young people.
+    plain: bool = False
 
 
 @dataclass(frozen=True)
@@ -84,6 +89,8 @@ class ApiCollection:
     item_schema: Mapping[str, Any] | None = None
     new_schema: Mapping[str, Any] | None = None
     create_operation_id: str | None = None
+    # Staff publish and unpublish an item (``PATCH {path}/{receipt}``): pledges and practices.
+    update_operation_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -145,6 +152,7 @@ def input_json(view: InputView) -> dict[str, Any]:
         "stakeholder_group": view.stakeholder_group,
         "country": view.country,
         "theme": view.theme,
+        "suggested_theme": view.suggested_theme,
         "objectives": view.objectives,
         "text": view.text,
         "may_quote": view.consent_quote,
@@ -173,6 +181,7 @@ def _pledge_fields(
         title=answers["title"],
         text=answers["text"],
         objectives=[int(n) for n in answers["objectives"]],
+        consent_publish=answers["consent_publish"],
     )
 
 
@@ -186,7 +195,16 @@ def _pledge_json(record: Pledge, _keys: KeyRing) -> dict[str, Any]:
         "title": masked(record.title),
         "text": masked(record.text),
         "objectives": record.objectives,
+        **_publication_json(record),
         "created_at": timestamp(record.created_at),
+    }
+
+
+def _publication_json(record: PublishableRecord) -> dict[str, Any]:
+    """Whether the author agreed to publication, and when staff published (None: not public)."""
+    return {
+        "may_publish": record.consent_publish,
+        "published_at": timestamp(record.published_at) if record.published_at else None,
     }
 
 
@@ -202,6 +220,7 @@ def _practice_fields(
         organisation=answers["organisation"],
         partners=answers["partners"],
         link=answers["link"],
+        consent_publish=answers["consent_publish"],
     )
 
 
@@ -216,6 +235,7 @@ def _practice_json(record: Practice, _keys: KeyRing) -> dict[str, Any]:
         "organisation": masked(record.organisation),
         "partners": masked(record.partners),
         "link": record.link,
+        **_publication_json(record),
         "created_at": timestamp(record.created_at),
     }
 
@@ -275,6 +295,13 @@ def _input_traces(session: Session, submission: Submission) -> None:
         session.add(SlackRemoval(channel=submission.slack_channel, ts=submission.slack_ts))
 
 
+def _item_traces(session: Session, item: PublishableRecord) -> None:
+    """A pledge or practice leaves its Slack moderation post behind: erasing it queues the post's
+    removal (a post still being sent is removed when it is recorded, ``ItemPosts.mark_posted``)."""
+    if item.slack_channel and item.slack_ts and item.slack_ts != "posting":
+        session.add(SlackRemoval(channel=item.slack_channel, ts=item.slack_ts))
+
+
 INPUT_KIND = RecordKind(
     "input",
     INPUT,
@@ -293,6 +320,7 @@ INPUT_KIND = RecordKind(
         "/<locale>/inputs/<receipt>",
         "input_receipt",
         preset=("review",),
+        plain=True,
     ),
     traces=_input_traces,
 )
@@ -321,7 +349,11 @@ PLEDGE_KIND = RecordKind(
         "Pledges (an administrator also sees those of no review)",
         "Pledge",
         "Pledges",
+        new_schema=answers_schema(PLEDGE),
+        create_operation_id="createPledge",
+        update_operation_id="updatePledge",
     ),
+    traces=_item_traces,
 )
 PRACTICE_KIND = RecordKind(
     "practice",
@@ -348,7 +380,11 @@ PRACTICE_KIND = RecordKind(
         "Practices (an administrator also sees those of no review)",
         "Practice",
         "Practices",
+        new_schema=answers_schema(PRACTICE),
+        create_operation_id="createPractice",
+        update_operation_id="updatePractice",
     ),
+    traces=_item_traces,
 )
 REGISTRATION_KIND = RecordKind(
     "registration",

@@ -9,9 +9,11 @@ from sqlalchemy import Engine
 
 from intake_api.consent import Consent
 from intake_api.crypto import KeyRing
+from intake_api.item_posts import ItemPosts
 from intake_api.moderation import Moderation
 from intake_api.notifier import StaffNotifier
 from intake_api.privacy import Privacy
+from intake_api.publishing import Publishing
 from intake_api.retention import Policy, Retention
 from intake_api.service import IntakeService
 from intake_api.settings import Settings
@@ -30,6 +32,8 @@ class Runtime:
     moderation: Moderation
     consent: Consent
     retention: Retention
+    publishing: Publishing
+    item_posts: ItemPosts
 
     @property
     def notifier(self) -> StaffNotifier:
@@ -60,6 +64,8 @@ def build_runtime(settings: Settings | None = None) -> Runtime:
         retention=Retention(
             engine, Policy(settings.contact_retention_days, settings.conversation_retention_days)
         ),
+        publishing=Publishing(engine),
+        item_posts=ItemPosts(engine),
     )
 
 

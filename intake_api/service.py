@@ -18,25 +18,30 @@ from typing import Any
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
+from intake_api.consent import input_consent
 from intake_api.crypto import KeyRing
 from intake_api.i18n import DEFAULT_LOCALE, LOCALES, gettext
 from intake_api.language.analysis import Analysis, analyse
 from intake_api.language.grouping import join_group
-from intake_api.notices import MINOR_CONTACT_REFUSED
+from intake_api.notices import CONTACT_NEEDS_AGE, minor_contact_refused
 from intake_api.notifier import NoNotifier, StaffNotifier
 from intake_api.policies.authorization import Action, authorize
 from intake_api.questionnaire import (
     CONSENT_NOTICE_VERSION,
-    STAFF_INPUT,
+    INPUT,
+    STAFF_VARIANTS,
     AnswerError,
+    Part,
     Questionnaire,
 )
 from intake_api.receipts import new_receipt
 from intake_api.record_kinds import FieldsBuilder, kind_named
 from intake_api.redaction import redact
 from models import crud
+from models.base import utcnow
+from models.commissions import review_for_country
 from models.db import read_session, write_session
 from models.intake_record import IntakeRecord
 from models.reference import CHANNELS, minor_age_groups
@@ -93,7 +98,8 @@ class Receipt:
 
 @dataclass(frozen=True)
 class _Form:
-    """What ``submit`` needs of a kind; the staff capture form makes an input with more questions."""
+    """What ``submit`` needs of a kind; a staff capture form makes an input, a pledge or a
+    practice, asked in staff's words (the input's with more questions)."""
 
     kind: str
     questionnaire: Questionnaire
@@ -107,9 +113,10 @@ class _Form:
 
 
 def _form(kind: str) -> _Form:
-    if kind == "staff_input":
-        declared = kind_named("input")
-        return _Form(kind, STAFF_INPUT, declared.model, declared.fields, stored_as="input")
+    for stored_as, questionnaire in STAFF_VARIANTS.items():
+        if questionnaire.name == kind:  # a staff capture form makes the record it words for staff
+            declared = kind_named(stored_as)
+            return _Form(kind, questionnaire, declared.model, declared.fields, stored_as=stored_as)
     declared = kind_named(kind)
     return _Form(kind, declared.questionnaire, declared.model, declared.fields)
 
@@ -131,14 +138,33 @@ class IntakeService:
     def is_minor(self, age_group: str | None) -> bool:
         return age_group in minor_age_groups(self.digital_consent_age)
 
-    def _protect_minors(self, answers: dict[str, Any], locale: str) -> dict[str, Any]:
-        """Under the age of digital consent: no contact details kept, never quoted."""
-        if not self.is_minor(answers.get("age_group")):
+    def may_contact_or_quote(self, age_group: str | None) -> bool:
+        """Only an adult by the age group given: an unknown age counts as a minor's."""
+        return age_group is not None and not self.is_minor(age_group)
+
+    def _protect_minors(
+        self, questionnaire: Questionnaire, answers: dict[str, Any], locale: str
+    ) -> dict[str, Any]:
+        """Under the age of digital consent, or of an age not given: no contact kept, never quoted.
+
+        Only where the questionnaire asks the age (an input): pledges, practices and
+        registrations come from organisations and adults.
+        """
+        if "age_group" not in questionnaire.keys:
+            return answers
+        age_group = answers.get("age_group")
+        if self.may_contact_or_quote(age_group):
             return answers
         if answers.get("contact_email"):
-            message = gettext(locale, MINOR_CONTACT_REFUSED, age=self.digital_consent_age)
-            raise InvalidAnswers([FieldError("contact_email", "minor_contact", message)])
+            raise InvalidAnswers([self.contact_refused(age_group, locale)])
         return {**answers, "consent_quote": False} if "consent_quote" in answers else answers
+
+    def contact_refused(self, age_group: str | None, locale: str) -> FieldError:
+        """Why no e-mail address is kept with this age group (one not adult, or none), in ``locale``."""
+        if age_group is None:
+            return FieldError("contact_email", "age_needed", gettext(locale, CONTACT_NEEDS_AGE))
+        message = minor_contact_refused(locale, self.digital_consent_age)
+        return FieldError("contact_email", "minor_contact", message)
 
     def submit_input(self, answers: Mapping[str, Any], **where: Any) -> Receipt:
         """Store an input to a regional review. See ``submit`` for the arguments."""
@@ -193,7 +219,9 @@ class IntakeService:
         if not message_id or len(message_id) > MAX_MESSAGE_ID_LENGTH:
             raise ValueError("message_id must be 1 to 128 characters")
         locale = locale if locale in LOCALES else DEFAULT_LOCALE
-        clean = self._protect_minors(self.validate(form.questionnaire, answers, locale), locale)
+        clean = self._protect_minors(
+            form.questionnaire, self.validate(form.questionnaire, answers, locale), locale
+        )
         if channel in STAFF_CHANNELS or staff is not None:
             authorize(staff, Action.CAPTURE, clean.get("review"))
         pseudonym = (
@@ -332,6 +360,96 @@ class IntakeService:
             provenance["contributor_id"] = contributor.id
         return provenance
 
+    def add_profile(
+        self,
+        receipt: str,
+        answers: Mapping[str, Any],
+        *,
+        channel: str,
+        platform_user_id: str | int,
+        locale: str,
+    ) -> dict[str, Any]:
+        """Attach profile answers given after the receipt to the input already stored.
+
+        Only the contributor who sent the input may (the same channel pseudonym); only
+        the profile questions, each optional, answered one or several at a time. A quote
+        consent counts only once an adult age group is on the input. Returns the cleaned
+        answers attached; raises ``InvalidAnswers`` for a refused answer, ``LookupError``
+        for an input that is not this contributor's.
+        """
+        questions = {q.key: q for q in INPUT.part(Part.PROFILE) if q.key != "contact_email"}
+        clean: dict[str, Any] = {}
+        errors: list[FieldError] = []
+        for key, raw in answers.items():
+            if key not in questions:
+                raise ValueError(f"not a profile question: {key!r}")
+            try:
+                clean[key] = questions[key].clean(raw)
+            except AnswerError as error:
+                errors.append(_field_error(key, error, locale))
+        if errors:
+            raise InvalidAnswers(errors)
+        pseudonym = self.keys.pseudonym(channel, platform_user_id)
+        with write_session(self.engine) as session:
+            record = crud.find_by_receipt(session, Submission, receipt=receipt)
+            contributor = crud.find_contributor(session, pseudonym=pseudonym)
+            if (
+                record is None
+                or record.id is None
+                or contributor is None
+                or contributor.id is None
+                or record.contributor_id != contributor.id
+            ):
+                raise LookupError(receipt)
+            for key, value in clean.items():
+                setattr(record, key, value)
+            if not self.may_contact_or_quote(record.age_group):
+                record.consent_quote = False
+            record.updated_at = utcnow()
+            crud.update_profile(contributor, answers=clean)
+            if "consent_quote" in clean:
+                session.add(
+                    input_consent(
+                        record.id,
+                        contributor.id,
+                        kind="quote",
+                        granted=record.consent_quote,
+                        locale=locale,
+                        channel=channel,
+                    )
+                )
+            crud.write_audit(
+                session,
+                actor=f"channel:{channel}",
+                action="input.profile_added",
+                subject_type="input",
+                subject_id=record.id,
+                detail={"answered": sorted(clean)},
+            )
+        return clean
+
+    def likely_review(self, *, channel: str, platform_user_id: str | int) -> str | None:
+        """The review to preselect for a contributor: their last input's, asked once and
+        remembered; else the one their country's region makes certain (``review_for_country``).
+
+        No language makes a review certain (Arabic is spoken in ECA's and ESCWA's regions,
+        and migrants write in their own language wherever they are), so none is inferred.
+        """
+        with read_session(self.engine) as session:
+            contributor = crud.find_contributor(
+                session, pseudonym=self.keys.pseudonym(channel, platform_user_id)
+            )
+            if contributor is None:
+                return None
+            last = session.exec(
+                select(Submission.review_slug)
+                .where(Submission.contributor_id == contributor.id)
+                .order_by(col(Submission.created_at).desc(), col(Submission.id).desc())
+            ).first()
+            if last is not None:
+                return last
+            return review_for_country(contributor.country) if contributor.country else None
+
     def receipt_exists(self, kind: str, receipt: str) -> bool:
         with read_session(self.engine) as session:
             return (
@@ -393,10 +511,12 @@ def _field_error(key: str, error: AnswerError, locale: str) -> FieldError:
 def _consents(
     kind: str, answers: dict[str, Any], contributor_id: int | None, channel: str, locale: str
 ) -> list[dict[str, Any]]:
-    """One record per consent asked: storing always, quoting and contact where offered."""
+    """One record per consent asked: storing always; quoting, publishing and contact where offered."""
     given = {"store": True}
     if "consent_quote" in answers:
         given["quote"] = bool(answers["consent_quote"])
+    if "consent_publish" in answers:
+        given["publish"] = bool(answers["consent_publish"])
     if answers.get("contact_email"):
         given["contact"] = True
     return [

@@ -41,6 +41,9 @@ class Settings(BaseSettings):
     telegram_webhook_secret: str = ""
     # Replies to chats, per second for the whole bot (Telegram allows about 30).
     telegram_reply_rate: float = Field(default=30.0, gt=0, le=10_000)
+    # The bot's public username (without "@"), for the Hub's "write to us on Telegram" links;
+    # no link without it.
+    telegram_bot_username: str = Field(default="", pattern=r"^([A-Za-z][A-Za-z0-9_]{4,31})?$")
 
     slack_bot_token: str = ""
     slack_signing_secret: str = ""

@@ -18,46 +18,69 @@ from sqlmodel import Session, col, select
 from intake_api.participation import GROUPS, UNKNOWN, consistent_read
 from intake_api.policies.disclosure import Disclosure, Publication, Shown, disclose
 from intake_api.policies.publication import Pointer
+from intake_api.review_names import review_of
 from models.base import utcnow
+from models.reference import AGE_GROUPS
 from models.review import RegionalReview
 from models.submission import Submission
 
 HOME_GROUPS = 6  # groups App Home lists, shown counts first
+AGES: tuple[str, ...] = (*AGE_GROUPS, UNKNOWN)  # every age group, then one not given
 
 
 @dataclass(frozen=True)
 class ReviewStats:
     """A review's counts as staff views show them: ``counts`` is a Disclosure keyed ``"today"``,
-    ``"week"``, ``"total"``, ``("group", code)`` (adding up to ``"total"``) and ``"flagged"``."""
+    ``"week"``, ``"total"``, ``("group", code)`` and ``("age", code)`` (each adding up to
+    ``"total"``, an answer not given counted as ``UNKNOWN``) and ``"flagged"``."""
 
     slug: str
     region: str
     commission: str
     consultation_on: date
     meeting_format: str
-    venue: str
+    venue: str  # the reference's msgid with its "city" context: translate it, never show it as is
     counts: Disclosure
     flagged: list[Pointer]  # the latest flagged inputs, without their words
 
     def by_group(self, limit: int | None = None) -> list[tuple[str, Shown]]:
         """Stakeholder groups as (code, shown count): shown counts largest first, hidden ones after
         them, zeros left out, cut after ``limit`` (leaving counts out never reveals one)."""
-        pairs = self.counts.ordered([("group", g) for g in GROUPS], drop_zeros=True)
-        return [(str(key[1]), shown) for key, shown in pairs[:limit]]  # type: ignore[index]
+        return self._listed("group", GROUPS, limit)
 
-    def all_small(self) -> bool:
-        """Whether every group's count is small: the list is one line (``participation.EVERY``)."""
-        return self.counts.all_small([("group", g) for g in GROUPS])
+    def by_age(self, limit: int | None = None) -> list[tuple[str, Shown]]:
+        """Age groups as (code, shown count), ordered and cut as ``by_group``."""
+        return self._listed("age", AGES, limit)
+
+    def all_small(self, dimension: str = "group") -> bool:
+        """Whether every count of a breakdown is small: the list is one line (``participation.EVERY``)."""
+        codes = GROUPS if dimension == "group" else AGES
+        return self.counts.all_small([(dimension, c) for c in codes])
+
+    def _listed(
+        self, dimension: str, codes: tuple[str, ...], limit: int | None
+    ) -> list[tuple[str, Shown]]:
+        pairs = self.counts.ordered([(dimension, c) for c in codes], drop_zeros=True)
+        return [(str(key[1]), shown) for key, shown in pairs[:limit]]  # type: ignore[index]
 
 
 def stats_disclosure(
-    *, groups: Mapping[str, int], today: int, week: int, flagged: int
+    *,
+    groups: Mapping[str, int],
+    today: int,
+    week: int,
+    flagged: int,
+    ages: Mapping[str, int] | None = None,
 ) -> Disclosure:
     """What App Home and the API show of a review's counts: one publication, so both show the
-    same. The total is the sum of the groups (inputs without one count as "unknown"); today's
-    inputs are some of this week's, which are some of all, as flagged ones are."""
+    same. The total is the sum of the groups, and of the age groups (inputs without an answer
+    count as "unknown"; ``ages`` None: every input's age unknown); today's inputs are some of
+    this week's, which are some of all, as flagged ones are."""
     publication = Publication()
     publication.add_breakdown("total", {("group", g): groups.get(g, 0) for g in GROUPS})
+    total = sum(groups.get(g, 0) for g in GROUPS)
+    ages = {UNKNOWN: total} if ages is None else ages
+    publication.add_breakdown("total", {("age", a): ages.get(a, 0) for a in AGES})
     publication.add_count("today", today)
     publication.add_count("week", week)
     publication.add_count("flagged", flagged)
@@ -74,24 +97,29 @@ def review_stats(engine: Engine, *, now: datetime | None = None) -> list[ReviewS
     start_of_day = now.replace(hour=0, minute=0, second=0, microsecond=0)
     week_ago = now - timedelta(days=7)
     groups: dict[str, dict[str, int]] = {}
+    ages: dict[str, dict[str, int]] = {}
     recent: dict[str, list[int]] = {}
     with consistent_read(engine) as session:
         reviews = session.exec(
             select(RegionalReview).order_by(col(RegionalReview.consultation_on))
         ).all()
-        group = col(Submission.stakeholder_group)
-        for slug, code, n, today, week, flagged_count in session.exec(
+        group, age = col(Submission.stakeholder_group), col(Submission.age_group)
+        for slug, code, age_code, n, today, week, flagged_count in session.exec(
             select(  # type: ignore[call-overload]  # sqlmodel types select() up to four columns
                 Submission.review_slug,
                 group,
+                age,
                 func.count(),
                 func.sum((col(Submission.created_at) >= start_of_day).cast(_int())),
                 func.sum((col(Submission.created_at) >= week_ago).cast(_int())),
                 func.sum((col(Submission.status) == "flagged").cast(_int())),
-            ).group_by(col(Submission.review_slug), group)
+            ).group_by(col(Submission.review_slug), group, age)
         ):
             by_group, code = groups.setdefault(slug, {}), code if code in GROUPS else UNKNOWN
             by_group[code] = by_group.get(code, 0) + n
+            by_age = ages.setdefault(slug, {})
+            age_code = age_code if age_code in AGES else UNKNOWN
+            by_age[age_code] = by_age.get(age_code, 0) + n
             totals = recent.setdefault(slug, [0, 0, 0])
             for index, value in enumerate((today, week, flagged_count)):
                 totals[index] += value or 0
@@ -112,7 +140,11 @@ def review_stats(engine: Engine, *, now: datetime | None = None) -> list[ReviewS
     for r in reviews:
         today, week, flagged_count = recent.get(r.slug, [0, 0, 0])
         counts = stats_disclosure(
-            groups=groups.get(r.slug, {}), today=today, week=week, flagged=flagged_count
+            groups=groups.get(r.slug, {}),
+            ages=ages.get(r.slug, {}),
+            today=today,
+            week=week,
+            flagged=flagged_count,
         )
         result.append(
             ReviewStats(
@@ -121,12 +153,19 @@ def review_stats(engine: Engine, *, now: datetime | None = None) -> list[ReviewS
                 r.commission,
                 r.consultation_on,
                 r.meeting_format,
-                r.venue,
+                _venue_msgid(r.slug, r.venue),
                 counts,
                 flagged.get(r.slug, []),
             )
         )
     return result
+
+
+def _venue_msgid(slug: str, stored: str) -> str:
+    """The venue as a msgid with its context: the store keeps English, which ``gettext`` without
+    the "city" context would show untranslated in every language."""
+    review = review_of(slug)
+    return review.venue if review else stored
 
 
 # Key phrases (TF-IDF, in Python) read at most this many of the latest inputs: their top

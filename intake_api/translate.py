@@ -13,23 +13,32 @@ from locales import DOMAIN, LOCALES_DIR
 
 ROOT = LOCALES_DIR.parent
 POT = LOCALES_DIR / f"{DOMAIN}.pot"
-# Our own gettext takes the locale first; N_ marks strings defined at import time.
-# Renderers bind the locale once: t(message) and _t(state, message).
-KEYWORDS = [
-    "-k",
+# Our own gettext takes the locale first; N_/NC_/NP_/NPC_ mark strings defined at
+# import time. Renderers bind the locale once: t(message), tn(s, p, n), tp(ctx, m),
+# and the Telegram conversation's _t(state, message), _tn(state, s, p, n), _tp(state, ctx, m).
+# Templates use _n(s, p, n), _p(ctx, m), _np(ctx, s, p, n): pybabel reads them with
+# these same specs, so they can't share a name with a Python function taking a locale.
+KEYWORD_SPECS = (
     "_",
-    "-k",
     "N_",
-    "-k",
+    "NC_:1c,2",
+    "NP_:1,2",
+    "NPC_:1c,2,3",
     "gettext:2",
-    "-k",
     "ngettext:2,3",
-    "-k",
+    "pgettext:2c,3",
+    "npgettext:2c,3,4",
     "t",
-    "-k",
+    "tn:1,2",
+    "tp:1c,2",
     "_t:2",
-    "--no-default-keywords",
-]
+    "_tn:2,3",
+    "_tp:2c,3",
+    "_n:1,2",
+    "_p:1c,2",
+    "_np:1c,2,3",
+)
+KEYWORDS = [arg for spec in KEYWORD_SPECS for arg in ("-k", spec)] + ["--no-default-keywords"]
 
 
 def _pybabel(*args: str) -> None:

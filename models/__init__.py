@@ -11,6 +11,7 @@ SQLModel.metadata.naming_convention = {
     "pk": "pk_%(table_name)s",
 }
 
+import models.full_text  # noqa: E402,F401 - the search document follows ORM writes
 from models.api_token import ApiToken  # noqa: E402
 from models.audit import AuditEntry  # noqa: E402
 from models.broadcast import Broadcast, BroadcastDelivery, ChatContact  # noqa: E402

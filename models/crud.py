@@ -22,6 +22,7 @@ from models.audit import AuditEntry
 from models.base import utcnow
 from models.consent import ConsentRecord
 from models.contributor import Contributor
+from models.full_text import with_search_document
 from models.intake_record import IntakeRecord
 from models.review import RegionalReview
 from models.submission import ObjectiveSuggestion, SubmissionObjective
@@ -65,6 +66,10 @@ def ensure_contributor(
     contributor.locale = locale
     contributor.last_seen_at = utcnow()
     return contributor
+
+
+def find_contributor(session: Session, *, pseudonym: str) -> Contributor | None:
+    return session.exec(select(Contributor).where(Contributor.pseudonym == pseudonym)).first()
 
 
 def update_profile(contributor: Contributor, *, answers: dict[str, Any]) -> None:
@@ -114,6 +119,7 @@ def add_intake(
     statements, not the ORM's unit of work: at intake the ORM's bookkeeping for six rows
     cost more than the database's work.
     """
+    values = with_search_document(model, values)
     record_id = insert_new(session, model, values, unique=["channel", "channel_message_id"])
     if record_id is None:
         return None

@@ -8,6 +8,8 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine
 
+from models.full_text import ensure_sqlite_index
+
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 
@@ -37,6 +39,8 @@ def upgrade(engine: Engine) -> None:
             with connection.begin():
                 config.attributes["connection"] = connection
                 command.upgrade(config, "head")
+                if sqlite:  # a migration that rebuilt a searched table dropped its index's triggers
+                    ensure_sqlite_index(connection)
                 if sqlite and (
                     broken := connection.exec_driver_sql("PRAGMA foreign_key_check").all()
                 ):

@@ -4,10 +4,10 @@ from sqlalchemy import JSON, Text, UniqueConstraint
 from sqlmodel import Field
 
 from models.base import NEVER_REUSE_IDS
-from models.intake_record import IntakeRecord
+from models.publishable import PublishableRecord
 
 
-class Pledge(IntakeRecord, table=True):
+class Pledge(PublishableRecord, table=True):
     """A commitment by a Member State or stakeholder ahead of the 2026 IMRF."""
 
     __table_args__ = (UniqueConstraint("channel", "channel_message_id"), NEVER_REUSE_IDS)

@@ -4,10 +4,10 @@ from sqlalchemy import JSON, Text, UniqueConstraint
 from sqlmodel import Field
 
 from models.base import NEVER_REUSE_IDS
-from models.intake_record import IntakeRecord
+from models.publishable import PublishableRecord
 
 
-class Practice(IntakeRecord, table=True):
+class Practice(PublishableRecord, table=True):
     """A practice: what was done, where, with whom, toward which objectives."""
 
     __table_args__ = (UniqueConstraint("channel", "channel_message_id"), NEVER_REUSE_IDS)

@@ -11,10 +11,8 @@ from datetime import date
 
 from babel import Locale
 
-
-def N_(message: str) -> str:
-    """Mark a string for extraction; translation happens when it is rendered."""
-    return message
+from models.markers import N_ as N_
+from models.markers import NC_
 
 
 @dataclass(frozen=True)
@@ -52,6 +50,34 @@ OBJECTIVES: tuple[Objective, ...] = (
 
 OBJECTIVE_NUMBERS = frozenset(o.number for o in OBJECTIVES)
 
+# The objectives as a contributor reads them (migrants, young people, on a phone): short
+# plain words, with the official title one tap away. Staff see the official short titles.
+OBJECTIVE_PLAIN: dict[int, str] = {
+    1: N_("Better facts and figures on migration"),
+    2: N_("Fewer reasons that force people to leave"),
+    3: N_("Clear, true information for migrants"),
+    4: N_("Identity papers for every migrant"),
+    5: N_("More legal ways to migrate"),
+    6: N_("Fair recruitment and decent work"),
+    7: N_("Less risk for migrants in difficult situations"),
+    8: N_("Saving lives and finding missing migrants"),
+    9: N_("Stopping migrant smuggling"),
+    10: N_("Ending human trafficking"),
+    11: N_("Safe and well-run borders"),
+    12: N_("Fair and clear migration procedures"),
+    13: N_("Detention only as a last resort"),
+    14: N_("Help from your country's consulate"),
+    15: N_("Health care, school and other basic services"),
+    16: N_("Being part of the community"),
+    17: N_("Ending discrimination"),
+    18: N_("Skills, training and recognised diplomas"),
+    19: N_("What migrants and diasporas give to development"),
+    20: N_("Cheaper, safer money transfers home"),
+    21: N_("Safe return and a new start"),
+    22: N_("Keeping social security rights when you move"),
+    23: N_("Countries working together on migration"),
+}
+
 GUIDING_PRINCIPLES: dict[str, str] = {
     "people_centred": N_("People-centred"),
     "international_cooperation": N_("International cooperation"),
@@ -73,6 +99,14 @@ THEMES: dict[str, str] = {
     "progress_monitoring": N_("Monitoring regional progress and challenges on the Progress Declaration's recommended actions"),
 }  # fmt: skip
 
+# The themes as a contributor reads them; the framework note's titles are one tap away.
+THEME_PLAIN: dict[str, str] = {
+    "priorities_gaps": N_("What the region should do first, and what is missing"),
+    "cooperation": N_("Countries working together"),
+    "governance": N_("Migration laws and policies in the region"),
+    "progress_monitoring": N_("Progress made so far, and what is still hard"),
+}
+
 # Whole-of-society: the Network ensures diversity, "including migrant and youth representatives".
 STAKEHOLDER_GROUPS: dict[str, str] = {
     "migrant": N_("Migrant or migrant-led organisation"),
@@ -91,7 +125,7 @@ STAKEHOLDER_GROUPS: dict[str, str] = {
     "media": N_("Media"),
     "government": N_("Member State government"),
     "un_system": N_("UN system or international organisation"),
-    "other": N_("Other"),
+    "other": NC_("stakeholder group", "Other"),
 }
 
 # Bands fine enough to apply an age of digital consent of 13, 16 or 18.
@@ -139,7 +173,7 @@ CHANNELS: dict[str, str] = {
 
 MEETING_FORMATS: dict[str, str] = {
     "virtual": N_("Virtual"),
-    "in_person": N_("In person"),
+    "in_person": NC_("meeting format", "In person"),
     "hybrid": N_("Hybrid"),
 }
 
@@ -156,22 +190,28 @@ class RegionalReview:
     consultation_on: date
     meeting_format: str
     venue: str
+    acronym: str = ""
 
 
 REGIONAL_REVIEWS: tuple[RegionalReview, ...] = (
     RegionalReview("eca", N_("Economic Commission for Africa"), N_("Africa"),
-                   date(2026, 11, 2), date(2027, 1, 29), date(2027, 2, 10), "hybrid", "Addis Ababa"),
+                   date(2026, 11, 2), date(2027, 1, 29), date(2027, 2, 10), "hybrid", NC_("city", "Addis Ababa"),
+                   NC_("regional commission acronym", "ECA")),
     RegionalReview("eclac", N_("Economic Commission for Latin America and the Caribbean"),
                    N_("Latin America and the Caribbean"),
-                   date(2026, 11, 9), date(2027, 2, 5), date(2027, 2, 24), "in_person", "Santiago"),
+                   date(2026, 11, 9), date(2027, 2, 5), date(2027, 2, 24), "in_person", NC_("city", "Santiago"),
+                   NC_("regional commission acronym", "ECLAC")),
     RegionalReview("escap", N_("Economic and Social Commission for Asia and the Pacific"),
                    N_("Asia and the Pacific"),
-                   date(2026, 11, 16), date(2027, 2, 12), date(2027, 3, 3), "hybrid", "Bangkok"),
+                   date(2026, 11, 16), date(2027, 2, 12), date(2027, 3, 3), "hybrid", NC_("city", "Bangkok"),
+                   NC_("regional commission acronym", "ESCAP")),
     RegionalReview("escwa", N_("Economic and Social Commission for Western Asia"), N_("Arab region"),
-                   date(2026, 11, 23), date(2027, 2, 19), date(2027, 3, 10), "virtual", "Beirut"),
+                   date(2026, 11, 23), date(2027, 2, 19), date(2027, 3, 10), "virtual", NC_("city", "Beirut"),
+                   NC_("regional commission acronym", "ESCWA")),
     RegionalReview("unece", N_("Economic Commission for Europe"),
                    N_("Europe, North America and Central Asia"),
-                   date(2026, 11, 30), date(2027, 2, 26), date(2027, 3, 17), "hybrid", "Geneva"),
+                   date(2026, 11, 30), date(2027, 2, 26), date(2027, 3, 17), "hybrid", NC_("city", "Geneva"),
+                   NC_("regional commission acronym", "UNECE")),
 )  # fmt: skip
 
 REVIEW_SLUGS = tuple(r.slug for r in REGIONAL_REVIEWS)

@@ -10,24 +10,52 @@ name flagged and urgent inputs by receipt and category (``Pointer``), never by t
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
 from babel.dates import format_date, format_datetime
 
 from intake_api.digests import Digest
-from intake_api.i18n import gettext, language_label, ngettext
+from intake_api.i18n import (
+    gettext,
+    isolate,
+    join_list,
+    labelled,
+    language_label,
+    ngettext,
+    pgettext,
+)
+from intake_api.item_posts import ItemView
 from intake_api.moderation import InputView
 from intake_api.notices import SAFEGUARDING_LABELS
-from intake_api.participation import EVERY
-from intake_api.policies.disclosure import HIDDEN_NOTE, HIDDEN_SYMBOL, SMALL_COUNT, SMALL_NOTE
+from intake_api.participation import EVERY, category_label
+from intake_api.policies.disclosure import (
+    HIDDEN_NOTE,
+    SMALL_NOTE,
+    Reason,
+    Shown,
+    footnote,
+    marker,
+)
 from intake_api.policies.encoding import slack_mrkdwn as esc
 from intake_api.policies.publication import TEXT_NOT_SHOWN, Pointer
-from intake_api.questionnaire import STAFF_INPUT, TEXT_MAX, Kind, Question, help_text
+from intake_api.questionnaire import (
+    STAFF_VARIANTS,
+    TEXT_MAX,
+    Kind,
+    Part,
+    Question,
+    Questionnaire,
+    help_text,
+)
+from intake_api.review_names import review_acronym, review_title, venue
 from intake_api.stats import HOME_GROUPS, ReviewStats
+from models.markers import Plural
 from models.reference import (
     CHANNELS,
     MEETING_FORMATS,
     N_,
+    NC_,
     OBJECTIVES,
     STAKEHOLDER_GROUPS,
     THEMES,
@@ -35,9 +63,19 @@ from models.reference import (
 )
 
 # pybabel cannot read calls inside f-strings: the labels used only there are marked here.
-_MARKUP_LABELS = (N_("Today"), N_("This week"), N_("Total"), N_("By language"))
+_MARKUP_LABELS = (
+    N_("Today"),
+    N_("This week"),
+    N_("Total"),
+    N_("By language"),
+    N_("By age group"),
+)
 
 CAPTURE_CALLBACK = "gcm_capture"
+# The capture modal's profile part (``Part.PROFILE``), after the input and its consent.
+PROFILE_HEADER = N_("About the person (optional)")
+PROFILE_BLOCK = "part_profile"
+HEADER_LIMIT = 150  # Block Kit's limit for a header's text
 TAG_CALLBACK = "gcm_tag_objectives"
 OPTION_TEXT_LIMIT = 75  # Block Kit's limit for an option's text
 INPUT_LIMIT = 3000  # Block Kit's limit for a plain-text input
@@ -66,37 +104,106 @@ def _option(value: str, label: str, description: str = "") -> dict[str, Any]:
 # The capture modal -------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class CaptureForm:
+    """A capture modal: the staff questionnaire it asks and what it is called and says."""
+
+    callback_id: str
+    questionnaire: Questionnaire
+    title: str  # msgid (a ``Contextual`` one too); Block Kit shows 24 characters
+    saved: str  # msgid of the confirmation, with %(receipt)s
+    saved_before: str  # msgid: the modal was stored already under other answers
+
+    @property
+    def kind(self) -> str:
+        """The service's name of what is submitted."""
+        return self.questionnaire.name
+
+    @property
+    def first_text(self) -> str:
+        """The block where a refusal of the whole form is shown: its first free text."""
+        return next(q.key for q in self.questionnaire.questions if q.kind is Kind.TEXT)
+
+
+INPUT_CAPTURE = CaptureForm(
+    CAPTURE_CALLBACK,
+    STAFF_VARIANTS["input"],
+    N_("GCM input"),
+    N_("Input saved. Receipt code: %(receipt)s"),
+    N_("This form was saved already. Please close it and open a new one to record another input."),
+)
+PLEDGE_CAPTURE = CaptureForm(
+    "gcm_capture_pledge",
+    STAFF_VARIANTS["pledge"],
+    NC_("one item", "Pledge"),
+    N_("Pledge saved. Receipt code: %(receipt)s"),
+    N_("This form was saved already. Please close it and open a new one to record another pledge."),
+)
+PRACTICE_CAPTURE = CaptureForm(
+    "gcm_capture_practice",
+    STAFF_VARIANTS["practice"],
+    NC_("one item", "Practice"),
+    N_("Practice saved. Receipt code: %(receipt)s"),
+    N_(
+        "This form was saved already. Please close it and open a new one to record another practice."
+    ),
+)
+CAPTURE_FORMS = (INPUT_CAPTURE, PLEDGE_CAPTURE, PRACTICE_CAPTURE)
+
+
 def capture_modal(
     locale: str,
     *,
     metadata: dict[str, Any],
     reviews: list[str],
     prefill: dict[str, Any] | None = None,
+    form: CaptureForm = INPUT_CAPTURE,
+    any_review: bool = False,
 ) -> dict[str, Any]:
-    """The staff capture form: every question of the questionnaire, one input block each.
+    """The staff capture form: every question of the form's questionnaire, one input block
+    each, its core part first, then a header and the optional profile part (as on the web
+    form). Staff read the official labels, not the contributors' plain ones.
 
     The review question offers only ``reviews`` (those the staff member may record for),
-    preselected when there is one; the submission is authorized again on what comes back.
+    preselected when there is one; it may be left empty only where the questionnaire allows
+    it and ``any_review`` (an administrator records with no review). The submission is
+    authorized again on what comes back.
     """
     values = ({"review": reviews[0]} if len(reviews) == 1 else {}) | (prefill or {})
+    blocks: list[dict[str, Any]] = []
+    for part in Part:
+        questions = form.questionnaire.part(part)
+        if questions and part is Part.PROFILE:
+            blocks.append(
+                {
+                    "type": "header",
+                    "block_id": PROFILE_BLOCK,
+                    "text": _plain(gettext(locale, PROFILE_HEADER), HEADER_LIMIT),
+                }
+            )
+        blocks += [
+            _input_block(q, locale, values.get(q.key), reviews, any_review=any_review)
+            for q in questions
+        ]
     return {
         "type": "modal",
-        "callback_id": CAPTURE_CALLBACK,
+        "callback_id": form.callback_id,
         "private_metadata": json.dumps(metadata),
-        "title": _plain(gettext(locale, "GCM input"), 24),
+        "title": _plain(gettext(locale, form.title), 24),
         "submit": _plain(gettext(locale, "Save"), 24),
         "close": _plain(gettext(locale, "Cancel"), 24),
-        "blocks": [
-            _input_block(q, locale, values.get(q.key), reviews) for q in STAFF_INPUT.questions
-        ],
+        "blocks": blocks,
     }
 
 
-def _input_block(question: Question, locale: str, value: Any, reviews: list[str]) -> dict[str, Any]:
+def _input_block(
+    question: Question, locale: str, value: Any, reviews: list[str], *, any_review: bool
+) -> dict[str, Any]:
+    optional = not question.required and (question.key != "review" or any_review)
     block: dict[str, Any] = {
         "type": "input",
         "block_id": question.key,
-        "optional": not question.required,
+        "optional": optional,
         "label": _plain(gettext(locale, question.label), 2000),
         "element": _element(
             question, locale, value, only=reviews if question.key == "review" else None
@@ -129,10 +236,11 @@ def _element(
         if question.max_choices:
             element["max_selected_items"] = question.max_choices
         return element
-    if question.kind is Kind.COUNTRY:
+    if question.kind in (Kind.COUNTRY, Kind.COUNTRIES):
         # 249 countries exceed a static select's 100 options: typed and looked up instead.
+        many = question.kind is Kind.COUNTRIES
         return {
-            "type": "external_select",
+            "type": "multi_external_select" if many else "external_select",
             "action_id": key,
             "min_query_length": 1,
             "placeholder": _plain(gettext(locale, "Type a country name")),
@@ -149,13 +257,19 @@ def _element(
         return element
     if question.kind is Kind.EMAIL:
         return {"type": "email_text_input", "action_id": key}
+    if question.kind is Kind.URL:
+        return {"type": "url_text_input", "action_id": key}
     if question.kind in (Kind.CONSENT, Kind.BOOLEAN):
         return {
             "type": "checkboxes",
             "action_id": key,
-            "options": [_option("yes", gettext(locale, "Yes"))],
+            # Ticked: the consent is given (zh 同意, not the answer 是).
+            "options": [_option("yes", pgettext(locale, "checkbox", "Yes"))],
         }
-    return {"type": "plain_text_input", "action_id": key}
+    element = {"type": "plain_text_input", "action_id": key}
+    if question.max_length:
+        element["max_length"] = min(question.max_length, INPUT_LIMIT)
+    return element
 
 
 def answers_from_view(view: dict[str, Any]) -> dict[str, Any]:
@@ -166,7 +280,7 @@ def answers_from_view(view: dict[str, Any]) -> dict[str, Any]:
             kind = element.get("type")
             if kind in ("static_select", "external_select"):
                 answers[block_id] = (element.get("selected_option") or {}).get("value")
-            elif kind == "multi_static_select":
+            elif kind in ("multi_static_select", "multi_external_select"):
                 answers[block_id] = [o["value"] for o in element.get("selected_options") or []]
             elif kind == "checkboxes":
                 answers[block_id] = bool(element.get("selected_options"))
@@ -216,7 +330,7 @@ def tag_modal(view: InputView, locale: str) -> dict[str, Any]:
                         _option(
                             str(n),
                             f"{n}. {gettext(locale, OBJECTIVE_SHORT[n])}",
-                            ", ".join(triggers)[:75],
+                            join_list(locale, triggers)[:75],
                         )
                         for n, _score, triggers in view.suggestions
                     ],
@@ -236,6 +350,11 @@ def tag_modal(view: InputView, locale: str) -> dict[str, Any]:
 # Moderation --------------------------------------------------------------------------
 
 SUGGESTED_OBJECTIVES = N_("Suggested objectives")
+SUGGESTED_THEME = N_("Suggested theme")
+# The theme control on an input's message: confirm the text analysis's suggestion in one tap,
+# or choose any theme (contributors may skip the theme; ``Moderation.set_theme``).
+THEME_CONFIRM = ("mod_theme_confirm", N_("Confirm suggested theme"))
+THEME_SELECT = ("mod_theme", N_("Set the theme"))
 MODERATION_BUTTONS = (
     ("mod_reviewed", N_("Reviewed"), None),
     ("mod_flag", N_("Flag"), "danger"),
@@ -251,30 +370,39 @@ def moderation_message(
     t = lambda message, **kw: gettext(locale, message, **kw)  # noqa: E731
     pairs = [
         (t("Receipt"), f"`{esc(view.receipt)}`"),
-        (t("Regional review"), esc(view.review_slug.upper())),
+        (t("Regional review"), esc(review_acronym(locale, view.review_slug))),
+        (t("Stakeholder group"), esc(category_label(locale, "group", view.stakeholder_group))),
         (
-            t("Stakeholder group"),
-            esc(t(STAKEHOLDER_GROUPS.get(view.stakeholder_group or "", "Other"))),
+            t("Channel"),
+            esc(
+                f"{t(CHANNELS.get(view.channel, view.channel))} · "
+                f"{language_label(view.locale, locale)}"
+            ),
         ),
-        (t("Channel"), esc(f"{t(CHANNELS.get(view.channel, view.channel))} · {view.locale}")),
     ]
     if view.country:
         pairs.append((t("Country"), esc(country_name(view.country, locale))))
     if view.theme:
         pairs.append((t("Discussion theme"), esc(t(THEMES[view.theme]))))
     if view.objectives:
-        pairs.append((t("GCM objectives"), ", ".join(map(str, view.objectives))))
+        pairs.append((t("GCM objectives"), join_list(locale, view.objectives)))
+    if view.suggested_theme in THEMES:
+        pairs.append((t(SUGGESTED_THEME), esc(t(THEMES[view.suggested_theme]))))
     if view.suggestions:
-        pairs.append((t(SUGGESTED_OBJECTIVES), ", ".join(str(n) for n, _s, _t in view.suggestions)))
-    facts = [f"*{esc(label)}:* {value}" for label, value in pairs]
-    status = f"*{esc(t('Status'))}:* {esc(t(STATUS_LABELS.get(view.status, view.status)))}"
+        pairs.append(
+            (t(SUGGESTED_OBJECTIVES), join_list(locale, (n for n, _s, _t in view.suggestions)))
+        )
+    facts = [labelled(locale, f"*{esc(label)}*", value) for label, value in pairs]
+    status = labelled(
+        locale, f"*{esc(t('Status'))}*", esc(t(STATUS_LABELS.get(view.status, view.status)))
+    )
     if last_action:
         status += f" · {last_action}"  # a mention the listener builds from Slack's own user id
     buttons = [
         {"type": "button", "action_id": action, "value": view.receipt, "text": _plain(t(label))}
         | ({"style": style} if style else {})
         for action, label, style in MODERATION_BUTTONS
-    ]
+    ] + _theme_controls(view, t)
     urgent = []
     if view.urgent_category:
         label = t(SAFEGUARDING_LABELS.get(view.urgent_category, view.urgent_category))
@@ -298,12 +426,122 @@ def moderation_message(
     ]
 
 
+def _theme_controls(view: InputView, t: Any) -> list[dict[str, Any]]:
+    """A button confirming the suggested theme (while none is set), and a menu of every theme."""
+    options = {code: _option(code, t(label)) for code, label in THEMES.items()}
+    select: dict[str, Any] = {
+        "type": "static_select",
+        "action_id": THEME_SELECT[0],
+        "placeholder": _plain(t(THEME_SELECT[1]), 150),
+        "options": list(options.values()),
+    }
+    if view.theme in options:
+        select["initial_option"] = options[view.theme]
+    controls = [select]
+    if view.theme is None and view.suggested_theme in THEMES:
+        confirm = {
+            "type": "button",
+            "action_id": THEME_CONFIRM[0],
+            "value": view.receipt,
+            "text": _plain(t(THEME_CONFIRM[1]), 75),
+        }
+        controls.insert(0, confirm)
+    return controls
+
+
 STATUS_LABELS = {
     "new": N_("New"),
     "reviewed": N_("Reviewed"),
     "flagged": N_("Flagged"),
     "included": N_("Included in report"),
 }
+
+
+# Pledges and practices: their moderation post, with Publish and Unpublish -------------------
+
+ITEM_KINDS = {
+    "pledge": NC_("kind of record", "Pledge"),
+    "practice": NC_("kind of record", "Practice"),
+}
+PUBLISH = ("item_publish", N_("Publish"))
+UNPUBLISH = ("item_unpublish", N_("Unpublish"))
+CONSENT_TO_PUBLISH = N_("Author agreed to publication")
+ON_THE_HUB = N_("On the Migration Network Hub")
+PUBLISHED = N_("Published")
+NOT_PUBLISHED = N_("Not published")
+ITEM_TITLE = N_("Title")
+COUNTRIES = N_("Countries")
+
+
+def item_message(
+    view: ItemView, locale: str, *, last_action: str | None = None
+) -> list[dict[str, Any]]:
+    """A pledge or practice as posted to its review's moderation channel.
+
+    "Publish" is offered only when its author agreed to publication and it is not public
+    yet, "Unpublish" while it is public; the service decides again when pressed.
+    """
+    t = lambda message, **kw: gettext(locale, message, **kw)  # noqa: E731
+    pairs = [
+        (t("Receipt"), f"`{esc(view.receipt)}`"),
+        (t(ITEM_TITLE), esc(view.title)),
+    ]
+    if view.organisation:
+        pairs.append((t("Organisation"), esc(view.organisation)))
+    if view.review_slug:
+        pairs.append((t("Regional review"), esc(review_acronym(locale, view.review_slug))))
+    if view.kind == "pledge":
+        pairs.append(
+            (t("Stakeholder group"), esc(category_label(locale, "group", view.stakeholder_group)))
+        )
+    if view.objectives:
+        pairs.append((t("GCM objectives"), join_list(locale, view.objectives)))
+    if view.countries:
+        label = t("Country") if view.kind == "pledge" else t(COUNTRIES)
+        names = join_list(locale, (country_name(code, locale) for code in view.countries))
+        pairs.append((label, esc(names)))
+    agreed = (
+        pgettext(locale, "answer shown", "Yes")
+        if view.consent_publish
+        else pgettext(locale, "answer shown", "No")
+    )
+    pairs.append((t(CONSENT_TO_PUBLISH), esc(agreed)))
+    facts = [labelled(locale, f"*{esc(label)}*", value) for label, value in pairs]
+    state = labelled(
+        locale, f"*{esc(t(ON_THE_HUB))}*", esc(t(PUBLISHED if view.public else NOT_PUBLISHED))
+    )
+    if last_action:
+        state += f" · {last_action}"  # a mention the listener builds from Slack's own user id
+    buttons = []
+    if view.public:
+        buttons.append(_item_button(UNPUBLISH, view.receipt, t, style="danger"))
+    elif view.consent_publish:
+        buttons.append(_item_button(PUBLISH, view.receipt, t, style="primary"))
+    return [
+        {"type": "header", "text": _plain(t(ITEM_KINDS[view.kind]), HEADER_LIMIT)},
+        {"type": "section", "fields": [_mrkdwn(f) for f in facts[:10]]},
+        {
+            "type": "section",
+            "text": _mrkdwn("\n".join("> " + esc(line) for line in view.text.splitlines() or [""])),
+        },
+        {"type": "context", "elements": [_mrkdwn(state)]},
+        *(
+            [{"type": "actions", "block_id": f"publish:{view.receipt}", "elements": buttons}]
+            if buttons
+            else []
+        ),
+    ]
+
+
+def _item_button(button: tuple[str, str], receipt: str, t: Any, *, style: str) -> dict[str, Any]:
+    action_id, label = button
+    return {
+        "type": "button",
+        "action_id": action_id,
+        "value": receipt,
+        "text": _plain(t(label), 75),
+        "style": style,
+    }
 
 
 # App Home ------------------------------------------------------------------------------
@@ -318,44 +556,66 @@ def home_view(stats: list[ReviewStats], locale: str, *, undelivered: int = 0) ->
     ``undelivered``: outbound messages given up on lately (for administrators; 0 shows nothing).
     """
     t = lambda message, **kw: gettext(locale, message, **kw)  # noqa: E731
+    shown = lambda count: isolate(locale, count.in_language(locale))  # noqa: E731 -- "<5" stays "<5" in Arabic
     blocks: list[dict[str, Any]] = [
         {
             "type": "header",
             "text": _plain(t("Regional Reviews of the Global Compact for Migration"), 150),
         }
     ]
-    notes: set[str] = set()
+    notes: set[Plural] = set()
     for review in stats:
         if review.all_small():
-            groups = f"{t(EVERY['group'])}: {HIDDEN_SYMBOL}"
+            groups = labelled(
+                locale, t(EVERY["group"]), isolate(locale, marker(locale, Reason.SMALL_BREAKDOWN))
+            )
         else:
             groups = (
-                ", ".join(
-                    f"{_group_label(g, t)}: {n.text}" for g, n in review.by_group(HOME_GROUPS)
+                join_list(
+                    locale,
+                    (
+                        labelled(locale, category_label(locale, "group", g), shown(n))
+                        for g, n in review.by_group(HOME_GROUPS)
+                    ),
                 )
                 or "—"
             )
+        ages = (
+            labelled(
+                locale, t(EVERY["age"]), isolate(locale, marker(locale, Reason.SMALL_BREAKDOWN))
+            )
+            if review.all_small("age")
+            else join_list(
+                locale,
+                (
+                    labelled(locale, category_label(locale, "age", a), shown(n))
+                    for a, n in review.by_age(HOME_GROUPS)
+                ),
+            )
+            or "—"
+        )
         notes.update(review.counts.footnotes())
         consultation = (
             f"{format_date(review.consultation_on, 'long', locale=locale)} · "
-            f"{t(MEETING_FORMATS[review.meeting_format])} · {review.venue}"
+            f"{t(MEETING_FORMATS[review.meeting_format])} · {venue(locale, review.slug)}"
         )
         blocks += [
             {"type": "divider"},
             {
                 "type": "section",
                 "text": _mrkdwn(
-                    f"*{esc(t(review.region))}* ({esc(review.slug.upper())})\n"
-                    f"{esc(t('Multi-stakeholder consultation'))}: {esc(consultation)}"
+                    f"*{esc(review_title(locale, review.slug))}*\n"
+                    + labelled(locale, esc(t("Multi-stakeholder consultation")), esc(consultation))
                 ),
             },
             {
                 "type": "section",
                 "fields": [
-                    _mrkdwn(f"*{esc(t('Today'))}*\n{esc(review.counts['today'].text)}"),
-                    _mrkdwn(f"*{esc(t('This week'))}*\n{esc(review.counts['week'].text)}"),
-                    _mrkdwn(f"*{esc(t('Total'))}*\n{esc(review.counts['total'].text)}"),
+                    _mrkdwn(f"*{esc(t('Today'))}*\n{esc(shown(review.counts['today']))}"),
+                    _mrkdwn(f"*{esc(t('This week'))}*\n{esc(shown(review.counts['week']))}"),
+                    _mrkdwn(f"*{esc(t('Total'))}*\n{esc(shown(review.counts['total']))}"),
                     _mrkdwn(f"*{esc(t('By stakeholder group'))}*\n{esc(groups)}"),
+                    _mrkdwn(f"*{esc(t('By age group'))}*\n{esc(ages)}"),
                 ],
             },
         ]
@@ -366,11 +626,7 @@ def home_view(stats: list[ReviewStats], locale: str, *, undelivered: int = 0) ->
             )
     blocks = blocks[:99]
     if notes:  # in the policy's order: "<5" first
-        text = [
-            t(note, small=SMALL_COUNT, symbol=HIDDEN_SYMBOL)
-            for note in (SMALL_NOTE, HIDDEN_NOTE)
-            if note in notes
-        ]
+        text = [footnote(locale, note) for note in (SMALL_NOTE, HIDDEN_NOTE) if note in notes]
         blocks.append({"type": "context", "elements": [_mrkdwn(esc(line)) for line in text]})
     if undelivered:
         note = ngettext(
@@ -411,10 +667,6 @@ def _urgent_blocks(digest: Digest, t: Any) -> list[dict[str, Any]]:
     ]
 
 
-def _group_label(group: str, t: Any) -> str:
-    return t(STAKEHOLDER_GROUPS[group]) if group in STAKEHOLDER_GROUPS else t("Not given")
-
-
 def digest_blocks(digest: Digest, locale: str) -> list[dict[str, Any]]:
     """A digest as Slack blocks; the scheduled digests post the same. Every count is the
     digest's disclosed one (``Digest.counts``), with the footnotes its symbols need."""
@@ -422,10 +674,17 @@ def digest_blocks(digest: Digest, locale: str) -> list[dict[str, Any]]:
 
     def counted(dimension: str, label) -> str:  # type: ignore[no-untyped-def]
         if dimension in EVERY and digest.all_small(dimension):
-            return f"• {esc(t(EVERY[dimension]))}: {esc(HIDDEN_SYMBOL)}"
+            return "• " + esc(
+                labelled(
+                    locale,
+                    t(EVERY[dimension]),
+                    isolate(locale, marker(locale, Reason.SMALL_BREAKDOWN)),
+                )
+            )
         return (
             "\n".join(
-                f"• {esc(label(key))}: {esc(shown.text)}" for key, shown in digest.listed(dimension)
+                "• " + esc(labelled(locale, label(key), isolate(locale, shown.in_language(locale))))
+                for key, shown in digest.listed(dimension)
             )
             or "—"
         )
@@ -434,7 +693,10 @@ def digest_blocks(digest: Digest, locale: str) -> list[dict[str, Any]]:
         return {"type": "section", "text": _mrkdwn(f"*{esc(title)}*\n{body}")}
 
     def n(key: str) -> str:
-        return esc(digest.counts[key].text)
+        return esc(isolate(locale, digest.counts[key].in_language(locale)))
+
+    def fact(label: str, value: str) -> str:
+        return labelled(locale, f"*{esc(label)}*", value)
 
     period = (
         f"{format_datetime(digest.since, 'short', locale=locale)} – "
@@ -444,21 +706,25 @@ def digest_blocks(digest: Digest, locale: str) -> list[dict[str, Any]]:
     blocks: list[dict[str, Any]] = [
         {
             "type": "header",
-            "text": _plain(t("Digest: %(review)s", review=digest.review_slug.upper()), 150),
+            "text": _plain(digest_title(digest.review_slug, locale), 150),
         },
         {"type": "context", "elements": [_mrkdwn(esc(period))]},
         *_urgent_blocks(digest, t),
-        {"type": "section", "text": _mrkdwn(f"*{esc(t('New inputs'))}:* {n('inputs')}")},
+        {"type": "section", "text": _mrkdwn(fact(t("New inputs"), n("inputs")))},
         {
             "type": "section",
             "fields": [
                 _mrkdwn(
                     f"*{esc(t('By stakeholder group'))}*\n"
-                    + counted("group", lambda g: _group_label(g, t))
+                    + counted("group", lambda g: category_label(locale, "group", g))
+                ),
+                _mrkdwn(
+                    f"*{esc(t('By age group'))}*\n"
+                    + counted("age", lambda a: category_label(locale, "age", a))
                 ),
                 _mrkdwn(
                     f"*{esc(t('By channel'))}*\n"
-                    + counted("channel", lambda c: t(CHANNELS.get(c, "Not given")))
+                    + counted("channel", lambda c: category_label(locale, "channel", c))
                 ),
                 _mrkdwn(
                     f"*{esc(t('By language'))}*\n"
@@ -466,7 +732,7 @@ def digest_blocks(digest: Digest, locale: str) -> list[dict[str, Any]]:
                 ),
                 _mrkdwn(
                     f"*{esc(t('By discussion theme'))}*\n"
-                    + counted("theme", lambda th: t(THEMES.get(th, "Not given")))
+                    + counted("theme", lambda th: category_label(locale, "theme", th))
                 ),
             ],
         },
@@ -474,9 +740,9 @@ def digest_blocks(digest: Digest, locale: str) -> list[dict[str, Any]]:
         {
             "type": "section",
             "text": _mrkdwn(
-                f"*{esc(t('Pledges'))}:* {n('pledges')} · *{esc(t('Practices'))}:* {n('practices')} · "
-                f"*{esc(t('Registrations'))}:* {n('registrations')} "
-                f"({esc(t('travel support requested: %(count)s', count=digest.counts['travel'].text))})"
+                f"{fact(t('Pledges'), n('pledges'))} · {fact(t('Practices'), n('practices'))} · "
+                f"{fact(t('Registrations'), n('registrations'))} "
+                f"({esc(t('travel support requested: %(count)s', count=isolate(locale, digest.counts['travel'].in_language(locale))))})"
             ),
         },
     ]
@@ -487,13 +753,13 @@ def digest_blocks(digest: Digest, locale: str) -> list[dict[str, Any]]:
     if digest.campaigns:
         lines = "\n".join(
             f"• {esc(w) if w is not None else '_' + esc(t(TEXT_NOT_SHOWN)) + '_'} "
-            f"({esc(t('%(count)s inputs', count=shown.text))})"
+            f"({esc(inputs_count(shown, locale))})"
             for w, shown in digest.repeated()
         )
         blocks.append(section(t("Repeated texts and campaigns"), lines))
     if digest.key_phrases:
         lines = "\n".join(
-            f"• {esc(language_label(c, locale))}: {esc(', '.join(p))}"
+            "• " + esc(labelled(locale, language_label(c, locale), join_list(locale, p)))
             for c, p in digest.key_phrases.items()
         )
         blocks.append(section(t("Key phrases"), lines))
@@ -510,3 +776,20 @@ def digest_blocks(digest: Digest, locale: str) -> list[dict[str, Any]]:
     if notes:
         blocks.append({"type": "context", "elements": [_mrkdwn(esc(note)) for note in notes]})
     return blocks
+
+
+def digest_title(slug: str, locale: str) -> str:
+    """ "Digest: ESCWA", the commission named in the reader's language (الإسكوا, CESPAO)."""
+    return gettext(locale, "Digest: %(review)s", review=review_acronym(locale, slug))
+
+
+def inputs_count(count: Shown, locale: str) -> str:
+    """ "12 inputs", "<5 inputs": a hidden count takes the plural form of the threshold it
+    stands for ("fewer than 5"), and "<5" stays "<5" in right-to-left text."""
+    return ngettext(
+        locale,
+        "%(count)s input",
+        "%(count)s inputs",
+        count.counts_as,
+        count=isolate(locale, count.in_language(locale)),
+    )

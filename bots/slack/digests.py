@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from slack_sdk import WebClient
 
-from bots.slack.blocks import digest_blocks
+from bots.slack.blocks import digest_blocks, digest_title
 from intake_api.digests import Digest
 
 
@@ -18,7 +18,7 @@ def send_digests(client: WebClient) -> Callable[[str, list[Digest], str], None]:
             client.chat_postMessage(
                 channel=channel,
                 blocks=digest_blocks(digest, locale),
-                text=f"Digest {digest.review_slug.upper()}",
+                text=digest_title(digest.review_slug, locale),  # the notification's text
             )
 
     return to_slack

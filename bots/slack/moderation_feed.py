@@ -17,17 +17,28 @@ from datetime import datetime
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bots.slack.blocks import moderation_message
+from bots.slack.blocks import item_message, moderation_message
 from bots.slack.client import outbound_client
 from intake_api import delivery_failures
+from intake_api.i18n import gettext, isolate
+from intake_api.item_posts import ItemView
+from intake_api.item_posts import post_ref as item_ref
 from intake_api.moderation import post_ref
+from intake_api.notices import SAFEGUARDING_LABELS
 from intake_api.policies.delivery import Kind, Policy
 from intake_api.policies.encoding import slack_mrkdwn as esc
 from intake_api.policies.publication import Pointer
+from intake_api.review_names import review_acronym
 from intake_api.runtime import Runtime
+from models.markers import N_
 
 log = logging.getLogger(__name__)
-FEED_LOCALE = "en"
+URGENT_NOTIFICATION = N_("URGENT (%(category)s): input %(receipt)s for %(review)s")
+NEW_NOTIFICATION = N_("New input %(receipt)s for %(review)s")
+ITEM_NOTIFICATIONS = {
+    "pledge": N_("New pledge %(receipt)s for %(review)s"),
+    "practice": N_("New practice %(receipt)s for %(review)s"),
+}
 
 
 def post_new_inputs(
@@ -46,12 +57,12 @@ def post_new_inputs(
     for view in runtime.moderation.claim_unposted(now=now):
         channel = view.slack_channel or ""
         try:
+            locale = runtime.moderation.channel_locale(view, channel)
+            pointer = Pointer(view.receipt, view.theme, view.urgent_category)
             response = client.chat_postMessage(
                 channel=channel,
-                blocks=moderation_message(view, FEED_LOCALE),
-                text=notification_text(
-                    Pointer(view.receipt, view.theme, view.urgent_category), view.review_slug
-                ),
+                blocks=moderation_message(view, locale),
+                text=notification_text(pointer, view.review_slug, locale),
             )
         except Exception as error:  # noqa: BLE001 - Slack refused, failed or was not reached: classified
             runtime.moderation.mark_posted(submission_id=view.id, channel_id=channel, ts=None)
@@ -65,21 +76,70 @@ def post_new_inputs(
     return posted
 
 
-def notification_text(pointer: Pointer, review_slug: str) -> str:
+def notification_text(pointer: Pointer, review_slug: str, locale: str) -> str:
     """The message's fallback text, which phones show on lock screens and in notifications.
 
     It leaves the moderation channel, so it names the input by receipt and category and
     never carries its words (the publication policy); only the blocks, read in the
-    channel, show the text.
+    channel, show the text. It is in the channel's language, like the blocks.
     """
-    where = esc(f"{pointer.receipt} for {review_slug.upper()}")
+    receipt = isolate(locale, pointer.receipt)
+    review = review_acronym(locale, review_slug)
     if pointer.urgent_category:
-        return f"URGENT ({esc(pointer.urgent_category)}): input {where}"
-    return f"New input {where}"
+        category = gettext(
+            locale, SAFEGUARDING_LABELS.get(pointer.urgent_category, pointer.urgent_category)
+        )
+        text = gettext(
+            locale, URGENT_NOTIFICATION, category=category, receipt=receipt, review=review
+        )
+    else:
+        text = gettext(locale, NEW_NOTIFICATION, receipt=receipt, review=review)
+    return esc(text)
+
+
+def post_new_items(
+    runtime: Runtime,
+    client: WebClient,
+    *,
+    now: datetime | None = None,
+    policy: Policy | None = None,
+) -> int:
+    """Post every pledge and practice due to be shown, under the same delivery policy as inputs."""
+    posted = 0
+    for view in runtime.item_posts.claim_unposted(now=now):
+        channel, ref = view.slack_channel or "", item_ref(view.kind, view.id)
+        try:
+            locale = runtime.item_posts.channel_locale(view, channel)
+            response = client.chat_postMessage(
+                channel=channel,
+                blocks=item_message(view, locale),
+                text=item_notification_text(view, locale),
+            )
+        except Exception as error:  # noqa: BLE001 - Slack refused, failed or was not reached: classified
+            runtime.item_posts.mark_posted(
+                kind=view.kind, item_id=view.id, channel_id=channel, ts=None
+            )
+            delivery_failures.retry_or_give_up(
+                runtime.engine, Kind.MODERATION, ref, error, now=now, policy=policy
+            )
+            continue
+        runtime.item_posts.mark_posted(
+            kind=view.kind, item_id=view.id, channel_id=channel, ts=response["ts"]
+        )
+        delivery_failures.delivered(runtime.engine, Kind.MODERATION, ref)
+        posted += 1
+    return posted
+
+
+def item_notification_text(view: ItemView, locale: str) -> str:
+    """A post's fallback text: the kind, receipt and review, none of the item's words."""
+    receipt = isolate(locale, view.receipt)
+    review = review_acronym(locale, view.review_slug or "")
+    return esc(gettext(locale, ITEM_NOTIFICATIONS[view.kind], receipt=receipt, review=review))
 
 
 def remove_erased_inputs(runtime: Runtime, client: WebClient) -> int:
-    """Delete the Slack messages of erased inputs; one already gone counts as done."""
+    """Delete the Slack messages of erased inputs, pledges and practices; one already gone counts as done."""
     removed = 0
     for removal in runtime.moderation.pending_removals():
         try:
@@ -117,4 +177,7 @@ class SlackNotifier:
         post_soon(self.runtime)
 
     def show_new_inputs(self, now: datetime) -> None:
-        post_new_inputs(self.runtime, outbound_client(self.runtime), now=now)
+        """Inputs, then pledges and practices: staff publish those from their posts."""
+        client = outbound_client(self.runtime)
+        post_new_inputs(self.runtime, client, now=now)
+        post_new_items(self.runtime, client, now=now)

@@ -25,6 +25,8 @@ class Action(StrEnum):
     SAME_PROFILE = "same:yes"
     CHANGE_PROFILE = "same:no"
     SKIP = "skip"
+    SKIP_ALL = "skip:all"
+    CHANGE_REVIEW = "review:change"
     DONE = "done"
     SEND = "send"
     EDIT = "edit"

@@ -99,7 +99,35 @@ def _parsed(update: Update) -> Parsed:
         return Parsed(update.update_id, chat.id, user.id, Incoming("command", command, language))
     if text:
         return Parsed(update.update_id, chat.id, user.id, Incoming("text", text, language))
-    return Parsed(update.update_id, chat.id, user.id, Incoming("unsupported", "", language))
+    sent = _what_was_sent(message)
+    return Parsed(update.update_id, chat.id, user.id, Incoming("unsupported", sent, language))
+
+
+# What a message carries instead of text, the first that matches: the conversation
+# answers each kind in its own words. Only the kind is passed on, never the content
+# (a location's coordinates, a contact's number, a file).
+UNSUPPORTED_KINDS = (
+    "voice",
+    "audio",
+    "video_note",
+    "photo",
+    "video",
+    "animation",
+    "document",
+    "sticker",
+    "venue",
+    "location",
+    "contact",
+    "poll",
+    "dice",
+)
+
+
+def _what_was_sent(message: Any) -> str:
+    for kind in UNSUPPORTED_KINDS:
+        if getattr(message, kind, None):
+            return kind
+    return "other"
 
 
 def _is_id(value: Any) -> bool:

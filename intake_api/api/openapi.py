@@ -291,6 +291,7 @@ def openapi_document(minor_age_groups: frozenset[str] = frozenset()) -> dict[str
                 "NewInput": schemas.new_input(minor_age_groups),
                 "InputUpdate": schemas.INPUT_UPDATE,
                 "ConsentWithdrawal": schemas.CONSENT_WITHDRAWAL,
+                "PublicationUpdate": schemas.PUBLICATION_UPDATE,
                 "ConsentWithdrawn": schemas.CONSENT_OUT,
                 "Receipt": schemas.RECEIPT_OUT,
                 "Stats": schemas.STATS_OUT,
@@ -335,6 +336,34 @@ def _kind_paths() -> dict[str, Any]:
                 },
             }
         paths[api.path] = item
+        if api.update_operation_id is not None:
+            paths[f"{api.path}/{{receipt}}"] = {
+                "patch": {
+                    "operationId": api.update_operation_id,
+                    "summary": f"Publish a {kind.name} on the Migration Network Hub, or take it down",
+                    "description": "Idempotent and audited; staff of the item's review (an item of no "
+                    "review: administrators). Publishing needs its author's consent to publish "
+                    "(may_publish): without it the answer is 409 (error: no_consent_to_publish) "
+                    "and nothing changes. A withdrawal by the author takes it down by itself.",
+                    "parameters": [
+                        _path(
+                            "receipt",
+                            {
+                                "type": "string",
+                                "pattern": schemas.kind_receipt_pattern(kind.receipt_prefix),
+                            },
+                        )
+                    ],
+                    "requestBody": _body({"$ref": "#/components/schemas/PublicationUpdate"}),
+                    "responses": {
+                        "200": _json({"$ref": ref}, f"The {kind.name} as listed"),
+                        "409": _json(
+                            _ERROR_REF, "Its author did not agree to publication, or withdrew it"
+                        ),
+                        **_errors(400, 404, 413, 415, 422),
+                    },
+                }
+            }
     return paths
 
 

@@ -22,13 +22,16 @@ from intake_api.api.errors import ApiError, init_blueprint
 from intake_api.api.openapi import openapi_document
 from intake_api.api.validation import check, json_object
 from intake_api.exports import STREAMS, WRITERS, ExportFilter, iter_records, iter_rows
+from intake_api.i18n import LOCALES, gettext, negotiate_accept_language
 from intake_api.participation import GROUPS as STATS_GROUPS
 from intake_api.policies.authorization import Action, NotAllowed, may, reviews_for
-from intake_api.record_kinds import KINDS, ApiCollection, input_json, kind_named
+from intake_api.publishing import NO_CONSENT_TO_PUBLISH, NoConsentToPublish
+from intake_api.record_kinds import KINDS, ApiCollection, input_json, kind_named, kind_of_receipt
 from intake_api.reports import build_report, render_report
 from intake_api.runtime import runtime_of
 from intake_api.service import IdempotencyConflict, InvalidAnswers
 from intake_api.staff import staff_for_token
+from intake_api.stats import AGES as STATS_AGES
 from intake_api.stats import review_stats
 from models.reference import REVIEW_SLUGS, minor_age_groups
 from models.staff import StaffMember
@@ -92,6 +95,17 @@ def openapi() -> ResponseReturnValue:
     return jsonify(openapi_document(_minors()))
 
 
+def _contact_rule(body: dict[str, Any]) -> dict[str, str]:
+    """The service's words, in the body's language, for a contact address its age group refuses."""
+    age_group, locale = body.get("age_group"), body.get("locale")
+    if not body.get("contact_email") or not (age_group is None or isinstance(age_group, str)):
+        return {}
+    refused = runtime_of(current_app).service.contact_refused(
+        age_group, locale if locale in LOCALES else "en"
+    )
+    return {refused.field: refused.message}
+
+
 def _minors() -> frozenset[str]:
     return minor_age_groups(runtime_of(current_app).settings.digital_consent_age)
 
@@ -127,7 +141,8 @@ def get_submission(receipt: str) -> ResponseReturnValue:
 @bp.patch("/submissions/<receipt>")
 @authenticated
 def update_submission(receipt: str) -> ResponseReturnValue:
-    """Change the status and/or add objective tags: the whole request is checked, then applied at once."""
+    """Change the status, add objective tags and/or set the theme (confirming the suggested one, or
+    another): the whole request is checked, then applied at once."""
     receipt = parameters.receipt(receipt, inputs_only=True)
     body = check(json_object(), schemas.INPUT_UPDATE)
     try:
@@ -136,6 +151,7 @@ def update_submission(receipt: str) -> ResponseReturnValue:
             actor=_staff(),
             status=body.get("status"),
             objectives=_integers(body.get("objectives")),
+            theme=body.get("theme"),
         )
     except NotAllowed:
         raise ApiError(404, "not_found", _NOT_YOURS) from None
@@ -186,11 +202,12 @@ def create_submission() -> ResponseReturnValue:
     The same key with other answers is refused (422), as the IETF idempotency-key draft asks.
     """
     key = parameters.idempotency_key()
-    body = check(json_object(), schemas.new_input(_minors()))
+    runtime = runtime_of(current_app)
+    sent = json_object()
+    body = check(sent, schemas.new_input(_minors()), rules=_contact_rule(sent))
     # JSON Schema's integers include 19.0: the schema checked the value, int() keeps it.
     answers = {**body, "objectives": [str(int(n)) for n in body.get("objectives", [])]}
     locale = answers.pop("locale", "en")
-    runtime = runtime_of(current_app)
     try:
         receipt = runtime.service.submit_input(
             answers,
@@ -226,6 +243,7 @@ def stats(slug: str) -> ResponseReturnValue:
         review=slug,
         **{name: counts[name].as_json() for name in ("today", "week", "total", "flagged")},
         by_stakeholder_group={g: counts[("group", g)].as_json() for g in STATS_GROUPS},
+        by_age_group={a: counts[("age", a)].as_json() for a in STATS_AGES},
     )
 
 
@@ -280,7 +298,8 @@ def _chunks(spool: Any) -> Iterator[bytes]:
 
 @bp.record
 def _kind_routes(state: BlueprintSetupState) -> None:
-    """Every declared kind with an API collection: its listing, and its creation where declared."""
+    """Every declared kind with an API collection: its listing, and its creation and its items'
+    publication where declared."""
     for kind in KINDS.values():
         if kind.api is None:
             continue
@@ -289,6 +308,13 @@ def _kind_routes(state: BlueprintSetupState) -> None:
         if kind.api.new_schema is not None:
             state.add_url_rule(
                 kind.api.path, f"create_{kind.api.endpoint}", create, methods=["POST"]
+            )
+        if kind.api.update_operation_id is not None:
+            state.add_url_rule(
+                f"{kind.api.path}/<receipt>",
+                f"update_{kind.api.endpoint}",
+                _item_view(kind.name, kind.api.endpoint),
+                methods=["PATCH"],
             )
 
 
@@ -316,7 +342,7 @@ def _collection_views(name: str, endpoint: str) -> tuple[RouteCallable, RouteCal
     def create() -> ResponseReturnValue:
         """For partner integrations, as ``create_submission``: the Idempotency-Key stores once."""
         key = parameters.idempotency_key()
-        answers = check(json_object(), dict(_collection(name).new_schema or {}))
+        answers = _as_answers(check(json_object(), dict(_collection(name).new_schema or {})))
         locale = answers.pop("locale", "en")
         try:
             receipt = runtime_of(current_app).service.submit(
@@ -348,6 +374,53 @@ def _collection_views(name: str, endpoint: str) -> tuple[RouteCallable, RouteCal
     listing.__name__ = listing.__qualname__ = endpoint
     create.__name__ = create.__qualname__ = f"create_{endpoint}"
     return authenticated(listing), authenticated(create)
+
+
+def _as_answers(body: dict[str, Any]) -> dict[str, Any]:
+    """A checked body as the questionnaire reads answers: numbered choices (objectives) as the
+    text of the number (JSON Schema's integers include 19.0: the schema checked the value)."""
+    return {
+        key: [
+            str(int(v)) if isinstance(v, int | float) and not isinstance(v, bool) else v
+            for v in value
+        ]
+        if isinstance(value, list)
+        else value
+        for key, value in body.items()
+    }
+
+
+@functools.cache
+def _item_view(name: str, endpoint: str) -> RouteCallable:
+    """``PATCH`` of one item of the collection: ``{"published": true|false}``."""
+
+    def update(receipt: str) -> ResponseReturnValue:
+        """Publish the item on the Hub or take it down (``Publishing``), as the body says;
+        409 when its author did not agree to publication. Answers the item as listed."""
+        kind = kind_named(name)
+        receipt = parameters.receipt(receipt)
+        if kind_of_receipt(receipt) is not kind:
+            raise ApiError(404, "not_found", _NOT_YOURS)
+        body = check(json_object(), schemas.PUBLICATION_UPDATE)
+        runtime = runtime_of(current_app)
+        try:
+            publication = runtime.publishing.set_published(
+                receipt=receipt, actor=_staff(), channel="api", published=body["published"]
+            )
+        except NotAllowed:
+            raise ApiError(404, "not_found", _NOT_YOURS) from None
+        except NoConsentToPublish:
+            locale = body.get("locale") or negotiate_accept_language(
+                request.headers.get("Accept-Language")
+            )
+            raise ApiError(
+                409, "no_consent_to_publish", gettext(locale, NO_CONSENT_TO_PUBLISH)
+            ) from None
+        assert publication.item is not None
+        return jsonify(kind.serialise(publication.item, runtime.keys))
+
+    update.__name__ = update.__qualname__ = f"update_{endpoint}"
+    return authenticated(update)
 
 
 def _collection(name: str) -> ApiCollection:

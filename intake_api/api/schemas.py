@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from intake_api.answer_schema import EMAIL_PATTERN, free_text_pattern
 from intake_api.consent import WITHDRAWABLE
 from intake_api.i18n import LOCALES
 from intake_api.moderation import ACTIONS
@@ -22,6 +23,7 @@ from intake_api.participation import GROUPS as STATS_GROUPS
 from intake_api.policies.disclosure import HIDDEN_SYMBOL, SMALL_COUNT, SMALL_SYMBOL, Reason
 from intake_api.questionnaire import INPUT, TEXT_MAX, TEXT_MIN
 from intake_api.record_kinds import KINDS
+from intake_api.stats import AGES as STATS_AGES
 from models.reference import (
     AGE_GROUPS,
     CHANNELS,
@@ -45,6 +47,11 @@ _CODE = "[0-9A-HJKMNP-TV-Z]{4}"
 def receipt_pattern() -> str:
     """A receipt of any declared record kind, as the API writes it."""
     return f"^({'|'.join(kind.receipt_prefix for kind in KINDS.values())})-{_CODE}-{_CODE}$"
+
+
+def kind_receipt_pattern(prefix: str) -> str:
+    """A receipt of the kind whose codes start ``prefix``."""
+    return f"^{prefix}-{_CODE}-{_CODE}$"
 
 
 RECEIPT_PATTERN = receipt_pattern()
@@ -79,69 +86,6 @@ MEDIA_TYPES = {
 EXPORT_FORMATS = ["csv", "xlsx", "jsonl"]
 
 
-def _escape(char: str) -> str:
-    return f"\\u{ord(char):04x}" if ord(char) <= 0xFFFF else char
-
-
-# What the questionnaire refuses as unreadable (intake_api.questionnaire._CONTROL) ...
-_CONTROL_CHARS = [
-    *map(chr, range(0x00, 0x09)),
-    "\x0b",
-    "\x0c",
-    *map(chr, range(0x0E, 0x20)),
-    "\x7f",
-    "\ufffe",
-    "\uffff",
-]
-# ... and what str.strip() removes around an answer.
-_SPACE_CHARS = [chr(c) for c in range(0x110000) if chr(c).isspace()]
-_CONTROL = "".join(map(_escape, _CONTROL_CHARS))
-_ALLOWED_SPACE = "[" + "".join(_escape(c) for c in _SPACE_CHARS if c not in _CONTROL_CHARS) + "]"
-_ANY = f"[^{_CONTROL}]"
-_VISIBLE = "[^" + "".join(map(_escape, dict.fromkeys([*_CONTROL_CHARS, *_SPACE_CHARS]))) + "]"
-
-
-def free_text_pattern(minimum: int) -> str:
-    """Text of at least ``minimum`` characters once surrounding white space is removed, no control characters."""
-    if minimum < 2:
-        raise ValueError("a free text answer here is at least two characters")
-    return f"^{_ALLOWED_SPACE}*{_VISIBLE}{_ANY}{{{minimum - 2},}}{_VISIBLE}{_ALLOWED_SPACE}*$"
-
-
-def _letters(word: str) -> str:
-    return "".join(f"[{c.upper()}{c}]" for c in word)
-
-
-def _words_except(length: int, excluded: set[str]) -> str:
-    """Letters of ``length`` (any case) that spell none of ``excluded``, without lookahead."""
-    letter = "[A-Za-z]"
-    if not excluded:
-        return f"{letter}{{{length}}}"
-    branches: list[str] = []
-    prefixes = {w[:i] for w in excluded for i in range(length)}
-    for prefix in sorted(prefixes):
-        nexts = {w[len(prefix)] for w in excluded if w.startswith(prefix)}
-        others = "".join(c for c in "abcdefghijklmnopqrstuvwxyz" if c not in nexts)
-        rest = length - len(prefix) - 1
-        tail = f"{letter}{{{rest}}}" if rest else ""
-        branches.append(f"{_letters(prefix)}[{others}{others.upper()}]{tail}")
-    return "(" + "|".join(branches) + ")"
-
-
-# The special-use names e-mail validation refuses (email_validator.SPECIAL_USE_DOMAIN_NAMES).
-_SPECIAL_TLDS = {"arpa", "invalid", "local", "localhost", "onion", "test"}
-_TLD = (
-    "("
-    + "|".join(_words_except(n, {w for w in _SPECIAL_TLDS if len(w) == n}) for n in range(2, 25))
-    + ")"
-)
-_ATEXT = "[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]"
-_LABEL = "[A-Za-z0-9]{1,20}(-[A-Za-z0-9]{1,20}){0,2}"
-# A plain ASCII address (dot-atom, host names, a letters-only top-level domain): a subset of
-# what e-mail validation accepts, so an address the document admits is never refused.
-EMAIL_PATTERN = f"^{_ATEXT}{{1,32}}(\\.{_ATEXT}{{1,15}}){{0,2}}@({_LABEL}\\.){{1,2}}{_TLD}$"
-
-
 def _enum(values: Any) -> dict[str, Any]:
     return {"type": "string", "enum": list(values)}
 
@@ -168,17 +112,19 @@ RECEIPT = {"type": "string", "pattern": RECEIPT_PATTERN}
 
 
 def new_input(minor_age_groups: frozenset[str]) -> dict[str, Any]:
-    """An input a partner system sends, as the questionnaire accepts it.
+    """An input a partner system sends, as the questionnaire accepts it: the input and what
+    it needs (review, text, storage consent); everything about the person is optional.
 
-    Below the age of digital consent no contact address is kept, so the document refuses
-    one with an age group of minors (it depends on ``INTAKE_DIGITAL_CONSENT_AGE``).
+    A contact address is kept only with the age group of an adult (an unknown age counts as
+    a minor's), so the document refuses one without an age group, or with an age group of
+    minors (which depends on ``INTAKE_DIGITAL_CONSENT_AGE``).
     """
     objectives = INPUT["objectives"]
     minors = sorted(minor_age_groups)
     schema: dict[str, Any] = {
         "type": "object",
         "additionalProperties": False,
-        "required": ["review", "stakeholder_group", "theme", "text", "consent_store"],
+        "required": ["review", "text", "consent_store"],
         "properties": {
             "review": REVIEW,
             "stakeholder_group": STAKEHOLDER_GROUP,
@@ -204,19 +150,17 @@ def new_input(minor_age_groups: frozenset[str]) -> dict[str, Any]:
                 "type": "string",
                 "maxLength": 254,
                 "pattern": EMAIL_PATTERN,
-                "description": "A plain ASCII address; not kept for minors.",
+                "description": "A plain ASCII address; only with the age group of an adult.",
             },
             "consent_store": {"type": "boolean", "const": True},
             "consent_quote": {"type": "boolean"},
             "locale": LOCALE,
         },
     }
+    adult: dict[str, Any] = {"required": ["age_group"]}
     if minors:
-        schema["anyOf"] = [
-            {"not": {"required": ["contact_email"]}},
-            {"not": {"required": ["age_group"]}},
-            {"properties": {"age_group": {"not": {"enum": minors}}}},
-        ]
+        adult["properties"] = {"age_group": {"not": {"enum": minors}}}
+    schema["anyOf"] = [{"not": {"required": ["contact_email"]}}, adult]
     return schema
 
 
@@ -232,6 +176,21 @@ INPUT_UPDATE: dict[str, Any] = {
             "uniqueItems": True,
             "maxItems": len(OBJECTIVE_NUMBERS),
         },
+        "theme": THEME | {"description": "Confirms the suggested theme, or sets another"},
+    },
+}
+
+PUBLICATION_UPDATE: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["published"],
+    "properties": {
+        "published": {
+            "type": "boolean",
+            "description": "true: show it on the Migration Network Hub (only with its author's "
+            "consent to publish); false: take it down",
+        },
+        "locale": LOCALE | {"description": "Language of a refusal; Accept-Language when left out"},
     },
 }
 
@@ -277,6 +236,7 @@ INPUT_OUT: dict[str, Any] = {
         "may_quote",
         "urgent",
         "suggested_objectives",
+        "suggested_theme",
         "status",
         "created_at",
     ],
@@ -288,6 +248,8 @@ INPUT_OUT: dict[str, Any] = {
         "stakeholder_group": _nullable(STAKEHOLDER_GROUP),
         "country": _nullable(COUNTRY),
         "theme": _nullable(THEME),
+        "suggested_theme": _nullable(THEME)
+        | {"description": "From the text, while no theme is set; staff confirm it with PATCH"},
         "objectives": {"type": "array", "items": OBJECTIVE},
         "text": {"type": "string", "description": "Personal data masked"},
         "may_quote": {"type": "boolean"},
@@ -314,6 +276,12 @@ INPUT_OUT: dict[str, Any] = {
 _STRING = {"type": "string"}
 _NULLABLE_STRING = {"type": ["string", "null"]}
 
+# Pledges and practices: the author's consent to publish, and when staff published (else null).
+_PUBLICATION: dict[str, Any] = {
+    "may_publish": {"type": "boolean"},
+    "published_at": {**TIMESTAMP, "type": ["string", "null"]},
+}
+
 PLEDGE_OUT: dict[str, Any] = {
     "type": "object",
     "additionalProperties": False,
@@ -326,6 +294,7 @@ PLEDGE_OUT: dict[str, Any] = {
         "title",
         "text",
         "objectives",
+        *_PUBLICATION,
         "created_at",
     ],
     "properties": {
@@ -337,6 +306,7 @@ PLEDGE_OUT: dict[str, Any] = {
         "title": _STRING,
         "text": _STRING,
         "objectives": {"type": "array", "items": OBJECTIVE},
+        **_PUBLICATION,
         "created_at": TIMESTAMP,
     },
 }
@@ -354,6 +324,7 @@ PRACTICE_OUT: dict[str, Any] = {
         "organisation",
         "partners",
         "link",
+        *_PUBLICATION,
         "created_at",
     ],
     "properties": {
@@ -366,6 +337,7 @@ PRACTICE_OUT: dict[str, Any] = {
         "organisation": _NULLABLE_STRING,
         "partners": _NULLABLE_STRING,
         "link": _NULLABLE_STRING,
+        **_PUBLICATION,
         "created_at": TIMESTAMP,
     },
 }
@@ -435,7 +407,15 @@ COUNT_OUT: dict[str, Any] = {
 STATS_OUT: dict[str, Any] = {
     "type": "object",
     "additionalProperties": False,
-    "required": ["review", "today", "week", "total", "by_stakeholder_group", "flagged"],
+    "required": [
+        "review",
+        "today",
+        "week",
+        "total",
+        "by_stakeholder_group",
+        "by_age_group",
+        "flagged",
+    ],
     "properties": {
         "review": REVIEW,
         "today": COUNT_OUT,
@@ -447,6 +427,13 @@ STATS_OUT: dict[str, Any] = {
             "additionalProperties": False,
             "required": list(STATS_GROUPS),
             "properties": {g: COUNT_OUT for g in STATS_GROUPS},
+        },
+        "by_age_group": {
+            "type": "object",
+            "additionalProperties": False,
+            "description": '"unknown": the age group was not given',
+            "required": list(STATS_AGES),
+            "properties": {a: COUNT_OUT for a in STATS_AGES},
         },
     },
 }
@@ -475,7 +462,7 @@ CONSENT_OUT: dict[str, Any] = {
 
 def receipt_out(prefix: str) -> dict[str, Any]:
     """The answer to a creation in a kind's collection: its receipt, whose code starts ``prefix``."""
-    pattern = f"^{prefix}-{_CODE}-{_CODE}$"
+    pattern = kind_receipt_pattern(prefix)
     return {
         **RECEIPT_OUT,
         "properties": {

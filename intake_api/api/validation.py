@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from functools import cache
 from typing import Any
 
@@ -41,12 +42,19 @@ def json_object() -> dict[str, Any]:
     return body
 
 
-def check(body: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
-    """``body`` if the schema admits it; otherwise a 422 naming each refused field."""
+def check(
+    body: dict[str, Any], schema: dict[str, Any], *, rules: Mapping[str, str] | None = None
+) -> dict[str, Any]:
+    """``body`` if the schema admits it; otherwise a 422 naming each refused field.
+
+    ``rules``: a field's message, in the body's language, where the schema states a rule of
+    the service's that spans fields (``anyOf``: a contact address needs an adult age group).
+    """
     errors: dict[str, str] = {}
     for error in sorted(_validator(json.dumps(schema, sort_keys=True)).iter_errors(body), key=str):
         for field in _fields(error, body):
-            errors.setdefault(field, _sentence(error))
+            ruled = (rules or {}).get(field) if error.validator == "anyOf" else None
+            errors.setdefault(field, ruled or _sentence(error))
     if errors:
         raise ApiError(422, "invalid", "Some fields were refused.", errors=errors)
     return body
@@ -119,7 +127,7 @@ _SENTENCES = {
     "required": "is required.",
     "additionalProperties": "is not a field of this request.",
     "minProperties": "is empty: send at least one field.",
-    "anyOf": "is not kept for contributors below the age of digital consent.",
+    "anyOf": "is kept only with the age group of an adult (at or above the age of digital consent).",
 }
 
 

@@ -33,6 +33,7 @@ class Action(StrEnum):
     )
     ERASE = "records.erase"  # on a contributor's request
     REVEAL_ORIGINAL = "original.reveal"  # the sealed words as written, when the law requires
+    PUBLISH = "items.publish"  # pledges and practices on the Hub, with their authors' consent
     READ_FAILURES = (
         "failures.read"  # outbound messages given up on, across reviews (App Home count)
     )

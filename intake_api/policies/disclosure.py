@@ -53,19 +53,53 @@ from collections.abc import Hashable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
-from models.reference import N_
+from intake_api.i18n import gettext, plural
+from models.markers import NC_, NP_, Plural
 
 SMALL_COUNT = 5
+# The API's symbols, the same in every language: ``Shown.text``.
 SMALL_SYMBOL = f"<{SMALL_COUNT}"
 HIDDEN_SYMBOL = "x"
 
-# What the footnotes say (msgids; format with small=SMALL_COUNT, symbol=HIDDEN_SYMBOL).
-SMALL_NOTE = N_(
-    'Counts below %(small)s are shown as "<%(small)s" so that no one can be singled out.'
+# The symbols as a reader sees them: ``Shown.in_language`` and the footnotes both use these, so
+# a translated table and its footnote always show the same marker.
+SMALL_MARKER = NC_("count below the threshold", "<%(small)s")
+HIDDEN_MARKER = NC_("hidden count", "x")
+
+# What the footnotes say: render them with ``footnote``, which fills in the markers.
+SMALL_NOTE = NP_(
+    'Counts below %(small)s are shown as "%(marker)s" so that no one can be singled out.',
+    'Counts below %(small)s are shown as "%(marker)s" so that no one can be singled out.',
 )
-HIDDEN_NOTE = N_(
-    'Counts marked "%(symbol)s" are hidden too, so that no count below %(small)s can be worked out from the totals, other tables or charts.'
+HIDDEN_NOTE = NP_(
+    'Counts marked "%(symbol)s" are hidden too, so that no count below %(small)s can be worked out from the totals, other tables or charts.',
+    'Counts marked "%(symbol)s" are hidden too, so that no count below %(small)s can be worked out from the totals, other tables or charts.',
 )
+
+
+def marker(locale: str, reason: Reason) -> str:
+    """What a hidden count shows in ``locale``: "<5" for a small one, "x" for the others.
+
+    The one place that decides the marker; the disclosure policy itself is unchanged.
+    """
+    if reason is Reason.SMALL:
+        return gettext(locale, SMALL_MARKER, small=SMALL_COUNT)
+    return gettext(locale, HIDDEN_MARKER)
+
+
+def markers(locale: str) -> dict[str, str]:
+    """The placeholders every disclosure note takes: ``small``, ``marker`` and ``symbol``."""
+    return {
+        "small": str(SMALL_COUNT),
+        "marker": marker(locale, Reason.SMALL),
+        "symbol": marker(locale, Reason.COMPLEMENT),
+    }
+
+
+def footnote(locale: str, note: Plural) -> str:
+    """A disclosure note in ``locale``, counted by the threshold, with the reader's markers."""
+    return plural(locale, note, SMALL_COUNT, **markers(locale))
+
 
 # Nodes one search for a second table may visit; past it, the count gets another complement.
 SEARCH_EFFORT = 4000
@@ -108,6 +142,19 @@ class Shown:
 
     def __str__(self) -> str:
         return self.text
+
+    @property
+    def counts_as(self) -> int:
+        """The number a counted message about this count takes its plural form from.
+
+        A hidden count has no number: "<5" reads "fewer than 5", so it takes the
+        threshold's form ("<5 сообщений"); "x" takes the same, as it may be anything.
+        """
+        return SMALL_COUNT if self.number is None else self.number
+
+    def in_language(self, locale: str) -> str:
+        """``text`` for a reader of ``locale``: the number, or the translated marker."""
+        return self.text if self.number is not None else marker(locale, self.reason)
 
     def as_json(self) -> dict[str, int | str | None]:
         """The API's shape for a count: ``{"count": 12, "shown": "12", "suppressed": null}``."""
@@ -302,8 +349,8 @@ class Disclosure(Mapping[Key, Shown]):
         them all, since listing a category would tell that it has an input."""
         return all(self._shown[key].reason is Reason.SMALL_BREAKDOWN for key in keys)
 
-    def footnotes(self) -> tuple[str, ...]:
-        """The msgids that explain this output's symbols (format with small=, symbol=)."""
+    def footnotes(self) -> tuple[Plural, ...]:
+        """The notes that explain this output's symbols (render each with ``footnote``)."""
         reasons = {shown.reason for shown in self._shown.values()} - {Reason.UNPUBLISHED}
         return tuple(
             note

@@ -34,6 +34,12 @@ def html_text(value: object) -> str:
     return str(_html_escape(str(value)))
 
 
+def xml_text(value: object) -> str:
+    """Text for XML content and attribute values (Atom feeds): escaped, and without the
+    characters XML 1.0 cannot hold, which would make the whole document unreadable."""
+    return html_text(_CONTROL.sub("", str(value)))
+
+
 # Markdown -----------------------------------------------------------------------------
 
 # Characters that start HTML, entities, or break a table cell become character

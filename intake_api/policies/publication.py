@@ -6,7 +6,8 @@ report in every format and the API that serves it, digests in Slack and by e-mai
 Words may be shown only when all of these hold:
 
 - the contributor agreed to be quoted (``consent_quote``; a withdrawal clears it);
-- the contributor is not in an age group below the age of digital consent;
+- the contributor gave an age group, and it is not below the age of digital consent (an
+  unknown age counts as a minor's: a chat asks the age only after the receipt);
 - the text disclosed no protection risk (``urgent_category``): such words are for
   safeguarding staff only, whatever the consent;
 - moderation allows it: never a flagged input, and in the summary report only inputs
@@ -17,6 +18,10 @@ What is shown is redacted on the way out (``public_text``), also for rows stored
 before intake redacted every field. Lists for staff that must point at an input
 without quoting it (flagged or urgent inputs in digests and App Home, notifications)
 carry a ``Pointer``: the receipt and the category, never the words.
+
+Pledges and practices are public on the Migration Network Hub only while their author's
+consent to publish stands and staff have published them (``item_is_public``); only
+their redacted text is shown, never a contact address.
 
 Text-derived summaries (key phrases) count a phrase only when at least
 ``MIN_CONTRIBUTORS`` different people used it.
@@ -31,6 +36,7 @@ from sqlalchemy import ColumnElement, and_, or_
 from sqlmodel import col
 
 from intake_api.redaction import redact
+from models.publishable import PublishableRecord
 from models.reference import N_, minor_age_groups
 from models.submission import Submission
 
@@ -80,8 +86,8 @@ def may_publish(
     """Whether the words of this input may be shown to ``audience``."""
     if not facts.consent_quote or facts.urgent_category is not None:
         return False
-    if facts.age_group is not None and facts.age_group in _minors(consent_age):
-        return False
+    if facts.age_group is None or facts.age_group in _minors(consent_age):
+        return False  # an unknown age counts as a minor's until it is given
     if audience is Audience.REPORT:
         return facts.status == "included"
     return facts.status != "flagged"
@@ -90,8 +96,9 @@ def may_publish(
 def publishable(*, audience: Audience, consent_age: int | None = None) -> ColumnElement[bool]:
     """``may_publish`` as a SQL condition on ``Submission``, for queries that select quotes.
 
-    Written out with explicit NULL handling: ``age_group NOT IN (...)`` alone would drop
-    every input without an age group, and ``status != 'flagged'`` every NULL status.
+    Written out with explicit NULL handling: an input without an age group is never
+    published (stated, not left to ``NOT IN``), and ``status != 'flagged'`` alone would
+    drop every NULL status.
     """
     minors = sorted(_minors(consent_age))
     status = (
@@ -102,7 +109,8 @@ def publishable(*, audience: Audience, consent_age: int | None = None) -> Column
     return and_(
         col(Submission.consent_quote).is_(True),
         col(Submission.urgent_category).is_(None),
-        or_(col(Submission.age_group).is_(None), col(Submission.age_group).not_in(minors)),
+        col(Submission.age_group).is_not(None),
+        col(Submission.age_group).not_in(minors),
         status,
     )
 
@@ -136,6 +144,20 @@ def feeds_summaries() -> ColumnElement[bool]:
     different people used it, so it no longer points at anyone.
     """
     return and_(col(Submission.status) != "flagged", col(Submission.urgent_category).is_(None))
+
+
+def item_is_public(item: PublishableRecord) -> bool:
+    """Whether a pledge or practice may be on the Hub: its author agreed, staff published it.
+
+    The Hub's pages, open data and feeds select with ``public_items``; this is the same
+    rule for one record in hand.
+    """
+    return item.consent_publish and item.published_at is not None
+
+
+def public_items(model: type[PublishableRecord]) -> ColumnElement[bool]:
+    """``item_is_public`` as a SQL condition on a pledge or practice table."""
+    return and_(col(model.consent_publish).is_(True), col(model.published_at).is_not(None))
 
 
 def author_key(contributor_id: int | None, input_id: int | None) -> str:

@@ -44,19 +44,25 @@ def bar_chart_svg(pairs: list[tuple[str, Shown]], *, title: str, rtl: bool = Fal
         if rtl:  # labels on the right, bars growing leftwards
             label_x, bar_x = total_width - 8, total_width - label_width - (width or 0)
             number_x, number_anchor = bar_x - 6, "end"
+            # Read right to left from its right edge, so "1. …" has its number on the right.
+            label_text = 'direction="rtl" text-anchor="start"'
         else:
             label_x, bar_x = label_width - 8, label_width
             number_x, number_anchor = bar_x + (width or 0) + 6, "start"
+            label_text = 'text-anchor="end"'
         bar = (
             ""
             if width is None
             else f'<rect x="{bar_x}" y="{y + 4}" width="{width}" height="16" fill="{BAR_COLOUR}"></rect>'
         )
         rows.append(
-            f'<text x="{label_x}" y="{y + 16}" text-anchor="end" font-size="13">{escape(label)}</text>{bar}'
-            f'<text x="{number_x}" y="{y + 16}" text-anchor="{number_anchor}" font-size="13">{escape(shown.text)}</text>'
+            f'<text x="{label_x}" y="{y + 16}" {label_text} font-size="13">{escape(label)}</text>{bar}'
+            # A count is read left to right in every language: "<5", never "5>".
+            f'<text x="{number_x}" y="{y + 16}" text-anchor="{number_anchor}" direction="ltr" '
+            f'unicode-bidi="isolate" font-size="13">{escape(shown.text)}</text>'
         )
-    # Geometry is laid out here, so the SVG itself stays left to right; text still shapes per script.
+    # Geometry is laid out here, so the SVG itself stays left to right; each label says its
+    # own direction.
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{escape(title)}" direction="ltr" '
         f'viewBox="0 0 {total_width} {height}" width="100%" style="max-width:{total_width}px;direction:ltr">'
@@ -64,10 +70,11 @@ def bar_chart_svg(pairs: list[tuple[str, Shown]], *, title: str, rtl: bool = Fal
     )
 
 
-def bar_chart_figure(pairs: list[tuple[str, Shown]]) -> Any:
+def bar_chart_figure(pairs: list[tuple[str, Shown]], *, rtl: bool = False) -> Any:
     """The chart as a matplotlib figure: a hidden count has a bar of length 0 and its symbol
     as the bar's label. Codes and numbers only, which every font has: the title is the
-    heading the document puts above it (DejaVu has no CJK or Arabic glyphs)."""
+    heading the document puts above it (matplotlib does not shape Arabic). Right to left,
+    it is mirrored as the document is: codes on the right, bars growing leftwards."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -78,15 +85,20 @@ def bar_chart_figure(pairs: list[tuple[str, Shown]]) -> Any:
     shown = [s for _, s in pairs][::-1]
     bars = axes.barh(labels, [s.number or 0 for s in shown], color=BAR_COLOUR)
     axes.bar_label(bars, labels=[s.text for s in shown], padding=3, fontsize=8)
-    axes.spines[["top", "right"]].set_visible(False)
+    if rtl:
+        axes.invert_xaxis()
+        axes.yaxis.tick_right()
+        axes.spines[["top", "left"]].set_visible(False)
+    else:
+        axes.spines[["top", "right"]].set_visible(False)
     axes.tick_params(labelsize=8)
     figure.tight_layout()
     return figure
 
 
-def bar_chart_png(pairs: list[tuple[str, Shown]]) -> bytes:
+def bar_chart_png(pairs: list[tuple[str, Shown]], *, rtl: bool = False) -> bytes:
     """The same chart as a PNG (for Word), under the heading that names it."""
-    figure = bar_chart_figure(pairs)
+    figure = bar_chart_figure(pairs, rtl=rtl)
     from matplotlib import pyplot
 
     buffer = io.BytesIO()

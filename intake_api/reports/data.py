@@ -15,7 +15,7 @@ from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import Engine, func
+from sqlalchemy import Engine, func, true
 from sqlmodel import col, select
 
 from intake_api.language.insights import acceptance, campaigns, distinctive_phrases, one_per_group
@@ -30,7 +30,13 @@ from intake_api.participation import (
     declare_inputs,
 )
 from intake_api.policies.disclosure import Disclosure, Publication, Shown, disclose
-from intake_api.policies.publication import Audience, public_line, public_text, publishable
+from intake_api.policies.publication import (
+    Audience,
+    public_items,
+    public_line,
+    public_text,
+    publishable,
+)
 from intake_api.questionnaire import ATTENDANCE_MODES
 from intake_api.stats import latest_inputs
 from models.base import utcnow
@@ -117,10 +123,14 @@ def report_counts(
     return disclose(publication), categories
 
 
-def build_report(engine: Engine, *, review_slug: str, consent_age: int | None = None) -> ReportData:
+def build_report(
+    engine: Engine, *, review_slug: str, consent_age: int | None = None, hub: bool = False
+) -> ReportData:
     """The report's content; ``consent_age`` is the deployment's age of digital consent.
 
     Without it the strictest age the settings allow applies (``publication.STRICTEST_CONSENT_AGE``).
+    ``hub``: the report as a public page on the Hub, which lists only the pledges and
+    practices published there (``publication.public_items``).
     """
     quotable = publishable(audience=Audience.REPORT, consent_age=consent_age)
     of_review = col(Submission.review_slug) == review_slug
@@ -152,7 +162,9 @@ def build_report(engine: Engine, *, review_slug: str, consent_age: int | None = 
             (public_line(p.organisation), public_line(p.title), p.objectives)
             for p in session.exec(
                 select(Pledge)
-                .where(col(Pledge.review_slug) == review_slug)
+                .where(
+                    col(Pledge.review_slug) == review_slug, public_items(Pledge) if hub else true()
+                )
                 .order_by(col(Pledge.id))
             )
         ]
@@ -160,7 +172,10 @@ def build_report(engine: Engine, *, review_slug: str, consent_age: int | None = 
             (public_line(p.title), public_line(p.organisation), p.countries)
             for p in session.exec(
                 select(Practice)
-                .where(col(Practice.review_slug) == review_slug)
+                .where(
+                    col(Practice.review_slug) == review_slug,
+                    public_items(Practice) if hub else true(),
+                )
                 .order_by(col(Practice.id))
             )
         ]

@@ -9,23 +9,43 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable
+import unicodedata
+from collections.abc import Callable, Hashable, Sequence
 from functools import cache
 from typing import Any, NamedTuple
 
 from babel.dates import format_date, format_datetime
 from jinja2 import Environment, PackageLoader
 
-from intake_api.i18n import gettext, is_rtl, language_label, text_direction, translations
-from intake_api.participation import EVERY_COUNTRY, EVERY_LANGUAGE, UNKNOWN
+from intake_api.i18n import (
+    collation_key,
+    gettext,
+    is_rtl,
+    isolate,
+    jinja_callables,
+    join_list,
+    plural,
+    text_direction,
+    translations,
+)
+from intake_api.participation import (
+    AGE_TOTALS,
+    EVERY_COUNTRY,
+    EVERY_LANGUAGE,
+    NOT_GIVEN,
+    UNKNOWN,
+    category_label,
+)
 from intake_api.policies.disclosure import (
     HIDDEN_NOTE,
     HIDDEN_SYMBOL,
     SMALL_COUNT,
     SMALL_NOTE,
-    SMALL_SYMBOL,
     Reason,
     Shown,
+    footnote,
+    marker,
+    markers,
 )
 from intake_api.policies.encoding import (
     docx_text,
@@ -37,19 +57,16 @@ from intake_api.policies.publication import MIN_CONTRIBUTORS, TEXT_NOT_SHOWN
 from intake_api.questionnaire import ATTENDANCE_MODES
 from intake_api.reports.charts import bar_chart_png, bar_chart_svg
 from intake_api.reports.data import CHANNEL_TOTALS, TOTAL, ReportData
+from intake_api.review_names import venue
+from models.markers import NP_, Plural
 from models.reference import (
-    AGE_GROUPS,
-    CHANNELS,
-    GENDERS,
     MEETING_FORMATS,
     N_,
     OBJECTIVES,
-    STAKEHOLDER_GROUPS,
-    THEMES,
-    country_name,
 )
 
 _OBJECTIVE_SHORT = {o.number: o.short for o in OBJECTIVES}
+INPUTS_BY_AGE = N_("Inputs by age group")
 
 
 class Labels:
@@ -61,32 +78,53 @@ class Labels:
     def t(self, message: str, **params: Any) -> str:
         return gettext(self.locale, message, **params)
 
-    def _from(self, table: dict[str, str], code: str) -> str:
-        return self.t(table[code]) if code in table else self.t("Not given")
-
     def group(self, code: str) -> str:
-        return self._from(STAKEHOLDER_GROUPS, code)
+        return category_label(self.locale, "group", code)
 
     def age(self, code: str) -> str:
-        return self._from(AGE_GROUPS, code)
+        return category_label(self.locale, "age", code)
 
     def gender(self, code: str) -> str:
-        return self._from(GENDERS, code)
+        return category_label(self.locale, "gender", code)
 
     def channel(self, code: str) -> str:
-        return self._from(CHANNELS, code)
+        return category_label(self.locale, "channel", code)
 
     def theme(self, code: str) -> str:
-        return self._from(THEMES, code)
+        return category_label(self.locale, "theme", code)
 
     def country(self, code: str) -> str:
-        return country_name(code, self.locale) if len(code) == 2 else self.t("Not given")
+        return category_label(self.locale, "country", code)
+
+    def countries(self, codes: Sequence[str]) -> str:
+        """Country names as one list, with the reader's separator ("، " in Arabic)."""
+        return join_list(self.locale, (self.country(c) for c in codes))
 
     def language(self, code: str) -> str:
-        return self.t("Not given") if code == UNKNOWN else language_label(code, self.locale)
+        return category_label(self.locale, "language", code)
 
     def objective(self, number: int) -> str:
         return f"{number}. {self.t(_OBJECTIVE_SHORT[number])}"
+
+    def reading_order(
+        self, codes: Sequence[Hashable], label: Callable[[str], str]
+    ) -> list[Hashable]:
+        """Codes in the alphabetical order of their labels for this reader (pinyin in Chinese),
+        so that a reader finds a row where they look for it; then "Other", then "Not given"."""
+        key = collation_key(self.locale)
+        not_given = self.t(NOT_GIVEN)
+
+        def order(code: Hashable) -> tuple[int, Any]:
+            name = label(str(code))
+            return (2 if name == not_given else int(str(code) in SORTED_LAST), key(name))
+
+        return sorted(codes, key=order)
+
+
+# Codes a cross-tabulation lists after the others, whatever their label.
+SORTED_LAST = frozenset({"other", UNKNOWN})
+# Cross-tabulation columns whose codes have an order of their own (age bands), kept as they are.
+ORDINAL = frozenset({"age"})
 
 
 Cell = str | Shown  # a label, or a count as readers may see it
@@ -107,11 +145,13 @@ def tables(data: ReportData, labels: Labels) -> list[Table]:
     t = labels.t
 
     def crosstab(title: str, name: str, column_label: Callable[[str], str]) -> Table:
-        columns = data.categories[name]
+        columns: Sequence[Hashable] = data.categories[name]
+        if name not in ORDINAL:
+            columns = labels.reading_order(columns, column_label)
         header = [t("Stakeholder group"), *(column_label(str(c)) for c in columns)]
         rows: list[list[Cell]] = [
             [labels.group(str(g)), *(data.cell(name, g, c) for c in columns)]
-            for g in data.group_rows()
+            for g in labels.reading_order(data.group_rows(), labels.group)
         ]
         return Table(title, header, rows)
 
@@ -142,6 +182,7 @@ def tables(data: ReportData, labels: Labels) -> list[Table]:
             t("Inputs by channel"), t("Channel"), "channel", labels.channel, prefix=CHANNEL_TOTALS
         ),
         one_way(t("Inputs by language"), t("Language"), "locale", labels.language),
+        one_way(t(INPUTS_BY_AGE), t("Age group"), "age", labels.age, prefix=AGE_TOTALS),
         crosstab(t("Stakeholder group by age group"), "age", labels.age),
         crosstab(t("Stakeholder group by gender"), "gender", labels.gender),
         crosstab(t("Stakeholder group by channel"), "channel", labels.channel),
@@ -172,7 +213,10 @@ def tables(data: ReportData, labels: Labels) -> list[Table]:
         Table(
             t("Key phrases"),
             [t("Language"), t("Distinctive terms, compared with the other regional reviews")],
-            [[labels.language(c), ", ".join(terms)] for c, terms in data.key_phrases.items()],
+            [
+                [labels.language(c), join_list(labels.locale, terms)]
+                for c, terms in data.key_phrases.items()
+            ],
         ),
     ]
 
@@ -181,16 +225,17 @@ def _charts(data: ReportData, labels: Labels) -> dict[str, list[tuple[str, Shown
     """The charts' bars, (label, shown count): the rows of the tables beside them."""
     return {
         "group": [(labels.group(str(g)), s) for g, s in data.listed("group")],
+        "age": [(labels.age(str(a)), s) for a, s in data.listed("age", prefix=AGE_TOTALS)],
         "theme": [(labels.theme(str(c)), s) for c, s in data.listed("theme")],
         "objective": [(labels.objective(int(str(n))), s) for n, s in data.listed("objective")],
     }
 
 
 def footnotes(data: ReportData, labels: Labels) -> list[tuple[str, str]]:
-    """(symbol, what it means) for each symbol the report's counts use."""
-    symbols = {SMALL_NOTE: SMALL_SYMBOL, HIDDEN_NOTE: HIDDEN_SYMBOL}
+    """(marker, what it means) for each marker the report's counts use, in its language."""
+    reasons = {SMALL_NOTE: Reason.SMALL, HIDDEN_NOTE: Reason.COMPLEMENT}
     return [
-        (symbols[note], labels.t(note, small=SMALL_COUNT, symbol=HIDDEN_SYMBOL))
+        (marker(labels.locale, reasons[note]), footnote(labels.locale, note))
         for note in data.counts.footnotes()
     ]
 
@@ -208,7 +253,7 @@ def _context(data: ReportData, locale: str) -> dict[str, Any]:
         "title": labels.t("Summary report: %(region)s", region=labels.t(review.region)),
         "commission": labels.t(review.commission),
         "consultation": f"{format_date(review.consultation_on, 'long', locale=locale)} · "
-        f"{labels.t(MEETING_FORMATS[review.meeting_format])} · {review.venue}",
+        f"{labels.t(MEETING_FORMATS[review.meeting_format])} · {venue(locale, review.slug)}",
         "generated": format_datetime(data.generated_at, "medium", locale=locale),
         "period": (
             f"{format_date(data.first_input, 'long', locale=locale)} – "
@@ -227,19 +272,19 @@ def _context(data: ReportData, locale: str) -> dict[str, Any]:
         "group_chart": bar_chart_svg(
             charts["group"], title=labels.t("Inputs by stakeholder group"), rtl=rtl
         ),
+        "age_chart": bar_chart_svg(charts["age"], title=labels.t(INPUTS_BY_AGE), rtl=rtl),
         "registrations": [
             (labels.t(ATTENDANCE_MODES[str(m)]), data.counts[("registrations", m)])
             for m in data.categories["registrations"]
         ],
         "travel": data.counts["travel"].text,
-        "suggestions": (
-            data.counts["suggestions_accepted"].text,
-            data.counts["suggestions_decided"].text,
+        "suggestions": (  # accepted, decided, the number the sentence's plural follows
+            data.counts["suggestions_accepted"].in_language(locale),
+            data.counts["suggestions_decided"].in_language(locale),
+            data.counts["suggestions_decided"].counts_as,
         ),
         "footnotes": footnotes(data, labels),
-        "method_note": [
-            labels.t(line, small=SMALL_COUNT, min=MIN_CONTRIBUTORS) for line in METHOD_NOTE
-        ],
+        "method_note": method_note(locale),
     }
 
 
@@ -261,6 +306,7 @@ def _environment(locale: str, fmt: str) -> Environment:
             extensions=["jinja2.ext.i18n"],
         )
     env.install_gettext_translations(translations(locale), newstyle=True)  # type: ignore[attr-defined]
+    env.globals.update(jinja_callables(lambda: locale))
     return env
 
 
@@ -295,7 +341,7 @@ def render_csv(data: ReportData, locale: str) -> bytes:
 
 
 # The tables drawn as native Excel charts (sheet numbers): themes and objectives.
-XLSX_CHARTS = (7, 8)
+XLSX_CHARTS = (8, 9)
 
 
 def render_xlsx(data: ReportData, locale: str) -> bytes:
@@ -371,14 +417,16 @@ def render_docx(data: ReportData, locale: str) -> bytes:
     for title, header, rows in context["tables"]:
         document.add_heading(docx_text(title), level=2)
         if title in charts and charts[title]:
-            document.add_picture(io.BytesIO(bar_chart_png(charts[title])), width=Inches(6))
+            chart = bar_chart_png(charts[title], rtl=is_rtl(locale))
+            document.add_picture(io.BytesIO(chart), width=Inches(6))
         table = document.add_table(rows=1, cols=len(header))
         table.style = "Light Grid Accent 1"
         for cell, text in zip(table.rows[0].cells, header, strict=True):
             cell.text = docx_text(text)
         for row in rows:
             for cell, value in zip(table.add_row().cells, row, strict=True):
-                cell.text = docx_text(cell_text(value))
+                text = cell_text(value)  # a count stays "<5" in Arabic, not "5>"
+                cell.text = docx_text(isolate(locale, text) if isinstance(value, Shown) else text)
     for _symbol, note in context["footnotes"]:
         document.add_paragraph(docx_text(note))
     document.add_heading(t("In their words"), level=1)
@@ -389,26 +437,137 @@ def render_docx(data: ReportData, locale: str) -> bytes:
     document.add_heading(t("Method and data protection"), level=1)
     for line in context["method_note"]:
         document.add_paragraph(line)
+    if is_rtl(locale):
+        _right_to_left(document.element.body)
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()
 
 
-METHOD_NOTE = (
-    N_(
-        "Inputs were collected through web forms, a Telegram bot and Network staff in Slack, in seven languages, with the consent of each contributor."
-    ),
-    N_(
-        'Contributors are not named. Counts below %(small)s are shown as "<%(small)s" so that no one can be singled out.'
-    ),
-    N_(
-        "Quotes appear only where the contributor agreed to be quoted and staff chose the input for the report."
-    ),
-    N_(
-        "Words of contributors younger than the age of digital consent, and words that disclose a protection risk, are never quoted."
-    ),
-    N_("Key phrases are terms used by at least %(min)s different contributors."),
+# What follows each property in its parent, in the schema's order (Word rejects a document
+# whose properties are out of order).
+_AFTER_BIDI = (
+    "w:adjustRightInd",
+    "w:snapToGrid",
+    "w:spacing",
+    "w:ind",
+    "w:contextualSpacing",
+    "w:mirrorIndents",
+    "w:suppressOverlap",
+    "w:jc",
+    "w:textDirection",
+    "w:textAlignment",
+    "w:textboxTightWrap",
+    "w:outlineLvl",
+    "w:divId",
+    "w:cnfStyle",
+    "w:rPr",
+    "w:sectPr",
+    "w:pPrChange",
 )
+_AFTER_RTL = ("w:cs", "w:em", "w:lang", "w:eastAsianLayout", "w:specVanish", "w:oMath")
+_AFTER_LANG = ("w:eastAsianLayout", "w:specVanish", "w:oMath")
+_AFTER_BIDI_VISUAL = (
+    "w:tblStyleRowBandSize",
+    "w:tblStyleColBandSize",
+    "w:tblW",
+    "w:jc",
+    "w:tblCellSpacing",
+    "w:tblInd",
+    "w:tblBorders",
+    "w:shd",
+    "w:tblLayout",
+    "w:tblCellMar",
+    "w:tblLook",
+    "w:tblCaption",
+    "w:tblDescription",
+    "w:tblPrChange",
+)
+
+
+def _right_to_left(body: Any) -> None:
+    """Make a Word body read right to left, as Word does for an Arabic document: each
+    paragraph ``w:bidi`` (it starts on the right), each run of Arabic ``w:rtl`` and every
+    run an Arabic ``w:lang`` (Word shapes and orders it as Arabic), each table
+    ``w:bidiVisual`` (its first column on the right), each section ``w:bidi``."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    def ensure(parent: Any, tag: str, successors: tuple[str, ...]) -> Any:
+        found = parent.find(qn(tag))
+        if found is None:
+            found = OxmlElement(tag)
+            parent.insert_element_before(found, *successors)
+        return found
+
+    for paragraph in body.iter(qn("w:p")):
+        ensure(paragraph.get_or_add_pPr(), "w:bidi", _AFTER_BIDI)
+    for run in body.iter(qn("w:r")):
+        properties = run.get_or_add_rPr()
+        if _writes_right_to_left("".join(t.text or "" for t in run.iter(qn("w:t")))):
+            ensure(properties, "w:rtl", _AFTER_RTL)
+        ensure(properties, "w:lang", _AFTER_LANG).set(qn("w:bidi"), "ar-SA")
+    for table in body.iter(qn("w:tbl")):
+        ensure(table.tblPr, "w:bidiVisual", _AFTER_BIDI_VISUAL)
+    for section in body.iter(qn("w:sectPr")):  # the page: gutter and columns on the right
+        ensure(
+            section, "w:bidi", ("w:rtlGutter", "w:docGrid", "w:printerSettings", "w:sectPrChange")
+        )
+
+
+def _writes_right_to_left(text: str) -> bool:
+    """Whether a run has right-to-left letters: an English quote, a code or an isolated
+    "<5" marked ``w:rtl`` would have its digits and punctuation reordered."""
+    return any(unicodedata.bidirectional(ch) in ("R", "AL") for ch in text)
+
+
+# Each line with the number its plural form follows (None: no count in it).
+METHOD_NOTE: tuple[tuple[str | Plural, int | None], ...] = (
+    (
+        N_(
+            "Inputs were collected through web forms, a Telegram bot and Network staff in Slack, in seven languages, with the consent of each contributor."
+        ),
+        None,
+    ),
+    (
+        NP_(
+            'Contributors are not named. Counts below %(small)s are shown as "%(marker)s" so that no one can be singled out.',
+            'Contributors are not named. Counts below %(small)s are shown as "%(marker)s" so that no one can be singled out.',
+        ),
+        SMALL_COUNT,
+    ),
+    (
+        N_(
+            "Quotes appear only where the contributor agreed to be quoted and staff chose the input for the report."
+        ),
+        None,
+    ),
+    (
+        N_(
+            "Words of contributors younger than the age of digital consent or whose age group was not given, and words that disclose a protection risk, are never quoted."
+        ),
+        None,
+    ),
+    (
+        NP_(
+            "Key phrases are terms used by at least %(min)s different contributor.",
+            "Key phrases are terms used by at least %(min)s different contributors.",
+        ),
+        MIN_CONTRIBUTORS,
+    ),
+)
+
+
+def method_note(locale: str) -> list[str]:
+    """The method note's lines in ``locale``, with the same "<5" marker as the tables."""
+    values = {**markers(locale), "min": MIN_CONTRIBUTORS}
+    return [
+        plural(locale, line, n or 0, **values)
+        if isinstance(line, Plural)
+        else gettext(locale, line)
+        for line, n in METHOD_NOTE
+    ]
+
 
 FORMATS: dict[str, Callable[[ReportData, str], bytes]] = {
     "html": render_html,

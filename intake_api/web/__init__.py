@@ -6,9 +6,15 @@ from typing import Any
 
 from flask import Flask, current_app, request, url_for
 
-from intake_api.i18n import LOCALES, language_name, text_direction, translations
+from intake_api.i18n import (
+    LOCALES,
+    jinja_callables,
+    language_name,
+    text_direction,
+    translations,
+)
 from intake_api.settings import Settings
-from intake_api.web import errors, forms, health, locale, my_input, pages, security
+from intake_api.web import errors, forms, health, hub, locale, my_input, pages, security
 from intake_api.web.formatting import register_filters
 from intake_api.web.locale import request_locale
 
@@ -22,6 +28,7 @@ def init_app(app: Flask, settings: Settings) -> None:
     app.register_blueprint(pages.bp)
     app.register_blueprint(forms.bp)
     app.register_blueprint(my_input.bp)
+    app.register_blueprint(hub.bp)
 
 
 def _init_jinja(app: Flask) -> None:
@@ -37,6 +44,7 @@ def _init_jinja(app: Flask) -> None:
         current_locale=request_locale,
         text_direction=lambda: text_direction(request_locale()),
         switch_language_url=_switch_url,
+        **jinja_callables(request_locale),
     )
     register_filters(app)
 

@@ -31,11 +31,10 @@ from flask.blueprints import BlueprintSetupState
 from flask.typing import ResponseReturnValue, RouteCallable
 from werkzeug.datastructures import MultiDict
 
-from intake_api.i18n import gettext
-from intake_api.notices import MINORS_NOTICE, PRIVACY_NOTICE, PRIVACY_NOTICE_TITLE
+from intake_api.notices import PRIVACY_NOTICE, PRIVACY_NOTICE_TITLE, minors_notice
 from intake_api.policies.availability import store_unavailable
 from intake_api.policies.methods import changes_state
-from intake_api.questionnaire import Kind, Questionnaire, help_text
+from intake_api.questionnaire import Kind, Part, Question, Questionnaire, help_text
 from intake_api.receipts import new_receipt, normalise_receipt
 from intake_api.record_kinds import KINDS, FormPage, RecordKind, kind_named
 from intake_api.referrals import help_after
@@ -52,6 +51,12 @@ IDEMPOTENCY_FIELD = "submission_key"
 RESENT_WITH_CHANGES = N_(
     "This form was already sent once. Your changed answers are kept below: please check them and send them again as a new input."
 )
+# The profile part of a form (``Part.PROFILE``): optional, about the person, after the input.
+PROFILE_TITLE = N_("Tell us more about you (optional)")
+PROFILE_WHY = N_(
+    "This helps the review hear from young people and migrants, not only from organisations."
+)
+OFFICIAL_TITLE = N_("Official title")
 POST_LIMIT = "20 per minute; 200 per hour"
 # Receipt pages, all four kinds together, per client: a person sees theirs a few times;
 # nobody needs to try receipt codes one after another.
@@ -89,6 +94,10 @@ class FormView:
     @property
     def receipt_endpoint(self) -> str:
         return f"{bp.name}.{self.page.receipt_endpoint}"
+
+    @property
+    def plain(self) -> bool:
+        return self.page.plain
 
 
 def form_of(kind: RecordKind) -> FormView:
@@ -196,6 +205,13 @@ def render_form(
         "form.html",
         page=page,
         questions=_visible(page),
+        parts=_parts(page),
+        Part=Part,
+        choices=_choices,
+        label_of=functools.partial(_label_of, plain=page.plain),
+        profile_title=PROFILE_TITLE,
+        profile_why=PROFILE_WHY,
+        official_title=OFFICIAL_TITLE,
         answers=answers,
         errors=errors or {},
         form_error=form_error,
@@ -208,9 +224,7 @@ def render_form(
         privacy_notice_title=PRIVACY_NOTICE_TITLE,
         review=review,
         meeting_formats=MEETING_FORMATS,
-        minors_notice=gettext(
-            g.locale, MINORS_NOTICE, age=runtime_of(current_app).service.digital_consent_age
-        ),
+        minors_notice=minors_notice(g.locale, runtime_of(current_app).service.digital_consent_age),
     )
     return no_store((body, status))
 
@@ -246,6 +260,40 @@ def _review_of(page: FormView, answers: dict[str, Any]) -> RegionalReview | None
 
 def _visible(page: FormView) -> list[Any]:
     return [q for q in page.questionnaire.questions if q.key not in page.hidden]
+
+
+def _parts(page: FormView) -> list[tuple[Part, list[Question]]]:
+    """The visible questions by part, in the questionnaire's order: core first, then profile."""
+    visible = {q.key for q in _visible(page)}
+    parts = (
+        (part, [q for q in page.questionnaire.part(part) if q.key in visible]) for part in Part
+    )
+    return [(part, questions) for part, questions in parts if questions]
+
+
+def _label_of(question: Question, *, plain: bool) -> str:
+    """The msgid of a question's label as this form's readers see it."""
+    return question.shown_label(plain=plain)
+
+
+@dataclass(frozen=True)
+class ShownChoice:
+    value: str
+    label: str
+    detail: str | None  # shown with the label
+    official: str | None  # the official title, behind a disclosure
+
+
+def _choices(question: Question, locale: str, *, plain: bool) -> list[ShownChoice]:
+    """A question's choices as the form shows them: a choice with a plain label keeps its
+    official title one tap away; any other detail is shown with the label."""
+    has_plain = {c.value for c in question.choices if c.plain} if plain else set()
+    return [
+        ShownChoice(value, label, None, detail)
+        if value in has_plain
+        else ShownChoice(value, label, detail, None)
+        for value, label, detail in question.options(locale, plain=plain)
+    ]
 
 
 def _submission_key() -> str:

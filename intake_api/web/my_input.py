@@ -1,4 +1,4 @@
-"""A contributor's own record on the web: see it, stop quotes, drop the e-mail, erase it.
+"""A contributor's own record on the web: see it, stop quotes or publication, drop the e-mail, erase it.
 
 The receipt code and the access code given with it are the only key: there
 are no accounts. Both are sent with every action (nothing is kept in the
@@ -23,6 +23,9 @@ NOT_FOUND = N_("We found nothing with this receipt code and access code. Please 
 DONE = {
     "stop_quote": N_("Done. We will not quote this input in any report or digest."),
     "forget_contact": N_("Done. Your e-mail address is deleted."),
+    "stop_publish": N_(
+        "Done. It will not be shown on the Migration Network Hub, and is taken off it if it was there."
+    ),
     "erase": N_(
         "Done. What you sent is erased. Counts in reports already published stay as they are."
     ),
@@ -53,6 +56,10 @@ def my_input() -> ResponseReturnValue:
     elif action == "forget_contact":
         runtime.consent.withdraw(
             receipt=record.receipt, consent="contact", channel="web", actor="contributor:web"
+        )
+    elif action == "stop_publish":
+        runtime.consent.withdraw(
+            receipt=record.receipt, consent="publish", channel="web", actor="contributor:web"
         )
     else:
         return _page(record=record, code=code, status=200)

@@ -7,6 +7,7 @@ from sqlmodel import SQLModel
 
 import models  # noqa: F401 - registers every table on the metadata
 from models.db import make_engine
+from models.full_text import include_name
 
 config = context.config
 target_metadata = SQLModel.metadata
@@ -29,6 +30,7 @@ def _run(connection) -> None:  # type: ignore[no-untyped-def]
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_name=include_name,
     )
     with context.begin_transaction():
         context.run_migrations()

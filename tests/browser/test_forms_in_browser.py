@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import re
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -12,6 +14,7 @@ import pytest
 from intake_api.i18n import gettext
 from tests.browser.conftest import axe_violations
 from tests.factories import text_for
+from tests.processes import clean_env as _clean_env
 
 pytestmark = pytest.mark.slow
 
@@ -172,6 +175,7 @@ def test_see_stop_quotes_and_erase_with_the_access_code(live_server, page, local
     """The whole path a contributor takes: send, note both codes, come back, change their mind."""
     page.goto(f"{live_server.url}/{locale}/inputs/new")
     _fill_input(page, locale, "Call me on +962 7 9555 0147, the agency kept my contract.")
+    page.check("#field-age_group-25_34")  # a quote is kept only with an adult's age group
     page.check("#field-consent_quote")
     page.click("button[type=submit]")
     page.wait_for_url(re.compile(r"/inputs/IN-"))
@@ -206,11 +210,64 @@ FORMS = {
 }
 
 
-@pytest.mark.parametrize("locale", ["en", "ar"])
-@pytest.mark.parametrize("form", FORMS)
-def test_screenshot_of_each_form(live_server, page, tmp_path, locale, form):
-    page.goto(live_server.url + FORMS[form].format(locale))
-    target = (SCREENSHOTS or tmp_path) / f"{form}-{locale}.png"
+def _screenshot(page, tmp_path: Path, name: str) -> Path:  # type: ignore[no-untyped-def]
+    target = (SCREENSHOTS or tmp_path) / f"{name}.png"
     target.parent.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(target), full_page=True)
     assert target.stat().st_size > 10_000
+    return target
+
+
+@pytest.mark.parametrize("locale", ["en", "ar", "zh"])
+@pytest.mark.parametrize("form", FORMS)
+def test_screenshot_of_each_form(live_server, page, tmp_path, locale, form):
+    page.goto(live_server.url + FORMS[form].format(locale))
+    _screenshot(page, tmp_path, f"{form}-{locale}")
+
+
+@pytest.mark.parametrize("locale", ["ar", "zh"])
+def test_screenshot_of_the_receipt(live_server, page, tmp_path, locale):
+    """The receipt page: the codes read left to right, in their monospace font, inside a
+    page that reads in the contributor's direction."""
+    page.goto(f"{live_server.url}/{locale}/inputs/new")
+    _fill_input(page, locale, text_for(locale))
+    page.click("button[type=submit]")
+    page.wait_for_url(re.compile(rf"/{locale}/inputs/IN-"))
+    code = page.locator(".receipt-code").first
+    assert code.evaluate("e => getComputedStyle(e).direction") == "ltr"
+    assert "monospace" in code.evaluate("e => getComputedStyle(e).fontFamily")
+    _screenshot(page, tmp_path, f"receipt-{locale}")
+
+
+@pytest.mark.parametrize("locale", ["ar", "zh"])
+def test_screenshot_of_the_report(page, tmp_path, locale):
+    """The HTML report on demo data, as a reader opens it: Arabic right to left, with the
+    chart's labels starting on the right and counts such as "<5" read left to right."""
+    env = _clean_env(INTAKE_SECRET_KEY="test-secret-key-not-for-production")
+    target = tmp_path / f"report-{locale}.html"
+    for command in (
+        ["demo", "--count", "200"],
+        ["report", "escwa", "--format", "html", "--locale", locale, "-o", str(target)],
+    ):
+        result = subprocess.run(
+            [sys.executable, "-m", "intake_api.cli", *command],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert result.returncode == 0, result.stderr
+    page.goto(target.as_uri())
+    assert page.get_attribute("html", "dir") == ("rtl" if locale == "ar" else "ltr")
+    count = page.locator("td.n bdi").first  # "<5", not "5>"
+    assert count.evaluate(
+        "e => [getComputedStyle(e).unicodeBidi, getComputedStyle(e).direction]"
+    ) == [
+        "isolate",
+        "ltr",
+    ]
+    if locale == "ar":
+        label = page.locator("svg text[direction=rtl]").first
+        assert label.evaluate("e => getComputedStyle(e).direction") == "rtl"
+    _screenshot(page, tmp_path, f"report-{locale}")

@@ -103,7 +103,7 @@ def test_a_webhook_process_logs_no_secret(server, fakes, tmp_path):
             headers={"X-Telegram-Bot-Api-Secret-Token": WEBHOOK_SECRET},
         )
         assert answer.status_code == 200
-        _wait_until(lambda: len(bot_api.texts()) >= 2, "the replies to /start")
+        _wait_until(lambda: len(bot_api.texts()) >= 1, "the reply to /start")
 
         body = urlencode(
             {
@@ -150,7 +150,7 @@ def test_polling_logs_no_secret(fakes, tmp_path):
         )
     try:
         bot_api.push_update(TelegramUser(7002, "es").text("/start"))
-        _wait_until(lambda: len(bot_api.texts()) >= 2, "the replies to /start")
+        _wait_until(lambda: len(bot_api.texts()) >= 1, "the reply to /start")
     finally:
         process.terminate()
         process.wait(timeout=30)

@@ -31,9 +31,29 @@ NEW_INPUT = {key: value for key, value in input_answers().items() if value != ""
     "consent_quote": True,
     "objectives": [3, 5],
 }
+NEW_PLEDGE = {
+    "organisation": "Jordan national committee",
+    "stakeholder_group": "government",
+    "review": "escwa",
+    "title": "Work permits for refugees",
+    "text": "We pledge to issue 50,000 more work permits to refugees by 2027.",
+    "objectives": [5, 6],
+    "consent_store": True,
+    "consent_publish": True,
+}
+NEW_PRACTICE = {
+    "title": "Mobile birth registration",
+    "description": "Mobile teams register births in border communities so that "
+    "children get a legal identity.",
+    "objectives": [4],
+    "countries": ["NE", "TD"],
+    "review": "escwa",
+    "consent_store": True,
+    "consent_publish": True,
+}
 
 # Every operation of the document, with what a partner system would send. The operation's
-# path placeholders: {input} an input's receipt, {pledge} a pledge's.
+# path placeholders: {input} an input's receipt, {pledge} a pledge's, {practice} a practice's.
 CALLS: dict[str, tuple[str, str, dict[str, Any] | None]] = {
     "listSubmissions": ("get", "/submissions?review=escwa", None),
     "createSubmission": ("post", "/submissions", NEW_INPUT),
@@ -53,10 +73,23 @@ CALLS: dict[str, tuple[str, str, dict[str, Any] | None]] = {
     "reviewReport": ("get", "/reviews/escwa/report?format=md", None),
     "exportSubmissions": ("get", "/exports/submissions?review=escwa", None),
     "listPledges": ("get", "/pledges", None),
+    "createPledge": ("post", "/pledges", NEW_PLEDGE),
+    "updatePledge": ("patch", "/pledges/{pledge}", {"published": True}),
     "listPractices": ("get", "/practices", None),
+    "createPractice": ("post", "/practices", NEW_PRACTICE),
+    "updatePractice": ("patch", "/practices/{practice}", {"published": True}),
     "listRegistrations": ("get", "/registrations", None),
 }
-WRITES = ("createSubmission", "updateSubmission", "eraseRecord", "withdrawConsent")
+WRITES = (
+    "createSubmission",
+    "updateSubmission",
+    "eraseRecord",
+    "withdrawConsent",
+    "createPledge",
+    "updatePledge",
+    "createPractice",
+    "updatePractice",
+)
 # Reads of personal data are audited: with no audit entry written, there is no read either.
 AUDITED_READS = (
     "listSubmissions",
@@ -124,10 +157,17 @@ def test_the_api_with_the_store_unavailable_answers_as_documented_and_stores_onc
                 "text": "Контракты на родном языке каждого работника к 2027 году.",
                 "objectives": ["6"],
                 "consent_store": "on",
+                "consent_publish": "on",
             },
             channel="web",
             message_id="p",
             locale="ru",
+        ).code,
+        "practice": service.submit_practice(
+            {**NEW_PRACTICE, "objectives": ["4"], "consent_store": "on", "consent_publish": "on"},
+            channel="web",
+            message_id="pr",
+            locale="en",
         ).code,
     }
     client = store.app.test_client()
@@ -137,9 +177,7 @@ def test_the_api_with_the_store_unavailable_answers_as_documented_and_stores_onc
         response = getattr(client, method)(
             "/api/v1" + path.format(**receipts),
             json=body,
-            headers={**headers, "Idempotency-Key": key}
-            if operation == "createSubmission"
-            else headers,
+            headers={**headers, "Idempotency-Key": key} if method == "post" else headers,
         )
         SPEC.validate_response(_Answered(response.request), WerkzeugOpenAPIResponse(response))
         return response
@@ -156,6 +194,7 @@ def test_the_api_with_the_store_unavailable_answers_as_documented_and_stores_onc
             assert response.status_code == 200, (operation, response.status_code)
     assert stored_rows(engine, "submission") == 1
     assert stored_rows(engine, "pledge") == 1
+    assert stored_rows(engine, "practice") == 1
 
     created = call("createSubmission")  # the partner system sends the same POST again
     assert created.status_code == 201

@@ -115,6 +115,9 @@ class Caller:
             "slug": "escwa",
             "receipt": self.receipts[receipt_kind],
             "filename": "site.css",
+            "item_id": 1,  # the Hub's pages, files and feeds
+            "kind": "pledges",
+            "fmt": "json",
         }
         return rule.build({name: values[name] for name in rule.arguments}, append_unknown=False)[1]
 
@@ -152,7 +155,8 @@ class Caller:
                 "action": "open",
             }
             return self.client.post(url, data=sent)
-        return self.client.open(url, method=method)
+        # A page without a locale in its address (the open data) speaks the browser's language.
+        return self.client.open(url, method=method, headers={"Accept-Language": "ar"})
 
 
 def _answers(kind: str) -> dict[str, Any]:

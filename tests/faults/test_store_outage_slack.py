@@ -25,8 +25,9 @@ from intake_api.policies.authorization import OPERATOR
 from intake_api.policies.availability import NOT_STORED_CHAT, RETRY_AFTER_SECONDS
 from intake_api.subscriptions import list_subscriptions
 from models import RegionalReview, Submission
+from models.pledge import Pledge
 from tests.bots.slack import conftest as slack_fixtures
-from tests.bots.slack.conftest import Slack, good_capture
+from tests.bots.slack.conftest import Slack, good_capture, good_pledge, good_practice
 from tests.conftest import count_rows
 from tests.factories import input_answers
 from tests.faults import chat_stores
@@ -55,6 +56,7 @@ class World:
     slack: Slack
     api: Any
     receipt: str  # an ESCWA input, flagged and posted for moderation
+    pledge: str  # an ESCWA pledge whose author agreed to publication
 
 
 Send = Callable[[World], Any]
@@ -134,6 +136,8 @@ def _gcm(text: str, user: str = "UORG") -> Send:
 CASES: dict[tuple[str, str | None], tuple[str, Send]] = {
     ("gcm", ""): ("command", _gcm("")),
     ("gcm", "new"): ("command", _gcm("new")),
+    ("gcm", "pledge"): ("command", _gcm("pledge")),
+    ("gcm", "practice"): ("command", _gcm("practice")),
     ("gcm", "digest"): ("command", _gcm("digest escwa")),
     ("gcm", "channel"): ("command", _gcm("channel escwa")),
     ("gcm", "safeguarding"): ("command", _gcm("safeguarding escwa")),
@@ -146,7 +150,25 @@ CASES: dict[tuple[str, str | None], tuple[str, Send]] = {
         lambda w: w.slack.block_action("mod_include", w.receipt),
     ),
     ("open_tagging", None): ("ephemeral", lambda w: w.slack.block_action("mod_tag", w.receipt)),
+    ("set_theme", None): (
+        "ephemeral",
+        lambda w: w.slack.block_action("mod_theme_confirm", w.receipt),
+    ),
+    ("change_publication", None): (
+        "ephemeral",
+        lambda w: w.slack.block_action("item_publish", w.pledge),
+    ),
     ("capture", None): ("modal", lambda w: w.slack.view_submission("VCAP", good_capture())),
+    ("capture_pledge", None): (
+        "modal",
+        lambda w: w.slack.view_submission("VPLEDGE", good_pledge(), callback="gcm_capture_pledge"),
+    ),
+    ("capture_practice", None): (
+        "modal",
+        lambda w: w.slack.view_submission(
+            "VPRACTICE", good_practice(), callback="gcm_capture_practice"
+        ),
+    ),
     ("tag", None): ("modal", _tag),
     ("add_to_inputs", None): ("ephemeral", _shortcut),
     ("countries", None): ("options", _countries),
@@ -160,7 +182,11 @@ WRITES = {
     ("gcm", "erase"),
     ("gcm", "withdraw"),
     ("change_status", None),
+    ("set_theme", None),
+    ("change_publication", None),
     ("capture", None),
+    ("capture_pledge", None),
+    ("capture_practice", None),
     ("tag", None),
     ("publish_home", None),
 }
@@ -177,7 +203,22 @@ def world(slack_runtime, slack_api, slack) -> World:  # type: ignore[no-untyped-
         locale="en",
     ).code
     slack_runtime.moderation.moderate(receipt=receipt, action="flag", actor=OPERATOR)
-    return World(slack, slack_api, receipt)
+    pledge = service.submit_pledge(
+        {
+            "organisation": "Ministry of Labour",
+            "stakeholder_group": "government",
+            "review": "escwa",
+            "title": "Fair recruitment",
+            "text": "We pledge to end recruitment fees for migrant workers by 2027.",
+            "objectives": ["6"],
+            "consent_store": "on",
+            "consent_publish": "on",
+        },
+        channel="web",
+        message_id="escwa-pledge",
+        locale="en",
+    ).code
+    return World(slack, slack_api, receipt, pledge)
 
 
 def _shown(api: Any) -> dict[str, int]:
@@ -240,15 +281,18 @@ def test_every_listener_answers_an_outage_as_slack_shows_its_kind(
         assert met == set(CASES) - STORE_FREE
     # Nothing was stored, changed or erased meanwhile.
     assert count_rows(engine, "submission") == 1 and list_subscriptions(engine) == []
+    assert (count_rows(engine, "pledge"), count_rows(engine, "practice")) == (1, 0)
     with Session(engine) as session:
         stored = session.exec(select(Submission)).one()
         review = session.get_one(RegionalReview, "escwa")
+        pledge = session.exec(select(Pledge).where(Pledge.receipt == world.pledge)).one()
     assert (stored.status, stored.consent_quote, 19 in stored.objectives) == (
         "flagged",
         True,
         False,
     )
     assert "CNEW" not in (review.slack_channel, review.safeguarding_channel)
+    assert pledge.published_at is None
 
 
 def test_a_modal_refused_for_the_outage_is_stored_once_when_sent_again(

@@ -67,6 +67,25 @@ def test_csv_has_a_bom_localized_headers_codes_and_no_formulas(stored, engine):
     )
 
 
+def test_an_answer_not_given_is_an_empty_code_and_a_named_label(service, engine):
+    """Codes stay empty for machines; the labels beside them say "Not given", translated."""
+    service.submit_input(
+        input_answers(stakeholder_group="", country="", age_group="", gender="", theme=""),
+        channel="web",
+        message_id="skipped",
+        locale="en",
+    )
+    (row,) = iter_rows(engine, ExportFilter(), "fr")
+    assert (row["stakeholder_group"], row["country"], row["theme"], row["age_group"]) == (
+        "",
+        "",
+        "",
+        "",
+    )
+    not_given = gettext("fr", "Not given")
+    assert row["stakeholder_group_label"] == row["country_name"] == row["theme_label"] == not_given
+
+
 def test_filters_and_jsonl(stored, engine):
     out = io.BytesIO()
     write_jsonl(iter_rows(engine, ExportFilter(review="eca"), "en"), out, "en", lambda n: None)

@@ -6,6 +6,7 @@ import csv
 import io
 import subprocess
 import sys
+from html import unescape
 
 import docx
 import openpyxl
@@ -127,7 +128,7 @@ def test_numbers_match_direct_sql(filled, engine):
         assert_disclosed(data.counts[("theme", theme)], themes.get(theme, 0))
     assert data.counts[("objective", 6)].text == "6"
     # The table prints what the report's counts say, row for row (themes of 3, 3 and 2: hidden).
-    theme_table = {row[0]: cell_text(row[1]) for row in tables(data, Labels("en"))[6][2]}
+    theme_table = {row[0]: cell_text(row[1]) for row in tables(data, Labels("en"))[7][2]}
     assert theme_table == {
         Labels("en").theme(str(c)): shown.text for c, shown in data.listed("theme")
     }
@@ -136,9 +137,11 @@ def test_numbers_match_direct_sql(filled, engine):
 
 def test_small_cells_are_suppressed(filled, engine):
     data = build_report(engine, review_slug="escwa")
-    by_age = {row[0]: [cell_text(c) for c in row[1:]] for row in tables(data, Labels("en"))[2][2]}
-    # Two migrants aged 18-24 and zeros: a row whose counts are all small is hidden whole.
-    assert set(by_age["Migrant or migrant-led organisation"]) == {"x"}
+    by_age = {row[0]: [cell_text(c) for c in row[1:]] for row in tables(data, Labels("en"))[3][2]}
+    # Two migrants aged 18-24 and zeros: a row whose counts are all small is hidden whole, but
+    # for the age groups nobody is in ("Inputs by age group" shows them 0: a reader knows it).
+    migrants = by_age["Migrant or migrant-led organisation"]
+    assert "x" in migrants and set(migrants) <= {"x", "0"}
     # Six youth aged 18-24 and zeros: shown, they would give the group's total, and 8 minus it
     # the migrants' 2.
     assert "6" not in by_age["Youth"] and "x" in by_age["Youth"]
@@ -156,19 +159,19 @@ def test_xlsx_and_docx_open_with_tables_and_charts(filled, engine, tmp_path):
     (tmp_path / "r.xlsx").write_bytes(render_report(data, "xlsx", "fr"))
     workbook = openpyxl.load_workbook(tmp_path / "r.xlsx")
     assert (
-        len(workbook.sheetnames) == 11
-    )  # 8 tables, then languages written, repeated texts, key phrases
-    assert workbook["7"]["A1"].value == gettext("fr", "Inputs by discussion theme")
+        len(workbook.sheetnames) == 12
+    )  # 9 tables, then languages written, repeated texts, key phrases
+    assert workbook["8"]["A1"].value == gettext("fr", "Inputs by discussion theme")
     document = docx.Document(io.BytesIO(render_report(data, "docx", "fr")))
     headings = [p.text for p in document.paragraphs if p.style.name.startswith("Heading")]
     assert gettext("fr", "Method and data protection") in headings
-    assert len(document.tables) == 11 and len(document.inline_shapes) == 2
+    assert len(document.tables) == 12 and len(document.inline_shapes) == 2
 
 
 def test_csv_lists_every_table(filled, engine):
     body = render_report(build_report(engine, review_slug="escwa"), "csv", "en").decode("utf-8-sig")
     titles = [row[0] for row in csv.reader(io.StringIO(body)) if len(row) == 1]
-    assert titles[0] == "Inputs by channel" and len(titles) == 11
+    assert titles[0] == "Inputs by channel" and len(titles) == 12
 
 
 def test_report_command(filled, database_url, tmp_path):
@@ -327,3 +330,153 @@ def test_word_charts_need_no_glyph_the_font_lacks(filled, engine, locale):
         io.BytesIO(render_report(build_report(engine, review_slug="escwa"), "docx", locale))
     )
     assert len(document.inline_shapes) == 2
+
+
+def docx_xml(data, locale):  # type: ignore[no-untyped-def]
+    return docx.Document(io.BytesIO(render_report(data, "docx", locale))).element.xml
+
+
+def test_the_arabic_word_report_reads_right_to_left(filled, engine):
+    """Each paragraph starts on the right, each run is Arabic text, each table's first column
+    is on the right; "<5" stays "<5" (isolated) instead of turning into "5>"."""
+    data = build_report(engine, review_slug="escwa")
+    arabic = docx.Document(io.BytesIO(render_report(data, "docx", "ar")))
+    body = arabic.element.body
+    paragraphs = body.findall(".//" + docx_qn("w:p"))
+    assert paragraphs and all(
+        p.find(docx_qn("w:pPr") + "/" + docx_qn("w:bidi")) is not None for p in paragraphs
+    )
+    runs = body.findall(".//" + docx_qn("w:r"))
+    rtl = {r.text: r.find(f"{docx_qn('w:rPr')}/{docx_qn('w:rtl')}") for r in runs}
+    assert rtl[gettext("ar", "Method and data protection")] is not None
+    assert rtl[QUOTED] is None  # an English quote keeps its own direction
+    assert 'w:bidi="ar-SA"' in arabic.element.xml
+    assert len(body.findall(".//" + docx_qn("w:bidiVisual"))) == len(arabic.tables) == 12
+    assert body.find(f"{docx_qn('w:sectPr')}/{docx_qn('w:bidi')}") is not None
+    counts = [c.text for t in arabic.tables for row in t.rows[1:] for c in row.cells[1:]]
+    assert "\u2066<5\u2069" in counts or "\u2066x\u2069" in counts
+    assert gettext("ar", "Method and data protection") in [p.text for p in arabic.paragraphs]
+    english = docx_xml(data, "en")
+    assert "<w:bidi/>" not in english and "<w:rtl/>" not in english
+    assert "bidiVisual" not in english and "\u2066" not in english
+
+
+def docx_qn(tag: str) -> str:
+    from docx.oxml.ns import qn
+
+    return qn(tag)
+
+
+def test_svg_labels_read_right_to_left_in_arabic():
+    """The numbering of "1. …" sits on the right of an Arabic label; counts stay "<5"."""
+    pairs = [
+        ("1. القضاء على الفقر", Shown("12", 12, Reason.SHOWN)),
+        ("2. ب", Shown("<5", None, Reason.SMALL)),
+    ]
+    arabic = bar_chart_svg(pairs, title="t", rtl=True)
+    assert arabic.count('direction="rtl" text-anchor="start"') == 2
+    assert arabic.count('direction="ltr" unicode-bidi="isolate"') == 2
+    english = bar_chart_svg(pairs, title="t")
+    assert 'direction="rtl"' not in english and english.count('text-anchor="end"') == 2
+
+
+def test_word_chart_is_mirrored_in_arabic():
+    """Codes on the right and bars growing leftwards, as the Arabic document reads."""
+    from matplotlib import pyplot
+
+    pairs = [("6", Shown("12", 12, Reason.SHOWN)), ("7", Shown("<5", None, Reason.SMALL))]
+    figure = bar_chart_figure(pairs, rtl=True)
+    axes = figure.axes[0]
+    left, right = axes.get_xlim()
+    assert left > right and axes.yaxis.get_ticks_position() == "right"
+    pyplot.close(figure)
+    figure = bar_chart_figure(pairs)
+    assert figure.axes[0].get_xlim()[0] < figure.axes[0].get_xlim()[1]
+    pyplot.close(figure)
+
+
+def crosstab_labels(data, locale: str, index: int = 4):  # type: ignore[no-untyped-def]
+    """(row labels, column labels) of a cross-tabulation as the reader sees it."""
+    title, header, rows = tables(data, Labels(locale))[index]
+    return [cell_text(row[0]) for row in rows], header[1:]
+
+
+@pytest.mark.parametrize("locale", ["fr", "zh", "en"])
+def test_crosstabs_follow_the_readers_alphabet_with_other_last(filled, engine, locale):
+    """Rows and columns in the reader's order (French accents, Chinese pinyin), not the
+    codes' order; "Another gender", "Other" and "Not given" after every named category."""
+    from intake_api.i18n import collation_key
+
+    data = build_report(engine, review_slug="escwa")
+    key = collation_key(locale)
+    last = {gettext(locale, m) for m in ("Other", "Not given", "Another gender")}
+    for index in (4, 5):  # by gender, by channel
+        rows, columns = crosstab_labels(data, locale, index)
+        for names in (rows, columns):
+            named = [n for n in names if n not in last]
+            assert named == sorted(named, key=key), (locale, names)
+            assert names[: len(named)] == named
+    _rows, genders = crosstab_labels(data, locale, 4)
+    assert genders[-2:] == [gettext(locale, "Another gender"), gettext(locale, "Not given")]
+    assert genders[:2] == sorted([gettext(locale, "Man"), gettext(locale, "Woman")], key=key)
+
+
+def test_age_bands_keep_their_own_order(filled, engine):
+    """An age band's place is its age, not its name's: "Under 13" before "13 to 15"."""
+    _rows, ages = crosstab_labels(build_report(engine, review_slug="escwa"), "en", 3)
+    assert ages.index("Under 13") < ages.index("13 to 15") < ages.index("65 or older")
+
+
+@pytest.mark.parametrize("locale", ["ar", "zh"])
+def test_html_report_isolates_counts_and_quotes(filled, engine, locale):
+    """A count is read left to right in an isolate ("<5", not "5>"), a quote in its writer's
+    direction (dir="auto"), and the page names a font that has the script's glyphs."""
+    html = render_report(build_report(engine, review_slug="escwa"), "html", locale).decode()
+    assert '<td class="n"><bdi dir="ltr">' in html and '<blockquote dir="auto">' in html
+    assert {"ar": "Noto Naskh Arabic", "zh": "Noto Sans CJK SC"}[locale] in html
+
+
+@pytest.mark.parametrize(("locale", "separator"), [("ar", "، "), ("zh", "、"), ("fr", ", ")])
+def test_lists_in_the_report_use_the_readers_separator(locale, separator):
+    """Countries of a practice, objectives of a pledge, key phrases: "الأردن، لبنان"."""
+    names = Labels(locale).countries(["JO", "LB"])
+    assert names == separator.join(Labels(locale).country(c) for c in ("JO", "LB"))
+
+
+def test_the_report_counts_answers_not_given_by_group_and_age(service, engine):
+    """Profile answers come after the receipt and may be skipped: inputs without them are
+    counted as "Not given" in every table and chart a reader sees, and the totals add up."""
+    for n in range(6):
+        service.submit_input(input_answers(), channel="web", message_id=f"y{n}", locale="en")
+    for n in range(7):
+        service.submit_input(
+            input_answers(stakeholder_group="", age_group="", gender="", country="", theme=""),
+            channel="telegram",
+            message_id=f"s{n}",
+            locale="en",
+            platform_user_id=100 + n,
+        )
+    data = build_report(engine, review_slug="escwa")
+    assert data.counts["inputs"].text == "13"
+    found = {title: rows for title, _header, rows in tables(data, Labels("en"))}
+    by_age = {row[0]: cell_text(row[1]) for row in found["Inputs by age group"]}
+    assert by_age == {"Not given": "7", "18 to 24": "6"}
+    crosstab = {
+        row[0]: [cell_text(c) for c in row[1:]] for row in found["Stakeholder group by age group"]
+    }
+    _title, header, _rows = next(
+        t for t in tables(data, Labels("en")) if t[0] == "Stakeholder group by age group"
+    )
+    assert header[-1] == "Not given"
+    assert (
+        crosstab["Not given"][-1] == "7" and crosstab["Youth"][header.index("18 to 24") - 1] == "6"
+    )
+    themes = {row[0]: cell_text(row[1]) for row in found["Inputs by discussion theme"]}
+    assert themes["Not given"] == "7"
+    html = render_report(data, "html", "en").decode()
+    # The charts beside the tables: stakeholder groups and age groups, "Not given" a bar of its own.
+    assert html.count(">Not given<") >= 4 and "Inputs by age group" in html
+    for fmt in ("md", "csv"):
+        assert "Not given" in render_report(data, fmt, "en").decode("utf-8-sig")
+    french = unescape(render_report(data, "html", "fr").decode())  # as read: "d'âge", not &#39;
+    assert gettext("fr", "Not given") in french and gettext("fr", "Inputs by age group") in french

@@ -135,7 +135,7 @@ INVALID = [
     ("contact_email", {"contact_email": "not-an-address"}, "invalid_email"),
     ("contact_email", {"contact_email": "a@b"}, "invalid_email"),
     ("theme", {"theme": "weather"}, "invalid_choice"),
-    ("stakeholder_group", {"stakeholder_group": None}, "required"),
+    ("stakeholder_group", {"stakeholder_group": "aliens"}, "invalid_choice"),  # optional now
 ]
 
 

@@ -9,6 +9,7 @@ from sqlalchemy import inspect, text
 from sqlmodel import SQLModel
 
 from models.db import make_engine
+from models.full_text import include_name
 from models.migrate import alembic_config, current_revision, upgrade
 from models.reference import OBJECTIVES, REVIEW_SLUGS
 
@@ -59,7 +60,8 @@ def test_migrations_match_the_models(database_url):
     engine = make_engine(database_url)
     upgrade(engine)
     with engine.connect() as connection:
-        diff = compare_metadata(MigrationContext.configure(connection), SQLModel.metadata)
+        context = MigrationContext.configure(connection, opts={"include_name": include_name})
+        diff = compare_metadata(context, SQLModel.metadata)
     engine.dispose()
     assert diff == []
 

@@ -1,4 +1,4 @@
-"""/gcm: capture, digest, channel set-up, subscriptions, privacy requests and help.
+"""/gcm: capture (inputs, pledges, practices), digest, channel set-up, subscriptions, privacy requests and help.
 
 Each subcommand is one row of ``SUBCOMMANDS``: its handler, what it asks of the
 authorization policy and its line in the help, so a new subcommand cannot ship without
@@ -15,12 +15,22 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
-from bots.slack.blocks import capture_modal, digest_blocks
+from bots.slack.blocks import (
+    INPUT_CAPTURE,
+    PLEDGE_CAPTURE,
+    PRACTICE_CAPTURE,
+    CaptureForm,
+    capture_modal,
+    digest_blocks,
+    digest_title,
+)
 from bots.slack.context import Refused, SlackContext, require_staff
 from intake_api.consent import WITHDRAWABLE
 from intake_api.digests import digest_for
-from intake_api.i18n import gettext
-from intake_api.policies.authorization import Action, NotAllowed, authorize, reviews_for
+from intake_api.i18n import LOCALES, gettext, isolate, join_list, labelled, language_label
+from intake_api.policies.authorization import Action, NotAllowed, authorize, may, reviews_for
+from intake_api.policies.encoding import slack_mrkdwn as esc
+from intake_api.review_names import review_acronym, review_title
 from intake_api.subscriptions import cadence_to_cron, subscribe
 from models.base import utcnow
 from models.reference import N_, REVIEW_SLUGS
@@ -28,6 +38,14 @@ from models.staff import StaffMember
 
 DIGEST_PERIOD = timedelta(days=7)
 HELP_TITLE = N_("GCM intake commands")
+POSTS_LANGUAGE = N_("Language of the posts")
+# What a command's keyword means, for its usage: the keyword is typed as is, never translated.
+CONSENT_LABELS = {
+    "quote": N_("quotes in reports"),
+    "contact": N_("contact by e-mail"),
+    "message": N_("messages in the chat"),
+}
+CADENCE_LABELS = {"daily": N_("every day"), "weekly": N_("every Monday")}
 
 
 @dataclass(frozen=True)
@@ -86,15 +104,26 @@ def help_text(locale: str) -> str:
     return "\n".join((f"*{gettext(locale, HELP_TITLE)}*", *lines))
 
 
-def open_capture(call: Call) -> None:
-    """The capture modal, offering only the reviews this staff member may record inputs for."""
-    reviews = reviews_for(call.staff, Action.CAPTURE)
-    if not reviews:
-        raise NotAllowed(call.action.value)
-    call.ack()
-    metadata = {"channel_id": call.channel_id, "locale": call.locale}
-    view = capture_modal(call.locale, metadata=metadata, reviews=reviews)
-    call.client.views_open(trigger_id=call.command["trigger_id"], view=view)
+def opening(form: CaptureForm) -> Callable[[Call], None]:
+    """A subcommand opening ``form``'s modal, offering only the reviews this staff member may
+    capture for (and no review, for an administrator, where the form allows it)."""
+
+    def open_capture(call: Call) -> None:
+        reviews = reviews_for(call.staff, Action.CAPTURE)
+        if not reviews:
+            raise NotAllowed(call.action.value)
+        call.ack()
+        metadata = {"channel_id": call.channel_id, "locale": call.locale}
+        view = capture_modal(
+            call.locale,
+            metadata=metadata,
+            reviews=reviews,
+            form=form,
+            any_review=may(call.staff, Action.CAPTURE, None),
+        )
+        call.client.views_open(trigger_id=call.command["trigger_id"], view=view)
+
+    return open_capture
 
 
 def for_review(handler: Callable[[Call, str], None]) -> Callable[[Call], None]:
@@ -105,17 +134,33 @@ def for_review(handler: Callable[[Call, str], None]) -> Callable[[Call], None]:
             call.slack, call.channel_id
         )
         if slug not in REVIEW_SLUGS:
-            reviews = ", ".join(REVIEW_SLUGS)
-            call.ack(
-                text=gettext(
-                    call.locale, "Which regional review? Use one of: %(reviews)s", reviews=reviews
-                )
-            )
+            call.ack(text=which_review(call.locale))
             return
         authorize(call.staff, call.action, slug)
         handler(call, slug)
 
     return run
+
+
+def which_review(locale: str) -> str:
+    """The codes one may type, each with the review's name in the reader's language."""
+    return "\n".join(
+        (
+            gettext(locale, "Which regional review? Type one of these codes:"),
+            *(f"• `{slug}` — {review_title(locale, slug)}" for slug in REVIEW_SLUGS),
+        )
+    )
+
+
+def _keywords(locale: str, labels: dict[str, str]) -> list[str]:
+    """A usage's keywords as typed (`daily`), each with what it means in the reader's language."""
+    return [f"• `{word}` — {gettext(locale, label)}" for word, label in labels.items()]
+
+
+def _usage(locale: str, name: str, *explained: str) -> str:
+    """A subcommand's syntax as code, its summary and its keywords: no keyword in a sentence."""
+    sub = SUBCOMMANDS[name]
+    return "\n".join((f"`/gcm {sub.usage}` — {gettext(locale, sub.summary)}", *explained))
 
 
 @for_review
@@ -130,40 +175,96 @@ def post_digest(call: Call, slug: str) -> None:
         until=now,
         consent_age=runtime.settings.digital_consent_age,
     )
-    text = gettext(call.locale, "Digest: %(review)s", review=slug.upper())
+    text = digest_title(slug, call.locale)
     blocks = digest_blocks(digest, call.locale)
     call.client.chat_postMessage(channel=call.channel_id, blocks=blocks, text=text)
 
 
 @for_review
 def moderate_here(call: Call, slug: str) -> None:
-    _set_channel(call, slug, safeguarding=False)
-    review = slug.upper()
-    call.ack(
-        text=gettext(
-            call.locale,
-            "New inputs for %(review)s will be posted in this channel for moderation.",
-            review=review,
-        )
+    """`/gcm channel REVIEW [LANG]`: the review's new inputs are moderated here, in LANG."""
+    _claim_channel(
+        call,
+        slug,
+        N_("New inputs for %(review)s will be posted in this channel for moderation."),
+        safeguarding=False,
     )
 
 
 @for_review
 def safeguard_here(call: Call, slug: str) -> None:
-    _set_channel(call, slug, safeguarding=True)
-    review = slug.upper()
-    call.ack(
-        text=gettext(
-            call.locale,
-            "Inputs for %(review)s that disclose a protection risk will be posted in this channel at once.",
-            review=review,
-        )
+    """`/gcm safeguarding REVIEW [LANG]`: the review's urgent inputs are posted here at once, in LANG."""
+    _claim_channel(
+        call,
+        slug,
+        N_(
+            "Inputs for %(review)s that disclose a protection risk will be posted in this channel at once."
+        ),
+        safeguarding=True,
     )
 
 
-def _set_channel(call: Call, slug: str, *, safeguarding: bool) -> None:
+def _claim_channel(call: Call, slug: str, done: str, *, safeguarding: bool) -> None:
+    """Make this channel the review's moderation or safeguarding channel, posting in LANG."""
+    locale = _channel_language(call, "safeguarding" if safeguarding else "channel")
+    if locale is None:
+        return
+    _set_channel(call, slug, locale, safeguarding=safeguarding)
+    said = gettext(call.locale, done, review=review_acronym(call.locale, slug))
+    call.ack(text=f"{said}\n{_posts_language(call, locale)}")
+
+
+def _set_channel(call: Call, slug: str, locale: str, *, safeguarding: bool) -> None:
     call.slack.runtime.moderation.set_review_channel(
-        review_slug=slug, channel_id=call.channel_id, actor=call.staff, safeguarding=safeguarding
+        review_slug=slug,
+        channel_id=call.channel_id,
+        actor=call.staff,
+        safeguarding=safeguarding,
+        locale=locale,
+    )
+
+
+def _channel_language(call: Call, name: str) -> str | None:
+    """The LANG after the review, or the language of the staff member who sets the channel.
+
+    Staff of a region read their feed in their language without typing it; a LANG that is
+    not one of ours is answered with the languages by name, and None is returned.
+    """
+    if len(call.words) < 2:
+        return call.locale
+    if call.words[1] in LOCALES:
+        return call.words[1]
+    call.ack(text=_unknown_language(call, SUBCOMMANDS[name].usage))
+    return None
+
+
+def _unknown_language(call: Call, usage: str) -> str:
+    """The languages by name in the caller's language, their codes and the syntax as code."""
+    languages = join_list(
+        call.locale,
+        (
+            gettext(
+                call.locale,
+                "%(language)s (%(code)s)",
+                language=language_label(code, call.locale),
+                code=isolate(call.locale, f"`{code}`"),
+            )
+            for code in LOCALES
+        ),
+    )
+    refused = gettext(
+        call.locale,
+        "“%(language)s” is not one of the bot’s languages. Choose one of: %(languages)s.",
+        language=isolate(call.locale, esc(call.words[1])),
+        languages=languages,
+    )
+    return f"{refused}\n`/gcm {usage}`"
+
+
+def _posts_language(call: Call, locale: str) -> str:
+    """ "Language of the posts: French", in the language of whoever set the channel."""
+    return labelled(
+        call.locale, gettext(call.locale, POSTS_LANGUAGE), language_label(locale, call.locale)
     )
 
 
@@ -186,18 +287,38 @@ def subscribe_here(call: Call, slug: str) -> None:
             actor=f"staff:{call.staff.id}",
         )
     except ValueError:
-        call.ack(text=gettext(call.locale, "Usage: /gcm subscribe REVIEW [daily|weekly] [HH:MM]"))
+        call.ack(text=subscribe_usage(call.locale))
         return
-    text = gettext(
-        call.locale,
-        "This channel will get the %(review)s digest (%(cadence)s at %(at)s, %(timezone)s). Subscription %(id)s.",
-        review=slug.upper(),
-        cadence=cadence,
-        at=at,
-        timezone=subscription.timezone,
-        id=subscription.id,
+    call.ack(
+        text=gettext(
+            call.locale,
+            SUBSCRIBED[cadence],
+            review=review_acronym(call.locale, slug),
+            at=at,
+            timezone=subscription.timezone,
+            id=subscription.id,
+        )
     )
-    call.ack(text=text)
+
+
+# One whole sentence per cadence: "every day" is not a word to slot into another language's sentence.
+SUBSCRIBED = {
+    "daily": N_(
+        "This channel will get the %(review)s digest every day at %(at)s (%(timezone)s). Subscription %(id)s."
+    ),
+    "weekly": N_(
+        "This channel will get the %(review)s digest every Monday at %(at)s (%(timezone)s). Subscription %(id)s."
+    ),
+}
+
+
+def subscribe_usage(locale: str) -> str:
+    return _usage(
+        locale,
+        "subscribe",
+        *_keywords(locale, CADENCE_LABELS),
+        "• `HH:MM` — " + gettext(locale, "the time of day (08:00 if not given)"),
+    )
 
 
 def withdraw(call: Call) -> None:
@@ -205,7 +326,7 @@ def withdraw(call: Call) -> None:
     receipt = call.words[0].upper() if call.words else ""
     consent = call.words[1] if len(call.words) > 1 else ""
     if not receipt or consent not in WITHDRAWABLE:
-        call.ack(text=gettext(call.locale, "Usage: /gcm withdraw RECEIPT quote|contact|message"))
+        call.ack(text=_usage(call.locale, "withdraw", *_keywords(call.locale, CONSENT_LABELS)))
         return
     found = call.slack.runtime.consent.withdraw_for_staff(
         receipt=receipt, consent=consent, staff=call.staff, channel="slack"
@@ -214,7 +335,7 @@ def withdraw(call: Call) -> None:
         call.locale,
         "Consent withdrawn for %(receipt)s: %(consent)s.",
         receipt=receipt,
-        consent=consent,
+        consent=gettext(call.locale, CONSENT_LABELS[consent]),
     )
     call.ack(text=done if found else _nothing_stored(call, receipt))
 
@@ -248,12 +369,24 @@ _NEW = Subcommand(
     "new",
     N_("record an input on behalf of a stakeholder or from a session"),
     Action.CAPTURE,
-    open_capture,
+    opening(INPUT_CAPTURE),
 )
 # In the order of the help; "" (a bare `/gcm`) opens the capture modal too.
 SUBCOMMANDS: dict[str, Subcommand] = {
     "": _NEW,
     "new": _NEW,
+    "pledge": Subcommand(
+        "pledge",
+        N_("record a pledge on behalf of a Member State or organisation"),
+        Action.CAPTURE,
+        opening(PLEDGE_CAPTURE),
+    ),
+    "practice": Subcommand(
+        "practice",
+        N_("record a practice on behalf of an organisation"),
+        Action.CAPTURE,
+        opening(PRACTICE_CAPTURE),
+    ),
     "digest": Subcommand(
         "digest [review]",
         N_("post the current digest of a regional review"),
@@ -261,7 +394,7 @@ SUBCOMMANDS: dict[str, Subcommand] = {
         post_digest,
     ),
     "channel": Subcommand(
-        "channel REVIEW",
+        "channel REVIEW [LANG]",
         N_("moderate this review's new inputs in this channel"),
         Action.CONFIGURE_REVIEW,
         moderate_here,
@@ -273,7 +406,7 @@ SUBCOMMANDS: dict[str, Subcommand] = {
         subscribe_here,
     ),
     "safeguarding": Subcommand(
-        "safeguarding REVIEW",
+        "safeguarding REVIEW [LANG]",
         N_("post this review's urgent inputs (protection risks) in this channel at once"),
         Action.CONFIGURE_REVIEW,
         safeguard_here,

@@ -14,7 +14,8 @@ from intake_api.countries import match_country
 from intake_api.policies.authorization import Action, NotAllowed, reviews_for
 
 SHORTCUT_CALLBACK = "add_to_gcm_inputs"
-COUNTRY_FIELD = "country"
+# The modals' country questions: an input's or a pledge's country, a practice's countries.
+COUNTRY_FIELDS = ("country", "countries")
 
 
 def add_to_inputs(
@@ -42,7 +43,7 @@ def add_to_inputs(
 
 
 def countries(ack: Ack, body: dict[str, Any]) -> None:
-    """Countries matching what was typed in the modal's country field, in any language.
+    """Countries matching what was typed in a modal's country field, in any language.
 
     Open to anyone in the workspace: country names are public reference data.
     """
@@ -52,4 +53,5 @@ def countries(ack: Ack, body: dict[str, Any]) -> None:
 
 def register(app: App) -> None:
     app.shortcut(SHORTCUT_CALLBACK)(add_to_inputs)
-    app.options(COUNTRY_FIELD)(countries)
+    for field in COUNTRY_FIELDS:
+        app.options(field)(countries)

@@ -1,15 +1,24 @@
-"""Modal submissions: a captured input, objectives tagged by staff."""
+"""Modal submissions: a captured input, pledge or practice, objectives tagged by staff."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bots.slack.blocks import CAPTURE_CALLBACK, TAG_CALLBACK, answers_from_view, moderation_message
+from bots.slack.blocks import (
+    INPUT_CAPTURE,
+    PLEDGE_CAPTURE,
+    PRACTICE_CAPTURE,
+    TAG_CALLBACK,
+    CaptureForm,
+    answers_from_view,
+    moderation_message,
+)
 from bots.slack.context import Refused, SlackContext, require_staff
 from bots.slack.payloads import metadata_locale, selected_numbers, view_metadata
 from intake_api.i18n import gettext
@@ -20,47 +29,63 @@ from models.reference import N_
 
 log = logging.getLogger(__name__)
 NOT_OBJECTIVES = N_("Please choose one of the options offered.")
-SAVED_BEFORE = N_(
-    "This form was saved already. Please close it and open a new one to record another input."
-)
+Listener = Callable[[Ack, dict[str, Any], dict[str, Any], WebClient, BoltContext], None]
 
 
-def capture(
-    ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
-) -> None:
-    """Store the input before acknowledging; refused answers are shown in the modal.
+def capturing(form: CaptureForm, name: str) -> Listener:
+    """The listener, called ``name``, that stores what ``form``'s modal was filled in with."""
 
-    Not ``require_staff``: the service checks the answers first, then whether the staff
-    member may capture for the review they chose, and the modal shows either.
-    """
-    slack = SlackContext.of(context)
-    metadata = view_metadata(view)
-    locale = metadata_locale(metadata)
-    staff = slack.staff(client, body["user"]["id"])
-    try:
-        receipt = slack.runtime.service.submit(
-            "staff_input",
-            answers_from_view(view),
-            channel="slack",
-            message_id=f"view:{view['id']}",
-            locale=locale,
-            staff=staff,
-        )
-    except InvalidAnswers as refused:
-        ack(response_action="errors", errors=refused.by_field())
-        return
-    except NotAllowed:
-        ack(
-            response_action="errors",
-            errors={"review": gettext(locale, refusal(staff, Action.CAPTURE))},
-        )
-        return
-    except IdempotencyConflict:  # this modal was saved before with other answers
-        ack(response_action="errors", errors={"text": gettext(locale, SAVED_BEFORE)})
-        return
-    ack()
-    saved = gettext(locale, "Input saved. Receipt code: %(receipt)s", receipt=receipt.code)
-    _confirm(client, metadata.get("channel_id"), body["user"]["id"], saved)
+    def capture(
+        ack: Ack,
+        body: dict[str, Any],
+        view: dict[str, Any],
+        client: WebClient,
+        context: BoltContext,
+    ) -> None:
+        """Store the record before acknowledging; refused answers are shown in the modal.
+
+        Not ``require_staff``: the service checks the answers first, then whether the staff
+        member may capture for the review they chose, and the modal shows either.
+        """
+        slack = SlackContext.of(context)
+        metadata = view_metadata(view)
+        locale = metadata_locale(metadata)
+        staff = slack.staff(client, body["user"]["id"])
+        try:
+            receipt = slack.runtime.service.submit(
+                form.kind,
+                answers_from_view(view),
+                channel="slack",
+                message_id=f"view:{view['id']}",
+                locale=locale,
+                staff=staff,
+            )
+        except InvalidAnswers as refused:
+            ack(response_action="errors", errors=refused.by_field())
+            return
+        except NotAllowed:
+            ack(
+                response_action="errors",
+                errors={"review": gettext(locale, refusal(staff, Action.CAPTURE))},
+            )
+            return
+        except IdempotencyConflict:  # this modal was saved before with other answers
+            ack(
+                response_action="errors",
+                errors={form.first_text: gettext(locale, form.saved_before)},
+            )
+            return
+        ack()
+        saved = gettext(locale, form.saved, receipt=receipt.code)
+        _confirm(client, metadata.get("channel_id"), body["user"]["id"], saved)
+
+    capture.__name__ = capture.__qualname__ = name
+    return capture
+
+
+capture = capturing(INPUT_CAPTURE, "capture")
+capture_pledge = capturing(PLEDGE_CAPTURE, "capture_pledge")
+capture_practice = capturing(PRACTICE_CAPTURE, "capture_practice")
 
 
 def tag(
@@ -93,7 +118,8 @@ def tag(
         return
     ack()
     if metadata.get("channel") and metadata.get("ts"):
-        blocks = moderation_message(updated, "en", last_action=f"<@{user}>")
+        locale = slack.runtime.moderation.channel_locale(updated, metadata["channel"])
+        blocks = moderation_message(updated, locale, last_action=f"<@{user}>")
         client.chat_update(
             channel=metadata["channel"], ts=metadata["ts"], text=updated.receipt, blocks=blocks
         )
@@ -125,5 +151,10 @@ def _confirm(client: WebClient, channel: str | None, user: str, text: str) -> No
 
 
 def register(app: App) -> None:
-    app.view(CAPTURE_CALLBACK)(capture)
+    for listener, form in (
+        (capture, INPUT_CAPTURE),
+        (capture_pledge, PLEDGE_CAPTURE),
+        (capture_practice, PRACTICE_CAPTURE),
+    ):
+        app.view(form.callback_id)(listener)
     app.view(TAG_CALLBACK)(tag)

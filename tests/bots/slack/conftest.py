@@ -94,6 +94,20 @@ class Slack:
         body = urlencode({"payload": json.dumps(payload)})
         return self.post(body, "application/x-www-form-urlencoded", **kwargs)
 
+    def suggestion(self, action_id: str, value: str, *, user: str = "UORG", locale: str = "es"):  # type: ignore[no-untyped-def]
+        """What Slack sends for the options of an external select as ``value`` is typed."""
+        return self.interactive(
+            {
+                "type": "block_suggestion",
+                "action_id": action_id,
+                "block_id": action_id,
+                "value": value,
+                "user": {"id": user},
+                "team": {"id": "T1"},
+                "view": {"id": "V1", "private_metadata": json.dumps({"locale": locale})},
+            }
+        )
+
     def view_submission(
         self,
         view_id: str,
@@ -194,7 +208,7 @@ def modal_values(**answers: Any) -> dict[str, Any]:
     for key, value in answers.items():
         if isinstance(value, list):
             element = {
-                "type": "multi_static_select",
+                "type": "multi_external_select" if key == "countries" else "multi_static_select",
                 "selected_options": [{"value": v} for v in value],
             }
         elif isinstance(value, bool):
@@ -209,6 +223,9 @@ def modal_values(**answers: Any) -> dict[str, Any]:
             }
         elif key == "country":
             element = {"type": "external_select", "selected_option": {"value": value}}
+        elif key in ("link", "contact_email"):
+            kind = "url_text_input" if key == "link" else "email_text_input"
+            element = {"type": kind, "value": value}
         else:
             element = {"type": "plain_text_input", "value": value}
         values[key] = {key: element}
@@ -229,3 +246,37 @@ def good_capture(**overrides: Any) -> dict[str, Any]:
     }
     answers.update(overrides)
     return modal_values(**answers)
+
+
+PLEDGE_ANSWERS: dict[str, Any] = {
+    "organisation": "Ministerio de Trabajo de Jordania",
+    "stakeholder_group": "government",
+    "country": "JO",
+    "review": "escwa",
+    "title": "Contratación equitativa",
+    "text": "Nos comprometemos a eliminar las comisiones de contratación antes de 2027.",
+    "objectives": ["6"],
+    "consent_store": True,
+    "consent_publish": True,
+}
+PRACTICE_ANSWERS: dict[str, Any] = {
+    "title": "Ventanilla única para trabajadores migrantes",
+    "description": "Una ventanilla única en Amán orienta a los trabajadores migrantes sobre sus contratos; "
+    "atendió a 4.000 personas en 2025.",
+    "objectives": ["6", "15"],
+    "countries": ["JO", "LB"],
+    "organisation": "Red de sindicatos",
+    "review": "escwa",
+    "consent_store": True,
+    "consent_publish": False,
+}
+
+
+def good_pledge(**overrides: Any) -> dict[str, Any]:
+    """state.values of a pledge capture modal, filled in well."""
+    return modal_values(**(PLEDGE_ANSWERS | overrides))
+
+
+def good_practice(**overrides: Any) -> dict[str, Any]:
+    """state.values of a practice capture modal, filled in well."""
+    return modal_values(**(PRACTICE_ANSWERS | overrides))

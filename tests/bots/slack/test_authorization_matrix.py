@@ -19,12 +19,14 @@ from sqlmodel import Session, select
 
 from bots.slack.listeners.commands import SUBCOMMANDS
 from intake_api.i18n import gettext
+from intake_api.review_names import review_acronym
 from intake_api.runtime import runtime_of
 from intake_api.staff import add_staff
 from intake_api.subscriptions import list_subscriptions
-from models import RegionalReview, Submission
+from models import AuditEntry, RegionalReview, Submission
+from models.pledge import Pledge
 from models.reference import REVIEW_SLUGS
-from tests.bots.slack.conftest import Slack, good_capture
+from tests.bots.slack.conftest import Slack, good_capture, good_pledge, good_practice
 from tests.conftest import count_rows
 from tests.factories import input_answers
 
@@ -40,6 +42,7 @@ class World:
     api: Any
     engine: Any
     receipt: str  # an ESCWA input, flagged, posted for moderation
+    pledge: str  # an ESCWA pledge whose author agreed to publication
 
     def status(self) -> str:
         with Session(self.engine) as session:
@@ -67,10 +70,16 @@ def _gcm(text: str) -> Callable[[World, str], Any]:
     return lambda world, user: world.slack.command(text, user=user)
 
 
-def open_capture(world: World, user: str) -> bool:
-    world.slack.command("new", user=user)
-    opened = world.api.sent("views.open")
-    return bool(opened) and opened[0]["view"]["callback_id"] == "gcm_capture"
+def opens(text: str, callback: str) -> Case:
+    def case(world: World, user: str) -> bool:
+        world.slack.command(text, user=user)
+        opened = world.api.sent("views.open")
+        return bool(opened) and opened[0]["view"]["callback_id"] == callback
+
+    return case
+
+
+open_capture = opens("new", "gcm_capture")
 
 
 def digest(world: World, user: str) -> bool:
@@ -117,14 +126,40 @@ def moderate(world: World, user: str) -> bool:
     return world.status() == "included"
 
 
+def set_theme(world: World, user: str) -> bool:
+    world.slack.block_action("mod_theme_confirm", world.receipt, user=user)
+    with Session(world.engine) as session:
+        return bool(
+            session.exec(select(AuditEntry).where(AuditEntry.action == "input.theme_set")).all()
+        )
+
+
 def open_tagging(world: World, user: str) -> bool:
     world.slack.block_action("mod_tag", world.receipt, user=user)
     return bool(world.api.sent("views.open"))
 
 
+def publish(world: World, user: str) -> bool:
+    world.slack.block_action("item_publish", world.pledge, user=user)
+    with Session(world.engine) as session:
+        published = session.exec(
+            select(Pledge.published_at).where(Pledge.receipt == world.pledge)
+        ).one()
+    return published is not None
+
+
 def capture(world: World, user: str) -> bool:
     world.slack.view_submission(f"V-{user}", good_capture(review="escwa"), user=user)
     return count_rows(world.engine, "submission") == 2
+
+
+def capture_item(table: str, callback: str, values: dict[str, Any]) -> Case:
+    def case(world: World, user: str) -> bool:
+        before = count_rows(world.engine, table)
+        world.slack.view_submission(f"V-{table}-{user}", values, user=user, callback=callback)
+        return count_rows(world.engine, table) == before + 1
+
+    return case
 
 
 def tag(world: World, user: str) -> bool:
@@ -208,6 +243,8 @@ MATRIX: dict[tuple[str, str | None], tuple[Case, dict[str, bool]]] = {
         STAFF,
     ),
     ("gcm", "new"): (open_capture, STAFF),
+    ("gcm", "pledge"): (opens("pledge", "gcm_capture_pledge"), STAFF),
+    ("gcm", "practice"): (opens("practice", "gcm_capture_practice"), STAFF),
     ("gcm", "digest"): (digest, BOTH),
     ("gcm", "channel"): (set_channel("channel"), BOTH),
     ("gcm", "safeguarding"): (set_channel("safeguarding"), BOTH),
@@ -217,7 +254,14 @@ MATRIX: dict[tuple[str, str | None], tuple[Case, dict[str, bool]]] = {
     ("gcm", "help"): (gcm_help, EVERYONE),
     ("change_status", None): (moderate, BOTH),
     ("open_tagging", None): (open_tagging, BOTH),
+    ("set_theme", None): (set_theme, BOTH),
+    ("change_publication", None): (publish, BOTH),
     ("capture", None): (capture, BOTH),
+    ("capture_pledge", None): (capture_item("pledge", "gcm_capture_pledge", good_pledge()), BOTH),
+    ("capture_practice", None): (
+        capture_item("practice", "gcm_capture_practice", good_practice()),
+        BOTH,
+    ),
     ("tag", None): (tag, BOTH),
     ("add_to_inputs", None): (shortcut, STAFF),
     ("countries", None): (country_options, EVERYONE),  # public reference data: country names
@@ -241,7 +285,22 @@ def world(slack_runtime, slack_api) -> World:  # type: ignore[no-untyped-def]
         locale="en",
     ).code
     slack_runtime.moderation.moderate(receipt=receipt, action="flag", actor=OPERATOR)
-    return World(Slack(app.test_client()), slack_api, slack_runtime.engine, receipt)
+    pledge = service.submit_pledge(
+        {
+            "organisation": "Ministry of Labour",
+            "stakeholder_group": "government",
+            "review": "escwa",
+            "title": "Fair recruitment",
+            "text": f"We pledge to end recruitment fees by 2027. {SECRET_WORDS}",
+            "objectives": ["6"],
+            "consent_store": "on",
+            "consent_publish": "on",
+        },
+        channel="web",
+        message_id="escwa-pledge",
+        locale="en",
+    ).code
+    return World(Slack(app.test_client()), slack_api, slack_runtime.engine, receipt, pledge)
 
 
 def test_every_entry_point_has_a_rule(slack_runtime):
@@ -278,13 +337,16 @@ def test_entry_point_for_caller(world: World, entry, caller):
     )
     if not allowed[caller]:
         assert (
-            "zanzibar" not in seen and world.receipt not in seen
-        )  # a refusal shows nothing of the input
+            "zanzibar" not in seen and world.receipt not in seen and world.pledge not in seen
+        )  # a refusal shows nothing of the input or the pledge
 
 
+@pytest.mark.parametrize("command", ["new", "pledge", "practice"])
 @pytest.mark.parametrize("caller", ["organiser", "other_organiser", "admin"])
-def test_capture_modal_offers_only_the_reviews_the_caller_may_record_for(world: World, caller):
-    world.slack.command("new", user=USER[caller])
+def test_capture_modal_offers_only_the_reviews_the_caller_may_record_for(
+    world: World, caller, command
+):
+    world.slack.command(command, user=USER[caller])
     (opened,) = world.api.sent("views.open")
     review = next(b for b in opened["view"]["blocks"] if b["block_id"] == "review")
     offered = [o["value"] for o in review["element"]["options"]]
@@ -294,6 +356,8 @@ def test_capture_modal_offers_only_the_reviews_the_caller_may_record_for(world: 
             caller
         ]
     )
+    # No review at all: only an administrator, and only for a pledge or a practice.
+    assert review["optional"] == (caller == "admin" and command != "new")
 
 
 def test_app_home_of_an_organiser_shows_only_their_review(world: World):
@@ -303,7 +367,8 @@ def test_app_home_of_an_organiser_shows_only_their_review(world: World):
     )
     (published,) = world.api.sent("views.publish")
     text = json.dumps(published["view"], ensure_ascii=False)
-    assert "UNECE" in text and "ESCWA" not in text and world.receipt not in text
+    unece, escwa = review_acronym("pt", "unece"), review_acronym("pt", "escwa")
+    assert unece in text and escwa not in text and world.receipt not in text
 
 
 def test_refusals_say_why_in_the_callers_language(world: World):

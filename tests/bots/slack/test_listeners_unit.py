@@ -25,6 +25,7 @@ from intake_api.policies.authorization import (
     Action,
     NotAllowed,
 )
+from intake_api.review_names import review_acronym, review_title
 from intake_api.staff import add_staff
 from intake_api.subscriptions import list_subscriptions
 from tests.bots.slack.conftest import good_capture
@@ -185,7 +186,7 @@ def test_gcm_digest_posts_the_digest_of_a_review_the_organiser_reads(ack, client
     assert gcm("digest escwa", ack, client, context) is None
     (posted,) = client.sent("chat_postMessage")
     assert posted["channel"] == "CMOD" and posted["text"] == gettext(
-        "es", "Digest: %(review)s", review="ESCWA"
+        "es", "Digest: %(review)s", review=review_acronym("es", "escwa")
     )
 
 
@@ -195,10 +196,12 @@ def test_gcm_digest_refuses_another_review(ack, client, context):
 
 
 def test_a_review_subcommand_without_a_review_asks_which(ack, client, context):
-    answer = gcm("channel", ack, client, context, user="UADMIN")
+    answer = gcm("digest", ack, client, context)
     assert answer is not None and answer.startswith(
-        gettext("en", "Which regional review? Use one of: %(reviews)s", reviews="")[:20]
+        gettext("es", "Which regional review? Type one of these codes:")
     )
+    # the code one types, and the review's name in Spanish
+    assert f"• `escwa` — {review_title('es', 'escwa')}" in answer.splitlines()
 
 
 @pytest.mark.parametrize(
@@ -225,6 +228,25 @@ def test_gcm_subscribe_in_the_users_time_zone(ack, client, context, slack):
     assert answer is not None and "Asia/Beirut" in answer and "07:30" in answer
     (subscription,) = list_subscriptions(slack.runtime.engine)
     assert subscription.slack_channel == "CMOD" and subscription.locale == "es"
+    assert "todos los días" in answer and "daily" not in answer
+
+
+def test_gcm_subscribe_says_when_in_the_users_language(ack, client, context):
+    answer = gcm("subscribe escwa", ack, client, context)  # weekly, on Mondays, at 08:00
+    assert answer is not None and "todos los lunes" in answer and "08:00" in answer
+    assert "weekly" not in answer and "ESCWA" not in answer and "escwa" not in answer
+    assert review_acronym("es", "escwa") in answer
+
+
+def test_gcm_subscribe_usage_explains_its_keywords_outside_sentences(ack, client, context):
+    answer = gcm("subscribe escwa 25:99", ack, client, context)
+    assert answer is not None
+    usage, *keywords = answer.splitlines()
+    assert usage.startswith("`/gcm subscribe REVIEW [daily|weekly] [HH:MM]` — ")
+    assert keywords[:2] == [
+        f"• `daily` — {gettext('es', 'every day')}",
+        f"• `weekly` — {gettext('es', 'every Monday')}",
+    ]
 
 
 def test_gcm_erase_is_for_administrators(ack, client, context, receipt):
@@ -236,9 +258,17 @@ def test_gcm_erase_and_withdraw_explain_their_usage(ack, client, context):
         "en", "Usage: /gcm erase RECEIPT"
     )
     ack.reset_mock()
-    assert gcm("withdraw ABC everything", ack, client, context) == gettext(
-        "es", "Usage: /gcm withdraw RECEIPT quote|contact|message"
+    answer = gcm("withdraw ABC everything", ack, client, context)
+    assert answer is not None
+    usage, *keywords = answer.splitlines()
+    assert usage == "`/gcm withdraw RECEIPT quote|contact|message` — " + gettext(
+        "es", "withdraw a consent on a contributor's behalf"
     )
+    assert keywords == [
+        f"• `quote` — {gettext('es', 'quotes in reports')}",
+        f"• `contact` — {gettext('es', 'contact by e-mail')}",
+        f"• `message` — {gettext('es', 'messages in the chat')}",
+    ]
 
 
 def test_gcm_withdraw_of_an_unknown_receipt(ack, client, context):
@@ -455,7 +485,8 @@ def _home(
 
 def test_the_app_home_of_an_organiser_shows_their_review(client, context, slack, receipt):
     view = _home("UORG", context, client, slack)
-    assert "ESCWA" in json.dumps(view) and "UNECE" not in json.dumps(view)
+    shown = json.dumps(view, ensure_ascii=False)
+    assert review_title("es", "escwa") in shown and "UNECE" not in shown
     assert not slack.inbox.claim("Ev-UORG")  # settled
 
 

@@ -10,6 +10,7 @@ import pytest
 from sqlmodel import Session, select
 
 from intake_api.i18n import gettext
+from intake_api.review_names import review_acronym
 from models import AuditEntry, Submission
 from tests.bots.slack.conftest import good_capture
 from tests.conftest import count_rows
@@ -30,7 +31,8 @@ def test_gcm_new_opens_the_capture_modal_in_the_users_language(slack, slack_api,
     (opened,) = slack_api.sent("views.open")
     view = opened["view"]
     assert view["callback_id"] == "gcm_capture"
-    assert view["title"]["text"] == gettext(locale, "GCM input")[:24]
+    title = gettext(locale, "GCM input")  # Slack takes 24 characters: a longer one ends in "…"
+    assert view["title"]["text"] == (title if len(title) <= 24 else title[:23] + "…")
     blocks = {b["block_id"]: b for b in view["blocks"]}
     assert list(blocks)[0] == "source"
     assert {
@@ -178,7 +180,9 @@ def test_new_inputs_are_posted_once_with_moderation_buttons(slack, slack_api, se
     (posted,) = slack_api.sent("chat.postMessage")
     assert posted["channel"] == "CMOD"
     buttons = [e["action_id"] for e in posted["blocks"][-1]["elements"]]
-    assert buttons == ["mod_reviewed", "mod_flag", "mod_include", "mod_tag"]
+    # The input has a theme: no suggestion to confirm, the menu shows the theme chosen.
+    assert buttons == ["mod_reviewed", "mod_flag", "mod_include", "mod_tag", "mod_theme"]
+    assert posted["blocks"][-1]["elements"][-1]["initial_option"]["value"] == "priorities_gaps"
     assert receipt in json.dumps(posted["blocks"])
     from bots.slack.client import web_client
     from bots.slack.moderation_feed import post_new_inputs
@@ -308,7 +312,26 @@ def test_app_home_publishes_counts(slack, slack_api, service):
         and "*This week*\\n7" in text
         and "*Today*\\n7" in text
         and "Youth: 7" in text
+        and "18 to 24: 7" in text
     )
+    for n in range(5):  # the profile skipped: counted as "Not given", by group and by age
+        service.submit_input(
+            input_answers(stakeholder_group="", age_group=""),
+            channel="web",
+            message_id=f"skip{n}",
+            locale="en",
+        )
+    slack.event(
+        {"type": "app_home_opened", "user": "UADMIN", "channel": "D1", "tab": "home"},
+        event_id="Ev1c",
+    )
+    blocks = slack_api.sent("views.publish")[2]["view"]["blocks"]
+    (at,) = [i for i, b in enumerate(blocks) if "Arab region" in b.get("text", {}).get("text", "")]
+    fields = {
+        f["text"].split("\n")[0]: f["text"].split("\n", 1)[1] for f in blocks[at + 1]["fields"]
+    }
+    assert "Not given: 5" in fields["*By stakeholder group*"]
+    assert "Not given: 5" in fields["*By age group*"]
 
 
 def test_app_home_tells_administrators_how_many_messages_could_not_be_sent(
@@ -406,7 +429,7 @@ def test_digest_help_and_unknown_subcommands(slack, slack_api, service):
     slack.command("digest escwa", user="UORG")
     (posted,) = slack_api.sent("chat.postMessage")
     text = json.dumps(posted["blocks"], ensure_ascii=False)
-    assert "ESCWA" in text and gettext("es", "New inputs") in text
+    assert review_acronym("es", "escwa") in text and gettext("es", "New inputs") in text
     assert gettext("es", "Participation gaps") in text
     for words in ("help", "frobnicate"):
         reply = slack.command(words, user="UORG").get_data(as_text=True)
@@ -434,7 +457,7 @@ def test_subscribe_from_slack(slack, engine):
     reply = slack.command("subscribe escwa daily 07:30", user="UORG", channel="CDIGEST").get_data(
         as_text=True
     )
-    assert "ESCWA" in reply
+    assert review_acronym("es", "escwa") in reply
     (subscription,) = list_subscriptions(engine)
     assert (
         subscription.cron,
@@ -445,3 +468,83 @@ def test_subscribe_from_slack(slack, engine):
     refusal = slack.command("subscribe unece", user="UORG").get_data(as_text=True)
     assert gettext("es", "Sorry, your role does not cover this regional review.") in refusal
     assert len(list_subscriptions(engine)) == 1
+
+
+def _theme_menu(slack, receipt: str, theme: str, user: str = "UORG"):  # type: ignore[no-untyped-def]
+    return slack.interactive(
+        {
+            "type": "block_actions",
+            "team": {"id": "T1"},
+            "user": {"id": user},
+            "api_app_id": "A1",
+            "trigger_id": "trigger-action",
+            "channel": {"id": "CMOD"},
+            "container": {"type": "message"},
+            "message": {"ts": "1764000000.000001", "text": "input"},
+            "actions": [
+                {
+                    "action_id": "mod_theme",
+                    "block_id": f"moderate:{receipt}",
+                    "type": "static_select",
+                    "selected_option": {"value": theme},
+                }
+            ],
+        }
+    )
+
+
+def test_staff_confirm_the_suggested_theme_or_set_another(slack, slack_api, service, engine):
+    """Contributors may skip the theme; the text analysis suggests one, staff confirm it in one
+    tap or choose another, audited, and only in the reviews they may moderate."""
+    assert slack.command("channel escwa", user="UADMIN", channel="CMOD").status_code == 200
+    receipt = service.submit_input(
+        input_answers(theme=""), channel="web", message_id="w-theme", locale="en"
+    ).code
+    with Session(engine) as session:
+        row = session.exec(select(Submission)).one()
+        assert row.theme is None
+        row.suggested_theme = "cooperation"
+        session.add(row)
+        session.commit()
+    from bots.slack.client import web_client
+    from bots.slack.moderation_feed import post_new_inputs
+
+    assert post_new_inputs(service_runtime(slack), web_client(service_runtime(slack))) == 1
+    (posted,) = slack_api.sent("chat.postMessage")
+    elements = posted["blocks"][-1]["elements"]
+    assert [e["action_id"] for e in elements][-2:] == ["mod_theme_confirm", "mod_theme"]
+    assert "initial_option" not in elements[-1] and len(elements[-1]["options"]) == 4
+    assert "*Suggested theme*: Opportunities for regional and cross-regional" in json.dumps(
+        posted["blocks"]
+    )
+
+    slack.block_action("mod_theme_confirm", receipt, user="UOUT")  # not staff: refused
+    _theme_menu(slack, receipt, "governance", user="UOUT")
+    assert len(slack_api.sent("chat.postEphemeral")) == 2
+    with Session(engine) as session:
+        assert session.exec(select(Submission.theme)).one() is None
+
+    assert slack.block_action("mod_theme_confirm", receipt, user="UORG").status_code == 200
+    with Session(engine) as session:
+        assert session.exec(select(Submission.theme)).one() == "cooperation"
+        (audit,) = session.exec(select(AuditEntry).where(AuditEntry.action == "input.theme_set"))
+    assert audit.actor.startswith("staff:") and audit.detail["confirmed"] is True
+    (update,) = slack_api.sent("chat.update")
+    elements = update["blocks"][-1]["elements"]
+    assert "mod_theme_confirm" not in [e["action_id"] for e in elements]
+    assert elements[-1]["initial_option"]["value"] == "cooperation"
+    assert "<@UORG>" in json.dumps(update["blocks"])
+
+    assert _theme_menu(slack, receipt, "governance").status_code == 200
+    _theme_menu(slack, receipt, "not-a-theme")  # a forged value: refused, nothing changed
+    with Session(engine) as session:
+        assert session.exec(select(Submission.theme)).one() == "governance"
+        details = [
+            a.detail
+            for a in session.exec(select(AuditEntry).where(AuditEntry.action == "input.theme_set"))
+        ]
+    assert [(d["theme"], d["confirmed"]) for d in details] == [
+        ("cooperation", True),
+        ("governance", False),
+    ]
+    assert len(slack_api.sent("chat.postEphemeral")) == 3

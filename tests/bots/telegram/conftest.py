@@ -177,6 +177,49 @@ class TelegramUser:
             },
         }
 
+    def media(self, kind: str) -> dict[str, Any]:
+        """A message carrying something other than text (a photo, a location...)."""
+        content: dict[str, Any] = {
+            "voice": {"file_id": "v1", "file_unique_id": "u1", "duration": 3},
+            "audio": {"file_id": "a1", "file_unique_id": "a1", "duration": 3},
+            "video_note": {"file_id": "n1", "file_unique_id": "n1", "length": 240, "duration": 3},
+            "photo": [{"file_id": "p1", "file_unique_id": "p1", "width": 90, "height": 90}],
+            "video": {
+                "file_id": "w1",
+                "file_unique_id": "w1",
+                "width": 90,
+                "height": 90,
+                "duration": 3,
+            },
+            "document": {"file_id": "d1", "file_unique_id": "d1", "file_name": "a.pdf"},
+            "sticker": {
+                "file_id": "s1",
+                "file_unique_id": "s1",
+                "width": 512,
+                "height": 512,
+                "is_animated": False,
+                "is_video": False,
+                "type": "regular",
+            },
+            "location": {"latitude": 48.8566, "longitude": 2.3522},
+            "venue": {
+                "location": {"latitude": 48.8566, "longitude": 2.3522},
+                "title": "A place",
+                "address": "1 Street",
+            },
+            "contact": {"phone_number": "+33100000000", "first_name": "A"},
+        }[kind]
+        message = {
+            "message_id": next(_message_ids),
+            "date": 1_764_000_000,
+            "chat": self._chat(),
+            "from": self._from(),
+            kind: content,
+        }
+        if kind == "venue":
+            message["location"] = content["location"]
+        return {**self._base(), "message": message}
+
     def in_group(self, text: str) -> dict[str, Any]:
         update = self.text(text)
         update["message"]["chat"] = {"id": -100123, "type": "supergroup", "title": "A group"}

@@ -27,6 +27,8 @@ from bots.telegram.callbacks import (
 )
 from bots.telegram.conversation import (
     COMMANDS,
+    KEPT_TEXT,
+    PROFILE_WHY,
     STEPS,
     Conversation,
     Incoming,
@@ -35,13 +37,14 @@ from bots.telegram.conversation import (
     help_message,
     step_of,
 )
-from bots.telegram.keyboards import QUESTIONS, Reply, ask, language_menu
+from bots.telegram.keyboards import CORE_QUESTIONS, QUESTIONS, Reply, ask, language_menu
 from intake_api.conversations import ChatState
-from intake_api.i18n import LOCALES, gettext
+from intake_api.i18n import LOCALES, gettext, plural
 from intake_api.notices import MINORS_NOTICE
 from intake_api.privacy import ContributorData, StoredInput
 from intake_api.questionnaire import Kind
 from intake_api.service import FieldError, InvalidAnswers
+from models.commissions import review_for_country
 from models.reference import minor_age_groups
 
 # Buttons --------------------------------------------------------------------------
@@ -164,8 +167,29 @@ class FakeService:
     submitted: list[dict[str, Any]] = field(default_factory=list)
     refuse: list[FieldError] = field(default_factory=list)
 
+    attached: list[dict[str, Any]] = field(default_factory=list)
+    chat: Chat | None = None  # whose stored data the service answers from
+
     def is_minor(self, age_group: str | None) -> bool:
         return age_group in minor_age_groups(self.digital_consent_age)
+
+    def may_contact_or_quote(self, age_group: str | None) -> bool:
+        return age_group is not None and not self.is_minor(age_group)
+
+    def add_profile(self, receipt: str, answers: dict[str, Any], **where: Any) -> dict[str, Any]:
+        if self.refuse:
+            raise InvalidAnswers([self.refuse.pop()])
+        clean = {k: (v == "yes" if k == "consent_quote" else v) for k, v in answers.items()}
+        self.attached.append({"receipt": receipt, **clean})
+        return clean
+
+    def likely_review(self, **who: Any) -> str | None:
+        known = self.chat.known if self.chat else None
+        if known is None:
+            return None
+        if known.inputs:
+            return known.inputs[-1].review_slug
+        return review_for_country(known.country) if known.country else None
 
     def submit_input(self, answers: dict[str, Any], **where: Any) -> Any:
         if self.refuse:
@@ -194,6 +218,9 @@ class FakeConsent:
 
     chat: Chat
 
+    def storage_agreed(self, **who: Any) -> bool:
+        return self.chat.agreed
+
     def record_message(self, *, receipt: str, granted: bool, locale: str, **where: Any) -> None:
         self.chat.calls.append(("messages", receipt, granted, locale))
 
@@ -207,10 +234,15 @@ class Chat:
     """One person's conversation and what it did through its ports."""
 
     known: ContributorData | None = None
+    agreed: bool = False  # storage consent given under the current notice
+    now: float = 1_000.0
     urgent: list[str] | None = None
     service: FakeService = field(default_factory=FakeService)
     calls: list[tuple[Any, ...]] = field(default_factory=list)
     state: ChatState = field(default_factory=lambda: ChatState("pseudonym"))
+
+    def __post_init__(self) -> None:
+        self.service.chat = self
 
     def ports(self) -> Ports:
         return Ports(
@@ -220,6 +252,7 @@ class Chat:
             platform_user_id=7,
             chat_id=7,
             help_after=lambda receipt, locale: self.urgent,
+            clock=lambda: self.now,
         )
 
     def send(self, kind: str, value: str = "") -> list[Reply]:
@@ -237,27 +270,15 @@ class Chat:
         return self.send("button", callback if isinstance(callback, str) else encode(callback))
 
     def through_questions(self) -> list[Reply]:
-        """Every question answered as the HTTP test's person does, up to the summary."""
+        """The shortest way to the summary: /start, I agree, the text, the review."""
         self.command("start")
-        self.tap(Language("en"))
         self.tap(Action.AGREE)
+        self.text("An input about safe work.")
+        return self.tap(Answer("escwa"))
+
+    def through_details(self, *events: Any) -> list[Reply]:
         replies: list[Reply] = []
-        for event in (
-            Answer("escwa"),
-            Answer("migrant"),
-            "Jordan",
-            Country("JO"),
-            Answer("18_24"),
-            Action.SKIP,
-            Answer("cooperation"),
-            Toggle("5"),
-            Page(1),
-            Toggle("7"),
-            Action.DONE,
-            "An input about safe work.",
-            Answer("yes"),
-            Answer("no"),
-        ):
+        for event in events:
             replies = self.text(event) if type(event) is str else self.tap(event)
         return replies
 
@@ -284,6 +305,12 @@ def test_every_step_has_one_handler():
         ("same_profile", Step.SAME_PROFILE, None),
         ("q:country", Step.QUESTION, "country"),
         ("q:consent_message", Step.QUESTION, "consent_message"),
+        ("q:text", Step.QUESTION, "text"),
+        ("q:review", Step.QUESTION, "review"),
+        # asked before the input by earlier versions: still loaded (see test_earlier_steps_lead_on)
+        ("q:stakeholder_group", Step.QUESTION, "stakeholder_group"),
+        ("q:theme", Step.QUESTION, "theme"),
+        ("q:objectives", Step.QUESTION, "objectives"),
         ("summary", Step.SUMMARY, None),
         ("edit", Step.EDIT, None),
         ("delete", Step.DELETE, None),
@@ -310,32 +337,48 @@ def test_a_whole_input_without_http():
     thanks = chat.tap(Action.SEND)
     assert chat.service.submitted[0] == {
         "review": "escwa",
-        "stakeholder_group": "migrant",
-        "country": "JO",
-        "age_group": "18_24",
-        "gender": None,
-        "theme": "cooperation",
-        "objectives": ["5", "7"],
         "text": "An input about safe work.",
-        "consent_quote": True,
-        "consent_message": False,
         "consent_store": True,
     }
+    assert chat.calls == []  # nothing about contact at Send: the age is not known
+    assert "IN-0001" in thanks[0].text and thanks[0].replace
+    assert thanks[1].text == en(PROFILE_WHY) and chat.state.step == "q:stakeholder_group"
+    assert _buttons(thanks[2])[-2:] == [Action.SKIP, Action.SKIP_ALL]
+
+    chat.through_details(
+        Answer("migrant"),
+        "Jordan",
+        Country("JO"),
+        Answer("18_24"),
+        Action.SKIP,
+        Answer("yes"),
+    )
+    assert chat.state.step == "q:consent_message"
+    done = chat.tap(Answer("no"))
+    assert chat.service.attached == [
+        {"receipt": "IN-0001", "stakeholder_group": "migrant"},
+        {"receipt": "IN-0001", "country": "JO"},
+        {"receipt": "IN-0001", "age_group": "18_24"},
+        {"receipt": "IN-0001", "consent_quote": True},
+    ]
     assert chat.calls == [("messages", "IN-0001", False, "en")]
-    assert "IN-0001" in thanks[0].text and thanks[0].replace and chat.state.step == Step.IDLE
+    assert chat.state.step == Step.IDLE and chat.state.data == {}
+    assert done[0].text.startswith(
+        en("Thank you! Your details are added to your input. Send /new to share another input.")
+    )
 
 
 def test_urgent_inputs_say_where_to_get_help():
     chat = Chat(urgent=["Call <112>"])
     chat.through_questions()
-    assert chat.tap(Action.SEND)[-1].text == "Call &lt;112&gt;"
+    assert chat.tap(Action.SEND)[1].text == "Call &lt;112&gt;"
 
 
 def test_nothing_under_way():
     chat = Chat()
     for step in (Step.START, Step.IDLE, Step.ERASED):
         chat.state.step = step
-        assert chat.text("hello")[0].text == en(
+        assert chat.tap(Action.SEND)[0].text == en(
             "Send /new to share an input, or /help to see what I can do."
         )
     assert chat.send("unsupported")[0].text == en(
@@ -343,133 +386,255 @@ def test_nothing_under_way():
     )
 
 
-def test_language_step_and_its_buttons():
+def test_text_written_first_is_kept_while_consent_is_asked():
+    chat = Chat()
+    asked = chat.text("What I came to say, in my words.")[0]
+    assert chat.state.step == Step.CONSENT and en(KEPT_TEXT) in asked.text
+    assert chat.state.data["answers"]["text"] == "What I came to say, in my words."
+    refused = chat.text("x" * 5000)  # too long once joined: refused, nothing lost
+    assert "5000" in refused[0].text and en(KEPT_TEXT) in refused[1].text
+    assert chat.state.data["answers"]["text"] == "What I came to say, in my words."
+    chat.tap(Action.AGREE)
+    assert chat.state.step == "q:review"
+    chat.command("new")
+    chat.tap(Action.NOT_NOW)
+    assert chat.state.data == {}
+
+
+def test_a_returning_contributor_skips_consent_and_the_review():
+    chat = Chat(agreed=True, known=ContributorData(
+        "en", None, None, None, None, datetime.now(UTC),
+        [StoredInput("IN-0001", "eca", datetime.now(UTC), "new", False)], 0,
+    ))  # fmt: skip
+    asked = chat.command("new")[-1]
+    assert chat.state.step == "q:text" and "/mydata" in asked.text
+    summary = chat.text("A second input, written at once.")[-1]
+    assert chat.state.step == Step.SUMMARY and en("Africa") in summary.text
+    assert _buttons(summary)[-1] is Action.CHANGE_REVIEW
+    chat.tap(Action.CHANGE_REVIEW)
+    assert chat.state.step == "q:review"
+    assert chat.tap(Answer("escwa"))[0].text.startswith("<b>")
+    assert chat.state.data["answers"]["review"] == "escwa"
+    chat.command("cancel")
+    chat.text("Written while idle: a new draft at once.")  # no /new needed
+    assert chat.state.step == Step.SUMMARY
+
+
+def test_a_split_text_is_joined_quietly_soon_after_and_said_later():
+    chat = Chat()
+    chat.through_questions()
+    assert chat.text("and the rest of it.") == []  # a moment later: silently
+    assert chat.state.data["answers"]["text"] == "An input about safe work.\nand the rest of it."
+    chat.now += 60
+    replies = chat.text("One more thing.")
+    assert replies[0].text == en("Added to your input.") and chat.state.step == Step.SUMMARY
+    chat.now += 60
+    before = chat.state.data["answers"]["text"]
+    refused = chat.text("x" * 5000)
+    assert "5000" in refused[0].text and chat.state.data["answers"]["text"] == before
+
+
+@pytest.mark.parametrize(
+    ("kind", "message"),
+    [
+        ("voice", "I cannot listen to voice messages. Please write your input as a text message, in any language."),
+        ("photo", "I cannot look at photos, videos or files. Please write your input as a text message, in any language."),
+        ("sticker", "Thank you for the sticker! I can only read text: please write in words."),
+        ("location", "We do not keep locations. If you like, tell us the country in words when we ask for it."),
+        ("poll", "I can only read text messages. Please write your answer."),
+    ],
+)  # fmt: skip
+def test_what_cannot_be_read_is_answered_by_kind_and_the_step_asked_again(kind, message):
+    chat = Chat()
+    chat.through_questions()
+    replies = chat.send("unsupported", kind)
+    assert replies[0].text == en(message) and en("Please check your input") in replies[1].text
+    assert chat.state.data["answers"]["text"] == "An input about safe work."
+
+
+def test_language_buttons_redraw_the_consent_message():
     chat = Chat()
     chat.command("start")
-    assert chat.state.step == Step.LANGUAGE
-    assert chat.text("English")[0].text == en("Please choose a language with the buttons.")
-    assert chat.tap(Language("xx"))[0].text == en(
-        "Choose your language"
-    )  # not one we speak: the menu again
+    assert Language("en") not in _buttons(chat.command("start")[0])
     replies = chat.tap(Language("fr"))
     assert chat.state.locale == "fr" and chat.state.step == Step.CONSENT and replies[0].replace
+    assert Language("en") in _buttons(replies[0]) and Language("fr") not in _buttons(replies[0])
+    assert chat.tap(Language("xx"))[0].text == gettext("fr", "Choose your language")
 
 
 def test_language_changed_mid_question_resumes_it():
     chat = Chat()
     chat.command("start")
-    chat.tap(Language("en"))
     chat.tap(Action.AGREE)
-    chat.tap(Answer("escwa"))
+    chat.text("An input about safe work.")
     chat.command("language")
+    assert chat.text("English")[0].text == en("Please choose a language with the buttons.")
     replies = chat.tap(Language("es"))
-    assert chat.state.step == "q:stakeholder_group" and replies[0].text == gettext(
-        "es", "Language changed."
-    )
-    assert _buttons(replies[1])[0] == Answer("migrant")
+    assert chat.state.step == "q:review" and replies[0].text == gettext("es", "Language changed.")
+    assert _buttons(replies[1])[0] == Answer("eca")
 
 
 def test_consent_step():
     chat = Chat()
     chat.command("new")
     assert chat.state.step == Step.CONSENT
-    assert chat.text("yes")[0].text == en("Please answer with the buttons below.")
+    assert chat.tap(Action.SEND)[0].text == en("Please answer with the buttons below.")
     assert chat.tap(Action.NOT_NOW)[0].replace and chat.state.step == Step.IDLE
     chat.command("new")
     chat.tap(Action.AGREE)
-    assert chat.state.step == "q:review"
+    assert chat.state.step == "q:text"
 
 
-def test_same_profile_step():
+def test_same_profile_after_the_receipt():
     known = ContributorData("en", "migrant", "18_24", None, "JO", datetime.now(UTC), [], 0)
     chat = Chat(known=known)
-    chat.command("new")
-    assert (
-        en("Welcome back. Shall we use the same details as last time?")
-        in chat.tap(Action.AGREE)[0].text
-    )
-    assert chat.state.step == Step.SAME_PROFILE
+    chat.through_questions()
+    asked = chat.tap(Action.SEND)[-1]
+    assert en("Same details as last time?") in asked.text and chat.state.step == Step.SAME_PROFILE
+    assert _buttons(asked) == [Action.SAME_PROFILE, Action.CHANGE_PROFILE, Action.SKIP_ALL]
     assert chat.tap(Action.SKIP)[0].text == en("Please answer with the buttons below.")
     chat.tap(Action.SAME_PROFILE)
-    assert chat.state.data["answers"]["country"] == "JO" and chat.state.step == "q:review"
-    chat.command("new")
-    chat.tap(Action.AGREE)
+    assert chat.service.attached == [
+        {
+            "receipt": "IN-0001",
+            "stakeholder_group": "migrant",
+            "age_group": "18_24",
+            "country": "JO",
+        }
+    ]
+    assert chat.state.step == "q:consent_quote"  # an adult: asked to be quoted
+    chat.command("cancel")
+    chat.through_questions()
+    chat.tap(Action.SEND)
     chat.tap(Action.CHANGE_PROFILE)
-    assert chat.state.data["answers"] == {}
+    assert chat.state.step == "q:stakeholder_group"
+    chat.through_questions()
+    chat.tap(Action.SEND)
+    chat.tap(Action.SKIP_ALL)
+    assert chat.state.step == Step.IDLE and len(chat.service.attached) == 1
+
+
+def test_earlier_steps_lead_on_to_what_the_draft_needs():
+    for stored in ("q:stakeholder_group", "q:theme", "q:objectives", "same_profile", "q:country"):
+        chat = Chat()
+        chat.state.step = stored
+        chat.state.data = {"draft": "d", "answers": {"review": "eca", "theme": "cooperation"}}
+        replies = chat.tap(Answer("migrant"))
+        assert chat.state.step == "q:text", stored
+        assert en("What would you like to tell the regional review?") in replies[-1].text
+    chat.text("An input written after an upgrade.")
+    chat.tap(Action.SEND)
+    assert chat.service.submitted[-1]["theme"] == "cooperation"  # what the draft held is kept
+    chat = Chat()
+    chat.state.step, chat.state.data = "language", {}
+    chat.tap(Language("ar"))  # the menu an earlier /start showed
+    assert chat.state.step == Step.CONSENT and chat.state.locale == "ar"
+
+
+def test_an_earlier_draft_sends_what_it_holds_and_asks_only_the_rest():
+    chat = Chat()
+    chat.state.step = "summary"
+    chat.state.data = {
+        "draft": "d",
+        "answers": {
+            "review": "eca",
+            "stakeholder_group": "youth",
+            "age_group": "25_34",
+            "text": "An input from before the upgrade.",
+            "consent_quote": True,
+            "consent_message": True,
+        },
+    }
+    chat.tap(Action.SEND)
+    assert "consent_message" not in chat.service.submitted[-1]
+    assert chat.state.step == "q:country"  # group and age came with the input
+    chat.through_details(Action.SKIP, Action.SKIP)
+    assert chat.state.step == "q:consent_message" and chat.calls == []  # asked, never assumed
+    chat.state.data["profile"]["age_group"] = None  # were the age unknown: not asked at all
+    chat.tap(Answer("yes"))
+    assert chat.calls == [] and chat.state.step == Step.IDLE
 
 
 def test_question_steps_refuse_the_wrong_kind_of_answer():
     chat = Chat()
     chat.command("new")
     chat.tap(Action.AGREE)
-    assert chat.text("escwa")[0].text == en("Please answer with the buttons below.")
-    assert chat.tap(Action.SKIP)[0].text == en(
-        "Please answer with the buttons below."
-    )  # a required question
+    assert chat.tap(Answer("x"))[0].text == en("Please type your answer as a message.")
+    chat.text("An input about safe work.")
+    assert chat.tap(Action.SKIP)[0].text == en("Please answer with the buttons below.")
     chat.tap(Answer("escwa"))
+    chat.tap(Action.SEND)
     chat.tap(Answer("migrant"))
     assert chat.text("Atlantis")[0].text == en(
         "I could not find that country. Please try another spelling, or skip."
     )
     assert _buttons(chat.text("Jordan")[-1])[-1] is Action.SKIP
     chat.tap(Action.SKIP)
-    assert chat.state.data["answers"]["country"] is None and chat.state.step == "q:age_group"
+    assert chat.state.data["profile"]["country"] is None and chat.state.step == "q:age_group"
 
 
 def test_a_minor_is_not_asked_about_quotes_or_messages():
     chat = Chat()
-    chat.command("new")
-    for pressed in (Action.AGREE, Answer("escwa"), Answer("youth"), Action.SKIP):
-        chat.tap(pressed)
+    chat.through_questions()
+    chat.tap(Action.SEND)
+    chat.tap(Answer("youth"))
+    chat.tap(Action.SKIP)
     notice = chat.tap(Answer("13_15"))[0]
-    assert notice.text == en(MINORS_NOTICE, age=16)
-    assert chat.state.data["answers"]["consent_quote"] is False
-    assert chat.state.data["answers"]["consent_message"] is False
+    assert notice.text == plural("en", MINORS_NOTICE, 16, age=16)
+    assert chat.state.step == "q:gender"
+    chat.tap(Action.SKIP)
+    assert chat.state.step == Step.IDLE and chat.calls == []
 
 
-def test_multiple_choice_toggles_pages_and_limits():
+def test_no_age_no_quote_nor_message_question():
     chat = Chat()
-    chat.state.step, chat.state.data = "q:objectives", {"answers": {}, "page": 0}
-    assert chat.text("5")[0].text == en("Please choose with the buttons, then press Done.")
-    assert _buttons(chat.tap(Toggle("5"))[0])[0] == Toggle("1")
-    assert chat.state.data["chosen"] == ["5"]
-    assert Toggle("7") in _buttons(chat.tap(Page(1))[0])
-    chat.tap(Toggle("5"))
-    assert chat.state.data["chosen"] == []
-    refused = [chat.tap(Toggle(str(n)))[0] for n in range(1, 25)]
-    assert any(r.notice for r in refused)  # the questionnaire's limit, as a pop-up
-    assert not chat.tap(Unknown("t").data)[0].replace
-    chat.tap(Action.DONE)
-    assert chat.state.data["answers"]["objectives"] and "chosen" not in chat.state.data
+    chat.through_questions()
+    chat.tap(Action.SEND)
+    chat.through_details(Action.SKIP, Action.SKIP, Action.SKIP, Action.SKIP)
+    assert chat.state.step == Step.IDLE and chat.calls == [] and chat.service.attached == []
+
+
+def test_a_refused_detail_is_asked_again():
+    chat = Chat()
+    chat.through_questions()
+    chat.tap(Action.SEND)
+    chat.service.refuse.append(FieldError("stakeholder_group", "choice", "Not a choice."))
+    replies = chat.tap(Answer("nope"))
+    assert replies[0].text == "Not a choice." and chat.state.step == "q:stakeholder_group"
 
 
 def test_text_question():
     chat = Chat()
     chat.state.step, chat.state.data = "q:text", {"answers": {}}
     assert chat.tap(Answer("x"))[0].text == en("Please type your answer as a message.")
-    assert chat.text("My view of the review.")[0].text == en("Thank you, I have your text.")
+    assert chat.text("My view of the review.")[0].text.startswith("<b>")  # the review, asked
+    assert chat.state.step == "q:review"
 
 
 def test_edit_step_asks_again_then_shows_the_summary():
     chat = Chat()
     chat.through_questions()
     edit = chat.tap(Action.EDIT)[0]
-    assert chat.state.step == Step.EDIT and _buttons(edit) == [EditAnswer(q.key) for q in QUESTIONS]
-    assert chat.tap(EditAnswer("nope"))[0].text.startswith(
-        "<b>"
-    )  # not a question: the summary again
+    assert chat.state.step == Step.EDIT and _buttons(edit) == [
+        EditAnswer(q.key) for q in CORE_QUESTIONS
+    ]
+    assert chat.tap(EditAnswer("theme"))[0].text.startswith("<b>")  # not asked: the summary
     chat.tap(Action.EDIT)
-    chat.tap(EditAnswer("theme"))
-    assert chat.state.step == "q:theme"
-    chat.tap(Answer("governance"))
-    assert chat.state.step == Step.SUMMARY and chat.state.data["answers"]["theme"] == "governance"
+    chat.tap(EditAnswer("review"))
+    assert chat.state.step == "q:review"
+    chat.tap(Answer("eca"))
+    assert chat.state.step == Step.SUMMARY and chat.state.data["answers"]["review"] == "eca"
+    chat.tap(Action.EDIT)
+    chat.tap(EditAnswer("text"))
+    chat.text("Another text, written anew.")
+    assert chat.state.data["answers"]["text"] == "Another text, written anew."
+    assert chat.state.step == Step.SUMMARY
 
 
 def test_summary_step():
     chat = Chat()
     chat.through_questions()
-    assert chat.text("send")[0].text == en("Please answer with the buttons below.")
-    assert chat.tap(Unknown("x").data)[0].text.startswith("<b>")
+    assert chat.tap(Answer("x"))[0].text.startswith("<b>")
     chat.tap(Action.CANCEL)
     assert chat.state.step == Step.IDLE and chat.state.data == {}
 
@@ -505,14 +670,18 @@ def test_start_command():
     chat = Chat()
     chat.state.data = {"answers": {"review": "escwa"}}
     replies = chat.command("start")
-    assert chat.state.step == Step.LANGUAGE and chat.state.data == {}
-    assert _buttons(replies[1]) == [Language(loc) for loc in LOCALES]
+    assert chat.state.step == Step.CONSENT and chat.state.data["answers"] == {}
+    assert _buttons(replies[0]) == [
+        Action.AGREE,
+        Action.NOT_NOW,
+        *(Language(loc) for loc in LOCALES if loc != "en"),
+    ]
 
 
 def test_new_and_cancel_commands():
     chat = Chat()
     chat.command("new")
-    assert chat.state.step == Step.CONSENT and set(chat.state.data) == {"draft", "answers"}
+    assert chat.state.step == Step.CONSENT and set(chat.state.data) == {"draft", "answers", "greet"}
     assert chat.command("cancel")[0].text == en(
         "Cancelled. Nothing was stored. Send /new to start again."
     )
@@ -534,7 +703,8 @@ def test_mydata_command():
         ["escwa"],
     )
     text = chat.command("mydata")[0].text
-    assert "IN-0001 (ESCWA, 2026-01-02)" in text and en("Send /delete to erase all of it.") in text
+    assert "IN-0001 (ESCWA, Jan 2, 2026)" in text and en("Send /delete to erase all of it.") in text
+    assert "• Country: Jordan" in text and "You have shared 1 input:" in text
 
 
 def test_delete_command():

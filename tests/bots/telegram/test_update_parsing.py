@@ -111,3 +111,20 @@ def test_the_webhook_acknowledges_any_body_without_a_500(telegram_app, engine, b
         payload = None
     if _parse_or_refuse(payload) is None:
         assert answer.get("ignored") is True
+
+
+def test_what_a_message_carries_instead_of_text_is_named_and_nothing_more():
+    import pytest
+
+    from bots.telegram.conversation import UNSUPPORTED
+
+    user = TelegramUser(7, "fr")
+    kinds = ["voice", "audio", "video_note", "photo", "video", "document", "sticker"]
+    for kind in [*kinds, "location", "venue", "contact"]:
+        event = parse_update(user.media(kind)).event
+        assert event is not None and (event.kind, event.value) == ("unsupported", kind), kind
+        assert "48.85" not in repr(event) and "+33" not in repr(event)  # never the content
+        if kind != "contact":
+            assert kind in UNSUPPORTED, kind
+    with pytest.raises(NotAnUpdate):
+        parse_update({"message": {}})

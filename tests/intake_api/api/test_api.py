@@ -15,6 +15,7 @@ from intake_api.api.openapi import openapi_document
 from intake_api.policies.authorization import OPERATOR
 from intake_api.staff import add_staff, issue_token, revoke_tokens
 from models import AuditEntry, Submission
+from models.reference import AGE_GROUPS
 from tests.conftest import count_rows
 from tests.factories import input_answers
 
@@ -133,6 +134,24 @@ def test_get_and_patch_an_input_is_audited(api, inputs, engine):
     assert {"inputs.listed", "input.read", "input.included", "input.tagged"} <= actions
 
 
+def test_staff_set_the_theme_an_input_left_open(api, inputs, engine):
+    """A contributor may skip the theme: the text's suggestion is shown until staff set one."""
+    receipt = api("get", "/submissions?limit=1").get_json()["items"][0]["receipt"]
+    with Session(engine) as session:
+        row = session.exec(select(Submission).where(Submission.receipt == receipt)).one()
+        row.theme, row.suggested_theme = None, "governance"
+        session.add(row)
+        session.commit()
+    shown = api("get", f"/submissions/{receipt}").get_json()
+    assert (shown["theme"], shown["suggested_theme"]) == (None, "governance")
+    updated = api("patch", f"/submissions/{receipt}", json={"theme": "governance"}).get_json()
+    assert (updated["theme"], updated["suggested_theme"]) == ("governance", None)
+    assert api("patch", f"/submissions/{receipt}", json={"theme": "other"}).status_code == 422
+    with Session(engine) as session:
+        (audit,) = session.exec(select(AuditEntry).where(AuditEntry.action == "input.theme_set"))
+    assert audit.detail["confirmed"] is True and audit.detail["before"] is None
+
+
 def api_input(**overrides):  # type: ignore[no-untyped-def]
     """An input as a partner system posts it: the document's exact types."""
     body = {
@@ -175,6 +194,9 @@ def test_stats_report_and_export_downloads(api, inputs):
         "youth": 7
     }
     assert {c["shown"] for g, c in stats["by_stakeholder_group"].items() if g != "youth"} == {"0"}
+    # Counted by age group too, an age not given under "unknown" (App Home's "Not given").
+    assert {a: c["count"] for a, c in stats["by_age_group"].items() if c["count"]} == {"18_24": 7}
+    assert set(stats["by_age_group"]) == {*AGE_GROUPS, "unknown"}
     report = api("get", "/reviews/escwa/report?format=docx&locale=fr", who="escwa")
     assert report.status_code == 200 and report.data[:2] == b"PK"
     html = api("get", "/reviews/escwa/report?format=html&locale=ar", who="escwa")

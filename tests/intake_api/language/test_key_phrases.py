@@ -69,3 +69,32 @@ def test_a_phrase_needs_five_different_people_however_often_it_is_said():
     shown = " ".join(term for term, _ in key_phrases(docs, "en", top=50)["escwa"])
     assert "domestic" in shown
     assert "zebra" not in shown and "quokka" not in shown
+
+
+def test_phrases_are_shown_as_written_not_folded():
+    """Counted folded (one term however it is spelt), shown in the form people wrote most:
+    "العربية" not "العربيه", "compliquées" not "compliquees"; a capital that only opens a
+    sentence is not kept."""
+    arabic = said_by_five(
+        {"escwa": ["اللغة العربية مهمة", "نتحدث العربية في العمل"], "eca": ["شيء مختلف تماما"]}
+    )
+    found = [t for t, _ in key_phrases(arabic, "ar", top=20)["escwa"]]
+    assert any("العربية" in t for t in found) and not any("العربيه" in t for t in found)
+    french = said_by_five(
+        {
+            "escwa": ["Les démarches sont compliquées.", "Démarches compliquées et longues."],
+            "eca": ["Rien à voir ici."],
+        }
+    )
+    found = [t for t, _ in key_phrases(french, "fr", top=20)["escwa"]]
+    assert "démarches compliquées" in found
+    assert not any("compliquees" in t or "demarches" in t or "Démarches" in t for t in found)
+
+
+def test_arabic_stop_words_are_left_out_however_they_are_spelt():
+    """ "على" and "إلى" fold to "علي" and "الي": the stop list is folded the same way."""
+    arabic = said_by_five(
+        {"escwa": ["نقترح على الدول العمل إلى جانب المهاجرين"], "eca": ["شيء مختلف تماما"]}
+    )
+    found = " ".join(t for t, _ in key_phrases(arabic, "ar", top=20)["escwa"])
+    assert "نقترح" in found and "على" not in found.split() and "إلى" not in found.split()

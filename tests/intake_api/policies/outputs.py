@@ -142,13 +142,14 @@ def every_output(runtime: Runtime, api: FakeSlackApi) -> Outputs:
 
     # The moderation feed, as the scheduler runs it.
     from bots.slack.client import web_client
-    from bots.slack.moderation_feed import post_new_inputs
+    from bots.slack.moderation_feed import post_new_inputs, post_new_items
 
     assert (
         slack.command(f"channel {REVIEW}", user="UADMIN", channel=MODERATION_CHANNEL).status_code
         == 200
     )
     post_new_inputs(runtime, web_client(runtime))
+    post_new_items(runtime, web_client(runtime))  # pledges and practices, for Publish
     notifications = [
         p["text"] for p in api.sent("chat.postMessage") if p.get("channel") == MODERATION_CHANNEL
     ]

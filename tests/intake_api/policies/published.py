@@ -38,6 +38,7 @@ CROSSTABS = {
 }
 ONE_WAY = {
     "Inputs by channel": "by_channel",
+    "Inputs by age group": "by_age",
     "Inputs by language": "locale",
     "Inputs by country": "country",
     "Inputs by discussion theme": "theme",
@@ -47,12 +48,14 @@ ONE_LINE = {
     "Each country",
     "Each language",
     "Each stakeholder group",
+    "Each age group",
     "Each channel",
     "Each discussion theme",
 }
 SEPARATE = {"Inputs by GCM objective": "objective", "Repeated texts and campaigns": "campaign"}
 CHARTS = {
     "Inputs by stakeholder group": "group",
+    "Inputs by age group": "by_age",
     "Inputs by discussion theme": "theme",
     "Inputs by GCM objective": "objective",
 }
@@ -131,6 +134,7 @@ def report_published(view: ReportView) -> Published:
     p = Published()
     rows_of = {
         "group": [row[0] for row in view.tables["Stakeholder group by channel"][1:]],
+        "by_age": [row[0] for row in view.tables["Inputs by age group"][1:]],
         "theme": [row[0] for row in view.tables["Inputs by discussion theme"][1:]],
         "objective": [row[0] for row in view.tables["Inputs by GCM objective"][1:]],
     }
@@ -161,6 +165,11 @@ def report_published(view: ReportView) -> Published:
         if ("by_channel", column) not in p.shown and ("by_channel", column) not in p.hidden:
             p.count(("by_channel", column), "0")  # left out of "Inputs by channel": none
         p.add_sum(("by_channel", column), [("channel", row[0], column) for row in channel_rows])
+    age_header, *age_rows = view.tables["Stakeholder group by age group"]
+    for column in age_header[1:]:
+        if ("by_age", column) not in p.shown and ("by_age", column) not in p.hidden:
+            p.count(("by_age", column), "0")  # left out of "Inputs by age group": none
+        p.add_sum(("by_age", column), [("age", row[0], column) for row in age_rows])
     for title, dimension in SEPARATE.items():
         _header, *rows = view.tables[title]
         for index, (label, text) in enumerate(rows):
@@ -349,6 +358,7 @@ READERS = {
 
 DIGEST_LISTS = {
     "By stakeholder group": "group",
+    "By age group": "by_age",
     "By channel": "by_channel",
     "By language": "language",
     "By discussion theme": "theme",
@@ -392,8 +402,8 @@ def digest_published(
     return p
 
 
-_RECORDS = re.compile(
-    r"Pledges:\*? (\S+) · \*?Practices:\*? (\S+) · \*?Registrations:\*? (\S+) "
+_RECORDS = re.compile(  # "*Pledges*: 5" (Slack: the label bold, then the reader's colon)
+    r"Pledges\*?:\*? (\S+) · \*?Practices\*?:\*? (\S+) · \*?Registrations\*?:\*? (\S+) "
     r"\(travel support requested: (\S+)\)"
 )
 
@@ -418,8 +428,8 @@ def read_slack_digest(blocks: list[dict[str, Any]]) -> Published:
     new_inputs = ""
     for text in texts:
         first, *rest = text.split("\n")
-        if first.startswith("*New inputs:*"):
-            new_inputs = first.removeprefix("*New inputs:*").strip()
+        if first.startswith(("*New inputs:*", "*New inputs*:")):
+            new_inputs = first.split(":", 1)[1].strip("* ")
         lists[first.strip("*")] = _bullets(rest)
     return digest_published(new_inputs, lists, _records("\n".join(texts)))
 
@@ -466,11 +476,9 @@ def read_email_html(html: str) -> Published:
     blocks = [[line.strip() for line in block if line.strip()] for block in parser.blocks]
     blocks = [block for block in blocks if block]
     lists: dict[str, list[tuple[str, str]]] = {}
-    columns = blocks.index(
-        ["By stakeholder group"]
-    )  # three titles in a row, then their three cells
+    columns = blocks.index(["By stakeholder group"])  # four titles in a row, then their four cells
     for title, cell in zip(
-        blocks[columns : columns + 3], blocks[columns + 3 : columns + 6], strict=True
+        blocks[columns : columns + 4], blocks[columns + 4 : columns + 8], strict=True
     ):
         lists[title[0]] = _bullets(f"- {line}" for line in cell)
     for block in blocks:
@@ -495,7 +503,7 @@ def read_app_home(view: dict[str, Any]) -> dict[str, Published]:
     for block in view["blocks"]:
         if block.get("type") == "section" and "text" in block:
             first = unescape_slack(block["text"]["text"]).split("\n")[0]
-            match = re.match(r"^\*.+\* \((\w+)\)$", first)
+            match = re.match(r"^\*.+\((\w+)\)\*$", first)  # "*Arab region (ESCWA)*"
             if match:
                 review = match.group(1).lower()
         if block.get("type") == "section" and "fields" in block:
@@ -518,11 +526,19 @@ def read_app_home(view: dict[str, Any]) -> dict[str, Published]:
                 ]
             )
             _listed(p, "total", "group", groups, HOME_LISTED)  # type: ignore[arg-type]
+            ages = (
+                []
+                if fields["By age group"] == "—"
+                else [tuple(item.rsplit(": ", 1)) for item in fields["By age group"].split(", ")]
+            )
+            _listed(p, "total", "by_age", ages, HOME_LISTED)  # type: ignore[arg-type]
             published[review] = p
     return published
 
 
-def read_api_stats(answer: dict[str, Any], labels: dict[str, str]) -> Published:
+def read_api_stats(
+    answer: dict[str, Any], labels: dict[str, str], age_labels: dict[str, str]
+) -> Published:
     """The API names why each count is hidden: the attacker is told."""
     p = Published()
 
@@ -536,6 +552,9 @@ def read_api_stats(answer: dict[str, Any], labels: dict[str, str]) -> Published:
     for group, value in answer["by_stakeholder_group"].items():
         count(("group", labels[group]), value)
     p.add_sum("total", [("group", labels[g]) for g in answer["by_stakeholder_group"]])
+    for age, value in answer["by_age_group"].items():
+        count(("by_age", age_labels[age]), value)
+    p.add_sum("total", [("by_age", age_labels[a]) for a in answer["by_age_group"]])
     at_most(p, "today", "week")
     at_most(p, "week", "total")
     at_most(p, "flagged", "total")

@@ -48,6 +48,58 @@ class World:
             locale="en",
         ).code
 
+    def new_pledge(self, *, publish: bool = True) -> str:
+        return self.runtime.service.submit_pledge(
+            _pledge(HERE) | {"consent_publish": publish}, **_web()
+        ).code
+
+    def new_practice(self, *, publish: bool = True) -> str:
+        return self.runtime.service.submit_practice(
+            _practice(HERE) | {"consent_publish": publish}, **_web()
+        ).code
+
+
+def _web() -> dict[str, Any]:
+    return {"channel": "web", "message_id": f"m{next(_keys)}", "locale": "en"}
+
+
+def _pledge(review: str | None) -> dict[str, Any]:
+    where = MARK[review] if review else "the capital"
+    return {
+        "organisation": f"{where} council",
+        "stakeholder_group": "local_authority",
+        **({"review": review} if review else {}),
+        "title": f"Safe housing in {where}",
+        "objectives": [15],
+        "text": "We will open two shelters for migrant families by 2027.",
+        "consent_store": True,
+    }
+
+
+def _practice(review: str | None) -> dict[str, Any]:
+    where = MARK[review] if review else "the capital"
+    return {
+        "title": f"Legal clinic of {where}",
+        "objectives": [7],
+        "countries": ["JO"],
+        "description": "Volunteer lawyers advise migrant workers every week, for free, "
+        "in four languages, since 2019.",
+        "consent_store": True,
+        **({"review": review} if review else {}),
+    }
+
+
+def _create(path: str, body: dict[str, Any]) -> Request:
+    return lambda w: (
+        "post",
+        path,
+        {"json": body, "headers": {"Idempotency-Key": f"k-{next(_keys)}"}},
+    )
+
+
+def _publish(path: str, receipt: Callable[[World], str], published: bool = True) -> Request:
+    return lambda w: ("patch", f"{path}/{receipt(w)}", {"json": {"published": published}})
+
 
 def _staff_input(review: str) -> dict[str, Any]:
     return {
@@ -157,6 +209,27 @@ EXPECTATIONS: dict[tuple[str, str], list[Row]] = {
     ("get", "/practices"): [
         Row(_get(f"/practices?review={HERE}"), 200, 200, 403),
         Row(_get("/practices"), 200, 200, 200),
+    ],
+    # Capture (Action.CAPTURE) in the caller's reviews; an item of no review: administrators only.
+    ("post", "/pledges"): [
+        Row(_create("/pledges", _pledge(HERE) | {"consent_publish": True}), 201, 201, 403),
+        Row(_create("/pledges", _pledge(None)), 201, 403, 403),
+    ],
+    ("post", "/practices"): [
+        Row(_create("/practices", _practice(HERE)), 201, 201, 403),
+        Row(_create("/practices", _practice(None) | {"consent_publish": True}), 201, 403, 403),
+    ],
+    # Publication (Action.PUBLISH): never without the author's consent to publish.
+    ("patch", "/pledges/{receipt}"): [
+        Row(_publish("/pledges", lambda w: w.new_pledge()), 200, 200, 404),
+        Row(_publish("/pledges", lambda w: w.new_pledge(), False), 200, 200, 404),
+        Row(_publish("/pledges", lambda w: w.new_pledge(publish=False)), 409, 409, 404),
+        Row(_publish("/pledges", lambda w: w.new_practice()), 404, 404, 404),
+    ],
+    ("patch", "/practices/{receipt}"): [
+        Row(_publish("/practices", lambda w: w.new_practice()), 200, 200, 404),
+        Row(_publish("/practices", lambda w: w.new_practice(publish=False)), 409, 409, 404),
+        Row(_publish("/practices", lambda w: w.new_input()), 404, 404, 404),
     ],
     ("get", "/registrations"): [
         Row(_get(f"/registrations?review={HERE}"), 200, 200, 403),

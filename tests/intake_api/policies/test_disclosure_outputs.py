@@ -185,6 +185,7 @@ _AS_LABEL = {
     "gender": lambda c: LABELS.gender(c or "unknown"),
     "channel": lambda c: LABELS.channel(c or "unknown"),
     "by_channel": lambda c: LABELS.channel(c or "unknown"),
+    "by_age": lambda c: LABELS.age(c or "unknown"),
     "theme": lambda c: LABELS.theme(c or "unknown"),
     "locale": lambda c: language_label(c, "en") if c else LABELS.t("Not given"),
     "language": lambda c: language_label(c, "en"),
@@ -197,6 +198,7 @@ _COLUMN = {
     "gender": "gender",
     "channel": "channel",
     "by_channel": "channel",
+    "by_age": "age_group",
     "theme": "theme",
     "locale": "locale",
     "country": "country",
@@ -206,6 +208,7 @@ _COLUMN = {
 _KNOWN = {
     "group": STAKEHOLDER_GROUPS,
     "age": AGE_GROUPS,
+    "by_age": AGE_GROUPS,
     "gender": GENDERS,
     "channel": CHANNELS,
     "theme": THEMES,
@@ -232,7 +235,7 @@ def _label(dimension: str, code):  # type: ignore[no-untyped-def]
 def truth(engine: Engine, where: str, params: dict) -> Counter:  # type: ignore[type-arg]
     """Every count an output may print about the inputs matching ``where``, keyed as ``published``."""
     counts: Counter = Counter()  # type: ignore[type-arg]
-    for dimension in ("group", "by_channel", "theme", "locale", "country", "language"):
+    for dimension in ("group", "by_channel", "by_age", "theme", "locale", "country", "language"):
         for code, n in _grouped(engine, [dimension], where, params):
             counts[(dimension, _label(dimension, code))] += n
     for dimension in ("age", "gender", "channel"):
@@ -400,6 +403,7 @@ def test_no_output_lets_a_reader_work_out_a_small_count(settings, seed):
         # App Home and the API's stats: the same counts, per review.
         homes = read.read_app_home(outputs.app_home)
         group_labels = {g: LABELS.group(g) for g in (*STAKEHOLDER_GROUPS, "unknown")}
+        age_labels = {a: LABELS.age(a) for a in (*AGE_GROUPS, "unknown")}
         now = datetime.now(UTC)
         today = now.replace(hour=0, minute=0, second=0, microsecond=0)
         for slug in (REVIEW, OTHER_REVIEW):
@@ -407,7 +411,7 @@ def test_no_output_lets_a_reader_work_out_a_small_count(settings, seed):
                 {
                     key: n
                     for key, n in truth(engine, "review_slug = :r", {"r": slug}).items()
-                    if isinstance(key, tuple) and key[0] == "group"
+                    if isinstance(key, tuple) and key[0] in ("group", "by_age")
                 }
             )
             with engine.connect() as connection:
@@ -423,7 +427,7 @@ def test_no_output_lets_a_reader_work_out_a_small_count(settings, seed):
                     ).scalar_one()
             check(f"app home {slug}", homes[slug], stats_truth)
             assert stats[slug].status_code == 200
-            api = read.read_api_stats(stats[slug].get_json(), group_labels)
+            api = read.read_api_stats(stats[slug].get_json(), group_labels, age_labels)
             check(f"api stats {slug}", api, stats_truth)
             # App Home and the API are one publication: what one prints, the other prints.
             for key, number in homes[slug].shown.items():

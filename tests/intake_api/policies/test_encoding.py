@@ -273,12 +273,11 @@ def test_slack_blocks_and_email_keep_hostile_strings_as_text(text):
         None,
         None,
     )
-    for blocks in (
-        digest_blocks(_digest(text), "en"),
-        home_view([stats], "en"),
-        moderation_message(view, "en"),
-    ):
+    for blocks in (digest_blocks(_digest(text), "en"), moderation_message(view, "en")):
         assert flat(text) in check_slack(blocks)
+    # The App Home names reviews and venues from the reference data in the reader's language,
+    # not from the store: the hostile names are not shown, and the view is still well formed.
+    check_slack(home_view([stats], "en"))
     _subject, plain, html = render_digest_email([_digest(text)], "en")
     assert flat(text) in check_html(html) and flat(text) in flat(plain)
 

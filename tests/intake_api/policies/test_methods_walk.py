@@ -54,6 +54,15 @@ EXPECTED: dict[str, Kind] = {
     "forms.pledge_receipt": "receipt",
     "forms.practice_receipt": "receipt",
     "forms.registration_receipt": "receipt",
+    # The public Hub: read-only pages, files and feeds of published items.
+    "hub.pledges": "page",
+    "hub.pledge": "page",
+    "hub.practices": "page",
+    "hub.practice": "page",
+    "hub.review": "page",
+    "hub.review_report": "page",
+    "hub.review_feed": "page",
+    "hub.open_data": "page",
     "telegram.*": "authenticated",
     "slack.*": "authenticated",
     "api.*": "authenticated",
@@ -64,6 +73,11 @@ ARGUMENTS_OF = {
     "forms.pledge_receipt": {"receipt": "{pledge}"},
     "forms.practice_receipt": {"receipt": "{practice}"},
     "forms.registration_receipt": {"receipt": "{registration}"},
+    "api.update_pledges": {"receipt": "{pledge}"},
+    "api.update_practices": {"receipt": "{practice}"},
+    "hub.pledge": {"item_id": "{pledge_id}"},
+    "hub.practice": {"item_id": "{practice_id}"},
+    "hub.open_data": {"kind": "pledges", "fmt": "csv"},
 }
 
 
@@ -133,12 +147,36 @@ def walk_app(settings, runtime):  # type: ignore[no-untyped-def]
             ("registration", REGISTRATION),
         )
     }
+    planted.update(_published(configured, planted))
     yield app, planted
     if (channel := app.extensions["telegram"]._channel) is not None:
         channel.close()
     configured.engine.dispose()
     bot_api.stop()
     slack_api.stop()
+
+
+def _published(runtime, planted: dict[str, str]) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """The planted pledge and practice published on the Hub, and the review's report: their
+    public pages answer 200. Returns their public ids."""
+    from datetime import UTC, datetime
+
+    from models.db import write_session
+    from models.pledge import Pledge
+    from models.practice import Practice
+    from models.review import RegionalReview
+
+    ids = {}
+    with write_session(runtime.engine) as session:
+        for kind, model in (("pledge", Pledge), ("practice", Practice)):
+            item = session.exec(select(model).where(model.receipt == planted[kind])).one()[0]  # type: ignore[attr-defined]
+            item.consent_publish, item.published_at = True, datetime.now(UTC)
+            session.add(item)
+            ids[f"{kind}_id"] = str(item.id)
+        review = session.get_one(RegionalReview, ARGUMENTS["slug"])
+        review.report_published_at = datetime.now(UTC)
+        session.add(review)
+    return ids
 
 
 def snapshot(engine: Engine) -> dict[str, list[str]]:

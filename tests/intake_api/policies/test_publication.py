@@ -55,7 +55,8 @@ def test_the_rule(audience):
         Facts(True, "25_34", "included", "trafficking"),
     ):
         assert not may_publish(refused, audience=audience), refused
-    assert may_publish(Facts(True, None, "included", None), audience=audience)  # age not given
+    # An age not given counts as a minor's (a chat asks the age after the receipt).
+    assert not may_publish(Facts(True, None, "included", None), audience=audience)
     assert may_publish(Facts(True, "new", "new", None), audience=Audience.DIGEST)
     assert not may_publish(Facts(True, "25_34", "reviewed", None), audience=Audience.REPORT)
 
@@ -125,6 +126,8 @@ BODY = (
 )
 NEVER = {  # marker -> why it must never appear
     "zqminorword": "a 13-15-year-old's input (consent to quote stored before the intake refused it)",
+    "zqnoageword": "no age group given: counts as a minor's (consent to quote stored all the same)",
+    "zqcampnoage": "a campaign member who gave no age group",
     "zqnoconsentword": "no consent to be quoted",
     "zqflaggedword": "flagged by staff",
     "zqurgentword": "an urgent safeguarding disclosure",
@@ -187,6 +190,11 @@ def _plant(runtime) -> dict[str, str]:  # type: ignore[no-untyped-def]
     minor = submit(
         "At school they say zqminorword we cannot join any youth council.", age_group="13_15"
     )
+    # A chat asks the age after the receipt, and it may never be given: such an input is a
+    # minor's for quotes, whatever consent was stored with it.
+    no_age = submit(
+        "Nobody asked how old I am zqnoageword, the shelter was full every night.", age_group=""
+    )
     submit("My story stays with you please: zqnoconsentword detention was long.", consent_quote="")
     flagged = submit("This is zqflaggedword abusive nonsense about officials.", action="flag")
     urgent = submit("My employer took my passport and I cannot leave the house zqurgentword.")
@@ -204,6 +212,7 @@ def _plant(runtime) -> dict[str, str]:  # type: ignore[no-untyped-def]
         submit(f"zqcampflagged: {BODY}", action="flag"),
         submit(f"zqcampminor: {BODY}", age_group="13_15"),
         submit(f"{PUBLIC_CAMPAIGN}: {BODY}"),
+        submit(f"zqcampnoage: {BODY}", age_group=""),
     ]
     for n, sentence in enumerate(RARE_SENTENCES):  # four people: not enough for a key phrase
         submit(sentence, consent_quote="", age_group="35_49", country=["JO", "LB", "EG", "SY"][n])
@@ -228,7 +237,9 @@ def _plant(runtime) -> dict[str, str]:  # type: ignore[no-untyped-def]
         )
         # Stored before the intake refused consent to quote for children (and before redaction).
         session.execute(
-            update(Submission).where(col(Submission.receipt) == minor).values(consent_quote=True)
+            update(Submission)
+            .where(col(Submission.receipt).in_([minor, no_age, campaign[-1]]))
+            .values(consent_quote=True)
         )
         session.commit()
     assert len({groups[r] for r in children}) == 1 and len({groups[r] for r in campaign}) == 1, (

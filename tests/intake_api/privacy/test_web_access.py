@@ -56,6 +56,8 @@ def test_see_the_original_text_with_both_codes(client, engine):
     assert page.status_code == 200
     body = page.get_data(as_text=True)
     assert "nadia.q@example.org" in body  # the author sees what they wrote
+    # in its own direction, whatever the page's: an English text on an Arabic page too
+    assert '<blockquote class="my-text" dir="auto">' in body
     assert 'value="stop_quote"' in body and 'value="forget_contact"' in body
 
 

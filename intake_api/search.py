@@ -1,0 +1,97 @@
+"""Full-text search over published pledges and practices: one interface, the store's own engine.
+
+``text_matches`` gives a SQL condition for a model and what a reader typed; the pages,
+open data and API add it to their queries, so search composes with filters and the
+publication rule. ``rank`` orders the matches, best first.
+
+The database does the searching (``models.full_text``): SQLite's FTS5 table of the kind,
+PostgreSQL's ``search_vector`` and its GIN index. What a reader typed is cut into words
+by the same function that cut the records' documents, and each word is handed to the
+engine as a quoted term or a bound value, never as query syntax: no text can make a
+query fail. Every word must match. On PostgreSQL a word is read under every language's
+configuration and 'simple', so a French reader's word finds an English pledge written
+with it, and an inflected form finds its stem where the record's language is stemmed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Text,
+    bindparam,
+    column,
+    false,
+    func,
+    literal_column,
+    select,
+    table,
+    true,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, TSVECTOR
+from sqlalchemy.sql.expression import TableClause
+from sqlmodel import col
+
+from models.full_text import SEARCH_QUERY_FUNCTION, SEARCHED, query_words
+from models.publishable import PublishableRecord
+
+__all__ = ["SEARCHED", "rank", "text_matches"]
+
+# Enough for any real search; a pasted page costs no more than this.
+MAX_QUERY_CHARS = 500
+MAX_WORDS = 16
+
+
+def _words(query: str) -> list[str]:
+    return query_words(query[:MAX_QUERY_CHARS])[:MAX_WORDS]
+
+
+def _fts5_query(words: list[str]) -> str:
+    """An FTS5 query holding every word as a quoted term (no operator, column or prefix syntax)."""
+    return " ".join('"' + word.replace('"', '""') + '"' for word in words)
+
+
+def _fts5_matches(
+    model: type[PublishableRecord], words: list[str]
+) -> tuple[TableClause, ColumnElement[bool]]:
+    """The kind's FTS5 table, and its rows matching every word."""
+    fts = table(f"{model.__tablename__}_fts", column("rowid"))
+    return fts, literal_column(fts.name).op("MATCH")(_fts5_query(words))
+
+
+def _tsquery(words: list[str]) -> ColumnElement[Any]:
+    """Every word, each under any configuration: ('w1' in english | french | ... | simple) & ..."""
+    return getattr(func, SEARCH_QUERY_FUNCTION)(bindparam("search_words", words, ARRAY(Text)))
+
+
+def _vector(model: type[PublishableRecord]) -> ColumnElement[Any]:
+    return literal_column(f"{model.__tablename__}.search_vector", TSVECTOR)
+
+
+def text_matches(
+    model: type[PublishableRecord], query: str, *, dialect: str
+) -> ColumnElement[bool]:
+    """Rows of ``model`` whose text holds every word of ``query`` (true when it has no word)."""
+    if model not in SEARCHED:
+        return false()
+    words = _words(query)
+    if not words:
+        return true()
+    if dialect == "postgresql":
+        return _vector(model).bool_op("@@")(_tsquery(words))
+    fts, matching = _fts5_matches(model, words)
+    return col(model.id).in_(select(fts.c.rowid).where(matching))
+
+
+def rank(model: type[PublishableRecord], query: str, *, dialect: str) -> ColumnElement[Any]:
+    """An ORDER BY expression, best match first (with ``text_matches`` in the same query)."""
+    words = _words(query)
+    if not words or model not in SEARCHED:
+        return col(model.id).desc()
+    if dialect == "postgresql":
+        return func.ts_rank(_vector(model), _tsquery(words)).desc()
+    fts, matching = _fts5_matches(model, words)
+    # FTS5's bm25 is lower for a better match.
+    score = func.bm25(literal_column(fts.name))
+    return select(score).where(matching, fts.c.rowid == col(model.id)).scalar_subquery().asc()
