@@ -25,6 +25,7 @@ from models.lease import Lease  # noqa: E402
 from models.outbox import ChatReply, SlackRemoval  # noqa: E402
 from models.pledge import Pledge  # noqa: E402
 from models.practice import Practice  # noqa: E402
+from models.public_version import PublicVersion  # noqa: E402
 from models.registration import Registration  # noqa: E402
 from models.review import Objective, RegionalReview  # noqa: E402
 from models.staff import StaffMember  # noqa: E402
@@ -53,6 +54,7 @@ __all__ = [
     "ObjectiveSuggestion",
     "Pledge",
     "Practice",
+    "PublicVersion",
     "RegionalReview",
     "Registration",
     "ChatReply",

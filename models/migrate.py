@@ -8,6 +8,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine
 
+from models import public_version
 from models.full_text import ensure_sqlite_index
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -39,8 +40,9 @@ def upgrade(engine: Engine) -> None:
             with connection.begin():
                 config.attributes["connection"] = connection
                 command.upgrade(config, "head")
-                if sqlite:  # a migration that rebuilt a searched table dropped its index's triggers
+                if sqlite:  # a migration that rebuilt a table dropped its triggers
                     ensure_sqlite_index(connection)
+                    public_version.ensure_triggers(connection)
                 if sqlite and (
                     broken := connection.exec_driver_sql("PRAGMA foreign_key_check").all()
                 ):

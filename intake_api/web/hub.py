@@ -3,9 +3,10 @@ per regional review, open data and feeds.
 
 Every page reads published items only, through ``intake_api.hub`` (the publication
 policy). None of them touches the session: they are the same for every reader, so each
-answer is cached as one policy (``public_cache``, this blueprint's ``after_request``):
-an ``ETag`` from the content, ``Cache-Control: public``, 304 to a matching
-``If-None-Match``, and never a cookie.
+answer is cached as one policy (this blueprint's ``before_request`` and ``after_request``):
+an ``ETag`` from the public version (known before the page is built, so a matching
+``If-None-Match`` gets its 304 after one small query) or else from the content,
+``Cache-Control: public``, and never a cookie.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from markupsafe import Markup
 
-from intake_api.hub import catalog, dashboard, reviews
+from intake_api.hub import catalog, dashboard, reviews, validators
 from intake_api.hub.catalog import Filters, PublicPledge, PublicPractice
 from intake_api.i18n import LOCALES, collation_key, gettext, is_rtl
 from intake_api.participation import EVERY, category_label
@@ -95,6 +96,29 @@ FILTERS_REFUSED = N_("Some filters in the address were not recognised and were l
 
 # --- caching: one policy for every route of this blueprint ------------------------------------
 
+# Pages that read only pledges, practices and reviews: validated by the public version before
+# they are built (``intake_api.hub.validators``). A review's own page and report also count
+# inputs, so they are validated by their content.
+VERSIONED = frozenset(
+    {"hub.pledges", "hub.practices", "hub.pledge", "hub.practice", "hub.open_data",
+     "hub.review_feed"}
+)  # fmt: skip
+
+
+@bp.before_request
+def answer_unchanged() -> ResponseReturnValue | None:
+    """A 304 before any query of the page's own, when the reader's copy is still current."""
+    if request.endpoint not in VERSIONED:
+        return None
+    version = validators.current_version(_engine())
+    if version is None:
+        return None
+    g.hub_etag = validators.page_etag(version, request.full_path)
+    asked = request.if_none_match
+    if not asked.star_tag and asked.contains_weak(g.hub_etag):
+        return Response(status=304)
+    return None
+
 
 @bp.after_request
 def public_cache(response: Response) -> Response:
@@ -103,13 +127,20 @@ def public_cache(response: Response) -> Response:
     A page that changed the session would be one reader's: it must not be cached, and
     none of these pages may do it (the test of every route checks there is no cookie).
     """
-    if session.modified or response.status_code not in (200, 404):
+    if session.modified or response.status_code not in (200, 304, 404):
         response.headers["Cache-Control"] = "no-store"
         return response
     response.headers["Cache-Control"] = f"public, max-age={PUBLIC_MAX_AGE}"
+    etag = g.get("hub_etag")
+    if response.status_code == 304:
+        response.set_etag(etag)
+        return response
     if response.is_streamed:
         return response
-    response.add_etag()
+    if etag is not None and response.status_code == 200:
+        response.set_etag(etag)
+    else:
+        response.add_etag()
     if response.status_code == 200:
         response.make_conditional(request)
     return response
