@@ -10,9 +10,11 @@ shown as it is.
 from __future__ import annotations
 
 import json
-from collections import Counter
+import threading
+from collections import Counter, OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine, Text, cast, func, select
 from sqlalchemy.orm import Session
@@ -53,7 +55,60 @@ def _by_list(session: Session, column: Any, where: list[Any], *, as_int: bool) -
     return counts
 
 
-def pledge_figures(engine: Engine, filters: Filters) -> PledgeFigures:
+# Figures of this many filter choices are kept per worker (each a few counters).
+FIGURES_KEPT = 512
+_Figures = TypeVar("_Figures")
+
+
+class _KeptFigures:
+    """Figures kept for the public version they were counted at.
+
+    A search for a common word counts a fifth of every pledge; counted once per version,
+    the next reader of the same filters gets them at once. Never stale: any change to
+    what the Hub shows moves the version (``models.public_version``), read before the
+    figures, so a kept entry is only ever read for the version it was counted at (or
+    found newer, never older).
+    """
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._kept: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[Any, ...], count: Callable[[], _Figures]) -> _Figures:
+        with self._lock:
+            if key in self._kept:
+                self._kept.move_to_end(key)
+                return self._kept[key]  # type: ignore[no-any-return]
+        figures = count()
+        with self._lock:
+            self._kept[key] = figures
+            while len(self._kept) > self._size:
+                self._kept.popitem(last=False)
+        return figures
+
+
+_kept = _KeptFigures(FIGURES_KEPT)
+
+
+def _at_version(
+    engine: Engine, kind: str, filters: Filters, version: int | None, count: Callable[[], _Figures]
+) -> _Figures:
+    if version is None:
+        return count()
+    key = (str(engine.url), kind, version, filters.without_page())
+    return _kept.get(key, count)
+
+
+def pledge_figures(
+    engine: Engine, filters: Filters, *, version: int | None = None
+) -> PledgeFigures:
+    """The dashboard's counts for the published pledges ``filters`` select (all pages); kept
+    for ``version`` (the public version read before them), when given."""
+    return _at_version(engine, "pledges", filters, version, lambda: _count_pledges(engine, filters))
+
+
+def _count_pledges(engine: Engine, filters: Filters) -> PledgeFigures:
     """The dashboard's counts for the published pledges ``filters`` select (all pages).
 
     The store counts (GROUP BY): two aggregate queries, not a read of every published
@@ -115,7 +170,17 @@ class PracticeFigures:
     by_country: Counter[str]
 
 
-def practice_figures(engine: Engine, filters: Filters) -> PracticeFigures:
+def practice_figures(
+    engine: Engine, filters: Filters, *, version: int | None = None
+) -> PracticeFigures:
+    """The repository's counts for the published practices ``filters`` select; kept for
+    ``version``, when given."""
+    return _at_version(
+        engine, "practices", filters, version, lambda: _count_practices(engine, filters)
+    )
+
+
+def _count_practices(engine: Engine, filters: Filters) -> PracticeFigures:
     """The repository's counts for the published practices ``filters`` select (GROUP BY)."""
     where = conditions(Practice, filters, dialect=engine.dialect.name)
     review = col(Practice.review_slug)

@@ -113,6 +113,7 @@ def answer_unchanged() -> ResponseReturnValue | None:
     version = validators.current_version(_engine())
     if version is None:
         return None
+    g.hub_version = version
     g.hub_etag = validators.page_etag(version, request.full_path)
     asked = request.if_none_match
     if not asked.star_tag and asked.contains_weak(g.hub_etag):
@@ -232,7 +233,7 @@ def pledges() -> ResponseReturnValue:
     """The Pledging Dashboard: counts and charts of published pledges, filters, the list."""
     filters = catalog.filters_from(request.args)
     engine = _engine()
-    figures = dashboard.pledge_figures(engine, filters)
+    figures = dashboard.pledge_figures(engine, filters, version=g.get("hub_version"))
     page = catalog.listing(engine, Pledge, filters, total=figures.pledges)
     labels = _labels()
     t = _t
@@ -259,7 +260,7 @@ def practices() -> ResponseReturnValue:
     """The practices repository: published practices, searchable and filterable."""
     filters = catalog.filters_from(request.args)
     engine = _engine()
-    figures = dashboard.practice_figures(engine, filters)
+    figures = dashboard.practice_figures(engine, filters, version=g.get("hub_version"))
     page = catalog.listing(engine, Practice, filters, total=figures.practices)
     labels = _labels()
     t = _t

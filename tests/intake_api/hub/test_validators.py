@@ -16,7 +16,8 @@ from typing import Any
 import pytest
 from sqlalchemy import event, text
 
-from intake_api.hub import validators
+from intake_api.hub import dashboard, validators
+from intake_api.hub.catalog import Filters
 from intake_api.policies.authorization import OPERATOR
 from intake_api.runtime import Runtime, runtime_of
 from models import public_version
@@ -121,6 +122,21 @@ def test_no_changed_page_is_answered_304(app, runtime, planted, change):
         else:
             changed += again.get_data() != body
     assert changed, f"no public page showed the change: {change}"
+
+
+@pytest.mark.parametrize("change", [name for name in CHANGES if name != "new inputs"])
+def test_figures_kept_for_a_version_are_never_read_after_a_change(runtime, planted, change):
+    """The dashboard's and the repository's counts, kept per public version, are counted
+    anew after every change that could alter them."""
+    engine = runtime.engine
+    counters = (dashboard.pledge_figures, dashboard.practice_figures)
+    kept_before = [figures(engine, Filters(), version=_version(runtime)) for figures in counters]
+    CHANGES[change](runtime, planted)
+    now = _version(runtime)
+    after = [figures(engine, Filters(), version=now) for figures in counters]
+    assert after == [figures(engine, Filters()) for figures in counters]  # as counted afresh
+    if change in ("published", "unpublished", "withdrawn by its author", "erased"):
+        assert after != kept_before
 
 
 def test_a_304_is_answered_before_the_page_reads_the_store(app, planted):
