@@ -70,9 +70,15 @@ def _vector(model: type[PublishableRecord]) -> ColumnElement[Any]:
 
 
 def text_matches(
-    model: type[PublishableRecord], query: str, *, dialect: str
+    model: type[PublishableRecord], query: str, *, dialect: str, many: bool = False
 ) -> ColumnElement[bool]:
-    """Rows of ``model`` whose text holds every word of ``query`` (true when it has no word)."""
+    """Rows of ``model`` whose text holds every word of ``query`` (true when it has no word).
+
+    ``many``: the caller knows the words match many rows (a common word) and reads a few of
+    them in an order of its own. SQLite would otherwise fetch every match by its key and
+    sort them all; given an expression instead of the key, it walks the order's index and
+    keeps the first rows found among the matches (PostgreSQL's planner weighs this itself).
+    """
     if model not in SEARCHED:
         return false()
     words = _words(query)
@@ -81,7 +87,9 @@ def text_matches(
     if dialect == "postgresql":
         return _vector(model).bool_op("@@")(_tsquery(words))
     fts, matching = _fts5_matches(model, words)
-    return col(model.id).in_(select(fts.c.rowid).where(matching))
+    key = col(model.id)
+    rows = select(fts.c.rowid).where(matching)
+    return (key + 0).in_(rows) if many else key.in_(rows)
 
 
 def rank(model: type[PublishableRecord], query: str, *, dialect: str) -> ColumnElement[Any]:

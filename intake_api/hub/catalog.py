@@ -28,6 +28,9 @@ from models.publishable import PublishableRecord
 from models.reference import COUNTRY_CODES, OBJECTIVE_NUMBERS, REVIEW_SLUGS, STAKEHOLDER_GROUPS
 
 PAGE_SIZE = 20
+# From this many matches on, a page of them is found by walking the listing's order (a few
+# hundred rows of the index) rather than by sorting every match.
+MANY_MATCHES = 1_000
 MAX_QUERY_CHARS = 200  # longer searches are cut: nobody types more into a search box
 # The one stakeholder group whose pledges count as a Member State's.
 MEMBER_STATE_GROUP = "government"
@@ -240,9 +243,10 @@ def json_list_holds(column: Any, value: int | str, *, dialect: str) -> ColumnEle
 
 
 def conditions(
-    model: type[PublishableRecord], filters: Filters, *, dialect: str
+    model: type[PublishableRecord], filters: Filters, *, dialect: str, many: bool = False
 ) -> list[ColumnElement[bool]]:
-    """The publication rule, the filters and the search, as SQL conditions on ``model``."""
+    """The publication rule, the filters and the search, as SQL conditions on ``model``
+    (``many``: the search is known to match many items, ``search.text_matches``)."""
     where: list[ColumnElement[bool]] = [public_items(model)]
     table: Any = model
     if filters.review:
@@ -260,7 +264,7 @@ def conditions(
         # Practices carry no stakeholder group: filtering them by one finds none.
         where.append(col(Pledge.stakeholder_group) == filters.group if model is Pledge else ~true())
     if filters.q:
-        where.append(search.text_matches(model, filters.q, dialect=dialect))
+        where.append(search.text_matches(model, filters.q, dialect=dialect, many=many))
     return where
 
 
@@ -280,13 +284,16 @@ def listing(
     ``total``: how many items match, when the caller already counted them for the same
     filters (the dashboard's figures): the store is not asked twice.
     """
-    where = conditions(model, filters, dialect=engine.dialect.name)
+    dialect = engine.dialect.name
     with read_session(engine) as session:
         if total is None:
             total = session.execute(
-                select(func.count()).select_from(model).where(*where)
+                select(func.count())
+                .select_from(model)
+                .where(*conditions(model, filters, dialect=dialect))
             ).scalar_one()
         number = min(filters.page, max(1, -(-total // PAGE_SIZE)))
+        where = conditions(model, filters, dialect=dialect, many=total >= MANY_MATCHES)
         rows = session.execute(
             select(*_columns(model))
             .where(*where)

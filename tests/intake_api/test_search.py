@@ -300,3 +300,28 @@ def test_a_record_finds_itself_by_any_of_its_words(engine, body, locale, data):
         finally:
             session.delete(pledge)
             session.commit()
+
+
+def test_a_common_word_is_listed_the_same_whichever_way_the_store_walks(engine, service):
+    """A listing read through the order's index (many matches) shows the same rows, in the
+    same order, page by page, as one read through the matches' keys."""
+    from intake_api.hub import catalog
+    from intake_api.hub.catalog import Filters
+
+    for n in range(45):
+        body = "Shelter for families." if n % 3 else "Shelter and schooling for families."
+        receipt = _submit(service, "en", f"Shelter {n}", body, 100 + n)
+        with Session(engine) as session:
+            shown = session.exec(select(Pledge).where(Pledge.receipt == receipt)).one()
+            shown.published_at = datetime(2026, 1, 1 + n % 28, n % 24, tzinfo=UTC)
+            session.add(shown)
+            session.commit()
+    for query in ("shelter", "schooling", "families shelter", "absentword"):
+        for page in (1, 2, 3):
+            filters = Filters(q=query, page=page)
+            by_keys = catalog.listing(engine, Pledge, filters, total=None)
+            walked = catalog.listing(engine, Pledge, filters, total=catalog.MANY_MATCHES)
+            if by_keys.number == page:  # a page past the last is shown as the last one
+                assert walked.items == by_keys.items, (query, page)
+            else:
+                assert walked.items == []
