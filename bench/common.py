@@ -57,7 +57,7 @@ def alternate(
     for _ in range(rounds):
         base.append(baseline())
         cand.append(candidate())
-    return _figure(base), _figure(cand)
+    return figure(base), figure(cand)
 
 
 def alternate_many(
@@ -74,12 +74,12 @@ def alternate_many(
     return _figures(base), _figures(cand)
 
 
-def _figure(values: list[float]) -> Figure:
+def figure(values: list[float]) -> Figure:
     return Figure(statistics.median(values), min(values), max(values))
 
 
 def _figures(runs: list[dict[str, float]]) -> dict[str, Figure]:
-    return {key: _figure([run[key] for run in runs]) for key in runs[0]}
+    return {key: figure([run[key] for run in runs]) for key in runs[0]}
 
 
 def report(

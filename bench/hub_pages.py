@@ -41,7 +41,7 @@ from urllib.parse import quote
 import httpx
 
 from bench import dataset
-from bench.common import alternate_many, database, note, raw_dsn, report
+from bench.common import alternate_many, database, figure, note, raw_dsn, report
 from bench.loadgen import http_request, open_loop
 from bench.servers import gunicorn, wrk
 from bench.web_form import app_env
@@ -356,6 +356,53 @@ def measure(kind: str, url: str, size: int, rare: str, common: str, **options: A
                     etags=(etags["dashboard"], static_etag),
                     profile_url=url,
                 )
+                # Last: its changes move the public version, and so the dashboard's ETag.
+                _first_reader(url, app.url, static.url, pages, kind=kind, size=size)
+
+
+FIRST_READERS = 12  # changes made, each followed by one reader of the page
+
+
+def _first_reader(
+    url: str, app_url: str, static_url: str, pages: dict[str, str], *, kind: str, size: int
+) -> None:
+    """The reader who comes first after a change pays for the figures counted anew (kept per
+    public version from then on): one change to a watched table (as publishing is), then one
+    request, timed, FIRST_READERS times, against one request of the static file."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    try:
+        for name in ("dashboard", "search-common"):
+            path = pages[name]
+            first: list[float] = []
+            static: list[float] = []
+            for _ in range(FIRST_READERS):
+                with engine.begin() as connection:  # moves the public version, changes nothing
+                    connection.execute(text("UPDATE regional_review SET slug = slug"))
+                started = time.perf_counter()
+                answer = httpx.get(app_url + path, timeout=120)
+                first.append(1000 * (time.perf_counter() - started))
+                if answer.status_code != 200:
+                    raise RuntimeError(f"B8 {path}: {answer.status_code}")
+                started = time.perf_counter()
+                httpx.get(static_url + f"/page/{name}", timeout=10)
+                static.append(1000 * (time.perf_counter() - started))
+            report(
+                f"B8 {kind} {size:,} items, {name} {path}, first reader after a change "
+                f"({FIRST_READERS} changes)",
+                "ms",
+                figure(static),
+                figure(first),
+                target="(measured)",
+                benchmark="B8",
+                database=kind,
+                size=size,
+                page=f"{name}-first",
+                metric="first",
+            )
+    finally:
+        engine.dispose()
 
 
 def _compare(

@@ -31,6 +31,7 @@ def test_http_benchmarks_run(benchmark, capsys):
         for page in ("dashboard", "repository", "search-rare", "search-common", "review"):
             assert f"{page} /en/" in out
         assert "cached /en/pledges (If-None-Match: 304)" in out
+        assert "search-common /en/pledges?q=" in out and "first reader after a change" in out
         assert "B8 sqlite 1,000 items" in out
 
 
