@@ -58,6 +58,20 @@ def check_page(document: str) -> str:
     return flat(" ".join(active.text))
 
 
+SVG = "{http://www.w3.org/2000/svg}"
+SVG_PARTS = {
+    f"{SVG}{name}" for name in ("svg", "title", "desc", "g", "path", "circle", "rect", "text")
+}
+
+
+def check_svg(document: str) -> None:
+    """An image (the dashboard's map): well-formed, drawing elements only, no handler, no link."""
+    image = ET.fromstring(document)
+    for element in image.iter():
+        assert element.tag in SVG_PARTS, element.tag
+        assert not [a for a in element.attrib if a.lower().startswith("on") or "href" in a]
+
+
 def _plant(runtime) -> tuple[int, int]:  # type: ignore[no-untyped-def]
     """A published pledge and practice carrying every hostile string in their free text."""
     pledge, practice = publish_pledge(runtime, "hostilep"), publish_practice(runtime, "hostiler")
@@ -99,6 +113,8 @@ def test_hostile_strings_stay_text_in_every_hub_page_file_and_feed(app, runtime)
             check_csv(body.lstrip("\ufeff"))
         elif response.mimetype == "application/json":
             json.loads(body)
+        elif response.mimetype == "image/svg+xml":
+            check_svg(body)
         else:
             assert response.mimetype == "application/atom+xml", (url, response.mimetype)
             feed = ET.fromstring(body)
