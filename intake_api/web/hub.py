@@ -44,6 +44,7 @@ from intake_api.policies.encoding import spreadsheet_cell, xml_text
 from intake_api.record_kinds import timestamp
 from intake_api.reports.charts import bar_chart_svg
 from intake_api.reports.render import Labels, render_html
+from intake_api.reports.world_map import DISCLAIMER, MAP_TITLE, map_description, world_map_svg
 from intake_api.review_names import review_title
 from intake_api.runtime import runtime_of
 from models.markers import NC_
@@ -100,8 +101,8 @@ FILTERS_REFUSED = N_("Some filters in the address were not recognised and were l
 # they are built (``intake_api.hub.validators``). A review's own page and report also count
 # inputs, so they are validated by their content.
 VERSIONED = frozenset(
-    {"hub.pledges", "hub.practices", "hub.pledge", "hub.practice", "hub.open_data",
-     "hub.review_feed"}
+    {"hub.pledges", "hub.pledges_map", "hub.practices", "hub.pledge", "hub.practice",
+     "hub.open_data", "hub.review_feed"}
 )  # fmt: skip
 
 
@@ -246,13 +247,38 @@ def pledges() -> ResponseReturnValue:
                labels.objective),
         _chart(t(PLEDGES_BY_COUNTRY), t(COUNTRY), figures.by_country, labels.country),
     ]  # fmt: skip
+    world_map = None
+    map_args: dict[str, Any] = filters.query_args(page=1)
+    if figures.by_country:  # the map beside the table of pledges by country, same filters
+        world_map = {
+            "title": t(MAP_TITLE),
+            "url": url_for("hub.pledges_map", **map_args),
+            "alt": map_description(g.locale, t(PLEDGES_BY_COUNTRY)),
+            "disclaimer": t(DISCLAIMER),
+        }
     return render_template(
         "hub/pledges.html",
         figures=figures,
         page=page,
         charts=[c for c in charts if c],
+        world_map=world_map,
         **_common("pledges", filters),
     )
+
+
+@bp.get("/<locale>/pledges/map.svg")
+def pledges_map() -> ResponseReturnValue:
+    """The dashboard's map: countries shaded by their published pledges, for the same filters
+    (an image of its own, so the page stays small and the map is cached on its own)."""
+    filters = catalog.filters_from(request.args)
+    figures = dashboard.pledge_figures(_engine(), filters)
+    svg = world_map_svg(
+        figures.by_country,
+        locale=g.locale,
+        name=_labels().country,
+        table=_t(PLEDGES_BY_COUNTRY),
+    )
+    return Response(svg, mimetype="image/svg+xml")
 
 
 @bp.get("/<locale>/practices")

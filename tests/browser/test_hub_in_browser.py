@@ -4,6 +4,7 @@ without JavaScript, against a real server on demo data with published items."""
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 import subprocess
 import sys
@@ -132,3 +133,17 @@ def test_arabic_chart_reads_right_to_left_and_counts_left_to_right(hub_server, p
     assert label.evaluate("e => getComputedStyle(e).direction") == "rtl"
     count = page.locator("td.n bdi").first
     assert count.evaluate("e => getComputedStyle(e).direction") == "ltr"
+
+
+@pytest.mark.parametrize("locale", ["en", "ar"])
+def test_the_dashboards_map_loads_as_an_image_of_the_pledging_countries(hub_server, page, locale):
+    page.goto(f"{hub_server.url}/{locale}/pledges")
+    image = page.locator(".world-map img")
+    image.scroll_into_view_if_needed()
+    page.wait_for_function("() => document.querySelector('.world-map img').complete")
+    assert image.evaluate("e => e.naturalWidth") > 1000  # drawn, under the site's CSP
+    assert gettext(locale, "Pledges by country") in (image.get_attribute("alt") or "")
+    answer = page.request.get(hub_server.url + (image.get_attribute("src") or ""))
+    assert answer.headers["content-type"].startswith("image/svg+xml")
+    shaded = set(re.findall(r'data-country="([A-Z]{2})"', answer.text()))
+    assert shaded and shaded <= set(COUNTRIES.values())

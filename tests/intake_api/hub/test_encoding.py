@@ -22,7 +22,8 @@ from tests.intake_api.policies.hostile import HOSTILE, check_csv, flat
 from tests.intake_api.policies.hostile import _Html as ActiveParts
 
 ATOM = "{http://www.w3.org/2005/Atom}"
-# A page's own chrome: its style sheet, feed and licence links, the filter form (GET, here).
+# A page's own chrome: its style sheet, feed and licence links, the filter form (GET, here),
+# and the dashboard's map (an image from the Hub's own address).
 CHROME = {
     "link": ("rel", {"stylesheet", "alternate", "icon", "license", "canonical"}),
     "form": ("method", {"get"}),
@@ -39,6 +40,9 @@ class _Chrome(HTMLParser):
         self.foreign: list[str] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "img":  # the dashboard's map, an image of the Hub's own
+            if not (dict(attrs).get("src") or "").startswith(OWN):
+                self.foreign.append(f"<img {dict(attrs)}>")
         if tag in CHROME:
             name, allowed = CHROME[tag]
             given = dict(attrs)
@@ -48,14 +52,29 @@ class _Chrome(HTMLParser):
 
 
 def check_page(document: str) -> str:
-    """No script, handler or javascript: URL, no link or form but the page's own; its text."""
+    """No script, handler or javascript: URL, no link, form or image but the page's own; its text."""
     active, chrome = ActiveParts(), _Chrome()
     for parser in (active, chrome):
         parser.feed(document)
         parser.close()
-    assert [p for p in active.problems if p not in ("<link>", "<form>")] == [], active.problems[:5]
+    own = ("<link>", "<form>", "<img>")  # checked as the page's own by _Chrome
+    assert [p for p in active.problems if p not in own] == [], active.problems[:5]
     assert chrome.foreign == [], chrome.foreign[:5]
     return flat(" ".join(active.text))
+
+
+SVG = "{http://www.w3.org/2000/svg}"
+SVG_PARTS = {
+    f"{SVG}{name}" for name in ("svg", "title", "desc", "g", "path", "circle", "rect", "text")
+}
+
+
+def check_svg(document: str) -> None:
+    """An image (the dashboard's map): well-formed, drawing elements only, no handler, no link."""
+    image = ET.fromstring(document)
+    for element in image.iter():
+        assert element.tag in SVG_PARTS, element.tag
+        assert not [a for a in element.attrib if a.lower().startswith("on") or "href" in a]
 
 
 def _plant(runtime) -> tuple[int, int]:  # type: ignore[no-untyped-def]
@@ -99,6 +118,8 @@ def test_hostile_strings_stay_text_in_every_hub_page_file_and_feed(app, runtime)
             check_csv(body.lstrip("\ufeff"))
         elif response.mimetype == "application/json":
             json.loads(body)
+        elif response.mimetype == "image/svg+xml":
+            check_svg(body)
         else:
             assert response.mimetype == "application/atom+xml", (url, response.mimetype)
             feed = ET.fromstring(body)
