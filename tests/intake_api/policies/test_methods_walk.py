@@ -63,6 +63,7 @@ EXPECTED: dict[str, Kind] = {
     "hub.review_report": "page",
     "hub.review_feed": "page",
     "hub.open_data": "page",
+    "hub.pledges_map": "page",
     "telegram.*": "authenticated",
     "slack.*": "authenticated",
     "api.*": "authenticated",
