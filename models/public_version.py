@@ -49,22 +49,32 @@ def _sqlite_triggers(table: str) -> dict[str, str]:
 
 
 def ensure_triggers(connection: Connection) -> None:
-    """The version row and every watched table's trigger, where missing (idempotent)."""
+    """The version row and every watched table's trigger, where missing.
+
+    Runs at every start (after migrations): on an up-to-date store it only reads, so a
+    command starting beside a busy server never needs SQLite's write lock.
+    """
     existing_tables = set(inspect(connection).get_table_names())
     if "public_version" not in existing_tables:
         return  # a store before the migration that made it
-    connection.execute(
-        text(
-            "INSERT INTO public_version (id, version) SELECT :id, 0 "
-            "WHERE NOT EXISTS (SELECT 1 FROM public_version WHERE id = :id)"
-        ),
-        {"id": ROW_ID},
-    )
+    row = connection.execute(
+        text("SELECT 1 FROM public_version WHERE id = :id"), {"id": ROW_ID}
+    ).first()
+    if row is None:
+        connection.execute(
+            text("INSERT INTO public_version (id, version) VALUES (:id, 0)"), {"id": ROW_ID}
+        )
     watched = [table for table in WATCHED if table in existing_tables]
     if connection.dialect.name == "sqlite":
+        triggers = set(
+            connection.exec_driver_sql(
+                "SELECT name FROM sqlite_master WHERE type = 'trigger'"
+            ).scalars()
+        )
         for table in watched:
             for name, body in _sqlite_triggers(table).items():
-                connection.exec_driver_sql(f"CREATE TRIGGER IF NOT EXISTS {name} {body}")
+                if name not in triggers:
+                    connection.exec_driver_sql(f"CREATE TRIGGER {name} {body}")
         return
     connection.exec_driver_sql(
         f"CREATE OR REPLACE FUNCTION {_FUNCTION}() RETURNS trigger LANGUAGE plpgsql AS $$ "

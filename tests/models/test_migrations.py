@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import inspect, text
+from sqlalchemy import event, inspect, text
 from sqlmodel import SQLModel
 
 from models.db import make_engine
@@ -52,6 +52,33 @@ def test_upgrade_twice_changes_nothing(database_url):
     upgrade(engine)
     with engine.connect() as connection:
         assert connection.execute(text("SELECT count(*) FROM regional_review")).scalar_one() == 5
+    engine.dispose()
+
+
+def test_upgrading_an_up_to_date_store_only_reads(database_url):
+    """Every command and server start runs ``upgrade``: on a store already at head it must
+    not ask for a write lock (SQLite refuses a write at once to a transaction whose snapshot
+    another process has moved on, whatever the busy timeout: a CLI broadcast started beside a
+    busy server failed so)."""
+    engine = make_engine(database_url)
+    upgrade(engine)
+    statements: list[str] = []
+
+    def seen(_conn, _cursor, statement, *_args):  # type: ignore[no-untyped-def]
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        upgrade(engine)
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    writes = [
+        s
+        for s in statements
+        if s.lstrip().split()[0].upper()
+        in ("INSERT", "UPDATE", "DELETE", "CREATE", "DROP", "ALTER")
+    ]
+    assert statements and not writes, writes
     engine.dispose()
 
 
