@@ -271,7 +271,7 @@ def pledges_map() -> ResponseReturnValue:
     """The dashboard's map: countries shaded by their published pledges, for the same filters
     (an image of its own, so the page stays small and the map is cached on its own)."""
     filters = catalog.filters_from(request.args)
-    figures = dashboard.pledge_figures(_engine(), filters)
+    figures = dashboard.pledge_figures(_engine(), filters, version=g.get("hub_version"))
     svg = world_map_svg(
         figures.by_country,
         locale=g.locale,
