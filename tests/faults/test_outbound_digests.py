@@ -25,7 +25,6 @@ from tests.fakes.slack_api import BOT_TOKEN, FakeSlackApi
 from tests.fakes.smtp import DROP, HOLD, SmtpServer
 from tests.faults import outbound
 from tests.faults.outbound import (
-    HELD,
     HTTP_FAULTS,
     failures,
     given_up,
@@ -42,6 +41,10 @@ TICK = timedelta(
 POLICIES_1H = {
     kind: replace(POLICIES[kind], deadline=timedelta(hours=1)) for kind in (Kind.DIGEST, Kind.EMAIL)
 }
+# A loaded CI machine has taken over a second to greet: a client timeout of one second failed an
+# attempt no fault had asked for. The held answers stay past the wider timeout.
+CLIENT_TIMEOUT = 3.0
+HELD_PAST_TIMEOUT = CLIENT_TIMEOUT + 1.5
 SMTP_FAULTS = [
     pytest.param("451 4.3.0 Try again later", id="4xx"),
     pytest.param(HOLD, id="timeout"),
@@ -52,12 +55,13 @@ SMTP_FAULTS = [
 @pytest.fixture
 def smtp() -> Iterator[SmtpServer]:
     with SmtpServer() as server:
-        server.collector.hold_seconds = HELD
+        server.collector.hold_seconds = HELD_PAST_TIMEOUT
         yield server
 
 
 @pytest.fixture
 def digest_runtime(settings, runtime, slack_api, smtp):  # type: ignore[no-untyped-def]
+    slack_api.hold_seconds = HELD_PAST_TIMEOUT
     configured = build_runtime(
         settings.model_copy(
             update={
@@ -88,7 +92,7 @@ def digest_runtime(settings, runtime, slack_api, smtp):  # type: ignore[no-untyp
 
 
 def _ticks(runtime, count: int, *, first: int = 0) -> int:  # type: ignore[no-untyped-def]
-    senders = default_senders(runtime, timeout=1)
+    senders = default_senders(runtime, timeout=CLIENT_TIMEOUT)
     return sum(
         send_due_digests(runtime.engine, senders, now=START + n * TICK, policies=POLICIES_1H)
         for n in range(first, first + count)
