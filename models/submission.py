@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import JSON, LargeBinary, Text, UniqueConstraint
+from sqlalchemy import JSON, Index, LargeBinary, Text, UniqueConstraint
 from sqlmodel import Field, Relationship, SQLModel
 
 from models.base import NEVER_REUSE_IDS, Timestamp, utcnow
@@ -51,9 +51,15 @@ class TextBand(SQLModel, table=True):
 class Submission(IntakeRecord, table=True):
     """One input: who (profile snapshot), about what, what they said, and what they agreed to."""
 
-    __table_args__ = (UniqueConstraint("channel", "channel_message_id"), NEVER_REUSE_IDS)
+    __table_args__ = (
+        UniqueConstraint("channel", "channel_message_id"),
+        # A review's inputs counted by group (its public page, every report) read this index
+        # alone; it also finds a review's inputs, as an index of the review alone did.
+        Index("ix_submission_review_slug_stakeholder_group", "review_slug", "stakeholder_group"),
+        NEVER_REUSE_IDS,
+    )
 
-    review_slug: str = Field(foreign_key="regional_review.slug", max_length=16, index=True)
+    review_slug: str = Field(foreign_key="regional_review.slug", max_length=16)
     stakeholder_group: str | None = Field(default=None, max_length=32, index=True)
     age_group: str | None = Field(default=None, max_length=16)
     gender: str | None = Field(default=None, max_length=16)
