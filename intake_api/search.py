@@ -36,7 +36,13 @@ from sqlmodel import col
 from models.full_text import SEARCH_QUERY_FUNCTION, SEARCHED, query_words
 from models.publishable import PublishableRecord
 
-__all__ = ["SEARCHED", "rank", "text_matches"]
+__all__ = ["SEARCHED", "in_listing_order", "many_matches", "rank", "text_matches"]
+
+# From this many matches on, a page of them is found by walking the listing's order rather
+# than by sorting every match. PostgreSQL tests each walked row's stored vector (decompressed
+# from the row), so walking pays off later there: on 100,000 pledges it beat the GIN index
+# from about 2,000 matches (4.9 ms against 1.9 at 1,474; 0.9 against 6.7 at 3,016).
+MANY_MATCHES = {"sqlite": 1_000, "postgresql": 2_000}
 
 # Enough for any real search; a pasted page costs no more than this.
 MAX_QUERY_CHARS = 500
@@ -90,6 +96,24 @@ def text_matches(
     key = col(model.id)
     rows = select(fts.c.rowid).where(matching)
     return (key + 0).in_(rows) if many else key.in_(rows)
+
+
+def many_matches(dialect: str, matches: int) -> bool:
+    """Whether ``matches`` rows are many enough to be found by walking a listing's order."""
+    return matches >= MANY_MATCHES.get(dialect, MANY_MATCHES["sqlite"])
+
+
+def in_listing_order(column: ColumnElement[Any], *, dialect: str, many: bool) -> ColumnElement[Any]:
+    """``column`` as a searched listing's order key, so the store takes the plan ``many`` says.
+
+    With few matches on PostgreSQL, an expression no index gives: the planner then takes the
+    matches from the GIN index and sorts them. Given the column, it walks the column's index
+    testing every row's vector (its estimate of that test leaves out the decompression):
+    three to six times slower for a word in 1 to 1.5% of 100,000 pledges.
+    """
+    if dialect == "postgresql" and not many:
+        return column + literal_column("interval '0 seconds'")
+    return column
 
 
 def rank(model: type[PublishableRecord], query: str, *, dialect: str) -> ColumnElement[Any]:

@@ -28,9 +28,6 @@ from models.publishable import PublishableRecord
 from models.reference import COUNTRY_CODES, OBJECTIVE_NUMBERS, REVIEW_SLUGS, STAKEHOLDER_GROUPS
 
 PAGE_SIZE = 20
-# From this many matches on, a page of them is found by walking the listing's order (a few
-# hundred rows of the index) rather than by sorting every match.
-MANY_MATCHES = 1_000
 MAX_QUERY_CHARS = 200  # longer searches are cut: nobody types more into a search box
 # The one stakeholder group whose pledges count as a Member State's.
 MEMBER_STATE_GROUP = "government"
@@ -293,11 +290,15 @@ def listing(
                 .where(*conditions(model, filters, dialect=dialect))
             ).scalar_one()
         number = min(filters.page, max(1, -(-total // PAGE_SIZE)))
-        where = conditions(model, filters, dialect=dialect, many=total >= MANY_MATCHES)
+        many = search.many_matches(dialect, total)
+        where = conditions(model, filters, dialect=dialect, many=many)
+        newest: Any = col(model.published_at)
+        if filters.q:
+            newest = search.in_listing_order(newest, dialect=dialect, many=many)
         rows = session.execute(
             select(*_columns(model))
             .where(*where)
-            .order_by(col(model.published_at).desc(), col(model.id).desc())  # type: ignore[attr-defined]
+            .order_by(newest.desc(), col(model.id).desc())  # type: ignore[attr-defined]
             .limit(PAGE_SIZE)
             .offset((number - 1) * PAGE_SIZE)
         ).all()

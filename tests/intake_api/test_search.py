@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -302,6 +303,48 @@ def test_a_record_finds_itself_by_any_of_its_words(engine, body, locale, data):
             session.commit()
 
 
+# A count of matches that any store finds by walking the listing's order.
+WALKED = 1_000_000
+
+
+def _listing_plan(engine, query: str, total: int) -> str:  # type: ignore[no-untyped-def]
+    """PostgreSQL's plan of the listing query the Hub sends for ``query`` and ``total`` matches."""
+    from sqlalchemy import event
+
+    from intake_api.hub import catalog
+    from intake_api.hub.catalog import Filters
+
+    sent: list[tuple[str, Any]] = []
+
+    def keep(_conn, _cursor, statement, parameters, _context, _many):  # type: ignore[no-untyped-def]
+        sent.append((statement, parameters))
+
+    event.listen(engine, "before_cursor_execute", keep)
+    try:
+        catalog.listing(engine, Pledge, Filters(q=query), total=total)
+    finally:
+        event.remove(engine, "before_cursor_execute", keep)
+    statement, parameters = next((s, p) for s, p in sent if "ORDER BY" in s)
+    with engine.connect() as connection:
+        # A handful of rows: a scan and a sort are cheaper than any index on this store.
+        connection.execute(text("SET enable_seqscan = off"))
+        connection.execute(text("SET enable_bitmapscan = off"))
+        return "\n".join(connection.exec_driver_sql(f"EXPLAIN {statement}", parameters).scalars())
+
+
+@pytest.mark.postgres
+def test_a_rare_word_is_sorted_from_its_matches_and_a_common_one_found_by_walking(engine, pledges):
+    """With few matches PostgreSQL would walk the order's index testing every row's stored
+    vector; the listing makes it take the matches (from the GIN index on a large store) and
+    sort them. With many, walking the order's index finds a page after a few rows."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL's plan")
+    few = _listing_plan(engine, "migrant", total=3)  # no index gives this order: sorted
+    assert "Sort Key: ((published_at + " in few and "Index Scan Backward" not in few, few
+    many = _listing_plan(engine, "migrant", total=WALKED)
+    assert "Index Scan Backward using ix_pledge_published_at" in many, many
+
+
 def test_a_common_word_is_listed_the_same_whichever_way_the_store_walks(engine, service):
     """A listing read through the order's index (many matches) shows the same rows, in the
     same order, page by page, as one read through the matches' keys."""
@@ -320,7 +363,7 @@ def test_a_common_word_is_listed_the_same_whichever_way_the_store_walks(engine, 
         for page in (1, 2, 3):
             filters = Filters(q=query, page=page)
             by_keys = catalog.listing(engine, Pledge, filters, total=None)
-            walked = catalog.listing(engine, Pledge, filters, total=catalog.MANY_MATCHES)
+            walked = catalog.listing(engine, Pledge, filters, total=WALKED)
             if by_keys.number == page:  # a page past the last is shown as the last one
                 assert walked.items == by_keys.items, (query, page)
             else:
