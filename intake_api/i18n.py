@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from babel import Locale, UnknownLocaleError
@@ -192,13 +192,22 @@ def negotiate_accept_language(header: str | None) -> str:
     return negotiate(*(tag for _q, _p, tag in sorted(ranked)))
 
 
+# Sort keys kept per language: the Hub sorts some 250 country names on every page, and the
+# collation of one name (pyuca, pinyin) costs far more than looking its key up.
+SORT_KEYS_KEPT = 4096
+
+
+@lru_cache(maxsize=16)
 def collation_key(locale: str) -> Callable[[str], Any]:
     """A sort key ordering names as readers of ``locale`` expect (pinyin for Chinese)."""
     if locale == "zh":
         from pypinyin import lazy_pinyin
 
-        return lambda name: (lazy_pinyin(name), name)
-    return _unicode_collator().sort_key
+        def pinyin_key(name: str) -> Any:
+            return (lazy_pinyin(name), name)
+
+        return lru_cache(maxsize=SORT_KEYS_KEPT)(pinyin_key)
+    return lru_cache(maxsize=SORT_KEYS_KEPT)(_unicode_collator().sort_key)
 
 
 @cache

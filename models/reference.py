@@ -6,8 +6,10 @@ they are translated where they are shown, in the reader's locale.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 from babel import Locale
 
@@ -230,7 +232,13 @@ COUNTRY_CODES: frozenset[str] = frozenset(
 
 def country_name(code: str, locale: str) -> str:
     """The country's name in the reader's language, from CLDR."""
-    return Locale.parse(locale).territories.get(code, code)
+    return _territories(locale).get(code, code)
+
+
+@lru_cache(maxsize=16)
+def _territories(locale: str) -> Mapping[str, str]:
+    """CLDR's territory names in ``locale``, parsed once (a Hub page names every country)."""
+    return Locale.parse(locale).territories
 
 
 # UN list of least developed countries (44, as of December 2024), for travel support under
