@@ -50,8 +50,13 @@ def _files(folder: resources.abc.Traversable, prefix: str = "") -> list[tuple[st
 
 
 def current_version(engine: Engine) -> int | None:
-    """The public version now; None where the store has none (validate by content then)."""
+    """The public version now; None where the store has none (validate by content then).
+
+    Read outside a transaction: one statement sees one snapshot anyway, and on PostgreSQL
+    a transaction's BEGIN and ROLLBACK would be two of the four round trips of a 304.
+    """
     with engine.connect() as connection:
+        connection.execution_options(isolation_level="AUTOCOMMIT")
         return public_version.current(connection)
 
 

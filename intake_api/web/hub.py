@@ -347,6 +347,10 @@ def review(slug: str) -> ResponseReturnValue:
     runtime = runtime_of(current_app)
     engine = runtime.engine
     of_review = Filters(review=slug)
+    # The review's items are counted as the dashboard counts them: once per public version.
+    version = validators.current_version(engine)
+    pledges = dashboard.pledge_figures(engine, of_review, version=version).pledges
+    practices = dashboard.practice_figures(engine, of_review, version=version).practices
     report = reviews.public_report(engine, review, consent_age=runtime.service.digital_consent_age)
     taking_part = reviews.participation_by_group(engine, slug, report)
     labels = _labels()
@@ -358,8 +362,8 @@ def review(slug: str) -> ResponseReturnValue:
         "hub/review.html",
         review=review,
         meeting_formats=MEETING_FORMATS,
-        pledges=catalog.listing(engine, Pledge, of_review),
-        practices=catalog.listing(engine, Practice, of_review),
+        pledges=catalog.listing(engine, Pledge, of_review, total=pledges),
+        practices=catalog.listing(engine, Practice, of_review, total=practices),
         listed=REVIEW_LISTED,
         total=taking_part.total,
         groups=shown_groups,
