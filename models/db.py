@@ -2,21 +2,30 @@
 
 from __future__ import annotations
 
+import select
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, event, text
+from sqlalchemy import Engine, event, exc, text
 from sqlalchemy.engine import make_url
 from sqlmodel import Session, create_engine
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 PG_CONNECT_TIMEOUT_S = 10
+# A pooled PostgreSQL connection is pinged before use when the server has closed its end
+# (a restart, a terminated backend: the socket reads as closed, no round trip needed to
+# see it) or when it has been idle this long (HikariCP's aliveBypassWindowMs, 500 ms by
+# default: a silent network drop shows no sign). A busy worker's connections are not asked
+# one more round trip per transaction (half of a 304's).
+PING_AFTER_IDLE_S = 0.5
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
-    """Create the engine: WAL and a busy timeout on SQLite, pre-ping on PostgreSQL."""
+    """Create the engine: WAL and a busy timeout on SQLite; on PostgreSQL, a connect timeout
+    and a ping of connections that were idle."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(url, **kwargs)
@@ -28,7 +37,45 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             "connect_timeout": PG_CONNECT_TIMEOUT_S,
             **kwargs.get("connect_args", {}),
         }
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    engine = create_engine(url, **kwargs)
+    _ping_after_idle(engine)
+    return engine
+
+
+def _ping_after_idle(engine: Engine) -> None:
+    """Ping a connection taken from the pool when its server closed it or after
+    ``PING_AFTER_IDLE_S`` idle; a dead one is replaced before anyone uses it (SQLAlchemy
+    retries the checkout with a new connection)."""
+
+    @event.listens_for(engine, "checkin")
+    def _idle_from(_dbapi_connection: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _alive(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        idle_since = record.info.pop("idle_since", None)
+        if idle_since is None:
+            return  # new
+        if time.monotonic() - idle_since < PING_AFTER_IDLE_S and _quiet(dbapi_connection):
+            return  # used a moment ago, and the server has said nothing since
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except Exception as error:  # noqa: BLE001 - any failure: this connection is gone
+            raise exc.DisconnectionError(
+                f"a pooled connection did not answer: {error!r}"
+            ) from error
+
+
+def _quiet(dbapi_connection: Any) -> bool:
+    """Nothing to read on an idle connection's socket. The server only writes to an idle
+    connection to end it (an administrator's shutdown, then the close): readable means gone
+    or going. (go-sql-driver/mysql checks a pooled connection the same way.)"""
+    try:
+        socket = dbapi_connection.pgconn.socket
+        readable, _, _ = select.select([socket], [], [], 0)
+    except Exception:  # noqa: BLE001 - no socket to look at: let the ping decide
+        return False
+    return not readable
 
 
 def _sqlite_engine(url: str, **kwargs: Any) -> Engine:

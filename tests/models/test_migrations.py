@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import time
+
+import psycopg
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
@@ -12,6 +16,7 @@ from models.db import make_engine
 from models.full_text import include_name
 from models.migrate import alembic_config, current_revision, upgrade
 from models.reference import OBJECTIVES, REVIEW_SLUGS
+from tests.conftest import PG_DSN, require_postgres
 
 TABLES = {
     "regional_review",
@@ -102,7 +107,35 @@ def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(tmp_path):
     engine.dispose()
 
 
-def test_postgresql_connections_are_pre_pinged():
-    engine = make_engine("postgresql://127.0.0.1:5432/test")
-    assert engine.pool._pre_ping
+@pytest.mark.postgres
+def test_a_postgresql_connection_is_pinged_only_when_closed_or_idle(monkeypatch):
+    """A connection used a moment ago goes straight back to work; one whose server process
+    is gone (as after a restart) is replaced before use, however recently it was used; one
+    idle past the window is pinged, and kept when it answers."""
+    from models import db
+
+    require_postgres()
+    engine = make_engine(PG_DSN)
     assert engine.dialect.driver == "psycopg"
+    pings: list[object] = []
+    ping = engine.dialect.do_ping
+    monkeypatch.setattr(engine.dialect, "do_ping", lambda c: pings.append(c) or ping(c))
+    monkeypatch.setattr(db, "PING_AFTER_IDLE_S", 60.0)
+
+    def backend() -> int:
+        with engine.connect() as connection:
+            return int(connection.exec_driver_sql("SELECT pg_backend_pid()").scalar_one())
+
+    try:
+        first = backend()
+        assert backend() == first and pings == []  # used a moment ago: no ping
+        with psycopg.connect(PG_DSN, autocommit=True) as other:
+            other.execute("SELECT pg_terminate_backend(%s)", (first,))
+        time.sleep(0.2)  # the server's close reaches the socket
+        replaced = backend()  # seen closed, pinged, replaced before the statement was sent
+        assert replaced != first and len(pings) == 1
+        monkeypatch.setattr(db, "PING_AFTER_IDLE_S", 0.2)
+        time.sleep(0.3)
+        assert backend() == replaced and len(pings) == 2  # idle: pinged, alive, kept
+    finally:
+        engine.dispose()
