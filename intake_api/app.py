@@ -20,6 +20,7 @@ from bots.telegram.app import LazyTelegram
 from intake_api import deployment, log_privacy, web
 from intake_api.api.routes import bp as api_bp
 from intake_api.digest_email import email_sender
+from intake_api.language.grouping_worker import BackgroundGrouping
 from intake_api.policies import methods
 from intake_api.runtime import EXTENSION_KEY, Runtime
 from intake_api.runtime import build_runtime as build_core_runtime
@@ -35,7 +36,7 @@ AUTHENTICATED_BLUEPRINTS = ("telegram", "slack", "api")
 def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> Flask:
     """Build the web application; channels without their secrets stay off."""
     log_privacy.install()
-    runtime = wire(runtime or build_core_runtime(settings))
+    runtime = wire(runtime or serving(build_core_runtime(settings)))
     log_privacy.remember_secrets(
         runtime.settings.secret_values()
     )  # also for settings a test copied
@@ -54,6 +55,13 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
 def build_runtime(settings: Settings | None = None) -> Runtime:
     """The core's runtime with the configured channels wired in, for every process."""
     return wire(build_core_runtime(settings))
+
+
+def serving(runtime: Runtime) -> Runtime:
+    """A serving process's runtime: new inputs are grouped by a thread of its own, so no
+    request waits for grouping (a test's app keeps grouping in the request's thread)."""
+    runtime.service.grouping = BackgroundGrouping(runtime.engine)
+    return runtime
 
 
 def wire(runtime: Runtime) -> Runtime:

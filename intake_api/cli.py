@@ -74,10 +74,10 @@ def serve(
     """Run the web service (forms, webhooks, API) in one process, and on SQLite the scheduler."""
     import waitress
 
-    from intake_api.app import create_app, default_senders, webhook_telegram
+    from intake_api.app import create_app, default_senders, serving, webhook_telegram
     from intake_api.scheduler import build_scheduler
 
-    runtime = lazy.get()
+    runtime = serving(lazy.get())
     runtime.settings.log_disabled_channels()
     _ensure_schema(runtime)
     jobs = (

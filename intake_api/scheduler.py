@@ -36,6 +36,7 @@ from sqlmodel import col, select
 
 from intake_api import delivery_failures
 from intake_api.digests import Digest, digest_for
+from intake_api.language.grouping import group_waiting
 from intake_api.leases import Lease, LeaseHeld
 from intake_api.policies.availability import store_unavailable
 from intake_api.policies.delivery import Kind, Policy
@@ -414,6 +415,8 @@ def tick(
         # Once a day per leader; purging is idempotent, so a failover repeating it is harmless.
         runtime.retention.purge(now=now)
         leadership.purged_on = now.date()
+    # Inputs a stopped process left waiting for their group (a serving process groups its own).
+    group_waiting(runtime.engine)
     runtime.notifier.show_new_inputs(now)
     if telegram is not None and (channel := telegram.get()) is not None:
         # A webhook update whose processing failed is otherwise retried only when the next

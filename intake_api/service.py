@@ -24,7 +24,8 @@ from intake_api.consent import input_consent
 from intake_api.crypto import KeyRing
 from intake_api.i18n import DEFAULT_LOCALE, LOCALES, gettext
 from intake_api.language.analysis import Analysis, analyse
-from intake_api.language.grouping import join_group
+from intake_api.language.grouping import wait_for_group
+from intake_api.language.grouping_worker import Grouping, InlineGrouping
 from intake_api.notices import CONTACT_NEEDS_AGE, minor_contact_refused
 from intake_api.notifier import NoNotifier, StaffNotifier
 from intake_api.policies.authorization import Action, authorize
@@ -134,6 +135,9 @@ class IntakeService:
         # benchmark's bare path, or a bulk import followed by `gcm-intake dedupe`).
         self.analysis = analysis
         self.notifier: StaffNotifier = NoNotifier()  # the composition root installs a channel's
+        # Who joins new inputs to their near-duplicates once stored: a serving process
+        # installs its own thread (``BackgroundGrouping``).
+        self.grouping: Grouping = InlineGrouping(engine)
 
     def is_minor(self, age_group: str | None) -> bool:
         return age_group in minor_age_groups(self.digital_consent_age)
@@ -251,6 +255,8 @@ class IntakeService:
                 # code collided: the next attempt finds the winner or draws anew.
                 continue
             self._tell_staff(receipt)
+            if analysis is not None and not receipt.duplicate:
+                self.grouping.input_stored()
             return receipt
         raise RuntimeError("could not store the intake after several attempts")
 
@@ -326,7 +332,7 @@ class IntakeService:
                         (int(s.key), s.score, list(s.triggers)) for s in analysis.objectives
                     ],
                 )
-                join_group(session, record_id, analysis.signature)
+                wait_for_group(session, record_id)
             return _receipt(form.record_kind, values, duplicate=False)
 
     def _provenance(

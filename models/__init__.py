@@ -30,6 +30,7 @@ from models.registration import Registration  # noqa: E402
 from models.review import Objective, RegionalReview  # noqa: E402
 from models.staff import StaffMember  # noqa: E402
 from models.submission import (  # noqa: E402
+    GroupingPending,
     ObjectiveSuggestion,
     Submission,
     SubmissionObjective,
@@ -62,5 +63,6 @@ __all__ = [
     "StaffMember",
     "Submission",
     "SubmissionObjective",
+    "GroupingPending",
     "TextBand",
 ]

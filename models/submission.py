@@ -48,6 +48,16 @@ class TextBand(SQLModel, table=True):
     )
 
 
+class GroupingPending(SQLModel, table=True):
+    """An input not yet joined to its near-duplicates: written in the input's own
+    transaction, removed in the one that groups it, so grouping runs off the intake and an
+    input acknowledged and then interrupted is grouped later, never skipped."""
+
+    __tablename__ = "grouping_pending"
+
+    submission_id: int = Field(foreign_key="submission.id", primary_key=True, ondelete="CASCADE")
+
+
 class Submission(IntakeRecord, table=True):
     """One input: who (profile snapshot), about what, what they said, and what they agreed to."""
 

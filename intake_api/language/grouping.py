@@ -1,6 +1,12 @@
-"""Near-duplicate groups in the store: joined at intake, rebuilt in batch, the same result.
+"""Near-duplicate groups in the store: joined after intake, rebuilt in batch, the same result.
 
 A group is identified by its smallest submission id; an input alone has no group.
+
+An intake only records that its input waits (``wait_for_group``, in its own transaction);
+``group_waiting`` joins the waiting inputs one after another, under a lock only groupers
+take. Grouping inputs one at a time is what keeps groups whole (two inputs grouped at once
+would not see each other, and could merge the same group two ways); intakes never wait
+for it.
 """
 
 from __future__ import annotations
@@ -9,17 +15,18 @@ import multiprocessing
 import os
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
-from sqlalchemy import Connection, Engine, delete, text, update
+from sqlalchemy import Connection, Engine, delete, exists, insert, text, update
 from sqlmodel import Session, col, select
 
 from intake_api.language.near_duplicates import NEEDED, bands, components, signature
 from models.db import read_session, write_session
-from models.submission import Submission, TextBand
+from models.submission import GroupingPending, Submission, TextBand
 
 BATCH = 20_000
+WAITING_BATCH = 20  # waiting inputs grouped per transaction (SQLite's write lock, held)
 PARALLEL_CHUNK = 500
 _INPUTS = Submission.__table__  # type: ignore[attr-defined]
 _BANDS = TextBand.__table__  # type: ignore[attr-defined]
@@ -35,20 +42,60 @@ _CANDIDATES = (
 _ADD_BANDS = "INSERT INTO text_band (band, submission_id) VALUES {}"
 _MEMBERS = "SELECT id FROM submission WHERE duplicate_group IN ({})"
 _SET_GROUP = "UPDATE submission SET duplicate_group = {} WHERE id IN ({})"
-# Groups change one intake at a time. Two inputs arriving together would otherwise not
-# see each other (neither is committed) and miss their group, and their updates of the
-# same members could deadlock. Held until the intake commits; SQLite's write lock
-# already does the same.
-_GROUPING_LOCK = text(
-    "SELECT pg_advisory_xact_lock(hashtext(current_database() || '.' || current_schema() || '.gcm-intake-grouping'))"
-)
+# Groups change one input at a time, in one grouper at a time per store: held by the
+# grouper until its transaction commits, never by an intake. SQLite's write lock already
+# does the same.
+_LOCK_KEY = "hashtext(current_database() || '.' || current_schema() || '.gcm-intake-grouping')"
+_GROUPING_LOCK = text(f"SELECT pg_advisory_xact_lock({_LOCK_KEY})")
+_TRY_GROUPING_LOCK = text(f"SELECT pg_try_advisory_xact_lock({_LOCK_KEY})")
+
+
+def wait_for_group(session: Session, submission_id: int) -> None:
+    """Record, in the intake's transaction, that a new input waits to join its group."""
+    session.execute(insert(GroupingPending).values(submission_id=submission_id))
+
+
+def group_waiting(engine: Engine, *, batch: int = WAITING_BATCH) -> int:
+    """Join every waiting input to its near-duplicates, oldest first; how many were joined.
+
+    Returns at once when another grouper holds the lock: it groups these inputs too. An
+    intake committed while this one held the lock left its input to this one, which looks
+    again after each round. Nothing waiting: nothing written (no write lock on SQLite).
+    """
+    joined = 0
+    while _any_waiting(engine):
+        with write_session(engine) as session:
+            if not _try_lock_groups(session.connection()):
+                return joined
+            waiting = session.exec(
+                select(Submission.id, Submission.minhash)
+                .join(GroupingPending, col(GroupingPending.submission_id) == col(Submission.id))
+                .order_by(col(Submission.id))
+                .limit(batch)
+            ).all()
+            ids = [cast(int, submission_id) for submission_id, _ in waiting]
+            for submission_id, (_, minhash) in zip(ids, waiting, strict=True):
+                if minhash is not None:
+                    join_group(session, submission_id, minhash)
+            session.execute(
+                delete(GroupingPending).where(col(GroupingPending.submission_id).in_(ids))
+            )
+        joined += len(ids)
+    return joined
+
+
+def _any_waiting(engine: Engine) -> bool:
+    with read_session(engine) as session:
+        return bool(session.scalar(select(exists().select_from(GroupingPending))))
 
 
 def join_group(session: Session, submission_id: int, minhash: bytes) -> int | None:
-    """Index a new input's bands and merge it with the near-duplicates already stored."""
+    """Index an input's bands and merge it with the near-duplicates grouped before it.
+
+    The caller holds the grouping lock (``group_waiting``).
+    """
     keys = bands(minhash)
     connection = session.connection()
-    _lock_groups(connection)
     mark = _mark(connection)
     candidates = connection.exec_driver_sql(
         _CANDIDATES.format(_marks(mark, len(keys))), tuple(keys)
@@ -108,6 +155,12 @@ def _marks(mark: str, count: int) -> str:
 def _lock_groups(connection: Connection) -> None:
     if connection.dialect.name == "postgresql":
         connection.execute(_GROUPING_LOCK)
+
+
+def _try_lock_groups(connection: Connection) -> bool:
+    if connection.dialect.name != "postgresql":
+        return True  # the write transaction's lock
+    return bool(connection.execute(_TRY_GROUPING_LOCK).scalar())
 
 
 def _sign(texts: list[str]) -> list[bytes]:
@@ -182,6 +235,14 @@ def regroup_all(
         connection = session.connection()
         _lock_groups(connection)
         connection.execute(delete(TextBand))
+        # Grouped below from scratch; an input stored since the read above stays waiting.
+        grouped = [i for i, _ in items]
+        for start in range(0, len(grouped), BATCH):
+            connection.execute(
+                delete(GroupingPending).where(
+                    col(GroupingPending.submission_id).in_(grouped[start : start + BATCH])
+                )
+            )
         secondary = list(_BANDS.indexes)  # rebuilt once at the end: cheaper than kept up row by row
         for index in secondary:
             index.drop(connection)
