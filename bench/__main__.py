@@ -12,6 +12,7 @@ import argparse
 import importlib
 import json
 import platform
+import shutil
 import sys
 import tempfile
 import time
@@ -20,7 +21,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from bench.common import DATABASES, RESULTS, postgres_available
+from bench.common import DATABASES, PROBLEMS, RESULTS, postgres_available
 
 
 def _analysis(*, quick: bool = False, databases: Any = (), rounds: int = 5) -> None:
@@ -75,6 +76,10 @@ BENCHMARKS: dict[str, Callable[..., None]] = {
 }
 
 
+# Benchmarks that load the server with wrk (closed loop); skipped where it is not installed.
+NEEDS_WRK = frozenset({"B1", "B4", "B5", "B6x", "B6x-B1", "B6x-B4", "B8"})
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m bench",
@@ -112,6 +117,9 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     for name in chosen:
         print(f"== {name}", flush=True)
+        if name in NEEDS_WRK and shutil.which("wrk") is None:
+            print(f"== {name} skipped: it needs wrk (apt-get install wrk)", flush=True)
+            continue
         begun = time.perf_counter()
         BENCHMARKS[name](quick=args.quick, databases=databases, rounds=args.rounds)
         print(f"== {name} took {time.perf_counter() - begun:.0f} s", flush=True)
@@ -120,6 +128,11 @@ def main(argv: list[str] | None = None) -> int:
         print(result.line, flush=True)
     if args.json:
         args.json.write_text(json.dumps([asdict(r) for r in RESULTS], indent=1, default=str))
+    if PROBLEMS:
+        print(f"\n== {len(PROBLEMS)} problem(s)", flush=True)
+        for text in PROBLEMS:
+            print(f"PROBLEM: {text}", flush=True)
+        return 1
     return 0
 
 

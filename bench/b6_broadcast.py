@@ -47,7 +47,15 @@ from typing import Any
 
 from sqlalchemy import func, insert, select
 
-from bench.common import DATABASES, Figure, database, note, postgres_available, report
+from bench.common import (
+    DATABASES,
+    Figure,
+    check_delivered,
+    database,
+    note,
+    postgres_available,
+    report,
+)
 from bots.telegram.rate_limits import TelegramLimits, minimum_seconds
 from intake_api.chat_contacts import CHAT_ID_CONTEXT
 from intake_api.crypto import KeyRing
@@ -248,6 +256,11 @@ def run(
         note(
             f"span at the fake (first message to last): {span.median:.2f} s, {span.median / minimum:.3f}x the "
             f"minimum; {refused} answered 429; {twice} reached twice or not at all; {runs[0]['summary']}"
+        )
+        check_delivered(
+            f"B6 {kind}",
+            twice=sum(r["twice"] for r in runs),
+            missing=sum(r["missing"] for r in runs),
         )
 
 

@@ -30,7 +30,7 @@ from pathlib import Path
 from sqlalchemy import text as sql
 
 from bench import dataset
-from bench.common import alternate_many, database, note, report
+from bench.common import alternate_many, check_delivered, database, note, report
 from bench.loadgen import http_request, open_loop
 from bench.servers import WRK_THREADS, fake_platform, gunicorn, wrk
 from models.db import make_engine
@@ -135,8 +135,14 @@ def telegram(kind: str, url: str, rounds: int, duration: float) -> None:
             note(
                 f"stored inbox rows {stored:,}, distinct update ids wrk generated {distinct:,} (the last request "
                 f"of a connection may be cut when wrk stops: at most {CONNECTIONS} fewer), {done:,} processed; "
-                f"replies: {replies:,} sent and {queued:,} queued (sent at 30 a second, Telegram's limit), "
-                f"2 per stored update: {'yes' if replies + queued == 2 * stored else 'NO'}"
+                f"replies: {replies:,} sent and {queued:,} queued (sent at 30 a second, Telegram's limit; "
+                f"a /start from a new chat is answered once, with the privacy notice; a reply sent in the "
+                f"last moment is still queued until its answer is read, so the two may count it twice)"
+            )
+            check_delivered(
+                f"B4 {kind}",
+                twice=max(0, stored - distinct),  # an update id stored twice
+                missing=(stored - done) + max(0, stored - replies - queued),
             )
 
 
@@ -260,7 +266,7 @@ def slack(kind: str, url: str, rounds: int, duration: float) -> None:
                     return http_request("POST", target_url, body.encode(), headers)
 
                 result = open_loop(target_url, rate=ACK_RATE, duration=duration, build=build)
-                return {"p99": result.p99_ms, "errors": result.errors}
+                return {"p99": result.p99_ms, "errors": result.errors, "refused": result.refused}
 
             obase, ocand = alternate_many(
                 lambda: open_round(bare.url + "/bare/json", 0),
@@ -284,6 +290,12 @@ def slack(kind: str, url: str, rounds: int, duration: float) -> None:
                 f"stored inbox rows {stored:,}, {done:,} processed, {published:,} App Home views published: "
                 f"{'one per event, no duplicates' if published == stored == done else 'MISMATCH'} "
                 f"(open-loop errors {ocand['errors'].high:.0f})"
+            )
+            check_delivered(
+                f"B5 {kind}",
+                twice=max(0, published - stored),
+                missing=(stored - done) + max(0, stored - published),
+                refused=int(ocand["refused"].high),
             )
 
 

@@ -110,6 +110,26 @@ def note(text: str) -> None:
     print(f"  {text}", flush=True)
 
 
+# What a run found wrong beside its figures: a duplicate row, a message missing or sent
+# twice, an answer that was not 2xx or 3xx. The run exits non-zero when there is any.
+PROBLEMS: list[str] = []
+
+
+def problem(text: str) -> None:
+    """Record and print something the service did wrong under the benchmark's load."""
+    PROBLEMS.append(text)
+    print(f"  PROBLEM: {text}", flush=True)
+
+
+def check_delivered(what: str, *, twice: int = 0, missing: int = 0, refused: int = 0) -> None:
+    """A problem for each kind of count that is not zero (``refused``: answers outside
+    2xx/3xx; an overloaded server's timeouts are a measurement, not a problem)."""
+    kinds = ((twice, "twice"), (missing, "missing"), (refused, "answered outside 2xx/3xx"))
+    for count, kind in kinds:
+        if count:
+            problem(f"{what}: {count:,} {kind}")
+
+
 @contextmanager
 def database(kind: str, directory: Path | None = None) -> Iterator[str]:
     """The URL of an empty store of ``kind``: a temporary SQLite file, or a PostgreSQL database dropped after."""

@@ -44,7 +44,7 @@ from typing import Any
 
 from bench import dataset
 from bench.b6_broadcast import FULL, QUICK, SECRET, run_broadcast_in_background
-from bench.common import Figure, database, note, raw_dsn, report
+from bench.common import Figure, check_delivered, database, note, raw_dsn, report
 from bench.loadgen import open_loop
 from bench.servers import gunicorn, wrk
 from bench.web_form import CONNECTIONS, FORM, app_env, form_bodies, form_session, post_builder
@@ -198,6 +198,7 @@ def measure(kind: str, url: str, rounds: int, quick: bool, maintain: bool = True
                 "p99": result.p99_ms,
                 "p50": result.p50_ms,
                 "errors": result.errors,
+                "refused": result.refused,
                 "late": result.late_sends_ms,
                 "achieved": result.achieved,
                 **shares.cores(),
@@ -292,6 +293,12 @@ def measure(kind: str, url: str, rounds: int, quick: bool, maintain: bool = True
             f"{seconds.median:.1f} s [{seconds.low:.1f}–{seconds.high:.1f}] against a {size.minimum:.0f} s minimum "
             f"({seconds.median / size.minimum:.2f}x), {sum(b['too_many_requests'] for b in broadcasts)} x 429, "
             f"{sum(b['twice'] + b['missing'] for b in broadcasts)} reached twice or not at all"
+        )
+        check_delivered(
+            f"B6x form {kind}",
+            twice=sum(b["twice"] for b in broadcasts),
+            missing=sum(b["missing"] for b in broadcasts),
+            refused=int(base["refused"].high + cand["refused"].high),
         )
 
 

@@ -41,7 +41,15 @@ from urllib.parse import quote
 import httpx
 
 from bench import dataset
-from bench.common import alternate_many, database, figure, note, raw_dsn, report
+from bench.common import (
+    alternate_many,
+    check_delivered,
+    database,
+    figure,
+    note,
+    raw_dsn,
+    report,
+)
 from bench.loadgen import http_request, open_loop
 from bench.servers import gunicorn, wrk
 from bench.web_form import app_env
@@ -467,6 +475,7 @@ def _compare(
             "p50": result.p50_ms,
             "p99": result.p99_ms,
             "errors": result.errors,
+            "refused": result.refused,
             "achieved": result.achieved,
         }
 
@@ -499,6 +508,7 @@ def _compare(
         note(
             f"target missed; one request in process:\n{profile_page(profile_url, path, headers[0])}"
         )
+    check_delivered(f"B8 {kind} {page}", refused=int(ocand["refused"].high))
     note(
         f"p50 {ocand['p50'].median:.1f} ms (static {obase['p50'].median:.1f} ms); "
         f"answered {ocand['achieved'].median:.1f}/s of {rate:.0f}/s, errors {ocand['errors'].high:.0f}; "

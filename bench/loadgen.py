@@ -26,8 +26,9 @@ class OpenLoopResult:
     p50_ms: float
     p99_ms: float
     sent: int
-    errors: int  # connection errors and answers outside 2xx/3xx
+    errors: int  # connection errors, timeouts and answers outside 2xx/3xx
     late_sends_ms: float  # p99 of how late the generator itself sent (its own saturation)
+    refused: int = 0  # of the errors, the answers outside 2xx/3xx (not an overload's timeouts)
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -103,6 +104,7 @@ async def _run(
         count,
         len(errors),
         percentile(late, 0.99),
+        sum(1 for status in errors if status),
     )
 
 

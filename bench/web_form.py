@@ -26,7 +26,7 @@ from urllib.parse import urlencode
 import httpx
 
 from bench import dataset
-from bench.common import alternate_many, database, note, report
+from bench.common import alternate_many, check_delivered, database, note, report
 from bench.loadgen import http_request, open_loop
 from bench.servers import gunicorn, wrk
 from tests.processes import clean_env
@@ -149,6 +149,7 @@ def measure(kind: str, url: str, rounds: int, duration: float) -> None:
             return {
                 "p99": result.p99_ms,
                 "errors": result.errors,
+                "refused": result.refused,
                 "late": result.late_sends_ms,
                 "achieved": result.achieved,
             }
@@ -159,6 +160,7 @@ def measure(kind: str, url: str, rounds: int, duration: float) -> None:
             return {
                 "p99": result.p99_ms,
                 "errors": result.errors,
+                "refused": result.refused,
                 "late": result.late_sends_ms,
                 "achieved": result.achieved,
             }
@@ -189,6 +191,7 @@ def measure(kind: str, url: str, rounds: int, duration: float) -> None:
             f"errors {ocand['errors'].high:.0f} (bare {obase['errors'].high:.0f}), generator's own p99 lateness "
             f"{ocand['late'].median:.1f} ms (bare run {obase['late'].median:.1f} ms)"
         )
+        check_delivered(f"B1 {kind}", refused=int(ocand["refused"].high + obase["refused"].high))
 
 
 def run(

@@ -64,7 +64,7 @@ from bench.b6_broadcast import (
     prepare,
 )
 from bench.chat_webhooks import CONNECTIONS, TELEGRAM_SECRET, _count
-from bench.common import Figure, database, note, report
+from bench.common import Figure, check_delivered, database, note, report
 from bench.during_broadcast import (
     KEPT_UP,
     ROUND,
@@ -335,6 +335,7 @@ def measure(kind: str, url: str, rounds: int, quick: bool, maintain: bool = True
                     "p99": result.p99_ms,
                     "p50": result.p50_ms,
                     "errors": result.errors,
+                    "refused": result.refused,
                     "late": result.late_sends_ms,
                     "achieved": result.achieved,
                     **cores,
@@ -449,6 +450,12 @@ def measure(kind: str, url: str, rounds: int, quick: bool, maintain: bool = True
                 f"{wall.median:.1f} s [{wall.low:.1f}–{wall.high:.1f}] against a {size.minimum:.0f} s minimum "
                 f"({wall.median / size.minimum:.2f}x), {sum(b['broadcast_429'] for b in broadcasts)} x 429, "
                 f"{sum(b['twice'] + b['missing'] for b in broadcasts)} reached twice or not at all"
+            )
+            check_delivered(
+                f"B6x webhook {kind}",
+                twice=sum(b["twice"] for b in broadcasts),
+                missing=sum(b["missing"] for b in broadcasts),
+                refused=int(base["refused"].high + cand["refused"].high),
             )
             note(
                 f"the replies at the fake: during the broadcasts {sum(b['replies_sent'] for b in broadcasts)} sent, "
