@@ -2,8 +2,8 @@
 
 An intake stores its input and says so (``input_stored``); it never waits for grouping.
 A serving process groups in a thread of its own, woken by each intake, so what staff see
-is grouped within moments; a one-off command groups in its own thread once the intake is
-committed. The scheduler's tick also groups whatever a stopped process left waiting.
+is grouped within moments; a one-off command groups in the calling thread once the intake
+is committed. The scheduler's tick also groups whatever a stopped process left waiting.
 """
 
 from __future__ import annotations
@@ -35,7 +35,10 @@ class InlineGrouping:
         self.engine = engine
 
     def input_stored(self) -> None:
-        group_waiting(self.engine)
+        try:
+            group_waiting(self.engine)
+        except Exception as error:  # noqa: BLE001 - stored and acknowledged: the tick groups it
+            log.warning("grouping waiting inputs failed, left waiting: %s", type(error).__name__)
 
 
 class BackgroundGrouping:

@@ -134,3 +134,18 @@ def test_a_batch_regroup_leaves_nothing_it_grouped_waiting(service, engine):
     regroup_all(engine)
     assert _waiting(engine) == 0
     assert grouping.group_waiting(engine) == 0
+
+
+def test_an_intake_stored_is_acknowledged_even_when_grouping_fails(service, engine, monkeypatch):
+    """The input is committed before grouping: a failure there leaves it waiting, never
+    turns a stored input into an error for the person who sent it."""
+
+    def broken(*_args, **_kwargs):  # type: ignore[no-untyped-def]
+        raise RuntimeError("grouping broke")
+
+    monkeypatch.setattr(grouping, "join_group", broken)
+    receipt = service.submit_input(
+        input_answers(text=CAMPAIGN), channel="web", message_id="g1", locale="en"
+    )
+    assert receipt.code and not receipt.duplicate
+    assert _waiting(engine) == 1
