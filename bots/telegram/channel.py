@@ -162,18 +162,29 @@ class TelegramChannel:
         )
         self._next_retry_check = 0.0
 
-    def receive(self, payload: dict[str, Any]) -> bool:
-        """Record an update; False for a redelivery. Raises ``NotAnUpdate`` for garbage."""
-        parsed = parse_update(payload)
-        return self.inbox.receive(str(parsed.update_id), payload)
+    def receive(self, payload: dict[str, Any]) -> Parsed | None:
+        """Record an update: read once, returned to be processed; None for a redelivery.
 
-    def process(self, payload: dict[str, Any], *, just_received: bool = False) -> None:
-        """Run the conversation for a recorded update; settle it, its new state and its replies at once.
-
-        ``just_received``: this process recorded it a moment ago, so it is pending with no attempt;
-        it counts against its chat's inbound limit (a retry was counted when it arrived).
+        Raises ``NotAnUpdate`` for garbage.
         """
         parsed = parse_update(payload)
+        return parsed if self.inbox.receive(str(parsed.update_id), payload) else None
+
+    def process(
+        self,
+        payload: dict[str, Any],
+        *,
+        parsed: Parsed | None = None,
+        just_received: bool = False,
+    ) -> None:
+        """Run the conversation for a recorded update; settle it, its new state and its replies at once.
+
+        ``parsed``: the update as ``receive`` read it (not read again). ``just_received``: this
+        process recorded it a moment ago, so it is pending with no attempt; it counts against
+        its chat's inbound limit (a retry was counted when it arrived).
+        """
+        if parsed is None:
+            parsed = parse_update(payload)
         delivery = str(parsed.update_id)
         if not just_received and not self.inbox.claim(delivery):
             return
@@ -193,9 +204,10 @@ class TelegramChannel:
 
     def handle(self, payload: dict[str, Any]) -> bool:
         """Receive and process; False when it was a redelivery."""
-        if not self.receive(payload):
+        parsed = self.receive(payload)
+        if parsed is None:
             return False
-        self.process(payload, just_received=True)
+        self.process(payload, parsed=parsed, just_received=True)
         return True
 
     def retry_pending(self, older_than: timedelta = RETRY_AFTER) -> int:

@@ -55,17 +55,17 @@ def run_polling(channel: TelegramChannel, *, stop: threading.Event, timeout: int
         """Record one update, move the offset past it, then process it."""
         nonlocal offset
         try:
-            new = channel.receive(payload)
+            parsed = channel.receive(payload)
         except NotAnUpdate as refused:
             log.warning("Telegram polling: skipped an update that is not one (%s)", refused)
-            new = False
+            parsed = None
         update_id = payload.get("update_id") if isinstance(payload, dict) else None
         if isinstance(update_id, int) and not isinstance(update_id, bool):
             offset = max(
                 offset or 0, update_id + 1
             )  # recorded (or refused): Telegram may forget it
-        if new:
-            channel.process(payload, just_received=True)
+        if parsed is not None:
+            channel.process(payload, parsed=parsed, just_received=True)
 
     log.info("Telegram polling started")
     while not stop.is_set():

@@ -41,12 +41,12 @@ def webhook() -> ResponseReturnValue:
     payload = request.get_json(silent=True)  # None when not JSON, or nested deeper than we read
     channel = lazy.get()
     try:
-        new = channel.receive(payload)
+        parsed = channel.receive(payload)
     except NotAnUpdate as refused:
         reason = refused if payload is not None else "not JSON, or nested too deep"
         log.warning("Telegram webhook: ignored a body that is not an update (%s)", reason)
         return jsonify(ok=True, ignored=True)
-    if new:
-        channel.process(payload, just_received=True)
+    if parsed is not None:
+        channel.process(payload, parsed=parsed, just_received=True)
     channel.retry_pending_now_and_then()
-    return jsonify(ok=True, duplicate=not new)
+    return jsonify(ok=True, duplicate=parsed is None)
