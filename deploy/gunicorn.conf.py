@@ -17,6 +17,7 @@ if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="gcm-intake-metrics-")
 
 from gunicorn.glogging import Logger  # noqa: E402 - after the metrics folder is set
+from prometheus_client import multiprocess  # noqa: E402 - after the metrics folder is set
 
 from intake_api import log_privacy  # noqa: E402
 
@@ -126,7 +127,10 @@ def on_starting(server):  # type: ignore[no-untyped-def]
 
 
 def child_exit(server, worker):  # type: ignore[no-untyped-def]
-    """A worker gone (killed, replaced): its live gauges leave /metrics, its counts stay."""
-    from prometheus_client import multiprocess
+    """A worker gone (killed, replaced): its live gauges leave /metrics, its counts stay.
 
+    gunicorn's master runs this in its SIGCHLD handler, which a second worker's exit can
+    interrupt: it must import nothing (an import cut short there left the module half made,
+    the nested call failed, and the master died with every worker gone).
+    """
     multiprocess.mark_process_dead(worker.pid)  # type: ignore[no-untyped-call]

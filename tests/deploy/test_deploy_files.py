@@ -298,3 +298,29 @@ def test_systemd_accepts_the_units(tmp_path):
             r"Overall exposure level for \S+: ([\d.]+)", security.stdout + security.stderr
         )
         assert exposure and float(exposure.group(1)) <= 2.5, security.stdout[-500:]
+
+
+# gunicorn's master calls these from its SIGCHLD handler (reap_workers), which the next
+# worker's exit can interrupt: a hook that imports there can meet its module half made.
+MASTER_SIGNAL_HOOKS = ("child_exit",)
+
+
+@pytest.mark.parametrize("hook", MASTER_SIGNAL_HOOKS)
+def test_hooks_run_in_the_masters_signal_handler_import_nothing(hook, tmp_path):
+    script = f"""
+import os, runpy, sys, types
+config = runpy.run_path({str(GUNICORN_CONF)!r})
+before = set(sys.modules)
+worker = types.SimpleNamespace(pid=os.getpid() + 1000000)
+config[{hook!r}](types.SimpleNamespace(log=None), worker)
+print(sorted(set(sys.modules) - before))
+"""
+    run = subprocess.run(
+        [sys.executable, "-c", script],
+        env={"PATH": "/usr/bin:/bin", "PROMETHEUS_MULTIPROC_DIR": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == "[]", f"{hook} imported {run.stdout.strip()}"

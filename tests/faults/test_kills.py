@@ -65,10 +65,12 @@ def _workers(master: subprocess.Popen) -> list[int]:  # type: ignore[type-arg]
     return [int(pid) for pid in children]
 
 
-def _wait(condition: Any, what: str, timeout: float = WITHIN) -> None:
+def _wait(condition: Any, what: str, timeout: float = WITHIN, server: Server | None = None) -> None:
+    """Wait for the condition; failing, show what the server printed (its log says why)."""
     deadline = time.monotonic() + timeout
     while not condition():
-        assert time.monotonic() < deadline, what
+        if time.monotonic() >= deadline:
+            raise AssertionError(what if server is None else f"{what}\n{server.output()}")
         time.sleep(0.05)
 
 
@@ -150,8 +152,9 @@ def test_a_worker_killed_mid_request_loses_nothing_and_stores_the_resent_form_on
         _wait(
             lambda: len(set(_workers(server.process)) - set(old)) == 2,
             "gunicorn did not start new workers",
+            server=server,
         )
-        _wait(lambda: _healthy(server), "the new workers do not answer")
+        _wait(lambda: _healthy(server), "the new workers do not answer", server=server)
         again = _receipt(browser.post("/en/inputs/new", data=answers))  # the person sends it again
         assert (
             _receipt(browser.post("/en/inputs/new", data=answers)) == again
