@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import ColumnElement, Engine, func
+from sqlalchemy import ColumnElement, Engine, case, func
 from sqlmodel import Session, col, select
 
 from intake_api.participation import GROUPS, UNKNOWN, consistent_read
@@ -20,6 +20,7 @@ from intake_api.policies.disclosure import Disclosure, Publication, Shown, discl
 from intake_api.policies.publication import Pointer
 from intake_api.review_names import review_of
 from models.base import utcnow
+from models.input_tally import InputHourly, InputTally
 from models.reference import AGE_GROUPS
 from models.review import RegionalReview
 from models.submission import Submission
@@ -91,60 +92,25 @@ def stats_disclosure(
 
 
 def review_stats(engine: Engine, *, now: datetime | None = None) -> list[ReviewStats]:
-    """Every review's counts, from one grouped query (so that today's never outnumber the
-    week's, nor the week's all), and the latest flagged inputs."""
+    """Every review's counts, read from the tallies the store keeps as inputs come
+    (``models.input_tally``) in one snapshot (so that today's never outnumber the week's, nor
+    the week's all), and the latest flagged inputs."""
     now = now or utcnow()
-    start_of_day = now.replace(hour=0, minute=0, second=0, microsecond=0)
-    week_ago = now - timedelta(days=7)
-    groups: dict[str, dict[str, int]] = {}
-    ages: dict[str, dict[str, int]] = {}
-    recent: dict[str, list[int]] = {}
     with consistent_read(engine) as session:
         reviews = session.exec(
             select(RegionalReview).order_by(col(RegionalReview.consultation_on))
         ).all()
-        group, age = col(Submission.stakeholder_group), col(Submission.age_group)
-        for slug, code, age_code, n, today, week, flagged_count in session.exec(
-            select(  # type: ignore[call-overload]  # sqlmodel types select() up to four columns
-                Submission.review_slug,
-                group,
-                age,
-                func.count(),
-                func.sum((col(Submission.created_at) >= start_of_day).cast(_int())),
-                func.sum((col(Submission.created_at) >= week_ago).cast(_int())),
-                func.sum((col(Submission.status) == "flagged").cast(_int())),
-            ).group_by(col(Submission.review_slug), group, age)
-        ):
-            by_group, code = groups.setdefault(slug, {}), code if code in GROUPS else UNKNOWN
-            by_group[code] = by_group.get(code, 0) + n
-            by_age = ages.setdefault(slug, {})
-            age_code = age_code if age_code in AGES else UNKNOWN
-            by_age[age_code] = by_age.get(age_code, 0) + n
-            totals = recent.setdefault(slug, [0, 0, 0])
-            for index, value in enumerate((today, week, flagged_count)):
-                totals[index] += value or 0
-        flagged: dict[str, list[Pointer]] = {}
-        for slug, receipt, theme, urgent in session.exec(
-            select(
-                Submission.review_slug,
-                Submission.receipt,
-                Submission.theme,
-                Submission.urgent_category,
-            )
-            .where(Submission.status == "flagged")
-            .order_by(col(Submission.updated_at).desc())
-        ):
-            if len(flagged.setdefault(slug, [])) < 5:
-                flagged[slug].append(Pointer(receipt, theme, urgent))
+        groups, ages, flagged_counts = _by_kind(session)
+        today, week = _recent(session, now)
+        flagged = _latest_flagged(session)
     result = []
     for r in reviews:
-        today, week, flagged_count = recent.get(r.slug, [0, 0, 0])
         counts = stats_disclosure(
             groups=groups.get(r.slug, {}),
             ages=ages.get(r.slug, {}),
-            today=today,
-            week=week,
-            flagged=flagged_count,
+            today=today.get(r.slug, 0),
+            week=week.get(r.slug, 0),
+            flagged=flagged_counts.get(r.slug, 0),
         )
         result.append(
             ReviewStats(
@@ -159,6 +125,77 @@ def review_stats(engine: Engine, *, now: datetime | None = None) -> list[ReviewS
             )
         )
     return result
+
+
+Counts = dict[str, dict[str, int]]
+
+
+def _by_kind(session: Session) -> tuple[Counts, Counts, dict[str, int]]:
+    """Per review: inputs by group and by age (a code outside the lists counted as
+    ``UNKNOWN``), and how many are flagged."""
+    groups: Counts = {}
+    ages: Counts = {}
+    flagged: dict[str, int] = {}
+    for tally in session.exec(select(InputTally).where(col(InputTally.n) != 0)):
+        slug, n = tally.review_slug, tally.n
+        group = tally.stakeholder_group if tally.stakeholder_group in GROUPS else UNKNOWN
+        age = tally.age_group if tally.age_group in AGES else UNKNOWN
+        by_group, by_age = groups.setdefault(slug, {}), ages.setdefault(slug, {})
+        by_group[group] = by_group.get(group, 0) + n
+        by_age[age] = by_age.get(age, 0) + n
+        if tally.flagged:
+            flagged[slug] = flagged.get(slug, 0) + n
+    return groups, ages, flagged
+
+
+def _recent(session: Session, now: datetime) -> tuple[dict[str, int], dict[str, int]]:
+    """Per review: inputs since midnight (UTC) and in the last seven days. Whole hours come
+    from the hourly tally; the week's first, partial hour from the inputs themselves (an
+    index range of at most an hour's inputs)."""
+    start_of_day = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    week_ago = now - timedelta(days=7)
+    first_hour = week_ago.replace(minute=0, second=0, microsecond=0)
+    if first_hour < week_ago:
+        first_hour += timedelta(hours=1)
+    hour = col(InputHourly.hour)
+    today: dict[str, int] = {}
+    week: dict[str, int] = {}
+    for slug, since_midnight, whole_hours in session.exec(
+        select(  # type: ignore[call-overload]
+            InputHourly.review_slug,
+            func.sum(case((hour >= start_of_day, col(InputHourly.n)), else_=0)),
+            func.sum(InputHourly.n),
+        )
+        .where(hour >= first_hour)
+        .group_by(col(InputHourly.review_slug))
+    ):
+        today[slug], week[slug] = int(since_midnight or 0), int(whole_hours or 0)
+    created = col(Submission.created_at)
+    for slug, n in session.exec(
+        select(Submission.review_slug, func.count())
+        .where(created >= week_ago, created < first_hour)
+        .group_by(col(Submission.review_slug))
+    ):
+        week[slug] = week.get(slug, 0) + n
+    return today, week
+
+
+def _latest_flagged(session: Session) -> dict[str, list[Pointer]]:
+    """Per review, the five inputs flagged last, without their words."""
+    flagged: dict[str, list[Pointer]] = {}
+    for slug, receipt, theme, urgent in session.exec(
+        select(
+            Submission.review_slug,
+            Submission.receipt,
+            Submission.theme,
+            Submission.urgent_category,
+        )
+        .where(Submission.status == "flagged")
+        .order_by(col(Submission.updated_at).desc())
+    ):
+        if len(flagged.setdefault(slug, [])) < 5:
+            flagged[slug].append(Pointer(receipt, theme, urgent))
+    return flagged
 
 
 def _venue_msgid(slug: str, stored: str) -> str:
@@ -177,9 +214,3 @@ def latest_inputs(session: Session) -> ColumnElement[bool]:
     """A condition keeping the latest KEY_PHRASE_SAMPLE inputs by id (a primary-key range)."""
     newest = session.exec(select(func.max(Submission.id))).one() or 0
     return col(Submission.id) > newest - KEY_PHRASE_SAMPLE
-
-
-def _int():  # type: ignore[no-untyped-def]
-    from sqlalchemy import Integer
-
-    return Integer()

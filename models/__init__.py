@@ -21,6 +21,7 @@ from models.conversation import ChatSession  # noqa: E402
 from models.delivery import OutboundFailure  # noqa: E402
 from models.digest import DigestDelivery, DigestSubscription  # noqa: E402
 from models.inbox import InboxEntry  # noqa: E402
+from models.input_tally import InputHourly, InputTally  # noqa: E402
 from models.lease import Lease  # noqa: E402
 from models.outbox import ChatReply, SlackRemoval  # noqa: E402
 from models.pledge import Pledge  # noqa: E402
@@ -49,6 +50,8 @@ __all__ = [
     "DigestDelivery",
     "DigestSubscription",
     "InboxEntry",
+    "InputHourly",
+    "InputTally",
     "Lease",
     "Objective",
     "OutboundFailure",

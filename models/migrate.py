@@ -8,7 +8,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine
 
-from models import public_version
+from models import input_tally, public_version
 from models.full_text import ensure_sqlite_index
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -43,6 +43,7 @@ def upgrade(engine: Engine) -> None:
                 if sqlite:  # a migration that rebuilt a table dropped its triggers
                     ensure_sqlite_index(connection)
                     public_version.ensure_triggers(connection)
+                    input_tally.ensure_triggers(connection)
                 if sqlite and (
                     broken := connection.exec_driver_sql("PRAGMA foreign_key_check").all()
                 ):
