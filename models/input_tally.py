@@ -186,11 +186,11 @@ def drop_triggers(connection: Connection) -> None:
         connection.exec_driver_sql(f"DROP FUNCTION IF EXISTS {function} CASCADE")
 
 
-def counted_from_inputs(connection: Connection) -> tuple[str, str]:
+def counted_from_inputs(dialect: str) -> tuple[str, str]:
     """The SELECTs that count the tallies from the inputs themselves (rows as the tables')."""
     hour = (
         _sqlite_hour("created_at")
-        if connection.dialect.name == "sqlite"
+        if dialect == "sqlite"
         else "date_trunc('hour', created_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'"
     )
     by_kind = (
@@ -201,12 +201,19 @@ def counted_from_inputs(connection: Connection) -> tuple[str, str]:
     return by_kind, by_hour
 
 
-def recount(connection: Connection) -> None:
-    """Every tally counted again from the inputs (a migration, a trigger that was missing)."""
-    by_kind, by_hour = counted_from_inputs(connection)
-    connection.exec_driver_sql("DELETE FROM input_tally")
-    connection.exec_driver_sql("DELETE FROM input_hourly")
-    connection.exec_driver_sql(
-        f"INSERT INTO input_tally (review_slug, stakeholder_group, age_group, flagged, n) {by_kind}"
+def recount_statements(dialect: str) -> tuple[str, ...]:
+    """Every tally counted again from the inputs: for a migration, a trigger that was missing,
+    or a bulk load that paused the triggers (counting a million inputs once is seconds; a
+    row trigger a million times in one transaction is minutes)."""
+    by_kind, by_hour = counted_from_inputs(dialect)
+    return (
+        "DELETE FROM input_tally",
+        "DELETE FROM input_hourly",
+        f"INSERT INTO input_tally (review_slug, stakeholder_group, age_group, flagged, n) {by_kind}",
+        f"INSERT INTO input_hourly (review_slug, hour, n) {by_hour}",
     )
-    connection.exec_driver_sql(f"INSERT INTO input_hourly (review_slug, hour, n) {by_hour}")
+
+
+def recount(connection: Connection) -> None:
+    for statement in recount_statements(connection.dialect.name):
+        connection.exec_driver_sql(statement)
