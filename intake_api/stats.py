@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import ColumnElement, Engine, case, func
+from sqlalchemy import ColumnElement, Engine, case, func, text
 from sqlmodel import Session, col, select
 
 from intake_api.participation import GROUPS, UNKNOWN, consistent_read
@@ -23,7 +24,7 @@ from models.base import utcnow
 from models.input_tally import InputHourly, InputTally
 from models.reference import AGE_GROUPS
 from models.review import RegionalReview
-from models.submission import Submission
+from models.submission import FLAGGED, Submission
 
 HOME_GROUPS = 6  # groups App Home lists, shown counts first
 AGES: tuple[str, ...] = (*AGE_GROUPS, UNKNOWN)  # every age group, then one not given
@@ -102,7 +103,7 @@ def review_stats(engine: Engine, *, now: datetime | None = None) -> list[ReviewS
         ).all()
         groups, ages, flagged_counts = _by_kind(session)
         today, week = _recent(session, now)
-        flagged = _latest_flagged(session)
+        flagged = _latest_flagged(session, [r.slug for r in reviews])
     result = []
     for r in reviews:
         counts = stats_disclosure(
@@ -136,14 +137,21 @@ def _by_kind(session: Session) -> tuple[Counts, Counts, dict[str, int]]:
     groups: Counts = {}
     ages: Counts = {}
     flagged: dict[str, int] = {}
-    for tally in session.exec(select(InputTally).where(col(InputTally.n) != 0)):
-        slug, n = tally.review_slug, tally.n
-        group = tally.stakeholder_group if tally.stakeholder_group in GROUPS else UNKNOWN
-        age = tally.age_group if tally.age_group in AGES else UNKNOWN
+    for slug, group, age, is_flagged, n in session.exec(
+        select(  # type: ignore[call-overload]  # rows, not objects: hundreds on every open
+            InputTally.review_slug,
+            InputTally.stakeholder_group,
+            InputTally.age_group,
+            InputTally.flagged,
+            InputTally.n,
+        ).where(col(InputTally.n) != 0)
+    ):
+        group = group if group in GROUPS else UNKNOWN
+        age = age if age in AGES else UNKNOWN
         by_group, by_age = groups.setdefault(slug, {}), ages.setdefault(slug, {})
         by_group[group] = by_group.get(group, 0) + n
         by_age[age] = by_age.get(age, 0) + n
-        if tally.flagged:
+        if is_flagged:
             flagged[slug] = flagged.get(slug, 0) + n
     return groups, ages, flagged
 
@@ -180,22 +188,26 @@ def _recent(session: Session, now: datetime) -> tuple[dict[str, int], dict[str, 
     return today, week
 
 
-def _latest_flagged(session: Session) -> dict[str, list[Pointer]]:
-    """Per review, the five inputs flagged last, without their words."""
-    flagged: dict[str, list[Pointer]] = {}
-    for slug, receipt, theme, urgent in session.exec(
-        select(
-            Submission.review_slug,
-            Submission.receipt,
-            Submission.theme,
-            Submission.urgent_category,
-        )
-        .where(Submission.status == "flagged")
+LATEST_FLAGGED = 5  # flagged inputs App Home lists per review
+
+
+def _latest_flagged(session: Session, slugs: list[str]) -> dict[str, list[Pointer]]:
+    """Per review, the inputs flagged last, without their words: a few entries of the index of
+    flagged inputs (``ix_submission_flagged_latest``) for each."""
+    return {
+        slug: [Pointer(r, t, u) for r, t, u in session.exec(latest_flagged_of(slug))]
+        for slug in slugs
+    }
+
+
+def latest_flagged_of(slug: str) -> Any:
+    """A review's latest flagged inputs: receipt, theme, urgent category."""
+    return (
+        select(Submission.receipt, Submission.theme, Submission.urgent_category)
+        .where(Submission.review_slug == slug, text(FLAGGED))
         .order_by(col(Submission.updated_at).desc())
-    ):
-        if len(flagged.setdefault(slug, [])) < 5:
-            flagged[slug].append(Pointer(receipt, theme, urgent))
-    return flagged
+        .limit(LATEST_FLAGGED)
+    )
 
 
 def _venue_msgid(slug: str, stored: str) -> str:
