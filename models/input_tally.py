@@ -51,8 +51,6 @@ class InputHourly(SQLModel, table=True):
 
 
 _COLUMNS = ("review_slug", "stakeholder_group", "age_group", "status", "created_at")
-_SQLITE_TRIGGERS = ("submission_tally_insert", "submission_tally_update", "submission_tally_delete")
-_PG_TRIGGERS = ("submission_tally_insert", "submission_tally_update", "submission_tally_delete")
 _PG_FUNCTIONS = ("tally_input", "tally_input_change")
 
 
@@ -177,7 +175,7 @@ def ensure_triggers(connection: Connection) -> None:
 
 def drop_triggers(connection: Connection) -> None:
     if connection.dialect.name == "sqlite":
-        for name in _SQLITE_TRIGGERS:
+        for name in _sqlite_trigger_bodies():
             connection.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name}")
         return
     for name in _pg_triggers():
