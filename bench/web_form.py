@@ -111,29 +111,25 @@ def measure(kind: str, url: str, rounds: int, duration: float) -> None:
         bodies_file = Path(instance) / "bodies.txt"
         bodies_file.write_text("\n".join(bodies) + "\n")
 
-        def candidate() -> dict[str, float]:
-            result = wrk(
-                app.url + FORM,
-                script="form.lua",
-                args=(token, cookie, str(bodies_file)),
-                connections=CONNECTIONS,
-                duration=duration,
-            )
-            if result.errors:
-                raise RuntimeError(f"B1 form POSTs failed: {result.errors}\n{result.output}")
-            return {"rps": result.requests_per_s, "p99": result.p99_ms}
+        def posting(url: str, token: str, cookie: str, who: str) -> Callable[[], dict[str, float]]:
+            """A closed-loop round of form POSTs to ``url`` with that form's token and cookie."""
 
-        def baseline() -> dict[str, float]:
-            result = wrk(
-                bare.url + BARE_FORM,
-                script="form.lua",
-                args=(bare_token, bare_cookie, str(bodies_file)),
-                connections=CONNECTIONS,
-                duration=duration,
-            )
-            if result.errors:
-                raise RuntimeError(f"B1 bare form POSTs failed: {result.errors}\n{result.output}")
-            return {"rps": result.requests_per_s, "p99": result.p99_ms}
+            def round_() -> dict[str, float]:
+                result = wrk(
+                    url,
+                    script="form.lua",
+                    args=(token, cookie, str(bodies_file)),
+                    connections=CONNECTIONS,
+                    duration=duration,
+                )
+                if result.errors:
+                    raise RuntimeError(f"B1 {who} POSTs failed: {result.errors}\n{result.output}")
+                return {"rps": result.requests_per_s, "p99": result.p99_ms}
+
+            return round_
+
+        candidate = posting(app.url + FORM, token, cookie, "form")
+        baseline = posting(bare.url + BARE_FORM, bare_token, bare_cookie, "bare form")
 
         candidate()  # warm up both workers (imports, templates, language data)
         base, cand = alternate_many(baseline, candidate, rounds=rounds)
